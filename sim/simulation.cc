@@ -1,0 +1,207 @@
+#include "sim/simulation.h"
+
+#include <exception>
+#include <utility>
+
+#include <boost/context/detail/exception.hpp>
+
+#include "engine/invariant.h"
+
+namespace mirrorsim::sim {
+
+std::string_view status_name(RunOutcome::Status status) {
+  switch (status) {
+    case RunOutcome::Status::kCompleted: return "completed";
+    case RunOutcome::Status::kStopped: return "stopped";
+    case RunOutcome::Status::kFailed: return "failed";
+    case RunOutcome::Status::kLiveness: return "liveness";
+  }
+  return "unknown";
+}
+
+Simulation::Simulation(SimulationOptions options)
+    : options_(options),
+      scheduler_(options.shuffle_ties
+                     ? std::optional<RandomStream>(stream(streams::kScheduling))
+                     : std::nullopt),
+      log_(options.retain_log),
+      stacks_(options.stack_bytes) {}
+
+Simulation::~Simulation() {
+  // Unwind workers in creation order (a worker in the middle of a task runs
+  // that task's destructors); tasks are freed after their stacks are gone.
+  for (auto& worker : workers_) worker->coroutine.reset();
+  workers_.clear();
+  tasks_.clear();
+}
+
+Simulation::Task& Simulation::running_task() {
+  MIRRORSIM_ASSERT(running_ != nullptr, "a blocking runtime call was made outside any task");
+  return *running_;
+}
+
+engine::TaskId Simulation::current() const { return running_ ? running_->id : engine::kNoTask; }
+
+void Simulation::run_tasks_on(Worker& worker) {
+  while (true) {
+    Task& task = *worker.task;
+    try {
+      // Move the body out so that its captures die when it returns.
+      std::function<void()> body = std::move(task.body);
+      body();
+    } catch (const boost::context::detail::forced_unwind&) {
+      throw;  // the worker is being destroyed: let Boost unwind its stack
+    } catch (const std::exception& e) {
+      if (!failure_) failure_ = "task '" + task.name + "' failed: " + e.what();
+    } catch (...) {
+      if (!failure_) failure_ = "task '" + task.name + "' failed with a non-standard exception";
+    }
+    task.state = TaskState::kFinished;
+    (*worker.yield)();  // park; resumed with the next task
+  }
+}
+
+Simulation::Worker& Simulation::idle_worker() {
+  if (!idle_workers_.empty()) {
+    Worker* worker = idle_workers_.back();
+    idle_workers_.pop_back();
+    return *worker;
+  }
+  auto worker = std::make_unique<Worker>();
+  Worker* w = worker.get();
+  w->coroutine.emplace(stacks_, [this, w](Coroutine::pull_type& yield) {
+    w->yield = &yield;
+    run_tasks_on(*w);
+  });
+  workers_.push_back(std::move(worker));
+  return *w;
+}
+
+engine::TaskId Simulation::spawn(std::string name, std::function<void()> body) {
+  auto task = std::make_unique<Task>();
+  Task* t = task.get();
+  t->simulation = this;
+  t->id = next_id_++;
+  t->name = std::move(name);
+  t->body = std::move(body);
+  log_.append(now(), EventKind::kTaskSpawn, static_cast<std::uint32_t>(t->id));
+  tasks_.emplace(t->id, std::move(task));
+  schedule_resume(*t, 0);
+  return t->id;
+}
+
+void Simulation::schedule_resume(Task& task, engine::TimeNs delay) {
+  // A task with a pending resume cannot finish before it fires.
+  scheduler_.at(scheduler_.now() + delay, task);
+}
+
+void Simulation::resume(Task& task) {
+  task.state = TaskState::kRunnable;
+  task.waiting_on.clear();
+  log_.append(now(), EventKind::kTaskResume, static_cast<std::uint32_t>(task.id));
+  if (task.worker == nullptr) {
+    task.worker = &idle_worker();
+    task.worker->task = &task;
+  }
+  Worker& worker = *task.worker;
+  running_ = &task;
+  (*worker.coroutine)();
+  running_ = nullptr;
+  if (task.state != TaskState::kFinished) return;
+
+  log_.append(now(), EventKind::kTaskFinish, static_cast<std::uint32_t>(task.id));
+  worker.task = nullptr;
+  idle_workers_.push_back(&worker);
+  std::vector<engine::TaskId> joiners = std::move(task.joiners);
+  tasks_.erase(task.id);
+  for (engine::TaskId id : joiners) wake(id);
+}
+
+void Simulation::suspend(Task& task) {
+  MIRRORSIM_ASSERT(&task == running_, "only the running task can suspend");
+  (*task.worker->yield)();
+}
+
+void Simulation::sleep_for(engine::TimeNs duration) {
+  MIRRORSIM_ASSERT(duration >= 0, "sleep_for needs a non-negative duration");
+  Task& task = running_task();
+  task.state = TaskState::kSleeping;
+  schedule_resume(task, duration);
+  suspend(task);
+}
+
+void Simulation::join(engine::TaskId id) {
+  Task& task = running_task();
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;  // finished already
+  MIRRORSIM_ASSERT(id != task.id, "a task cannot join itself");
+  it->second->joiners.push_back(task.id);
+  block("join of task '" + it->second->name + "'");
+}
+
+void Simulation::block(std::string_view what) {
+  Task& task = running_task();
+  task.state = TaskState::kBlocked;
+  task.waiting_on = what;
+  suspend(task);
+}
+
+void Simulation::wake(engine::TaskId id) {
+  auto it = tasks_.find(id);
+  MIRRORSIM_ASSERT(it != tasks_.end(), "wake of a task that does not exist");
+  Task& task = *it->second;
+  MIRRORSIM_ASSERT(task.state == TaskState::kBlocked, "wake of a task that is not blocked");
+  task.state = TaskState::kRunnable;
+  schedule_resume(task, 0);
+}
+
+std::string Simulation::describe_waiting_tasks() const {
+  std::string out;
+  for (const auto& [id, task] : tasks_) {
+    if (task->state != TaskState::kBlocked) continue;
+    if (!out.empty()) out += "; ";
+    out += "task '" + task->name + "' waits on " + task->waiting_on;
+  }
+  return out;
+}
+
+RunOutcome Simulation::finish(RunOutcome::Status status, std::string message) {
+  RunOutcome outcome;
+  outcome.status = status;
+  outcome.message = std::move(message);
+  outcome.end_time_ns = now();
+  outcome.events = scheduler_.dispatched();
+  outcome.log_hash = log_.hash();
+  return outcome;
+}
+
+RunOutcome Simulation::run() {
+  stop_requested_ = false;
+  while (true) {
+    if (failure_) return finish(RunOutcome::Status::kFailed, *failure_);
+    if (stop_requested_) return finish(RunOutcome::Status::kStopped, "");
+    if (scheduler_.empty()) {
+      if (tasks_.empty()) return finish(RunOutcome::Status::kCompleted, "");
+      return finish(RunOutcome::Status::kLiveness,
+                    "stall: nothing is scheduled while tasks wait: " + describe_waiting_tasks());
+    }
+    if (scheduler_.next_time() > options_.time_limit_ns) {
+      return finish(RunOutcome::Status::kLiveness,
+                    "virtual time limit of " + std::to_string(options_.time_limit_ns) +
+                        " ns reached; waiting: " + describe_waiting_tasks());
+    }
+    if (scheduler_.dispatched() >= options_.event_limit) {
+      return finish(RunOutcome::Status::kLiveness,
+                    "event limit of " + std::to_string(options_.event_limit) +
+                        " reached; waiting: " + describe_waiting_tasks());
+    }
+    try {
+      scheduler_.step();
+    } catch (const std::exception& e) {
+      // An event callback outside any task threw: that is a failure too.
+      return finish(RunOutcome::Status::kFailed, std::string("event failed: ") + e.what());
+    }
+  }
+}
+
+}  // namespace mirrorsim::sim

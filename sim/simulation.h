@@ -1,0 +1,148 @@
+// The deterministic runtime: virtual time, coroutine tasks, one seed.
+//
+// Simulation implements engine::Runtime on Boost.Coroutine2 stackful
+// coroutines. Exactly one task runs at a time; a task runs until it blocks
+// (sleep, join, block) or returns, and control then goes back to the event
+// loop, which resumes the next task in (time, sequence) order. Nothing here
+// reads the wall clock, starts a thread or iterates an unordered container,
+// so one seed gives one event log.
+//
+// A run ends when:
+//  - every task has finished                    -> kCompleted;
+//  - a task throws (an invariant violation, say) -> kFailed, with its message;
+//  - tasks still wait but nothing is scheduled   -> kLiveness, naming each
+//    waiting task and what it waits for (a stall never hangs);
+//  - the virtual-time or event limit is reached  -> kLiveness as well;
+//  - stop() is called                            -> kStopped.
+// Tasks that have not finished when the Simulation is destroyed are unwound
+// (their destructors run).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/coroutine2/coroutine.hpp>
+#include <boost/coroutine2/pooled_fixedsize_stack.hpp>
+
+#include "engine/runtime.h"
+#include "sim/event_log.h"
+#include "sim/random.h"
+#include "sim/scheduler.h"
+
+namespace mirrorsim::sim {
+
+struct SimulationOptions {
+  std::uint64_t seed = 1;
+  // Permute events that fall on the same instant (seeded by "scheduling").
+  bool shuffle_ties = false;
+  // Keep log records in memory (the hash is always kept).
+  bool retain_log = false;
+  engine::TimeNs time_limit_ns = INT64_MAX;
+  std::uint64_t event_limit = UINT64_MAX;
+  // Coroutine stack size. Engine code is ordinary code: give it room.
+  std::size_t stack_bytes = 128 * 1024;
+};
+
+struct RunOutcome {
+  enum class Status { kCompleted, kStopped, kFailed, kLiveness };
+  Status status = Status::kCompleted;
+  std::string message;  // empty when completed or stopped
+  engine::TimeNs end_time_ns = 0;
+  std::uint64_t events = 0;
+  std::uint64_t log_hash = 0;
+
+  bool ok() const { return status == Status::kCompleted || status == Status::kStopped; }
+};
+
+std::string_view status_name(RunOutcome::Status status);
+
+class Simulation final : public engine::Runtime {
+ public:
+  explicit Simulation(SimulationOptions options = {});
+  ~Simulation() override;
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  const SimulationOptions& options() const { return options_; }
+
+  // A fresh stream called `name`, derived from the run seed.
+  RandomStream stream(std::string_view name) const {
+    return RandomStream::derive(options_.seed, name);
+  }
+
+  Scheduler& scheduler() { return scheduler_; }
+  EventLog& log() { return log_; }
+  const EventLog& log() const { return log_; }
+
+  // Runs events until one of the endings in the header comment.
+  RunOutcome run();
+
+  // Ends run() after the current event, with status kStopped.
+  void stop() { stop_requested_ = true; }
+
+  // Number of tasks that have not finished.
+  std::size_t live_tasks() const { return tasks_.size(); }
+
+  // engine::Runtime
+  engine::TimeNs now() const override { return scheduler_.now(); }
+  void sleep_for(engine::TimeNs duration) override;
+  engine::TaskId spawn(std::string name, std::function<void()> body) override;
+  void join(engine::TaskId id) override;
+  engine::TaskId current() const override;
+  void block(std::string_view what) override;
+  void wake(engine::TaskId id) override;
+
+ private:
+  using Coroutine = boost::coroutines2::coroutine<void>;
+  enum class TaskState { kRunnable, kSleeping, kBlocked, kFinished };
+  struct Worker;
+  // A task is a body and its bookkeeping; it runs on a pooled Worker.
+  struct Task final : Event {
+    Simulation* simulation = nullptr;
+    engine::TaskId id = engine::kNoTask;
+    std::string name;
+    std::function<void()> body;
+    TaskState state = TaskState::kRunnable;
+    std::string waiting_on;
+    std::vector<engine::TaskId> joiners;
+    Worker* worker = nullptr;
+    void fire() override { simulation->resume(*this); }
+  };
+  // A coroutine that runs task bodies one after another. Finishing a Boost
+  // coroutine unwinds its stack with an exception (microseconds), so workers
+  // are reused: a worker whose task returned parks in the idle list and
+  // picks up the next spawned task.
+  struct Worker {
+    std::optional<Coroutine::push_type> coroutine;
+    Coroutine::pull_type* yield = nullptr;
+    Task* task = nullptr;
+  };
+
+  Task& running_task();
+  void schedule_resume(Task& task, engine::TimeNs delay);
+  void resume(Task& task);
+  void suspend(Task& task);  // from inside the task: back to the event loop
+  void run_tasks_on(Worker& worker);
+  Worker& idle_worker();
+  std::string describe_waiting_tasks() const;
+  RunOutcome finish(RunOutcome::Status status, std::string message);
+
+  SimulationOptions options_;
+  Scheduler scheduler_;
+  EventLog log_;
+  boost::coroutines2::pooled_fixedsize_stack stacks_;
+  // Declared after the stack pool: workers are destroyed first.
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Worker*> idle_workers_;
+  // Ordered by id so that reports list tasks in creation order.
+  std::map<engine::TaskId, std::unique_ptr<Task>> tasks_;
+  engine::TaskId next_id_ = 1;
+  Task* running_ = nullptr;
+  bool stop_requested_ = false;
+  std::optional<std::string> failure_;
+};
+
+}  // namespace mirrorsim::sim
