@@ -238,7 +238,7 @@ void DirtyBitmap::refresh(Kind kind, std::uint64_t first_word, std::uint64_t las
       const std::uint64_t hi = std::min(last, (a << kWordShift) | (kWordBits - 1));
       std::uint64_t bits = 0;
       for (std::uint64_t i = lo; i <= hi; ++i) {
-        if (word(kind, level, i) != 0) bits |= std::uint64_t{1} << (i & (kWordBits - 1));
+        bits |= std::uint64_t{word(kind, level, i) != 0} << (i & (kWordBits - 1));
       }
       const std::uint64_t mask = bit_range(lo & (kWordBits - 1), hi & (kWordBits - 1));
       const std::uint64_t updated = (above[a] & ~mask) | bits;

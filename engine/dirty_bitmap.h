@@ -32,6 +32,7 @@
 // leaves the source as an empty bitmap (length 0) of the same granularity.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>

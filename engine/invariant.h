@@ -21,9 +21,9 @@ class InvariantViolation : public std::logic_error {
 
 }  // namespace mirrorsim
 
-#define MIRRORSIM_ASSERT(condition, message)                                              \
-  do {                                                                                    \
-    if (!(condition)) [[unlikely]] {                                                      \
+#define MIRRORSIM_ASSERT(condition, message)                                             \
+  do {                                                                                   \
+    if (!(condition)) [[unlikely]] {                                                     \
       ::mirrorsim::throw_invariant_violation(__FILE__, __LINE__, #condition, (message)); \
-    }                                                                                     \
+    }                                                                                    \
   } while (false)

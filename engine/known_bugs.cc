@@ -1,0 +1,76 @@
+#include "engine/known_bugs.h"
+
+#include <array>
+#include <stdexcept>
+
+namespace mirrorsim::engine {
+namespace {
+
+constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
+    {Bug::kCowNoRound, "cow-no-round", "b812f671",
+     "a copy into a larger target cluster is not widened while the backing is unattached"},
+    {Bug::kTailNotClamped, "tail-not-clamped", "5a0f6fd5",
+     "the last op of a disk whose length is not a multiple of the granularity is not clamped"},
+    {Bug::kCowPastEnd, "cow-past-end", "4150ae60",
+     "the cluster widening is not clamped to the disk length"},
+    {Bug::kNoSizeCheck, "no-size-check", "e83dd680",
+     "source and target lengths are not compared at start"},
+    {Bug::kBufBelowCluster, "buf-below-cluster", "48ac0a4d",
+     "buf-size is not raised to one target cluster when the COW rule applies"},
+    {Bug::kConflictFirstChunk, "conflict-first-chunk", "9c83625b",
+     "the wait for overlapping in-flight ops skips the first chunk of an iteration"},
+    {Bug::kDiscardClearsDirty, "discard-clears-dirty", "50824995",
+     "a guest discard on the source clears dirty bits instead of setting them"},
+    {Bug::kPivotRace, "pivot-race", "176c3699, 9a0cec66",
+     "the final clean check is made without holding guest writes off until the pivot"},
+    {Bug::kTrustZeroInit, "trust-zero-init", "5279efeb",
+     "sync=full skips unallocated source ranges assuming the target reads zeroes"},
+    {Bug::kActiveClearOutward, "active-clear-outward", "9adc1cb4",
+     "an unaligned write-blocking write clears every chunk it touches"},
+    {Bug::kActiveStarvesBackground, "active-starves-background", "d69a879b",
+     "background copying waits until no write-blocking write is in flight"},
+    {Bug::kStopPausesPerOp, "stop-pauses-per-op", "8d9648cb",
+     "with on-error=stop each failing in-flight op pauses the job again"},
+    {Bug::kSoftCancelDropsInflight, "soft-cancel-drops-inflight", "9c785cd7",
+     "a soft cancel after READY abandons in-flight ops"},
+    {Bug::kZeroLengthNoReady, "zero-length-no-ready", "9e48b025",
+     "a zero-length disk finishes without ever emitting READY"},
+}};
+
+}  // namespace
+
+std::span<const BugInfo> known_bugs() {
+  return kBugs;
+}
+
+const BugInfo& bug_info(Bug bug) {
+  return kBugs.at(static_cast<std::size_t>(bug));
+}
+
+Bug parse_bug(std::string_view name) {
+  for (const BugInfo& info : kBugs) {
+    if (info.name == name) return info.bug;
+  }
+  std::string known;
+  for (const BugInfo& info : kBugs) {
+    if (!known.empty()) known += ", ";
+    known += info.name;
+  }
+  throw std::invalid_argument("unknown bug '" + std::string(name) + "'; known bugs: " + known);
+}
+
+BugSet BugSet::parse(std::span<const std::string> names) {
+  BugSet set;
+  for (const std::string& name : names) set.add(parse_bug(name));
+  return set;
+}
+
+std::vector<std::string> BugSet::names() const {
+  std::vector<std::string> out;
+  for (const BugInfo& info : kBugs) {
+    if (has(info.bug)) out.emplace_back(info.name);
+  }
+  return out;
+}
+
+}  // namespace mirrorsim::engine

@@ -1,0 +1,68 @@
+// Catalogued historical mirror bugs that the engine can re-create on demand.
+//
+// Each bug is a switch tested at the one place where the correct code lives
+// (grep for `bugs_.has(Bug::k...)`), with a comment naming the upstream fix.
+// The harness must catch every one of them with its general properties; none
+// may be caught by a test aimed at it. The list is ../shared/design/BUGS.md.
+#pragma once
+
+#include <bitset>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mirrorsim::engine {
+
+enum class Bug : unsigned {
+  kCowNoRound,
+  kTailNotClamped,
+  kCowPastEnd,
+  kNoSizeCheck,
+  kBufBelowCluster,
+  kConflictFirstChunk,
+  kDiscardClearsDirty,
+  kPivotRace,
+  kTrustZeroInit,
+  kActiveClearOutward,
+  kActiveStarvesBackground,
+  kStopPausesPerOp,
+  kSoftCancelDropsInflight,
+  kZeroLengthNoReady,
+  kCount,
+};
+
+struct BugInfo {
+  Bug bug;
+  std::string_view name;     // as written in scenarios and on the command line
+  std::string_view fix;      // upstream commit(s) of the fix
+  std::string_view summary;  // what goes wrong
+};
+
+// Every known bug, in BUGS.md order.
+std::span<const BugInfo> known_bugs();
+const BugInfo& bug_info(Bug bug);
+
+class BugSet {
+ public:
+  BugSet() = default;
+
+  // Parses names; an unknown one throws std::invalid_argument whose message
+  // lists the known names.
+  static BugSet parse(std::span<const std::string> names);
+
+  void add(Bug bug) { bits_.set(static_cast<unsigned>(bug)); }
+  bool has(Bug bug) const { return bits_.test(static_cast<unsigned>(bug)); }
+  bool empty() const { return bits_.none(); }
+  std::vector<std::string> names() const;
+
+  friend bool operator==(const BugSet&, const BugSet&) = default;
+
+ private:
+  std::bitset<static_cast<unsigned>(Bug::kCount)> bits_;
+};
+
+// Throws std::invalid_argument naming the known bugs when `name` is unknown.
+Bug parse_bug(std::string_view name);
+
+}  // namespace mirrorsim::engine

@@ -1,0 +1,44 @@
+// Limits and defaults of the mirror job, in one place, with their relations
+// checked at compile time. Units are the last word of each name.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/block_device.h"
+#include "engine/runtime.h"
+
+namespace mirrorsim::engine {
+
+constexpr std::uint64_t kKiB = 1024;
+constexpr std::uint64_t kMiB = 1024 * kKiB;
+constexpr std::uint64_t kGiB = 1024 * kMiB;
+
+// Granularity: bytes per dirty-bitmap bit.
+constexpr std::uint64_t kGranularityMinBytes = kSectorSize;
+constexpr std::uint64_t kGranularityMaxBytes = 64 * kMiB;
+// Default granularity: the target's cluster size clamped to this range, or
+// the maximum when the target has no clusters.
+constexpr std::uint64_t kDefaultGranularityMinBytes = 4 * kKiB;
+constexpr std::uint64_t kDefaultGranularityMaxBytes = 64 * kKiB;
+
+// Copy buffer shared by the background ops.
+constexpr std::uint64_t kDefaultBufferBytes = 16 * kMiB;
+
+// Background copy ops in flight at once (active writes do not count).
+constexpr std::uint32_t kMaxInFlightOps = 16;
+
+// A copy op holding data is at most max(buf-size / kMaxInFlightOps, this).
+constexpr std::uint64_t kMaxIoFloorBytes = 1 * kMiB;
+
+// Rate limiting and idle polling work in slices of this length.
+constexpr TimeNs kSliceNs = 100 * kNsPerMs;
+
+static_assert((kGranularityMinBytes & (kGranularityMinBytes - 1)) == 0);
+static_assert((kGranularityMaxBytes & (kGranularityMaxBytes - 1)) == 0);
+static_assert(kGranularityMinBytes <= kDefaultGranularityMinBytes);
+static_assert(kDefaultGranularityMinBytes <= kDefaultGranularityMaxBytes);
+static_assert(kDefaultGranularityMaxBytes <= kGranularityMaxBytes);
+static_assert(kDefaultBufferBytes % kDefaultGranularityMaxBytes == 0);
+static_assert(kMaxIoFloorBytes % kDefaultGranularityMaxBytes == 0);
+
+}  // namespace mirrorsim::engine

@@ -1,0 +1,209 @@
+// The mirror job: copies a live source device to a target while the guest
+// keeps writing, then pivots the guest to the target (MIRROR.md).
+//
+// Invariants (checked with MIRRORSIM_ASSERT, which throws):
+//  1. A chunk whose dirty bit is clear and that no op covers matched the
+//     source when it was last copied (or the guest wrote both sides).
+//  2. Background ops in flight <= kMaxInFlightOps (16).
+//  3. Buffer pieces in use <= buf-size / granularity.
+//  4. Only legal job state transitions happen (job_state.h).
+//
+// Threading: everything runs on the caller's Runtime as cooperative tasks.
+// The job runs in its own task from start() on; each background op runs in
+// a task of its own; guest requests run in the guest's tasks and enter the
+// job through guest_device(). Commands (complete, cancel, ...) may be called
+// from any task, or from outside tasks when they need not block.
+//
+// Ownership: the job refers to `source`, `target`, `runtime` and `observer`,
+// which must outlive it. The guest must keep using guest_device() for as
+// long as the job object exists; after a pivot it forwards to the target.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/block_device.h"
+#include "engine/buffer_pool.h"
+#include "engine/dirty_bitmap.h"
+#include "engine/job_observer.h"
+#include "engine/job_state.h"
+#include "engine/mirror_params.h"
+#include "engine/rate_limiter.h"
+#include "engine/runtime.h"
+#include "engine/wait_queue.h"
+
+namespace mirrorsim::engine {
+
+// A command that the job's state does not allow (QEMU would refuse it too).
+class JobCommandError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct JobOutcome {
+  bool ended = false;
+  bool success = false;    // completed without error (COMPLETED without error string)
+  bool pivoted = false;    // the guest now uses the target
+  bool cancelled = false;  // ended by a forced cancel or a cancel before READY
+  bool ever_ready = false;
+  std::string error;  // empty unless the job failed
+};
+
+enum class IoStatusKind : std::uint8_t { kOk, kFailed, kNoSpace };
+
+class MirrorJob {
+ public:
+  // Called once, while guest I/O is held off, to switch the guest over to
+  // the target (the simulated world attaches the target's backing here).
+  using PivotHook = std::function<void()>;
+
+  MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target, MirrorParams params,
+            JobObserver* observer = nullptr, PivotHook pivot = {});
+  ~MirrorJob();
+  MirrorJob(const MirrorJob&) = delete;
+  MirrorJob& operator=(const MirrorJob&) = delete;
+
+  // Checks the parameters (throws MirrorConfigError), installs the write
+  // interceptor once the bookkeeping exists, and starts the job's task.
+  // REQUIRES: state() == created. Blocks only if guest requests are in flight.
+  void start();
+
+  // The device the guest reads and writes through. Before start() and after
+  // an end without pivot it forwards to the source; after a pivot, to the
+  // target.
+  BlockDevice& guest_device();
+
+  // Commands. Each throws JobCommandError when the state does not allow it.
+  void complete();          // only in ready or standby
+  void cancel(bool force);  // before READY or forced: abort; after READY: point-in-time copy
+  void pause();             // running -> paused, ready -> standby (after in-flight I/O)
+  void resume();            // undoes pause() or a stop on error
+  void set_speed(std::int64_t bytes_per_s);
+  void switch_to_write_blocking();
+
+  JobState state() const { return machine_.state(); }
+  bool ready_seen() const { return outcome_.ever_ready; }
+  bool ended() const { return outcome_.ended; }
+  const JobOutcome& outcome() const { return outcome_; }
+  IoStatusKind io_status() const { return io_status_; }
+  // Blocks the calling task until the job has ended (concluded and dismissed).
+  void wait_until_ended();
+
+  const MirrorParams& params() const { return params_; }
+  const ResolvedParams& resolved() const { return resolved_; }
+  const JobMetrics& metrics() const { return metrics_; }
+  CopyMode copy_mode() const { return copy_mode_; }
+  std::uint64_t dirty_bytes() const { return dirty_ ? dirty_->dirty_bytes() : 0; }
+  std::uint32_t background_in_flight() const { return background_in_flight_; }
+
+ private:
+  class GuestFilter;
+  struct Op {
+    std::uint64_t id = 0;
+    OpKind kind = OpKind::kCopy;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    bool background = true;  // counts against kMaxInFlightOps
+    bool pseudo = false;     // stands for a whole iteration, does no I/O
+    std::vector<std::uint32_t> pieces;
+  };
+  enum class Side : std::uint8_t { kSource, kTarget };
+
+  // The job's task.
+  void run();
+  void populate_dirty_bitmap();
+  bool pause_point();  // false when the job must stop instead
+  bool should_abort() const;
+  void iteration();
+  void wait_for_any_op();
+  void wait_for_all_ops();
+  void wait_for_conflicts(std::uint64_t offset, std::uint64_t length, std::uint64_t except_id);
+  const Op* find_overlap(std::uint64_t offset, std::uint64_t length, std::uint64_t except_id) const;
+  bool flush_target_or_handle_error();
+  void finish(bool drained);
+
+  // Ops.
+  std::uint64_t register_op(OpKind kind, std::uint64_t offset, std::uint64_t length,
+                            bool background, bool pseudo);
+  void retire_op(std::uint64_t id, int error);
+  void issue_background_op(OpKind kind, std::uint64_t offset, std::uint64_t length);
+  void run_background_op(std::uint64_t id);
+  void handle_error(Side side, int error);
+
+  // Guest path (mirror_job_guest.cc).
+  IoStatus guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data, OpKind kind,
+                       bool may_unmap);
+  IoStatus active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
+                        OpKind kind, bool may_unmap);
+  void guest_enter();
+  void guest_leave();
+  void drain_begin();
+  void drain_end();
+  BlockDevice& guest_backend();
+
+  void transition(JobState to);
+  void emit(JobEvent event);
+  void kick();
+  std::uint64_t chunk_floor(std::uint64_t offset) const;
+  std::uint64_t chunk_ceil(std::uint64_t offset) const;
+
+  Runtime& runtime_;
+  BlockDevice& source_;
+  BlockDevice& target_;
+  MirrorParams params_;
+  JobObserver* observer_;
+  PivotHook pivot_;
+  std::unique_ptr<GuestFilter> guest_;
+
+  JobStateMachine machine_;
+  ResolvedParams resolved_;
+  CopyMode copy_mode_ = CopyMode::kBackground;
+  bool intercepting_ = false;  // the write interceptor is installed
+  bool pivoted_ = false;
+  bool job_done_ = false;  // past the main loop: guest writes no longer tracked
+
+  std::optional<DirtyBitmap> dirty_;
+  std::optional<DirtyBitmap> in_flight_chunks_;
+  std::optional<DirtyBitmap> cow_copied_;  // per chunk: copied as part of a whole cluster
+  std::optional<BufferPool> buffer_;
+  RateLimiter rate_;
+  std::map<std::uint64_t, Op> ops_;  // by id: deterministic order
+  std::uint64_t next_op_id_ = 1;
+  std::uint32_t background_in_flight_ = 0;
+  std::uint32_t active_in_flight_ = 0;
+  std::uint64_t cursor_chunk_ = 0;
+
+  // Commands and their state.
+  bool ready_ = false;
+  bool complete_requested_ = false;
+  bool cancel_requested_ = false;
+  bool force_cancel_ = false;
+  int pause_count_ = 0;
+  bool user_paused_ = false;
+  IoStatusKind io_status_ = IoStatusKind::kOk;
+  std::optional<std::string> failure_;
+  int failure_errno_ = 0;
+  TimeNs start_time_ = 0;
+
+  // Guest drain.
+  std::uint32_t guest_in_flight_ = 0;
+  bool drained_ = false;
+
+  WaitQueue op_done_;      // any op ended
+  WaitQueue kick_;         // the idle job waits here for work or a command
+  WaitQueue resumed_;      // a paused job waits here
+  WaitQueue guest_gate_;   // guest requests wait here while drained
+  WaitQueue guest_quiet_;  // a drain waits here for guest requests to end
+  WaitQueue ended_;
+  bool job_waiting_for_kick_ = false;
+
+  JobMetrics metrics_;
+  JobOutcome outcome_;
+  TaskId task_ = kNoTask;
+};
+
+}  // namespace mirrorsim::engine

@@ -1,0 +1,212 @@
+// The guest's side of the mirror job: the filter the guest's I/O goes
+// through (QEMU's mirror_top node), dirty tracking, write-blocking (active)
+// writes, and the drain that holds guest I/O off around start and pivot.
+#include <algorithm>
+#include <utility>
+
+#include "engine/invariant.h"
+#include "engine/mirror_job.h"
+
+namespace mirrorsim::engine {
+
+class MirrorJob::GuestFilter final : public BlockDevice {
+ public:
+  explicit GuestFilter(MirrorJob& job) : job_(job) {}
+
+  DeviceInfo info() const override {
+    DeviceInfo info = job_.guest_backend().info();
+    info.name = "mirror-filter(" + info.name + ")";
+    return info;
+  }
+  IoStatus read(std::uint64_t offset, std::uint64_t length, PayloadPtr& out) override {
+    Entered entered(job_);
+    return job_.guest_backend().read(offset, length, out);
+  }
+  IoStatus write(std::uint64_t offset, std::uint64_t length, const Payload& data) override {
+    Entered entered(job_);
+    return job_.guest_write(offset, length, &data, OpKind::kCopy, false);
+  }
+  IoStatus write_zeroes(std::uint64_t offset, std::uint64_t length, bool may_unmap) override {
+    Entered entered(job_);
+    return job_.guest_write(offset, length, nullptr, OpKind::kZero, may_unmap);
+  }
+  IoStatus discard(std::uint64_t offset, std::uint64_t length) override {
+    Entered entered(job_);
+    return job_.guest_write(offset, length, nullptr, OpKind::kDiscard, false);
+  }
+  IoStatus flush() override {
+    Entered entered(job_);
+    return job_.guest_backend().flush();
+  }
+  BlockStatus block_status(std::uint64_t offset, std::uint64_t length) override {
+    return job_.guest_backend().block_status(offset, length);
+  }
+
+ private:
+  // Counts a guest request in flight for the drain, for its whole life.
+  class Entered {
+   public:
+    explicit Entered(MirrorJob& job) : job_(job) { job_.guest_enter(); }
+    ~Entered() { job_.guest_leave(); }
+    Entered(const Entered&) = delete;
+    Entered& operator=(const Entered&) = delete;
+
+   private:
+    MirrorJob& job_;
+  };
+
+  MirrorJob& job_;
+};
+
+MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
+                     MirrorParams params, JobObserver* observer, PivotHook pivot)
+    : runtime_(runtime),
+      source_(source),
+      target_(target),
+      params_(std::move(params)),
+      observer_(observer),
+      pivot_(std::move(pivot)),
+      guest_(std::make_unique<GuestFilter>(*this)),
+      op_done_(runtime, "mirror op completion"),
+      kick_(runtime, "mirror job idle (work or a command)"),
+      resumed_(runtime, "mirror job resume"),
+      guest_gate_(runtime, "mirror drain (guest I/O held off)"),
+      guest_quiet_(runtime, "guest requests to finish (drain)"),
+      ended_(runtime, "mirror job end") {}
+
+MirrorJob::~MirrorJob() = default;
+
+BlockDevice& MirrorJob::guest_device() {
+  return *guest_;
+}
+
+BlockDevice& MirrorJob::guest_backend() {
+  return pivoted_ ? target_ : source_;
+}
+
+void MirrorJob::guest_enter() {
+  guest_gate_.wait_until([this] { return !drained_; });
+  ++guest_in_flight_;
+}
+
+void MirrorJob::guest_leave() {
+  MIRRORSIM_ASSERT(guest_in_flight_ > 0, "guest request count underflow");
+  if (--guest_in_flight_ == 0) guest_quiet_.wake_all();
+}
+
+void MirrorJob::drain_begin() {
+  MIRRORSIM_ASSERT(!drained_, "nested drain");
+  drained_ = true;
+  guest_quiet_.wait_until([this] { return guest_in_flight_ == 0; });
+}
+
+void MirrorJob::drain_end() {
+  MIRRORSIM_ASSERT(drained_, "drain_end without drain_begin");
+  drained_ = false;
+  guest_gate_.wake_all();
+}
+
+IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
+                                OpKind kind, bool may_unmap) {
+  const bool tracking = intercepting_ && !job_done_ && !pivoted_;
+  if (tracking && copy_mode_ == CopyMode::kWriteBlocking) {
+    return active_write(offset, length, data, kind, may_unmap);
+  }
+  BlockDevice& backend = guest_backend();
+  IoStatus status;
+  switch (kind) {
+    case OpKind::kZero:
+      status = backend.write_zeroes(offset, length, may_unmap);
+      break;
+    case OpKind::kDiscard:
+      status = backend.discard(offset, length);
+      break;
+    default:
+      status = backend.write(offset, length, *data);
+      break;
+  }
+  // Re-check: the job may have started tracking, or ended, while we waited.
+  if (!(intercepting_ && !job_done_ && !pivoted_) || length == 0) return status;
+  // Mark after the write has landed, whether or not it succeeded: a copy
+  // that read the old data must run again.
+  if (kind == OpKind::kDiscard && params_.bugs.has(Bug::kDiscardClearsDirty)) {
+    // Fixed by 50824995: a discard changes what the source reads, so it
+    // must dirty the range like any write.
+    const std::uint64_t first = chunk_ceil(offset);
+    const std::uint64_t last = std::min(chunk_floor(offset + length), resolved_.length_bytes);
+    if (last > first) dirty_->reset(first, last - first);
+  } else {
+    dirty_->set(offset, length);
+  }
+  kick();
+  return status;
+}
+
+IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
+                                 OpKind kind, bool may_unmap) {
+  // Wait for every op that overlaps, then stand in their way ourselves.
+  wait_for_conflicts(offset, length, 0);
+  const std::uint64_t id = register_op(OpKind::kActiveWrite, offset, length, false, false);
+  ++metrics_.active_writes;
+  if (observer_ != nullptr) {
+    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, offset, length, buffer_->bytes_in_use(),
+                                  background_in_flight_});
+  }
+
+  IoStatus status;
+  switch (kind) {
+    case OpKind::kZero:
+      status = source_.write_zeroes(offset, length, may_unmap);
+      break;
+    case OpKind::kDiscard:
+      status = source_.discard(offset, length);
+      break;
+    default:
+      status = source_.write(offset, length, *data);
+      break;
+  }
+  const std::uint64_t outward_end = std::min(chunk_ceil(offset + length), resolved_.length_bytes);
+  const std::uint64_t outward_start = chunk_floor(offset);
+  if (!status.ok() || kind == OpKind::kDiscard) {
+    // A failed source write may have changed part of the range; a discard
+    // may or may not read back as zeroes. Either way: copy it later.
+    dirty_->set(outward_start, outward_end - outward_start);
+    retire_op(id, status.error);
+    kick();
+    return status;
+  }
+
+  // Clear only chunks the write covers whole; a partly covered dirty chunk
+  // keeps its bit and is left to background copying.
+  std::uint64_t clear_start = chunk_ceil(offset);
+  std::uint64_t clear_end = offset + length == resolved_.length_bytes
+                                ? resolved_.length_bytes
+                                : chunk_floor(offset + length);
+  // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
+  if (params_.bugs.has(Bug::kActiveClearOutward)) {
+    clear_start = outward_start;
+    clear_end = outward_end;
+  }
+  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
+
+  IoStatus target_status;
+  switch (kind) {
+    case OpKind::kZero:
+      target_status = target_.write_zeroes(offset, length, params_.unmap && may_unmap);
+      break;
+    default:
+      target_status = target_.write(offset, length, *data);
+      break;
+  }
+  if (target_status.ok()) {
+    metrics_.bytes_written += length;
+  } else {
+    dirty_->set(outward_start, outward_end - outward_start);
+    handle_error(Side::kTarget, target_status.error);
+  }
+  retire_op(id, target_status.error);
+  kick();
+  return status;
+}
+
+}  // namespace mirrorsim::engine
