@@ -3,36 +3,53 @@
 #include <exception>
 #include <utility>
 
-#include <boost/context/detail/exception.hpp>
-
 #include "engine/invariant.h"
 
 namespace mirrorsim::sim {
 
 std::string_view status_name(RunOutcome::Status status) {
   switch (status) {
-    case RunOutcome::Status::kCompleted: return "completed";
-    case RunOutcome::Status::kStopped: return "stopped";
-    case RunOutcome::Status::kFailed: return "failed";
-    case RunOutcome::Status::kLiveness: return "liveness";
+    case RunOutcome::Status::kCompleted:
+      return "completed";
+    case RunOutcome::Status::kStopped:
+      return "stopped";
+    case RunOutcome::Status::kFailed:
+      return "failed";
+    case RunOutcome::Status::kLiveness:
+      return "liveness";
   }
   return "unknown";
 }
 
 Simulation::Simulation(SimulationOptions options)
     : options_(options),
-      scheduler_(options.shuffle_ties
-                     ? std::optional<RandomStream>(stream(streams::kScheduling))
-                     : std::nullopt),
+      scheduler_(options.shuffle_ties ? std::optional<RandomStream>(stream(streams::kScheduling))
+                                      : std::nullopt),
       log_(options.retain_log),
-      stacks_(options.stack_bytes) {}
+      stacks_(options.stack_bytes, last_stack_) {}
 
 Simulation::~Simulation() {
-  // Unwind workers in creation order (a worker in the middle of a task runs
-  // that task's destructors); tasks are freed after their stacks are gone.
-  for (auto& worker : workers_) worker->coroutine.reset();
+  // Let every worker end on its own: a blocked task gets TaskUnwind thrown
+  // from its blocking call (its destructors run), an idle worker returns.
+  // Only then are the coroutines destroyed.
+  shutting_down_ = true;
+  for (auto& worker : workers_) {
+    if (!worker->finished) switch_into(*worker);
+  }
   workers_.clear();
   tasks_.clear();
+}
+
+void Simulation::switch_into(Worker& worker) {
+  fiber_switch_start(&loop_fake_stack_, worker.stack);
+  (*worker.coroutine)();
+  fiber_switch_finish(loop_fake_stack_, nullptr);
+}
+
+void Simulation::switch_out(Worker& worker) {
+  fiber_switch_start(&worker.fake_stack, loop_stack_);
+  (*worker.yield)();
+  fiber_switch_finish(worker.fake_stack, &loop_stack_);
 }
 
 Simulation::Task& Simulation::running_task() {
@@ -40,24 +57,27 @@ Simulation::Task& Simulation::running_task() {
   return *running_;
 }
 
-engine::TaskId Simulation::current() const { return running_ ? running_->id : engine::kNoTask; }
+engine::TaskId Simulation::current() const {
+  return running_ ? running_->id : engine::kNoTask;
+}
 
 void Simulation::run_tasks_on(Worker& worker) {
-  while (true) {
+  while (!shutting_down_) {
     Task& task = *worker.task;
     try {
       // Move the body out so that its captures die when it returns.
       std::function<void()> body = std::move(task.body);
       body();
-    } catch (const boost::context::detail::forced_unwind&) {
-      throw;  // the worker is being destroyed: let Boost unwind its stack
+    } catch (const TaskUnwind&) {
+      // Teardown: the task's stack is unwound; nothing to report.
     } catch (const std::exception& e) {
       if (!failure_) failure_ = "task '" + task.name + "' failed: " + e.what();
     } catch (...) {
       if (!failure_) failure_ = "task '" + task.name + "' failed with a non-standard exception";
     }
     task.state = TaskState::kFinished;
-    (*worker.yield)();  // park; resumed with the next task
+    if (shutting_down_) break;
+    switch_out(worker);  // park; resumed with the next task, or to shut down
   }
 }
 
@@ -70,9 +90,13 @@ Simulation::Worker& Simulation::idle_worker() {
   auto worker = std::make_unique<Worker>();
   Worker* w = worker.get();
   w->coroutine.emplace(stacks_, [this, w](Coroutine::pull_type& yield) {
+    fiber_switch_finish(nullptr, &loop_stack_);
     w->yield = &yield;
     run_tasks_on(*w);
+    w->finished = true;
+    fiber_switch_start(nullptr, loop_stack_);  // this coroutine is done
   });
+  w->stack = *last_stack_;
   workers_.push_back(std::move(worker));
   return *w;
 }
@@ -105,7 +129,7 @@ void Simulation::resume(Task& task) {
   }
   Worker& worker = *task.worker;
   running_ = &task;
-  (*worker.coroutine)();
+  switch_into(worker);
   running_ = nullptr;
   if (task.state != TaskState::kFinished) return;
 
@@ -119,7 +143,10 @@ void Simulation::resume(Task& task) {
 
 void Simulation::suspend(Task& task) {
   MIRRORSIM_ASSERT(&task == running_, "only the running task can suspend");
-  (*task.worker->yield)();
+  switch_out(*task.worker);
+  // Resumed at teardown: unwind the task, unless it is unwinding already (a
+  // destructor that blocks), in which case it just carries on.
+  if (shutting_down_ && std::uncaught_exceptions() == 0) throw TaskUnwind{};
 }
 
 void Simulation::sleep_for(engine::TimeNs duration) {

@@ -25,10 +25,10 @@
 #include <string>
 
 #include <boost/coroutine2/coroutine.hpp>
-#include <boost/coroutine2/pooled_fixedsize_stack.hpp>
 
 #include "engine/runtime.h"
 #include "sim/event_log.h"
+#include "sim/fiber_stack.h"
 #include "sim/random.h"
 #include "sim/scheduler.h"
 
@@ -43,7 +43,13 @@ struct SimulationOptions {
   engine::TimeNs time_limit_ns = INT64_MAX;
   std::uint64_t event_limit = UINT64_MAX;
   // Coroutine stack size. Engine code is ordinary code: give it room.
-  std::size_t stack_bytes = 128 * 1024;
+  // Sanitizer builds need several times more (bigger frames, unwinding).
+  std::size_t stack_bytes = kDefaultStackBytes;
+#if defined(__SANITIZE_ADDRESS__) || defined(MIRRORSIM_SANITIZE_BUILD)
+  static constexpr std::size_t kDefaultStackBytes = 1024 * 1024;
+#else
+  static constexpr std::size_t kDefaultStackBytes = 256 * 1024;
+#endif
 };
 
 struct RunOutcome {
@@ -114,18 +120,26 @@ class Simulation final : public engine::Runtime {
   // A coroutine that runs task bodies one after another. Finishing a Boost
   // coroutine unwinds its stack with an exception (microseconds), so workers
   // are reused: a worker whose task returned parks in the idle list and
-  // picks up the next spawned task.
+  // picks up the next spawned task. Workers end only at teardown.
   struct Worker {
     std::optional<Coroutine::push_type> coroutine;
     Coroutine::pull_type* yield = nullptr;
     Task* task = nullptr;
+    StackBounds stack;
+    void* fake_stack = nullptr;  // ASan's handle while switched away
+    bool finished = false;
   };
+  // Thrown into a blocked task at teardown to unwind it; not a std::exception,
+  // so engine code that handles errors does not catch it.
+  struct TaskUnwind {};
 
   Task& running_task();
   void schedule_resume(Task& task, engine::TimeNs delay);
   void resume(Task& task);
   void suspend(Task& task);  // from inside the task: back to the event loop
   void run_tasks_on(Worker& worker);
+  void switch_into(Worker& worker);  // event loop -> worker, returns when it yields
+  void switch_out(Worker& worker);   // worker -> event loop, returns when resumed
   Worker& idle_worker();
   std::string describe_waiting_tasks() const;
   RunOutcome finish(RunOutcome::Status status, std::string message);
@@ -133,7 +147,14 @@ class Simulation final : public engine::Runtime {
   SimulationOptions options_;
   Scheduler scheduler_;
   EventLog log_;
-  boost::coroutines2::pooled_fixedsize_stack stacks_;
+  // Stacks are mapped with a guard page, so an overflow faults instead of
+  // silently corrupting a neighbour. Mapping is slow, which is why workers
+  // (and so their stacks) are pooled and reused for the run's lifetime.
+  std::shared_ptr<StackBounds> last_stack_ = std::make_shared<StackBounds>();
+  FiberStackAllocator stacks_;
+  StackBounds loop_stack_;  // the event loop's stack, learnt at the first switch
+  void* loop_fake_stack_ = nullptr;
+  bool shutting_down_ = false;
   // Declared after the stack pool: workers are destroyed first.
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_workers_;

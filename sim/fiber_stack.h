@@ -1,0 +1,54 @@
+// Coroutine stacks and the sanitizer's view of stack switches.
+//
+// AddressSanitizer keeps a notion of "the current stack". Boost.Context's
+// fcontext switches stacks behind its back, so an exception thrown on a
+// coroutine stack (a task failing, or a task being unwound at teardown)
+// leaves stale poison that later shows up as false reports. The runtime
+// therefore announces every switch (start before, finish after), as the
+// sanitizer's fiber interface asks. In builds without ASan these are no-ops.
+//
+// FiberStackAllocator hands out guard-paged stacks (an overflow faults
+// instead of corrupting a neighbour) and records where each one lies, so
+// that the switch announcements can name it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <boost/context/protected_fixedsize_stack.hpp>
+#include <boost/context/stack_context.hpp>
+
+namespace mirrorsim::sim {
+
+struct StackBounds {
+  const void* bottom = nullptr;  // lowest address
+  std::size_t size = 0;
+};
+
+class FiberStackAllocator {
+ public:
+  // Each allocation's bounds are written to *last (shared by copies, since
+  // Boost copies the allocator into the coroutine).
+  FiberStackAllocator(std::size_t stack_bytes, std::shared_ptr<StackBounds> last)
+      : inner_(stack_bytes), last_(std::move(last)) {}
+
+  boost::context::stack_context allocate() {
+    boost::context::stack_context context = inner_.allocate();
+    last_->bottom = static_cast<const char*>(context.sp) - context.size;
+    last_->size = context.size;
+    return context;
+  }
+  void deallocate(boost::context::stack_context& context) noexcept { inner_.deallocate(context); }
+
+ private:
+  boost::context::protected_fixedsize_stack inner_;
+  std::shared_ptr<StackBounds> last_;
+};
+
+// Announces a switch to the stack `to`; `save` keeps the leaving stack's
+// fake-stack handle (nullptr when the leaving coroutine is finished).
+void fiber_switch_start(void** save, const StackBounds& to);
+// Completes a switch; `from` (optional) receives the bounds of the stack left.
+void fiber_switch_finish(void* saved, StackBounds* from);
+
+}  // namespace mirrorsim::sim
