@@ -26,6 +26,7 @@ std::string_view event_kind_name(EventKind kind) {
     case EventKind::kJobState: return "job-state";
     case EventKind::kJobEvent: return "job-event";
     case EventKind::kNote: return "note";
+    case EventKind::kDirtyBytes: return "dirty-bytes";
   }
   return "unknown";
 }

@@ -30,6 +30,7 @@ enum class EventKind : std::uint16_t {
   kJobState,          // subject = new state
   kJobEvent,          // subject = event kind, a/b/c event data
   kNote,              // free use by components: subject = hash of a tag
+  kDirtyBytes,        // a = bytes the mirror job still has to copy
 };
 
 std::string_view event_kind_name(EventKind kind);

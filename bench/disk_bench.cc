@@ -1,0 +1,193 @@
+// Simulated disk speed and memory: random 4 KiB writes on a 1 TiB extent
+// image followed by a full compare, and what an empty 1 TiB disk costs.
+//
+// Run (the full figure; each benchmark alone, so max RSS is its own):
+//   build/disks/bench/disk_bench --benchmark_filter='RandomWritesThenCompare/raw/10000000'
+// Counters:
+//   writes_per_s      4 KiB writes per second into the image
+//   ops_per_s         writes per second counting the full compare too
+//   compare_s         first_difference() of the image against an equal image
+//                     built independently (no shared pages: every extent read)
+//   snapshot_us       taking a GuestView of the written image
+//   snap_compare_ms   first_difference() of that snapshot against the image
+//   extents           extents stored in the written image
+//   maxrss_MiB        peak resident memory of the process (getrusage)
+//   image_MiB         the image's own accounting (ExtentStore::memory_bytes)
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "sim/content.h"
+#include "sim/disk_image.h"
+#include "sim/disk_view.h"
+#include "sim/random.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+constexpr std::uint64_t kTiB = std::uint64_t{1} << 40;
+constexpr std::uint64_t kBlock = 4096;
+
+double max_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+double current_rss_mib() {
+  long pages = 0;
+  long resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
+         static_cast<double>(kMiB);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+DiskOptions terabyte(const char* name, std::uint64_t cluster) {
+  DiskOptions o;
+  o.name = name;
+  o.length = kTiB;
+  o.cluster_size = cluster;
+  return o;
+}
+
+// `count` random 4 KiB-aligned 4 KiB writes; the same seed gives the same
+// offsets and, from a fresh source, the same values.
+void random_writes(DiskImage& image, std::uint64_t count, std::uint64_t seed) {
+  RandomStream offsets(seed);
+  ContentSource values;
+  const std::uint64_t blocks = image.length() / kBlock;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t offset = offsets.below(blocks) * kBlock;
+    if (!image.write(offset, ContentPayload::fresh(values.next(), kBlock)).ok()) std::abort();
+  }
+}
+
+// Arguments: write count, cluster size (0 = raw).
+void BM_RandomWritesThenCompare(benchmark::State& state) {
+  const auto count = static_cast<std::uint64_t>(state.range(0));
+  const auto cluster = static_cast<std::uint64_t>(state.range(1));
+  for (auto _ : state) {
+    DiskImage image(terabyte("a", cluster));
+    auto start = std::chrono::steady_clock::now();
+    random_writes(image, count, 1);
+    const double write_s = seconds_since(start);
+
+    start = std::chrono::steady_clock::now();
+    GuestView snapshot = image.guest_view();
+    const double snapshot_s = seconds_since(start);
+
+    // The same writes into a second image: equal content, nothing shared.
+    DiskImage twin(terabyte("b", cluster));
+    random_writes(twin, count, 1);
+    start = std::chrono::steady_clock::now();
+    auto diff = first_difference(image.guest_view(), twin.guest_view());
+    const double compare_s = seconds_since(start);
+    if (diff) state.SkipWithError(("images differ: " + diff->describe()).c_str());
+
+    // One more write, then the snapshot against the image: found by extents,
+    // unchanged pages skipped as shared.
+    if (!image.write(kTiB / 2, ContentPayload::fresh(UINT64_MAX - 1, kBlock)).ok()) std::abort();
+    start = std::chrono::steady_clock::now();
+    auto snap_diff = first_difference(snapshot, image.guest_view());
+    const double snap_compare_s = seconds_since(start);
+    if (!snap_diff || snap_diff->offset != kTiB / 2) state.SkipWithError("snapshot changed");
+
+    state.SetIterationTime(write_s + compare_s);
+    state.counters["writes_per_s"] = static_cast<double>(count) / write_s;
+    state.counters["ops_per_s"] = static_cast<double>(count) / (write_s + compare_s);
+    state.counters["compare_s"] = compare_s;
+    state.counters["snapshot_us"] = snapshot_s * 1e6;
+    state.counters["snap_compare_ms"] = snap_compare_s * 1e3;
+    state.counters["extents"] = static_cast<double>(image.layer().stored_extents());
+    state.counters["image_MiB"] =
+        static_cast<double>(image.layer().memory_bytes()) / static_cast<double>(kMiB);
+    state.counters["maxrss_MiB"] = max_rss_mib();
+  }
+}
+BENCHMARK(BM_RandomWritesThenCompare)
+    ->Name("RandomWritesThenCompare/raw")
+    ->Args({10'000'000, 0})
+    ->Args({1'000'000, 0})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RandomWritesThenCompare)
+    ->Name("RandomWritesThenCompare/cluster4k")
+    ->Args({10'000'000, 4096})
+    ->Args({1'000'000, 4096})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+// 64 KiB clusters: every write into a fresh cluster also fills the rest of it
+// (COW), so each write stores up to three extents.
+BENCHMARK(BM_RandomWritesThenCompare)
+    ->Name("RandomWritesThenCompare/cluster64k")
+    ->Args({1'000'000, 65536})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// What empty 1 TiB images cost: the store's own accounting, and the resident
+// memory of 256 of them divided by 256.
+void BM_EmptyTerabyte(benchmark::State& state) {
+  for (auto _ : state) {
+    const double before = current_rss_mib();
+    std::vector<std::unique_ptr<DiskImage>> images;
+    for (int i = 0; i < 256; ++i) {
+      images.push_back(std::make_unique<DiskImage>(terabyte("empty", i % 2 == 0 ? 0 : 65536)));
+    }
+    const double after = current_rss_mib();
+    state.counters["store_KiB"] =
+        static_cast<double>(images.front()->layer().memory_bytes()) / 1024.0;
+    state.counters["rss_per_disk_KiB"] = (after - before) * 1024.0 / 256.0;
+  }
+}
+BENCHMARK(BM_EmptyTerabyte)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// One guest-sized write on a populated 1 TiB image, steady state.
+void BM_Write4k(benchmark::State& state) {
+  DiskImage image(terabyte("w", static_cast<std::uint64_t>(state.range(0))));
+  random_writes(image, 1'000'000, 2);
+  RandomStream offsets(3);
+  std::uint64_t value = 10'000'000;
+  for (auto _ : state) {
+    const std::uint64_t offset = offsets.below(kTiB / kBlock) * kBlock;
+    benchmark::DoNotOptimize(image.write(offset, ContentPayload::fresh(++value, kBlock)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Write4k)->Arg(0)->Arg(65536);
+
+// A 64 KiB read through a two-layer chain.
+void BM_Read64kThroughBacking(benchmark::State& state) {
+  auto base = std::make_shared<DiskImage>(terabyte("base", 65536));
+  random_writes(*base, 200'000, 4);
+  DiskOptions top = terabyte("top", 65536);
+  DiskImage image(top);
+  image.attach_backing(base);
+  random_writes(image, 200'000, 5);
+  RandomStream offsets(6);
+  for (auto _ : state) {
+    const std::uint64_t offset = offsets.below(kTiB / 65536) * 65536;
+    benchmark::DoNotOptimize(image.read(offset, 65536));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Read64kThroughBacking);
+
+}  // namespace
+}  // namespace mirrorsim::sim

@@ -1,0 +1,54 @@
+#include "cli/list_command.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli/exit_codes.h"
+#include "engine/known_bugs.h"
+#include "properties/scenario_build.h"
+#include "scenarios/library.h"
+#include "scenarios/scenario_error.h"
+#include "scenarios/scenario_loader.h"
+
+namespace mirrorsim::cli {
+
+CLI::App* add_list_command(CLI::App& app, ListCommandOptions& o) {
+  CLI::App* list = app.add_subcommand("list", "list built-in scenarios, engine bugs or workloads");
+  list->add_option("what", o.what, "scenarios, bugs or workloads")
+      ->required()
+      ->check(CLI::IsMember({"scenarios", "bugs", "workloads"}));
+  return list;
+}
+
+int list_command(const ListCommandOptions& o) {
+  if (o.what == "bugs") {
+    for (const engine::BugInfo& bug : engine::known_bugs()) {
+      fmt::print("{:<28} fix {:<20} {}\n", bug.name, bug.fix, bug.summary);
+    }
+    return kExitPassed;
+  }
+  if (o.what == "workloads") {
+    fmt::print(
+        "generated   [workload] rate_iops / bursts, size, locality (uniform, sequential, hotspot, "
+        "zipf), mix, phases\n"
+        "trace csv   [workload] trace = \"file.csv\"  (time_us,op,offset,length)\n"
+        "trace fio   [workload] trace = \"file.log\"  (fio iolog version 2 or 3)\n");
+    return kExitPassed;
+  }
+  scenarios::LoadOptions load;
+  load.known_bugs = properties::known_bug_names();
+  for (const std::filesystem::path& file : scenarios::library_files()) {
+    try {
+      const scenarios::Scenario s = scenarios::load_scenario(file, load);
+      fmt::print("{:<36} {}\n", file.stem().string(), s.description);
+    } catch (const std::exception& e) {
+      fmt::print("{:<36} (does not load: {})\n", file.stem().string(), e.what());
+    }
+  }
+  return kExitPassed;
+}
+
+}  // namespace mirrorsim::cli

@@ -1,0 +1,95 @@
+#include "cli/run_command.h"
+
+#include <fstream>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/exit_codes.h"
+#include "engine/known_bugs.h"
+#include "properties/scenario_build.h"
+#include "properties/world.h"
+#include "reports/run_text.h"
+#include "reports/timeline.h"
+#include "scenarios/scenario_error.h"
+#include "scenarios/scenario_loader.h"
+#include "sim/trace.h"
+
+namespace mirrorsim::cli {
+
+CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
+  CLI::App* run = app.add_subcommand("run", "run one scenario file and check its properties");
+  run->add_option("file", o.file, "scenario file (TOML)")->required();
+  run->add_option("--seed", o.seed, "run seed (overrides the file's)");
+  run->add_option("--bug", o.bugs, "re-create a known engine bug (repeatable; see `list bugs`)");
+  run->add_option("--trace", o.trace_path, "write a Chrome trace-event timeline (Perfetto)");
+  run->add_flag("--json", o.json, "print the report as JSON");
+  run->add_flag("--quiet", o.quiet, "print only the outcome and the verdicts");
+  return run;
+}
+
+int run_command(const RunCommandOptions& o) {
+  for (const std::string& bug : o.bugs) {
+    try {
+      engine::parse_bug(bug);
+    } catch (const std::invalid_argument& e) {
+      fmt::print(stderr, "mirrorsim run: --bug: {}\n", e.what());
+      return kExitBadInput;
+    }
+  }
+  scenarios::Scenario scenario;
+  try {
+    scenarios::LoadOptions load;
+    load.known_bugs = properties::known_bug_names();
+    scenario = scenarios::load_scenario(o.file, load);
+  } catch (const scenarios::ScenarioError& e) {
+    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const sim::TraceError& e) {
+    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
+    return kExitBadInput;
+  }
+
+  properties::RunOptions run_options;
+  run_options.seed = o.seed;
+  run_options.extra_bugs = o.bugs;
+  run_options.retain_log = !o.trace_path.empty();
+  const std::uint64_t seed = o.seed.value_or(scenario.seed);
+
+  std::vector<std::string> bugs = scenario.mirror.bugs;
+  bugs.insert(bugs.end(), o.bugs.begin(), o.bugs.end());
+  if (!o.json) std::cout << reports::describe_setup(scenario, seed, bugs) << std::flush;
+
+  properties::RunReport report;
+  try {
+    report = properties::run_scenario(scenario, run_options);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "mirrorsim run: {}: {}\n", o.file, e.what());
+    return kExitBadInput;
+  } catch (const sim::TraceError& e) {
+    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
+    return kExitBadInput;
+  }
+
+  if (!o.trace_path.empty()) {
+    std::ofstream out(o.trace_path);
+    if (!out) {
+      fmt::print(stderr, "mirrorsim run: --trace: cannot write {}\n", o.trace_path);
+      return kExitBadInput;
+    }
+    out << reports::timeline_json(report).dump() << "\n";
+  }
+  if (o.json) {
+    std::cout << reports::report_json(report).dump(2) << "\n";
+  } else {
+    std::cout << reports::describe_report(report);
+    if (!report.passed()) {
+      std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
+      for (const std::string& bug : o.bugs) std::cout << " --bug " << bug;
+      std::cout << "\n";
+    }
+  }
+  return report.passed() ? kExitPassed : kExitViolated;
+}
+
+}  // namespace mirrorsim::cli

@@ -1,0 +1,25 @@
+// `mirrorsim run FILE [--seed N] [--bug NAME]... [--trace out.json] [--json]`
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace mirrorsim::cli {
+
+struct RunCommandOptions {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> bugs;
+  std::string trace_path;
+  bool json = false;
+  bool quiet = false;
+};
+
+CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options);
+int run_command(const RunCommandOptions& options);
+
+}  // namespace mirrorsim::cli

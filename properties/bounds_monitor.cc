@@ -1,0 +1,79 @@
+#include "properties/bounds_monitor.h"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "engine/limits.h"
+
+namespace mirrorsim::properties {
+namespace {
+
+bool is_write(sim::DiskOp op) {
+  return op == sim::DiskOp::kWrite || op == sim::DiskOp::kWriteZeroes ||
+         op == sim::DiskOp::kDiscard;
+}
+
+std::string describe(const sim::DiskRequest& r) {
+  return fmt::format("{} [{}, +{}) started at {} ns", sim::disk_op_name(r.op), r.offset, r.length,
+                     r.start_ns);
+}
+
+}  // namespace
+
+void BoundsMonitor::violate(const std::string& kind, const std::string& message) {
+  if (std::find(seen_kinds_.begin(), seen_kinds_.end(), kind) != seen_kinds_.end()) return;
+  seen_kinds_.push_back(kind);
+  violations_.push_back(message);
+}
+
+void BoundsMonitor::on_op_start(engine::TimeNs now, const engine::OpInfo& op) {
+  if (buf_size_bytes_ != 0 && op.buffer_bytes_in_use > buf_size_bytes_) {
+    violate("buffer", fmt::format("at {} ns buffer in use is {} bytes, above buf-size {}", now,
+                                  op.buffer_bytes_in_use, buf_size_bytes_));
+  }
+  if (op.background_in_flight > engine::kMaxInFlightOps) {
+    violate("in-flight", fmt::format("at {} ns {} background ops are in flight, above {}", now,
+                                     op.background_in_flight, engine::kMaxInFlightOps));
+  }
+}
+
+void BoundsMonitor::on_target_request_start(const sim::DiskRequest& request) {
+  if (!is_write(request.op)) return;
+  for (const auto& [id, other] : target_writes_) {
+    if (request.offset < other.offset + other.length &&
+        other.offset < request.offset + request.length) {
+      violate("overlap", fmt::format("two overlapping writes in flight to the target: {} and {}",
+                                     describe(other), describe(request)));
+      break;
+    }
+  }
+  target_writes_[request.id] = request;
+}
+
+void BoundsMonitor::on_target_request_end(const sim::DiskRequest& request) {
+  target_writes_.erase(request.id);
+}
+
+void BoundsMonitor::on_rate_dispatch(engine::TimeNs now, std::uint64_t bytes, std::uint64_t speed) {
+  if (speed != rate_speed_) {
+    rate_speed_ = speed;
+    rate_since_ = now;
+    rate_bytes_ = 0;
+  }
+  if (speed == 0) return;
+  rate_bytes_ += bytes;
+  // Allowed: the speed over the elapsed time, one slice of quota, and one
+  // iteration's dispatch (the limiter charges after dispatching).
+  const long double elapsed_s = static_cast<long double>(now - rate_since_) / engine::kNsPerSecond;
+  const long double slice_s = static_cast<long double>(engine::kSliceNs) / engine::kNsPerSecond;
+  const long double allowed = static_cast<long double>(speed) * (elapsed_s + slice_s) + bytes;
+  if (static_cast<long double>(rate_bytes_) > allowed) {
+    violate("rate",
+            fmt::format("at {} ns {} bytes were dispatched in {} ns at speed {} B/s "
+                        "(allowed about {:.0f})",
+                        now, rate_bytes_, now - rate_since_, speed, static_cast<double>(allowed)));
+  }
+}
+
+}  // namespace mirrorsim::properties

@@ -1,0 +1,44 @@
+// Watches a running job for the bounds of property 6: buffer in use <=
+// buf-size, background ops in flight <= 16, no two overlapping writes in
+// flight to the target, and the rate limit. Keeps the first violation of
+// each kind, with the virtual time it happened.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/job_observer.h"
+#include "engine/runtime.h"
+#include "sim/sim_disk.h"
+
+namespace mirrorsim::properties {
+
+class BoundsMonitor {
+ public:
+  // buf_size_bytes: the job's resolved buffer.
+  void set_buffer_limit(std::uint64_t buf_size_bytes) { buf_size_bytes_ = buf_size_bytes; }
+
+  void on_op_start(engine::TimeNs now, const engine::OpInfo& op);
+  // Only requests the job makes (before any pivot) should be passed here.
+  void on_target_request_start(const sim::DiskRequest& request);
+  void on_target_request_end(const sim::DiskRequest& request);
+  void on_rate_dispatch(engine::TimeNs now, std::uint64_t bytes, std::uint64_t speed);
+
+  const std::vector<std::string>& violations() const { return violations_; }
+
+ private:
+  void violate(const std::string& kind, const std::string& message);
+
+  std::uint64_t buf_size_bytes_ = 0;
+  std::map<std::uint64_t, sim::DiskRequest> target_writes_;  // by request id
+  // Rate accounting since the speed last changed.
+  std::uint64_t rate_speed_ = 0;
+  engine::TimeNs rate_since_ = 0;
+  std::uint64_t rate_bytes_ = 0;
+  std::vector<std::string> seen_kinds_;
+  std::vector<std::string> violations_;
+};
+
+}  // namespace mirrorsim::properties

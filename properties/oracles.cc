@@ -1,0 +1,189 @@
+#include "properties/oracles.h"
+
+#include <fmt/core.h>
+
+namespace mirrorsim::properties {
+namespace {
+
+using engine::JobEventKind;
+using engine::JobState;
+
+Verdict holds(std::string_view name, std::string message = "") {
+  return Verdict{std::string(name), VerdictStatus::kHolds, std::move(message)};
+}
+Verdict violated(std::string_view name, std::string message) {
+  return Verdict{std::string(name), VerdictStatus::kViolated, std::move(message)};
+}
+Verdict not_applicable(std::string_view name, std::string why) {
+  return Verdict{std::string(name), VerdictStatus::kNotApplicable, std::move(why)};
+}
+
+std::string at(engine::TimeNs t) {
+  return fmt::format("at {:.6f} s", t / 1e9);
+}
+
+}  // namespace
+
+Verdict check_no_crash(const RunFacts& f) {
+  if (f.sim.status == sim::RunOutcome::Status::kFailed) {
+    return violated(property::kNoCrash, f.sim.message + " (" + at(f.sim.end_time_ns) + ")");
+  }
+  return holds(property::kNoCrash);
+}
+
+Verdict check_liveness(const RunFacts& f) {
+  if (f.sim.status == sim::RunOutcome::Status::kLiveness) {
+    return violated(property::kLiveness, f.sim.message + " (" + at(f.sim.end_time_ns) + ")");
+  }
+  if (f.sim.status == sim::RunOutcome::Status::kFailed) {
+    return not_applicable(property::kLiveness, "the run crashed");
+  }
+  if (f.job_started && !f.job.ended) {
+    return violated(property::kLiveness, "the run ended but the job did not");
+  }
+  return holds(property::kLiveness);
+}
+
+Verdict check_state_machine(const RunFacts& f) {
+  if (f.lengths_differ && f.job_started) {
+    return violated(property::kStateMachine,
+                    "source and target lengths differ, yet the job started");
+  }
+  if (!f.job_started) return not_applicable(property::kStateMachine, "the job did not start");
+  int ready_events = 0;
+  bool ended = false;
+  JobState last = JobState::kCreated;
+  for (const engine::JobEvent& e : f.events) {
+    if (ended) {
+      return violated(property::kStateMachine,
+                      fmt::format("event {} {} after the job ended", engine::job_event_name(e.kind),
+                                  at(e.time)));
+    }
+    switch (e.kind) {
+      case JobEventKind::kStateChange:
+        if (!engine::is_legal_transition(last, e.state)) {
+          return violated(property::kStateMachine,
+                          fmt::format("illegal transition {} -> {} {}", engine::state_name(last),
+                                      engine::state_name(e.state), at(e.time)));
+        }
+        last = e.state;
+        if (e.state == JobState::kNull) ended = true;
+        break;
+      case JobEventKind::kReady:
+        if (++ready_events > 1) {
+          return violated(property::kStateMachine, "READY emitted twice, again " + at(e.time));
+        }
+        break;
+      case JobEventKind::kCompleted:
+        if (e.message.empty() && ready_events == 0) {
+          return violated(property::kStateMachine, "the job COMPLETED without error " + at(e.time) +
+                                                       " but never emitted READY");
+        }
+        if (e.pivoted && !f.complete_accepted) {
+          return violated(property::kStateMachine, "pivoted although complete was never asked");
+        }
+        break;
+      case JobEventKind::kCancelled:
+        if (!f.cancel_accepted) {
+          return violated(property::kStateMachine,
+                          "CANCELLED " + at(e.time) + " although no cancel was asked");
+        }
+        break;
+      case JobEventKind::kError:
+        break;
+    }
+  }
+  if (f.job.ended && last != JobState::kNull) {
+    return violated(property::kStateMachine,
+                    fmt::format("the job ended in state {}, not null", engine::state_name(last)));
+  }
+  return holds(property::kStateMachine);
+}
+
+Verdict check_error_policy(const RunFacts& f) {
+  const engine::JobEvent* report = nullptr;
+  bool any_error = false;
+  for (const engine::JobEvent& e : f.events) {
+    if (e.kind == JobEventKind::kError) {
+      any_error = true;
+      if (e.action == "report" && report == nullptr) report = &e;
+    }
+    if (report != nullptr && e.kind == JobEventKind::kReady) {
+      return violated(property::kErrorPolicy,
+                      fmt::format("READY {} after an error with policy report {}", at(e.time),
+                                  at(report->time)));
+    }
+  }
+  if (!any_error && f.job.error.empty()) {
+    return not_applicable(property::kErrorPolicy, "no I/O error reached the job");
+  }
+  if (report != nullptr && f.job.ended) {
+    if (f.job.error.empty() && !f.job.cancelled) {
+      return violated(property::kErrorPolicy,
+                      fmt::format("an error with policy report ({} {}) did not fail the job",
+                                  report->operation, at(report->time)));
+    }
+    if (f.job.pivoted) {
+      return violated(property::kErrorPolicy, "the job pivoted after an error with policy report");
+    }
+  }
+  if (report == nullptr && !f.job.error.empty()) {
+    return violated(property::kErrorPolicy,
+                    "the job failed (" + f.job.error + ") without an error of policy report");
+  }
+  return holds(property::kErrorPolicy);
+}
+
+Verdict check_bounds(const RunFacts& f) {
+  if (!f.job_started) return not_applicable(property::kBounds, "the job did not start");
+  if (!f.bound_violations.empty()) {
+    std::string message = f.bound_violations.front();
+    for (std::size_t i = 1; i < f.bound_violations.size(); ++i) {
+      message += "; " + f.bound_violations[i];
+    }
+    return violated(property::kBounds, message);
+  }
+  return holds(property::kBounds);
+}
+
+Verdict check_completion_equality(const RunFacts& f) {
+  if (f.complete_accepted && f.job.ended && f.job.success && !f.job.pivoted) {
+    return violated(property::kCompletionEquality,
+                    "complete was accepted but the job ended without pivoting");
+  }
+  if (!f.pivot_compared) {
+    return not_applicable(property::kCompletionEquality, "the job did not pivot");
+  }
+  if (f.pivot_difference) {
+    return violated(property::kCompletionEquality,
+                    "after the pivot the target differs from the source: " +
+                        f.pivot_difference->describe() + " (a = target, b = source)");
+  }
+  return holds(property::kCompletionEquality);
+}
+
+Verdict check_point_in_time(const RunFacts& f) {
+  if (!f.point_in_time_checked) {
+    return not_applicable(property::kPointInTimeCopy, "no soft cancel after READY ended the job");
+  }
+  if (!f.point_in_time_match) {
+    std::string message = fmt::format(
+        "after a soft cancel the target equals none of the {} source snapshots taken between "
+        "the cancel and the end",
+        f.snapshots);
+    if (f.point_in_time_difference) {
+      message += "; against the last one: " + f.point_in_time_difference->describe() +
+                 " (a = target, b = source)";
+    }
+    return violated(property::kPointInTimeCopy, message);
+  }
+  return holds(property::kPointInTimeCopy);
+}
+
+std::vector<Verdict> check_all(const RunFacts& f) {
+  return {check_no_crash(f),     check_liveness(f), check_state_machine(f),
+          check_error_policy(f), check_bounds(f),   check_completion_equality(f),
+          check_point_in_time(f)};
+}
+
+}  // namespace mirrorsim::properties

@@ -1,0 +1,15 @@
+#include "properties/run_report.h"
+
+namespace mirrorsim::properties {
+
+std::string RunReport::outcome_line() const {
+  if (sim.status == sim::RunOutcome::Status::kFailed) return "crashed: " + sim.message;
+  if (sim.status == sim::RunOutcome::Status::kLiveness) return "liveness failure: " + sim.message;
+  if (!job_started) return "refused to start: " + start_error;
+  if (!job.ended) return "did not end";
+  if (!job.error.empty()) return "failed: " + job.error;
+  if (job.cancelled) return "cancelled";
+  return job.pivoted ? "completed (pivoted to the target)" : "completed (no pivot)";
+}
+
+}  // namespace mirrorsim::properties

@@ -1,0 +1,51 @@
+// Everything one run produced: outcome, job events, metrics, the verdict of
+// every property, and the event-log hash that identifies the run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/job_observer.h"
+#include "engine/mirror_job.h"
+#include "engine/mirror_params.h"
+#include "properties/verdict.h"
+#include "sim/event_log.h"
+#include "sim/simulation.h"
+
+namespace mirrorsim::properties {
+
+struct CommandRecord {
+  engine::TimeNs time = 0;
+  std::string action;  // "complete", "set-speed 1048576", "resume (operator)"...
+  bool accepted = false;
+  std::string note;  // why it was refused
+};
+
+struct RunReport {
+  std::string scenario_name;
+  std::uint64_t seed = 0;
+  std::vector<std::string> bugs;
+  sim::RunOutcome sim;
+  bool job_started = false;
+  std::string start_error;  // the job refused to start: why
+  engine::JobOutcome job;
+  engine::JobMetrics metrics;
+  engine::ResolvedParams resolved;
+  std::vector<engine::JobEvent> events;
+  std::vector<CommandRecord> commands;
+  std::vector<Verdict> verdicts;
+  std::uint64_t guest_requests = 0;
+  std::uint64_t guest_errors = 0;
+  engine::TimeNs guest_write_p50_ns = 0;
+  engine::TimeNs guest_write_p99_ns = 0;
+  std::uint64_t faults_injected = 0;
+  std::uint64_t source_length = 0;
+  std::vector<sim::LogRecord> log;  // only when RunOptions::retain_log
+
+  bool passed() const { return first_violation(verdicts) == nullptr; }
+  // One line: "completed (pivoted)", "failed: target write failed: EIO", ...
+  std::string outcome_line() const;
+};
+
+}  // namespace mirrorsim::properties

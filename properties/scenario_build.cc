@@ -1,0 +1,154 @@
+#include "properties/scenario_build.h"
+
+#include <cerrno>
+#include <variant>
+
+#include "engine/known_bugs.h"
+#include "sim/trace.h"
+#include "sim/workload.h"
+
+namespace mirrorsim::properties {
+namespace {
+
+constexpr engine::TimeNs us(std::uint64_t micros) {
+  return static_cast<engine::TimeNs>(micros) * engine::kNsPerUs;
+}
+
+std::optional<sim::DiskOp> disk_op(scenarios::FaultOp op) {
+  switch (op) {
+    case scenarios::FaultOp::kRead:
+      return sim::DiskOp::kRead;
+    case scenarios::FaultOp::kWrite:
+      return sim::DiskOp::kWrite;
+    case scenarios::FaultOp::kWriteZeroes:
+      return sim::DiskOp::kWriteZeroes;
+    case scenarios::FaultOp::kDiscard:
+      return sim::DiskOp::kDiscard;
+    case scenarios::FaultOp::kFlush:
+      return sim::DiskOp::kFlush;
+    case scenarios::FaultOp::kAny:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+int errno_of(scenarios::FaultErrno error) {
+  switch (error) {
+    case scenarios::FaultErrno::kEio:
+      return EIO;
+    case scenarios::FaultErrno::kEnospc:
+      return ENOSPC;
+    case scenarios::FaultErrno::kEinval:
+      return EINVAL;
+  }
+  return EIO;
+}
+
+engine::ErrorPolicy policy(scenarios::ErrorPolicy p) {
+  switch (p) {
+    case scenarios::ErrorPolicy::kReport:
+      return engine::ErrorPolicy::kReport;
+    case scenarios::ErrorPolicy::kIgnore:
+      return engine::ErrorPolicy::kIgnore;
+    case scenarios::ErrorPolicy::kStop:
+      return engine::ErrorPolicy::kStop;
+    case scenarios::ErrorPolicy::kEnospc:
+      return engine::ErrorPolicy::kEnospc;
+  }
+  return engine::ErrorPolicy::kReport;
+}
+
+}  // namespace
+
+sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name) {
+  sim::DiskOptions o;
+  o.name = std::move(name);
+  o.length = spec.length_bytes;
+  o.cluster_size = spec.kind == scenarios::DiskKind::kCluster ? spec.cluster_bytes : 0;
+  o.backing_name = spec.backing == scenarios::Backing::kNone ? "" : spec.backing_name;
+  o.zero_init = spec.zero_init;
+  o.discard_reads_zero = spec.discard_reads_zero;
+  o.start_with_old_data = spec.old_data;
+  o.capacity_bytes = spec.capacity_bytes;
+  o.queue_depth = spec.queue_depth;
+  o.latency_ns = us(spec.latency_us);
+  o.bandwidth_bytes_per_s = spec.bandwidth_bytes_s;
+  o.jitter_ns = us(spec.jitter_us);
+  o.flush_latency_ns = us(spec.flush_latency_us);
+  o.shared_bandwidth = spec.shared_bandwidth;
+  return o;
+}
+
+sim::FaultPlan fault_plan(const scenarios::Scenario& scenario, scenarios::FaultDisk disk) {
+  sim::FaultPlan plan;
+  for (const scenarios::FaultRule& r : scenario.faults) {
+    if (r.disk != disk) continue;
+    sim::FaultRule rule;
+    rule.op = disk_op(r.op);
+    rule.offset = r.offset_bytes;
+    rule.length = r.length_bytes == 0 ? sim::kWholeDisk : r.length_bytes;
+    if (r.length_bytes == 0 && r.offset_bytes == 0) rule.length = sim::kWholeDisk;
+    rule.from_ns = us(r.from_us);
+    rule.to_ns = r.to_us == 0 ? sim::kForever : us(r.to_us);
+    rule.after = r.after_n;
+    rule.probability = r.probability;
+    rule.once = r.once;
+    rule.error = errno_of(r.error);
+    plan.add(rule);
+  }
+  return plan;
+}
+
+engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
+                                   std::span<const std::string> extra_bugs) {
+  engine::MirrorParams p;
+  switch (spec.sync) {
+    case scenarios::SyncMode::kFull:
+      p.sync = engine::SyncMode::kFull;
+      break;
+    case scenarios::SyncMode::kTop:
+      p.sync = engine::SyncMode::kTop;
+      break;
+    case scenarios::SyncMode::kNone:
+      p.sync = engine::SyncMode::kNone;
+      break;
+  }
+  p.copy_mode = spec.copy_mode == scenarios::CopyMode::kWriteBlocking
+                    ? engine::CopyMode::kWriteBlocking
+                    : engine::CopyMode::kBackground;
+  p.granularity_bytes = spec.granularity_bytes;
+  p.buf_size_bytes = static_cast<std::int64_t>(spec.buf_size_bytes);
+  p.speed_bytes_per_s = static_cast<std::int64_t>(spec.speed_bytes_s);
+  p.on_source_error = policy(spec.on_source_error);
+  p.on_target_error = policy(spec.on_target_error);
+  p.unmap = spec.unmap;
+  p.target_is_zero = spec.target_is_zero;
+  std::vector<std::string> names = spec.bugs;
+  names.insert(names.end(), extra_bugs.begin(), extra_bugs.end());
+  p.bugs = engine::BugSet::parse(names);
+  return p;
+}
+
+std::unique_ptr<sim::RequestSource> request_source(const scenarios::Scenario& scenario,
+                                                   sim::RandomStream workload_stream) {
+  const scenarios::WorkloadSpec& w = scenario.workload;
+  if (const auto* params = std::get_if<sim::WorkloadParams>(&w)) {
+    return std::make_unique<sim::WorkloadGenerator>(*params, scenario.source.length_bytes,
+                                                    std::move(workload_stream));
+  }
+  if (const auto* trace = std::get_if<scenarios::TraceWorkload>(&w)) {
+    sim::TraceOptions options;
+    options.disk_length = scenario.source.length_bytes;
+    sim::Trace t = sim::read_trace(trace->path, trace->format, options);
+    return std::make_unique<sim::TraceReplay>(std::move(t.requests));
+  }
+  return nullptr;
+}
+
+std::vector<std::string> known_bug_names() {
+  std::vector<std::string> names;
+  for (const engine::BugInfo& info : engine::known_bugs()) names.emplace_back(info.name);
+  return names;
+}
+
+}  // namespace mirrorsim::properties

@@ -1,0 +1,207 @@
+#include "reports/run_text.h"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include "engine/known_bugs.h"
+
+namespace mirrorsim::reports {
+namespace {
+
+std::string hex(std::uint64_t v) {
+  return fmt::format("{:016x}", v);
+}
+
+std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
+  std::string kind = d.kind == scenarios::DiskKind::kCluster
+                         ? "cluster " + bytes_text(d.cluster_bytes)
+                         : std::string("raw");
+  std::string backing;
+  switch (d.backing) {
+    case scenarios::Backing::kNone:
+      break;
+    case scenarios::Backing::kAttached:
+      backing = ", backing attached";
+      break;
+    case scenarios::Backing::kAtPivot:
+      backing = ", backing attached at pivot";
+      break;
+  }
+  return fmt::format(
+      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
+      bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
+      d.zero_init ? "" : ", not zero-initialised", d.latency_us,
+      d.bandwidth_bytes_s == 0 ? std::string("unlimited") : bytes_text(d.bandwidth_bytes_s),
+      d.queue_depth);
+}
+
+std::string event_text(const engine::JobEvent& e) {
+  switch (e.kind) {
+    case engine::JobEventKind::kStateChange:
+      return "state " + std::string(engine::state_name(e.state));
+    case engine::JobEventKind::kReady:
+      return "READY";
+    case engine::JobEventKind::kError:
+      return fmt::format("ERROR {} errno {} action {}", e.operation, e.error, e.action);
+    case engine::JobEventKind::kCompleted:
+      if (!e.message.empty()) return "COMPLETED with error: " + e.message;
+      return e.pivoted ? "COMPLETED (pivoted)" : "COMPLETED (no pivot)";
+    case engine::JobEventKind::kCancelled:
+      return "CANCELLED";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string bytes_text(std::uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  double v = static_cast<double>(b);
+  while (v >= 1024 && u < 5 && (b % 1024 == 0 || v >= 10 * 1024)) {
+    v /= 1024;
+    ++u;
+    if (b % 1024 != 0) break;
+    b /= 1024;
+  }
+  if (v == static_cast<double>(static_cast<std::uint64_t>(v))) {
+    return fmt::format("{} {}", static_cast<std::uint64_t>(v), units[u]);
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string time_text(engine::TimeNs ns) {
+  return fmt::format("{:.6f} s", ns / 1e9);
+}
+
+std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
+                           const std::vector<std::string>& bugs) {
+  std::string out =
+      fmt::format("scenario {}  seed {}\n", s.name.empty() ? "(unnamed)" : s.name, seed);
+  if (!s.description.empty()) out += "  " + s.description + "\n";
+  if (s.base) out += disk_line("base", *s.base);
+  out += disk_line("source", s.source);
+  out += disk_line("target", s.target);
+  const scenarios::MirrorSpec& m = s.mirror;
+  out += fmt::format(
+      "  mirror  sync {}, copy-mode {}, granularity {}, buf-size {}, speed {}, on-source-error {}, "
+      "on-target-error {}, unmap {}, target-is-zero {}\n",
+      scenarios::name_of(m.sync), scenarios::name_of(m.copy_mode),
+      m.granularity_bytes == 0 ? std::string("default") : bytes_text(m.granularity_bytes),
+      m.buf_size_bytes == 0 ? std::string("default") : bytes_text(m.buf_size_bytes),
+      m.speed_bytes_s == 0 ? std::string("unlimited") : bytes_text(m.speed_bytes_s) + "/s",
+      scenarios::name_of(m.on_source_error), scenarios::name_of(m.on_target_error), m.unmap,
+      m.target_is_zero);
+  out += fmt::format("  faults  {} rule(s); commands {}; bugs {}\n", s.faults.size(),
+                     s.commands.size(),
+                     bugs.empty() ? std::string("none") : fmt::format("{}", fmt::join(bugs, ", ")));
+  return out;
+}
+
+std::string describe_report(const properties::RunReport& r) {
+  std::string out;
+  out += "outcome: " + r.outcome_line() + "\n";
+  if (r.job_started) {
+    out += fmt::format(
+        "job: granularity {}, buf-size {}, max op {}, cow {}\n",
+        bytes_text(r.resolved.granularity_bytes), bytes_text(r.resolved.buf_size_bytes),
+        bytes_text(r.resolved.max_io_bytes),
+        r.resolved.cow ? "on (target cluster " + bytes_text(r.resolved.target_cluster_bytes) + ")"
+                       : std::string("off"));
+  }
+  out += "events:\n";
+  for (const engine::JobEvent& e : r.events) {
+    out += fmt::format("  {:>14}  {}\n", time_text(e.time), event_text(e));
+  }
+  if (!r.commands.empty()) {
+    out += "commands:\n";
+    for (const properties::CommandRecord& c : r.commands) {
+      out += fmt::format("  {:>14}  {}{}\n", time_text(c.time), c.action,
+                         c.accepted ? "" : " (refused: " + c.note + ")");
+    }
+  }
+  const engine::JobMetrics& m = r.metrics;
+  out += "metrics:\n";
+  out += fmt::format("  time to READY {}, time to end {}\n",
+                     m.time_to_ready_ns < 0 ? std::string("never") : time_text(m.time_to_ready_ns),
+                     m.time_to_end_ns < 0 ? std::string("never") : time_text(m.time_to_end_ns));
+  out +=
+      fmt::format("  read {}, written {}, zeroed {}, discarded {}, COW extra {}\n",
+                  bytes_text(m.bytes_read), bytes_text(m.bytes_written), bytes_text(m.bytes_zeroed),
+                  bytes_text(m.bytes_discarded), bytes_text(m.cow_extra_bytes));
+  out += fmt::format(
+      "  ops: {} copy, {} zero, {} discard, {} active writes; {} iterations, {} bitmap passes; "
+      "{} errors\n",
+      m.copy_ops, m.zero_ops, m.discard_ops, m.active_writes, m.iterations, m.bitmap_passes,
+      m.errors);
+  out += fmt::format("  peak buffer {}, peak ops in flight {}\n", bytes_text(m.peak_buffer_bytes),
+                     m.peak_in_flight);
+  out += fmt::format(
+      "  guest: {} requests, {} errors, write latency p50 {} us, p99 {} us; faults injected {}\n",
+      r.guest_requests, r.guest_errors, r.guest_write_p50_ns / 1000, r.guest_write_p99_ns / 1000,
+      r.faults_injected);
+  out += "properties:\n";
+  for (const properties::Verdict& v : r.verdicts) {
+    out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
+    if (v.status == properties::VerdictStatus::kViolated) out += ": " + v.message;
+    out += "\n";
+  }
+  out += fmt::format("virtual time {}, {} events, event-log hash {}\n",
+                     time_text(r.sim.end_time_ns), r.sim.events, hex(r.sim.log_hash));
+  return out;
+}
+
+nlohmann::json report_json(const properties::RunReport& r) {
+  nlohmann::json j;
+  j["scenario"] = r.scenario_name;
+  j["seed"] = r.seed;
+  j["bugs"] = r.bugs;
+  j["outcome"] = r.outcome_line();
+  j["passed"] = r.passed();
+  j["hash"] = hex(r.sim.log_hash);
+  j["virtual_time_ns"] = r.sim.end_time_ns;
+  j["events_dispatched"] = r.sim.events;
+  nlohmann::json events = nlohmann::json::array();
+  for (const engine::JobEvent& e : r.events) {
+    events.push_back({{"time_ns", e.time}, {"event", event_text(e)}});
+  }
+  j["events"] = events;
+  nlohmann::json commands = nlohmann::json::array();
+  for (const properties::CommandRecord& c : r.commands) {
+    commands.push_back(
+        {{"time_ns", c.time}, {"action", c.action}, {"accepted", c.accepted}, {"note", c.note}});
+  }
+  j["commands"] = commands;
+  const engine::JobMetrics& m = r.metrics;
+  j["metrics"] = {{"time_to_ready_ns", m.time_to_ready_ns},
+                  {"time_to_end_ns", m.time_to_end_ns},
+                  {"bytes_read", m.bytes_read},
+                  {"bytes_written", m.bytes_written},
+                  {"bytes_zeroed", m.bytes_zeroed},
+                  {"bytes_discarded", m.bytes_discarded},
+                  {"cow_extra_bytes", m.cow_extra_bytes},
+                  {"copy_ops", m.copy_ops},
+                  {"zero_ops", m.zero_ops},
+                  {"discard_ops", m.discard_ops},
+                  {"active_writes", m.active_writes},
+                  {"iterations", m.iterations},
+                  {"bitmap_passes", m.bitmap_passes},
+                  {"errors", m.errors},
+                  {"peak_buffer_bytes", m.peak_buffer_bytes},
+                  {"peak_in_flight", m.peak_in_flight},
+                  {"guest_requests", r.guest_requests},
+                  {"guest_errors", r.guest_errors},
+                  {"guest_write_p50_ns", r.guest_write_p50_ns},
+                  {"guest_write_p99_ns", r.guest_write_p99_ns},
+                  {"faults_injected", r.faults_injected}};
+  nlohmann::json verdicts = nlohmann::json::array();
+  for (const properties::Verdict& v : r.verdicts) {
+    verdicts.push_back({{"property", v.property},
+                        {"status", properties::verdict_status_name(v.status)},
+                        {"message", v.message}});
+  }
+  j["properties"] = verdicts;
+  return j;
+}
+
+}  // namespace mirrorsim::reports

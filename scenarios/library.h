@@ -1,0 +1,16 @@
+// The built-in scenario library: the TOML files in scenarios/library/.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+namespace mirrorsim::scenarios {
+
+// The folder that holds the library (set at build time).
+std::filesystem::path library_dir();
+// Every *.toml file there, sorted by name.
+std::vector<std::filesystem::path> library_files();
+// The library file called `name` (with or without .toml), if it exists.
+std::filesystem::path library_file(const std::string& name);
+
+}  // namespace mirrorsim::scenarios

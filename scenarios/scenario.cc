@@ -1,0 +1,76 @@
+#include "scenarios/scenario.h"
+
+#include <array>
+
+namespace mirrorsim::scenarios {
+namespace {
+
+// Each table lists the names in enum order.
+constexpr std::array<std::string_view, 2> kDiskKinds = {"raw", "cluster"};
+constexpr std::array<std::string_view, 3> kBackings = {"none", "attached", "at-pivot"};
+constexpr std::array<std::string_view, 3> kSyncModes = {"full", "top", "none"};
+constexpr std::array<std::string_view, 2> kCopyModes = {"background", "write-blocking"};
+constexpr std::array<std::string_view, 4> kErrorPolicies = {"report", "ignore", "stop", "enospc"};
+constexpr std::array<std::string_view, 3> kFaultDisks = {"source", "target", "base"};
+constexpr std::array<std::string_view, 6> kFaultOps = {"read",    "write", "write_zeroes",
+                                                       "discard", "flush", "any"};
+constexpr std::array<std::string_view, 3> kFaultErrnos = {"EIO", "ENOSPC", "EINVAL"};
+constexpr std::array<std::string_view, 7> kCommandKinds = {
+    "complete", "cancel", "force_cancel", "pause", "resume", "set_speed", "write_blocking"};
+constexpr std::array<std::string_view, 2> kArrivals = {"fixed", "uniform"};
+constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential", "hotspot",
+                                                         "zipf"};
+constexpr std::array<std::string_view, 3> kTraceFormats = {"auto", "csv", "fio"};
+
+}  // namespace
+
+template <>
+std::span<const std::string_view> enum_names<DiskKind>() {
+  return kDiskKinds;
+}
+template <>
+std::span<const std::string_view> enum_names<Backing>() {
+  return kBackings;
+}
+template <>
+std::span<const std::string_view> enum_names<SyncMode>() {
+  return kSyncModes;
+}
+template <>
+std::span<const std::string_view> enum_names<CopyMode>() {
+  return kCopyModes;
+}
+template <>
+std::span<const std::string_view> enum_names<ErrorPolicy>() {
+  return kErrorPolicies;
+}
+template <>
+std::span<const std::string_view> enum_names<FaultDisk>() {
+  return kFaultDisks;
+}
+template <>
+std::span<const std::string_view> enum_names<FaultOp>() {
+  return kFaultOps;
+}
+template <>
+std::span<const std::string_view> enum_names<FaultErrno>() {
+  return kFaultErrnos;
+}
+template <>
+std::span<const std::string_view> enum_names<CommandKind>() {
+  return kCommandKinds;
+}
+template <>
+std::span<const std::string_view> enum_names<sim::Arrival>() {
+  return kArrivals;
+}
+template <>
+std::span<const std::string_view> enum_names<sim::Locality>() {
+  return kLocalities;
+}
+template <>
+std::span<const std::string_view> enum_names<sim::TraceFormat>() {
+  return kTraceFormats;
+}
+
+}  // namespace mirrorsim::scenarios

@@ -1,0 +1,236 @@
+// The scenario model: everything that defines one run, as plain values.
+//
+// A Scenario is what a scenario file (TOML, see scenario_loader.h) says,
+// after defaults are filled in. Each field's comment gives its default and
+// unit; sizes are bytes, times are microseconds of virtual time. These are
+// values: copy them, compare them (operator== compares every field, so a
+// write -> load round trip can be checked), and hand them to whoever builds
+// the run. check_scenario() (scenario_check.h) says whether one is valid;
+// the loader never returns an invalid one.
+//
+// The TOML key of a field is its name, less a size unit suffix
+// (length_bytes -> length, speed_bytes_s -> speed); times keep theirs
+// (latency_us). Exceptions: cluster_bytes -> cluster_size,
+// FaultRule::error -> errno, Command::kind -> action, and Command::time_us
+// -> at_us or delay_us, as its trigger says.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/trace.h"
+#include "sim/workload_params.h"
+
+namespace mirrorsim::scenarios {
+
+inline constexpr std::uint64_t kKiB = 1024;
+inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+inline constexpr std::uint64_t kGiB = 1024 * kMiB;
+inline constexpr std::uint64_t kTiB = 1024 * kGiB;
+
+enum class DiskKind : std::uint8_t { kRaw, kCluster };  // "raw", "cluster"
+
+// How a disk reaches its backing image (always the scenario's [base] disk).
+enum class Backing : std::uint8_t {
+  kNone,      // "none": no backing image
+  kAttached,  // "attached": named and read through from the start
+  kAtPivot,   // "at-pivot": named, but attached only when the job pivots
+};
+
+struct DiskSpec {
+  DiskKind kind = DiskKind::kRaw;
+  std::uint64_t length_bytes = 64 * kMiB;  // multiple of 512; may be 0
+  // raw: 0; cluster: a power of two, 512 B..2 MiB (64 KiB when a file omits it).
+  std::uint64_t cluster_bytes = 0;
+  Backing backing = Backing::kNone;  // only cluster disks have backing images
+  std::string backing_name;          // "" without backing, else "base" (the default)
+  bool zero_init = true;             // a new disk reads as zeroes
+  bool discard_reads_zero = false;   // discarded ranges then read as zeroes
+  // The disk starts with content: stale data on a target, data to copy on a
+  // source or base. Requires zero_init = false.
+  bool old_data = false;
+  // Thin disk: ENOSPC once allocation would pass this; 0 = unlimited.
+  std::uint64_t capacity_bytes = 0;
+  std::uint64_t latency_us = 100;  // fixed part of every request's latency
+  // Transfer rate of reads and writes in bytes per second; 0 = instant.
+  std::uint64_t bandwidth_bytes_s = 1'000'000'000;
+  // True: the bandwidth is one channel shared by the disk's in-flight
+  // requests; false: each request transfers at the full rate.
+  bool shared_bandwidth = false;
+  std::uint64_t jitter_us = 0;            // extra latency, uniform in [0, jitter_us], seeded
+  std::uint32_t queue_depth = 32;         // requests in service at once, 1..4096
+  std::uint64_t flush_latency_us = 1000;  // latency of a flush
+
+  bool operator==(const DiskSpec&) const = default;
+};
+
+// Names in files: "full", "top", "none".
+enum class SyncMode : std::uint8_t { kFull, kTop, kNone };
+// Names in files: "background", "write-blocking".
+enum class CopyMode : std::uint8_t { kBackground, kWriteBlocking };
+// Names in files: "report", "ignore", "stop", "enospc".
+enum class ErrorPolicy : std::uint8_t { kReport, kIgnore, kStop, kEnospc };
+
+struct MirrorSpec {
+  SyncMode sync = SyncMode::kFull;  // required in a file: there is no default there
+  CopyMode copy_mode = CopyMode::kBackground;
+  std::uint64_t granularity_bytes = 0;  // 0 = engine default; else power of two, 512 B..64 MiB
+  std::uint64_t buf_size_bytes = 0;     // 0 = engine default (16 MiB)
+  std::uint64_t speed_bytes_s = 0;      // rate limit in bytes per second; 0 = unlimited
+  ErrorPolicy on_source_error = ErrorPolicy::kReport;
+  ErrorPolicy on_target_error = ErrorPolicy::kReport;
+  bool unmap = true;              // zero ranges may be discarded on the target
+  bool target_is_zero = false;    // the caller promises the target reads as zeroes
+  std::vector<std::string> bugs;  // engine bug switches by name; checked against LoadOptions
+
+  bool operator==(const MirrorSpec&) const = default;
+};
+
+// The guest does nothing.
+struct NoWorkload {
+  bool operator==(const NoWorkload&) const = default;
+};
+
+// Requests replayed from a trace file (sim/trace.h).
+struct TraceWorkload {
+  std::filesystem::path path;  // absolute once loaded (a file's relative path is resolved)
+  sim::TraceFormat format = sim::TraceFormat::kAuto;
+  bool operator==(const TraceWorkload&) const = default;
+};
+
+// [workload]: absent = NoWorkload; `trace = ...` = TraceWorkload; else generated.
+using WorkloadSpec = std::variant<NoWorkload, sim::WorkloadParams, TraceWorkload>;
+
+enum class FaultDisk : std::uint8_t { kSource, kTarget, kBase };  // "source", "target", "base"
+// "read", "write", "write_zeroes", "discard", "flush", "any".
+enum class FaultOp : std::uint8_t { kRead, kWrite, kWriteZeroes, kDiscard, kFlush, kAny };
+enum class FaultErrno : std::uint8_t { kEio, kEnospc, kEinval };  // "EIO", "ENOSPC", "EINVAL"
+
+// One rule of a fault plan; rules are evaluated in file order. A request
+// fails when it matches: same disk, op, overlapping byte range, inside the
+// time window, past the first after_n matching requests, then with
+// `probability` (drawn from the fault stream); a `once` rule fires at most once.
+struct FaultRule {
+  FaultDisk disk = FaultDisk::kTarget;
+  FaultOp op = FaultOp::kAny;
+  std::uint64_t offset_bytes = 0;  // multiple of 512
+  std::uint64_t length_bytes = 0;  // multiple of 512; 0 = to the end of the disk
+  std::uint64_t from_us = 0;       // window start
+  std::uint64_t to_us = 0;         // window end (exclusive); 0 = no end
+  std::uint64_t after_n = 0;       // the first after_n matching requests pass
+  double probability = 1.0;        // in [0, 1]
+  bool once = false;
+  FaultErrno error = FaultErrno::kEio;  // TOML key "errno"
+
+  bool operator==(const FaultRule&) const = default;
+};
+
+enum class CommandKind : std::uint8_t {
+  kComplete,       // "complete"
+  kCancel,         // "cancel"
+  kForceCancel,    // "force_cancel"
+  kPause,          // "pause"
+  kResume,         // "resume"
+  kSetSpeed,       // "set_speed": speed_bytes_s is the new limit
+  kWriteBlocking,  // "write_blocking": switch copy mode to write-blocking
+};
+
+enum class CommandTrigger : std::uint8_t {
+  kAt,       // at_us = time_us
+  kOnReady,  // on_ready = true, delay_us = time_us after the job's READY event
+};
+
+struct Command {
+  CommandKind kind = CommandKind::kComplete;  // TOML key "action"
+  CommandTrigger trigger = CommandTrigger::kOnReady;
+  std::uint64_t time_us = 0;        // at_us or delay_us, as the trigger says
+  std::uint64_t speed_bytes_s = 0;  // set_speed only (0 = unlimited); 0 for the others
+
+  bool operator==(const Command&) const = default;
+};
+
+struct Limits {
+  std::uint64_t max_time_us = 600'000'000;  // 10 minutes of virtual time
+  std::uint64_t max_events = 50'000'000;
+
+  bool operator==(const Limits&) const = default;
+};
+
+struct Scenario {
+  std::string name;         // "" = unnamed
+  std::string description;  // one line or more, free text
+  std::uint64_t seed = 1;   // the run seed; every random stream derives from it
+  Limits limits;
+  DiskSpec source;
+  DiskSpec target;
+  std::optional<DiskSpec> base;  // backing image named by source/target backing
+  MirrorSpec mirror;
+  WorkloadSpec workload;  // default: NoWorkload
+  std::vector<FaultRule> faults;
+  std::vector<Command> commands;
+
+  bool operator==(const Scenario&) const = default;
+};
+
+// The names of enum values as written in files, in enum order. Specialized
+// for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat.
+template <typename Enum>
+std::span<const std::string_view> enum_names();
+
+template <typename Enum>
+std::string_view name_of(Enum value) {
+  return enum_names<Enum>()[static_cast<std::size_t>(value)];
+}
+
+template <typename Enum>
+std::optional<Enum> parse_enum(std::string_view name) {
+  const std::span<const std::string_view> names = enum_names<Enum>();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+// "a, b, c": the accepted names, for error messages.
+template <typename Enum>
+std::string allowed_names() {
+  std::string out;
+  for (std::string_view name : enum_names<Enum>()) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+template <>
+std::span<const std::string_view> enum_names<DiskKind>();
+template <>
+std::span<const std::string_view> enum_names<Backing>();
+template <>
+std::span<const std::string_view> enum_names<SyncMode>();
+template <>
+std::span<const std::string_view> enum_names<CopyMode>();
+template <>
+std::span<const std::string_view> enum_names<ErrorPolicy>();
+template <>
+std::span<const std::string_view> enum_names<FaultDisk>();
+template <>
+std::span<const std::string_view> enum_names<FaultOp>();
+template <>
+std::span<const std::string_view> enum_names<FaultErrno>();
+template <>
+std::span<const std::string_view> enum_names<CommandKind>();
+template <>
+std::span<const std::string_view> enum_names<sim::Arrival>();
+template <>
+std::span<const std::string_view> enum_names<sim::Locality>();
+template <>
+std::span<const std::string_view> enum_names<sim::TraceFormat>();
+
+}  // namespace mirrorsim::scenarios

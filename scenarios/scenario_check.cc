@@ -1,0 +1,247 @@
+#include "scenarios/scenario_check.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "engine/block_device.h"
+#include "scenarios/scenario_units.h"
+
+namespace mirrorsim::scenarios {
+namespace {
+
+using Problem = std::optional<ScenarioProblem>;
+
+Problem problem(std::string key, std::string what, std::string allowed) {
+  return ScenarioProblem{std::move(key), std::move(what), std::move(allowed)};
+}
+
+bool is_power_of_two(std::uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  if (auto unit = size_with_unit(bytes)) return *unit;
+  return fmt::format("{} bytes", bytes);
+}
+
+Problem check_time(const std::string& key, std::uint64_t us) {
+  if (us > kMaxTimeUs) {
+    return problem(key, fmt::format("{} us is too far in the future", us),
+                   fmt::format("at most {} us", kMaxTimeUs));
+  }
+  return std::nullopt;
+}
+
+Problem check_sector_multiple(const std::string& key, std::uint64_t bytes) {
+  if (bytes % engine::kSectorSize != 0) {
+    return problem(key, fmt::format("{} bytes is not a multiple of 512", bytes),
+                   "a multiple of 512 bytes (the engine works in 512-byte sectors)");
+  }
+  return std::nullopt;
+}
+
+Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base) {
+  const std::string at = name + ".";
+  if (auto p = check_sector_multiple(at + "length", disk.length_bytes)) return p;
+  if (disk.length_bytes > kMaxDiskBytes) {
+    return problem(at + "length", fmt::format("{} is too large", bytes_text(disk.length_bytes)),
+                   fmt::format("at most {}", bytes_text(kMaxDiskBytes)));
+  }
+  if (disk.kind == DiskKind::kRaw) {
+    if (disk.cluster_bytes != 0) {
+      return problem(at + "cluster_size", "a raw disk has no clusters", "0, or kind = \"cluster\"");
+    }
+    if (disk.backing != Backing::kNone) {
+      return problem(at + "backing", "a raw disk has no backing image",
+                     "\"none\", or kind = \"cluster\"");
+    }
+  } else if (!is_power_of_two(disk.cluster_bytes) || disk.cluster_bytes < kMinClusterBytes ||
+             disk.cluster_bytes > kMaxClusterBytes) {
+    return problem(at + "cluster_size",
+                   is_power_of_two(disk.cluster_bytes)
+                       ? fmt::format("{} is out of range", bytes_text(disk.cluster_bytes))
+                       : fmt::format("{} is not a power of two", bytes_text(disk.cluster_bytes)),
+                   "a power of two from 512 bytes to 2MiB");
+  }
+  if (disk.backing == Backing::kNone) {
+    if (!disk.backing_name.empty()) {
+      return problem(at + "backing_name", "a backing name without a backing image",
+                     "\"\" when backing = \"none\"");
+    }
+  } else {
+    if (name == "base") {
+      return problem(at + "backing", "the base disk has a backing image of its own",
+                     "\"none\" (one level of backing)");
+    }
+    if (disk.backing_name != "base") {
+      return problem(
+          at + "backing_name",
+          fmt::format("backing image '{}' is not a disk of the scenario", disk.backing_name),
+          "\"base\"");
+    }
+    if (!have_base) {
+      return problem(at + "backing", "names backing image 'base' but there is no [base] disk",
+                     "a [base] table, or backing = \"none\"");
+    }
+  }
+  if (disk.old_data && disk.zero_init) {
+    return problem(at + "old_data", "a disk with old data cannot also be zero_init",
+                   "old_data = true only with zero_init = false");
+  }
+  if (auto p = check_sector_multiple(at + "capacity", disk.capacity_bytes)) return p;
+  if (auto p = check_time(at + "latency_us", disk.latency_us)) return p;
+  if (auto p = check_time(at + "jitter_us", disk.jitter_us)) return p;
+  if (auto p = check_time(at + "flush_latency_us", disk.flush_latency_us)) return p;
+  if (disk.queue_depth < 1 || disk.queue_depth > kMaxQueueDepth) {
+    return problem(at + "queue_depth", fmt::format("{} is out of range", disk.queue_depth),
+                   fmt::format("1 to {}", kMaxQueueDepth));
+  }
+  return std::nullopt;
+}
+
+Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
+  const std::uint64_t g = mirror.granularity_bytes;
+  if (g != 0 && (!is_power_of_two(g) || g < kMinGranularityBytes || g > kMaxGranularityBytes)) {
+    return problem("mirror.granularity",
+                   is_power_of_two(g) ? fmt::format("{} is out of range", bytes_text(g))
+                                      : fmt::format("{} is not a power of two", bytes_text(g)),
+                   "0 (default) or a power of two from 512 bytes to 64MiB");
+  }
+  std::string known;
+  for (const std::string& name : options.known_bugs) known += (known.empty() ? "" : ", ") + name;
+  if (known.empty()) known = "none (no bug switches are known to this loader)";
+  for (std::size_t i = 0; i < mirror.bugs.size(); ++i) {
+    const std::string key = fmt::format("mirror.bugs[{}]", i);
+    const std::string& name = mirror.bugs[i];
+    if (std::find(options.known_bugs.begin(), options.known_bugs.end(), name) ==
+        options.known_bugs.end()) {
+      return problem(key, fmt::format("unknown bug '{}'", name), known);
+    }
+    if (std::find(mirror.bugs.begin(), mirror.bugs.begin() + static_cast<std::ptrdiff_t>(i),
+                  name) != mirror.bugs.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return problem(key, fmt::format("bug '{}' is listed twice", name), "each bug once");
+    }
+  }
+  return std::nullopt;
+}
+
+// The part of a TraceError message before "; allowed: ", and the part after.
+std::pair<std::string, std::string> split_allowed(const std::string& message) {
+  const std::string marker = "; allowed: ";
+  const std::size_t at = message.find(marker);
+  if (at == std::string::npos) return {message, "a well-formed trace (see sim/trace.h)"};
+  return {message.substr(0, at), message.substr(at + marker.size())};
+}
+
+Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
+  if (const auto* params = std::get_if<sim::WorkloadParams>(&scenario.workload)) {
+    if (auto p = sim::check_workload_params(*params)) {
+      return problem("workload." + p->key, p->what, p->allowed);
+    }
+    return std::nullopt;
+  }
+  const auto* trace = std::get_if<TraceWorkload>(&scenario.workload);
+  if (trace == nullptr) return std::nullopt;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(trace->path, error)) {
+    return problem("workload.trace",
+                   fmt::format("trace file '{}' does not exist", trace->path.string()),
+                   "an existing file (a relative path is relative to the scenario file)");
+  }
+  if (!options.check_trace_rows) return std::nullopt;
+  try {
+    sim::read_trace(trace->path, trace->format,
+                    sim::TraceOptions{.disk_length = scenario.source.length_bytes});
+  } catch (const sim::TraceError& e) {
+    auto [what, allowed] = split_allowed(e.what());
+    return problem("workload.trace", what, allowed);
+  }
+  return std::nullopt;
+}
+
+Problem check_fault(const Scenario& scenario, std::size_t index) {
+  const FaultRule& rule = scenario.faults[index];
+  const std::string at = fmt::format("faults[{}].", index);
+  const DiskSpec* disk = &scenario.target;
+  if (rule.disk == FaultDisk::kSource) disk = &scenario.source;
+  if (rule.disk == FaultDisk::kBase) {
+    if (!scenario.base) {
+      return problem(at + "disk", "there is no [base] disk", "\"source\", \"target\"");
+    }
+    disk = &*scenario.base;
+  }
+  if (auto p = check_sector_multiple(at + "offset", rule.offset_bytes)) return p;
+  if (auto p = check_sector_multiple(at + "length", rule.length_bytes)) return p;
+  if (rule.offset_bytes > disk->length_bytes ||
+      rule.length_bytes > disk->length_bytes - rule.offset_bytes) {
+    return problem(at + (rule.offset_bytes > disk->length_bytes ? "offset" : "length"),
+                   fmt::format("the range ends past the end of the {} disk ({})",
+                               name_of(rule.disk), bytes_text(disk->length_bytes)),
+                   "a range inside the disk (length 0 = to the end)");
+  }
+  if (auto p = check_time(at + "from_us", rule.from_us)) return p;
+  if (auto p = check_time(at + "to_us", rule.to_us)) return p;
+  if (rule.to_us != 0 && rule.to_us <= rule.from_us) {
+    return problem(at + "to_us", "the window ends before it starts",
+                   "0 (no end) or a time after from_us");
+  }
+  if (!std::isfinite(rule.probability) || rule.probability < 0.0 || rule.probability > 1.0) {
+    return problem(at + "probability", fmt::format("{} is out of range", rule.probability),
+                   "a number from 0 to 1");
+  }
+  return std::nullopt;
+}
+
+Problem check_command(const Command& command, std::size_t index) {
+  const std::string at = fmt::format("commands[{}].", index);
+  if (auto p = check_time(at + (command.trigger == CommandTrigger::kAt ? "at_us" : "delay_us"),
+                          command.time_us)) {
+    return p;
+  }
+  if (command.kind != CommandKind::kSetSpeed && command.speed_bytes_s != 0) {
+    return problem(at + "speed", fmt::format("'{}' takes no speed", name_of(command.kind)),
+                   "speed only with action = \"set_speed\"");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ScenarioProblem> check_scenario(const Scenario& scenario,
+                                              const LoadOptions& options) {
+  if (scenario.limits.max_time_us == 0) {
+    return problem("limits.max_time_us", "a limit of 0", fmt::format("1 to {} us", kMaxTimeUs));
+  }
+  if (auto p = check_time("limits.max_time_us", scenario.limits.max_time_us)) return p;
+  if (scenario.limits.max_events == 0) {
+    return problem("limits.max_events", "a limit of 0", "at least 1 event");
+  }
+  const bool have_base = scenario.base.has_value();
+  if (auto p = check_disk("source", scenario.source, have_base)) return p;
+  if (auto p = check_disk("target", scenario.target, have_base)) return p;
+  if (have_base) {
+    if (auto p = check_disk("base", *scenario.base, have_base)) return p;
+  }
+  if (auto p = check_mirror(scenario.mirror, options)) return p;
+  const auto& bugs = scenario.mirror.bugs;
+  if (scenario.source.length_bytes != scenario.target.length_bytes &&
+      std::find(bugs.begin(), bugs.end(), kNoSizeCheckBug) == bugs.end()) {
+    return problem(
+        "target.length",
+        fmt::format("{} differs from source.length {}", bytes_text(scenario.target.length_bytes),
+                    bytes_text(scenario.source.length_bytes)),
+        "the source's length (or mirror.bugs containing \"no-size-check\")");
+  }
+  if (auto p = check_workload(scenario, options)) return p;
+  for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+    if (auto p = check_fault(scenario, i)) return p;
+  }
+  for (std::size_t i = 0; i < scenario.commands.size(); ++i) {
+    if (auto p = check_command(scenario.commands[i], i)) return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mirrorsim::scenarios

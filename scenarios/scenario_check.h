@@ -1,0 +1,55 @@
+// Which Scenario values are valid, said once for files and for generators.
+//
+// check_scenario() returns the first problem it finds, naming the key path
+// a file would use ("target.length", "faults[2].probability",
+// "workload.phases[0].duration_us") with what is wrong and what is allowed.
+// The loader turns a problem into a ScenarioError at that key's line;
+// generators (properties/) may call it to keep only valid scenarios.
+//
+// Beyond the per-field ranges documented in scenario.h, a valid scenario has:
+// source and target of equal length (unless mirror.bugs lists
+// "no-size-check"); a [base] disk whenever a disk names a backing image, and
+// only cluster disks have backing images; a base with no backing of its own;
+// every bug name known to the caller, none twice; fault ranges inside their
+// disk; set_speed commands and only they carrying a speed; a trace file that
+// exists and whose every row is valid for the source disk.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenarios/scenario.h"
+#include "sim/disk_options.h"
+
+namespace mirrorsim::scenarios {
+
+// Limits shared by the checker and the loader.
+inline constexpr std::uint64_t kMaxDiskBytes = sim::kMaxDiskLength;  // 1 PiB
+inline constexpr std::uint64_t kMaxTimeUs = sim::kMaxWorkloadTimeUs;
+inline constexpr std::uint64_t kMinGranularityBytes = 512;
+inline constexpr std::uint64_t kMaxGranularityBytes = 64 * kMiB;
+inline constexpr std::uint64_t kMinClusterBytes = sim::kMinClusterSize;  // 512 B
+inline constexpr std::uint64_t kMaxClusterBytes = sim::kMaxClusterSize;  // 2 MiB
+inline constexpr std::uint64_t kDefaultClusterBytes = 64 * kKiB;
+inline constexpr std::uint32_t kMaxQueueDepth = sim::kMaxQueueDepth;  // 4096
+// The bug switch that lets source and target lengths differ.
+inline constexpr std::string_view kNoSizeCheckBug = "no-size-check";
+
+struct LoadOptions {
+  // Names mirror.bugs may list (the engine's catalogue). Empty: none.
+  std::vector<std::string> known_bugs;
+  // Read a trace workload's file and check every row (else only that it exists).
+  bool check_trace_rows = true;
+};
+
+struct ScenarioProblem {
+  std::string key;      // key path, as in a file
+  std::string what;     // what is wrong
+  std::string allowed;  // what would be accepted
+};
+
+std::optional<ScenarioProblem> check_scenario(const Scenario& scenario,
+                                              const LoadOptions& options = {});
+
+}  // namespace mirrorsim::scenarios

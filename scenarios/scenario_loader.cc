@@ -1,0 +1,304 @@
+#include "scenarios/scenario_loader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "scenarios/scenario_error.h"
+#include "scenarios/scenario_toml.h"
+#include "scenarios/scenario_units.h"
+
+namespace mirrorsim::scenarios {
+namespace {
+
+using toml_detail::read_enum;
+using toml_detail::read_size;
+using toml_detail::read_time_us;
+using toml_detail::TableReader;
+using toml_detail::tables_of;
+using toml_detail::TomlContext;
+
+constexpr std::string_view kWorkloadKinds = "none, generator, trace";
+
+Limits read_limits(TomlContext& ctx, const toml::table* table) {
+  Limits limits;
+  if (table == nullptr) return limits;
+  TableReader in(ctx, *table, "limits", {"max_time_us", "max_events"});
+  in.time_us("max_time_us", limits.max_time_us);
+  in.count("max_events", limits.max_events);
+  return limits;
+}
+
+DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string& name) {
+  DiskSpec disk;
+  if (table == nullptr) return disk;
+  TableReader in(ctx, *table, name,
+                 {"kind", "length", "cluster_size", "backing", "backing_name", "zero_init",
+                  "discard_reads_zero", "old_data", "capacity", "latency_us", "bandwidth_bytes_s",
+                  "shared_bandwidth", "jitter_us", "queue_depth", "flush_latency_us"});
+  in.choice("kind", disk.kind);
+  in.size("length", disk.length_bytes);
+  if (disk.kind == DiskKind::kCluster) disk.cluster_bytes = kDefaultClusterBytes;
+  in.size("cluster_size", disk.cluster_bytes);
+  in.choice("backing", disk.backing);
+  if (disk.backing != Backing::kNone) disk.backing_name = "base";
+  in.text("backing_name", disk.backing_name);
+  in.boolean("zero_init", disk.zero_init);
+  in.boolean("discard_reads_zero", disk.discard_reads_zero);
+  in.boolean("old_data", disk.old_data);
+  in.size("capacity", disk.capacity_bytes);
+  in.time_us("latency_us", disk.latency_us);
+  in.size("bandwidth_bytes_s", disk.bandwidth_bytes_s);
+  in.boolean("shared_bandwidth", disk.shared_bandwidth);
+  in.time_us("jitter_us", disk.jitter_us);
+  in.count("queue_depth", disk.queue_depth);
+  in.time_us("flush_latency_us", disk.flush_latency_us);
+  return disk;
+}
+
+MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
+  MirrorSpec mirror;
+  if (table == nullptr) {
+    ctx.fail(1, "mirror.sync", "missing (there is no [mirror] section)", allowed_names<SyncMode>());
+  }
+  TableReader in(ctx, *table, "mirror",
+                 {"sync", "copy_mode", "granularity", "buf_size", "speed", "on_source_error",
+                  "on_target_error", "unmap", "target_is_zero", "bugs"});
+  mirror.sync =
+      read_enum<SyncMode>(ctx, in.require("sync", allowed_names<SyncMode>()), in.key_path("sync"));
+  in.choice("copy_mode", mirror.copy_mode);
+  in.size("granularity", mirror.granularity_bytes);
+  in.size("buf_size", mirror.buf_size_bytes);
+  in.size("speed", mirror.speed_bytes_s);
+  in.choice("on_source_error", mirror.on_source_error);
+  in.choice("on_target_error", mirror.on_target_error);
+  in.boolean("unmap", mirror.unmap);
+  in.boolean("target_is_zero", mirror.target_is_zero);
+  if (const toml::array* bugs = in.array("bugs")) {
+    for (std::size_t i = 0; i < bugs->size(); ++i) {
+      const std::string key = fmt::format("mirror.bugs[{}]", i);
+      ctx.remember(key, *bugs->get(i));
+      mirror.bugs.push_back(toml_detail::read_string(ctx, *bugs->get(i), key));
+    }
+  }
+  return mirror;
+}
+
+sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node& node,
+                                             const std::string& key) {
+  if (const toml::array* list = node.as_array()) {
+    sim::ChoiceSize choice;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string element_key = fmt::format("{}[{}]", key, i);
+      ctx.remember(element_key, *list->get(i));
+      choice.bytes.push_back(read_size(ctx, *list->get(i), element_key));
+    }
+    return choice;
+  }
+  if (const toml::table* table = node.as_table()) {
+    TableReader in(ctx, *table, key, {"min", "max"});
+    sim::UniformSize uniform;
+    uniform.min_bytes = read_size(ctx, in.require("min", kSizeForms), in.key_path("min"));
+    uniform.max_bytes = read_size(ctx, in.require("max", kSizeForms), in.key_path("max"));
+    return uniform;
+  }
+  if (node.is_integer() || node.is_string()) return sim::FixedSize{read_size(ctx, node, key)};
+  ctx.fail(node, key, fmt::format("{} is the wrong type", toml_detail::describe_type(node)),
+           "a size, a list of sizes to pick from, or a table {min, max}");
+}
+
+sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
+  TableReader in(ctx, table, "workload",
+                 {"kind", "rate_iops", "arrival", "burst_on_us", "burst_off_us", "size", "align",
+                  "locality", "hot_fraction", "hot_share", "hot_offset", "zipf_theta", "mix",
+                  "phases", "start_us", "stop_us", "max_requests"});
+  sim::WorkloadParams params;
+  in.real("rate_iops", params.rate_iops);
+  in.choice("arrival", params.arrival);
+  in.time_us("burst_on_us", params.burst_on_us);
+  in.time_us("burst_off_us", params.burst_off_us);
+  if (const toml::node* size = in.find("size")) {
+    params.size = read_size_distribution(ctx, *size, in.key_path("size"));
+  }
+  in.size("align", params.align_bytes);
+  in.choice("locality", params.locality);
+  in.real("hot_fraction", params.hot_fraction);
+  in.real("hot_share", params.hot_share);
+  in.size("hot_offset", params.hot_offset_bytes);
+  in.real("zipf_theta", params.zipf_theta);
+  if (const toml::table* mix_table = in.subtable("mix")) {
+    TableReader mix(ctx, *mix_table, "workload.mix", {"write", "write_zeroes", "discard", "read"});
+    params.mix = sim::OpMix{0.0, 0.0, 0.0, 0.0};  // weights not given are 0
+    mix.real("write", params.mix.write);
+    mix.real("write_zeroes", params.mix.write_zeroes);
+    mix.real("discard", params.mix.discard);
+    mix.real("read", params.mix.read);
+  }
+  for (const auto& [phase_table, path] : tables_of(in, "phases")) {
+    TableReader phase(ctx, *phase_table, path, {"duration_us", "rate_iops"});
+    sim::Phase p;
+    p.duration_us =
+        read_time_us(ctx, phase.require("duration_us", kTimeForms), phase.key_path("duration_us"));
+    p.rate_iops = toml_detail::read_real(
+        ctx, phase.require("rate_iops", "a number of requests per second (0 = quiet)"),
+        phase.key_path("rate_iops"));
+    params.phases.push_back(p);
+  }
+  in.time_us("start_us", params.start_us);
+  in.time_us("stop_us", params.stop_us);
+  in.count("max_requests", params.max_requests);
+  return params;
+}
+
+TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
+                                  const std::filesystem::path& base_dir) {
+  TableReader in(ctx, table, "workload", {"kind", "trace", "format"});
+  TraceWorkload trace;
+  const toml::node& node = in.require("trace", "a path to a CSV or fio iolog file");
+  const std::string path = toml_detail::read_string(ctx, node, in.key_path("trace"));
+  if (path.empty()) {
+    ctx.fail(node, in.key_path("trace"), "an empty path", "a path to a CSV or fio iolog file");
+  }
+  std::filesystem::path resolved(path);
+  if (resolved.is_relative()) resolved = base_dir / resolved;
+  trace.path = std::filesystem::absolute(resolved).lexically_normal();
+  in.choice("format", trace.format);
+  return trace;
+}
+
+WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
+                           const std::filesystem::path& base_dir) {
+  if (table == nullptr) return NoWorkload{};
+  std::string kind = table->contains("trace") ? "trace" : "generator";
+  if (const toml::node* node = table->get("kind")) {
+    kind = toml_detail::read_string(ctx, *node, "workload.kind");
+    if (kind != "none" && kind != "generator" && kind != "trace") {
+      ctx.fail(*node, "workload.kind", fmt::format("'{}' is not a choice here", kind),
+               std::string(kWorkloadKinds));
+    }
+  }
+  if (kind == "trace") return read_trace_workload(ctx, *table, base_dir);
+  if (kind == "generator") return read_generator(ctx, *table);
+  TableReader in(ctx, *table, "workload", {"kind"});
+  return NoWorkload{};
+}
+
+FaultRule read_fault(TomlContext& ctx, const toml::table& table, const std::string& path) {
+  TableReader in(ctx, table, path,
+                 {"disk", "op", "offset", "length", "from_us", "to_us", "after_n", "probability",
+                  "once", "errno"});
+  FaultRule rule;
+  in.choice("disk", rule.disk);
+  in.choice("op", rule.op);
+  in.size("offset", rule.offset_bytes);
+  in.size("length", rule.length_bytes);
+  in.time_us("from_us", rule.from_us);
+  in.time_us("to_us", rule.to_us);
+  in.count("after_n", rule.after_n);
+  in.real("probability", rule.probability);
+  in.boolean("once", rule.once);
+  in.choice("errno", rule.error);
+  return rule;
+}
+
+Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {
+  TableReader in(ctx, table, path, {"action", "at_us", "on_ready", "delay_us", "speed"});
+  constexpr std::string_view kWhen = "at_us = <time>, or on_ready = true with an optional delay_us";
+  Command command;
+  command.kind = read_enum<CommandKind>(ctx, in.require("action", allowed_names<CommandKind>()),
+                                        in.key_path("action"));
+  const toml::node* at = in.find("at_us");
+  const toml::node* delay = in.find("delay_us");
+  bool on_ready = false;
+  in.boolean("on_ready", on_ready);
+  if (at != nullptr && on_ready) {
+    ctx.fail(*at, in.key_path("at_us"), "both at_us and on_ready = true", std::string(kWhen));
+  }
+  if (delay != nullptr && !on_ready) {
+    ctx.fail(*delay, in.key_path("delay_us"), "delay_us without on_ready = true",
+             std::string(kWhen));
+  }
+  if (at != nullptr) {
+    command.trigger = CommandTrigger::kAt;
+    command.time_us = read_time_us(ctx, *at, in.key_path("at_us"));
+  } else if (on_ready) {
+    command.trigger = CommandTrigger::kOnReady;
+    in.time_us("delay_us", command.time_us);
+  } else {
+    ctx.fail(ctx.line_of(path), path, "no time given", std::string(kWhen));
+  }
+  const toml::node* speed = in.find("speed");
+  if (command.kind == CommandKind::kSetSpeed) {
+    command.speed_bytes_s =
+        read_size(ctx, in.require("speed", "the new speed limit in bytes/s (0 = unlimited)"),
+                  in.key_path("speed"));
+  } else if (speed != nullptr) {
+    ctx.fail(*speed, in.key_path("speed"),
+             fmt::format("'{}' takes no speed", name_of(command.kind)),
+             "speed only with action = \"set_speed\"");
+  }
+  return command;
+}
+
+Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
+                       const std::filesystem::path& base_dir) {
+  TableReader in(ctx, doc, "",
+                 {"name", "description", "seed", "limits", "source", "target", "base", "mirror",
+                  "workload", "faults", "commands"});
+  Scenario scenario;
+  in.text("name", scenario.name);
+  in.text("description", scenario.description);
+  in.count("seed", scenario.seed);
+  scenario.limits = read_limits(ctx, in.subtable("limits"));
+  scenario.source = read_disk(ctx, in.subtable("source"), "source");
+  scenario.target = read_disk(ctx, in.subtable("target"), "target");
+  if (const toml::table* base = in.subtable("base")) scenario.base = read_disk(ctx, base, "base");
+  scenario.mirror = read_mirror(ctx, in.subtable("mirror"));
+  scenario.workload = read_workload(ctx, in.subtable("workload"), base_dir);
+  for (const auto& [table, path] : tables_of(in, "faults")) {
+    scenario.faults.push_back(read_fault(ctx, *table, path));
+  }
+  for (const auto& [table, path] : tables_of(in, "commands")) {
+    scenario.commands.push_back(read_command(ctx, *table, path));
+  }
+  return scenario;
+}
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view text, std::string_view source_name,
+                        const LoadOptions& options) {
+  const std::string file(source_name);
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source_name);
+  } catch (const toml::parse_error& error) {
+    throw ScenarioError(file, std::max<std::uint64_t>(error.source().begin.line, 1), "syntax",
+                        std::string(error.description()), "TOML 1.0 (https://toml.io)");
+  }
+  TomlContext ctx(file);
+  const std::filesystem::path base_dir = std::filesystem::path(file).parent_path();
+  Scenario scenario = read_scenario(ctx, doc, base_dir);
+  if (auto problem = check_scenario(scenario, options)) {
+    ctx.fail(ctx.line_of(problem->key), problem->key, std::move(problem->what),
+             std::move(problem->allowed));
+  }
+  return scenario;
+}
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw ScenarioError(file.string(), 0, "file",
+                        fmt::format("cannot open: {}", std::strerror(errno)),
+                        "a readable scenario file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.view(), file.string(), options);
+}
+
+}  // namespace mirrorsim::scenarios

@@ -1,0 +1,52 @@
+// Reading scenario files (TOML 1.0, parsed by toml++).
+//
+// The file format, section by section (defaults and units in scenario.h;
+// sizes and times accept the unit strings of scenario_units.h):
+//
+//   name, description (strings), seed (integer, or a decimal string above 2^63-1)
+//   [limits]   max_time_us, max_events
+//   [source] [target] [base]   kind, length, cluster_size, backing, backing_name,
+//              zero_init, discard_reads_zero, old_data, capacity, latency_us,
+//              bandwidth_bytes_s, shared_bandwidth, jitter_us, queue_depth,
+//              flush_latency_us
+//              ([base] is optional: the backing image that backing names)
+//   [mirror]   sync (required), copy_mode, granularity, buf_size, speed (bytes/s),
+//              on_source_error, on_target_error, unmap, target_is_zero, bugs
+//   [workload] kind = "none" | "generator" | "trace" (default: "trace" when a
+//              trace key is present, else "generator"; no [workload] = "none")
+//              trace:     trace (path, relative to the scenario file), format
+//              generator: rate_iops, arrival, burst_on_us, burst_off_us,
+//                         size (a size, or [sizes] to pick from, or {min, max}),
+//                         align, locality, hot_fraction, hot_share, hot_offset,
+//                         zipf_theta, mix = {write, write_zeroes, discard, read}
+//                         (weights; absent ones are 0), start_us, stop_us,
+//                         max_requests, [[workload.phases]] duration_us, rate_iops
+//   [[faults]]   disk, op, offset, length, from_us, to_us, after_n, probability,
+//                once, errno
+//   [[commands]] action, then at_us = <time>, or on_ready = true with delay_us;
+//                speed (set_speed only)
+//
+// Guarantees: a returned Scenario passes check_scenario(); its trace path is
+// absolute. Any problem (TOML syntax, unknown key, wrong type, value out of
+// range, inconsistent values, missing or malformed trace) throws a
+// ScenarioError naming the file, the line and the key.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "scenarios/scenario.h"
+#include "scenarios/scenario_check.h"
+
+namespace mirrorsim::scenarios {
+
+// Reads and checks a scenario file; a relative trace path is resolved
+// against the file's folder.
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+// The same for text in memory. `source_name` names it in errors; a relative
+// trace path is resolved against its folder (the current folder if none).
+Scenario parse_scenario(std::string_view text, std::string_view source_name,
+                        const LoadOptions& options = {});
+
+}  // namespace mirrorsim::scenarios

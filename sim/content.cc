@@ -1,0 +1,98 @@
+#include "sim/content.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "engine/invariant.h"
+
+namespace mirrorsim::sim {
+
+void append_merged(std::vector<Extent>& out, const Extent& extent) {
+  if (extent.length == 0) return;
+  if (!out.empty()) {
+    Extent& last = out.back();
+    MIRRORSIM_ASSERT(last.end() == extent.offset, "append_merged needs contiguous extents");
+    if (continues(last, extent)) {
+      last.length += extent.length;
+      return;
+    }
+  }
+  out.push_back(extent);
+}
+
+std::string describe(const SectorContent& content) {
+  return "(" + std::to_string(content.value) + ", " + std::to_string(content.index) + ")";
+}
+
+std::string describe(std::span<const Extent> extents) {
+  std::string out;
+  for (const Extent& e : extents) {
+    if (!out.empty()) out += "; ";
+    out += "[" + std::to_string(e.offset) + ", " + std::to_string(e.end()) + ") ";
+    if (e.value == kZeroValue) {
+      out += "zero";
+    } else if (e.value == kZeroClusterValue) {
+      out += "zero-cluster";
+    } else {
+      out += "v" + std::to_string(e.value) + " i" + std::to_string(e.base);
+    }
+  }
+  return out.empty() ? "(empty)" : out;
+}
+
+std::string ContentPayload::check(std::span<const Extent> extents) {
+  std::uint64_t expected = 0;
+  for (const Extent& e : extents) {
+    if (e.offset != expected) {
+      return "extent at " + std::to_string(e.offset) +
+             " does not start where the previous one ends (" + std::to_string(expected) + ")";
+    }
+    if (e.length == 0 || e.length % kSectorSize != 0) {
+      return "extent at " + std::to_string(e.offset) + " has length " + std::to_string(e.length) +
+             ", not a positive multiple of 512";
+    }
+    if (e.value == kZeroClusterValue) return "extent uses the reserved zero-cluster value";
+    if (e.value == kZeroValue && e.base != 0) return "a zero extent must have base 0";
+    expected = e.end();
+  }
+  return "";
+}
+
+ContentPayload::ContentPayload(std::span<const Extent> extents) : count_(extents.size()) {
+  if (count_ == 1) {
+    single_ = extents.front();
+  } else {
+    many_.assign(extents.begin(), extents.end());
+  }
+  if (std::string problem = check(extents); !problem.empty()) {
+    throw_invariant_violation(__FILE__, __LINE__, "ContentPayload::check(extents).empty()",
+                              "invalid content payload: " + problem);
+  }
+}
+
+ContentPayload ContentPayload::fresh(std::uint64_t value, std::uint64_t length) {
+  MIRRORSIM_ASSERT(value != kZeroClusterValue, "fresh payload with the reserved value");
+  const Extent extent{0, length, value, 0};
+  return ContentPayload(std::span<const Extent>(&extent, 1));
+}
+
+ContentPayload ContentPayload::zeroes(std::uint64_t length) {
+  const Extent extent{0, length, kZeroValue, 0};
+  return ContentPayload(std::span<const Extent>(&extent, 1));
+}
+
+SectorContent ContentPayload::at(std::uint64_t byte) const {
+  const std::span<const Extent> all = extents();
+  auto it = std::upper_bound(all.begin(), all.end(), byte,
+                             [](std::uint64_t b, const Extent& e) { return b < e.end(); });
+  MIRRORSIM_ASSERT(it != all.end(), "payload read past its end");
+  return it->at(byte);
+}
+
+std::uint64_t ContentSource::next() {
+  MIRRORSIM_ASSERT(next_ < kZeroClusterValue, "content values exhausted");
+  return next_++;
+}
+
+}  // namespace mirrorsim::sim

@@ -1,0 +1,49 @@
+#include "sim/disk_options.h"
+
+#include <bit>
+#include <stdexcept>
+
+namespace mirrorsim::sim {
+namespace {
+
+[[noreturn]] void reject(const DiskOptions& o, const std::string& field, const std::string& rule,
+                         const std::string& got) {
+  throw std::invalid_argument("disk '" + o.name + "': " + field + " must be " + rule + "; got " +
+                              got);
+}
+
+}  // namespace
+
+void DiskOptions::validate() const {
+  if (name.empty()) reject(*this, "name", "non-empty", "\"\"");
+  if (length % 512 != 0) reject(*this, "length", "a multiple of 512 bytes", std::to_string(length));
+  if (length > kMaxDiskLength) {
+    reject(*this, "length", "at most 1 PiB (" + std::to_string(kMaxDiskLength) + ")",
+           std::to_string(length));
+  }
+  if (cluster_size != 0 && (!std::has_single_bit(cluster_size) || cluster_size < kMinClusterSize ||
+                            cluster_size > kMaxClusterSize)) {
+    reject(
+        *this, "cluster_size",
+        "0 (raw) or a power of two from 512 B to 2 MiB (" + std::to_string(kMaxClusterSize) + ")",
+        std::to_string(cluster_size));
+  }
+  if (cluster_size == 0 && !backing_name.empty()) {
+    reject(*this, "backing_name", "empty for a raw disk (cluster_size 0)",
+           "'" + backing_name + "'");
+  }
+  if (start_with_old_data && zero_init) {
+    reject(*this, "start_with_old_data", "false when zero_init is true", "true");
+  }
+  if (queue_depth < 1 || queue_depth > kMaxQueueDepth) {
+    reject(*this, "queue_depth", "from 1 to " + std::to_string(kMaxQueueDepth),
+           std::to_string(queue_depth));
+  }
+  if (latency_ns < 0) reject(*this, "latency_ns", ">= 0", std::to_string(latency_ns));
+  if (jitter_ns < 0) reject(*this, "jitter_ns", ">= 0", std::to_string(jitter_ns));
+  if (flush_latency_ns < 0) {
+    reject(*this, "flush_latency_ns", ">= 0", std::to_string(flush_latency_ns));
+  }
+}
+
+}  // namespace mirrorsim::sim

@@ -1,0 +1,509 @@
+#include "sim/extent_store.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <set>
+
+#include <boost/container/small_vector.hpp>
+
+#include "engine/invariant.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
+  return x / y + (x % y != 0);
+}
+
+// A page block starts with room for this many extents and doubles.
+constexpr std::uint32_t kFirstPageCapacity = 8;
+
+// Whether `next` directly follows `prev` with the same content.
+template <typename S>
+bool joins(const S& prev, const S& next) {
+  return prev.end() == next.start && prev.value == next.value && prev.origin == next.origin;
+}
+
+}  // namespace
+
+ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
+    : length_(length), page_bytes_(page_bytes) {
+  MIRRORSIM_ASSERT(length % kSectorSize == 0, "store length must be a multiple of 512");
+  MIRRORSIM_ASSERT(length <= kMaxLength, "store length above kMaxLength");
+  MIRRORSIM_ASSERT(
+      std::has_single_bit(page_bytes) && page_bytes >= kMinPageBytes && page_bytes <= kMaxPageBytes,
+      "page size must be a power of two from 512 B to 1 GiB");
+  page_count_ = div_ceil(length_, page_bytes_);
+  groups_.resize(div_ceil(page_count_, kPagesPerGroup));
+  owned_.resize(groups_.size());
+}
+
+ExtentStore::ExtentStore(const ExtentStore& other)
+    : length_(other.length_),
+      page_bytes_(other.page_bytes_),
+      page_count_(other.page_count_),
+      stored_extents_(other.stored_extents_),
+      groups_(other.groups_),
+      owned_(other.owned_.size()) {
+  std::fill(other.owned_.begin(), other.owned_.end(), 0);  // shared now
+}
+
+ExtentStore& ExtentStore::operator=(const ExtentStore& other) {
+  if (this == &other) return *this;
+  length_ = other.length_;
+  page_bytes_ = other.page_bytes_;
+  page_count_ = other.page_count_;
+  stored_extents_ = other.stored_extents_;
+  groups_ = other.groups_;
+  owned_.assign(other.owned_.size(), 0);
+  std::fill(other.owned_.begin(), other.owned_.end(), 0);
+  return *this;
+}
+
+std::uint32_t ExtentStore::page_sectors(std::uint64_t page) const {
+  return static_cast<std::uint32_t>(
+      (std::min(page_start(page) + page_bytes_, length_) - page_start(page)) / kSectorSize);
+}
+
+void ExtentStore::check_range(std::uint64_t offset, std::uint64_t length) const {
+  MIRRORSIM_ASSERT(offset % kSectorSize == 0 && length % kSectorSize == 0,
+                   "extent store range not sector-aligned");
+  MIRRORSIM_ASSERT(offset <= length_ && length <= length_ - offset,
+                   "extent store range past the end");
+}
+
+ExtentStore::Stored ExtentStore::to_stored(const Extent& extent, std::uint64_t page_start) {
+  Stored s;
+  s.start = static_cast<std::uint32_t>((extent.offset - page_start) / kSectorSize);
+  s.sectors = static_cast<std::uint32_t>(extent.length / kSectorSize);
+  s.value = extent.value;
+  s.origin = is_uniform(extent.value) ? 0 : extent.base - extent.offset / kSectorSize;
+  return s;
+}
+
+ExtentStore::Run ExtentStore::to_run(const Stored& stored, std::uint64_t page_start) const {
+  Run run;
+  run.offset = page_start + std::uint64_t{stored.start} * kSectorSize;
+  run.length = std::uint64_t{stored.sectors} * kSectorSize;
+  run.hole = false;
+  run.value = stored.value;
+  run.base = is_uniform(stored.value) ? 0 : stored.origin + run.offset / kSectorSize;
+  return run;
+}
+
+ExtentStore::Group& ExtentStore::mutable_group(std::uint64_t group) {
+  std::shared_ptr<Group>& slot = groups_[group];
+  if (owned_[group] != 0) return *slot;
+  if (!slot) {
+    slot = std::make_shared<Group>();
+  } else if (slot.use_count() > 1) {
+    slot = std::make_shared<Group>(*slot);  // a snapshot holds it: clone
+  }
+  owned_[group] = 1;
+  return *slot;
+}
+
+const ExtentStore::Page* ExtentStore::page_at(std::uint64_t page) const {
+  const Group* group = groups_[page / kPagesPerGroup].get();
+  if (group == nullptr) return nullptr;
+  const Page& p = group->pages[page % kPagesPerGroup];
+  return p.size == 0 ? nullptr : &p;
+}
+
+void ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
+                                  std::span<const Stored> items) {
+  if (items.empty() && page_at(page) == nullptr) return;  // clearing a hole
+  Group& group = mutable_group(page / kPagesPerGroup);
+  Page& slot = group.pages[page % kPagesPerGroup];
+  const std::span<const Stored> v = slot.extents();
+  const std::size_t old_size = v.size();
+
+  // [i, j): the stored extents that overlap [start, end).
+  std::size_t i = static_cast<std::size_t>(
+      std::lower_bound(v.begin(), v.end(), start,
+                       [](const Stored& s, std::uint32_t x) { return s.end() <= x; }) -
+      v.begin());
+  std::size_t j = i;
+  while (j < old_size && v[j].start < end) ++j;
+
+  boost::container::small_vector<Stored, 8> mid;
+  auto push = [&mid](const Stored& s) {
+    if (!mid.empty() && joins(mid.back(), s)) {
+      mid.back().sectors += s.sectors;
+    } else {
+      mid.push_back(s);
+    }
+  };
+  if (i < j && v[i].start < start) push({v[i].start, start - v[i].start, v[i].value, v[i].origin});
+  for (const Stored& s : items) push(s);
+  if (i < j && v[j - 1].end() > end) {
+    push({end, v[j - 1].end() - end, v[j - 1].value, v[j - 1].origin});
+  }
+  if (i > 0 && !mid.empty() && joins(v[i - 1], mid.front())) {
+    mid.front().start = v[i - 1].start;
+    mid.front().sectors += v[i - 1].sectors;
+    --i;
+  }
+  if (j < old_size && !mid.empty() && joins(mid.back(), v[j])) {
+    mid.back().sectors += v[j].sectors;
+    ++j;
+  }
+
+  // The page becomes v[0, i) + mid + v[j, old_size).
+  const std::size_t new_size = old_size - (j - i) + mid.size();
+  if (new_size == 0) {
+    slot = Page{};
+  } else if (new_size > slot.capacity || slot.block.use_count() > 1) {
+    // A new block: the page grows, or a snapshot shares the old one.
+    std::uint32_t capacity = std::max(slot.capacity, kFirstPageCapacity);
+    while (capacity < new_size) capacity *= 2;
+    std::shared_ptr<Stored[]> block = std::make_shared<Stored[]>(capacity);
+    Stored* out = std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), block.get());
+    out = std::copy(mid.begin(), mid.end(), out);
+    std::copy(v.begin() + static_cast<std::ptrdiff_t>(j), v.end(), out);
+    slot.block = std::move(block);
+    slot.capacity = capacity;
+  } else {
+    Stored* data = slot.block.get();
+    const auto tail_from = static_cast<std::ptrdiff_t>(j);
+    const auto tail_to = static_cast<std::ptrdiff_t>(i + mid.size());
+    if (tail_to < tail_from) {
+      std::copy(data + tail_from, data + old_size, data + tail_to);
+    } else if (tail_to > tail_from) {
+      std::copy_backward(data + tail_from, data + old_size, data + new_size);
+    }
+    std::copy(mid.begin(), mid.end(), data + i);
+  }
+  slot.size = static_cast<std::uint32_t>(new_size);
+  group.stored_extents = group.stored_extents - old_size + new_size;
+  stored_extents_ = stored_extents_ - old_size + new_size;
+}
+
+void ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,
+                                  const Page& shared) {
+  std::shared_ptr<Group> shared_group;  // made on first use
+  std::uint64_t p = first_page;
+  while (p < end_page) {
+    const std::uint64_t g = p / kPagesPerGroup;
+    const std::uint64_t group_first = g * kPagesPerGroup;
+    const std::uint64_t group_end = std::min(group_first + kPagesPerGroup, end_page);
+    std::shared_ptr<Group>& slot = groups_[g];
+    const std::uint64_t old_count = slot ? slot->stored_extents : 0;
+    if (p == group_first && group_end == group_first + kPagesPerGroup) {
+      // The whole group: point its slot at one shared group.
+      if (shared.size != 0 && !shared_group) {
+        shared_group = std::make_shared<Group>();
+        shared_group->pages.fill(shared);
+        shared_group->stored_extents = std::uint64_t{shared.size} * kPagesPerGroup;
+      }
+      slot = shared_group;
+      owned_[g] = 0;
+      stored_extents_ = stored_extents_ - old_count + (slot ? slot->stored_extents : 0);
+      p = group_end;
+      continue;
+    }
+    if (shared.size == 0 && !slot) {
+      p = group_end;  // already holes
+      continue;
+    }
+    Group& group = mutable_group(g);
+    for (; p < group_end; ++p) {
+      Page& page = group.pages[p - group_first];
+      group.stored_extents = group.stored_extents - page.size + shared.size;
+      stored_extents_ = stored_extents_ - page.size + shared.size;
+      page = shared;
+    }
+  }
+}
+
+void ExtentStore::assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
+                         std::uint64_t base) {
+  check_range(offset, length);
+  if (length == 0) return;
+  const std::uint64_t end = offset + length;
+  const Extent extent{offset, length, value, is_uniform(value) ? 0 : base};
+  const std::uint64_t whole_first = div_ceil(offset, page_bytes_);
+  const std::uint64_t whole_end = end / page_bytes_;
+  if (whole_first >= whole_end) {
+    // Inside one page or across one page boundary.
+    for (std::uint64_t p = offset / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
+      const std::uint64_t from = std::max(offset, page_start(p));
+      const std::uint64_t to = std::min(end, page_start(p) + page_bytes_);
+      const Stored item = to_stored(extent.slice(from, to), page_start(p));
+      replace_in_page(p, item.start, item.end(), std::span<const Stored>(&item, 1));
+    }
+    return;
+  }
+  if (offset < page_start(whole_first)) {
+    const std::uint64_t p = whole_first - 1;
+    const Stored item = to_stored(extent.slice(offset, page_start(whole_first)), page_start(p));
+    replace_in_page(p, item.start, item.end(), std::span<const Stored>(&item, 1));
+  }
+  // Every whole page holds the same single extent (origins do not depend on
+  // the page), so they share one block.
+  Page shared;
+  shared.block = std::make_shared<Stored[]>(1);
+  shared.block[0] =
+      to_stored(extent.slice(page_start(whole_first), page_start(whole_first) + page_bytes_),
+                page_start(whole_first));
+  shared.size = 1;
+  shared.capacity = 1;
+  set_whole_pages(whole_first, whole_end, shared);
+  if (end > page_start(whole_end)) {
+    const Stored item = to_stored(extent.slice(page_start(whole_end), end), page_start(whole_end));
+    replace_in_page(whole_end, item.start, item.end(), std::span<const Stored>(&item, 1));
+  }
+}
+
+void ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) {
+  if (extents.empty()) return;
+  if (extents.size() == 1) {
+    const Extent& e = extents.front();
+    assign(offset + e.offset, e.length, e.value, e.base);
+    return;
+  }
+  for (std::size_t k = 0; k < extents.size(); ++k) {
+    MIRRORSIM_ASSERT(extents[k].length > 0, "assign of an empty extent");
+    MIRRORSIM_ASSERT(k == 0 || extents[k].offset == extents[k - 1].end(),
+                     "assign needs contiguous extents");
+  }
+  const std::uint64_t begin = offset + extents.front().offset;
+  const std::uint64_t end = offset + extents.back().end();
+  check_range(begin, end - begin);
+  boost::container::small_vector<Stored, 16> items;
+  std::size_t k = 0;  // first extent not wholly before the current page
+  for (std::uint64_t p = begin / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
+    const std::uint64_t from = std::max(begin, page_start(p));
+    const std::uint64_t to = std::min(end, page_start(p) + page_bytes_);
+    items.clear();
+    while (k < extents.size() && offset + extents[k].end() <= from) ++k;
+    for (std::size_t m = k; m < extents.size() && offset + extents[m].offset < to; ++m) {
+      const Extent absolute = extents[m].moved_to(offset + extents[m].offset);
+      items.push_back(
+          to_stored(absolute.slice(std::max(from, absolute.offset), std::min(to, absolute.end())),
+                    page_start(p)));
+    }
+    replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
+                    static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize),
+                    std::span<const Stored>(items.data(), items.size()));
+  }
+}
+
+void ExtentStore::clear(std::uint64_t offset, std::uint64_t length) {
+  check_range(offset, length);
+  if (length == 0) return;
+  const std::uint64_t end = offset + length;
+  const std::uint64_t whole_first = div_ceil(offset, page_bytes_);
+  // The last page of the store counts as whole when the range reaches the end.
+  const std::uint64_t whole_end = end == length_ ? page_count_ : end / page_bytes_;
+  auto clear_part = [this](std::uint64_t p, std::uint64_t from, std::uint64_t to) {
+    replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
+                    static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize), {});
+  };
+  if (whole_first >= whole_end) {
+    for (std::uint64_t p = offset / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
+      clear_part(p, std::max(offset, page_start(p)), std::min(end, page_start(p) + page_bytes_));
+    }
+    return;
+  }
+  if (offset < page_start(whole_first))
+    clear_part(whole_first - 1, offset, page_start(whole_first));
+  set_whole_pages(whole_first, whole_end, Page{});
+  if (whole_end < page_count_ && end > page_start(whole_end)) {
+    clear_part(whole_end, page_start(whole_end), end);
+  }
+}
+
+std::vector<Extent> ExtentStore::extents(std::uint64_t offset, std::uint64_t length) const {
+  std::vector<Extent> out;
+  Cursor cursor(*this, offset, length);
+  Run run;
+  while (cursor.next(run)) {
+    if (!run.hole) out.push_back(run.extent());
+  }
+  return out;
+}
+
+std::uint64_t ExtentStore::memory_bytes() const {
+  std::set<const void*> seen;
+  std::uint64_t total = sizeof(*this) + groups_.capacity() * sizeof(groups_[0]) + owned_.capacity();
+  // A make_shared block holds the object and its counters (with a vtable).
+  constexpr std::uint64_t kControl = 16;
+  for (const auto& group : groups_) {
+    if (!group || !seen.insert(group.get()).second) continue;
+    total += sizeof(Group) + kControl;
+    for (const Page& page : group->pages) {
+      if (!page.block || !seen.insert(page.block.get()).second) continue;
+      total += kControl + std::uint64_t{page.capacity} * sizeof(Stored);
+    }
+  }
+  return total;
+}
+
+bool ExtentStore::shares_storage(const ExtentStore& other, std::uint64_t offset,
+                                 std::uint64_t length) const {
+  if (page_bytes_ != other.page_bytes_ || length_ != other.length_) return false;
+  check_range(offset, length);
+  if (length == 0) return true;
+  const std::uint64_t first = offset / page_bytes_;
+  const std::uint64_t last = (offset + length - 1) / page_bytes_;
+  for (std::uint64_t p = first; p <= last;) {
+    const std::uint64_t g = p / kPagesPerGroup;
+    const std::uint64_t group_last = std::min(last, g * kPagesPerGroup + kPagesPerGroup - 1);
+    const Group* mine = groups_[g].get();
+    const Group* theirs = other.groups_[g].get();
+    if (mine != theirs) {
+      if (mine == nullptr || theirs == nullptr) return false;
+      for (std::uint64_t q = p; q <= group_last; ++q) {
+        const Page& a = mine->pages[q % kPagesPerGroup];
+        const Page& b = theirs->pages[q % kPagesPerGroup];
+        if (a.block != b.block || a.size != b.size) return false;
+      }
+    }
+    p = group_last + 1;
+  }
+  return true;
+}
+
+std::uint64_t ExtentStore::identical_prefix(const ExtentStore& other, std::uint64_t offset) const {
+  MIRRORSIM_ASSERT(page_bytes_ == other.page_bytes_ && length_ == other.length_,
+                   "identical_prefix of stores with different shapes");
+  MIRRORSIM_ASSERT(offset % page_bytes_ == 0 || offset == length_,
+                   "identical_prefix from an unaligned offset");
+  // Pages read ahead of the comparison, to overlap their cache misses.
+  constexpr std::uint64_t kPrefetchPages = 8;
+  static const Group kEmptyGroup;
+  std::uint64_t p = offset / page_bytes_;
+  while (p < page_count_) {
+    const std::uint64_t g = p / kPagesPerGroup;
+    const Group* mine = groups_[g].get();
+    const Group* theirs = other.groups_[g].get();
+    const std::uint64_t group_end = std::min(page_count_, (g + 1) * kPagesPerGroup);
+    if (mine == theirs) {
+      p = group_end;
+      continue;
+    }
+    const Group& a = mine != nullptr ? *mine : kEmptyGroup;
+    const Group& b = theirs != nullptr ? *theirs : kEmptyGroup;
+    for (; p < group_end; ++p) {
+      const std::size_t k = p % kPagesPerGroup;
+      if (k + kPrefetchPages < kPagesPerGroup) {
+        __builtin_prefetch(a.pages[k + kPrefetchPages].block.get());
+        __builtin_prefetch(b.pages[k + kPrefetchPages].block.get());
+      }
+      const Page& x = a.pages[k];
+      const Page& y = b.pages[k];
+      if (x.size != y.size) return std::min(length_, p * page_bytes_) - offset;
+      if (x.block == y.block || x.size == 0) continue;
+      if (std::memcmp(x.block.get(), y.block.get(), x.size * sizeof(Stored)) != 0) {
+        return p * page_bytes_ - offset;
+      }
+    }
+  }
+  return length_ - offset;
+}
+
+std::optional<std::uint64_t> ExtentStore::first_difference(const ExtentStore& a,
+                                                           const ExtentStore& b) {
+  const std::uint64_t length = std::min(a.length_, b.length_);
+  Cursor ca(a, 0, length);
+  Cursor cb(b, 0, length);
+  Run ra;
+  Run rb;
+  bool more = ca.next(ra) && cb.next(rb);
+  std::uint64_t pos = 0;
+  while (more && pos < length) {
+    bool same;
+    if (ra.hole || rb.hole) {
+      same = ra.hole && rb.hole;
+    } else {
+      same = ra.value == rb.value && ra.extent().at(pos) == rb.extent().at(pos);
+    }
+    if (!same) return pos;
+    pos = std::min(ra.end(), rb.end());
+    if (ra.end() == pos && !ca.next(ra)) break;
+    if (rb.end() == pos && !cb.next(rb)) break;
+  }
+  if (a.length_ != b.length_) return length;
+  return std::nullopt;
+}
+
+// --- Cursor ---
+
+ExtentStore::Cursor::Cursor(const ExtentStore& store, std::uint64_t offset, std::uint64_t length)
+    : store_(&store), pos_(offset), end_(offset + length) {
+  store.check_range(offset, length);
+}
+
+bool ExtentStore::Cursor::next_piece(Run& piece) {
+  if (pos_ >= end_) return false;
+  const ExtentStore& s = *store_;
+  piece = Run{};
+  piece.offset = pos_;
+  const std::uint64_t page = pos_ / s.page_bytes_;
+  const std::uint64_t g = page / kPagesPerGroup;
+  const Group* group = s.groups_[g].get();
+  if (group == nullptr) {
+    piece.length = std::min(end_, (g + 1) * s.group_bytes()) - pos_;
+    pos_ += piece.length;
+    return true;
+  }
+  const std::uint64_t start = s.page_start(page);
+  const std::uint64_t limit = std::min(end_, start + s.page_bytes_);
+  const std::span<const Stored> v = group->pages[page % kPagesPerGroup].extents();
+  if (v.empty()) {
+    piece.length = limit - pos_;
+    pos_ = limit;
+    return true;
+  }
+  const auto rel = static_cast<std::uint32_t>((pos_ - start) / kSectorSize);
+  if (page_ != page) {
+    page_ = page;
+    index_ = static_cast<std::size_t>(
+        std::lower_bound(v.begin(), v.end(), rel,
+                         [](const Stored& x, std::uint32_t r) { return x.end() <= r; }) -
+        v.begin());
+  }
+  while (index_ < v.size() && v[index_].end() <= rel) ++index_;
+  if (index_ < v.size() && v[index_].start <= rel) {
+    const Run whole = s.to_run(v[index_], start);
+    const std::uint64_t to = std::min(limit, whole.end());
+    piece.hole = false;
+    piece.value = whole.value;
+    piece.base = is_uniform(whole.value) ? 0 : whole.base + (pos_ - whole.offset) / kSectorSize;
+    piece.length = to - pos_;
+  } else {
+    std::uint64_t to = limit;
+    if (index_ < v.size()) to = std::min(to, start + std::uint64_t{v[index_].start} * kSectorSize);
+    piece.length = to - pos_;
+  }
+  pos_ += piece.length;
+  return true;
+}
+
+bool ExtentStore::Cursor::next(Run& run) {
+  Run piece;
+  while (next_piece(piece)) {
+    if (!has_pending_) {
+      pending_ = piece;
+      has_pending_ = true;
+      continue;
+    }
+    const bool merge =
+        pending_.hole ? piece.hole : !piece.hole && continues(pending_.extent(), piece.extent());
+    if (merge) {
+      pending_.length += piece.length;
+      continue;
+    }
+    run = pending_;
+    pending_ = piece;
+    return true;
+  }
+  if (!has_pending_) return false;
+  run = pending_;
+  has_pending_ = false;
+  return true;
+}
+
+}  // namespace mirrorsim::sim

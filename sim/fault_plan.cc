@@ -1,0 +1,88 @@
+#include "sim/fault_plan.h"
+
+#include <stdexcept>
+#include <utility>
+
+namespace mirrorsim::sim {
+
+std::string errno_name(int error) {
+  switch (error) {
+    case 0:
+      return "OK";
+    case EIO:
+      return "EIO";
+    case ENOSPC:
+      return "ENOSPC";
+    case EINVAL:
+      return "EINVAL";
+    default:
+      return std::to_string(error);
+  }
+}
+
+void FaultRule::validate() const {
+  auto fail = [this](const std::string& why) {
+    throw std::invalid_argument("fault rule '" + describe() + "': " + why);
+  };
+  if (error != EIO && error != ENOSPC && error != EINVAL) {
+    fail("error must be EIO, ENOSPC or EINVAL; got " + std::to_string(error));
+  }
+  if (!(probability >= 0.0 && probability <= 1.0)) fail("probability must be in [0, 1]");
+  if (length == 0) fail("length must be positive (kWholeDisk for any range)");
+  if (from_ns < 0 || from_ns > to_ns) fail("the time window must satisfy 0 <= from_ns <= to_ns");
+}
+
+std::string FaultRule::describe() const {
+  std::string out = op ? std::string(disk_op_name(*op)) : "any";
+  if (length != kWholeDisk) {
+    out += " [" + std::to_string(offset) + ", +" + std::to_string(length) + ")";
+  }
+  if (from_ns != 0 || to_ns != kForever) {
+    out += " t[" + std::to_string(from_ns) + ", " +
+           (to_ns == kForever ? std::string("inf") : std::to_string(to_ns)) + ")";
+  }
+  if (after != 0) out += " after " + std::to_string(after);
+  if (probability != 1.0) out += " p=" + std::to_string(probability);
+  if (once) out += " once";
+  return out + " " + errno_name(error);
+}
+
+FaultPlan::FaultPlan(std::vector<FaultRule> rules) {
+  for (FaultRule& rule : rules) add(std::move(rule));
+}
+
+void FaultPlan::add(FaultRule rule) {
+  rule.validate();
+  rules_.push_back(std::move(rule));
+  state_.emplace_back();
+}
+
+bool FaultPlan::matches(const FaultRule& rule, const FaultQuery& request) {
+  if (rule.op && *rule.op != request.op) return false;
+  if (request.time < rule.from_ns || request.time >= rule.to_ns) return false;
+  if (rule.length == kWholeDisk) return true;
+  if (request.op == DiskOp::kFlush) return false;
+  const std::uint64_t rule_end =
+      rule.offset + rule.length < rule.offset ? UINT64_MAX : rule.offset + rule.length;
+  return request.offset < rule_end && rule.offset < request.offset + request.length;
+}
+
+int FaultPlan::decide(const FaultQuery& request, RandomStream& stream) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const FaultRule& rule = rules_[i];
+    RuleState& state = state_[i];
+    if (!matches(rule, request)) continue;
+    ++state.matches;
+    if (state.matches <= rule.after) continue;
+    if (rule.once && state.fired > 0) continue;
+    const bool fire =
+        rule.probability >= 1.0 || (rule.probability > 0.0 && stream.chance(rule.probability));
+    if (!fire) return 0;
+    ++state.fired;
+    ++injected_;
+    return rule.error;
+  }
+  return 0;
+}
+
+}  // namespace mirrorsim::sim

@@ -1,0 +1,195 @@
+// Trace replay: CSV and fio iolog v2/v3 files, and their errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sim/random.h"
+#include "sim/trace.h"
+#include "sim/workload.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+const std::filesystem::path kData = std::filesystem::path(__FILE__).parent_path() / "data";
+
+constexpr engine::TimeNs us(std::int64_t v) {
+  return v * 1000;
+}
+
+std::vector<GuestRequest> replay(std::vector<GuestRequest> requests) {
+  TraceReplay replay(std::move(requests));
+  std::vector<GuestRequest> out;
+  while (auto r = replay.next()) out.push_back(*r);
+  EXPECT_FALSE(replay.next().has_value());
+  return out;
+}
+
+TEST(Trace, CsvSampleIsReadRowByRow) {
+  const Trace trace = read_trace(kData / "trace_sample.csv", TraceFormat::kCsv);
+  const std::vector<GuestRequest> expected = {
+      {us(0), GuestOp::kWrite, 0, 4096},
+      {us(100), GuestOp::kWrite, 4096, 4096},
+      {us(100), GuestOp::kWriteZeroes, 1048576, 65536},
+      {us(250), GuestOp::kDiscard, 2097152, 1048576},
+      {us(1000), GuestOp::kRead, 0, 8192},
+      {us(1500), GuestOp::kWrite, 512, 512},
+  };
+  EXPECT_EQ(trace.requests, expected);
+  EXPECT_EQ(replay(trace.requests), expected);
+  EXPECT_EQ(read_trace(kData / "trace_sample.csv", TraceFormat::kAuto).requests, expected);
+}
+
+TEST(Trace, CsvColumnsMayComeInAnyOrder) {
+  const Trace trace = parse_csv_trace("op,length,time_us,offset\nread,512,7,1024\n", "t.csv");
+  ASSERT_EQ(trace.requests.size(), 1u);
+  EXPECT_EQ(trace.requests[0], (GuestRequest{us(7), GuestOp::kRead, 1024, 512}));
+}
+
+TEST(Trace, ReplayOfAWrittenCsvReproducesTheWorkload) {
+  WorkloadParams params;
+  params.max_requests = 500;
+  params.arrival = Arrival::kUniform;
+  params.rate_iops = 3000;
+  params.size = UniformSize{512, 128 * 1024};
+  params.mix = OpMix{3, 1, 1, 1};
+  WorkloadGenerator generator(params, 16 << 20, RandomStream(21));
+  std::vector<GuestRequest> written;
+  const auto path = std::filesystem::temp_directory_path() / "mirrorsim_trace_test.csv";
+  {
+    std::ofstream out(path);
+    out << "time_us,op,offset,length\n";
+    while (auto r = generator.next()) {
+      r->time = r->time / 1000 * 1000;  // the CSV holds whole microseconds
+      written.push_back(*r);
+      out << r->time / 1000 << ',' << guest_op_name(r->op) << ',' << r->offset << ',' << r->length
+          << '\n';
+    }
+  }
+  const Trace trace = read_trace(path, TraceFormat::kCsv, TraceOptions{.disk_length = 16 << 20});
+  std::filesystem::remove(path);
+  EXPECT_EQ(replay(trace.requests), written);
+}
+
+TEST(Trace, FioVersion2SampleIsRead) {
+  const Trace trace = read_trace(kData / "trace_v2.iolog", TraceFormat::kAuto);
+  const std::vector<GuestRequest> expected = {
+      {us(0), GuestOp::kWrite, 0, 4096},
+      {us(0), GuestOp::kWrite, 4096, 4096},
+      {us(1500), GuestOp::kRead, 0, 8192},            // after "wait 1500"
+      {us(1750), GuestOp::kDiscard, 1048576, 65536},  // trim, after "wait 250" more
+      {us(1750), GuestOp::kWrite, 65536, 131072},
+  };
+  EXPECT_EQ(trace.requests, expected);
+  // add, open, wait, sync, wait, datasync, close
+  EXPECT_EQ(trace.skipped_lines, 7u);
+}
+
+TEST(Trace, FioVersion3SampleIsRead) {
+  const Trace trace = read_trace(kData / "trace_v3.iolog", TraceFormat::kFioIolog);
+  const std::vector<GuestRequest> expected = {
+      {us(10), GuestOp::kWrite, 0, 4096},
+      {us(25), GuestOp::kWrite, 4096, 16384},
+      {us(25), GuestOp::kRead, 0, 4096},
+      {us(1200), GuestOp::kDiscard, 8192, 8192},
+      {us(2000000), GuestOp::kWrite, 1048576, 65536},
+  };
+  EXPECT_EQ(trace.requests, expected);
+  EXPECT_EQ(trace.skipped_lines, 4u);  // add, open, sync, close
+}
+
+TEST(Trace, FormatNames) {
+  EXPECT_EQ(parse_trace_format("fio"), TraceFormat::kFioIolog);
+  EXPECT_EQ(trace_format_name(TraceFormat::kCsv), "csv");
+  EXPECT_FALSE(parse_trace_format("blktrace").has_value());
+}
+
+struct BadTrace {
+  const char* name;
+  TraceFormat format;
+  std::string text;
+  std::uint64_t line;
+  std::string message;  // a part of the message
+};
+
+const std::string kCsvHeader = "time_us,op,offset,length\n";
+const std::string kV2Open = "fio version 2 iolog\n/dev/sda add\n/dev/sda open\n";
+const std::string kV3Open = "fio version 3 iolog\n0 /dev/sda add\n0 /dev/sda open\n";
+
+std::vector<BadTrace> bad_traces() {
+  return {
+      {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,flush,0,512\n", 3,
+       "op 'flush' is not an operation; allowed: write, write_zeroes, discard, read"},
+      {"CsvUnalignedOffset", TraceFormat::kCsv, kCsvHeader + "0,write,100,512\n", 2,
+       "offset 100 is not a multiple of 512"},
+      {"CsvUnalignedLength", TraceFormat::kCsv, kCsvHeader + "0,write,0,4000\n", 2,
+       "length 4000 is not a multiple of 512"},
+      {"CsvZeroLength", TraceFormat::kCsv, kCsvHeader + "0,write,0,0\n", 2, "length is 0"},
+      {"CsvNegativeOffset", TraceFormat::kCsv, kCsvHeader + "0,write,-512,512\n", 2,
+       "offset '-512' is not a number"},
+      {"CsvHugeNumber", TraceFormat::kCsv, kCsvHeader + "0,write,99999999999999999999,512\n", 2,
+       "does not fit in 64 bits"},
+      {"CsvTimeGoesBack", TraceFormat::kCsv, kCsvHeader + "10,write,0,512\n\n5,read,0,512\n", 4,
+       "time 5 us is before the previous request's 10 us (line 2)"},
+      {"CsvPastDiskEnd", TraceFormat::kCsv, kCsvHeader + "0,write,1048064,1024\n", 2,
+       "ends past the disk end"},
+      {"CsvTooFewFields", TraceFormat::kCsv, kCsvHeader + "0,write,0\n", 2, "too few fields"},
+      {"CsvTooManyFields", TraceFormat::kCsv, kCsvHeader + "0,write,0,512,9\n", 2,
+       "too many fields"},
+      {"CsvMissingColumn", TraceFormat::kCsv, "time_us,op,offset\n", 1,
+       "the header lacks column 'length'"},
+      {"CsvUnknownColumn", TraceFormat::kCsv, "time_us,op,offset,length,disk\n", 1,
+       "unknown column 'disk'"},
+      {"CsvNoHeader", TraceFormat::kCsv, "", 1, "no header row"},
+      {"FioBadHeader", TraceFormat::kFioIolog, "fio version 4 iolog\n", 1,
+       "is not an fio iolog header"},
+      {"FioV3Wait", TraceFormat::kFioIolog, kV3Open + "5 /dev/sda wait 100 0\n", 4,
+       "'wait' is not allowed in version 3"},
+      {"FioUnknownAction", TraceFormat::kFioIolog, kV2Open + "/dev/sda flush 0 512\n", 4,
+       "action 'flush' is unknown"},
+      {"FioIoBeforeOpen", TraceFormat::kFioIolog,
+       "fio version 2 iolog\n/dev/sda add\n/dev/sda write 0 512\n", 3, "that is not open"},
+      {"FioNotAdded", TraceFormat::kFioIolog, "fio version 2 iolog\n/dev/sda open\n", 2,
+       "was not added"},
+      {"FioSecondFile", TraceFormat::kFioIolog, kV2Open + "/dev/sdb add\n", 4, "a second add"},
+      {"FioOtherFile", TraceFormat::kFioIolog, kV2Open + "/dev/sdb write 0 512\n", 4,
+       "is not the trace's file"},
+      {"FioFieldCount", TraceFormat::kFioIolog, kV3Open + "/dev/sda write 0 512\n", 4, "4 fields"},
+      {"FioBadTimestamp", TraceFormat::kFioIolog, kV3Open + "x /dev/sda write 0 512\n", 4,
+       "timestamp 'x' is not a number"},
+      {"FioTimeGoesBack", TraceFormat::kFioIolog,
+       kV3Open + "9 /dev/sda write 0 512\n8 /dev/sda write 0 512\n", 5, "before the previous"},
+      {"FioUnaligned", TraceFormat::kFioIolog, kV2Open + "/dev/sda write 4097 512\n", 4,
+       "offset 4097 is not a multiple of 512"},
+  };
+}
+
+class MalformedTrace : public testing::TestWithParam<BadTrace> {};
+
+TEST_P(MalformedTrace, NamesTheFileAndLine) {
+  const BadTrace& c = GetParam();
+  try {
+    parse_trace(c.text, "bad.trace", c.format, TraceOptions{.disk_length = 1 << 20});
+    FAIL() << "accepted:\n" << c.text;
+  } catch (const TraceError& e) {
+    EXPECT_EQ(e.file(), "bad.trace");
+    EXPECT_EQ(e.line(), c.line) << e.what();
+    EXPECT_TRUE(std::string(e.what()).starts_with("bad.trace:" + std::to_string(c.line) + ": "))
+        << e.what();
+    EXPECT_NE(e.message().find(c.message), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, MalformedTrace, testing::ValuesIn(bad_traces()),
+                         [](const testing::TestParamInfo<BadTrace>& info) {
+                           return std::string(info.param.name);
+                         });
+
+TEST(Trace, MissingFileIsAnError) {
+  EXPECT_THROW(read_trace(kData / "no-such-trace.csv", TraceFormat::kAuto), TraceError);
+}
+
+}  // namespace
+}  // namespace mirrorsim::sim
