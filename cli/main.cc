@@ -7,18 +7,10 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/list_command.h"
 #include "cli/run_command.h"
-
-namespace {
-
-int not_built_yet(const std::string& command, const char* issue) {
-  fmt::print(stderr, "mirrorsim {}: not built yet (tracked by issue {})\n", command, issue);
-  return mirrorsim::cli::kExitBadInput;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace mirrorsim::cli;
@@ -28,9 +20,10 @@ int main(int argc, char** argv) {
 
   RunCommandOptions run_options;
   CLI::App* run = add_run_command(app, run_options);
-  CLI::App* check = app.add_subcommand("check", "run the property campaign (the main job)");
-  CLI::App* mutants =
-      app.add_subcommand("mutants", "run the campaign against each known engine bug");
+  CheckCommandOptions check_options;
+  CLI::App* check = add_check_command(app, check_options);
+  MutantsCommandOptions mutants_options;
+  CLI::App* mutants = add_mutants_command(app, mutants_options);
   ListCommandOptions list_options;
   CLI::App* list = add_list_command(app, list_options);
 
@@ -42,8 +35,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return run_command(run_options);
-    if (*check) return not_built_yet("check", "#6");
-    if (*mutants) return not_built_yet("mutants", "#6");
+    if (*check) return check_command(check_options);
+    if (*mutants) return mutants_command(mutants_options);
     if (*list) return list_command(list_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mirrorsim: internal error: {}\n", e.what());

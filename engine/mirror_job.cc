@@ -72,7 +72,6 @@ void MirrorJob::start() {
   // find the interceptor without a bitmap to mark.
   const std::uint64_t g = resolved_.granularity_bytes;
   dirty_.emplace(resolved_.length_bytes, g);
-  in_flight_chunks_.emplace(resolved_.length_bytes, g);
   if (resolved_.cow) cow_copied_.emplace(resolved_.length_bytes, g);
   buffer_.emplace(resolved_.buf_size_bytes, g);
 
@@ -318,15 +317,29 @@ void MirrorJob::iteration() {
   MIRRORSIM_ASSERT(first.has_value(), "iteration found no dirty chunk though the count is not 0");
   const std::uint64_t offset = *first * g;
 
+  // Stand-in op for this iteration, registered before waiting: active
+  // writes that arrive from now on queue behind it, so a steady stream of
+  // guest writes cannot starve background copying.
+  const std::uint64_t pseudo =
+      register_op(OpKind::kCopy, offset, std::min(g, length - offset), false, true);
   // Fixed by 9c83625b: an op still copying the first chunk must end first.
-  if (!params_.bugs.has(Bug::kConflictFirstChunk)) wait_for_conflicts(offset, g, 0);
+  if (!params_.bugs.has(Bug::kConflictFirstChunk)) wait_for_conflicts(offset, g, pseudo);
 
-  // Coalesce following dirty chunks that no op covers, within the buffer.
+  // Coalesce following dirty chunks, within the buffer, up to the first
+  // chunk that an op in flight touches (even partly: two active writes may
+  // share a chunk, so per-chunk flags would not be exact).
   std::uint64_t count = 1;
   while ((count + 1) * g <= resolved_.buf_size_bytes) {
     const std::uint64_t next = *first + count;
-    if (next >= chunks || !dirty_->test_chunk(next) || in_flight_chunks_->test_chunk(next)) break;
+    if (next >= chunks || !dirty_->test_chunk(next)) break;
     ++count;
+  }
+  for (const auto& [id, op] : ops_) {
+    if (id == pseudo) continue;
+    const std::uint64_t run_end = offset + count * g;
+    if (op.offset < run_end && op.offset + op.length > offset + g) {
+      count = (std::max(op.offset, offset + g) - offset) / g;
+    }
   }
   std::uint64_t end = offset + count * g;
   // Fixed by 5a0f6fd5: the last chunk of the disk may be short.
@@ -336,8 +349,7 @@ void MirrorJob::iteration() {
 
   // Clear before reading: a guest write that lands meanwhile dirties again.
   dirty_->reset(offset, std::min(end, length) - offset);
-  // Stand-in op so that active writes wait for this whole run.
-  const std::uint64_t pseudo = register_op(OpKind::kCopy, offset, end - offset, false, true);
+  ops_.at(pseudo).length = end - offset;  // now stands for the whole run
 
   std::uint64_t bytes_dispatched = 0;
   std::uint64_t pos = offset;
@@ -424,10 +436,6 @@ std::uint64_t MirrorJob::register_op(OpKind kind, std::uint64_t offset, std::uin
   op.length = length;
   op.background = background;
   op.pseudo = pseudo;
-  if (!pseudo) {
-    const std::uint64_t in_disk = std::min(offset + length, resolved_.length_bytes);
-    if (in_disk > offset) in_flight_chunks_->set(offset, in_disk - offset);
-  }
   if (background) {
     ++background_in_flight_;
     MIRRORSIM_ASSERT(background_in_flight_ <= kMaxInFlightOps,
@@ -443,8 +451,6 @@ void MirrorJob::retire_op(std::uint64_t id, int error) {
   MIRRORSIM_ASSERT(it != ops_.end(), "retiring an op that is not in flight");
   Op& op = it->second;
   if (!op.pseudo) {
-    const std::uint64_t in_disk = std::min(op.offset + op.length, resolved_.length_bytes);
-    if (in_disk > op.offset) in_flight_chunks_->reset(op.offset, in_disk - op.offset);
     if (observer_ != nullptr) {
       OpInfo info{
           op.id, op.kind, op.offset, op.length, buffer_->bytes_in_use(), background_in_flight_};
@@ -562,6 +568,13 @@ void MirrorJob::handle_error(Side side, int error) {
 }
 
 void MirrorJob::finish(bool drained) {
+  // Hold guest I/O off while the job ends, as QEMU drains the node: active
+  // writes in flight land (and report their errors) before the end, and no
+  // guest write is half tracked.
+  if (!drained) {
+    drain_begin();
+    drained = true;
+  }
   job_done_ = true;
   const bool soft_cancel_dropping =
       cancel_requested_ && ready_ && params_.bugs.has(Bug::kSoftCancelDropsInflight);

@@ -167,7 +167,6 @@ class MirrorJob {
   bool job_done_ = false;  // past the main loop: guest writes no longer tracked
 
   std::optional<DirtyBitmap> dirty_;
-  std::optional<DirtyBitmap> in_flight_chunks_;
   std::optional<DirtyBitmap> cow_copied_;  // per chunk: copied as part of a whole cluster
   std::optional<BufferPool> buffer_;
   RateLimiter rate_;

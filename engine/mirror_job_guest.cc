@@ -144,13 +144,31 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
 
 IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                                  OpKind kind, bool may_unmap) {
+  // The COW rule in active mode: a write to part of a target cluster would
+  // make the target zero-fill the rest (its backing is not attached yet).
+  // The guest's data cannot be split, so such a write copies its whole
+  // clusters from the source once the guest's data has landed there. A
+  // discard is copied from the source the same way: whether it reads back
+  // as zeroes is up to each device, so the target takes what the source
+  // now reads.
+  const std::uint64_t cluster = resolved_.target_cluster_bytes;
+  const std::uint64_t end = offset + length;
+  const bool whole_clusters =
+      resolved_.target_fills_zeroes &&
+      (offset % cluster != 0 || (end % cluster != 0 && end != resolved_.length_bytes));
+  const std::uint64_t op_start = whole_clusters ? offset / cluster * cluster : offset;
+  const std::uint64_t op_end =
+      whole_clusters ? std::min((end + cluster - 1) / cluster * cluster, resolved_.length_bytes)
+                     : end;
+
   // Wait for every op that overlaps, then stand in their way ourselves.
-  wait_for_conflicts(offset, length, 0);
-  const std::uint64_t id = register_op(OpKind::kActiveWrite, offset, length, false, false);
+  wait_for_conflicts(op_start, op_end - op_start, 0);
+  const std::uint64_t id =
+      register_op(OpKind::kActiveWrite, op_start, op_end - op_start, false, false);
   ++metrics_.active_writes;
   if (observer_ != nullptr) {
-    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, offset, length, buffer_->bytes_in_use(),
-                                  background_in_flight_});
+    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_end - op_start,
+                                  buffer_->bytes_in_use(), background_in_flight_});
   }
 
   IoStatus status;
@@ -165,23 +183,21 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
       status = source_.write(offset, length, *data);
       break;
   }
-  const std::uint64_t outward_end = std::min(chunk_ceil(offset + length), resolved_.length_bytes);
-  const std::uint64_t outward_start = chunk_floor(offset);
-  if (!status.ok() || kind == OpKind::kDiscard) {
-    // A failed source write may have changed part of the range; a discard
-    // may or may not read back as zeroes. Either way: copy it later.
+  const std::uint64_t outward_start = chunk_floor(op_start);
+  const std::uint64_t outward_end = std::min(chunk_ceil(op_end), resolved_.length_bytes);
+  if (!status.ok()) {
+    // A failed source write may have changed part of the range: copy it later.
     dirty_->set(outward_start, outward_end - outward_start);
     retire_op(id, status.error);
     kick();
     return status;
   }
 
-  // Clear only chunks the write covers whole; a partly covered dirty chunk
+  // Clear only chunks the op covers whole; a partly covered dirty chunk
   // keeps its bit and is left to background copying.
-  std::uint64_t clear_start = chunk_ceil(offset);
-  std::uint64_t clear_end = offset + length == resolved_.length_bytes
-                                ? resolved_.length_bytes
-                                : chunk_floor(offset + length);
+  std::uint64_t clear_start = chunk_ceil(op_start);
+  std::uint64_t clear_end =
+      op_end == resolved_.length_bytes ? resolved_.length_bytes : chunk_floor(op_end);
   // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
   if (params_.bugs.has(Bug::kActiveClearOutward)) {
     clear_start = outward_start;
@@ -190,19 +206,29 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
 
   IoStatus target_status;
-  switch (kind) {
-    case OpKind::kZero:
-      target_status = target_.write_zeroes(offset, length, params_.unmap && may_unmap);
-      break;
-    default:
-      target_status = target_.write(offset, length, *data);
-      break;
+  Side failed_side = Side::kTarget;
+  const bool copy_from_source = whole_clusters || kind == OpKind::kDiscard;
+  if (copy_from_source) {
+    PayloadPtr clusters;
+    target_status = source_.read(op_start, op_end - op_start, clusters);
+    if (target_status.ok()) {
+      metrics_.bytes_read += op_end - op_start;
+      if (whole_clusters) metrics_.cow_extra_bytes += (op_end - op_start) - length;
+      target_status = target_.write(op_start, op_end - op_start, *clusters);
+    } else {
+      failed_side = Side::kSource;
+    }
+  } else if (kind == OpKind::kZero) {
+    target_status = target_.write_zeroes(offset, length, params_.unmap && may_unmap);
+  } else {
+    target_status = target_.write(offset, length, *data);
   }
   if (target_status.ok()) {
-    metrics_.bytes_written += length;
+    metrics_.bytes_written += op_end - op_start;
+    if (cow_copied_ && whole_clusters) cow_copied_->set(op_start, op_end - op_start);
   } else {
     dirty_->set(outward_start, outward_end - outward_start);
-    handle_error(Side::kTarget, target_status.error);
+    handle_error(failed_side, target_status.error);
   }
   retire_op(id, target_status.error);
   kick();

@@ -116,8 +116,9 @@ ResolvedParams resolve_params(const MirrorParams& params, const DeviceInfo& sour
   // The COW rule: a target whose backing image is named but not attached
   // fills untouched parts of a freshly allocated cluster with zeroes, so
   // copies into clusters larger than a chunk must cover whole clusters.
-  r.cow =
-      target.backing_named && !target.backing_attached && r.granularity_bytes < target.cluster_size;
+  r.target_fills_zeroes =
+      target.cluster_size != 0 && target.backing_named && !target.backing_attached;
+  r.cow = r.target_fills_zeroes && r.granularity_bytes < target.cluster_size;
   // Fixed by 48ac0a4d: a widened copy needs room for one whole cluster.
   if (r.cow && !params.bugs.has(Bug::kBufBelowCluster)) {
     buf = std::max(buf, target.cluster_size);

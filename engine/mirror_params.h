@@ -54,6 +54,9 @@ struct ResolvedParams {
   std::uint64_t max_io_bytes = 0;          // cap of one copy op holding data
   std::uint64_t target_cluster_bytes = 0;  // 0: target has no clusters
   bool cow = false;                        // the per-chunk COW bitmap is in use
+  // The target is clustered and names a backing image it has not attached:
+  // any write covering part of an unallocated cluster zero-fills the rest.
+  bool target_fills_zeroes = false;
 };
 
 // Checks the start-time rules of MIRROR.md and resolves defaults. Throws

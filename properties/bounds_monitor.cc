@@ -38,6 +38,18 @@ void BoundsMonitor::on_op_start(engine::TimeNs now, const engine::OpInfo& op) {
   }
 }
 
+void BoundsMonitor::on_request_validity(const std::string& disk, std::uint64_t disk_length,
+                                        const sim::DiskRequest& request) {
+  if (request.op == sim::DiskOp::kFlush) return;
+  const bool aligned = request.offset % 512 == 0 && request.length % 512 == 0;
+  const bool inside =
+      request.offset <= disk_length && request.length <= disk_length - request.offset;
+  if (!aligned || !inside) {
+    violate("validity", fmt::format("invalid request on the {} ({} bytes): {}", disk, disk_length,
+                                    describe(request)));
+  }
+}
+
 void BoundsMonitor::on_target_request_start(const sim::DiskRequest& request) {
   if (!is_write(request.op)) return;
   for (const auto& [id, other] : target_writes_) {

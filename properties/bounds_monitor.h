@@ -21,6 +21,10 @@ class BoundsMonitor {
   void set_buffer_limit(std::uint64_t buf_size_bytes) { buf_size_bytes_ = buf_size_bytes; }
 
   void on_op_start(engine::TimeNs now, const engine::OpInfo& op);
+  // Every request on a disk of `disk_length` bytes must be sector-aligned
+  // and inside it (guest requests are by construction; the job's must be).
+  void on_request_validity(const std::string& disk, std::uint64_t disk_length,
+                           const sim::DiskRequest& request);
   // Only requests the job makes (before any pivot) should be passed here.
   void on_target_request_start(const sim::DiskRequest& request);
   void on_target_request_end(const sim::DiskRequest& request);

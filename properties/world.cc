@@ -15,6 +15,7 @@
 #include "sim/disk_image.h"
 #include "sim/sim_disk.h"
 #include "sim/simulation.h"
+#include "sim/trace.h"
 
 namespace mirrorsim::properties {
 namespace {
@@ -75,9 +76,18 @@ class World final : public engine::JobObserver {
     params_ = mirror_params(scenario.mirror, options.extra_bugs);
     job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
                                                [this] { pivot(); });
-    requests_ = request_source(scenario, simulation_->stream(sim::streams::kWorkload));
+    if (options.requests) {
+      requests_ = std::make_unique<sim::TraceReplay>(*options.requests);
+    } else {
+      requests_ = request_source(scenario, simulation_->stream(sim::streams::kWorkload));
+    }
     ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
     guest_slots_ = std::make_unique<engine::WaitQueue>(*simulation_, "guest queue slot");
+  }
+
+  ~World() override {
+    // Blocked tasks refer to the job and the disks: unwind them first.
+    simulation_->unwind_tasks();
   }
 
   RunReport run();
@@ -208,6 +218,8 @@ void World::pivot() {
 }
 
 void World::request_start(bool target, const sim::DiskRequest& r) {
+  const sim::SimDisk& disk = target ? *target_ : *source_;
+  bounds_.on_request_validity(target ? "target" : "source", disk.options().length, r);
   if (target && !pivoted_ && !job_->ended()) bounds_.on_target_request_start(r);
 }
 

@@ -23,6 +23,7 @@
 
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
+#include "sim/workload_request.h"
 
 namespace mirrorsim::properties {
 
@@ -31,6 +32,9 @@ struct RunOptions {
   std::vector<std::string> extra_bugs;  // engine bug switches to add (--bug)
   bool retain_log = false;              // keep log records (for timelines)
   bool shuffle_ties = false;            // permute equal-time events by seed
+  // When set, the guest replays exactly these requests (a generated case's
+  // trace) instead of the scenario's workload.
+  std::optional<std::vector<sim::GuestRequest>> requests;
 };
 
 // Never throws for a run that goes wrong (that is in the report); throws

@@ -29,6 +29,10 @@ Simulation::Simulation(SimulationOptions options)
       stacks_(options.stack_bytes, last_stack_) {}
 
 Simulation::~Simulation() {
+  unwind_tasks();
+}
+
+void Simulation::unwind_tasks() {
   // Let every worker end on its own: a blocked task gets TaskUnwind thrown
   // from its blocking call (its destructors run), an idle worker returns.
   // Only then are the coroutines destroyed.

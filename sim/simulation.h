@@ -89,6 +89,12 @@ class Simulation final : public engine::Runtime {
   // Ends run() after the current event, with status kStopped.
   void stop() { stop_requested_ = true; }
 
+  // Unwinds every unfinished task now (each blocked task gets its blocking
+  // call to throw, so its destructors run) and ends the simulation's use of
+  // coroutines. Owners of objects that tasks refer to call this before
+  // destroying them; the destructor calls it too.
+  void unwind_tasks();
+
   // Number of tasks that have not finished.
   std::size_t live_tasks() const { return tasks_.size(); }
 

@@ -1,0 +1,38 @@
+// RapidCheck generators for whole mirror scenarios, in swarm style: each
+// case first switches whole features on or off (faults, COW geometry,
+// write-blocking, cancel, pause, speed changes, unaligned lengths, bursts,
+// stale target data, ...), so that rare combinations come up often.
+//
+// Every generated case is one a correct engine must pass: faults are
+// transient (a window), guest I/O is finite unless the job is in
+// write-blocking mode (where the job must converge anyway), every pause is
+// followed by a resume, and mismatched disk lengths appear only to check
+// that the job refuses to start.
+//
+// Cases shrink as structured values: fewer and smaller guest requests,
+// fewer faults and commands, smaller disks, features switched off.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "scenarios/scenario.h"
+#include "sim/workload_request.h"
+
+namespace mirrorsim::properties {
+
+struct GeneratedCase {
+  scenarios::Scenario scenario;
+  // The guest's requests when scenario.workload is a trace (written next
+  // to the scenario as CSV when the case is saved).
+  std::vector<sim::GuestRequest> requests;
+};
+
+rc::Gen<GeneratedCase> gen_case();
+
+// Size measures for shrunk reproductions.
+std::uint64_t guest_request_count(const GeneratedCase& c);
+
+}  // namespace mirrorsim::properties
