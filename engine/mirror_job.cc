@@ -413,7 +413,10 @@ void MirrorJob::iteration() {
     });
     issue_background_op(kind, op_offset, op_bytes);
     bytes_dispatched += op_bytes;
-    pos = std::max(pos + bytes, op_offset + op_bytes);
+    // The op may end before the piece does (a copy capped by the buffer, a
+    // widened copy capped at whole clusters): the rest of the piece, whose
+    // dirty bits are already clear, goes to the next op.
+    pos = std::max(pos, op_offset + op_bytes);
   }
   retire_op(pseudo, 0);
 

@@ -21,20 +21,28 @@ constexpr std::uint64_t kMiB = 1024 * kKiB;
 constexpr std::uint64_t kSector = 512;
 constexpr std::uint64_t kMaxDiskBytes = 16 * kMiB;
 
+// RapidCheck scales inRange by the case's size; switches and choices must
+// not depend on it, or small cases would rarely turn features on. Counts
+// and lengths keep the scaling, so that early cases stay small.
+template <typename T>
+T uniform(T low, T high) {
+  return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<T>(low, high));
+}
+
 // True with `percent` % chance; shrinks towards false (feature off).
 bool feature(int percent) {
-  return *rc::gen::inRange(0, 100) >= 100 - percent;
+  return uniform(0, 100) >= 100 - percent;
 }
 
 // A value from a small list; shrinks towards the first.
 template <typename T>
 T one_of(std::initializer_list<T> values) {
   const std::vector<T> v(values);
-  return v[static_cast<std::size_t>(*rc::gen::inRange<std::size_t>(0, v.size()))];
+  return v[static_cast<std::size_t>(uniform<std::size_t>(0, v.size()))];
 }
 
 std::uint64_t pow2_bytes(int min_shift, int max_shift) {
-  return std::uint64_t{1} << *rc::gen::inRange(min_shift, max_shift + 1);
+  return std::uint64_t{1} << uniform(min_shift, max_shift + 1);
 }
 
 DiskSpec disk(std::uint64_t length, bool jitter) {
@@ -44,7 +52,7 @@ DiskSpec disk(std::uint64_t length, bool jitter) {
   d.bandwidth_bytes_s = one_of<std::uint64_t>({1'000'000'000, 100'000'000, 20'000'000});
   d.queue_depth = one_of<std::uint32_t>({32, 4, 1});
   d.shared_bandwidth = feature(30);
-  d.jitter_us = jitter ? *rc::gen::inRange<std::uint64_t>(0, 300) : 0;
+  d.jitter_us = jitter ? uniform<std::uint64_t>(0, 300) : 0;
   d.flush_latency_us = one_of<std::uint64_t>({1000, 10});
   return d;
 }
@@ -57,16 +65,16 @@ std::vector<GuestRequest> requests(std::uint64_t length, std::uint64_t granulari
   const int count = *rc::gen::inRange(0, 25);
   for (int i = 0; i < count; ++i) {
     GuestRequest r;
-    const std::uint64_t burst = bursts ? *rc::gen::inRange<std::uint64_t>(0, 4) * 10'000 : 0;
+    const std::uint64_t burst = bursts ? uniform<std::uint64_t>(0, 4) * 10'000 : 0;
     r.time = static_cast<engine::TimeNs>(
-        (burst + *rc::gen::inRange<std::uint64_t>(0, bursts ? 500 : 40'000)) * engine::kNsPerUs);
+        (burst + uniform<std::uint64_t>(0, bursts ? 500 : 40'000)) * engine::kNsPerUs);
     r.op = *rc::gen::weightedElement<GuestOp>({{14, GuestOp::kWrite},
                                                {2, GuestOp::kWriteZeroes},
                                                {2, GuestOp::kDiscard},
                                                {1, GuestOp::kRead}});
     // Offsets land on chunk and cluster boundaries often, anywhere otherwise.
-    std::uint64_t sector = *rc::gen::inRange<std::uint64_t>(0, sectors);
-    const int placement = *rc::gen::inRange(0, 3);
+    std::uint64_t sector = uniform<std::uint64_t>(0, sectors);
+    const int placement = uniform(0, 3);
     if (placement == 1) sector = sector / (granularity / kSector) * (granularity / kSector);
     if (placement == 2 && cluster != 0) sector = sector / (cluster / kSector) * (cluster / kSector);
     std::uint64_t len = *rc::gen::inRange<std::uint64_t>(1, 129);
@@ -93,14 +101,14 @@ FaultRule fault(bool on_source, std::uint64_t length) {
                                            scenarios::FaultOp::kFlush});
   if (feature(40) && length >= 2 * kSector) {
     const std::uint64_t sectors = length / kSector;
-    const std::uint64_t first = *rc::gen::inRange<std::uint64_t>(0, sectors - 1);
+    const std::uint64_t first = uniform<std::uint64_t>(0, sectors - 1);
     f.offset_bytes = first * kSector;
-    f.length_bytes = *rc::gen::inRange<std::uint64_t>(1, sectors - first + 1) * kSector;
+    f.length_bytes = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
   }
   // Transient: a window that closes, so that ignore and stop converge.
-  f.from_us = *rc::gen::inRange<std::uint64_t>(0, 20'000);
-  f.to_us = f.from_us + *rc::gen::inRange<std::uint64_t>(1, 30'000);
-  f.after_n = feature(20) ? *rc::gen::inRange<std::uint64_t>(0, 5) : 0;
+  f.from_us = uniform<std::uint64_t>(0, 20'000);
+  f.to_us = f.from_us + uniform<std::uint64_t>(1, 30'000);
+  f.after_n = feature(20) ? uniform<std::uint64_t>(0, 5) : 0;
   f.probability = one_of<double>({1.0, 0.5, 0.1});
   f.once = feature(30);
   f.error =
@@ -145,7 +153,7 @@ rc::Gen<GeneratedCase> gen_case() {
     const std::uint64_t granularity = pow2_bytes(9, cow ? 16 : 20);
     std::uint64_t cluster = 0;
     if (cow) {
-      cluster = std::min<std::uint64_t>(granularity << *rc::gen::inRange(1, 6), 2 * kMiB);
+      cluster = std::min<std::uint64_t>(granularity << uniform(1, 6), 2 * kMiB);
     } else if (!raw_target || sync != scenarios::SyncMode::kFull) {
       cluster = pow2_bytes(9, 21);
     }
@@ -169,7 +177,7 @@ rc::Gen<GeneratedCase> gen_case() {
       b.zero_init = false;
       b.old_data = length > 0;
       if (length > 0 && sync == scenarios::SyncMode::kTop && feature(20)) {
-        b.length_bytes = *rc::gen::inRange<std::uint64_t>(1, length / kSector + 1) * kSector;
+        b.length_bytes = uniform<std::uint64_t>(1, length / kSector + 1) * kSector;
       }
       s.base = b;
     }
@@ -202,7 +210,7 @@ rc::Gen<GeneratedCase> gen_case() {
       s.target.old_data = true;
     }
     if (mismatch) {
-      s.target.length_bytes = length + *rc::gen::inRange<std::uint64_t>(1, 9) * kSector;
+      s.target.length_bytes = length + uniform<std::uint64_t>(1, 9) * kSector;
     }
 
     // The job.
@@ -219,7 +227,7 @@ rc::Gen<GeneratedCase> gen_case() {
                              scenarios::ErrorPolicy::kStop, scenarios::ErrorPolicy::kEnospc};
       s.mirror.on_source_error = one_of<scenarios::ErrorPolicy>(policies);
       s.mirror.on_target_error = one_of<scenarios::ErrorPolicy>(policies);
-      const int rules = *rc::gen::inRange(1, 4);
+      const int rules = uniform(1, 4);
       for (int i = 0; i < rules; ++i) s.faults.push_back(fault(feature(40), length));
     }
     s.mirror.unmap = !feature(30);
@@ -244,21 +252,21 @@ rc::Gen<GeneratedCase> gen_case() {
     if (cancel) {
       end.kind = feature(50) ? CommandKind::kForceCancel : CommandKind::kCancel;
       end.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
-      end.time_us = *rc::gen::inRange<std::uint64_t>(0, 30'000);
+      end.time_us = uniform<std::uint64_t>(0, 30'000);
     } else {
       end.kind = CommandKind::kComplete;
       end.trigger = CommandTrigger::kOnReady;
-      end.time_us = *rc::gen::inRange<std::uint64_t>(0, 20'000);
+      end.time_us = uniform<std::uint64_t>(0, 20'000);
     }
     s.commands.push_back(end);
     if (pause) {
       Command p;
       p.kind = CommandKind::kPause;
       p.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
-      p.time_us = *rc::gen::inRange<std::uint64_t>(0, 20'000);
+      p.time_us = uniform<std::uint64_t>(0, 20'000);
       Command r = p;
       r.kind = CommandKind::kResume;
-      r.time_us = p.time_us + *rc::gen::inRange<std::uint64_t>(1, 20'000);
+      r.time_us = p.time_us + uniform<std::uint64_t>(1, 20'000);
       s.commands.push_back(p);
       s.commands.push_back(r);
     }
@@ -266,7 +274,7 @@ rc::Gen<GeneratedCase> gen_case() {
       Command sp;
       sp.kind = CommandKind::kSetSpeed;
       sp.trigger = CommandTrigger::kAt;
-      sp.time_us = *rc::gen::inRange<std::uint64_t>(5'000, 200'000);
+      sp.time_us = uniform<std::uint64_t>(5'000, 200'000);
       sp.speed_bytes_s = 0;
       s.commands.push_back(sp);
     }
@@ -274,7 +282,7 @@ rc::Gen<GeneratedCase> gen_case() {
       Command wb;
       wb.kind = CommandKind::kWriteBlocking;
       wb.trigger = CommandTrigger::kAt;
-      wb.time_us = *rc::gen::inRange<std::uint64_t>(0, 20'000);
+      wb.time_us = uniform<std::uint64_t>(0, 20'000);
       s.commands.push_back(wb);
     }
     return c;
