@@ -53,7 +53,13 @@ std::string ContentPayload::check(std::span<const Extent> extents) {
              ", not a positive multiple of 512";
     }
     if (e.value == kZeroClusterValue) return "extent uses the reserved zero-cluster value";
+    if (e.value > kMaxContentValue) {
+      return "extent value " + std::to_string(e.value) + " is above kMaxContentValue";
+    }
     if (e.value == kZeroValue && e.base != 0) return "a zero extent must have base 0";
+    if (e.base > kMaxContentIndex - e.length / kSectorSize) {
+      return "extent indices from " + std::to_string(e.base) + " pass kMaxContentIndex";
+    }
     expected = e.end();
   }
   return "";
@@ -72,7 +78,7 @@ ContentPayload::ContentPayload(std::span<const Extent> extents) : count_(extents
 }
 
 ContentPayload ContentPayload::fresh(std::uint64_t value, std::uint64_t length) {
-  MIRRORSIM_ASSERT(value != kZeroClusterValue, "fresh payload with the reserved value");
+  MIRRORSIM_ASSERT(value <= kMaxContentValue, "fresh payload with a reserved value");
   const Extent extent{0, length, value, 0};
   return ContentPayload(std::span<const Extent>(&extent, 1));
 }
@@ -91,7 +97,7 @@ SectorContent ContentPayload::at(std::uint64_t byte) const {
 }
 
 std::uint64_t ContentSource::next() {
-  MIRRORSIM_ASSERT(next_ < kZeroClusterValue, "content values exhausted");
+  MIRRORSIM_ASSERT(next_ <= kMaxContentValue, "content values exhausted");
   return next_++;
 }
 

@@ -35,6 +35,11 @@ inline constexpr std::uint64_t kZeroValue = 0;
 // Reserved for disk layers: an allocated zero cluster (reads as zero, holds
 // no data). Never appears in a payload; ContentSource never hands it out.
 inline constexpr std::uint64_t kZeroClusterValue = UINT64_MAX;
+// Content values and sector indices fit in 48 and 52 bits, so that a stored
+// extent packs into 16 bytes (extent_store.h). ContentSource would need 2^48
+// writes to run out; indices of a 1 PiB disk stay below 2^41.
+inline constexpr std::uint64_t kMaxContentValue = (std::uint64_t{1} << 48) - 2;
+inline constexpr std::uint64_t kMaxContentIndex = (std::uint64_t{1} << 52) - 1;
 
 // Values whose sectors carry no index: their base is always 0.
 constexpr bool is_uniform(std::uint64_t value) {
@@ -106,7 +111,8 @@ class ContentPayload final : public engine::Payload {
 
   // Why `extents` are not a valid payload, or "" when they are: they must
   // start at 0, follow each other without gaps, have sector-aligned positive
-  // lengths, use no reserved value, and have base 0 for zero.
+  // lengths, values up to kMaxContentValue, indices up to kMaxContentIndex,
+  // and base 0 for zero.
   static std::string check(std::span<const Extent> extents);
 
   std::span<const Extent> extents() const {

@@ -193,7 +193,7 @@ void DenseDisk::fill_with_old_data(std::uint64_t value) {
     throw std::invalid_argument("disk '" + name() +
                                 "': old data on a zero_init disk (set zero_init = false)");
   }
-  if (is_uniform(value)) {
+  if (is_uniform(value) || value > kMaxContentValue) {
     throw std::invalid_argument("disk '" + name() + "': old data needs a fresh non-zero value");
   }
   for (std::uint64_t s = 0; s < sectors_.size(); ++s) sectors_[s] = {State::kData, value, s};

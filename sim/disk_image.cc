@@ -14,8 +14,9 @@ bool holds_data(std::uint64_t value) {
   return value != kZeroClusterValue;
 }
 
+// REQUIRES: unit a power of two (cluster sizes are).
 std::uint64_t align_down(std::uint64_t x, std::uint64_t unit) {
-  return x / unit * unit;
+  return x & ~(unit - 1);
 }
 
 DiskOptions validated(DiskOptions options) {
@@ -91,26 +92,37 @@ void DiskImage::write_data(std::uint64_t offset, std::span<const Extent> data, s
     collect(span_start(offset), offset);
     collect(offset + length, span_end(offset + length));
   }
-  store_.assign(offset, data);
+  std::uint64_t added = length - store_.assign(offset, data);
   std::vector<Extent> from_backing;
   for (const Fill& fill : fills) {
+    const std::uint64_t fill_length = fill.end - fill.offset;
     if (fill.from_backing && backing_) {
       from_backing.clear();
-      Chain lower = backing_->chain();
-      read_chain(LayerChain(lower.data(), lower.size()), fill.offset, fill.end - fill.offset,
-                 from_backing);
-      store_.assign(0, from_backing);  // absolute offsets
+      const Chain lower = backing_->chain();
+      read_chain(LayerChain(lower.data(), lower.size()), fill.offset, fill_length, from_backing);
+      added += fill_length - store_.assign(0, from_backing);  // absolute offsets
     } else {
-      store_.assign(fill.offset, fill.end - fill.offset, kZeroValue, 0);
+      added += fill_length - store_.assign(fill.offset, fill_length, kZeroValue, 0);
     }
   }
+  MIRRORSIM_ASSERT(added == grow, "disk '" + name() + "': a write allocated " +
+                                      std::to_string(added) + " bytes, expected " +
+                                      std::to_string(grow));
   allocated_ += grow;
   MIRRORSIM_ASSERT(allocated_ <= options_.length, "allocated more bytes than the disk has");
 }
 
 engine::IoStatus DiskImage::write(std::uint64_t offset, const ContentPayload& data) {
-  check_request(*this, "write", offset, data.length());
-  const std::uint64_t grow = newly_allocated(offset, data.length());
+  const std::uint64_t length = data.length();
+  check_request(*this, "write", offset, length);
+  if (options_.capacity_bytes == 0 && span_start(offset) == offset &&
+      span_end(offset + length) == offset + length) {
+    // Whole clusters (or raw) and no capacity to check: nothing to fill,
+    // and the store says how much of the range held data already.
+    allocated_ += length - store_.assign(offset, data.extents());
+    return {};
+  }
+  const std::uint64_t grow = newly_allocated(offset, length);
   if (over_capacity(grow)) return {ENOSPC};
   write_data(offset, data.extents(), data.length(), grow);
   return {};
@@ -123,8 +135,7 @@ engine::IoStatus DiskImage::write_zeroes(std::uint64_t offset, std::uint64_t len
   const Extent zero{0, length, kZeroValue, 0};
   if (!options_.clustered()) {
     if (may_unmap) {
-      allocated_ -= data_bytes(offset, length);
-      store_.clear(offset, length);
+      allocated_ -= store_.clear(offset, length);
       return {};
     }
     const std::uint64_t grow = newly_allocated(offset, length);
@@ -143,8 +154,7 @@ engine::IoStatus DiskImage::write_zeroes(std::uint64_t offset, std::uint64_t len
   const std::uint64_t head_grow = offset < first ? newly_allocated(offset, first - offset) : 0;
   const std::uint64_t tail_grow = last < end ? newly_allocated(last, end - last) : 0;
   if (over_capacity(head_grow + tail_grow)) return {ENOSPC};
-  allocated_ -= data_bytes(first, last - first);
-  store_.assign(first, last - first, kZeroClusterValue, 0);
+  allocated_ -= store_.assign(first, last - first, kZeroClusterValue, 0);
   if (offset < first) {
     const Extent head{0, first - offset, kZeroValue, 0};
     write_data(offset, std::span<const Extent>(&head, 1), head.length, head_grow);
@@ -161,10 +171,7 @@ engine::IoStatus DiskImage::discard(std::uint64_t offset, std::uint64_t length) 
   if (options_.discard_reads_zero) return write_zeroes(offset, length, true);
   if (!options_.clustered()) return {};
   const auto [first, last] = whole_clusters(offset, offset + length);
-  if (first < last) {
-    allocated_ -= data_bytes(first, last - first);
-    store_.clear(first, last - first);
-  }
+  if (first < last) allocated_ -= store_.clear(first, last - first);
   return {};
 }
 
@@ -199,7 +206,7 @@ void DiskImage::fill_with_old_data(std::uint64_t value) {
     throw std::invalid_argument("disk '" + name() +
                                 "': old data on a zero_init disk (set zero_init = false)");
   }
-  if (is_uniform(value)) {
+  if (is_uniform(value) || value > kMaxContentValue) {
     throw std::invalid_argument("disk '" + name() + "': old data needs a fresh non-zero value");
   }
   if (options_.length == 0) return;

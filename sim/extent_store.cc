@@ -8,6 +8,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "engine/invariant.h"
+#include "sim/extent_memory.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -17,18 +18,25 @@ std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
 }
 
 // A page block starts with room for this many extents and doubles.
-constexpr std::uint32_t kFirstPageCapacity = 8;
+constexpr std::uint32_t kFirstPageCapacity = 4;
+
+template <typename T>
+std::pmr::polymorphic_allocator<T> allocator() {
+  return std::pmr::polymorphic_allocator<T>(&extent_memory());
+}
 
 // Whether `next` directly follows `prev` with the same content.
 template <typename S>
 bool joins(const S& prev, const S& next) {
-  return prev.end() == next.start && prev.value == next.value && prev.origin == next.origin;
+  return prev.end() == next.start() && prev.same_content(next);
 }
 
 }  // namespace
 
 ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
-    : length_(length), page_bytes_(page_bytes) {
+    : length_(length),
+      page_bytes_(page_bytes),
+      page_shift_(static_cast<std::uint32_t>(std::countr_zero(page_bytes))) {
   MIRRORSIM_ASSERT(length % kSectorSize == 0, "store length must be a multiple of 512");
   MIRRORSIM_ASSERT(length <= kMaxLength, "store length above kMaxLength");
   MIRRORSIM_ASSERT(
@@ -42,6 +50,7 @@ ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
 ExtentStore::ExtentStore(const ExtentStore& other)
     : length_(other.length_),
       page_bytes_(other.page_bytes_),
+      page_shift_(other.page_shift_),
       page_count_(other.page_count_),
       stored_extents_(other.stored_extents_),
       groups_(other.groups_),
@@ -53,6 +62,7 @@ ExtentStore& ExtentStore::operator=(const ExtentStore& other) {
   if (this == &other) return *this;
   length_ = other.length_;
   page_bytes_ = other.page_bytes_;
+  page_shift_ = other.page_shift_;
   page_count_ = other.page_count_;
   stored_extents_ = other.stored_extents_;
   groups_ = other.groups_;
@@ -74,21 +84,22 @@ void ExtentStore::check_range(std::uint64_t offset, std::uint64_t length) const 
 }
 
 ExtentStore::Stored ExtentStore::to_stored(const Extent& extent, std::uint64_t page_start) {
-  Stored s;
-  s.start = static_cast<std::uint32_t>((extent.offset - page_start) / kSectorSize);
-  s.sectors = static_cast<std::uint32_t>(extent.length / kSectorSize);
-  s.value = extent.value;
-  s.origin = is_uniform(extent.value) ? 0 : extent.base - extent.offset / kSectorSize;
-  return s;
+  MIRRORSIM_ASSERT(extent.value <= kMaxContentValue || extent.value == kZeroClusterValue,
+                   "content value " + std::to_string(extent.value) + " above kMaxContentValue");
+  return Stored(static_cast<std::uint32_t>((extent.offset - page_start) / kSectorSize),
+                static_cast<std::uint32_t>(extent.length / kSectorSize), extent.value,
+                is_uniform(extent.value) ? 0 : extent.base - extent.offset / kSectorSize);
 }
 
 ExtentStore::Run ExtentStore::to_run(const Stored& stored, std::uint64_t page_start) const {
   Run run;
-  run.offset = page_start + std::uint64_t{stored.start} * kSectorSize;
-  run.length = std::uint64_t{stored.sectors} * kSectorSize;
+  run.offset = page_start + std::uint64_t{stored.start()} * kSectorSize;
+  run.length = std::uint64_t{stored.sectors()} * kSectorSize;
   run.hole = false;
-  run.value = stored.value;
-  run.base = is_uniform(stored.value) ? 0 : stored.origin + run.offset / kSectorSize;
+  run.value = stored.value();
+  run.base = is_uniform(run.value)
+                 ? 0
+                 : (stored.origin() + run.offset / kSectorSize) & Stored::kOriginMask;
   return run;
 }
 
@@ -96,9 +107,9 @@ ExtentStore::Group& ExtentStore::mutable_group(std::uint64_t group) {
   std::shared_ptr<Group>& slot = groups_[group];
   if (owned_[group] != 0) return *slot;
   if (!slot) {
-    slot = std::make_shared<Group>();
+    slot = std::allocate_shared<Group>(allocator<Group>());
   } else if (slot.use_count() > 1) {
-    slot = std::make_shared<Group>(*slot);  // a snapshot holds it: clone
+    slot = std::allocate_shared<Group>(allocator<Group>(), *slot);  // a snapshot holds it
   }
   owned_[group] = 1;
   return *slot;
@@ -111,9 +122,23 @@ const ExtentStore::Page* ExtentStore::page_at(std::uint64_t page) const {
   return p.size == 0 ? nullptr : &p;
 }
 
-void ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
-                                  std::span<const Stored> items) {
-  if (items.empty() && page_at(page) == nullptr) return;  // clearing a hole
+std::uint64_t ExtentStore::data_bytes(std::span<const Stored> extents) {
+  std::uint64_t sectors = 0;
+  for (const Stored& s : extents) {
+    if (s.value() != kZeroClusterValue) sectors += s.sectors();
+  }
+  return sectors * kSectorSize;
+}
+
+std::uint64_t ExtentStore::data_bytes(const Group& group) {
+  std::uint64_t total = 0;
+  for (const Page& page : group.pages) total += data_bytes(page.extents());
+  return total;
+}
+
+std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start,
+                                           std::uint32_t end, std::span<const Stored> items) {
+  if (items.empty() && page_at(page) == nullptr) return 0;  // clearing a hole
   Group& group = mutable_group(page / kPagesPerGroup);
   Page& slot = group.pages[page % kPagesPerGroup];
   const std::span<const Stored> v = slot.extents();
@@ -125,28 +150,42 @@ void ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start, std::
                        [](const Stored& s, std::uint32_t x) { return s.end() <= x; }) -
       v.begin());
   std::size_t j = i;
-  while (j < old_size && v[j].start < end) ++j;
+  while (j < old_size && v[j].start() < end) ++j;
+  std::uint64_t replaced = 0;  // data sectors of [start, end) before
+  for (std::size_t k = i; k < j; ++k) {
+    if (v[k].value() != kZeroClusterValue) {
+      replaced += std::min(v[k].end(), end) - std::max(v[k].start(), start);
+    }
+  }
 
   boost::container::small_vector<Stored, 8> mid;
   auto push = [&mid](const Stored& s) {
     if (!mid.empty() && joins(mid.back(), s)) {
-      mid.back().sectors += s.sectors;
+      mid.back().set_sectors(mid.back().sectors() + s.sectors());
     } else {
       mid.push_back(s);
     }
   };
-  if (i < j && v[i].start < start) push({v[i].start, start - v[i].start, v[i].value, v[i].origin});
+  if (i < j && v[i].start() < start) {
+    Stored left = v[i];
+    left.set_sectors(start - v[i].start());
+    push(left);
+  }
   for (const Stored& s : items) push(s);
   if (i < j && v[j - 1].end() > end) {
-    push({end, v[j - 1].end() - end, v[j - 1].value, v[j - 1].origin});
+    Stored right = v[j - 1];
+    right.set_sectors(v[j - 1].end() - end);
+    right.set_start(end);
+    push(right);
   }
   if (i > 0 && !mid.empty() && joins(v[i - 1], mid.front())) {
-    mid.front().start = v[i - 1].start;
-    mid.front().sectors += v[i - 1].sectors;
+    const std::uint32_t sectors = mid.front().sectors() + v[i - 1].sectors();
+    mid.front().set_start(v[i - 1].start());
+    mid.front().set_sectors(sectors);
     --i;
   }
   if (j < old_size && !mid.empty() && joins(mid.back(), v[j])) {
-    mid.back().sectors += v[j].sectors;
+    mid.back().set_sectors(mid.back().sectors() + v[j].sectors());
     ++j;
   }
 
@@ -158,7 +197,7 @@ void ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start, std::
     // A new block: the page grows, or a snapshot shares the old one.
     std::uint32_t capacity = std::max(slot.capacity, kFirstPageCapacity);
     while (capacity < new_size) capacity *= 2;
-    std::shared_ptr<Stored[]> block = std::make_shared<Stored[]>(capacity);
+    std::shared_ptr<Stored[]> block = std::allocate_shared<Stored[]>(allocator<Stored>(), capacity);
     Stored* out = std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), block.get());
     out = std::copy(mid.begin(), mid.end(), out);
     std::copy(v.begin() + static_cast<std::ptrdiff_t>(j), v.end(), out);
@@ -178,11 +217,13 @@ void ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start, std::
   slot.size = static_cast<std::uint32_t>(new_size);
   group.stored_extents = group.stored_extents - old_size + new_size;
   stored_extents_ = stored_extents_ - old_size + new_size;
+  return replaced * kSectorSize;
 }
 
-void ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,
-                                  const Page& shared) {
+std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,
+                                           const Page& shared) {
   std::shared_ptr<Group> shared_group;  // made on first use
+  std::uint64_t replaced = 0;
   std::uint64_t p = first_page;
   while (p < end_page) {
     const std::uint64_t g = p / kPagesPerGroup;
@@ -193,10 +234,11 @@ void ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_pa
     if (p == group_first && group_end == group_first + kPagesPerGroup) {
       // The whole group: point its slot at one shared group.
       if (shared.size != 0 && !shared_group) {
-        shared_group = std::make_shared<Group>();
+        shared_group = std::allocate_shared<Group>(allocator<Group>());
         shared_group->pages.fill(shared);
         shared_group->stored_extents = std::uint64_t{shared.size} * kPagesPerGroup;
       }
+      if (slot) replaced += data_bytes(*slot);
       slot = shared_group;
       owned_[g] = 0;
       stored_extents_ = stored_extents_ - old_count + (slot ? slot->stored_extents : 0);
@@ -210,58 +252,62 @@ void ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_pa
     Group& group = mutable_group(g);
     for (; p < group_end; ++p) {
       Page& page = group.pages[p - group_first];
+      replaced += data_bytes(page.extents());
       group.stored_extents = group.stored_extents - page.size + shared.size;
       stored_extents_ = stored_extents_ - page.size + shared.size;
       page = shared;
     }
   }
+  return replaced;
 }
 
-void ExtentStore::assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
-                         std::uint64_t base) {
+std::uint64_t ExtentStore::assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
+                                  std::uint64_t base) {
   check_range(offset, length);
-  if (length == 0) return;
+  if (length == 0) return 0;
   const std::uint64_t end = offset + length;
   const Extent extent{offset, length, value, is_uniform(value) ? 0 : base};
-  const std::uint64_t whole_first = div_ceil(offset, page_bytes_);
-  const std::uint64_t whole_end = end / page_bytes_;
+  const std::uint64_t whole_first = page_of(offset + page_bytes_ - 1);
+  const std::uint64_t whole_end = page_of(end);
+  std::uint64_t replaced = 0;
   if (whole_first >= whole_end) {
     // Inside one page or across one page boundary.
-    for (std::uint64_t p = offset / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
+    for (std::uint64_t p = page_of(offset); p <= page_of(end - 1); ++p) {
       const std::uint64_t from = std::max(offset, page_start(p));
       const std::uint64_t to = std::min(end, page_start(p) + page_bytes_);
       const Stored item = to_stored(extent.slice(from, to), page_start(p));
-      replace_in_page(p, item.start, item.end(), std::span<const Stored>(&item, 1));
+      replaced += replace_in_page(p, item.start(), item.end(), std::span<const Stored>(&item, 1));
     }
-    return;
+    return replaced;
   }
   if (offset < page_start(whole_first)) {
     const std::uint64_t p = whole_first - 1;
     const Stored item = to_stored(extent.slice(offset, page_start(whole_first)), page_start(p));
-    replace_in_page(p, item.start, item.end(), std::span<const Stored>(&item, 1));
+    replaced += replace_in_page(p, item.start(), item.end(), std::span<const Stored>(&item, 1));
   }
   // Every whole page holds the same single extent (origins do not depend on
   // the page), so they share one block.
   Page shared;
-  shared.block = std::make_shared<Stored[]>(1);
+  shared.block = std::allocate_shared<Stored[]>(allocator<Stored>(), 1);
   shared.block[0] =
       to_stored(extent.slice(page_start(whole_first), page_start(whole_first) + page_bytes_),
                 page_start(whole_first));
   shared.size = 1;
   shared.capacity = 1;
-  set_whole_pages(whole_first, whole_end, shared);
+  replaced += set_whole_pages(whole_first, whole_end, shared);
   if (end > page_start(whole_end)) {
     const Stored item = to_stored(extent.slice(page_start(whole_end), end), page_start(whole_end));
-    replace_in_page(whole_end, item.start, item.end(), std::span<const Stored>(&item, 1));
+    replaced +=
+        replace_in_page(whole_end, item.start(), item.end(), std::span<const Stored>(&item, 1));
   }
+  return replaced;
 }
 
-void ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) {
-  if (extents.empty()) return;
+std::uint64_t ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) {
+  if (extents.empty()) return 0;
   if (extents.size() == 1) {
     const Extent& e = extents.front();
-    assign(offset + e.offset, e.length, e.value, e.base);
-    return;
+    return assign(offset + e.offset, e.length, e.value, e.base);
   }
   for (std::size_t k = 0; k < extents.size(); ++k) {
     MIRRORSIM_ASSERT(extents[k].length > 0, "assign of an empty extent");
@@ -272,8 +318,9 @@ void ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) 
   const std::uint64_t end = offset + extents.back().end();
   check_range(begin, end - begin);
   boost::container::small_vector<Stored, 16> items;
+  std::uint64_t replaced = 0;
   std::size_t k = 0;  // first extent not wholly before the current page
-  for (std::uint64_t p = begin / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
+  for (std::uint64_t p = page_of(begin); p <= page_of(end - 1); ++p) {
     const std::uint64_t from = std::max(begin, page_start(p));
     const std::uint64_t to = std::min(end, page_start(p) + page_bytes_);
     items.clear();
@@ -284,35 +331,40 @@ void ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) 
           to_stored(absolute.slice(std::max(from, absolute.offset), std::min(to, absolute.end())),
                     page_start(p)));
     }
-    replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
-                    static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize),
-                    std::span<const Stored>(items.data(), items.size()));
+    replaced += replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
+                                static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize),
+                                std::span<const Stored>(items.data(), items.size()));
   }
+  return replaced;
 }
 
-void ExtentStore::clear(std::uint64_t offset, std::uint64_t length) {
+std::uint64_t ExtentStore::clear(std::uint64_t offset, std::uint64_t length) {
   check_range(offset, length);
-  if (length == 0) return;
+  if (length == 0) return 0;
   const std::uint64_t end = offset + length;
-  const std::uint64_t whole_first = div_ceil(offset, page_bytes_);
+  const std::uint64_t whole_first = page_of(offset + page_bytes_ - 1);
   // The last page of the store counts as whole when the range reaches the end.
-  const std::uint64_t whole_end = end == length_ ? page_count_ : end / page_bytes_;
+  const std::uint64_t whole_end = end == length_ ? page_count_ : page_of(end);
   auto clear_part = [this](std::uint64_t p, std::uint64_t from, std::uint64_t to) {
-    replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
-                    static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize), {});
+    return replace_in_page(p, static_cast<std::uint32_t>((from - page_start(p)) / kSectorSize),
+                           static_cast<std::uint32_t>((to - page_start(p)) / kSectorSize), {});
   };
+  std::uint64_t replaced = 0;
   if (whole_first >= whole_end) {
-    for (std::uint64_t p = offset / page_bytes_; p <= (end - 1) / page_bytes_; ++p) {
-      clear_part(p, std::max(offset, page_start(p)), std::min(end, page_start(p) + page_bytes_));
+    for (std::uint64_t p = page_of(offset); p <= page_of(end - 1); ++p) {
+      replaced += clear_part(p, std::max(offset, page_start(p)),
+                             std::min(end, page_start(p) + page_bytes_));
     }
-    return;
+    return replaced;
   }
-  if (offset < page_start(whole_first))
-    clear_part(whole_first - 1, offset, page_start(whole_first));
-  set_whole_pages(whole_first, whole_end, Page{});
+  if (offset < page_start(whole_first)) {
+    replaced += clear_part(whole_first - 1, offset, page_start(whole_first));
+  }
+  replaced += set_whole_pages(whole_first, whole_end, Page{});
   if (whole_end < page_count_ && end > page_start(whole_end)) {
-    clear_part(whole_end, page_start(whole_end), end);
+    replaced += clear_part(whole_end, page_start(whole_end), end);
   }
+  return replaced;
 }
 
 std::vector<Extent> ExtentStore::extents(std::uint64_t offset, std::uint64_t length) const {
@@ -346,8 +398,8 @@ bool ExtentStore::shares_storage(const ExtentStore& other, std::uint64_t offset,
   if (page_bytes_ != other.page_bytes_ || length_ != other.length_) return false;
   check_range(offset, length);
   if (length == 0) return true;
-  const std::uint64_t first = offset / page_bytes_;
-  const std::uint64_t last = (offset + length - 1) / page_bytes_;
+  const std::uint64_t first = page_of(offset);
+  const std::uint64_t last = page_of(offset + length - 1);
   for (std::uint64_t p = first; p <= last;) {
     const std::uint64_t g = p / kPagesPerGroup;
     const std::uint64_t group_last = std::min(last, g * kPagesPerGroup + kPagesPerGroup - 1);
@@ -369,12 +421,12 @@ bool ExtentStore::shares_storage(const ExtentStore& other, std::uint64_t offset,
 std::uint64_t ExtentStore::identical_prefix(const ExtentStore& other, std::uint64_t offset) const {
   MIRRORSIM_ASSERT(page_bytes_ == other.page_bytes_ && length_ == other.length_,
                    "identical_prefix of stores with different shapes");
-  MIRRORSIM_ASSERT(offset % page_bytes_ == 0 || offset == length_,
+  MIRRORSIM_ASSERT((offset & (page_bytes_ - 1)) == 0 || offset == length_,
                    "identical_prefix from an unaligned offset");
   // Pages read ahead of the comparison, to overlap their cache misses.
   constexpr std::uint64_t kPrefetchPages = 8;
   static const Group kEmptyGroup;
-  std::uint64_t p = offset / page_bytes_;
+  std::uint64_t p = page_of(offset);
   while (p < page_count_) {
     const std::uint64_t g = p / kPagesPerGroup;
     const Group* mine = groups_[g].get();
@@ -441,7 +493,7 @@ bool ExtentStore::Cursor::next_piece(Run& piece) {
   const ExtentStore& s = *store_;
   piece = Run{};
   piece.offset = pos_;
-  const std::uint64_t page = pos_ / s.page_bytes_;
+  const std::uint64_t page = s.page_of(pos_);
   const std::uint64_t g = page / kPagesPerGroup;
   const Group* group = s.groups_[g].get();
   if (group == nullptr) {
@@ -466,7 +518,7 @@ bool ExtentStore::Cursor::next_piece(Run& piece) {
         v.begin());
   }
   while (index_ < v.size() && v[index_].end() <= rel) ++index_;
-  if (index_ < v.size() && v[index_].start <= rel) {
+  if (index_ < v.size() && v[index_].start() <= rel) {
     const Run whole = s.to_run(v[index_], start);
     const std::uint64_t to = std::min(limit, whole.end());
     piece.hole = false;
@@ -475,7 +527,9 @@ bool ExtentStore::Cursor::next_piece(Run& piece) {
     piece.length = to - pos_;
   } else {
     std::uint64_t to = limit;
-    if (index_ < v.size()) to = std::min(to, start + std::uint64_t{v[index_].start} * kSectorSize);
+    if (index_ < v.size()) {
+      to = std::min(to, start + std::uint64_t{v[index_].start()} * kSectorSize);
+    }
     piece.length = to - pos_;
   }
   pos_ += piece.length;

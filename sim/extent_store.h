@@ -4,19 +4,26 @@
 // holding none is a hole. Adjacent extents that continue each other are one
 // extent to every reader. Memory grows with the number of distinct extents,
 // not with the length: an empty 1 TiB store is a table of 2,048 null pointers
-// (32 KiB).
+// (about 34 KiB).
 //
 // Layout: the address space is cut into pages (kDefaultPageBytes), pages into
-// groups of kPagesPerGroup. A page is a sorted vector of extents, a group an
-// array of page pointers; both are reference-counted and immutable while
-// shared. Copying a store copies only the group table, and the first write
-// after a copy clones just the group and page it touches (copy-on-write), so a
-// copy is a cheap snapshot that later writes never disturb. A run written over
-// many whole pages shares one page object among them, so even zeroing 1 TiB
-// is cheap.
+// groups of kPagesPerGroup. A page is a sorted array of extents in one block
+// with its reference count; a group is an array of page references. Both are
+// reference-counted and immutable while shared. Copying a store copies only
+// the group table, and the first write after a copy clones just the group
+// and page it touches (copy-on-write), so a copy is a cheap snapshot that
+// later writes never disturb. A run written over many whole pages shares one
+// page block among them, so even zeroing 1 TiB is cheap. Pages and groups
+// come from extent_memory() (huge pages).
 //
-// Not thread-safe (nothing in a run is). A Cursor reads a store that must not
-// change while the cursor is in use.
+// Cost of a random small write into a large store: two cache misses (the
+// group's page reference, then the page block), a binary search within the
+// page and a move of the extents after the insertion point.
+//
+// A store is not thread-safe (nothing in a run is), and copying one writes to
+// the source's bookkeeping too: copy a store only where it is not being read
+// by another thread. A Cursor reads a store that must not change while the
+// cursor is in use.
 //
 // REQUIRES for every offset and length: multiples of 512 inside [0, length()).
 #pragma once
@@ -38,7 +45,8 @@ class ExtentStore {
   // random workload. A group spans 512 MiB; a 1 TiB store has 2,048 of them.
   static constexpr std::uint64_t kDefaultPageBytes = std::uint64_t{1} << 20;
   static constexpr std::uint64_t kMinPageBytes = kSectorSize;
-  static constexpr std::uint64_t kMaxPageBytes = std::uint64_t{1} << 30;
+  // At most 2,048 sectors per page, so a page-relative extent packs into 16 bytes.
+  static constexpr std::uint64_t kMaxPageBytes = std::uint64_t{1} << 20;
   static constexpr std::uint64_t kPagesPerGroup = 512;
   // 1 PiB: the group table stays under 32 MiB with the default pages.
   static constexpr std::uint64_t kMaxLength = std::uint64_t{1} << 50;
@@ -78,7 +86,8 @@ class ExtentStore {
   };
 
   // REQUIRES: length a multiple of 512 and <= kMaxLength; page_bytes a power
-  // of two in [kMinPageBytes, kMaxPageBytes].
+  // of two in [kMinPageBytes, kMaxPageBytes]. Values stored are content values
+  // up to kMaxContentValue, or kZeroClusterValue.
   explicit ExtentStore(std::uint64_t length = 0, std::uint64_t page_bytes = kDefaultPageBytes);
   // Copies are snapshots (see the header comment). Copying marks every group
   // shared in both stores, so the next write to either clones what it touches.
@@ -95,13 +104,18 @@ class ExtentStore {
   // Bytes of heap this store references (shared structure counted as owned).
   std::uint64_t memory_bytes() const;
 
+  // The assign and clear calls return how many bytes of the range held data
+  // before: extents of any value but kZeroClusterValue (what a disk layer
+  // counts as allocated), so callers need not scan the range first.
+
   // Makes [offset, offset + length) read `value` from index `base` on.
-  void assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value, std::uint64_t base);
+  std::uint64_t assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
+                       std::uint64_t base);
   // Writes `extents`, whose offsets are relative to `offset`, at `offset`.
   // REQUIRES: extents contiguous from their first offset, lengths positive.
-  void assign(std::uint64_t offset, std::span<const Extent> extents);
+  std::uint64_t assign(std::uint64_t offset, std::span<const Extent> extents);
   // Makes [offset, offset + length) a hole.
-  void clear(std::uint64_t offset, std::uint64_t length);
+  std::uint64_t clear(std::uint64_t offset, std::uint64_t length);
 
   // The stored extents of a range, merged and clipped to it (holes left out).
   std::vector<Extent> extents(std::uint64_t offset, std::uint64_t length) const;
@@ -139,16 +153,53 @@ class ExtentStore {
   }
 
  private:
-  // An extent inside one page: sectors from the page start, and the index the
-  // content would have at byte 0 of the disk (base = origin + offset / 512,
-  // modulo 2^64), so that cutting or moving it between pages never changes it.
-  struct Stored {
-    std::uint32_t start = 0;
-    std::uint32_t sectors = 0;
-    std::uint64_t value = 0;
-    std::uint64_t origin = 0;
-    std::uint32_t end() const { return start + sectors; }
+  // An extent inside one page, in 16 bytes: its first sector and length in
+  // sectors from the page start, its value, and the index its content would
+  // have at byte 0 of the disk (base = origin + offset / 512), so that cutting
+  // or moving it between pages never changes it. Origins are kept modulo
+  // 2^52, which loses nothing: real indices stay below 2^41 (1 PiB / 512).
+  // Equal content is stored as equal bits, so pages compare with memcmp.
+  class Stored {
+   public:
+    static constexpr int kValueBits = 48;
+    static constexpr std::uint64_t kValueMask = (std::uint64_t{1} << kValueBits) - 1;
+    static constexpr std::uint64_t kOriginMask = (std::uint64_t{1} << 52) - 1;
+    // The value field of kZeroClusterValue; content values stay below it.
+    static constexpr std::uint64_t kZeroClusterField = kValueMask;
+
+    Stored() = default;
+    // REQUIRES: sectors in [1, 4096], start < 65536, value <= kMaxContentValue
+    // or kZeroClusterValue.
+    Stored(std::uint32_t start, std::uint32_t sectors, std::uint64_t value, std::uint64_t origin)
+        : word0_((value == kZeroClusterValue ? kZeroClusterField : value) |
+                 (std::uint64_t{start} << kValueBits)),
+          word1_((origin & kOriginMask) | (std::uint64_t{sectors - 1} << 52)) {}
+
+    std::uint32_t start() const { return static_cast<std::uint32_t>(word0_ >> kValueBits); }
+    std::uint32_t sectors() const { return static_cast<std::uint32_t>(word1_ >> 52) + 1; }
+    std::uint32_t end() const { return start() + sectors(); }
+    std::uint64_t value() const {
+      const std::uint64_t field = word0_ & kValueMask;
+      return field == kZeroClusterField ? kZeroClusterValue : field;
+    }
+    std::uint64_t origin() const { return word1_ & kOriginMask; }
+    // Same value and origin: adjacent, the two would be one extent.
+    bool same_content(const Stored& other) const {
+      return ((word0_ ^ other.word0_) & kValueMask) == 0 &&
+             true;
+    }
+    void set_start(std::uint32_t start) {
+      word0_ = (word0_ & kValueMask) | (std::uint64_t{start} << kValueBits);
+    }
+    void set_sectors(std::uint32_t sectors) {
+      word1_ = (word1_ & kOriginMask) | (std::uint64_t{sectors - 1} << 52);
+    }
+
+   private:
+    std::uint64_t word0_ = 0;  // value (48 bits) | start << 48
+    std::uint64_t word1_ = 0;  // origin (52 bits) | (sectors - 1) << 52
   };
+  static_assert(sizeof(Stored) == 16);
   // A page's extents live in one block with their reference count, so that
   // reaching them from the group costs one memory access; the group entry
   // keeps their number. A shared block is never changed (copy-on-write).
@@ -166,7 +217,8 @@ class ExtentStore {
   static Stored to_stored(const Extent& extent, std::uint64_t page_start);
   Run to_run(const Stored& stored, std::uint64_t page_start) const;
   std::uint64_t group_bytes() const { return page_bytes_ * kPagesPerGroup; }
-  std::uint64_t page_start(std::uint64_t page) const { return page * page_bytes_; }
+  std::uint64_t page_start(std::uint64_t page) const { return page << page_shift_; }
+  std::uint64_t page_of(std::uint64_t offset) const { return offset >> page_shift_; }
   std::uint32_t page_sectors(std::uint64_t page) const;
   void check_range(std::uint64_t offset, std::uint64_t length) const;
 
@@ -174,14 +226,20 @@ class ExtentStore {
   Group& mutable_group(std::uint64_t group);
   const Page* page_at(std::uint64_t page) const;
   // Replaces sectors [start, end) of a page with `items` (sorted, inside).
-  void replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
-                       std::span<const Stored> items);
-  // Points every page of [first_page, end_page) at `shared` (null = hole):
-  // whole groups at once where the range covers them.
-  void set_whole_pages(std::uint64_t first_page, std::uint64_t end_page, const Page& shared);
+  // Returns the data bytes replaced (see assign).
+  std::uint64_t replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
+                                std::span<const Stored> items);
+  // Points every page of [first_page, end_page) at `shared` (empty = hole):
+  // whole groups at once where the range covers them. Returns data bytes replaced.
+  std::uint64_t set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,
+                                const Page& shared);
+  // Data bytes stored in a page or group.
+  static std::uint64_t data_bytes(std::span<const Stored> extents);
+  static std::uint64_t data_bytes(const Group& group);
 
   std::uint64_t length_ = 0;
   std::uint64_t page_bytes_ = kDefaultPageBytes;
+  std::uint32_t page_shift_ = 20;  // log2(page_bytes_): no divisions on the hot path
   std::uint64_t page_count_ = 0;
   std::uint64_t stored_extents_ = 0;
   std::vector<std::shared_ptr<Group>> groups_;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/invariant.h"
+#include "sim/disk_image.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -28,6 +29,10 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
   image_->options().validate();
   if (image_->options().start_with_old_data) image_->fill_with_old_data(content_.next());
 }
+
+SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id,
+                 DiskOptions options)
+    : SimDisk(simulation, content, id, std::make_shared<DiskImage>(std::move(options))) {}
 
 void SimDisk::add_observer(DiskObserver& observer) {
   observers_.push_back(&observer);

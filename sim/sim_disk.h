@@ -96,6 +96,9 @@ class SimDisk final : public engine::BlockDevice {
   // from a fresh value of `content`. `id` identifies the disk in the log.
   SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id,
           std::shared_ptr<DiskModel> image);
+  // The same over a new extent image (DiskImage) built from `options`, whose
+  // name names the disk. Throws std::invalid_argument on bad options.
+  SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id, DiskOptions options);
   SimDisk(const SimDisk&) = delete;
   SimDisk& operator=(const SimDisk&) = delete;
 

@@ -334,6 +334,28 @@ TEST(GuestViews, SnapshotsDoNotChangeAndCompareByExtents) {
   EXPECT_FALSE(first_difference(disk.guest_view(), other.guest_view()).has_value());
 }
 
+TEST(GuestViews, ZeroClustersAndZeroDataCompareEqual) {
+  // Same shape, so the comparison goes page by page; the representations
+  // differ (zero cluster vs zero data) but the content does not.
+  DiskImage a(options("a", 8 * kMiB, 64 * kKiB));
+  DiskImage b(options("b", 8 * kMiB, 64 * kKiB));
+  ASSERT_TRUE(a.write(0, ContentPayload::fresh(1, 8 * kMiB)).ok());
+  ASSERT_TRUE(b.write(0, ContentPayload::fresh(1, 8 * kMiB)).ok());
+  ASSERT_TRUE(a.write_zeroes(2 * kMiB, kMiB, true).ok());
+  ASSERT_TRUE(b.write(2 * kMiB, ContentPayload::zeroes(kMiB)).ok());
+  EXPECT_NE(a.layer(), b.layer());
+  EXPECT_FALSE(first_difference(a.guest_view(), b.guest_view()).has_value());
+  // A difference after identical pages is still found, exactly.
+  ASSERT_TRUE(b.write(5 * kMiB + 512, ContentPayload::fresh(9, 1024)).ok());
+  auto diff = first_difference(a.guest_view(), b.guest_view());
+  ASSERT_TRUE(diff.has_value());
+  EXPECT_EQ(diff->offset, 5 * kMiB + 512);
+  EXPECT_EQ(diff->length, 1024u);
+  EXPECT_EQ(diff->b, (SectorContent{9, 0}));
+  EXPECT_EQ(a.layer().identical_prefix(b.layer(), 0), 2 * kMiB);
+  EXPECT_EQ(a.layer().identical_prefix(b.layer(), 3 * kMiB), 2 * kMiB);
+}
+
 TEST(GuestViews, LengthMismatchIsADifference) {
   DiskImage a(options("a", kMiB));
   DiskImage b(options("b", 2 * kMiB));
@@ -396,6 +418,36 @@ TEST(ExtentStore, MergesContinuingExtentsAcrossWrites) {
             (std::vector<Extent>{{0, kKiB, 9, 0}, {2 * kKiB, 2 * kKiB, 9, 4}}));
   store.assign(kKiB, kKiB, 9, 2);  // fills the hole back: one extent again
   EXPECT_EQ(store.extents(0, 16 * kKiB), (std::vector<Extent>{{0, 16 * kKiB, 9, 0}}));
+}
+
+TEST(ExtentStore, ReportsTheDataItReplaces) {
+  ExtentStore store(4 * kMiB, 64 * kKiB);
+  EXPECT_EQ(store.assign(0, 8 * kKiB, 3, 0), 0u);
+  EXPECT_EQ(store.assign(4 * kKiB, 8 * kKiB, kZeroClusterValue, 0), 4 * kKiB);
+  EXPECT_EQ(store.assign(0, 2 * kMiB, 4, 0), 4 * kKiB);  // zero clusters are not data
+  EXPECT_EQ(store.clear(kMiB, 3 * kMiB), kMiB);
+  EXPECT_EQ(store.stored_extents(), 16u);  // one per 64 KiB page of [0, 1 MiB)
+  EXPECT_EQ(store.extents(), (std::vector<Extent>{{0, kMiB, 4, 0}}));
+}
+
+TEST(ExtentStore, PacksLargeValuesAndIndicesExactly) {
+  ExtentStore store(8 * kMiB);
+  const std::uint64_t big_index = std::uint64_t{1} << 41;
+  store.assign(512, 3 * kMiB, kMaxContentValue, big_index);  // spans four pages
+  store.assign(4 * kMiB, kMiB, kZeroClusterValue, 0);
+  store.assign(5 * kMiB, 512, kMaxContentValue, big_index + 3 * kMiB / 512);  // a new extent
+  EXPECT_EQ(store.extents(),
+            (std::vector<Extent>{{512, 3 * kMiB, kMaxContentValue, big_index},
+                                 {4 * kMiB, kMiB, kZeroClusterValue, 0},
+                                 {5 * kMiB, 512, kMaxContentValue, big_index + 6144}}));
+  store.clear(kMiB, 512);
+  EXPECT_EQ(store.extents(kMiB - 512, 2 * kKiB),
+            (std::vector<Extent>{{kMiB - 512, 512, kMaxContentValue, big_index + 2046},
+                                 {kMiB + 512, kKiB, kMaxContentValue, big_index + 2048}}));
+  EXPECT_THROW(store.assign(0, 512, kMaxContentValue + 1, 0), InvariantViolation);
+  EXPECT_NE(ContentPayload::check(std::vector<Extent>{{0, 512, kMaxContentValue + 1, 0}}), "");
+  EXPECT_NE(ContentPayload::check(std::vector<Extent>{{0, 1024, 1, kMaxContentIndex}}), "");
+  EXPECT_THROW(ExtentStore(kMiB, 2 * kMiB), InvariantViolation);  // pages up to 1 MiB
 }
 
 TEST(ExtentStore, CopiesAreIndependentSnapshots) {

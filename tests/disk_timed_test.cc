@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -321,6 +322,18 @@ TEST(SimDiskSetup, InfoBackingAndOldData) {
   EXPECT_TRUE(w.disk.info().backing_attached);
   // Block status is instant and clamps to the disk end.
   EXPECT_EQ(w.disk.block_status((64 << 20) - 4096, 1 << 20).length, 4096u);
+}
+
+TEST(SimDiskSetup, BuildsItsOwnImageFromOptions) {
+  Simulation sim;
+  ContentSource content;
+  DiskOptions o = disk_options();
+  o.name = "source";
+  SimDisk disk(sim, content, 4, o);
+  EXPECT_EQ(disk.name(), "source");
+  EXPECT_EQ(disk.info().length, o.length);
+  o.cluster_size = 3000;
+  EXPECT_THROW(SimDisk(sim, content, 5, o), std::invalid_argument);
 }
 
 TEST(SimDiskSetup, ServesADenseDiskToo) {
