@@ -35,6 +35,8 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
      "a soft cancel after READY abandons in-flight ops"},
     {Bug::kZeroLengthNoReady, "zero-length-no-ready", "9e48b025",
      "a zero-length disk finishes without ever emitting READY"},
+    {Bug::kCowWidenAfterInflightCheck, "cow-widen-after-inflight-check", "QEMU 7.2 literal",
+     "the COW widening skips the wait for ops in flight on the widened part"},
 }};
 
 }  // namespace

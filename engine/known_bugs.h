@@ -29,6 +29,8 @@ enum class Bug : unsigned {
   kStopPausesPerOp,
   kSoftCancelDropsInflight,
   kZeroLengthNoReady,
+  // Not a fixed bug but QEMU 7.2's literal behaviour (MIRROR.md, last section).
+  kCowWidenAfterInflightCheck,
   kCount,
 };
 

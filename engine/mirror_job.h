@@ -8,6 +8,22 @@
 //  3. Buffer pieces in use <= buf-size / granularity.
 //  4. Only legal job state transitions happen (job_state.h).
 //
+// Where this engine differs from QEMU on purpose (each found by the
+// property campaign; the shrunk cases are in scenarios/regressions/):
+//  - In-flight tracking is by exact byte ranges, not a per-chunk bitmap: two
+//    active writes may share a chunk, and the first to end must not mark it
+//    free while the other still writes it.
+//  - An iteration registers its stand-in op before it waits for the first
+//    chunk, so a steady stream of write-blocking guest writes cannot starve
+//    background copying.
+//  - A write-blocking write that covers part of a target cluster, while the
+//    target's backing is not attached, copies its whole clusters from the
+//    source after the guest's data lands (the COW rule in active mode).
+//  - A write-blocking discard is mirrored by copying what the source reads
+//    after it, since devices disagree on whether discarded data reads zero.
+//  - The job drains guest I/O before it ends, so active writes in flight
+//    land (and report errors) before the final event.
+//
 // Threading: everything runs on the caller's Runtime as cooperative tasks.
 // The job runs in its own task from start() on; each background op runs in
 // a task of its own; guest requests run in the guest's tasks and enter the

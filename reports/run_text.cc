@@ -27,12 +27,13 @@ std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
       backing = ", backing attached at pivot";
       break;
   }
-  return fmt::format(
-      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
-      bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
-      d.zero_init ? "" : ", not zero-initialised", d.latency_us,
-      d.bandwidth_bytes_s == 0 ? std::string("unlimited") : bytes_text(d.bandwidth_bytes_s),
-      d.queue_depth);
+  return fmt::format("  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
+                     bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
+                     d.zero_init ? "" : ", not zero-initialised", d.latency_us,
+                     d.bandwidth_bytes_s == 0
+                         ? std::string("unlimited")
+                         : fmt::format("{:g} MB", static_cast<double>(d.bandwidth_bytes_s) / 1e6),
+                     d.queue_depth);
 }
 
 std::string event_text(const engine::JobEvent& e) {
