@@ -58,7 +58,7 @@ int run_command(const RunCommandOptions& o) {
 
   std::vector<std::string> bugs = scenario.mirror.bugs;
   bugs.insert(bugs.end(), o.bugs.begin(), o.bugs.end());
-  if (!o.json) std::cout << reports::describe_setup(scenario, seed, bugs) << std::flush;
+  if (!o.json && !o.quiet) std::cout << reports::describe_setup(scenario, seed, bugs) << std::flush;
 
   properties::RunReport report;
   try {
@@ -82,7 +82,7 @@ int run_command(const RunCommandOptions& o) {
   if (o.json) {
     std::cout << reports::report_json(report).dump(2) << "\n";
   } else {
-    std::cout << reports::describe_report(report);
+    std::cout << (o.quiet ? reports::describe_verdicts(report) : reports::describe_report(report));
     if (!report.passed()) {
       std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
       for (const std::string& bug : o.bugs) std::cout << " --bug " << bug;

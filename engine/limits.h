@@ -33,6 +33,10 @@ constexpr std::uint64_t kMaxIoFloorBytes = 1 * kMiB;
 // Rate limiting and idle polling work in slices of this length.
 constexpr TimeNs kSliceNs = 100 * kNsPerMs;
 
+// A job sleeping off its rate limit looks for commands this often.
+constexpr TimeNs kThrottlePollNs = kSliceNs / 10;
+
+static_assert(kThrottlePollNs > 0 && kSliceNs % kThrottlePollNs == 0);
 static_assert((kGranularityMinBytes & (kGranularityMinBytes - 1)) == 0);
 static_assert((kGranularityMaxBytes & (kGranularityMaxBytes - 1)) == 0);
 static_assert(kGranularityMinBytes <= kDefaultGranularityMinBytes);

@@ -427,7 +427,21 @@ void MirrorJob::iteration() {
   if (observer_ != nullptr) {
     observer_->on_rate_dispatch(runtime_.now(), bytes_dispatched, rate_.speed());
   }
-  if (delay > 0) runtime_.sleep_for(delay);
+  if (delay > 0) throttle(delay);
+}
+
+void MirrorJob::throttle(TimeNs delay) {
+  // Sleep in short steps, so that a forced cancel, a pause or a new speed
+  // takes effect within one step (QEMU enters the sleeping job at once)
+  // instead of after the whole, possibly long, wait.
+  const std::uint64_t speed = rate_.speed();
+  TimeNs remaining = delay;
+  while (remaining > 0) {
+    const TimeNs step = std::min(remaining, kThrottlePollNs);
+    runtime_.sleep_for(step);
+    remaining -= step;
+    if (force_cancel_ || pause_count_ > 0 || rate_.speed() != speed || failure_) return;
+  }
 }
 
 // ---- ops ------------------------------------------------------------------------

@@ -135,6 +135,7 @@ class MirrorJob {
   bool pause_point();  // false when the job must stop instead
   bool should_abort() const;
   void iteration();
+  void throttle(TimeNs delay);
   void wait_for_any_op();
   void wait_for_all_ops();
   void wait_for_conflicts(std::uint64_t offset, std::uint64_t length, std::uint64_t except_id);

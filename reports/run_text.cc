@@ -152,6 +152,17 @@ std::string describe_report(const properties::RunReport& r) {
   return out;
 }
 
+std::string describe_verdicts(const properties::RunReport& r) {
+  std::string out = "outcome: " + r.outcome_line() + "\n";
+  for (const properties::Verdict& v : r.verdicts) {
+    out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
+    if (v.status == properties::VerdictStatus::kViolated) out += ": " + v.message;
+    out += "\n";
+  }
+  out += fmt::format("event-log hash {}\n", hex(r.sim.log_hash));
+  return out;
+}
+
 nlohmann::json report_json(const properties::RunReport& r) {
   nlohmann::json j;
   j["scenario"] = r.scenario_name;

@@ -17,6 +17,9 @@ std::string describe_setup(const scenarios::Scenario& scenario, std::uint64_t se
 // Outcome, events with virtual times, commands, metrics, verdicts, hash.
 std::string describe_report(const properties::RunReport& report);
 
+// Only the outcome, the verdicts and the hash (for --quiet).
+std::string describe_verdicts(const properties::RunReport& report);
+
 nlohmann::json report_json(const properties::RunReport& report);
 
 // "1.5 MiB", "512 B": for messages.

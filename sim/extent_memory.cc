@@ -25,9 +25,6 @@ constexpr bool kSanitized = false;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // Regions are carved from 64 MiB mappings; larger requests get their own.
 constexpr std::size_t kRegionBytes = std::size_t{64} << 20;
-// The pool serves blocks up to this size itself; larger ones come straight
-// from the regions below (a full 1 MiB page of 512 B extents is 48 KiB).
-constexpr std::size_t kLargestPooledBlock = std::size_t{64} << 10;
 
 std::size_t round_up(std::size_t x, std::size_t unit) {
   return (x + unit - 1) / unit * unit;

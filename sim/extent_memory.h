@@ -13,9 +13,14 @@
 // AddressSanitizer it is plain new/delete, so the sanitizer sees every block.
 #pragma once
 
+#include <cstddef>
 #include <memory_resource>
 
 namespace mirrorsim::sim {
+
+// The pool serves blocks up to this size from huge-page regions that it
+// keeps; every block an extent store allocates must fit (checked there).
+inline constexpr std::size_t kLargestPooledBlock = std::size_t{64} << 10;
 
 std::pmr::memory_resource& extent_memory();
 

@@ -20,6 +20,9 @@ std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
 // A page block starts with room for this many extents and doubles.
 constexpr std::uint32_t kFirstPageCapacity = 4;
 
+// Room for the reference counts next to a block.
+constexpr std::size_t kBlockOverhead = 64;
+
 template <typename T>
 std::pmr::polymorphic_allocator<T> allocator() {
   return std::pmr::polymorphic_allocator<T>(&extent_memory());
@@ -42,6 +45,10 @@ ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
   MIRRORSIM_ASSERT(
       std::has_single_bit(page_bytes) && page_bytes >= kMinPageBytes && page_bytes <= kMaxPageBytes,
       "page size must be a power of two from 512 B to 1 GiB");
+  // Every block must come from the pool proper (see extent_memory.h).
+  static_assert(sizeof(Group) + kBlockOverhead <= kLargestPooledBlock);
+  static_assert(kMaxPageBytes / kSectorSize * sizeof(Stored) + kBlockOverhead <=
+                kLargestPooledBlock);
   page_count_ = div_ceil(length_, page_bytes_);
   groups_.resize(div_ceil(page_count_, kPagesPerGroup));
   owned_.resize(groups_.size());

@@ -186,7 +186,7 @@ class ExtentStore {
     // Same value and origin: adjacent, the two would be one extent.
     bool same_content(const Stored& other) const {
       return ((word0_ ^ other.word0_) & kValueMask) == 0 &&
-             true;
+             ((word1_ ^ other.word1_) & kOriginMask) == 0;
     }
     void set_start(std::uint32_t start) {
       word0_ = (word0_ & kValueMask) | (std::uint64_t{start} << kValueBits);

@@ -178,6 +178,8 @@ void Simulation::block(std::string_view what) {
 }
 
 void Simulation::wake(engine::TaskId id) {
+  // At teardown, wait queues may still name tasks that were unwound.
+  if (shutting_down_) return;
   auto it = tasks_.find(id);
   MIRRORSIM_ASSERT(it != tasks_.end(), "wake of a task that does not exist");
   Task& task = *it->second;

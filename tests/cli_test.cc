@@ -214,24 +214,9 @@ TEST_F(CliTest, TraceFileIsChromeTraceEventJson) {
 
 // ---- listing, version ------------------------------------------------------------
 
-TEST_F(CliTest, ListBugsNamesAllFourteen) {
+TEST_F(CliTest, ListBugsNamesEveryKnownBug) {
   const CliResult r = run({"list", "bugs"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  const std::vector<std::string> expected = {"cow-no-round",
-                                             "tail-not-clamped",
-                                             "cow-past-end",
-                                             "no-size-check",
-                                             "buf-below-cluster",
-                                             "conflict-first-chunk",
-                                             "discard-clears-dirty",
-                                             "pivot-race",
-                                             "trust-zero-init",
-                                             "active-clear-outward",
-                                             "active-starves-background",
-                                             "stop-pauses-per-op",
-                                             "soft-cancel-drops-inflight",
-                                             "zero-length-no-ready"};
-  ASSERT_EQ(engine::known_bugs().size(), expected.size());
   std::vector<std::string> listed;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
@@ -239,7 +224,27 @@ TEST_F(CliTest, ListBugsNamesAllFourteen) {
     std::string first;
     if (words >> first) listed.push_back(first);
   }
-  EXPECT_EQ(listed, expected) << r.out;
+  // Every switch the engine knows, in catalogue order...
+  std::vector<std::string> known;
+  for (const engine::BugInfo& info : engine::known_bugs()) known.emplace_back(info.name);
+  EXPECT_EQ(listed, known) << r.out;
+  // ...starting with the fourteen of BUGS.md (more may be added after them).
+  const std::vector<std::string> catalogue = {"cow-no-round",
+                                              "tail-not-clamped",
+                                              "cow-past-end",
+                                              "no-size-check",
+                                              "buf-below-cluster",
+                                              "conflict-first-chunk",
+                                              "discard-clears-dirty",
+                                              "pivot-race",
+                                              "trust-zero-init",
+                                              "active-clear-outward",
+                                              "active-starves-background",
+                                              "stop-pauses-per-op",
+                                              "soft-cancel-drops-inflight",
+                                              "zero-length-no-ready"};
+  ASSERT_GE(listed.size(), catalogue.size()) << r.out;
+  EXPECT_EQ(std::vector(listed.begin(), listed.begin() + catalogue.size()), catalogue) << r.out;
 }
 
 TEST_F(CliTest, ListScenariosNamesTheLibrary) {
@@ -274,9 +279,8 @@ TEST_F(CliTest, MissingFileAndBadCommandLinesAreBadInput) {
 }
 
 // A run that ends (time limit) with a guest request inside the mirror job
-// aborts the process at teardown (tests/data/found_teardown_crash.toml).
-// Enable when the simulator is fixed.
-TEST_F(CliTest, DISABLED_RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
+// used to abort the process at teardown (tests/data/found_teardown_crash.toml).
+TEST_F(CliTest, RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
   const fs::path file = fs::path(__FILE__).parent_path() / "data" / "found_teardown_crash.toml";
   const CliResult r = run({"run", file.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;

@@ -354,7 +354,7 @@ void run_model_case() {
 }
 
 TEST(DiskModel, ExtentImageAgreesWithDenseDisk) {
-  check_property(300, 80, [] { run_model_case(); });
+  check_property(250, 80, [] { run_model_case(); });
 }
 
 }  // namespace

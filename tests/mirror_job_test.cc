@@ -4,6 +4,7 @@
 // of the properties, the job's events and states in order, and which commands
 // were accepted. Counters are checked only beside those.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -153,7 +154,8 @@ RunReport run(const Scenario& s, std::vector<std::string> bugs = {}) {
 
 // Writes `rows` as a CSV trace file in a temporary folder; returns its path.
 std::filesystem::path write_trace(const std::string& name, const std::string& rows) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mirror_job_test";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("mirror_job_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::filesystem::path file = dir / name;
   std::ofstream(file) << "time_us,op,offset,length\n" << rows;
@@ -718,6 +720,16 @@ TEST(MirrorJobSpeed, LibrarySpeedScenarios) {
     ASSERT_EQ(commands(r, "set-speed 0").size(), 1u);
     EXPECT_LT(commands(r, "set-speed 0")[0].time, r.events[first(r, JobEventKind::kReady)].time);
   }
+  // Throttled below the guest's dirty rate, the job reaches READY only after
+  // the guest stops (500 ms); unthrottled at 300 ms, it converges before.
+  Scenario s = load_library("throttled-source-becomes-fast");
+  const RunReport lifted = run(s);
+  EXPECT_LT(lifted.metrics.time_to_ready_ns, 500'000'000) << describe(lifted);
+  s.commands.erase(s.commands.begin());  // keep the limit
+  ASSERT_EQ(s.commands.size(), 1u);
+  const RunReport throttled = run(s);
+  expect_completed_with_pivot(throttled);
+  EXPECT_GT(throttled.metrics.time_to_ready_ns, 500'000'000) << describe(throttled);
 }
 
 // ---- lengths -----------------------------------------------------------------
@@ -809,6 +821,15 @@ TEST(MirrorJobWriteBlocking, HeavyGuestAndSwitchFromBackground) {
   EXPECT_LT(commands(switched, "write-blocking")[0].time,
             switched.events[first(switched, JobEventKind::kReady)].time);
   EXPECT_GT(switched.metrics.active_writes, 0u);
+  // In background mode the guest (32 MiB/s of dirtying against an 8 MiB/s
+  // copy) holds READY off until it stops at 2 s; write-blocking converges.
+  EXPECT_LT(switched.metrics.time_to_ready_ns, 1'000'000'000) << describe(switched);
+  Scenario background = load_library("write-blocking-switch");
+  background.commands.erase(background.commands.begin());  // no switch
+  ASSERT_EQ(background.commands.size(), 1u);
+  const RunReport outrun = run(background);
+  expect_completed_with_pivot(outrun);
+  EXPECT_GT(outrun.metrics.time_to_ready_ns, 2'000'000'000) << describe(outrun);
 }
 
 // ---- start-time errors -----------------------------------------------------------
@@ -839,12 +860,12 @@ TEST(MirrorJobStart, GranularityMustBeAPowerOfTwoInRange) {
   }
 }
 
-// ---- known open defects (tests/data/found_*.toml) ---------------------------------
+// ---- defects found while writing these tests (tests/data/found_*.toml) -------------
 
-// The engine's rate-limit sleep cannot be cut short: a forced cancel (or a
-// pause, or set_speed raising the limit) waits for it, here 1024 s. QEMU
-// enters the sleeping job. Enable when the engine is fixed.
-TEST(MirrorJobOpenDefects, DISABLED_CommandsCutTheRateLimitSleepShort) {
+// The engine's rate-limit sleep could not be cut short: a forced cancel (or a
+// pause, or set_speed raising the limit) waited for it, here 1024 s. QEMU
+// enters the sleeping job; the engine now looks for commands every 10 ms.
+TEST(MirrorJobFoundDefects, CommandsCutTheRateLimitSleepShort) {
   scenarios::LoadOptions load;
   load.known_bugs = properties::known_bug_names();
   const std::filesystem::path data = std::filesystem::path(__FILE__).parent_path() / "data";

@@ -320,8 +320,7 @@ TEST(Determinism, SameSeedSameHashInOneProcess) {
 
 TEST(Determinism, DifferentSeedsGiveDifferentHashes) {
   std::vector<std::uint64_t> hashes;
-  for (std::uint64_t seed = 1; seed <= 20; ++seed)
-    hashes.push_back(randomized_run_hash(seed, true));
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) hashes.push_back(randomized_run_hash(seed, true));
   std::sort(hashes.begin(), hashes.end());
   EXPECT_EQ(std::unique(hashes.begin(), hashes.end()), hashes.end());
   EXPECT_NE(randomized_run_hash(5, false), randomized_run_hash(5, true));
@@ -336,8 +335,8 @@ TEST(Determinism, PrintHashForParent) {
 }
 
 std::string hash_from_child_process(std::uint64_t seed) {
-  std::string command = "MIRRORSIM_KERNEL_HASH_SEED=" + std::to_string(seed) + " /proc/" +
-                        std::to_string(getpid()) +
+  std::string command = "MIRRORSIM_KERNEL_HASH_SEED=" + std::to_string(seed) +
+                        " /proc/" + std::to_string(getpid()) +
                         "/exe --gtest_filter=Determinism.PrintHashForParent 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) return "popen failed";
