@@ -433,14 +433,15 @@ void MirrorJob::iteration() {
 void MirrorJob::throttle(TimeNs delay) {
   // Sleep in short steps, so that a forced cancel, a pause or a new speed
   // takes effect within one step (QEMU enters the sleeping job at once)
-  // instead of after the whole, possibly long, wait.
+  // instead of after the whole, possibly long, wait. A pause is taken here
+  // and the sleep then goes on to its deadline: resuming must not let the
+  // job burst past its rate.
   const std::uint64_t speed = rate_.speed();
-  TimeNs remaining = delay;
-  while (remaining > 0) {
-    const TimeNs step = std::min(remaining, kThrottlePollNs);
-    runtime_.sleep_for(step);
-    remaining -= step;
-    if (force_cancel_ || pause_count_ > 0 || rate_.speed() != speed || failure_) return;
+  const TimeNs deadline = runtime_.now() + delay;
+  while (runtime_.now() < deadline) {
+    runtime_.sleep_for(std::min(deadline - runtime_.now(), kThrottlePollNs));
+    if (force_cancel_ || rate_.speed() != speed || failure_) return;
+    if (pause_count_ > 0 && !pause_point()) return;
   }
 }
 
