@@ -19,6 +19,9 @@ namespace mirrorsim::engine {
 
 constexpr std::uint64_t kSectorSize = 512;
 
+// "EIO", "ENOSPC", "EINVAL", "OK" for 0, the number otherwise: for messages.
+std::string errno_name(int error);
+
 // errno-style result of one request: 0 on success.
 struct IoStatus {
   int error = 0;

@@ -13,19 +13,6 @@
 namespace mirrorsim::engine {
 namespace {
 
-std::string errno_name(int error) {
-  switch (error) {
-    case EIO:
-      return "EIO";
-    case ENOSPC:
-      return "ENOSPC";
-    case EINVAL:
-      return "EINVAL";
-    default:
-      return "errno " + std::to_string(error);
-  }
-}
-
 bool overlaps(std::uint64_t a, std::uint64_t a_len, std::uint64_t b, std::uint64_t b_len) {
   return a < b + b_len && b < a + a_len;
 }

@@ -7,7 +7,7 @@
 // accesses stay within few TLB entries. Nothing about content or behaviour
 // depends on it.
 //
-// Guarantees: thread-safe (a synchronized pool); lives for the whole process
+// Guarantees: thread-safe (a pool behind a mutex); lives for the whole process
 // (never destroyed, so stores in static objects stay valid at exit); freed
 // blocks are reused, memory is not returned to the system. Under
 // AddressSanitizer it is plain new/delete, so the sanitizer sees every block.

@@ -17,8 +17,13 @@ std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
   return x / y + (x % y != 0);
 }
 
-// A page block starts with room for this many extents and doubles.
-constexpr std::uint32_t kFirstPageCapacity = 4;
+// Page blocks hold 5, 13, 29, 61, ... extents (16 bytes each): with the
+// 48-byte header of a shared array that fills 128, 256, 512, 1024-byte
+// blocks of the pool exactly. Never more than the page has sectors.
+constexpr std::uint32_t kFirstPageCapacity = 5;
+std::uint32_t next_capacity(std::uint32_t capacity) {
+  return 2 * capacity + 3;
+}
 
 // Room for the reference counts next to a block.
 constexpr std::size_t kBlockOverhead = 64;
@@ -203,7 +208,8 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
   } else if (new_size > slot.capacity || slot.block.use_count() > 1) {
     // A new block: the page grows, or a snapshot shares the old one.
     std::uint32_t capacity = std::max(slot.capacity, kFirstPageCapacity);
-    while (capacity < new_size) capacity *= 2;
+    while (capacity < new_size) capacity = next_capacity(capacity);
+    capacity = std::min(capacity, page_sectors(page));
     std::shared_ptr<Stored[]> block = std::allocate_shared<Stored[]>(allocator<Stored>(), capacity);
     Stored* out = std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), block.get());
     out = std::copy(mid.begin(), mid.end(), out);
@@ -387,8 +393,8 @@ std::vector<Extent> ExtentStore::extents(std::uint64_t offset, std::uint64_t len
 std::uint64_t ExtentStore::memory_bytes() const {
   std::set<const void*> seen;
   std::uint64_t total = sizeof(*this) + groups_.capacity() * sizeof(groups_[0]) + owned_.capacity();
-  // A make_shared block holds the object and its counters (with a vtable).
-  constexpr std::uint64_t kControl = 16;
+  // A shared block holds the object after its counters (with a vtable).
+  constexpr std::uint64_t kControl = 48;
   for (const auto& group : groups_) {
     if (!group || !seen.insert(group.get()).second) continue;
     total += sizeof(Group) + kControl;

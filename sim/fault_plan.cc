@@ -5,21 +5,6 @@
 
 namespace mirrorsim::sim {
 
-std::string errno_name(int error) {
-  switch (error) {
-    case 0:
-      return "OK";
-    case EIO:
-      return "EIO";
-    case ENOSPC:
-      return "ENOSPC";
-    case EINVAL:
-      return "EINVAL";
-    default:
-      return std::to_string(error);
-  }
-}
-
 void FaultRule::validate() const {
   auto fail = [this](const std::string& why) {
     throw std::invalid_argument("fault rule '" + describe() + "': " + why);

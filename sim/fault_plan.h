@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/block_device.h"
 #include "engine/runtime.h"
 #include "sim/disk_op.h"
 #include "sim/random.h"
@@ -96,7 +97,6 @@ class FaultPlan {
   std::uint64_t injected_ = 0;
 };
 
-// "EIO", "ENOSPC", "EINVAL" (else the number).
-std::string errno_name(int error);
+using engine::errno_name;
 
 }  // namespace mirrorsim::sim
