@@ -11,8 +11,6 @@
 namespace mirrorsim {
 namespace {
 
-constexpr std::uint64_t kTiB = std::uint64_t{1} << 40;
-
 scenarios::Scenario big_mirror(std::uint64_t length) {
   scenarios::Scenario s;
   s.name = "bench";
