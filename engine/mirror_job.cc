@@ -208,7 +208,13 @@ void MirrorJob::run() {
       drained = drain;
       break;  // in sync: leave the loop, still drained
     }
-    // Idle: wait for a guest write, an op, or a command.
+    // Idle: wait for a guest write, an op, or a command. Work that arrived
+    // while this pass was blocked (in the flush before READY, say) is looked
+    // at first: a kick only reaches a job that is already waiting.
+    if (dirty_->count() > 0 || pause_count_ > 0 || complete_requested_ || cancel_requested_ ||
+        failure_) {
+      continue;
+    }
     job_waiting_for_kick_ = true;
     kick_.wait();
     job_waiting_for_kick_ = false;

@@ -7,10 +7,13 @@
 namespace mirrorsim::engine {
 
 void RateLimiter::set_speed(std::uint64_t bytes_per_s) {
+  // A new speed starts a new slice (the old excess is forgiven); setting the
+  // same speed again changes nothing, or repeating it would lift the limit.
+  if (bytes_per_s != speed_) {
+    slice_end_ = -1;
+    dispatched_ = 0;
+  }
   speed_ = bytes_per_s;
-  // A new speed starts a new slice: the old one's excess is forgiven.
-  slice_end_ = -1;
-  dispatched_ = 0;
   const unsigned __int128 quota =
       static_cast<unsigned __int128>(bytes_per_s) * kSliceNs / kNsPerSecond;
   slice_quota_ =

@@ -247,12 +247,9 @@ void World::on_event(const engine::JobEvent& event) {
                static_cast<std::uint64_t>(event.error), event.pivoted ? 1 : 0);
   }
   if (event.kind == engine::JobEventKind::kReady) ready_or_end_->wake_all();
-  // A management layer resumes a job that stopped on an I/O error, once.
-  const bool stopped =
-      event.kind == engine::JobEventKind::kStateChange &&
-      (event.state == engine::JobState::kPaused || event.state == engine::JobState::kStandby) &&
-      job_->io_status() != engine::IoStatusKind::kOk;
-  if (stopped) {
+  // A management layer resumes a job after each error that stopped it (a
+  // resume of a job that is not paused is refused, and recorded as such).
+  if (event.kind == engine::JobEventKind::kError && event.action == "stop") {
     simulation_->spawn("operator", [this] {
       simulation_->sleep_for(kOperatorResumeDelayNs);
       execute("resume (operator, after a stop on error)", [this] { job_->resume(); });
