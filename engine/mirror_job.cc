@@ -42,7 +42,7 @@ void MirrorJob::emit(JobEvent event) {
 }
 
 void MirrorJob::kick() {
-  if (job_waiting_for_kick_) kick_.wake_all();
+  kick_.wake_all();  // only the idle job ever waits here
 }
 
 // ---- commands ---------------------------------------------------------------
@@ -156,7 +156,7 @@ void MirrorJob::run() {
   while (true) {
     if (failure_) break;
     if (!pause_point()) break;
-    if (should_abort()) break;
+    if (force_cancel_) break;
     // Fixed by 9c785cd7: a soft cancel after READY still converges first.
     if (cancel_requested_ && ready_ && params_.bugs.has(Bug::kSoftCancelDropsInflight)) {
       finish(false);
@@ -215,9 +215,7 @@ void MirrorJob::run() {
         failure_) {
       continue;
     }
-    job_waiting_for_kick_ = true;
     kick_.wait();
-    job_waiting_for_kick_ = false;
   }
   finish(drained);
 }
@@ -244,10 +242,6 @@ void MirrorJob::populate_dirty_bitmap() {
     if (copy) dirty_->set(offset, status.length);
     offset += status.length;
   }
-}
-
-bool MirrorJob::should_abort() const {
-  return force_cancel_;
 }
 
 bool MirrorJob::pause_point() {

@@ -133,7 +133,6 @@ class MirrorJob {
   void run();
   void populate_dirty_bitmap();
   bool pause_point();  // false when the job must stop instead
-  bool should_abort() const;
   void iteration();
   void throttle(TimeNs delay);
   void wait_for_any_op();
@@ -161,6 +160,8 @@ class MirrorJob {
   void drain_begin();
   void drain_end();
   BlockDevice& guest_backend();
+  // Guest writes are tracked from start() until the job ends or pivots.
+  bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
 
   void transition(JobState to);
   void emit(JobEvent event);
@@ -215,7 +216,6 @@ class MirrorJob {
   WaitQueue guest_gate_;   // guest requests wait here while drained
   WaitQueue guest_quiet_;  // a drain waits here for guest requests to end
   WaitQueue ended_;
-  bool job_waiting_for_kick_ = false;
 
   JobMetrics metrics_;
   JobOutcome outcome_;

@@ -108,8 +108,7 @@ void MirrorJob::drain_end() {
 
 IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                                 OpKind kind, bool may_unmap) {
-  const bool tracking = intercepting_ && !job_done_ && !pivoted_;
-  if (tracking && copy_mode_ == CopyMode::kWriteBlocking) {
+  if (tracking_guest_writes() && copy_mode_ == CopyMode::kWriteBlocking) {
     return active_write(offset, length, data, kind, may_unmap);
   }
   BlockDevice& backend = guest_backend();
@@ -126,7 +125,7 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
       break;
   }
   // Re-check: the job may have started tracking, or ended, while we waited.
-  if (!(intercepting_ && !job_done_ && !pivoted_) || length == 0) return status;
+  if (!tracking_guest_writes() || length == 0) return status;
   // Mark after the write has landed, whether or not it succeeded: a copy
   // that read the old data must run again.
   if (kind == OpKind::kDiscard && params_.bugs.has(Bug::kDiscardClearsDirty)) {

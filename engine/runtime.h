@@ -50,6 +50,7 @@ class Runtime {
 
   // Blocks the calling task until some other task calls wake() on it.
   // `what` says what it waits for; a stall report lists it.
+  // REQUIRES: the characters `what` views outlive the block.
   virtual void block(std::string_view what) = 0;
 
   // Makes a task that is in block() runnable again.

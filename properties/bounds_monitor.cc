@@ -9,11 +9,6 @@
 namespace mirrorsim::properties {
 namespace {
 
-bool is_write(sim::DiskOp op) {
-  return op == sim::DiskOp::kWrite || op == sim::DiskOp::kWriteZeroes ||
-         op == sim::DiskOp::kDiscard;
-}
-
 std::string describe(const sim::DiskRequest& r) {
   return fmt::format("{} [{}, +{}) started at {} ns", sim::disk_op_name(r.op), r.offset, r.length,
                      r.start_ns);
@@ -51,7 +46,7 @@ void BoundsMonitor::on_request_validity(const std::string& disk, std::uint64_t d
 }
 
 void BoundsMonitor::on_target_request_start(const sim::DiskRequest& request) {
-  if (!is_write(request.op)) return;
+  if (!sim::changes_content(request.op)) return;
   for (const auto& [id, other] : target_writes_) {
     if (request.offset < other.offset + other.length &&
         other.offset < request.offset + request.length) {

@@ -32,11 +32,6 @@ constexpr std::uint32_t kGuestQueueDepth = 32;
 // A management layer resumes a job stopped on an error after this long.
 constexpr TimeNs kOperatorResumeDelayNs = engine::kNsPerMs;
 
-bool is_write(sim::DiskOp op) {
-  return op == sim::DiskOp::kWrite || op == sim::DiskOp::kWriteZeroes ||
-         op == sim::DiskOp::kDiscard;
-}
-
 std::string command_name(const scenarios::Command& c) {
   switch (c.kind) {
     case CommandKind::kComplete:
@@ -228,13 +223,14 @@ void World::request_end(bool target, const sim::DiskRequest& r) {
     bounds_.on_target_request_end(r);
     // A guest write after the pivot: make the source (the guest's expected
     // disk) read what the target now reads there.
-    if (pivoted_ && r.start_ns >= pivot_time_ && is_write(r.op) && r.error == 0) {
+    if (pivoted_ && r.start_ns >= pivot_time_ && sim::changes_content(r.op) && r.error == 0) {
       sim::ContentPayload now = target_->image().read(r.offset, r.length);
       (void)source_->image().write(r.offset, now);
     }
     return;
   }
-  if (snapshotting_ && is_write(r.op) && r.error == 0) snapshots_.push_back(source_->snapshot());
+  if (snapshotting_ && sim::changes_content(r.op) && r.error == 0)
+    snapshots_.push_back(source_->snapshot());
 }
 
 void World::on_event(const engine::JobEvent& event) {

@@ -15,6 +15,11 @@ inline constexpr int kDiskOpShift = 56;
 
 // "read", "write", "write_zeroes", "discard", "flush".
 std::string_view disk_op_name(DiskOp op);
+
+// Whether the op changes content (write, write-zeroes, discard).
+constexpr bool changes_content(DiskOp op) {
+  return op == DiskOp::kWrite || op == DiskOp::kWriteZeroes || op == DiskOp::kDiscard;
+}
 std::optional<DiskOp> parse_disk_op(std::string_view name);
 
 // The `b` field of a disk event-log record.

@@ -125,7 +125,7 @@ void Simulation::schedule_resume(Task& task, engine::TimeNs delay) {
 
 void Simulation::resume(Task& task) {
   task.state = TaskState::kRunnable;
-  task.waiting_on.clear();
+  task.waiting_on = {};
   log_.append(now(), EventKind::kTaskResume, static_cast<std::uint32_t>(task.id));
   if (task.worker == nullptr) {
     task.worker = &idle_worker();
@@ -167,7 +167,8 @@ void Simulation::join(engine::TaskId id) {
   if (it == tasks_.end()) return;  // finished already
   MIRRORSIM_ASSERT(id != task.id, "a task cannot join itself");
   it->second->joiners.push_back(task.id);
-  block("join of task '" + it->second->name + "'");
+  task.join_label = "join of task '" + it->second->name + "'";
+  block(task.join_label);
 }
 
 void Simulation::block(std::string_view what) {
@@ -193,7 +194,7 @@ std::string Simulation::describe_waiting_tasks() const {
   for (const auto& [id, task] : tasks_) {
     if (task->state != TaskState::kBlocked) continue;
     if (!out.empty()) out += "; ";
-    out += "task '" + task->name + "' waits on " + task->waiting_on;
+    out += "task '" + task->name + "' waits on " + std::string(task->waiting_on);
   }
   return out;
 }

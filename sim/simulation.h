@@ -118,7 +118,10 @@ class Simulation final : public engine::Runtime {
     std::string name;
     std::function<void()> body;
     TaskState state = TaskState::kRunnable;
-    std::string waiting_on;
+    // Views the waiter's own label (a queue name, or join_label below): a
+    // block is the hot path, so nothing is copied there.
+    std::string_view waiting_on;
+    std::string join_label;
     std::vector<engine::TaskId> joiners;
     Worker* worker = nullptr;
     void fire() override { simulation->resume(*this); }
