@@ -262,7 +262,7 @@ void MirrorJob::wait_for_any_op() {
 
 void MirrorJob::wait_for_all_ops() {
   op_done_.wait_until([this] {
-    for (const auto& [id, op] : ops_) {
+    for (const Op& op : ops_) {
       if (!op.pseudo && op.kind != OpKind::kActiveWrite) return false;
     }
     return true;
@@ -271,8 +271,8 @@ void MirrorJob::wait_for_all_ops() {
 
 const MirrorJob::Op* MirrorJob::find_overlap(std::uint64_t offset, std::uint64_t length,
                                              std::uint64_t except_id) const {
-  for (const auto& [id, op] : ops_) {
-    if (id != except_id && overlaps(offset, length, op.offset, op.length)) return &op;
+  for (const Op& op : ops_) {
+    if (op.id != except_id && overlaps(offset, length, op.offset, op.length)) return &op;
   }
   return nullptr;
 }
@@ -321,8 +321,8 @@ void MirrorJob::iteration() {
     if (next >= chunks || !dirty_->test_chunk(next)) break;
     ++count;
   }
-  for (const auto& [id, op] : ops_) {
-    if (id == pseudo) continue;
+  for (const Op& op : ops_) {
+    if (op.id == pseudo) continue;
     const std::uint64_t run_end = offset + count * g;
     if (op.offset < run_end && op.offset + op.length > offset + g) {
       count = (std::max(op.offset, offset + g) - offset) / g;
@@ -336,7 +336,7 @@ void MirrorJob::iteration() {
 
   // Clear before reading: a guest write that lands meanwhile dirties again.
   dirty_->reset(offset, std::min(end, length) - offset);
-  ops_.at(pseudo).length = end - offset;  // now stands for the whole run
+  op_at(pseudo).length = end - offset;  // now stands for the whole run
 
   std::uint64_t bytes_dispatched = 0;
   std::uint64_t pos = offset;
@@ -437,7 +437,7 @@ void MirrorJob::throttle(TimeNs delay) {
 std::uint64_t MirrorJob::register_op(OpKind kind, std::uint64_t offset, std::uint64_t length,
                                      bool background, bool pseudo) {
   const std::uint64_t id = next_op_id_++;
-  Op& op = ops_[id];
+  Op& op = ops_.emplace_back();
   op.id = id;
   op.kind = kind;
   op.offset = offset;
@@ -454,10 +454,15 @@ std::uint64_t MirrorJob::register_op(OpKind kind, std::uint64_t offset, std::uin
   return id;
 }
 
+MirrorJob::Op& MirrorJob::op_at(std::uint64_t id) {
+  auto it = std::lower_bound(ops_.begin(), ops_.end(), id,
+                             [](const Op& op, std::uint64_t x) { return op.id < x; });
+  MIRRORSIM_ASSERT(it != ops_.end() && it->id == id, "no op in flight has this id");
+  return *it;
+}
+
 void MirrorJob::retire_op(std::uint64_t id, int error) {
-  auto it = ops_.find(id);
-  MIRRORSIM_ASSERT(it != ops_.end(), "retiring an op that is not in flight");
-  Op& op = it->second;
+  Op& op = op_at(id);
   if (!op.pseudo) {
     if (observer_ != nullptr) {
       OpInfo info{
@@ -468,13 +473,13 @@ void MirrorJob::retire_op(std::uint64_t id, int error) {
   if (!op.pieces.empty()) buffer_->give_back(op.pieces);
   if (op.background) --background_in_flight_;
   if (op.kind == OpKind::kActiveWrite) --active_in_flight_;
-  ops_.erase(it);
+  ops_.erase(ops_.begin() + (&op - ops_.data()));
   op_done_.wake_all();
 }
 
 void MirrorJob::issue_background_op(OpKind kind, std::uint64_t offset, std::uint64_t length) {
   const std::uint64_t id = register_op(kind, offset, length, true, false);
-  Op& op = ops_.at(id);
+  Op& op = op_at(id);
   if (kind == OpKind::kCopy) op.pieces = buffer_->take(buffer_->pieces_for(length));
   metrics_.peak_buffer_bytes = std::max(metrics_.peak_buffer_bytes, buffer_->bytes_in_use());
   MIRRORSIM_ASSERT(buffer_->bytes_in_use() <= resolved_.buf_size_bytes, "buffer overcommitted");
@@ -487,7 +492,14 @@ void MirrorJob::issue_background_op(OpKind kind, std::uint64_t offset, std::uint
 }
 
 void MirrorJob::run_background_op(std::uint64_t id) {
-  const Op op = ops_.at(id);  // a copy: the map may change while we block
+  // A copy of what the op does (not of its buffer pieces): ops_ changes
+  // while we block.
+  const Op& registered = op_at(id);
+  const struct {
+    OpKind kind;
+    std::uint64_t offset;
+    std::uint64_t length;
+  } op{registered.kind, registered.offset, registered.length};
   IoStatus status;
   Side failed_side = Side::kTarget;
   switch (op.kind) {

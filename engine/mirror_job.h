@@ -37,7 +37,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,6 +128,10 @@ class MirrorJob {
   };
   enum class Side : std::uint8_t { kSource, kTarget };
 
+  // The op in flight with this id. REQUIRES: there is one. The reference
+  // lasts until the next op is registered or retired.
+  Op& op_at(std::uint64_t id);
+
   // The job's task.
   void run();
   void populate_dirty_bitmap();
@@ -188,7 +191,9 @@ class MirrorJob {
   std::optional<DirtyBitmap> cow_copied_;  // per chunk: copied as part of a whole cluster
   std::optional<BufferPool> buffer_;
   RateLimiter rate_;
-  std::map<std::uint64_t, Op> ops_;  // by id: deterministic order
+  // Ops in flight in id order (deterministic). Never more than a few dozen,
+  // and ids only grow, so a vector appended to beats a map.
+  std::vector<Op> ops_;
   std::uint64_t next_op_id_ = 1;
   std::uint32_t background_in_flight_ = 0;
   std::uint32_t active_in_flight_ = 0;

@@ -53,7 +53,8 @@ class Runtime {
   // REQUIRES: the characters `what` views outlive the block.
   virtual void block(std::string_view what) = 0;
 
-  // Makes a task that is in block() runnable again.
+  // Makes a task that is in block() runnable again; it runs later, never
+  // inside this call.
   // REQUIRES: task `id` is blocked in block().
   virtual void wake(TaskId id) = 0;
 };

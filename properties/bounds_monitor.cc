@@ -33,7 +33,7 @@ void BoundsMonitor::on_op_start(engine::TimeNs now, const engine::OpInfo& op) {
   }
 }
 
-void BoundsMonitor::on_request_validity(const std::string& disk, std::uint64_t disk_length,
+void BoundsMonitor::on_request_validity(std::string_view disk, std::uint64_t disk_length,
                                         const sim::DiskRequest& request) {
   if (request.op == sim::DiskOp::kFlush) return;
   const bool aligned = request.offset % 512 == 0 && request.length % 512 == 0;
@@ -47,7 +47,7 @@ void BoundsMonitor::on_request_validity(const std::string& disk, std::uint64_t d
 
 void BoundsMonitor::on_target_request_start(const sim::DiskRequest& request) {
   if (!sim::changes_content(request.op)) return;
-  for (const auto& [id, other] : target_writes_) {
+  for (const sim::DiskRequest& other : target_writes_) {
     if (request.offset < other.offset + other.length &&
         other.offset < request.offset + request.length) {
       violate("overlap", fmt::format("two overlapping writes in flight to the target: {} and {}",
@@ -55,11 +55,11 @@ void BoundsMonitor::on_target_request_start(const sim::DiskRequest& request) {
       break;
     }
   }
-  target_writes_[request.id] = request;
+  target_writes_.push_back(request);
 }
 
 void BoundsMonitor::on_target_request_end(const sim::DiskRequest& request) {
-  target_writes_.erase(request.id);
+  std::erase_if(target_writes_, [&](const sim::DiskRequest& r) { return r.id == request.id; });
 }
 
 void BoundsMonitor::on_rate_dispatch(engine::TimeNs now, std::uint64_t bytes, std::uint64_t speed) {

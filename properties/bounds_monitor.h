@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/job_observer.h"
@@ -23,7 +23,7 @@ class BoundsMonitor {
   void on_op_start(engine::TimeNs now, const engine::OpInfo& op);
   // Every request on a disk of `disk_length` bytes must be sector-aligned
   // and inside it (guest requests are by construction; the job's must be).
-  void on_request_validity(const std::string& disk, std::uint64_t disk_length,
+  void on_request_validity(std::string_view disk, std::uint64_t disk_length,
                            const sim::DiskRequest& request);
   // Only requests the job makes (before any pivot) should be passed here.
   void on_target_request_start(const sim::DiskRequest& request);
@@ -36,7 +36,8 @@ class BoundsMonitor {
   void violate(const std::string& kind, const std::string& message);
 
   std::uint64_t buf_size_bytes_ = 0;
-  std::map<std::uint64_t, sim::DiskRequest> target_writes_;  // by request id
+  // Writes in flight to the target: a handful, so a vector beats a map.
+  std::vector<sim::DiskRequest> target_writes_;
   // Rate accounting since the speed last changed.
   std::uint64_t rate_speed_ = 0;
   engine::TimeNs rate_since_ = 0;

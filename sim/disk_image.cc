@@ -178,6 +178,7 @@ engine::IoStatus DiskImage::discard(std::uint64_t offset, std::uint64_t length) 
 ContentPayload DiskImage::read(std::uint64_t offset, std::uint64_t length) const {
   check_request(*this, "read", offset, length);
   std::vector<Extent> extents;
+  extents.reserve(16);  // one allocation for a typical read, not a doubling series
   const Chain layers = chain();
   read_chain(LayerChain(layers.data(), layers.size()), offset, length, extents);
   for (Extent& e : extents) e.offset -= offset;

@@ -38,6 +38,7 @@ class DiskImage final : public DiskModel {
   engine::IoStatus discard(std::uint64_t offset, std::uint64_t length) override;
   ContentPayload read(std::uint64_t offset, std::uint64_t length) const override;
   engine::BlockStatus block_status(std::uint64_t offset, std::uint64_t length) const override;
+  void prefetch(std::uint64_t offset) const override { store_.prefetch(offset); }
   void attach_backing(std::shared_ptr<DiskModel> backing) override;
   const DiskModel* backing() const override { return backing_.get(); }
   void fill_with_old_data(std::uint64_t value) override;

@@ -63,6 +63,11 @@ class DiskModel {
   // See extent_chain.h for the meaning of the flags; the run is maximal.
   virtual engine::BlockStatus block_status(std::uint64_t offset, std::uint64_t length) const = 0;
 
+  // A hint that a request at `offset` is coming: a model may start loading
+  // what it will touch, to overlap the cache misses with the request's
+  // simulated latency. Changes nothing; any offset is allowed.
+  virtual void prefetch(std::uint64_t offset) const { (void)offset; }
+
   // Attaches the backing image this disk names: from now on unallocated
   // clusters read from it and copy-on-write fills from it. Reads go to the
   // backing's current content, so a backing should not change afterwards.

@@ -54,6 +54,10 @@ engine::BlockStatus status_chain(LayerChain layers, std::uint64_t offset, std::u
   MIRRORSIM_ASSERT(!layers.empty(), "status_chain of an empty chain");
   MIRRORSIM_ASSERT(length > 0, "status_chain of an empty range");
   MIRRORSIM_ASSERT(offset + length <= layers[0]->length(), "status_chain past the end");
+  // The common case, a run of data in the top layer, without walking extents.
+  if (const std::uint64_t data = layers[0]->data_run(offset, length); data > 0) {
+    return engine::BlockStatus{true, false, false, data};
+  }
   engine::BlockStatus result;
   auto visit = [&result, &layers](std::size_t level, const ExtentStore::Run& run) {
     engine::BlockStatus s;

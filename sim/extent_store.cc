@@ -169,6 +169,8 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
       replaced += std::min(v[k].end(), end) - std::max(v[k].start(), start);
     }
   }
+  const auto data_sectors =
+      static_cast<std::uint16_t>(slot.data_sectors - replaced + data_bytes(items) / kSectorSize);
 
   boost::container::small_vector<Stored, 8> mid;
   auto push = [&mid](const Stored& s) {
@@ -207,7 +209,7 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
     slot = Page{};
   } else if (new_size > slot.capacity || slot.block.use_count() > 1) {
     // A new block: the page grows, or a snapshot shares the old one.
-    std::uint32_t capacity = std::max(slot.capacity, kFirstPageCapacity);
+    std::uint32_t capacity = std::max<std::uint32_t>(slot.capacity, kFirstPageCapacity);
     while (capacity < new_size) capacity = next_capacity(capacity);
     capacity = std::min(capacity, page_sectors(page));
     std::shared_ptr<Stored[]> block = std::allocate_shared<Stored[]>(allocator<Stored>(), capacity);
@@ -215,7 +217,7 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
     out = std::copy(mid.begin(), mid.end(), out);
     std::copy(v.begin() + static_cast<std::ptrdiff_t>(j), v.end(), out);
     slot.block = std::move(block);
-    slot.capacity = capacity;
+    slot.capacity = static_cast<std::uint16_t>(capacity);
   } else {
     Stored* data = slot.block.get();
     const auto tail_from = static_cast<std::ptrdiff_t>(j);
@@ -227,7 +229,8 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
     }
     std::copy(mid.begin(), mid.end(), data + i);
   }
-  slot.size = static_cast<std::uint32_t>(new_size);
+  slot.size = static_cast<std::uint16_t>(new_size);
+  slot.data_sectors = data_sectors;
   group.stored_extents = group.stored_extents - old_size + new_size;
   stored_extents_ = stored_extents_ - old_size + new_size;
   return replaced * kSectorSize;
@@ -307,6 +310,8 @@ std::uint64_t ExtentStore::assign(std::uint64_t offset, std::uint64_t length, st
                 page_start(whole_first));
   shared.size = 1;
   shared.capacity = 1;
+  shared.data_sectors =
+      value == kZeroClusterValue ? 0 : static_cast<std::uint16_t>(page_sectors(whole_first));
   replaced += set_whole_pages(whole_first, whole_end, shared);
   if (end > page_start(whole_end)) {
     const Stored item = to_stored(extent.slice(page_start(whole_end), end), page_start(whole_end));
@@ -404,6 +409,34 @@ std::uint64_t ExtentStore::memory_bytes() const {
     }
   }
   return total;
+}
+
+std::uint64_t ExtentStore::data_run(std::uint64_t offset, std::uint64_t length) const {
+  check_range(offset, length);
+  const std::uint64_t end = offset + length;
+  std::uint64_t pos = offset;
+  while (pos < end) {
+    const std::uint64_t page = page_of(pos);
+    const Page* p = page_at(page);
+    if (p == nullptr) break;  // a hole
+    const std::uint64_t start = page_start(page);
+    const std::uint32_t sectors = page_sectors(page);
+    if (p->data_sectors == sectors) {
+      pos = std::min(end, start + std::uint64_t{sectors} * kSectorSize);
+      continue;
+    }
+    // Part data: follow the extents from pos while they continue.
+    const std::span<const Stored> v = p->extents();
+    auto rel = static_cast<std::uint32_t>((pos - start) / kSectorSize);
+    auto it = std::lower_bound(v.begin(), v.end(), rel,
+                               [](const Stored& s, std::uint32_t x) { return s.end() <= x; });
+    for (; it != v.end() && it->start() <= rel && it->value() != kZeroClusterValue; ++it) {
+      rel = it->end();
+    }
+    pos = std::min(end, start + std::uint64_t{rel} * kSectorSize);
+    if (rel < sectors) break;
+  }
+  return pos - offset;
 }
 
 bool ExtentStore::shares_storage(const ExtentStore& other, std::uint64_t offset,

@@ -133,6 +133,22 @@ class ExtentStore {
     return total;
   }
 
+  // Starts loading the page entry of `offset` into the cache (a hint; any
+  // offset is allowed). A random write misses the cache twice, on the page
+  // entry and then on the page's extents: this takes the first miss early.
+  void prefetch(std::uint64_t offset) const {
+    const std::uint64_t page = page_of(offset);
+    if (page >= page_count_) return;
+    if (const Group* group = groups_[page / kPagesPerGroup].get()) {
+      __builtin_prefetch(&group->pages[page % kPagesPerGroup]);
+    }
+  }
+
+  // Bytes from `offset`, at most `length`, that hold data without a break: no
+  // hole and no zero cluster. Pages full of data are skipped unread, so a
+  // long data run costs one step per page.
+  std::uint64_t data_run(std::uint64_t offset, std::uint64_t length) const;
+
   // True when both stores reference the very same pages for the range, which
   // proves equal content without reading it (false says nothing).
   bool shares_storage(const ExtentStore& other, std::uint64_t offset, std::uint64_t length) const;
@@ -204,15 +220,21 @@ class ExtentStore {
   // reaching them from the group costs one memory access; the group entry
   // keeps their number. A shared block is never changed (copy-on-write).
   struct Page {
+    // 16-bit counts (a page has at most 2,048 sectors) keep a Page at 24
+    // bytes, so a group of them fits a 16 KiB block of the pool.
     std::shared_ptr<Stored[]> block;  // null for a page without extents
-    std::uint32_t size = 0;           // extents in use: sorted, disjoint, merged
-    std::uint32_t capacity = 0;
+    std::uint16_t size = 0;           // extents in use: sorted, disjoint, merged
+    std::uint16_t capacity = 0;
+    // Sectors holding data (extents other than zero clusters): a page full of
+    // data answers data_run() without reading its extents.
+    std::uint16_t data_sectors = 0;
     std::span<const Stored> extents() const { return {block.get(), size}; }
   };
   struct Group {
     std::array<Page, kPagesPerGroup> pages;
     std::uint64_t stored_extents = 0;
   };
+  static_assert(sizeof(Page) == 24 && kMaxPageBytes / kSectorSize <= UINT16_MAX);
 
   static Stored to_stored(const Extent& extent, std::uint64_t page_start);
   Run to_run(const Stored& stored, std::uint64_t page_start) const;

@@ -130,6 +130,7 @@ engine::IoStatus SimDisk::execute(DiskOp op, std::uint64_t offset, std::uint64_t
       log(EventKind::kFaultInjected, request, fault);
       ++stats_.faults_injected;
     }
+    image_->prefetch(offset);  // its cache misses overlap other tasks' work
     acquire_slot();
     simulation_.sleep_for(service_time(op, length));
     error = fault != 0 ? fault : apply();

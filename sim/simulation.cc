@@ -42,6 +42,7 @@ void Simulation::unwind_tasks() {
   }
   workers_.clear();
   tasks_.clear();
+  spare_tasks_.clear();
 }
 
 void Simulation::switch_into(Worker& worker) {
@@ -105,16 +106,28 @@ Simulation::Worker& Simulation::idle_worker() {
   return *w;
 }
 
-engine::TaskId Simulation::spawn(std::string name, std::function<void()> body) {
-  auto task = std::make_unique<Task>();
-  Task* t = task.get();
+engine::TaskId Simulation::spawn_after(engine::TimeNs delay, std::string name,
+                                       std::function<void()> body) {
+  MIRRORSIM_ASSERT(delay >= 0, "spawn_after needs a non-negative delay");
+  TaskMap::node_type node;
+  if (spare_tasks_.empty()) {
+    TaskMap fresh;
+    fresh.emplace(0, std::make_unique<Task>());
+    node = fresh.extract(fresh.begin());
+  } else {
+    node = std::move(spare_tasks_.back());
+    spare_tasks_.pop_back();
+    *node.mapped() = Task{};
+  }
+  Task* t = node.mapped().get();
   t->simulation = this;
   t->id = next_id_++;
   t->name = std::move(name);
   t->body = std::move(body);
+  node.key() = t->id;
   log_.append(now(), EventKind::kTaskSpawn, static_cast<std::uint32_t>(t->id));
-  tasks_.emplace(t->id, std::move(task));
-  schedule_resume(*t, 0);
+  tasks_.insert(std::move(node));
+  schedule_resume(*t, delay);
   return t->id;
 }
 
@@ -141,7 +154,7 @@ void Simulation::resume(Task& task) {
   worker.task = nullptr;
   idle_workers_.push_back(&worker);
   std::vector<engine::TaskId> joiners = std::move(task.joiners);
-  tasks_.erase(task.id);
+  spare_tasks_.push_back(tasks_.extract(task.id));
   for (engine::TaskId id : joiners) wake(id);
 }
 
