@@ -17,11 +17,18 @@ std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
   return x / y + (x % y != 0);
 }
 
-// Page blocks hold 5, 13, 29, 61, ... extents (16 bytes each): with the
-// 48-byte header of a shared array that fills 128, 256, 512, 1024-byte
-// blocks of the pool exactly. Never more than the page has sectors.
-constexpr std::uint32_t kFirstPageCapacity = 5;
+// Page block capacities, in extents of 16 bytes: with the 48-byte header of
+// a shared array, each fills one block size of libstdc++'s pool exactly
+// (128, 192, 256, 320, ... bytes), so a page wastes at most a few dozen
+// percent. Beyond the table, capacities double. Never more than the page
+// has sectors.
+constexpr std::uint32_t kPageCapacities[] = {5,  9,  13,  17,  21,  25,  29,   45,
+                                             61, 93, 125, 189, 253, 509, 1021, 2045};
+constexpr std::uint32_t kFirstPageCapacity = kPageCapacities[0];
 std::uint32_t next_capacity(std::uint32_t capacity) {
+  for (const std::uint32_t c : kPageCapacities) {
+    if (c > capacity) return c;
+  }
   return 2 * capacity + 3;
 }
 
