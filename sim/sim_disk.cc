@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <utility>
 
 #include "engine/invariant.h"
@@ -23,8 +24,7 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
       id_(id),
       image_(std::move(image)),
       latency_stream_(simulation.stream(stream_name(streams::kLatency, id))),
-      fault_stream_(simulation.stream(stream_name(streams::kFaults, id))),
-      slots_(simulation, "disk " + std::to_string(id) + " queue slot") {
+      fault_stream_(simulation.stream(stream_name(streams::kFaults, id))) {
   MIRRORSIM_ASSERT(image_ != nullptr, "a SimDisk needs an image");
   image_->options().validate();
   if (image_->options().start_with_old_data) image_->fill_with_old_data(content_.next());
@@ -65,7 +65,7 @@ bool SimDisk::valid_range(std::uint64_t offset, std::uint64_t length) const {
          length <= size - offset;
 }
 
-engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length) {
+engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length, engine::TimeNs start) {
   const DiskOptions& o = image_->options();
   const engine::TimeNs fixed = op == DiskOp::kFlush ? o.flush_latency_ns : o.latency_ns;
   const engine::TimeNs jitter = o.jitter_ns > 0
@@ -78,28 +78,51 @@ engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length) {
     transfer =
         static_cast<engine::TimeNs>((ns + o.bandwidth_bytes_per_s - 1) / o.bandwidth_bytes_per_s);
   }
-  const engine::TimeNs now = simulation_.now();
   if (o.shared_bandwidth && transfer > 0) {
-    channel_free_ns_ = std::max(now, channel_free_ns_) + transfer;
-    return channel_free_ns_ - now + fixed + jitter;
+    channel_free_ns_ = std::max(start, channel_free_ns_) + transfer;
+    return channel_free_ns_ - start + fixed + jitter;
   }
   return fixed + transfer + jitter;
 }
 
-void SimDisk::acquire_slot() {
-  if (in_flight_ < image_->options().queue_depth && slots_.waiters() == 0) {
-    ++in_flight_;
-  } else {
-    stats_.max_queued =
-        std::max(stats_.max_queued, static_cast<std::uint32_t>(slots_.waiters() + 1));
-    slots_.wait();  // release_slot() hands its slot over: in_flight_ is unchanged
-  }
-  stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight_);
+engine::TimeNs SimDisk::claim_slot() {
+  const engine::TimeNs now = simulation_.now();
+  std::erase_if(services_, [now](const Service& s) { return s.end <= now; });
+  const std::uint32_t depth = image_->options().queue_depth;
+  if (slot_free_.size() < depth) return now;
+  // FIFO: earlier arrivals hold the earlier-freed slots, so this request
+  // takes the first slot to fall free after all of theirs.
+  std::pop_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  const engine::TimeNs start = std::max(now, slot_free_.back());
+  slot_free_.pop_back();
+  return start;
 }
 
-void SimDisk::release_slot() {
-  MIRRORSIM_ASSERT(in_flight_ > 0, "disk slot released twice");
-  if (!slots_.wake_one()) --in_flight_;
+void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
+  slot_free_.push_back(end);
+  std::push_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  const engine::TimeNs now = simulation_.now();
+  if (start > now) {
+    stats_.max_queued = std::max(stats_.max_queued, static_cast<std::uint32_t>(queued() + 1));
+    // It starts when another request ends: every slot is busy then.
+    stats_.max_in_flight = std::max(stats_.max_in_flight, image_->options().queue_depth);
+  } else {
+    stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight() + 1);
+  }
+  services_.push_back({start, end});
+}
+
+std::uint32_t SimDisk::in_flight() const {
+  const engine::TimeNs now = simulation_.now();
+  return static_cast<std::uint32_t>(
+      std::count_if(services_.begin(), services_.end(),
+                    [now](const Service& s) { return s.start <= now && now < s.end; }));
+}
+
+std::size_t SimDisk::queued() const {
+  const engine::TimeNs now = simulation_.now();
+  return static_cast<std::size_t>(std::count_if(services_.begin(), services_.end(),
+                                                [now](const Service& s) { return s.start > now; }));
 }
 
 void SimDisk::log(EventKind kind, const DiskRequest& request, int error) {
@@ -131,10 +154,11 @@ engine::IoStatus SimDisk::execute(DiskOp op, std::uint64_t offset, std::uint64_t
       ++stats_.faults_injected;
     }
     image_->prefetch(offset);  // its cache misses overlap other tasks' work
-    acquire_slot();
-    simulation_.sleep_for(service_time(op, length));
+    const engine::TimeNs start = claim_slot();
+    const engine::TimeNs end = start + service_time(op, length, start);
+    occupy_slot(start, end);
+    simulation_.sleep_for(end - simulation_.now());
     error = fault != 0 ? fault : apply();
-    release_slot();
   }
 
   request.end_ns = simulation_.now();

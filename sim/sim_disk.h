@@ -4,7 +4,9 @@
 // disk_model.h) with a performance model and a fault plan:
 //  - queue depth: at most options().queue_depth requests are served at once;
 //    later ones wait in arrival order (a freed slot goes straight to the
-//    oldest waiter, so nobody overtakes).
+//    oldest waiter, so nobody overtakes). Since service times are known when
+//    a request starts, a request's start is known when it arrives (the slot
+//    that falls free first), and the calling task sleeps once, to its end.
 //  - service time, from the moment a request gets its slot:
 //      fixed latency (latency_ns; flush: flush_latency_ns)
 //      + bytes / bandwidth for reads and writes (rounded up to whole ns)
@@ -42,7 +44,6 @@
 #include <vector>
 
 #include "engine/block_device.h"
-#include "engine/wait_queue.h"
 #include "sim/content.h"
 #include "sim/disk_model.h"
 #include "sim/disk_op.h"
@@ -130,8 +131,9 @@ class SimDisk final : public engine::BlockDevice {
                                std::uint64_t* value = nullptr);
 
   const DiskStats& stats() const { return stats_; }
-  std::uint32_t in_flight() const { return in_flight_; }
-  std::size_t queued() const { return slots_.waiters(); }
+  // Requests being served now, and requests waiting for a slot.
+  std::uint32_t in_flight() const;
+  std::size_t queued() const;
 
   // engine::BlockDevice
   engine::DeviceInfo info() const override;
@@ -151,9 +153,12 @@ class SimDisk final : public engine::BlockDevice {
   template <typename Apply>
   engine::IoStatus execute(DiskOp op, std::uint64_t offset, std::uint64_t length, Apply apply);
   bool valid_range(std::uint64_t offset, std::uint64_t length) const;
-  engine::TimeNs service_time(DiskOp op, std::uint64_t length);
-  void acquire_slot();
-  void release_slot();
+  // Service time of a request that gets its slot at `start`.
+  engine::TimeNs service_time(DiskOp op, std::uint64_t length, engine::TimeNs start);
+  // When a request arriving now gets a slot, and so starts; reserves it.
+  engine::TimeNs claim_slot();
+  // Marks the claimed slot busy until `end`.
+  void occupy_slot(engine::TimeNs start, engine::TimeNs end);
   void log(EventKind kind, const DiskRequest& request, int error);
 
   Simulation& simulation_;
@@ -163,8 +168,15 @@ class SimDisk final : public engine::BlockDevice {
   FaultPlan faults_;
   RandomStream latency_stream_;
   RandomStream fault_stream_;
-  engine::WaitQueue slots_;
-  std::uint32_t in_flight_ = 0;
+  // When each busy slot falls free, as a min-heap; fewer entries than the
+  // queue depth means some slots are free.
+  std::vector<engine::TimeNs> slot_free_;
+  // [start, end) of every request that has not ended, in arrival order.
+  struct Service {
+    engine::TimeNs start;
+    engine::TimeNs end;
+  };
+  std::vector<Service> services_;
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::vector<DiskObserver*> observers_;
