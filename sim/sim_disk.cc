@@ -87,7 +87,11 @@ engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length, engine::Ti
 
 engine::TimeNs SimDisk::claim_slot() {
   const engine::TimeNs now = simulation_.now();
-  std::erase_if(services_, [now](const Service& s) { return s.end <= now; });
+  while (starts_head_ < starts_.size() && starts_[starts_head_] <= now) ++starts_head_;
+  if (starts_head_ == starts_.size() || starts_head_ >= 1024) {
+    starts_.erase(starts_.begin(), starts_.begin() + static_cast<std::ptrdiff_t>(starts_head_));
+    starts_head_ = 0;
+  }
   const std::uint32_t depth = image_->options().queue_depth;
   if (slot_free_.size() < depth) return now;
   // FIFO: earlier arrivals hold the earlier-freed slots, so this request
@@ -101,28 +105,27 @@ engine::TimeNs SimDisk::claim_slot() {
 void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
   slot_free_.push_back(end);
   std::push_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
-  const engine::TimeNs now = simulation_.now();
-  if (start > now) {
+  if (start > simulation_.now()) {
     stats_.max_queued = std::max(stats_.max_queued, static_cast<std::uint32_t>(queued() + 1));
     // It starts when another request ends: every slot is busy then.
     stats_.max_in_flight = std::max(stats_.max_in_flight, image_->options().queue_depth);
   } else {
     stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight() + 1);
   }
-  services_.push_back({start, end});
-}
-
-std::uint32_t SimDisk::in_flight() const {
-  const engine::TimeNs now = simulation_.now();
-  return static_cast<std::uint32_t>(
-      std::count_if(services_.begin(), services_.end(),
-                    [now](const Service& s) { return s.start <= now && now < s.end; }));
+  starts_.push_back(start);
+  ++outstanding_;
 }
 
 std::size_t SimDisk::queued() const {
+  // Starts never decrease along starts_, so the queued ones are a suffix.
   const engine::TimeNs now = simulation_.now();
-  return static_cast<std::size_t>(std::count_if(services_.begin(), services_.end(),
-                                                [now](const Service& s) { return s.start > now; }));
+  std::size_t count = 0;
+  for (std::size_t i = starts_.size(); i > starts_head_ && starts_[i - 1] > now; --i) ++count;
+  return count;
+}
+
+std::uint32_t SimDisk::in_flight() const {
+  return outstanding_ - static_cast<std::uint32_t>(queued());
 }
 
 void SimDisk::log(EventKind kind, const DiskRequest& request, int error) {
@@ -158,6 +161,7 @@ engine::IoStatus SimDisk::execute(DiskOp op, std::uint64_t offset, std::uint64_t
     const engine::TimeNs end = start + service_time(op, length, start);
     occupy_slot(start, end);
     simulation_.sleep_for(end - simulation_.now());
+    --outstanding_;
     error = fault != 0 ? fault : apply();
   }
 

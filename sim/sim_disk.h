@@ -171,12 +171,11 @@ class SimDisk final : public engine::BlockDevice {
   // When each busy slot falls free, as a min-heap; fewer entries than the
   // queue depth means some slots are free.
   std::vector<engine::TimeNs> slot_free_;
-  // [start, end) of every request that has not ended, in arrival order.
-  struct Service {
-    engine::TimeNs start;
-    engine::TimeNs end;
-  };
-  std::vector<Service> services_;
+  // Start times of requests from starts_head_ on, in arrival order (and so
+  // in start order): those past now have started and are dropped lazily.
+  std::vector<engine::TimeNs> starts_;
+  std::size_t starts_head_ = 0;
+  std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::vector<DiskObserver*> observers_;

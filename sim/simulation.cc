@@ -1,5 +1,6 @@
 #include "sim/simulation.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -66,6 +67,13 @@ engine::TaskId Simulation::current() const {
   return running_ ? running_->id : engine::kNoTask;
 }
 
+std::vector<std::unique_ptr<Simulation::Task>>::iterator Simulation::find_task(engine::TaskId id) {
+  auto it =
+      std::lower_bound(tasks_.begin(), tasks_.end(), id,
+                       [](const std::unique_ptr<Task>& t, engine::TaskId x) { return t->id < x; });
+  return it != tasks_.end() && (*it)->id == id ? it : tasks_.end();
+}
+
 void Simulation::run_tasks_on(Worker& worker) {
   while (!shutting_down_) {
     Task& task = *worker.task;
@@ -109,24 +117,21 @@ Simulation::Worker& Simulation::idle_worker() {
 engine::TaskId Simulation::spawn_after(engine::TimeNs delay, std::string name,
                                        std::function<void()> body) {
   MIRRORSIM_ASSERT(delay >= 0, "spawn_after needs a non-negative delay");
-  TaskMap::node_type node;
+  std::unique_ptr<Task> task;
   if (spare_tasks_.empty()) {
-    TaskMap fresh;
-    fresh.emplace(0, std::make_unique<Task>());
-    node = fresh.extract(fresh.begin());
+    task = std::make_unique<Task>();
   } else {
-    node = std::move(spare_tasks_.back());
+    task = std::move(spare_tasks_.back());
     spare_tasks_.pop_back();
-    *node.mapped() = Task{};
+    *task = Task{};
   }
-  Task* t = node.mapped().get();
+  Task* t = task.get();
   t->simulation = this;
   t->id = next_id_++;
   t->name = std::move(name);
   t->body = std::move(body);
-  node.key() = t->id;
+  tasks_.push_back(std::move(task));
   log_.append(now(), EventKind::kTaskSpawn, static_cast<std::uint32_t>(t->id));
-  tasks_.insert(std::move(node));
   schedule_resume(*t, delay);
   return t->id;
 }
@@ -154,7 +159,9 @@ void Simulation::resume(Task& task) {
   worker.task = nullptr;
   idle_workers_.push_back(&worker);
   std::vector<engine::TaskId> joiners = std::move(task.joiners);
-  spare_tasks_.push_back(tasks_.extract(task.id));
+  const auto it = find_task(task.id);
+  spare_tasks_.push_back(std::move(*it));
+  tasks_.erase(it);
   for (engine::TaskId id : joiners) wake(id);
 }
 
@@ -176,11 +183,11 @@ void Simulation::sleep_for(engine::TimeNs duration) {
 
 void Simulation::join(engine::TaskId id) {
   Task& task = running_task();
-  auto it = tasks_.find(id);
+  auto it = find_task(id);
   if (it == tasks_.end()) return;  // finished already
   MIRRORSIM_ASSERT(id != task.id, "a task cannot join itself");
-  it->second->joiners.push_back(task.id);
-  task.join_label = "join of task '" + it->second->name + "'";
+  (*it)->joiners.push_back(task.id);
+  task.join_label = "join of task '" + (*it)->name + "'";
   block(task.join_label);
 }
 
@@ -194,9 +201,9 @@ void Simulation::block(std::string_view what) {
 void Simulation::wake(engine::TaskId id) {
   // At teardown, wait queues may still name tasks that were unwound.
   if (shutting_down_) return;
-  auto it = tasks_.find(id);
+  auto it = find_task(id);
   MIRRORSIM_ASSERT(it != tasks_.end(), "wake of a task that does not exist");
-  Task& task = *it->second;
+  Task& task = **it;
   MIRRORSIM_ASSERT(task.state == TaskState::kBlocked, "wake of a task that is not blocked");
   task.state = TaskState::kRunnable;
   schedule_resume(task, 0);
@@ -204,7 +211,7 @@ void Simulation::wake(engine::TaskId id) {
 
 std::string Simulation::describe_waiting_tasks() const {
   std::string out;
-  for (const auto& [id, task] : tasks_) {
+  for (const auto& task : tasks_) {
     if (task->state != TaskState::kBlocked) continue;
     if (!out.empty()) out += "; ";
     out += "task '" + task->name + "' waits on " + std::string(task->waiting_on);

@@ -19,7 +19,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,12 +173,14 @@ class Simulation final : public engine::Runtime {
   // Declared after the stack pool: workers are destroyed first.
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_workers_;
-  // Ordered by id so that reports list tasks in creation order.
-  using TaskMap = std::map<engine::TaskId, std::unique_ptr<Task>>;
-  TaskMap tasks_;
-  // Finished tasks with their map nodes, reused by spawn: a run spawns
-  // millions of short tasks, and this saves two allocations for each.
-  std::vector<TaskMap::node_type> spare_tasks_;
+  // Live tasks ordered by id (ids only grow, so spawning appends), so that
+  // reports list tasks in creation order. A few dozen live at once: a
+  // vector searched by bisection beats a map.
+  std::vector<std::unique_ptr<Task>> tasks_;
+  // Finished tasks, reused by spawn: a run spawns millions of short tasks.
+  std::vector<std::unique_ptr<Task>> spare_tasks_;
+  // The live task with this id, or tasks_.end().
+  std::vector<std::unique_ptr<Task>>::iterator find_task(engine::TaskId id);
   engine::TaskId next_id_ = 1;
   Task* running_ = nullptr;
   bool stop_requested_ = false;
