@@ -112,6 +112,7 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
     return active_write(offset, length, data, kind, may_unmap);
   }
   BlockDevice& backend = guest_backend();
+  if (tracking_guest_writes()) dirty_->prefetch(offset);  // marked after the write
   IoStatus status;
   switch (kind) {
     case OpKind::kZero:

@@ -240,6 +240,24 @@ class ExtentStore {
   struct Group {
     std::array<Page, kPagesPerGroup> pages;
     std::uint64_t stored_extents = 0;
+
+    Group() = default;
+    Group(const Group&) = default;
+    Group& operator=(const Group&) = delete;
+    // Releases the pages a few ahead of their reference counts' cache
+    // misses: dropping a large store is otherwise one miss per page.
+    ~Group() {
+      constexpr std::size_t kAhead = 8;
+      for (std::size_t k = 0; k < kPagesPerGroup; ++k) {
+        if (k + kAhead < kPagesPerGroup) {
+          if (const Stored* ahead = pages[k + kAhead].block.get()) {
+            __builtin_prefetch(reinterpret_cast<const char*>(ahead) - 40, 1);  // the counts
+            __builtin_prefetch(ahead, 1);
+          }
+        }
+        pages[k].block.reset();
+      }
+    }
   };
   static_assert(sizeof(Page) == 24 && kMaxPageBytes / kSectorSize <= UINT16_MAX);
 
