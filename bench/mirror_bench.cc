@@ -76,7 +76,7 @@ void BM_MirrorWithGuest(benchmark::State& state) {
     report(state, r);
   }
 }
-BENCHMARK(BM_MirrorWithGuest)->Arg(64)->Arg(1024)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_MirrorWithGuest)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kSecond)->Iterations(1);
 
 }  // namespace
 }  // namespace mirrorsim
