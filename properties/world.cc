@@ -80,7 +80,6 @@ class World final : public engine::JobObserver {
       requests_ = request_source(scenario, simulation_->stream(sim::streams::kWorkload));
     }
     ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
-    guest_slots_ = std::make_unique<engine::WaitQueue>(*simulation_, "guest queue slot");
   }
 
   ~World() override {
@@ -140,7 +139,7 @@ class World final : public engine::JobObserver {
   void request_end(bool target, const sim::DiskRequest& r);
   void drive();  // the top task: start the job, the guest, the commands
   void schedule_next_guest();
-  void run_guest_request(const sim::GuestRequest& request);
+  void run_guest_request(sim::GuestRequest request);
   void guest_request(const sim::GuestRequest& request);
   void run_command(const scenarios::Command& command);
   void execute(const std::string& action, const std::function<void()>& call);
@@ -160,7 +159,6 @@ class World final : public engine::JobObserver {
   std::unique_ptr<engine::MirrorJob> job_;
   std::unique_ptr<sim::RequestSource> requests_;
   std::unique_ptr<engine::WaitQueue> ready_or_end_;
-  std::unique_ptr<engine::WaitQueue> guest_slots_;
 
   BoundsMonitor bounds_;
   std::vector<engine::JobEvent> events_;
@@ -175,6 +173,8 @@ class World final : public engine::JobObserver {
   bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
   std::vector<sim::GuestView> snapshots_;
   std::uint32_t guest_in_flight_ = 0;
+  // An arrival that found the guest queue full; it takes the next free slot.
+  std::optional<sim::GuestRequest> waiting_guest_request_;
   std::uint64_t guest_requests_ = 0;
   std::uint64_t guest_errors_ = 0;
   std::vector<TimeNs> guest_write_latencies_;
@@ -369,10 +369,11 @@ void World::guest_request(const sim::GuestRequest& request) {
   if (!status.ok()) ++guest_errors_;
 }
 
-// Each guest request runs in a task of its own that starts at its arrival
-// time. A request that finds the queue full waits for a slot, and the next
-// arrival is scheduled only once it has one, so later arrivals queue up
-// behind it as they would behind a driver waiting for the slot.
+// Each guest request arrives in a task of its own, at its arrival time. The
+// guest queue holds kGuestQueueDepth requests; an arrival that finds it full
+// waits for the first slot to free, and the next arrival is scheduled only
+// once it has one, so later arrivals queue up behind it (at most one waits).
+// A finishing request hands its slot, and its task, to the waiting one.
 void World::schedule_next_guest() {
   if (!requests_ || job_->ended()) return;
   std::optional<sim::GuestRequest> request = requests_->next();
@@ -381,14 +382,21 @@ void World::schedule_next_guest() {
   simulation_->spawn_after(delay, "guest-io", [this, r = *request] { run_guest_request(r); });
 }
 
-void World::run_guest_request(const sim::GuestRequest& request) {
+void World::run_guest_request(sim::GuestRequest request) {
   if (job_->ended()) return;
-  guest_slots_->wait_until([this] { return guest_in_flight_ < kGuestQueueDepth; });
+  if (guest_in_flight_ == kGuestQueueDepth) {
+    waiting_guest_request_ = request;
+    return;
+  }
   ++guest_in_flight_;
-  schedule_next_guest();
-  guest_request(request);
+  while (true) {
+    schedule_next_guest();
+    guest_request(request);
+    if (!waiting_guest_request_) break;
+    request = *waiting_guest_request_;
+    waiting_guest_request_.reset();
+  }
   --guest_in_flight_;
-  guest_slots_->wake_one();
 }
 
 void World::drive() {
