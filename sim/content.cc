@@ -77,6 +77,18 @@ ContentPayload::ContentPayload(std::span<const Extent> extents) : count_(extents
   }
 }
 
+ContentPayload::ContentPayload(std::vector<Extent>&& extents) : count_(extents.size()) {
+  if (std::string problem = check(extents); !problem.empty()) {
+    throw_invariant_violation(__FILE__, __LINE__, "ContentPayload::check(extents).empty()",
+                              "invalid content payload: " + problem);
+  }
+  if (count_ == 1) {
+    single_ = extents.front();
+  } else {
+    many_ = std::move(extents);
+  }
+}
+
 ContentPayload ContentPayload::fresh(std::uint64_t value, std::uint64_t length) {
   MIRRORSIM_ASSERT(value <= kMaxContentValue, "fresh payload with a reserved value");
   const Extent extent{0, length, value, 0};

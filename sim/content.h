@@ -100,6 +100,8 @@ class ContentPayload final : public engine::Payload {
   explicit ContentPayload(std::span<const Extent> extents);
   explicit ContentPayload(const std::vector<Extent>& extents)
       : ContentPayload(std::span<const Extent>(extents)) {}
+  // Takes the vector's storage instead of copying it (reads build one).
+  explicit ContentPayload(std::vector<Extent>&& extents);
   ContentPayload(std::initializer_list<Extent> extents)
       : ContentPayload(std::span<const Extent>(extents.begin(), extents.size())) {}
 
