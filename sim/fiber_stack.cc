@@ -1,14 +1,5 @@
 #include "sim/fiber_stack.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MIRRORSIM_HAS_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define MIRRORSIM_HAS_ASAN 1
-#endif
-
 #ifdef MIRRORSIM_HAS_ASAN
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -25,9 +16,6 @@ void fiber_switch_finish(void* saved, StackBounds* from) {
   __sanitizer_finish_switch_fiber(saved, &bottom, &size);
   if (from != nullptr) *from = StackBounds{bottom, size};
 }
-#else
-void fiber_switch_start(void**, const StackBounds&) {}
-void fiber_switch_finish(void*, StackBounds*) {}
 #endif
 
 }  // namespace mirrorsim::sim

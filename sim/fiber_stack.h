@@ -45,10 +45,25 @@ class FiberStackAllocator {
   std::shared_ptr<StackBounds> last_;
 };
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MIRRORSIM_HAS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MIRRORSIM_HAS_ASAN 1
+#endif
+
+#ifdef MIRRORSIM_HAS_ASAN
 // Announces a switch to the stack `to`; `save` keeps the leaving stack's
 // fake-stack handle (nullptr when the leaving coroutine is finished).
 void fiber_switch_start(void** save, const StackBounds& to);
 // Completes a switch; `from` (optional) receives the bounds of the stack left.
 void fiber_switch_finish(void* saved, StackBounds* from);
+#else
+// Without ASan there is nothing to announce; inline, as every switch calls them.
+inline void fiber_switch_start(void**, const StackBounds&) {}
+inline void fiber_switch_finish(void*, StackBounds*) {}
+#endif
 
 }  // namespace mirrorsim::sim

@@ -47,11 +47,6 @@ void Scheduler::push(engine::TimeNs when, std::uintptr_t target) {
   std::push_heap(heap_.begin(), heap_.end(), later);
 }
 
-engine::TimeNs Scheduler::next_time() const {
-  MIRRORSIM_ASSERT(!empty(), "next_time of an empty scheduler");
-  return ready_head_ < ready_.size() ? now_ : heap_.front().time;
-}
-
 bool Scheduler::step() {
   if (empty()) return false;
   Entry entry;

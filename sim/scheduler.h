@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/invariant.h"
 #include "engine/runtime.h"
 #include "sim/random.h"
 
@@ -49,7 +50,10 @@ class Scheduler {
   bool empty() const { return heap_.empty() && ready_head_ == ready_.size(); }
   std::size_t pending() const { return heap_.size() + (ready_.size() - ready_head_); }
   // Time of the next event. REQUIRES: !empty().
-  engine::TimeNs next_time() const;
+  engine::TimeNs next_time() const {
+    MIRRORSIM_ASSERT(!empty(), "next_time of an empty scheduler");
+    return ready_head_ < ready_.size() ? now_ : heap_.front().time;
+  }
 
   // Advances the clock to the next event and runs it. Returns false when
   // there was none. An exception from the callback propagates.
