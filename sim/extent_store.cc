@@ -17,13 +17,12 @@ std::uint64_t div_ceil(std::uint64_t x, std::uint64_t y) {
   return x / y + (x % y != 0);
 }
 
-// Page block capacities, in extents of 16 bytes: with the 48-byte header of
-// a shared array, each fills one block size of libstdc++'s pool exactly
-// (128, 192, 256, 320, ... bytes), so a page wastes at most a few dozen
-// percent. Beyond the table, capacities double. Never more than the page
-// has sectors.
-constexpr std::uint32_t kPageCapacities[] = {5,  9,  13,  17,  21,  25,  29,   45,
-                                             61, 93, 125, 189, 253, 509, 1021, 2045};
+// Page block capacities, in extents of 16 bytes: with the 16-byte header,
+// each fills one block size of libstdc++'s pool exactly (128, 192, 256, 320,
+// ... bytes), so a page wastes at most a few dozen percent. Beyond the
+// table, capacities double. Never more than the page has sectors.
+constexpr std::uint32_t kPageCapacities[] = {7,  11, 15,  19,  23,  27,  31,   47,
+                                             63, 95, 127, 191, 255, 511, 1023, 2047};
 constexpr std::uint32_t kFirstPageCapacity = kPageCapacities[0];
 std::uint32_t next_capacity(std::uint32_t capacity) {
   for (const std::uint32_t c : kPageCapacities) {
@@ -47,6 +46,19 @@ bool joins(const S& prev, const S& next) {
 }
 
 }  // namespace
+
+ExtentStore::Page ExtentStore::Page::with_capacity(std::uint32_t capacity) {
+  Page page;
+  void* memory = extent_memory().allocate(bytes_for(capacity), alignof(Header));
+  page.block_ = ::new (memory) Header{1, 0, static_cast<std::uint16_t>(capacity), 0, {}};
+  return page;
+}
+
+void ExtentStore::Page::release() {
+  if (block_ == nullptr || --block_->refs > 0) return;
+  extent_memory().deallocate(block_, bytes_for(block_->capacity), alignof(Header));
+  block_ = nullptr;
+}
 
 ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
     : length_(length),
@@ -138,7 +150,7 @@ const ExtentStore::Page* ExtentStore::page_at(std::uint64_t page) const {
   const Group* group = groups_[page / kPagesPerGroup].get();
   if (group == nullptr) return nullptr;
   const Page& p = group->pages[page % kPagesPerGroup];
-  return p.size == 0 ? nullptr : &p;
+  return p.size() == 0 ? nullptr : &p;
 }
 
 std::uint64_t ExtentStore::data_bytes(std::span<const Stored> extents) {
@@ -177,7 +189,7 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
     }
   }
   const auto data_sectors =
-      static_cast<std::uint16_t>(slot.data_sectors - replaced + data_bytes(items) / kSectorSize);
+      static_cast<std::uint32_t>(slot.data_sectors() - replaced + data_bytes(items) / kSectorSize);
 
   boost::container::small_vector<Stored, 8> mid;
   auto push = [&mid](const Stored& s) {
@@ -213,31 +225,35 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
   // The page becomes v[0, i) + mid + v[j, old_size).
   const std::size_t new_size = old_size - (j - i) + mid.size();
   if (new_size == 0) {
-    slot = Page{};
-  } else if (new_size > slot.capacity || slot.block.use_count() > 1) {
+    slot = Page();
+  } else if (new_size > slot.capacity() || slot.shared()) {
     // A new block: the page grows, or a snapshot shares the old one.
-    std::uint32_t capacity = std::max<std::uint32_t>(slot.capacity, kFirstPageCapacity);
+    std::uint32_t capacity = std::max(slot.capacity(), kFirstPageCapacity);
     while (capacity < new_size) capacity = next_capacity(capacity);
     capacity = std::min(capacity, page_sectors(page));
-    std::shared_ptr<Stored[]> block = std::allocate_shared<Stored[]>(allocator<Stored>(), capacity);
-    Stored* out = std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), block.get());
-    out = std::copy(mid.begin(), mid.end(), out);
-    std::copy(v.begin() + static_cast<std::ptrdiff_t>(j), v.end(), out);
-    slot.block = std::move(block);
-    slot.capacity = static_cast<std::uint16_t>(capacity);
+    Page grown = Page::with_capacity(capacity);
+    Stored* out = std::uninitialized_copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i),
+                                          grown.mutable_data());
+    out = std::uninitialized_copy(mid.begin(), mid.end(), out);
+    std::uninitialized_copy(v.begin() + static_cast<std::ptrdiff_t>(j), v.end(), out);
+    slot = std::move(grown);  // v is not used past here
   } else {
-    Stored* data = slot.block.get();
+    Stored* data = slot.mutable_data();
     const auto tail_from = static_cast<std::ptrdiff_t>(j);
     const auto tail_to = static_cast<std::ptrdiff_t>(i + mid.size());
     if (tail_to < tail_from) {
       std::copy(data + tail_from, data + old_size, data + tail_to);
     } else if (tail_to > tail_from) {
-      std::copy_backward(data + tail_from, data + old_size, data + new_size);
+      // Past the old end is raw memory: the last extents move there first.
+      const auto grow = static_cast<std::ptrdiff_t>(new_size - old_size);
+      const auto old_end = static_cast<std::ptrdiff_t>(old_size);
+      const std::ptrdiff_t raw_from = std::max(tail_from, old_end - grow);
+      std::uninitialized_copy(data + raw_from, data + old_end, data + raw_from + grow);
+      std::copy_backward(data + tail_from, data + raw_from, data + raw_from + grow);
     }
     std::copy(mid.begin(), mid.end(), data + i);
   }
-  slot.size = static_cast<std::uint16_t>(new_size);
-  slot.data_sectors = data_sectors;
+  if (new_size != 0) slot.set_counts(static_cast<std::uint32_t>(new_size), data_sectors);
   group.stored_extents = group.stored_extents - old_size + new_size;
   stored_extents_ = stored_extents_ - old_size + new_size;
   return replaced * kSectorSize;
@@ -256,10 +272,10 @@ std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64
     const std::uint64_t old_count = slot ? slot->stored_extents : 0;
     if (p == group_first && group_end == group_first + kPagesPerGroup) {
       // The whole group: point its slot at one shared group.
-      if (shared.size != 0 && !shared_group) {
+      if (shared.size() != 0 && !shared_group) {
         shared_group = std::allocate_shared<Group>(allocator<Group>());
         shared_group->pages.fill(shared);
-        shared_group->stored_extents = std::uint64_t{shared.size} * kPagesPerGroup;
+        shared_group->stored_extents = std::uint64_t{shared.size()} * kPagesPerGroup;
       }
       if (slot) replaced += data_bytes(*slot);
       slot = shared_group;
@@ -268,7 +284,7 @@ std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64
       p = group_end;
       continue;
     }
-    if (shared.size == 0 && !slot) {
+    if (shared.size() == 0 && !slot) {
       p = group_end;  // already holes
       continue;
     }
@@ -276,8 +292,8 @@ std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64
     for (; p < group_end; ++p) {
       Page& page = group.pages[p - group_first];
       replaced += data_bytes(page.extents());
-      group.stored_extents = group.stored_extents - page.size + shared.size;
-      stored_extents_ = stored_extents_ - page.size + shared.size;
+      group.stored_extents = group.stored_extents - page.size() + shared.size();
+      stored_extents_ = stored_extents_ - page.size() + shared.size();
       page = shared;
     }
   }
@@ -310,15 +326,12 @@ std::uint64_t ExtentStore::assign(std::uint64_t offset, std::uint64_t length, st
   }
   // Every whole page holds the same single extent (origins do not depend on
   // the page), so they share one block.
-  Page shared;
-  shared.block = std::allocate_shared<Stored[]>(allocator<Stored>(), 1);
-  shared.block[0] =
+  Page shared = Page::with_capacity(1);
+  const Stored whole =
       to_stored(extent.slice(page_start(whole_first), page_start(whole_first) + page_bytes_),
                 page_start(whole_first));
-  shared.size = 1;
-  shared.capacity = 1;
-  shared.data_sectors =
-      value == kZeroClusterValue ? 0 : static_cast<std::uint16_t>(page_sectors(whole_first));
+  std::uninitialized_copy(&whole, &whole + 1, shared.mutable_data());
+  shared.set_counts(1, value == kZeroClusterValue ? 0 : page_sectors(whole_first));
   replaced += set_whole_pages(whole_first, whole_end, shared);
   if (end > page_start(whole_end)) {
     const Stored item = to_stored(extent.slice(page_start(whole_end), end), page_start(whole_end));
@@ -385,7 +398,7 @@ std::uint64_t ExtentStore::clear(std::uint64_t offset, std::uint64_t length) {
   if (offset < page_start(whole_first)) {
     replaced += clear_part(whole_first - 1, offset, page_start(whole_first));
   }
-  replaced += set_whole_pages(whole_first, whole_end, Page{});
+  replaced += set_whole_pages(whole_first, whole_end, Page());
   if (whole_end < page_count_ && end > page_start(whole_end)) {
     replaced += clear_part(whole_end, page_start(whole_end), end);
   }
@@ -411,8 +424,8 @@ std::uint64_t ExtentStore::memory_bytes() const {
     if (!group || !seen.insert(group.get()).second) continue;
     total += sizeof(Group) + kControl;
     for (const Page& page : group->pages) {
-      if (!page.block || !seen.insert(page.block.get()).second) continue;
-      total += kControl + std::uint64_t{page.capacity} * sizeof(Stored);
+      if (page.block() == nullptr || !seen.insert(page.block()).second) continue;
+      total += page.block_bytes();
     }
   }
   return total;
@@ -428,7 +441,7 @@ std::uint64_t ExtentStore::data_run(std::uint64_t offset, std::uint64_t length) 
     if (p == nullptr) break;  // a hole
     const std::uint64_t start = page_start(page);
     const std::uint32_t sectors = page_sectors(page);
-    if (p->data_sectors == sectors) {
+    if (p->data_sectors() == sectors) {
       pos = std::min(end, start + std::uint64_t{sectors} * kSectorSize);
       continue;
     }
@@ -463,7 +476,7 @@ bool ExtentStore::shares_storage(const ExtentStore& other, std::uint64_t offset,
       for (std::uint64_t q = p; q <= group_last; ++q) {
         const Page& a = mine->pages[q % kPagesPerGroup];
         const Page& b = theirs->pages[q % kPagesPerGroup];
-        if (a.block != b.block || a.size != b.size) return false;
+        if (a.block() != b.block()) return false;
       }
     }
     p = group_last + 1;
@@ -494,14 +507,14 @@ std::uint64_t ExtentStore::identical_prefix(const ExtentStore& other, std::uint6
     for (; p < group_end; ++p) {
       const std::size_t k = p % kPagesPerGroup;
       if (k + kPrefetchPages < kPagesPerGroup) {
-        __builtin_prefetch(a.pages[k + kPrefetchPages].block.get());
-        __builtin_prefetch(b.pages[k + kPrefetchPages].block.get());
+        __builtin_prefetch(a.pages[k + kPrefetchPages].block());
+        __builtin_prefetch(b.pages[k + kPrefetchPages].block());
       }
       const Page& x = a.pages[k];
       const Page& y = b.pages[k];
-      if (x.size != y.size) return std::min(length_, p * page_bytes_) - offset;
-      if (x.block == y.block || x.size == 0) continue;
-      if (std::memcmp(x.block.get(), y.block.get(), x.size * sizeof(Stored)) != 0) {
+      if (x.block() == y.block()) continue;
+      if (x.size() != y.size()) return std::min(length_, p * page_bytes_) - offset;
+      if (std::memcmp(x.extents().data(), y.extents().data(), x.size() * sizeof(Stored)) != 0) {
         return p * page_bytes_ - offset;
       }
     }

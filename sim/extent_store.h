@@ -144,11 +144,11 @@ class ExtentStore {
     if (page >= page_count_) return;
     const Group* group = groups_[page / kPagesPerGroup].get();
     if (group == nullptr) return;
-    const Page& p = group->pages[page % kPagesPerGroup];
-    const auto* bytes = reinterpret_cast<const char*>(p.block.get());
+    // The entry is loaded (that miss is paid here); the block is only
+    // prefetched: the header and the first extents, unread.
+    const auto* bytes = static_cast<const char*>(group->pages[page % kPagesPerGroup].block());
     if (bytes == nullptr) return;
-    const std::size_t size = std::min<std::size_t>(p.size * sizeof(Stored), 256);
-    for (std::size_t at = 0; at < size; at += 64) __builtin_prefetch(bytes + at);
+    for (int line = 0; line < 4; ++line) __builtin_prefetch(bytes + 64 * line);
   }
 
   // Bytes from `offset`, at most `length`, that hold data without a break: no
@@ -223,19 +223,65 @@ class ExtentStore {
     std::uint64_t word1_ = 0;  // origin (52 bits) | (sectors - 1) << 52
   };
   static_assert(sizeof(Stored) == 16);
-  // A page's extents live in one block with their reference count, so that
-  // reaching them from the group costs one memory access; the group entry
-  // keeps their number. A shared block is never changed (copy-on-write).
-  struct Page {
-    // 16-bit counts (a page has at most 2,048 sectors) keep a Page at 24
-    // bytes, so a group of them fits a 16 KiB block of the pool.
-    std::shared_ptr<Stored[]> block;  // null for a page without extents
-    std::uint16_t size = 0;           // extents in use: sorted, disjoint, merged
-    std::uint16_t capacity = 0;
-    // Sectors holding data (extents other than zero clusters): a page full of
-    // data answers data_run() without reading its extents.
-    std::uint16_t data_sectors = 0;
-    std::span<const Stored> extents() const { return {block.get(), size}; }
+  // A page: a pointer to one block that holds a 16-byte header (reference
+  // count and the counts below) and then the page's extents. At 8 bytes a
+  // page entry, a group of 512 is 4 KiB and the page tables of a large store
+  // stay in cache. Blocks come from extent_memory(); a shared block is never
+  // changed (copy-on-write). The count is not atomic: a store is not
+  // thread-safe, and neither are the snapshots that share its blocks.
+  class Page {
+   public:
+    Page() = default;
+    Page(const Page& other) : block_(other.block_) {
+      if (block_ != nullptr) ++block_->refs;
+    }
+    Page(Page&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+    Page& operator=(Page other) noexcept {
+      std::swap(block_, other.block_);
+      return *this;
+    }
+    ~Page() { release(); }
+
+    // An unshared page with room for `capacity` extents and none in use.
+    static Page with_capacity(std::uint32_t capacity);
+
+    std::uint32_t size() const { return block_ != nullptr ? block_->size : 0; }
+    std::uint32_t capacity() const { return block_ != nullptr ? block_->capacity : 0; }
+    // Sectors holding data (extents other than zero clusters): a page full
+    // of data answers data_run() without reading its extents.
+    std::uint32_t data_sectors() const { return block_ != nullptr ? block_->data_sectors : 0; }
+    bool shared() const { return block_ != nullptr && block_->refs > 1; }
+    // Same block, same content; also the address to prefetch.
+    const void* block() const { return block_; }
+    std::size_t block_bytes() const { return bytes_for(capacity()); }
+    std::span<const Stored> extents() const {
+      return block_ != nullptr ? std::span<const Stored>(data(), block_->size)
+                               : std::span<const Stored>();
+    }
+    // REQUIRES: a block that is not shared. The extents past size() are raw
+    // memory (write them with std::uninitialized_copy).
+    Stored* mutable_data() { return data(); }
+    void set_counts(std::uint32_t size, std::uint32_t data_sectors) {
+      block_->size = static_cast<std::uint16_t>(size);
+      block_->data_sectors = static_cast<std::uint16_t>(data_sectors);
+    }
+
+   private:
+    struct Header {
+      std::uint32_t refs;
+      std::uint16_t size;  // extents in use: sorted, disjoint, merged
+      std::uint16_t capacity;
+      std::uint16_t data_sectors;
+      std::uint16_t unused[3];
+    };
+    static_assert(sizeof(Header) == 16);
+    static std::size_t bytes_for(std::uint32_t capacity) {
+      return sizeof(Header) + std::size_t{capacity} * sizeof(Stored);
+    }
+    Stored* data() const { return reinterpret_cast<Stored*>(block_ + 1); }
+    void release();
+
+    Header* block_ = nullptr;  // null for a page without extents
   };
   struct Group {
     std::array<Page, kPagesPerGroup> pages;
@@ -250,16 +296,13 @@ class ExtentStore {
       constexpr std::size_t kAhead = 8;
       for (std::size_t k = 0; k < kPagesPerGroup; ++k) {
         if (k + kAhead < kPagesPerGroup) {
-          if (const Stored* ahead = pages[k + kAhead].block.get()) {
-            __builtin_prefetch(reinterpret_cast<const char*>(ahead) - 40, 1);  // the counts
-            __builtin_prefetch(ahead, 1);
-          }
+          __builtin_prefetch(pages[k + kAhead].block(), 1);  // its reference count
         }
-        pages[k].block.reset();
+        pages[k] = Page();
       }
     }
   };
-  static_assert(sizeof(Page) == 24 && kMaxPageBytes / kSectorSize <= UINT16_MAX);
+  static_assert(sizeof(Page) == 8 && kMaxPageBytes / kSectorSize <= UINT16_MAX);
 
   static Stored to_stored(const Extent& extent, std::uint64_t page_start);
   Run to_run(const Stored& stored, std::uint64_t page_start) const;
