@@ -44,20 +44,6 @@ int errno_of(scenarios::FaultErrno error) {
   return EIO;
 }
 
-engine::ErrorPolicy policy(scenarios::ErrorPolicy p) {
-  switch (p) {
-    case scenarios::ErrorPolicy::kReport:
-      return engine::ErrorPolicy::kReport;
-    case scenarios::ErrorPolicy::kIgnore:
-      return engine::ErrorPolicy::kIgnore;
-    case scenarios::ErrorPolicy::kStop:
-      return engine::ErrorPolicy::kStop;
-    case scenarios::ErrorPolicy::kEnospc:
-      return engine::ErrorPolicy::kEnospc;
-  }
-  return engine::ErrorPolicy::kReport;
-}
-
 }  // namespace
 
 sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name) {
@@ -102,25 +88,13 @@ sim::FaultPlan fault_plan(const scenarios::Scenario& scenario, scenarios::FaultD
 engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
                                    std::span<const std::string> extra_bugs) {
   engine::MirrorParams p;
-  switch (spec.sync) {
-    case scenarios::SyncMode::kFull:
-      p.sync = engine::SyncMode::kFull;
-      break;
-    case scenarios::SyncMode::kTop:
-      p.sync = engine::SyncMode::kTop;
-      break;
-    case scenarios::SyncMode::kNone:
-      p.sync = engine::SyncMode::kNone;
-      break;
-  }
-  p.copy_mode = spec.copy_mode == scenarios::CopyMode::kWriteBlocking
-                    ? engine::CopyMode::kWriteBlocking
-                    : engine::CopyMode::kBackground;
+  p.sync = spec.sync;
+  p.copy_mode = spec.copy_mode;
   p.granularity_bytes = spec.granularity_bytes;
   p.buf_size_bytes = static_cast<std::int64_t>(spec.buf_size_bytes);
   p.speed_bytes_per_s = static_cast<std::int64_t>(spec.speed_bytes_s);
-  p.on_source_error = policy(spec.on_source_error);
-  p.on_target_error = policy(spec.on_target_error);
+  p.on_source_error = spec.on_source_error;
+  p.on_target_error = spec.on_target_error;
   p.unmap = spec.unmap;
   p.target_is_zero = spec.target_is_zero;
   std::vector<std::string> names = spec.bugs;

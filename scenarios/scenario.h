@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/mirror_params.h"
 #include "sim/trace.h"
 #include "sim/workload_params.h"
 
@@ -70,12 +71,12 @@ struct DiskSpec {
   bool operator==(const DiskSpec&) const = default;
 };
 
-// Names in files: "full", "top", "none".
-enum class SyncMode : std::uint8_t { kFull, kTop, kNone };
-// Names in files: "background", "write-blocking".
-enum class CopyMode : std::uint8_t { kBackground, kWriteBlocking };
-// Names in files: "report", "ignore", "stop", "enospc".
-enum class ErrorPolicy : std::uint8_t { kReport, kIgnore, kStop, kEnospc };
+// The job's own enums, so a scenario hands them over unchanged. Names in
+// files: "full", "top", "none"; "background", "write-blocking"; "report",
+// "ignore", "stop", "enospc".
+using engine::CopyMode;
+using engine::ErrorPolicy;
+using engine::SyncMode;
 
 struct MirrorSpec {
   SyncMode sync = SyncMode::kFull;  // required in a file: there is no default there
