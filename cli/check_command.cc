@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/bug_flags.h"
 #include "cli/exit_codes.h"
 #include "engine/known_bugs.h"
 #include "properties/campaign.h"
@@ -40,8 +41,7 @@ int check_library(const std::vector<std::string>& bugs) {
     if (const properties::Verdict* v = properties::first_violation(report.verdicts)) {
       ++failures;
       fmt::print("library {}: {} VIOLATED: {}\n  replay: mirrorsim run {}{}\n",
-                 file.stem().string(), v->property, v->message, file.string(),
-                 bugs.empty() ? "" : " --bug " + bugs.front());
+                 file.stem().string(), v->property, v->message, file.string(), bug_flags(bugs));
     }
   }
   return failures;
@@ -124,14 +124,7 @@ int check_command(const CheckCommandOptions& o) {
   c.jobs = o.jobs > 0 ? o.jobs : default_jobs();
   c.bugs = o.bugs;
   c.out_dir = o.out;
-  for (const std::string& bug : o.bugs) {
-    try {
-      engine::parse_bug(bug);
-    } catch (const std::invalid_argument& e) {
-      fmt::print(stderr, "mirrorsim check: --bug: {}\n", e.what());
-      return kExitBadInput;
-    }
-  }
+  if (!known_bug_names("mirrorsim check: --bug", o.bugs)) return kExitBadInput;
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream shard(o.shard);
@@ -155,7 +148,7 @@ int check_command(const CheckCommandOptions& o) {
   fmt::print(
       "mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}{}\n", c.seed, k, n, c.jobs,
       c.time_budget_s ? fmt::format("{} s", *c.time_budget_s) : fmt::format("{} cases", c.cases),
-      c.bugs.empty() ? "" : ", bug " + c.bugs.front());
+      c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs));
   int library_failures = 0;
   if (!o.no_library && k == 0) library_failures = check_library(c.bugs);
 
@@ -197,14 +190,7 @@ int mutants_command(const MutantsCommandOptions& o) {
       bugs.push_back(info.bug);
     }
   }
-  for (const std::string& name : o.only) {
-    try {
-      engine::parse_bug(name);
-    } catch (const std::invalid_argument& e) {
-      fmt::print(stderr, "mirrorsim mutants: --only: {}\n", e.what());
-      return kExitBadInput;
-    }
-  }
+  if (!known_bug_names("mirrorsim mutants: --only", o.only)) return kExitBadInput;
   fmt::print("{:<28} {:<7} {:>7} {:>8}  {:<20} {:>8} {:>6} {:>10}\n", "bug", "caught", "cases",
              "seconds", "property", "requests", "faults", "disk");
   int escaped = 0;

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/bug_flags.h"
 #include "cli/exit_codes.h"
 #include "engine/known_bugs.h"
 #include "properties/scenario_build.h"
@@ -29,14 +30,7 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
 }
 
 int run_command(const RunCommandOptions& o) {
-  for (const std::string& bug : o.bugs) {
-    try {
-      engine::parse_bug(bug);
-    } catch (const std::invalid_argument& e) {
-      fmt::print(stderr, "mirrorsim run: --bug: {}\n", e.what());
-      return kExitBadInput;
-    }
-  }
+  if (!known_bug_names("mirrorsim run: --bug", o.bugs)) return kExitBadInput;
   scenarios::Scenario scenario;
   try {
     scenarios::LoadOptions load;
@@ -85,7 +79,7 @@ int run_command(const RunCommandOptions& o) {
     std::cout << (o.quiet ? reports::describe_verdicts(report) : reports::describe_report(report));
     if (!report.passed()) {
       std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
-      for (const std::string& bug : o.bugs) std::cout << " --bug " << bug;
+      std::cout << bug_flags(o.bugs);
       std::cout << "\n";
     }
   }

@@ -5,8 +5,8 @@
 // run first): use wait_until() for that loop.
 #pragma once
 
+#include <deque>
 #include <string>
-#include <vector>
 
 #include "engine/runtime.h"
 
@@ -33,18 +33,13 @@ class WaitQueue {
   // Wakes every current waiter.
   void wake_all();
 
-  std::size_t waiters() const { return waiting_.size() - head_; }
+  std::size_t waiters() const { return waiting_.size(); }
   const std::string& name() const { return name_; }
 
  private:
   Runtime& runtime_;
   std::string name_;
-  // Waiters in arrival order from head_ on. Vectors rather than a deque:
-  // queues are short, and a libstdc++ deque allocates even when empty, which
-  // showed up at one allocation per wake_all.
-  std::vector<TaskId> waiting_;
-  std::size_t head_ = 0;
-  std::vector<TaskId> woken_;  // wake_all's list, kept for its capacity
+  std::deque<TaskId> waiting_;
 };
 
 }  // namespace mirrorsim::engine

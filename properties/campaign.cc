@@ -33,7 +33,6 @@ double seconds_since(Clock::time_point start) {
 struct CaseOutcome {
   std::uint64_t index = 0;
   bool passed = true;
-  bool crashed = false;
   bool determinism_checked = false;
   std::uint64_t hash = 0;
   std::string verdicts;  // one letter per property: h, v, n
@@ -166,6 +165,16 @@ std::string describe_exit(int status) {
   return fmt::format("exited with code {}", WEXITSTATUS(status));
 }
 
+// A case whose run never reported back: its process died.
+CaseOutcome crash_outcome(std::uint64_t index, std::string message) {
+  CaseOutcome o;
+  o.index = index;
+  o.passed = false;
+  o.property = "crash";
+  o.message = std::move(message);
+  return o;
+}
+
 // Runs one case in a child process; a crash becomes an outcome.
 CaseOutcome evaluate_in_child(const GeneratedCase& c, const CampaignOptions& options) {
   int pipe_fds[2];
@@ -187,12 +196,7 @@ CaseOutcome evaluate_in_child(const GeneratedCase& c, const CampaignOptions& opt
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (auto o = decode(text.substr(0, text.find('\n')))) return *o;
-  CaseOutcome crashed;
-  crashed.passed = false;
-  crashed.crashed = true;
-  crashed.property = "crash";
-  crashed.message = "the run " + describe_exit(status);
-  return crashed;
+  return crash_outcome(0, "the run " + describe_exit(status));
 }
 
 std::size_t case_size(std::uint64_t index) {
@@ -355,13 +359,7 @@ CampaignResult run_campaign(const CampaignOptions& options,
       w.fd = -1;
       w.pid = -1;
       if (w.started) {
-        CaseOutcome crashed;
-        crashed.index = *w.started;
-        crashed.passed = false;
-        crashed.crashed = true;
-        crashed.property = "crash";
-        crashed.message = "the worker running this case " + describe_exit(status);
-        record(crashed);
+        record(crash_outcome(*w.started, "the worker running this case " + describe_exit(status)));
         ++w.next;
         if (w.next < w.indices.size()) start_worker(w, options);
       }

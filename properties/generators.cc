@@ -16,9 +16,9 @@ using scenarios::Scenario;
 using sim::GuestOp;
 using sim::GuestRequest;
 
-constexpr std::uint64_t kKiB = 1024;
-constexpr std::uint64_t kMiB = 1024 * kKiB;
-constexpr std::uint64_t kSector = 512;
+using scenarios::kKiB;
+using scenarios::kMiB;
+constexpr std::uint64_t kSector = engine::kSectorSize;
 constexpr std::uint64_t kMaxDiskBytes = 16 * kMiB;
 
 // RapidCheck scales inRange by the case's size; switches and choices must

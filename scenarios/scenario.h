@@ -24,15 +24,16 @@
 #include <variant>
 #include <vector>
 
+#include "engine/limits.h"
 #include "engine/mirror_params.h"
 #include "sim/trace.h"
 #include "sim/workload_params.h"
 
 namespace mirrorsim::scenarios {
 
-inline constexpr std::uint64_t kKiB = 1024;
-inline constexpr std::uint64_t kMiB = 1024 * kKiB;
-inline constexpr std::uint64_t kGiB = 1024 * kMiB;
+using engine::kGiB;
+using engine::kKiB;
+using engine::kMiB;
 inline constexpr std::uint64_t kTiB = 1024 * kGiB;
 
 enum class DiskKind : std::uint8_t { kRaw, kCluster };  // "raw", "cluster"

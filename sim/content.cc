@@ -65,23 +65,28 @@ std::string ContentPayload::check(std::span<const Extent> extents) {
   return "";
 }
 
-ContentPayload::ContentPayload(std::span<const Extent> extents) : count_(extents.size()) {
-  if (count_ == 1) {
-    single_ = extents.front();
-  } else {
-    many_.assign(extents.begin(), extents.end());
-  }
-  if (std::string problem = check(extents); !problem.empty()) {
+namespace {
+
+void require_valid_payload(std::span<const Extent> extents) {
+  if (std::string problem = ContentPayload::check(extents); !problem.empty()) {
     throw_invariant_violation(__FILE__, __LINE__, "ContentPayload::check(extents).empty()",
                               "invalid content payload: " + problem);
   }
 }
 
-ContentPayload::ContentPayload(std::vector<Extent>&& extents) : count_(extents.size()) {
-  if (std::string problem = check(extents); !problem.empty()) {
-    throw_invariant_violation(__FILE__, __LINE__, "ContentPayload::check(extents).empty()",
-                              "invalid content payload: " + problem);
+}  // namespace
+
+ContentPayload::ContentPayload(std::span<const Extent> extents) : count_(extents.size()) {
+  require_valid_payload(extents);
+  if (count_ == 1) {
+    single_ = extents.front();
+  } else {
+    many_.assign(extents.begin(), extents.end());
   }
+}
+
+ContentPayload::ContentPayload(std::vector<Extent>&& extents) : count_(extents.size()) {
+  require_valid_payload(extents);
   if (count_ == 1) {
     single_ = extents.front();
   } else {

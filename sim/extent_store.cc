@@ -68,7 +68,7 @@ ExtentStore::ExtentStore(std::uint64_t length, std::uint64_t page_bytes)
   MIRRORSIM_ASSERT(length <= kMaxLength, "store length above kMaxLength");
   MIRRORSIM_ASSERT(
       std::has_single_bit(page_bytes) && page_bytes >= kMinPageBytes && page_bytes <= kMaxPageBytes,
-      "page size must be a power of two from 512 B to 1 GiB");
+      "page size must be a power of two from 512 B to 1 MiB");
   // Every block must come from the pool proper (see extent_memory.h).
   static_assert(sizeof(Group) + kBlockOverhead <= kLargestPooledBlock);
   static_assert(kMaxPageBytes / kSectorSize * sizeof(Stored) + kBlockOverhead <=
@@ -162,9 +162,9 @@ std::uint64_t ExtentStore::data_bytes(std::span<const Stored> extents) {
 }
 
 std::uint64_t ExtentStore::data_bytes(const Group& group) {
-  std::uint64_t total = 0;
-  for (const Page& page : group.pages) total += data_bytes(page.extents());
-  return total;
+  std::uint64_t sectors = 0;
+  for (const Page& page : group.pages) sectors += page.data_sectors();
+  return sectors * kSectorSize;
 }
 
 std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start,
@@ -291,7 +291,7 @@ std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64
     Group& group = mutable_group(g);
     for (; p < group_end; ++p) {
       Page& page = group.pages[p - group_first];
-      replaced += data_bytes(page.extents());
+      replaced += std::uint64_t{page.data_sectors()} * kSectorSize;
       group.stored_extents = group.stored_extents - page.size() + shared.size();
       stored_extents_ = stored_extents_ - page.size() + shared.size();
       page = shared;

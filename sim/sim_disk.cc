@@ -87,11 +87,7 @@ engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length, engine::Ti
 
 engine::TimeNs SimDisk::claim_slot() {
   const engine::TimeNs now = simulation_.now();
-  while (starts_head_ < starts_.size() && starts_[starts_head_] <= now) ++starts_head_;
-  if (starts_head_ == starts_.size() || starts_head_ >= 1024) {
-    starts_.erase(starts_.begin(), starts_.begin() + static_cast<std::ptrdiff_t>(starts_head_));
-    starts_head_ = 0;
-  }
+  while (!starts_.empty() && starts_.front() <= now) starts_.pop_front();
   const std::uint32_t depth = image_->options().queue_depth;
   if (slot_free_.size() < depth) return now;
   // FIFO: earlier arrivals hold the earlier-freed slots, so this request
@@ -105,12 +101,14 @@ engine::TimeNs SimDisk::claim_slot() {
 void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
   slot_free_.push_back(end);
   std::push_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  // claim_slot() dropped the starts up to now: those left are all queued.
+  const auto queued_now = static_cast<std::uint32_t>(starts_.size());
   if (start > simulation_.now()) {
-    stats_.max_queued = std::max(stats_.max_queued, static_cast<std::uint32_t>(queued() + 1));
+    stats_.max_queued = std::max(stats_.max_queued, queued_now + 1);
     // It starts when another request ends: every slot is busy then.
     stats_.max_in_flight = std::max(stats_.max_in_flight, image_->options().queue_depth);
   } else {
-    stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight() + 1);
+    stats_.max_in_flight = std::max(stats_.max_in_flight, outstanding_ - queued_now + 1);
   }
   starts_.push_back(start);
   ++outstanding_;
@@ -118,10 +116,8 @@ void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
 
 std::size_t SimDisk::queued() const {
   // Starts never decrease along starts_, so the queued ones are a suffix.
-  const engine::TimeNs now = simulation_.now();
-  std::size_t count = 0;
-  for (std::size_t i = starts_.size(); i > starts_head_ && starts_[i - 1] > now; --i) ++count;
-  return count;
+  return static_cast<std::size_t>(
+      starts_.end() - std::upper_bound(starts_.begin(), starts_.end(), simulation_.now()));
 }
 
 std::uint32_t SimDisk::in_flight() const {

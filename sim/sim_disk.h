@@ -39,6 +39,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -171,10 +172,9 @@ class SimDisk final : public engine::BlockDevice {
   // When each busy slot falls free, as a min-heap; fewer entries than the
   // queue depth means some slots are free.
   std::vector<engine::TimeNs> slot_free_;
-  // Start times of requests from starts_head_ on, in arrival order (and so
-  // in start order): those past now have started and are dropped lazily.
-  std::vector<engine::TimeNs> starts_;
-  std::size_t starts_head_ = 0;
+  // Start times of requests in arrival order (and so in start order); those
+  // past now have started and are dropped at the next arrival.
+  std::deque<engine::TimeNs> starts_;
   std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;

@@ -96,8 +96,8 @@ using engine::JobEventKind;
 using engine::JobState;
 using engine::TimeNs;
 
-constexpr std::uint64_t kKiB = 1024;
-constexpr std::uint64_t kMiB = 1024 * kKiB;
+using engine::kKiB;
+using engine::kMiB;
 constexpr TimeNs kUs = engine::kNsPerUs;
 constexpr TimeNs kMs = engine::kNsPerMs;
 constexpr TimeNs kSecond = engine::kNsPerSecond;

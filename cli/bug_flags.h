@@ -1,0 +1,17 @@
+// The --bug flags that run, check and mutants share.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mirrorsim::cli {
+
+// True when every name is a known engine bug; otherwise prints
+// "<where>: <why>" on stderr (the caller exits with kExitBadInput).
+bool known_bug_names(std::string_view where, const std::vector<std::string>& names);
+
+// " --bug a --bug b": the flags that re-create `names` on a replay line.
+std::string bug_flags(const std::vector<std::string>& names);
+
+}  // namespace mirrorsim::cli
