@@ -1,4 +1,5 @@
-// `mirrorsim check` (the main job) and `mirrorsim mutants`.
+// `mirrorsim check` (the main job), `mirrorsim merge` (shard outputs into
+// one summary) and `mirrorsim mutants`.
 #pragma once
 
 #include <cstdint>
@@ -10,29 +11,44 @@
 
 namespace mirrorsim::cli {
 
+// Numbers are kept as text and read strictly (number_flags.h).
 struct CheckCommandOptions {
-  std::uint64_t cases = 2000;
-  std::string time;  // "60s", "2m": a wall-clock budget instead of (or on top of) --cases
-  std::uint64_t seed = 1;
-  int jobs = 0;  // 0: one per core
+  std::string cases;  // "": 2000, or no count when --time is given
+  std::string time;   // "60s", "2m": a wall-clock budget
+  std::string seed = "1";
+  std::string jobs;  // "": one per core
   std::string shard = "0/1";
   std::vector<std::string> bugs;
   std::string out = "mirrorsim-out";
+  std::string junit;                // JUnit XML file ("" = none)
+  std::vector<std::string> corpus;  // failure databases ("": <out>/failures)
+  bool no_corpus = false;
   bool no_library = false;
+  bool no_progress = false;
+  std::vector<std::string> command_line;  // argv, for the summary
+};
+
+struct MergeCommandOptions {
+  std::vector<std::string> dirs;  // shard output folders (or summary.json files)
+  std::string out = "mirrorsim-merged";
+  std::string junit;
+  std::vector<std::string> command_line;
 };
 
 struct MutantsCommandOptions {
-  std::uint64_t seed = 1;
-  double budget_s = 60;
+  std::string seed = "1";
+  std::string budget_s = "60";
   std::uint64_t max_cases = 200000;
-  int jobs = 0;
+  std::string jobs;
   std::string out = "mirrorsim-out/mutants";
   std::vector<std::string> only;
 };
 
 CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& options);
+CLI::App* add_merge_command(CLI::App& app, MergeCommandOptions& options);
 CLI::App* add_mutants_command(CLI::App& app, MutantsCommandOptions& options);
 int check_command(const CheckCommandOptions& options);
+int merge_command(const MergeCommandOptions& options);
 int mutants_command(const MutantsCommandOptions& options);
 
 }  // namespace mirrorsim::cli

@@ -11,15 +11,18 @@
 #include "properties/scenario_build.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_error.h"
+#include "scenarios/scenario_keys.h"
 #include "scenarios/scenario_loader.h"
 
 namespace mirrorsim::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListCommandOptions& o) {
-  CLI::App* list = app.add_subcommand("list", "list built-in scenarios, engine bugs or workloads");
-  list->add_option("what", o.what, "scenarios, bugs or workloads")
+  CLI::App* list = app.add_subcommand(
+      "list", "list built-in scenarios, engine bugs, workloads or scenario keys");
+  list->add_option("what", o.what,
+                   "scenarios, bugs, workloads, or keys (the scenario file reference, Markdown)")
       ->required()
-      ->check(CLI::IsMember({"scenarios", "bugs", "workloads"}));
+      ->check(CLI::IsMember({"scenarios", "bugs", "workloads", "keys"}));
   return list;
 }
 
@@ -28,6 +31,10 @@ int list_command(const ListCommandOptions& o) {
     for (const engine::BugInfo& bug : engine::known_bugs()) {
       fmt::print("{:<28} fix {:<20} {}\n", bug.name, bug.fix, bug.summary);
     }
+    return kExitPassed;
+  }
+  if (o.what == "keys") {
+    fmt::print("{}", scenarios::key_reference());
     return kExitPassed;
   }
   if (o.what == "workloads") {

@@ -1,4 +1,5 @@
-// `mirrorsim list scenarios|bugs|workloads`
+// `mirrorsim list scenarios|bugs|workloads|keys` (keys: the scenario key
+// reference, scenarios/scenario_keys.h, which is also docs/scenario.md)
 #pragma once
 
 #include <string>

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -14,6 +15,10 @@
 
 int main(int argc, char** argv) {
   using namespace mirrorsim::cli;
+  // Line-buffered even into a pipe or file, so that a killed campaign's log
+  // ends with the last line it printed.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const std::vector<std::string> command_line(argv, argv + argc);
   CLI::App app{"mirrorsim: deterministic simulation and property tests for block mirror jobs"};
   app.set_version_flag("--version", std::string("mirrorsim ") + MIRRORSIM_VERSION);
   app.require_subcommand(1);
@@ -22,6 +27,10 @@ int main(int argc, char** argv) {
   CLI::App* run = add_run_command(app, run_options);
   CheckCommandOptions check_options;
   CLI::App* check = add_check_command(app, check_options);
+  check_options.command_line = command_line;
+  MergeCommandOptions merge_options;
+  CLI::App* merge = add_merge_command(app, merge_options);
+  merge_options.command_line = command_line;
   MutantsCommandOptions mutants_options;
   CLI::App* mutants = add_mutants_command(app, mutants_options);
   ListCommandOptions list_options;
@@ -36,6 +45,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_command(run_options);
     if (*check) return check_command(check_options);
+    if (*merge) return merge_command(merge_options);
     if (*mutants) return mutants_command(mutants_options);
     if (*list) return list_command(list_options);
   } catch (const std::exception& e) {

@@ -81,9 +81,15 @@ int run_command(const RunCommandOptions& o) {
       std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
       std::cout << bug_flags(o.bugs);
       std::cout << "\n";
+    } else if (report.inconclusive() != nullptr) {
+      std::cout << fmt::format(
+          "inconclusive: the run hit its limit while still making progress; raise [limits] "
+          "max_time_us / max_events in {} to let it finish\n",
+          o.file);
     }
   }
-  return report.passed() ? kExitPassed : kExitViolated;
+  if (!report.passed()) return kExitViolated;
+  return report.inconclusive() != nullptr ? kExitInconclusive : kExitPassed;
 }
 
 }  // namespace mirrorsim::cli

@@ -1,247 +1,417 @@
+// The campaign loop. One parent process hands case numbers to a pool of
+// workers (worker_pool.h), a few at a time, in increasing order; it records
+// outcomes as they arrive, in whatever order they finish, in an interval set
+// of finished case numbers. The loop stops when every case ran, the time is
+// up (cases in flight get a short grace to finish), a failure is seen, an
+// interrupt arrives, or workers keep dying. Then the first failure is
+// shrunk. Library scenarios and the failure database run before the cases.
 #include "properties/campaign.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <deque>
 
 #include <fmt/core.h>
+#include <boost/icl/interval_set.hpp>
 
+#include "properties/atomic_file.h"
+#include "properties/case_files.h"
+#include "properties/interrupt.h"
+#include "properties/shrinker.h"
 #include "properties/world.h"
-#include "scenarios/scenario_writer.h"
+#include "scenarios/library.h"
 #include "sim/random.h"
 
 namespace mirrorsim::properties {
 namespace {
 
-// A worker never runs one case longer than this (a hang in real code, not
-// in virtual time, which the simulation's own limits catch).
-constexpr unsigned kCaseAlarmSeconds = 120;
-
 using Clock = std::chrono::steady_clock;
+
+// After the time budget, cases already running may finish for this long.
+constexpr double kTimeUpGraceSeconds = 2.0;
+// Inconclusive cases listed one by one in the result (all are counted).
+constexpr std::size_t kInconclusiveListed = 20;
+// A case whose worker was killed by SIGKILL is a crash only when running it
+// alone is killed this many times in a row.
+constexpr int kSigkillRepeats = 3;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// What a worker reports for one case, on one line.
-struct CaseOutcome {
-  std::uint64_t index = 0;
-  bool passed = true;
-  bool determinism_checked = false;
-  std::uint64_t hash = 0;
-  std::string verdicts;  // one letter per property: h, v, n
-  std::string property;
-  std::string message;
-};
-
-std::string one_line(std::string text) {
-  for (char& ch : text) {
-    if (ch == '\n' || ch == '\t') ch = ' ';
-  }
-  return text;
-}
-
-std::string encode(const CaseOutcome& o) {
-  return fmt::format("R {} {} {} {} {}\t{}\t{}\n", o.index, o.passed ? 1 : 0,
-                     o.determinism_checked ? 1 : 0, o.hash, o.verdicts.empty() ? "-" : o.verdicts,
-                     one_line(o.property), one_line(o.message));
-}
-
-std::optional<CaseOutcome> decode(const std::string& line) {
-  CaseOutcome o;
-  std::istringstream in(line);
-  std::string tag;
-  int passed = 0;
-  int checked = 0;
-  in >> tag >> o.index >> passed >> checked >> o.hash >> o.verdicts;
-  if (tag != "R" || !in) return std::nullopt;
-  o.passed = passed != 0;
-  o.determinism_checked = checked != 0;
-  const auto first_tab = line.find('\t');
-  const auto second_tab = line.find('\t', first_tab + 1);
-  if (first_tab == std::string::npos || second_tab == std::string::npos) return std::nullopt;
-  o.property = line.substr(first_tab + 1, second_tab - first_tab - 1);
-  o.message = line.substr(second_tab + 1);
-  return o;
-}
-
-CaseOutcome evaluate(const GeneratedCase& c, std::uint64_t index, const CampaignOptions& options,
-                     bool check_determinism) {
-  CaseOutcome o;
-  o.index = index;
-  const RunReport report = run_case(c, options.bugs);
-  o.hash = report.sim.log_hash;
-  for (const Verdict& v : report.verdicts) {
-    o.verdicts += v.status == VerdictStatus::kHolds      ? 'h'
-                  : v.status == VerdictStatus::kViolated ? 'v'
-                                                         : 'n';
-  }
-  if (const Verdict* v = first_violation(report.verdicts)) {
-    o.passed = false;
-    o.property = v->property;
-    o.message = v->message;
-    return o;
-  }
-  if (check_determinism) {
-    o.determinism_checked = true;
-    const RunReport again = run_case(c, options.bugs);
-    if (again.sim.log_hash != report.sim.log_hash) {
-      o.passed = false;
-      o.property = "determinism";
-      o.message = fmt::format("the same case gave event-log hashes {:016x} and {:016x}",
-                              report.sim.log_hash, again.sim.log_hash);
-    }
-  }
-  return o;
-}
-
-void write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// A child process that runs `indices` in order and reports on `fd`.
-[[noreturn]] void worker_main(int fd, const CampaignOptions& options,
-                              const std::vector<std::uint64_t>& indices) {
-  for (std::uint64_t index : indices) {
-    write_all(fd, fmt::format("S {}\n", index));
-    alarm(kCaseAlarmSeconds);
-    const GeneratedCase c = generate_case(options.seed, index);
-    const bool check = options.determinism_every != 0 && index % options.determinism_every == 0;
-    write_all(fd, encode(evaluate(c, index, options, check)));
-  }
-  ::_exit(0);
-}
-
-struct Worker {
-  pid_t pid = -1;
-  int fd = -1;
-  std::vector<std::uint64_t> indices;
-  std::size_t next = 0;  // first index not yet reported
-  std::string buffer;
-  std::optional<std::uint64_t> started;
-};
-
-void start_worker(Worker& w, const CampaignOptions& options) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw std::runtime_error("campaign: pipe failed");
-  const std::vector<std::uint64_t> rest(w.indices.begin() + static_cast<std::ptrdiff_t>(w.next),
-                                        w.indices.end());
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("campaign: fork failed");
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    worker_main(pipe_fds[1], options, rest);
-  }
-  ::close(pipe_fds[1]);
-  w.pid = pid;
-  w.fd = pipe_fds[0];
-  w.buffer.clear();
-  w.started.reset();
-}
-
-void stop_worker(Worker& w) {
-  if (w.pid > 0) {
-    ::kill(w.pid, SIGKILL);
-    ::waitpid(w.pid, nullptr, 0);
-  }
-  if (w.fd >= 0) ::close(w.fd);
-  w.pid = -1;
-  w.fd = -1;
-}
-
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
-  return fmt::format("exited with code {}", WEXITSTATUS(status));
-}
-
-// A case whose run never reported back: its process died.
-CaseOutcome crash_outcome(std::uint64_t index, std::string message) {
-  CaseOutcome o;
-  o.index = index;
-  o.passed = false;
-  o.property = "crash";
-  o.message = std::move(message);
-  return o;
-}
-
-// Runs one case in a child process; a crash becomes an outcome.
-CaseOutcome evaluate_in_child(const GeneratedCase& c, const CampaignOptions& options) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw std::runtime_error("campaign: pipe failed");
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("campaign: fork failed");
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    alarm(kCaseAlarmSeconds);
-    write_all(pipe_fds[1], encode(evaluate(c, 0, options, false)));
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string text;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, n);
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (auto o = decode(text.substr(0, text.find('\n')))) return *o;
-  return crash_outcome(0, "the run " + describe_exit(status));
 }
 
 std::size_t case_size(std::uint64_t index) {
   return static_cast<std::size_t>(index % 101);
 }
 
+// Case numbers for one shard: shard_index + k * shard_count for k = 0, 1,
+// ..., below the case count when there is one. Cases handed back by a dead
+// worker come out again first.
+class CaseNumbers {
+ public:
+  explicit CaseNumbers(const CampaignOptions& o)
+      : first_(o.shard_index), step_(std::max<std::uint32_t>(1, o.shard_count)), limit_(o.cases) {}
+
+  std::optional<std::uint64_t> next() {
+    if (!again_.empty()) {
+      const std::uint64_t index = again_.front();
+      again_.pop_front();
+      return index;
+    }
+    const std::uint64_t index = first_ + next_k_ * step_;
+    if (limit_ && index >= *limit_) return std::nullopt;
+    ++next_k_;
+    return index;
+  }
+  bool exhausted() const { return again_.empty() && limit_ && first_ + next_k_ * step_ >= *limit_; }
+  void give_back(std::uint64_t index) { again_.push_back(index); }
+  std::uint64_t k_of(std::uint64_t index) const { return (index - first_) / step_; }
+  std::uint64_t index_of(std::uint64_t k) const { return first_ + k * step_; }
+  // Cases this shard still has to run (none when there is no count).
+  std::optional<std::uint64_t> left() const {
+    if (!limit_) return std::nullopt;
+    const std::uint64_t total = *limit_ > first_ ? (*limit_ - first_ + step_ - 1) / step_ : 0;
+    return total - std::min(total, next_k_) + again_.size();
+  }
+
+ private:
+  std::uint64_t first_;
+  std::uint64_t step_;
+  std::optional<std::uint64_t> limit_;
+  std::uint64_t next_k_ = 0;
+  std::deque<std::uint64_t> again_;
+};
+
+std::string failure_id(const CampaignOptions& o, std::uint64_t index) {
+  return fmt::format("case-{}-{}{}", o.seed, index, o.bugs.empty() ? "" : "-" + o.bugs.front());
+}
+
+void fill_size(CampaignFailure& f, const GeneratedCase& c) {
+  f.guest_requests = c.requests.size();
+  f.faults = c.scenario.faults.size();
+  f.disk_bytes = c.scenario.source.length_bytes;
+}
+
+// Everything the loop keeps while cases run.
+class CampaignRun {
+ public:
+  CampaignRun(const CampaignOptions& options, const CampaignHooks& hooks)
+      : options_(options), hooks_(hooks), numbers_(options) {}
+
+  CampaignResult run();
+
+ private:
+  // A line for the user and the summary's notes.
+  void note(const std::string& line) {
+    result_.notes.push_back(line);
+    tell(line);
+  }
+  // A line for the user only (the summary has it in another form).
+  void tell(const std::string& line) {
+    if (hooks_.note) hooks_.note(line);
+  }
+  void run_replays();
+  void run_generated();
+  void record(const CaseOutcome& o);
+  void handle_death(WorkerDeath death);
+  std::optional<CaseOutcome> rerun_alone(std::uint64_t index);
+  void save_unshrunk(CampaignFailure& f);
+  void shrink(CampaignFailure& f);
+  void report_progress(bool force);
+  bool out_of_time() const {
+    return options_.time_budget_s && seconds_since(start_) > *options_.time_budget_s;
+  }
+
+  const CampaignOptions& options_;
+  const CampaignHooks& hooks_;
+  CaseNumbers numbers_;
+  CampaignResult result_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_progress_ = Clock::now();
+  boost::icl::interval_set<std::uint64_t> finished_k_;
+  std::uint64_t generated_failures_ = 0;
+};
+
+void CampaignRun::record(const CaseOutcome& o) {
+  finished_k_.add(numbers_.k_of(o.index));
+  ++result_.cases_run;
+  if (o.determinism_checked) ++result_.determinism_checks;
+  const auto& order = property_order();
+  for (std::size_t i = 0; i < o.verdicts.size() && i < order.size(); ++i) {
+    const char v = o.verdicts[i];
+    ++result_.verdict_counts[std::string(order[i])][v == 'h' ? 0 : v == 'v' ? 1 : v == 'i' ? 3 : 2];
+  }
+  if (o.inconclusive()) {
+    ++result_.inconclusive_cases;
+    if (result_.inconclusive.size() < kInconclusiveListed) {
+      result_.inconclusive.push_back({o.index, o.message});
+    }
+  }
+  if (o.passed) return;
+  if (o.property == "determinism" || o.property == "crash") {
+    ++result_.verdict_counts[o.property][1];
+  }
+  CampaignFailure f;
+  f.id = failure_id(options_, o.index);
+  f.source = "generated";
+  f.case_index = o.index;
+  f.property = o.property;
+  f.message = o.message;
+  save_unshrunk(f);
+  tell(fmt::format("case {} FAILED: {}: {}{}", o.index, f.property, f.message,
+                   f.unshrunk_file.empty() ? "" : "\n  saved as " + f.unshrunk_file.string()));
+  ++generated_failures_;
+  result_.failures.push_back(std::move(f));
+}
+
+void CampaignRun::save_unshrunk(CampaignFailure& f) {
+  const GeneratedCase c = generate_case(options_.seed, *f.case_index);
+  fill_size(f, c);
+  f.digest = case_digest(c, options_.bugs);
+  if (options_.out_dir.empty()) return;
+  try {
+    f.unshrunk_file =
+        save_case(c, options_.bugs, options_.out_dir / "failures", f.id + ".unshrunk");
+    f.file = f.unshrunk_file;
+    f.replay_command = "mirrorsim run " + f.file.string();
+  } catch (const FileWriteError& e) {
+    f.save_errors.push_back(e.what());
+    note(
+        fmt::format("case {} failed, but its scenario was not saved: {}", *f.case_index, e.what()));
+  }
+}
+
+std::optional<CaseOutcome> CampaignRun::rerun_alone(std::uint64_t index) {
+  // A crash that repeats belongs to the case; one that does not (a kill, the
+  // OOM killer) belonged to the environment. SIGKILL says little (the OOM
+  // killer, or a person), so it must repeat kSigkillRepeats times to count.
+  const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
+  std::optional<CaseOutcome> again;
+  for (int attempt = 0; attempt < kSigkillRepeats; ++attempt) {
+    again = run_isolated(index, [&] {
+      return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
+    });
+    if (interrupted()) return std::nullopt;
+    if (again->property != "crash" || again->message.find("signal 9 ") == std::string::npos) break;
+  }
+  return again;
+}
+
+void CampaignRun::handle_death(WorkerDeath death) {
+  for (std::uint64_t index : death.unstarted) numbers_.give_back(index);
+  std::string line =
+      fmt::format("worker {} {} {}", death.pid, death.how,
+                  death.running     ? fmt::format("while running case {}", *death.running)
+                  : death.last_case ? fmt::format("after case {}, between cases", *death.last_case)
+                                    : std::string("before its first case"));
+  if (!death.unstarted.empty()) {
+    line += fmt::format("; {} case(s) it held go to another worker", death.unstarted.size());
+  }
+  if (death.running && !interrupted()) {
+    const std::uint64_t index = *death.running;
+    const std::optional<CaseOutcome> again = rerun_alone(index);
+    if (!again) {
+      numbers_.give_back(index);
+    } else {
+      if (again->property == "crash") {
+        line += "; run again alone, it crashed again: a failure";
+        CaseOutcome crash = *again;
+        crash.message = fmt::format("the worker running this case {}; run again alone: {}",
+                                    death.how, again->message);
+        record(crash);
+      } else {
+        line += fmt::format("; run again alone, it {}", again->passed ? "passed" : "failed");
+        record(*again);
+      }
+    }
+  }
+  note(line);
+  result_.worker_deaths.push_back(std::move(death));
+}
+
+void CampaignRun::report_progress(bool force) {
+  if (!hooks_.progress) return;
+  const Clock::time_point now = Clock::now();
+  if (!force && now - last_progress_ < std::chrono::milliseconds(250)) return;
+  last_progress_ = now;
+  CampaignProgress p;
+  p.cases_done = result_.cases_run;
+  p.failures = result_.failures.size();
+  p.elapsed_s = seconds_since(start_);
+  if (options_.time_budget_s) p.seconds_left = std::max(0.0, *options_.time_budget_s - p.elapsed_s);
+  if (const auto left = numbers_.left(); left && p.cases_done > 0 && p.elapsed_s > 0) {
+    const double by_rate = static_cast<double>(*left) * p.elapsed_s / p.cases_done;
+    p.seconds_left = p.seconds_left ? std::min(*p.seconds_left, by_rate) : by_rate;
+  }
+  hooks_.progress(p);
+}
+
+void CampaignRun::run_replays() {
+  auto report = [&](const std::vector<ReplayResult>& results, std::string_view what,
+                    std::string_view bad_word) {
+    std::size_t bad = 0;
+    for (const ReplayResult& r : results) {
+      if (r.passed) continue;
+      ++bad;
+      tell(fmt::format("{} {}: {} {}: {}\n  replay: {}", what, r.name, bad_word, r.property,
+                       r.message, r.replay_command));
+    }
+    tell(fmt::format("{}: {} file(s) run, {} {}", what, results.size(), bad,
+                     bad == 1 ? "fails" : "fail"));
+  };
+  if (!options_.corpus.empty()) {
+    result_.corpus = replay_files(options_.corpus, options_.bugs);
+    report(result_.corpus, "failure database", "STILL FAILS");
+  }
+  if (options_.run_library && !interrupted()) {
+    result_.library = replay_files(scenarios::library_files(), options_.bugs);
+    report(result_.library, "library", "VIOLATED");
+    for (const ReplayResult& r : result_.library) {
+      if (r.passed) continue;
+      CampaignFailure f;
+      f.id = "library-" + r.name;
+      f.source = "library";
+      f.property = r.property;
+      f.message = r.message;
+      f.file = r.file;
+      f.replay_command = r.replay_command;
+      f.shrunk = true;  // a library scenario is already small and on disk
+      result_.failures.push_back(std::move(f));
+    }
+  }
+}
+
+void CampaignRun::run_generated() {
+  WorkerPool pool(options_.jobs, [this](std::uint64_t index) {
+    const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
+    return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
+  });
+  std::optional<Clock::time_point> grace_start;
+  for (;;) {
+    if (interrupted()) {
+      result_.stop = CampaignStop::kInterrupted;
+      break;
+    }
+    if (options_.stop_at_first_failure && generated_failures_ > 0) {
+      result_.stop = CampaignStop::kFailure;
+      break;
+    }
+    if (result_.worker_deaths.size() >= options_.max_worker_deaths) {
+      result_.stop = CampaignStop::kTooManyWorkerDeaths;
+      note(fmt::format("{} workers died: the campaign gives up", result_.worker_deaths.size()));
+      break;
+    }
+    if (out_of_time() && !grace_start) grace_start = Clock::now();
+    if (grace_start) {
+      if (pool.in_flight() == 0 || seconds_since(*grace_start) > kTimeUpGraceSeconds) {
+        result_.stop = CampaignStop::kTimeUp;
+        break;
+      }
+    } else {
+      while (pool.has_room()) {
+        const auto index = numbers_.next();
+        if (!index) break;
+        pool.assign(*index);
+      }
+      if (pool.in_flight() == 0 && numbers_.exhausted()) {
+        result_.stop = CampaignStop::kAllCasesRun;
+        break;
+      }
+    }
+    WorkerPool::News news = pool.wait(200);
+    for (const CaseOutcome& o : news.outcomes) record(o);
+    for (WorkerDeath& d : news.deaths) handle_death(std::move(d));
+    report_progress(false);
+  }
+  pool.stop_all();
+  report_progress(true);
+}
+
+void CampaignRun::shrink(CampaignFailure& f) {
+  ShrinkOptions so;
+  so.property = f.property;
+  so.message = f.message;
+  so.bugs = options_.bugs;
+  so.budget_s = options_.shrink_budget_s;
+  so.check_determinism = f.property == "determinism";
+  auto save = [&](const GeneratedCase& smallest) {
+    if (options_.out_dir.empty()) return;
+    try {
+      f.file = save_case(smallest, options_.bugs, options_.out_dir / "failures", f.id);
+      f.replay_command = "mirrorsim run " + f.file.string();
+    } catch (const FileWriteError& e) {
+      f.save_errors.push_back(e.what());
+    }
+  };
+  tell(fmt::format("shrinking case {} (up to {:.0f} s)", *f.case_index, so.budget_s));
+  const ShrinkResult r = shrink_case(shrinkable_case(options_.seed, *f.case_index), so,
+                                     [&](const ShrinkResult& step) { save(step.smallest); });
+  f.message = r.message;
+  f.shrink_steps = r.steps;
+  f.shrink_seconds = r.seconds;
+  f.shrunk = r.complete;
+  fill_size(f, r.smallest);
+  f.digest = case_digest(r.smallest, options_.bugs);
+  if (r.steps == 0) save(r.smallest);  // nothing smaller: the case itself is the result
+  if (!f.save_errors.empty()) note(fmt::format("{}: {}", f.id, f.save_errors.back()));
+}
+
+CampaignResult CampaignRun::run() {
+  run_replays();
+  if (interrupted()) {
+    result_.stop = CampaignStop::kInterrupted;
+  } else if (options_.cases.value_or(1) > 0) {
+    run_generated();
+  }
+  result_.elapsed_s = seconds_since(start_);
+  result_.cases_per_s = result_.elapsed_s > 0 ? result_.cases_run / result_.elapsed_s : 0;
+  for (const auto& k : finished_k_) {
+    result_.covered.push_back(
+        {numbers_.index_of(boost::icl::first(k)), numbers_.index_of(boost::icl::last(k))});
+  }
+  for (CampaignFailure& f : result_.failures) {
+    if (f.source != "generated") continue;
+    if (interrupted()) break;
+    shrink(f);
+    if (interrupted()) result_.stop = CampaignStop::kInterrupted;
+    break;  // the first failure is shrunk; the others stay as they were seen
+  }
+  result_.interrupt_signal = interrupt_signal();
+  return result_;
+}
+
+}  // namespace
+
+std::string_view campaign_stop_name(CampaignStop stop) {
+  switch (stop) {
+    case CampaignStop::kAllCasesRun:
+      return "all-cases-run";
+    case CampaignStop::kTimeUp:
+      return "time-up";
+    case CampaignStop::kFailure:
+      return "failure";
+    case CampaignStop::kInterrupted:
+      return "interrupted";
+    case CampaignStop::kTooManyWorkerDeaths:
+      return "too-many-worker-deaths";
+  }
+  return "?";
+}
+
+bool CampaignResult::ok() const {
+  if (!failures.empty()) return false;
+  if (stop == CampaignStop::kInterrupted || stop == CampaignStop::kTooManyWorkerDeaths) {
+    return false;
+  }
+  for (const ReplayResult& r : corpus) {
+    if (!r.passed) return false;
+  }
+  return true;
+}
+
 rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index) {
   const rc::Random random(sim::mix64(sim::mix64(seed) ^ index));
   return gen_case()(random, static_cast<int>(case_size(index)));
 }
-
-CampaignFailure shrink_failure(const CampaignOptions& options, std::uint64_t index,
-                               const CaseOutcome& first) {
-  CampaignFailure f;
-  f.case_index = index;
-  f.property = first.property;
-  f.message = first.message;
-  const Clock::time_point start = Clock::now();
-  rc::Shrinkable<GeneratedCase> current = shrinkable_case(options.seed, index);
-  bool improved = true;
-  while (improved && seconds_since(start) < options.shrink_budget_s) {
-    improved = false;
-    rc::Seq<rc::Shrinkable<GeneratedCase>> candidates = current.shrinks();
-    while (auto candidate = candidates.next()) {
-      if (seconds_since(start) >= options.shrink_budget_s) break;
-      const CaseOutcome o = evaluate_in_child(candidate->value(), options);
-      if (!o.passed && o.property == first.property) {
-        current = *candidate;
-        f.message = o.message;
-        ++f.shrink_steps;
-        improved = true;
-        break;
-      }
-    }
-  }
-  f.shrink_seconds = seconds_since(start);
-  f.shrunk = current.value();
-  f.case_seed = f.shrunk.scenario.seed;
-  f.guest_requests = f.shrunk.requests.size();
-  f.faults = f.shrunk.scenario.faults.size();
-  f.disk_bytes = f.shrunk.scenario.source.length_bytes;
-  return f;
-}
-
-}  // namespace
 
 GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index) {
   return shrinkable_case(seed, index).value();
@@ -256,135 +426,29 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs)
   return run_scenario(c.scenario, options);
 }
 
-std::filesystem::path save_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
-                                const std::filesystem::path& dir, const std::string& name) {
-  std::filesystem::create_directories(dir);
-  scenarios::Scenario s = c.scenario;
-  s.name = name;
-  for (const std::string& bug : bugs) {
-    if (std::find(s.mirror.bugs.begin(), s.mirror.bugs.end(), bug) == s.mirror.bugs.end()) {
-      s.mirror.bugs.push_back(bug);
-    }
+CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
+                          const std::vector<std::string>& bugs, bool check_determinism) {
+  const RunReport report = run_case(c, bugs);
+  CaseOutcome o = outcome_of(report, index);
+  if (!o.passed || !check_determinism) return o;
+  o.determinism_checked = true;
+  const RunReport again = run_case(c, bugs);
+  if (again.sim.log_hash != report.sim.log_hash) {
+    o.passed = false;
+    o.property = "determinism";
+    o.message = fmt::format("the same case gave event-log hashes {:016x} and {:016x}",
+                            report.sim.log_hash, again.sim.log_hash);
   }
-  if (std::holds_alternative<scenarios::TraceWorkload>(s.workload)) {
-    const std::filesystem::path csv = dir / (name + ".csv");
-    std::ofstream out(csv);
-    out << "time_us,op,offset,length\n";
-    for (const sim::GuestRequest& r : c.requests) {
-      out << r.time / engine::kNsPerUs << "," << sim::guest_op_name(r.op) << "," << r.offset << ","
-          << r.length << "\n";
-    }
-    s.workload = scenarios::TraceWorkload{name + ".csv", sim::TraceFormat::kCsv};
-  }
-  const std::filesystem::path file = dir / (name + ".toml");
-  std::ofstream out(file);
-  out << scenarios::write_scenario(s);
-  return file;
+  return o;
 }
 
-CampaignResult run_campaign(const CampaignOptions& options,
-                            const std::function<void(const CampaignProgress&)>& progress) {
-  CampaignResult result;
-  const Clock::time_point start = Clock::now();
-  const int jobs = std::max(1, options.jobs);
-  const std::uint32_t shards = std::max<std::uint32_t>(1, options.shard_count);
-  std::vector<Worker> workers(static_cast<std::size_t>(jobs));
-  for (std::uint64_t k = 0; k < options.cases; ++k) {
-    const std::uint64_t index = options.shard_index + k * shards;
-    workers[k % workers.size()].indices.push_back(index);
-  }
-  result.first_case = options.shard_index;
-  result.last_case = options.cases == 0 ? 0 : options.shard_index + (options.cases - 1) * shards;
-  for (Worker& w : workers) {
-    if (!w.indices.empty()) start_worker(w, options);
-  }
+std::filesystem::path save_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
+                                const std::filesystem::path& dir, const std::string& name) {
+  return save_case_files(c, bugs, dir, name).file;
+}
 
-  std::optional<std::pair<std::uint64_t, CaseOutcome>> first_failure;
-  auto record = [&](const CaseOutcome& o) {
-    ++result.cases_run;
-    if (o.determinism_checked) ++result.determinism_checks;
-    static const std::vector<std::string_view> kProperties = {
-        property::kNoCrash,        property::kLiveness, property::kStateMachine,
-        property::kErrorPolicy,    property::kBounds,   property::kCompletionEquality,
-        property::kPointInTimeCopy};
-    for (std::size_t i = 0; i < o.verdicts.size() && i < kProperties.size(); ++i) {
-      auto& counts = result.verdict_counts[std::string(kProperties[i])];
-      ++counts[o.verdicts[i] == 'h' ? 0 : o.verdicts[i] == 'v' ? 1 : 2];
-    }
-    if (!o.passed) {
-      if (o.property == "determinism" || o.property == "crash") {
-        ++result.verdict_counts[o.property][1];
-      }
-      if (!first_failure) first_failure.emplace(o.index, o);
-    }
-  };
-
-  bool stop = false;
-  while (!stop) {
-    std::vector<pollfd> fds;
-    std::vector<Worker*> polled;
-    for (Worker& w : workers) {
-      if (w.fd >= 0) {
-        fds.push_back(pollfd{w.fd, POLLIN, 0});
-        polled.push_back(&w);
-      }
-    }
-    if (fds.empty()) break;
-    ::poll(fds.data(), fds.size(), 200);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      Worker& w = *polled[i];
-      char buffer[65536];
-      const ssize_t n = ::read(w.fd, buffer, sizeof buffer);
-      if (n > 0) {
-        w.buffer.append(buffer, static_cast<std::size_t>(n));
-        std::size_t eol;
-        while ((eol = w.buffer.find('\n')) != std::string::npos) {
-          const std::string line = w.buffer.substr(0, eol);
-          w.buffer.erase(0, eol + 1);
-          if (line.rfind("S ", 0) == 0) {
-            w.started = std::stoull(line.substr(2));
-          } else if (auto o = decode(line)) {
-            record(*o);
-            w.started.reset();
-            ++w.next;
-          }
-        }
-        continue;
-      }
-      // The worker ended: normally, or by crashing in the middle of a case.
-      int status = 0;
-      ::waitpid(w.pid, &status, 0);
-      ::close(w.fd);
-      w.fd = -1;
-      w.pid = -1;
-      if (w.started) {
-        record(crash_outcome(*w.started, "the worker running this case " + describe_exit(status)));
-        ++w.next;
-        if (w.next < w.indices.size()) start_worker(w, options);
-      }
-    }
-    const bool out_of_time = options.time_budget_s && seconds_since(start) > *options.time_budget_s;
-    if ((first_failure && options.stop_at_first_failure) || out_of_time) stop = true;
-    if (progress) {
-      progress(CampaignProgress{result.cases_run, first_failure ? 1u : 0u, seconds_since(start)});
-    }
-  }
-  for (Worker& w : workers) stop_worker(w);
-  result.elapsed_s = seconds_since(start);
-  result.cases_per_s = result.elapsed_s > 0 ? result.cases_run / result.elapsed_s : 0;
-
-  if (first_failure) {
-    CampaignFailure f = shrink_failure(options, first_failure->first, first_failure->second);
-    if (!options.out_dir.empty()) {
-      const std::string name = fmt::format("case-{}-{}{}", options.seed, f.case_index,
-                                           options.bugs.empty() ? "" : "-" + options.bugs.front());
-      f.file = save_case(f.shrunk, options.bugs, options.out_dir / "failures", name);
-      f.replay_command = "mirrorsim run " + f.file.string();
-    }
-    result.failures.push_back(std::move(f));
-  }
-  return result;
+CampaignResult run_campaign(const CampaignOptions& options, const CampaignHooks& hooks) {
+  return CampaignRun(options, hooks).run();
 }
 
 }  // namespace mirrorsim::properties

@@ -1,14 +1,27 @@
 // The property campaign: generate scenarios, run them, and when one fails,
-// shrink it and save it as a scenario file that `mirrorsim run` replays.
+// save it at once, shrink it and save the smaller scenario that
+// `mirrorsim run` replays.
 //
-// Cases are numbered; case i of campaign seed S is generated from a random
-// stream derived from (S, i) alone, so a shard K/N runs the cases with
-// i % N == K and any case can be regenerated from its number. Cases run in
-// worker processes: a case that crashes its worker is reported (and saved)
-// instead of taking the campaign down. Shrinking also runs each candidate in
-// a child process, and stops at a time budget.
+// Case numbers: case i of campaign seed S is generated from a random stream
+// derived from (S, i) alone. A campaign of N cases runs the case numbers
+// 0..N-1; shard K of M runs the numbers i < N with i % M == K, so M shards
+// of `--cases N` together run exactly the cases of one unsharded campaign.
+// Without a case count the campaign runs until its time budget is spent.
+//
+// What a campaign promises:
+//  1. Nothing is lost. Cases run in worker processes that are handed case
+//     numbers a few at a time (memory stays flat). A worker that dies is
+//     reported; the case it was running is re-run alone (a crash that
+//     repeats is a failure, one that does not was the environment's), and
+//     the cases it held go to other workers.
+//  2. A failure is saved as failures/<id>.unshrunk.toml the moment it is
+//     seen; shrinking then saves failures/<id>.toml after every step.
+//  3. An interrupt (SIGINT, SIGTERM) stops the workers and the shrinker; the
+//     result says so, with the cases actually run.
+//  4. The result counts only cases that finished (`covered`), per property.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -17,72 +30,119 @@
 #include <string>
 #include <vector>
 
+#include "properties/case_protocol.h"
 #include "properties/generators.h"
 #include "properties/run_report.h"
+#include "properties/scenario_replays.h"
+#include "properties/worker_pool.h"
 
 namespace mirrorsim::properties {
 
+// The largest --cases a campaign accepts: far more than any campaign runs,
+// small enough that case numbers never overflow with any shard count.
+inline constexpr std::uint64_t kMaxCampaignCases = std::uint64_t{1} << 48;
+
 struct CampaignOptions {
   std::uint64_t seed = 1;
-  std::uint64_t cases = 2000;           // cases to run (in this shard)
-  std::optional<double> time_budget_s;  // stop starting cases after this (wall clock)
-  int jobs = 1;                         // worker processes
+  std::optional<std::uint64_t> cases = 2000;  // total over all shards; none: until the time is up
+  std::optional<double> time_budget_s;        // stop starting cases after this (wall clock)
+  int jobs = 1;                               // worker processes
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   std::vector<std::string> bugs;         // engine bug switches for every case
   double shrink_budget_s = 20;           // wall clock for shrinking one failure
   std::uint64_t determinism_every = 50;  // re-run every Nth case and compare hashes
   bool stop_at_first_failure = true;
-  std::filesystem::path out_dir;  // failures/ and the summary go here ("" = none)
+  bool run_library = false;                   // the built-in scenarios, before the cases
+  std::vector<std::filesystem::path> corpus;  // saved failures to re-run first
+  std::filesystem::path out_dir;              // failures/ go here ("" = save nothing)
+  std::uint64_t max_worker_deaths = 1000;     // then the campaign gives up (an error)
 };
 
 struct CampaignProgress {
   std::uint64_t cases_done = 0;
   std::uint64_t failures = 0;
   double elapsed_s = 0;
+  std::optional<double> seconds_left;  // from the budget, or from the rate and cases left
 };
 
 struct CampaignFailure {
-  std::uint64_t case_index = 0;
-  std::uint64_t case_seed = 0;  // the run seed of the (shrunk) scenario
-  std::string property;         // the property that failed, or "crash" / "determinism"
+  std::string id;      // "case-<seed>-<index>[-<bug>]" or "library-<name>"
+  std::string source;  // "generated", "library" or "corpus"
+  std::optional<std::uint64_t> case_index;
+  std::string property;  // the property that failed, or "crash" / "determinism"
   std::string message;
-  std::filesystem::path file;  // the saved, shrunk scenario ("" when out_dir is empty)
+  std::filesystem::path unshrunk_file;  // saved at once ("" when out_dir is empty)
+  std::filesystem::path file;           // the smallest failing scenario saved
   std::string replay_command;
+  std::string digest;   // equal cases have equal digests (case_files.h)
+  bool shrunk = false;  // shrinking ran to its end
   std::uint64_t shrink_steps = 0;
   double shrink_seconds = 0;
-  // Size of the shrunk reproduction.
+  // Size of the smallest reproduction.
   std::uint64_t guest_requests = 0;
   std::uint64_t faults = 0;
   std::uint64_t disk_bytes = 0;
-  GeneratedCase shrunk;
+  std::vector<std::string> save_errors;  // files that could not be written
+};
+
+struct CoveredRange {
+  std::uint64_t first = 0;  // case numbers first, first + step, ..., last
+  std::uint64_t last = 0;
+};
+
+enum class CampaignStop { kAllCasesRun, kTimeUp, kFailure, kInterrupted, kTooManyWorkerDeaths };
+std::string_view campaign_stop_name(CampaignStop stop);
+
+struct Inconclusive {
+  std::uint64_t case_index = 0;
+  std::string message;
 };
 
 struct CampaignResult {
   std::uint64_t cases_run = 0;
-  std::uint64_t first_case = 0;  // case numbers covered: shard_index + k * shard_count
-  std::uint64_t last_case = 0;
+  std::vector<CoveredRange> covered;  // case numbers that finished, step = shard_count
+  CampaignStop stop = CampaignStop::kAllCasesRun;
+  int interrupt_signal = 0;
   double elapsed_s = 0;
   double cases_per_s = 0;
   std::uint64_t determinism_checks = 0;
-  // Per property: how often it held, was violated, did not apply.
-  std::map<std::string, std::array<std::uint64_t, 3>> verdict_counts;
-  std::vector<CampaignFailure> failures;
-  bool ok() const { return failures.empty(); }
+  // Per property: how often it held, was violated, did not apply, was inconclusive.
+  std::map<std::string, std::array<std::uint64_t, 4>> verdict_counts;
+  std::uint64_t inconclusive_cases = 0;
+  std::vector<Inconclusive> inconclusive;  // the first few
+  std::vector<CampaignFailure> failures;   // generated cases and library scenarios
+  std::vector<ReplayResult> library;
+  std::vector<ReplayResult> corpus;
+  std::vector<WorkerDeath> worker_deaths;
+  std::vector<std::string> notes;  // what happened to deaths, saves...
+
+  bool interrupted() const { return stop == CampaignStop::kInterrupted; }
+  // Nothing failed, nothing was lost, nothing stopped the run early.
+  bool ok() const;
 };
 
 // Generates case `index` of campaign `seed` (the same on every machine).
 GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index);
+rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index);
 
 // Runs one generated case in this process.
 RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs);
+// Runs it and reduces the report to an outcome; with `check_determinism`
+// runs it twice and fails when the event-log hashes differ.
+CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
+                          const std::vector<std::string>& bugs, bool check_determinism);
 
 // Writes `c` as DIR/<name>.toml (+ DIR/<name>.csv for its requests) and
-// returns the scenario file's path.
+// returns the scenario file's path. Throws FileWriteError.
 std::filesystem::path save_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
                                 const std::filesystem::path& dir, const std::string& name);
 
-CampaignResult run_campaign(const CampaignOptions& options,
-                            const std::function<void(const CampaignProgress&)>& progress = {});
+struct CampaignHooks {
+  std::function<void(const CampaignProgress&)> progress;  // a few times per second
+  std::function<void(const std::string&)> note;           // one line: a death, a save error
+};
+
+CampaignResult run_campaign(const CampaignOptions& options, const CampaignHooks& hooks = {});
 
 }  // namespace mirrorsim::properties

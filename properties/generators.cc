@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "properties/case_limits.h"
+
 namespace mirrorsim::properties {
 namespace {
 
@@ -124,8 +126,6 @@ rc::Gen<GeneratedCase> gen_case() {
     Scenario& s = c.scenario;
     s.name = "generated";
     s.seed = *rc::gen::noShrink(rc::gen::inRange<std::uint64_t>(1, UINT64_MAX));
-    s.limits.max_time_us = 60'000'000;
-    s.limits.max_events = 5'000'000;
 
     // Swarm: whole features on or off for this case.
     const bool cow = feature(40);
@@ -285,6 +285,9 @@ rc::Gen<GeneratedCase> gen_case() {
       wb.time_us = uniform<std::uint64_t>(0, 20'000);
       s.commands.push_back(wb);
     }
+
+    // Limits from the case's own work (a shrunk case gets its own again).
+    s.limits = limits_for(estimate_work(s, c.requests));
     return c;
   });
 }

@@ -7,7 +7,8 @@
 // transient (a window), guest I/O is finite unless the job is in
 // write-blocking mode (where the job must converge anyway), every pause is
 // followed by a resume, and mismatched disk lengths appear only to check
-// that the job refuses to start.
+// that the job refuses to start. Each case's time and event limits are
+// sized from its own work (case_limits.h), so a slow case is not cut short.
 //
 // Cases shrink as structured values: fewer and smaller guest requests,
 // fewer faults and commands, smaller disks, features switched off.

@@ -18,8 +18,49 @@ Verdict not_applicable(std::string_view name, std::string why) {
   return Verdict{std::string(name), VerdictStatus::kNotApplicable, std::move(why)};
 }
 
+Verdict inconclusive(std::string_view name, std::string message) {
+  return Verdict{std::string(name), VerdictStatus::kInconclusive, std::move(message)};
+}
+
 std::string at(engine::TimeNs t) {
   return fmt::format("at {:.6f} s", t / 1e9);
+}
+
+// The run hit its time or event limit: a job still gaining ground is slow,
+// not stuck (inconclusive); one that got nowhere in the last part of the run
+// is livelocked (violated).
+Verdict judge_limit(const RunFacts& f) {
+  const std::string& m = f.sim.message;
+  const std::string limit = m.substr(0, m.find(';'));  // without the waiting tasks
+  if (!f.progress) {
+    return violated(property::kLiveness,
+                    "no progress at all: " + m + " (" + at(f.sim.end_time_ns) + ")");
+  }
+  const ProgressWindow& w = *f.progress;
+  const std::string over = fmt::format(
+      "over the last {:.3f} s ({:.3f} s to {:.3f} s) {} copied ({}), left to copy {} -> {}",
+      w.length_ns() / 1e9, w.start_ns / 1e9, w.end_ns / 1e9, amount_text(w.copied_bytes),
+      rate_text(w.copy_rate()), amount_text(w.left_at_start), amount_text(w.left_at_end));
+  const bool copying = w.copied_bytes > 0;
+  if (copying && w.new_low) {
+    std::string message = "still progressing at the limit (" + limit + "): " + over + "; " +
+                          amount_text(w.left_at_end) + " left (dirty or being copied)";
+    if (w.drain_rate() > 0) {
+      message += fmt::format(", about {:.1f} s more at this rate",
+                             static_cast<double>(w.left_at_end) / w.drain_rate());
+    }
+    return inconclusive(property::kLiveness, message);
+  }
+  if (copying && w.guest_wrote && f.copy_mode == engine::CopyMode::kBackground) {
+    // ARCHITECTURE.md: a job outrun by its guest is an outcome, not a violation.
+    const std::string what = "outrun by the guest at the limit (" + limit +
+                             "): the guest kept dirtying as fast as the job copied; ";
+    return inconclusive(property::kLiveness, what + over);
+  }
+  // Stuck or spinning: nothing copied, or copies that never got the job
+  // below the bytes left it had reached before.
+  const std::string low = copying ? ", never below its earlier low" : "";
+  return violated(property::kLiveness, "no progress at the limit: " + over + low + "; " + m);
 }
 
 }  // namespace
@@ -35,6 +76,7 @@ Verdict check_liveness(const RunFacts& f) {
   if (f.sim.status == sim::RunOutcome::Status::kLiveness) {
     return violated(property::kLiveness, f.sim.message + " (" + at(f.sim.end_time_ns) + ")");
   }
+  if (f.sim.status == sim::RunOutcome::Status::kLimit) return judge_limit(f);
   if (f.sim.status == sim::RunOutcome::Status::kFailed) {
     return not_applicable(property::kLiveness, "the run crashed");
   }
@@ -155,9 +197,10 @@ Verdict check_completion_equality(const RunFacts& f) {
     return not_applicable(property::kCompletionEquality, "the job did not pivot");
   }
   if (f.pivot_difference) {
-    return violated(property::kCompletionEquality,
-                    "after the pivot the target differs from the source: " +
-                        f.pivot_difference->describe() + " (a = target, b = source)");
+    return violated(
+        property::kCompletionEquality,
+        "after the pivot " + describe_difference(*f.pivot_difference, "the target", "the source",
+                                                 f.pivot_sides ? &*f.pivot_sides : nullptr));
   }
   return holds(property::kCompletionEquality);
 }
@@ -172,8 +215,9 @@ Verdict check_point_in_time(const RunFacts& f) {
         "the cancel and the end",
         f.snapshots);
     if (f.point_in_time_difference) {
-      message += "; against the last one: " + f.point_in_time_difference->describe() +
-                 " (a = target, b = source)";
+      message += "; against the last one, " +
+                 describe_difference(*f.point_in_time_difference, "the target", "the source",
+                                     f.point_in_time_sides ? &*f.point_in_time_sides : nullptr);
     }
     return violated(property::kPointInTimeCopy, message);
   }

@@ -9,6 +9,8 @@
 
 #include "engine/job_observer.h"
 #include "engine/mirror_job.h"
+#include "properties/content_provenance.h"
+#include "properties/progress_tracker.h"
 #include "properties/verdict.h"
 #include "sim/disk_view.h"
 #include "sim/simulation.h"
@@ -28,14 +30,21 @@ struct RunFacts {
   bool cancel_accepted = false;
   // After a pivot: the target's guest view against the guest's expectation.
   std::optional<sim::Difference> pivot_difference;
+  // What wrote each side at its first byte, in words (a = target, b = source).
+  std::optional<DifferenceSides> pivot_sides;
   bool pivot_compared = false;
   // After a soft cancel past READY: whether the target equals a snapshot of
   // the source, and the difference to the last snapshot otherwise.
   bool point_in_time_checked = false;
   bool point_in_time_match = false;
   std::optional<sim::Difference> point_in_time_difference;
+  std::optional<DifferenceSides> point_in_time_sides;
   std::size_t snapshots = 0;
   std::vector<std::string> bound_violations;
+  // When the run hit its time or event limit: what the job got done in the
+  // last part of the run, and the copy mode it was in at the end.
+  std::optional<ProgressWindow> progress;
+  engine::CopyMode copy_mode = engine::CopyMode::kBackground;
 };
 
 Verdict check_no_crash(const RunFacts& facts);

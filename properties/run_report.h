@@ -43,7 +43,11 @@ struct RunReport {
   std::uint64_t source_length = 0;
   std::vector<sim::LogRecord> log;  // only when RunOptions::retain_log
 
+  // No property was violated (an inconclusive one does not count against).
   bool passed() const { return first_violation(verdicts) == nullptr; }
+  // A property could not be decided: the run hit its limit while the job
+  // was still making progress (liveness). The first such verdict, or null.
+  const Verdict* inconclusive() const;
   // One line: "completed (pivoted)", "failed: target write failed: EIO", ...
   std::string outcome_line() const;
 };

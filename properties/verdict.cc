@@ -10,6 +10,8 @@ std::string_view verdict_status_name(VerdictStatus status) {
       return "VIOLATED";
     case VerdictStatus::kNotApplicable:
       return "n/a";
+    case VerdictStatus::kInconclusive:
+      return "inconclusive";
   }
   return "?";
 }

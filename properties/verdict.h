@@ -7,7 +7,9 @@
 
 namespace mirrorsim::properties {
 
-enum class VerdictStatus { kHolds, kViolated, kNotApplicable };
+// kInconclusive: the run reached its limit while still making progress; it
+// neither held nor was violated (a slow case, not a bug).
+enum class VerdictStatus { kHolds, kViolated, kNotApplicable, kInconclusive };
 std::string_view verdict_status_name(VerdictStatus status);
 
 struct Verdict {

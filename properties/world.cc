@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 #include <fmt/core.h>
 
 #include "engine/mirror_job.h"
 #include "engine/wait_queue.h"
 #include "properties/bounds_monitor.h"
+#include "properties/content_provenance.h"
 #include "properties/oracles.h"
+#include "properties/progress_tracker.h"
 #include "properties/scenario_build.h"
 #include "sim/content.h"
 #include "sim/disk_image.h"
@@ -95,6 +99,8 @@ class World final : public engine::JobObserver {
   void on_op_end(const engine::OpInfo& op, int error) override;
   void on_rate_dispatch(TimeNs now, std::uint64_t bytes, std::uint64_t speed) override {
     bounds_.on_rate_dispatch(now, bytes, speed);
+    // An iteration has started all its ops: the bytes left are exact.
+    progress_.sample(now, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
   }
 
  private:
@@ -139,8 +145,13 @@ class World final : public engine::JobObserver {
   void request_end(bool target, const sim::DiskRequest& r);
   void drive();  // the top task: start the job, the guest, the commands
   void schedule_next_guest();
-  void run_guest_request(sim::GuestRequest request);
-  void guest_request(const sim::GuestRequest& request);
+  void run_guest_request(sim::GuestRequest request, std::uint64_t number);
+  void guest_request(const sim::GuestRequest& request, std::uint64_t number);
+  // Guest request `number` as the guest issued it (for failure messages).
+  std::optional<sim::GuestRequest> find_guest_request(std::uint64_t number) const;
+  std::optional<DifferenceSides> describe_sides(const sim::Difference& d,
+                                                const sim::GuestView& target,
+                                                const sim::GuestView& source) const;
   void run_command(const scenarios::Command& command);
   void execute(const std::string& action, const std::function<void()>& call);
   void finish_checks(RunReport& report);
@@ -150,6 +161,7 @@ class World final : public engine::JobObserver {
   std::unique_ptr<sim::Simulation> simulation_;
   std::vector<scenarios::Command> commands_;
   sim::ContentSource content_;
+  ContentProvenance provenance_;  // who took each content value
   std::shared_ptr<sim::DiskImage> base_image_;
   std::unique_ptr<sim::SimDisk> source_;
   std::unique_ptr<sim::SimDisk> target_;
@@ -161,6 +173,9 @@ class World final : public engine::JobObserver {
   std::unique_ptr<engine::WaitQueue> ready_or_end_;
 
   BoundsMonitor bounds_;
+  ProgressTracker progress_;
+  std::uint64_t copied_bytes_ = 0;     // by background ops that succeeded
+  std::uint64_t in_flight_bytes_ = 0;  // in background ops that have not ended
   std::vector<engine::JobEvent> events_;
   std::vector<CommandRecord> command_records_;
   bool job_started_ = false;
@@ -174,7 +189,8 @@ class World final : public engine::JobObserver {
   std::vector<sim::GuestView> snapshots_;
   std::uint32_t guest_in_flight_ = 0;
   // An arrival that found the guest queue full; it takes the next free slot.
-  std::optional<sim::GuestRequest> waiting_guest_request_;
+  std::optional<std::pair<sim::GuestRequest, std::uint64_t>> waiting_guest_request_;
+  std::uint64_t guest_requests_taken_ = 0;  // from requests_: numbers them from 1
   std::uint64_t guest_requests_ = 0;
   std::uint64_t guest_errors_ = 0;
   std::vector<TimeNs> guest_write_latencies_;
@@ -184,7 +200,11 @@ void World::build_disks() {
   const scenarios::Scenario& s = scenario_;
   if (s.base) {
     base_image_ = std::make_shared<sim::DiskImage>(disk_options(*s.base, "base"));
-    if (s.base->old_data) base_image_->fill_with_old_data(content_.next());
+    if (s.base->old_data) {
+      const std::uint64_t value = content_.next();
+      base_image_->fill_with_old_data(value);
+      provenance_.record_fill(value, "the base image's original data");
+    }
   }
   auto image_for = [&](const scenarios::DiskSpec& spec, const char* name) {
     auto image = std::make_shared<sim::DiskImage>(disk_options(spec, name));
@@ -199,8 +219,18 @@ void World::build_disks() {
   if (s.target.backing == Backing::kAtPivot && !base_image_) {
     throw std::invalid_argument("target: backing at-pivot needs a [base] disk");
   }
+  // A disk that starts with old data takes a fresh value when it is built.
+  std::uint64_t issued = content_.issued();
   source_ = std::make_unique<sim::SimDisk>(*simulation_, content_, kSourceDiskId, source);
+  if (content_.issued() != issued) {
+    provenance_.record_fill(content_.issued(), "the source's old data", "there before the job");
+  }
+  issued = content_.issued();
   target_ = std::make_unique<sim::SimDisk>(*simulation_, content_, kTargetDiskId, target);
+  if (content_.issued() != issued) {
+    provenance_.record_fill(content_.issued(), "the target's old data",
+                            "stale, there before the job");
+  }
   source_->set_fault_plan(fault_plan(s, scenarios::FaultDisk::kSource));
   target_->set_fault_plan(fault_plan(s, scenarios::FaultDisk::kTarget));
   source_watch_.world = this;
@@ -263,12 +293,21 @@ void World::on_op_start(const engine::OpInfo& op) {
                             static_cast<std::uint32_t>(op.kind), op.offset, op.length);
   simulation_->log().append(simulation_->now(), sim::EventKind::kDirtyBytes, 0,
                             job_->dirty_bytes());
+  // No progress sample here: an iteration clears the dirty bits of its whole
+  // run first and starts its ops one by one, so until its last op has
+  // started the bytes left would be undercounted.
+  if (op.kind != engine::OpKind::kActiveWrite) in_flight_bytes_ += op.length;
 }
 
 void World::on_op_end(const engine::OpInfo& op, int error) {
   simulation_->log().append(simulation_->now(), sim::EventKind::kMirrorOpEnd,
                             static_cast<std::uint32_t>(op.kind), op.offset, op.length,
                             static_cast<std::uint64_t>(error));
+  if (op.kind != engine::OpKind::kActiveWrite) {
+    in_flight_bytes_ -= std::min(in_flight_bytes_, op.length);
+    if (error == 0) copied_bytes_ += op.length;
+  }
+  progress_.sample(simulation_->now(), copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
 }
 
 void World::execute(const std::string& action, const std::function<void()>& call) {
@@ -340,7 +379,7 @@ void World::run_command(const scenarios::Command& c) {
   }
 }
 
-void World::guest_request(const sim::GuestRequest& request) {
+void World::guest_request(const sim::GuestRequest& request, std::uint64_t number) {
   engine::BlockDevice& device = job_->guest_device();
   const TimeNs start = simulation_->now();
   simulation_->log().append(start, sim::EventKind::kGuestRequest,
@@ -348,7 +387,9 @@ void World::guest_request(const sim::GuestRequest& request) {
   engine::IoStatus status;
   switch (request.op) {
     case sim::GuestOp::kWrite: {
-      const sim::ContentPayload data = sim::ContentPayload::fresh(content_.next(), request.length);
+      const std::uint64_t value = content_.next();
+      provenance_.record_guest_write(value, number, pivoted_);
+      const sim::ContentPayload data = sim::ContentPayload::fresh(value, request.length);
       status = device.write(request.offset, request.length, data);
       guest_write_latencies_.push_back(simulation_->now() - start);
       break;
@@ -367,6 +408,7 @@ void World::guest_request(const sim::GuestRequest& request) {
   }
   ++guest_requests_;
   if (!status.ok()) ++guest_errors_;
+  if (request.op != sim::GuestOp::kRead) progress_.guest_write(simulation_->now());
 }
 
 // Each guest request arrives in a task of its own, at its arrival time. The
@@ -379,21 +421,23 @@ void World::schedule_next_guest() {
   std::optional<sim::GuestRequest> request = requests_->next();
   if (!request) return;
   const TimeNs delay = std::max<TimeNs>(0, request->time - simulation_->now());
-  simulation_->spawn_after(delay, "guest-io", [this, r = *request] { run_guest_request(r); });
+  const std::uint64_t number = ++guest_requests_taken_;
+  simulation_->spawn_after(delay, "guest-io",
+                           [this, r = *request, number] { run_guest_request(r, number); });
 }
 
-void World::run_guest_request(sim::GuestRequest request) {
+void World::run_guest_request(sim::GuestRequest request, std::uint64_t number) {
   if (job_->ended()) return;
   if (guest_in_flight_ == kGuestQueueDepth) {
-    waiting_guest_request_ = request;
+    waiting_guest_request_.emplace(request, number);
     return;
   }
   ++guest_in_flight_;
   while (true) {
     schedule_next_guest();
-    guest_request(request);
+    guest_request(request, number);
     if (!waiting_guest_request_) break;
-    request = *waiting_guest_request_;
+    std::tie(request, number) = *waiting_guest_request_;
     waiting_guest_request_.reset();
   }
   --guest_in_flight_;
@@ -446,6 +490,39 @@ RunReport World::run() {
   return report;
 }
 
+std::optional<sim::GuestRequest> World::find_guest_request(std::uint64_t number) const {
+  if (number == 0) return std::nullopt;
+  if (options_.requests) {
+    if (number > options_.requests->size()) return std::nullopt;
+    return (*options_.requests)[number - 1];
+  }
+  // The run's request source again: built from the same scenario and the
+  // same seed-derived stream, it hands out the same requests in the same
+  // order (the run's own stream is untouched).
+  std::unique_ptr<sim::RequestSource> again;
+  try {
+    again = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
+  } catch (const std::exception&) {
+    return std::nullopt;  // e.g. a trace file gone since: name the request by number only
+  }
+  std::optional<sim::GuestRequest> request;
+  for (std::uint64_t i = 0; again && i < number; ++i) {
+    request = again->next();
+    if (!request) break;
+  }
+  return request;
+}
+
+std::optional<DifferenceSides> World::describe_sides(const sim::Difference& d,
+                                                     const sim::GuestView& target,
+                                                     const sim::GuestView& source) const {
+  static const std::string kTargetLayers[] = {"target", "base image"};
+  static const std::string kSourceLayers[] = {"source", "base image"};
+  return provenance_.describe_sides(
+      d, target, kTargetLayers, source, kSourceLayers,
+      [this](std::uint64_t number) { return find_guest_request(number); });
+}
+
 void World::finish_checks(RunReport& report) {
   RunFacts facts;
   facts.sim = report.sim;
@@ -458,10 +535,20 @@ void World::finish_checks(RunReport& report) {
   facts.cancel_accepted = cancel_accepted_;
   facts.soft_cancel_after_ready = soft_cancel_after_ready_;
   facts.bound_violations = bounds_.violations();
+  if (report.sim.status == sim::RunOutcome::Status::kLimit) {
+    progress_.sample(report.sim.end_time_ns, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+    facts.progress = progress_.window(report.sim.end_time_ns);
+    facts.copy_mode = job_->copy_mode();
+  }
   const bool clean_end = report.sim.status == sim::RunOutcome::Status::kCompleted;
   if (clean_end && facts.job.ended && facts.job.pivoted) {
     facts.pivot_compared = true;
-    facts.pivot_difference = sim::first_difference(target_->snapshot(), source_->snapshot());
+    const sim::GuestView target = target_->snapshot();
+    const sim::GuestView source = source_->snapshot();
+    facts.pivot_difference = sim::first_difference(target, source);
+    if (facts.pivot_difference) {
+      facts.pivot_sides = describe_sides(*facts.pivot_difference, target, source);
+    }
   }
   if (clean_end && facts.job.ended && soft_cancel_after_ready_ && facts.job.success &&
       !facts.job.pivoted) {
@@ -478,7 +565,10 @@ void World::finish_checks(RunReport& report) {
         facts.point_in_time_match = true;
         break;
       }
-      if (it == snapshots_.rbegin()) facts.point_in_time_difference = d;
+      if (it == snapshots_.rbegin()) {
+        facts.point_in_time_difference = d;
+        facts.point_in_time_sides = describe_sides(*d, target, *it);
+      }
     }
   }
   report.verdicts = check_all(facts);

@@ -144,7 +144,10 @@ std::string describe_report(const properties::RunReport& r) {
   out += "properties:\n";
   for (const properties::Verdict& v : r.verdicts) {
     out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
-    if (v.status == properties::VerdictStatus::kViolated) out += ": " + v.message;
+    if (v.status == properties::VerdictStatus::kViolated ||
+        v.status == properties::VerdictStatus::kInconclusive) {
+      out += ": " + v.message;
+    }
     out += "\n";
   }
   out += fmt::format("virtual time {}, {} events, event-log hash {}\n",
@@ -156,7 +159,10 @@ std::string describe_verdicts(const properties::RunReport& r) {
   std::string out = "outcome: " + r.outcome_line() + "\n";
   for (const properties::Verdict& v : r.verdicts) {
     out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
-    if (v.status == properties::VerdictStatus::kViolated) out += ": " + v.message;
+    if (v.status == properties::VerdictStatus::kViolated ||
+        v.status == properties::VerdictStatus::kInconclusive) {
+      out += ": " + v.message;
+    }
     out += "\n";
   }
   out += fmt::format("event-log hash {}\n", hex(r.sim.log_hash));
@@ -170,6 +176,8 @@ nlohmann::json report_json(const properties::RunReport& r) {
   j["bugs"] = r.bugs;
   j["outcome"] = r.outcome_line();
   j["passed"] = r.passed();
+  // The run hit its limit while still progressing: neither passed nor failed.
+  j["inconclusive"] = r.inconclusive() != nullptr;
   j["hash"] = hex(r.sim.log_hash);
   j["virtual_time_ns"] = r.sim.end_time_ns;
   j["events_dispatched"] = r.sim.events;

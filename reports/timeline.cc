@@ -1,9 +1,15 @@
 #include "reports/timeline.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
+#include <queue>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
@@ -50,8 +56,95 @@ json process_name(int pid, const char* name) {
   return json{{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}};
 }
 
+// Names a thread track and keeps the tracks in tid order in the viewer.
+void name_thread(json& events, int pid, int tid, const std::string& name) {
+  events.push_back(json{{"name", "thread_name"},
+                        {"ph", "M"},
+                        {"pid", pid},
+                        {"tid", tid},
+                        {"args", {{"name", name}}}});
+  events.push_back(json{{"name", "thread_sort_index"},
+                        {"ph", "M"},
+                        {"pid", pid},
+                        {"tid", tid},
+                        {"args", {{"sort_index", tid}}}});
+}
+
 std::string disk_name(std::uint32_t id) {
   return id == 1 ? "source" : id == 2 ? "target" : "disk " + std::to_string(id);
+}
+
+// One request or op: its log key (subject, a, b) says what it was.
+struct Span {
+  engine::TimeNs start = 0;
+  engine::TimeNs end = 0;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  std::uint64_t error = 0;
+  bool unfinished = false;
+};
+
+// Matches start and end records with the same key, first in first out.
+class SpanMatcher {
+ public:
+  void start(const sim::LogRecord& r) { open_[key(r)].push_back(r.time); }
+  void end(const sim::LogRecord& r) {
+    auto it = open_.find(key(r));
+    if (it == open_.end() || it->second.empty()) return;  // an end without a start
+    closed_[r.subject].push_back(Span{it->second.front(), r.time, r.a, r.b, r.c, false});
+    it->second.pop_front();
+  }
+  // The spans by subject, those still open ending at `run_end`.
+  std::map<std::uint32_t, std::vector<Span>> finish(engine::TimeNs run_end) {
+    for (auto& [k, starts] : open_) {
+      const auto& [subject, a, b] = k;
+      for (engine::TimeNs start : starts) {
+        closed_[subject].push_back(Span{start, std::max(start, run_end), a, b, 0, true});
+      }
+    }
+    open_.clear();
+    return std::move(closed_);
+  }
+
+ private:
+  using Key = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>;
+  static Key key(const sim::LogRecord& r) { return {r.subject, r.a, r.b}; }
+  std::map<Key, std::deque<engine::TimeNs>> open_;
+  std::map<std::uint32_t, std::vector<Span>> closed_;
+};
+
+// Sorts `spans` by start and gives each the lowest slot free at its start (a
+// slot whose span ended at or before it); returns the number of slots.
+std::size_t assign_slots(std::vector<Span>& spans, std::vector<std::size_t>& slot_of) {
+  std::stable_sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
+    return std::tie(x.start, x.end) < std::tie(y.start, y.end);
+  });
+  using Busy = std::pair<engine::TimeNs, std::size_t>;  // (end, slot)
+  std::priority_queue<Busy, std::vector<Busy>, std::greater<>> busy;
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> free;
+  std::size_t slots = 0;
+  slot_of.clear();
+  for (const Span& span : spans) {
+    while (!busy.empty() && busy.top().first <= span.start) {
+      free.push(busy.top().second);
+      busy.pop();
+    }
+    std::size_t slot = slots;
+    if (free.empty()) {
+      ++slots;
+    } else {
+      slot = free.top();
+      free.pop();
+    }
+    slot_of.push_back(slot);
+    busy.push({span.end, slot});
+  }
+  return slots;
+}
+
+json span_args(json args, const Span& span) {
+  if (span.unfinished) args["unfinished"] = true;
+  return args;
 }
 
 }  // namespace
@@ -62,50 +155,34 @@ json timeline_json(const properties::RunReport& report) {
   events.push_back(process_name(kJobPid, "mirror job"));
   events.push_back(process_name(kGuestPid, "guest"));
 
-  using Key = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>;
-  std::map<Key, std::deque<engine::TimeNs>> disk_open;
-  std::map<Key, std::deque<engine::TimeNs>> op_open;
+  constexpr int kJobEventsTid = 1;
+  constexpr int kGuestTid = 1;
+  name_thread(events, kJobPid, kJobEventsTid, "job events");
+  name_thread(events, kGuestPid, kGuestTid, "guest requests");
+
+  SpanMatcher disk_requests;
+  SpanMatcher ops;
+  std::map<std::uint32_t, std::vector<const sim::LogRecord*>> faults;  // by disk
   for (const sim::LogRecord& r : report.log) {
     switch (r.kind) {
       case sim::EventKind::kDiskRequestStart:
-        disk_open[{r.subject, r.a, r.b}].push_back(r.time);
+        disk_requests.start(r);
         break;
-      case sim::EventKind::kDiskRequestEnd: {
-        auto& open = disk_open[{r.subject, r.a, r.b}];
-        if (open.empty()) break;
-        const engine::TimeNs start = open.front();
-        open.pop_front();
-        const auto op = static_cast<sim::DiskOp>(r.b >> sim::kDiskOpShift);
-        const std::uint64_t length = r.b & ((std::uint64_t{1} << sim::kDiskOpShift) - 1);
-        events.push_back(slice(std::string(sim::disk_op_name(op)), kDisksPid,
-                               static_cast<int>(r.subject), start, r.time,
-                               {{"offset", r.a}, {"length", length}, {"errno", r.c}}));
+      case sim::EventKind::kDiskRequestEnd:
+        disk_requests.end(r);
         break;
-      }
-      case sim::EventKind::kFaultInjected: {
-        const auto op = static_cast<sim::DiskOp>(r.b >> sim::kDiskOpShift);
-        events.push_back(instant(
-            "fault " + std::string(sim::disk_op_name(op)), kDisksPid, static_cast<int>(r.subject),
-            r.time, {{"offset", r.a}, {"errno", r.c}, {"disk", disk_name(r.subject)}}));
+      case sim::EventKind::kFaultInjected:
+        faults[r.subject].push_back(&r);
         break;
-      }
       case sim::EventKind::kMirrorOpStart:
-        op_open[{r.subject, r.a, r.b}].push_back(r.time);
+        ops.start(r);
         break;
-      case sim::EventKind::kMirrorOpEnd: {
-        auto& open = op_open[{r.subject, r.a, r.b}];
-        if (open.empty()) break;
-        const engine::TimeNs start = open.front();
-        open.pop_front();
-        const auto kind = static_cast<engine::OpKind>(r.subject);
-        events.push_back(slice(std::string(engine::op_kind_name(kind)), kJobPid,
-                               1 + static_cast<int>(r.subject), start, r.time,
-                               {{"offset", r.a}, {"length", r.b}, {"errno", r.c}}));
+      case sim::EventKind::kMirrorOpEnd:
+        ops.end(r);
         break;
-      }
       case sim::EventKind::kGuestRequest: {
         const auto op = static_cast<sim::GuestOp>(r.subject);
-        events.push_back(instant(std::string(sim::guest_op_name(op)), kGuestPid, 1, r.time,
+        events.push_back(instant(std::string(sim::guest_op_name(op)), kGuestPid, kGuestTid, r.time,
                                  {{"offset", r.a}, {"length", r.b}}));
         break;
       }
@@ -120,30 +197,67 @@ json timeline_json(const properties::RunReport& report) {
         break;
     }
   }
+  const engine::TimeNs run_end = report.sim.end_time_ns;
+  std::vector<std::size_t> slot_of;
+
+  // Disks: each disk's slots, then its faults track.
+  std::map<std::uint32_t, std::vector<Span>> requests = disk_requests.finish(run_end);
+  for (const auto& [disk, list] : faults) requests[disk];  // a disk with faults gets its tracks
+  int next_disk_tid = 1;
+  for (auto& [disk, spans] : requests) {
+    const int first_tid = next_disk_tid;
+    const std::size_t slots = assign_slots(spans, slot_of);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      const Span& span = spans[i];
+      const auto op = static_cast<sim::DiskOp>(span.b >> sim::kDiskOpShift);
+      const std::uint64_t length = span.b & ((std::uint64_t{1} << sim::kDiskOpShift) - 1);
+      events.push_back(
+          slice(std::string(sim::disk_op_name(op)), kDisksPid,
+                first_tid + static_cast<int>(slot_of[i]), span.start, span.end,
+                span_args({{"offset", span.a}, {"length", length}, {"errno", span.error}}, span)));
+    }
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+      name_thread(events, kDisksPid, first_tid + static_cast<int>(slot),
+                  disk_name(disk) + " slot " + std::to_string(slot));
+    }
+    next_disk_tid += static_cast<int>(slots);
+    const auto disk_faults = faults.find(disk);
+    if (disk_faults == faults.end()) continue;
+    const int faults_tid = next_disk_tid++;
+    name_thread(events, kDisksPid, faults_tid, disk_name(disk) + " faults");
+    for (const sim::LogRecord* r : disk_faults->second) {
+      const auto op = static_cast<sim::DiskOp>(r->b >> sim::kDiskOpShift);
+      events.push_back(instant("fault " + std::string(sim::disk_op_name(op)), kDisksPid, faults_tid,
+                               r->time,
+                               {{"offset", r->a}, {"errno", r->c}, {"disk", disk_name(disk)}}));
+    }
+  }
+
+  // Mirror ops: each kind's slots, after the job events track.
+  int next_op_tid = kJobEventsTid + 1;
+  for (auto& [kind_number, spans] : ops.finish(run_end)) {
+    const std::string kind(engine::op_kind_name(static_cast<engine::OpKind>(kind_number)));
+    const int first_tid = next_op_tid;
+    const std::size_t slots = assign_slots(spans, slot_of);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      const Span& span = spans[i];
+      events.push_back(
+          slice(kind, kJobPid, first_tid + static_cast<int>(slot_of[i]), span.start, span.end,
+                span_args({{"offset", span.a}, {"length", span.b}, {"errno", span.error}}, span)));
+    }
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+      name_thread(events, kJobPid, first_tid + static_cast<int>(slot),
+                  kind + " slot " + std::to_string(slot));
+    }
+    next_op_tid += static_cast<int>(slots);
+  }
+
   for (const engine::JobEvent& e : report.events) {
     std::string name = e.kind == engine::JobEventKind::kStateChange
                            ? "state " + std::string(engine::state_name(e.state))
                            : std::string(engine::job_event_name(e.kind));
-    events.push_back(
-        instant(std::move(name), kJobPid, 0, e.time, {{"error", e.error}, {"message", e.message}}));
-  }
-  // Thread names for the disk and op tracks.
-  for (int disk : {1, 2}) {
-    events.push_back(json{{"name", "thread_name"},
-                          {"ph", "M"},
-                          {"pid", kDisksPid},
-                          {"tid", disk},
-                          {"args", {{"name", disk_name(disk)}}}});
-  }
-  for (int kind = 0; kind < 4; ++kind) {
-    events.push_back(
-        json{{"name", "thread_name"},
-             {"ph", "M"},
-             {"pid", kJobPid},
-             {"tid", 1 + kind},
-             {"args",
-              {{"name",
-                std::string(engine::op_kind_name(static_cast<engine::OpKind>(kind))) + " ops"}}}});
+    events.push_back(instant(std::move(name), kJobPid, kJobEventsTid, e.time,
+                             {{"error", e.error}, {"message", e.message}}));
   }
   return json{{"traceEvents", events}, {"displayTimeUnit", "ms"}};
 }

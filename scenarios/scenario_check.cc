@@ -145,9 +145,14 @@ Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
   const auto* trace = std::get_if<TraceWorkload>(&scenario.workload);
   if (trace == nullptr) return std::nullopt;
   std::error_code error;
-  if (!std::filesystem::is_regular_file(trace->path, error)) {
-    return problem("workload.trace",
-                   fmt::format("trace file '{}' does not exist", trace->path.string()),
+  const std::filesystem::file_status status = std::filesystem::status(trace->path, error);
+  if (!std::filesystem::is_regular_file(status)) {
+    const std::string what =
+        !std::filesystem::exists(status) ? "does not exist"
+        : std::filesystem::is_directory(status)
+            ? "is a directory"
+            : "is not a regular file (it is read twice: to check it, then to run it)";
+    return problem("workload.trace", fmt::format("trace file '{}' {}", trace->path.string(), what),
                    "an existing file (a relative path is relative to the scenario file)");
   }
   if (!options.check_trace_rows) return std::nullopt;
@@ -225,15 +230,6 @@ std::optional<ScenarioProblem> check_scenario(const Scenario& scenario,
     if (auto p = check_disk("base", *scenario.base, have_base)) return p;
   }
   if (auto p = check_mirror(scenario.mirror, options)) return p;
-  const auto& bugs = scenario.mirror.bugs;
-  if (scenario.source.length_bytes != scenario.target.length_bytes &&
-      std::find(bugs.begin(), bugs.end(), kNoSizeCheckBug) == bugs.end()) {
-    return problem(
-        "target.length",
-        fmt::format("{} differs from source.length {}", bytes_text(scenario.target.length_bytes),
-                    bytes_text(scenario.source.length_bytes)),
-        "the source's length (or mirror.bugs containing \"no-size-check\")");
-  }
   if (auto p = check_workload(scenario, options)) return p;
   for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
     if (auto p = check_fault(scenario, i)) return p;

@@ -6,9 +6,12 @@
 // The loader turns a problem into a ScenarioError at that key's line;
 // generators (properties/) may call it to keep only valid scenarios.
 //
+// Source and target may differ in length: such a scenario is valid, and the
+// job must refuse to start (the state-machine property checks that), so a
+// generated case that tests the refusal saves and loads like any other.
+//
 // Beyond the per-field ranges documented in scenario.h, a valid scenario has:
-// source and target of equal length (unless mirror.bugs lists
-// "no-size-check"); a [base] disk whenever a disk names a backing image, and
+// a [base] disk whenever a disk names a backing image, and
 // only cluster disks have backing images; a base with no backing of its own;
 // every bug name known to the caller, none twice; fault ranges inside their
 // disk; set_speed commands and only they carrying a speed; a trace file that
@@ -33,8 +36,6 @@ inline constexpr std::uint64_t kMinClusterBytes = sim::kMinClusterSize;  // 512 
 inline constexpr std::uint64_t kMaxClusterBytes = sim::kMaxClusterSize;  // 2 MiB
 inline constexpr std::uint64_t kDefaultClusterBytes = 64 * kKiB;
 inline constexpr std::uint32_t kMaxQueueDepth = sim::kMaxQueueDepth;  // 4096
-// The bug switch that lets source and target lengths differ.
-inline constexpr std::string_view kNoSizeCheckBug = "no-size-check";
 
 struct LoadOptions {
   // Names mirror.bugs may list (the engine's catalogue). Empty: none.

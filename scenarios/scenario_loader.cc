@@ -1,13 +1,17 @@
 #include "scenarios/scenario_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "scenarios/scenario_error.h"
+#include "scenarios/scenario_keys.h"
 #include "scenarios/scenario_toml.h"
 #include "scenarios/scenario_units.h"
 
@@ -26,7 +30,7 @@ constexpr std::string_view kWorkloadKinds = "none, generator, trace";
 Limits read_limits(TomlContext& ctx, const toml::table* table) {
   Limits limits;
   if (table == nullptr) return limits;
-  TableReader in(ctx, *table, "limits", {"max_time_us", "max_events"});
+  TableReader in(ctx, *table, "limits", key_names({KeyTable::kLimits}));
   in.time_us("max_time_us", limits.max_time_us);
   in.count("max_events", limits.max_events);
   return limits;
@@ -35,10 +39,7 @@ Limits read_limits(TomlContext& ctx, const toml::table* table) {
 DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string& name) {
   DiskSpec disk;
   if (table == nullptr) return disk;
-  TableReader in(ctx, *table, name,
-                 {"kind", "length", "cluster_size", "backing", "backing_name", "zero_init",
-                  "discard_reads_zero", "old_data", "capacity", "latency_us", "bandwidth_bytes_s",
-                  "shared_bandwidth", "jitter_us", "queue_depth", "flush_latency_us"});
+  TableReader in(ctx, *table, name, key_names({KeyTable::kDisk}));
   in.choice("kind", disk.kind);
   in.size("length", disk.length_bytes);
   if (disk.kind == DiskKind::kCluster) disk.cluster_bytes = kDefaultClusterBytes;
@@ -64,9 +65,7 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
   if (table == nullptr) {
     ctx.fail(1, "mirror.sync", "missing (there is no [mirror] section)", allowed_names<SyncMode>());
   }
-  TableReader in(ctx, *table, "mirror",
-                 {"sync", "copy_mode", "granularity", "buf_size", "speed", "on_source_error",
-                  "on_target_error", "unmap", "target_is_zero", "bugs"});
+  TableReader in(ctx, *table, "mirror", key_names({KeyTable::kMirror}));
   mirror.sync =
       read_enum<SyncMode>(ctx, in.require("sync", allowed_names<SyncMode>()), in.key_path("sync"));
   in.choice("copy_mode", mirror.copy_mode);
@@ -99,7 +98,7 @@ sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node&
     return choice;
   }
   if (const toml::table* table = node.as_table()) {
-    TableReader in(ctx, *table, key, {"min", "max"});
+    TableReader in(ctx, *table, key, key_names({KeyTable::kSizeRange}));
     sim::UniformSize uniform;
     uniform.min_bytes = read_size(ctx, in.require("min", kSizeForms), in.key_path("min"));
     uniform.max_bytes = read_size(ctx, in.require("max", kSizeForms), in.key_path("max"));
@@ -111,10 +110,7 @@ sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node&
 }
 
 sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
-  TableReader in(ctx, table, "workload",
-                 {"kind", "rate_iops", "arrival", "burst_on_us", "burst_off_us", "size", "align",
-                  "locality", "hot_fraction", "hot_share", "hot_offset", "zipf_theta", "mix",
-                  "phases", "start_us", "stop_us", "max_requests"});
+  TableReader in(ctx, table, "workload", key_names({KeyTable::kWorkload, KeyTable::kGenerator}));
   sim::WorkloadParams params;
   in.real("rate_iops", params.rate_iops);
   in.choice("arrival", params.arrival);
@@ -130,7 +126,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
   in.size("hot_offset", params.hot_offset_bytes);
   in.real("zipf_theta", params.zipf_theta);
   if (const toml::table* mix_table = in.subtable("mix")) {
-    TableReader mix(ctx, *mix_table, "workload.mix", {"write", "write_zeroes", "discard", "read"});
+    TableReader mix(ctx, *mix_table, "workload.mix", key_names({KeyTable::kMix}));
     params.mix = sim::OpMix{0.0, 0.0, 0.0, 0.0};  // weights not given are 0
     mix.real("write", params.mix.write);
     mix.real("write_zeroes", params.mix.write_zeroes);
@@ -138,7 +134,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
     mix.real("read", params.mix.read);
   }
   for (const auto& [phase_table, path] : tables_of(in, "phases")) {
-    TableReader phase(ctx, *phase_table, path, {"duration_us", "rate_iops"});
+    TableReader phase(ctx, *phase_table, path, key_names({KeyTable::kPhase}));
     sim::Phase p;
     p.duration_us =
         read_time_us(ctx, phase.require("duration_us", kTimeForms), phase.key_path("duration_us"));
@@ -155,7 +151,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
 
 TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
                                   const std::filesystem::path& base_dir) {
-  TableReader in(ctx, table, "workload", {"kind", "trace", "format"});
+  TableReader in(ctx, table, "workload", key_names({KeyTable::kWorkload, KeyTable::kTrace}));
   TraceWorkload trace;
   const toml::node& node = in.require("trace", "a path to a CSV or fio iolog file");
   const std::string path = toml_detail::read_string(ctx, node, in.key_path("trace"));
@@ -182,14 +178,12 @@ WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
   }
   if (kind == "trace") return read_trace_workload(ctx, *table, base_dir);
   if (kind == "generator") return read_generator(ctx, *table);
-  TableReader in(ctx, *table, "workload", {"kind"});
+  TableReader in(ctx, *table, "workload", key_names({KeyTable::kWorkload}));
   return NoWorkload{};
 }
 
 FaultRule read_fault(TomlContext& ctx, const toml::table& table, const std::string& path) {
-  TableReader in(ctx, table, path,
-                 {"disk", "op", "offset", "length", "from_us", "to_us", "after_n", "probability",
-                  "once", "errno"});
+  TableReader in(ctx, table, path, key_names({KeyTable::kFault}));
   FaultRule rule;
   in.choice("disk", rule.disk);
   in.choice("op", rule.op);
@@ -205,7 +199,7 @@ FaultRule read_fault(TomlContext& ctx, const toml::table& table, const std::stri
 }
 
 Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {
-  TableReader in(ctx, table, path, {"action", "at_us", "on_ready", "delay_us", "speed"});
+  TableReader in(ctx, table, path, key_names({KeyTable::kCommand}));
   constexpr std::string_view kWhen = "at_us = <time>, or on_ready = true with an optional delay_us";
   Command command;
   command.kind = read_enum<CommandKind>(ctx, in.require("action", allowed_names<CommandKind>()),
@@ -245,9 +239,7 @@ Command read_command(TomlContext& ctx, const toml::table& table, const std::stri
 
 Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
                        const std::filesystem::path& base_dir) {
-  TableReader in(ctx, doc, "",
-                 {"name", "description", "seed", "limits", "source", "target", "base", "mirror",
-                  "workload", "faults", "commands"});
+  TableReader in(ctx, doc, "", key_names({KeyTable::kTop}));
   Scenario scenario;
   in.text("name", scenario.name);
   in.text("description", scenario.description);
@@ -272,6 +264,17 @@ Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
 Scenario parse_scenario(std::string_view text, std::string_view source_name,
                         const LoadOptions& options) {
   const std::string file(source_name);
+  if (text.empty()) {
+    throw ScenarioError(file, 0, "file", "empty (0 bytes)",
+                        "a scenario file: at least [mirror] with sync = \"full\", \"top\" or "
+                        "\"none\"");
+  }
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto line = 1 + static_cast<std::uint64_t>(std::count(
+                              text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+    throw ScenarioError(file, line, "file", "a NUL byte (this is not a text file)",
+                        "a TOML text file");
+  }
   toml::table doc;
   try {
     doc = toml::parse(text, source_name);
@@ -290,15 +293,40 @@ Scenario parse_scenario(std::string_view text, std::string_view source_name,
 }
 
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw ScenarioError(file.string(), 0, "file",
-                        fmt::format("cannot open: {}", std::strerror(errno)),
-                        "a readable scenario file");
+  const std::string name = file.string();
+  const auto fail = [&name](std::string problem) {
+    throw ScenarioError(
+        name, 0, "file", std::move(problem),
+        fmt::format("a readable scenario file of at most {} MiB", kMaxScenarioFileBytes >> 20));
+  };
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(fmt::format("cannot open: {}", std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) fail("is a directory, not a file");
+  // Read at most one byte past the limit: /dev/zero or a huge file stops there.
+  std::string text;
+  std::size_t size = 0;
+  while (size <= kMaxScenarioFileBytes) {
+    if (size == text.size()) {
+      text.resize(std::min<std::size_t>(std::max<std::size_t>(2 * size, 16 * 1024),
+                                        kMaxScenarioFileBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(fmt::format("cannot read: {}", std::strerror(errno)));
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.view(), file.string(), options);
+  if (size > kMaxScenarioFileBytes) {
+    fail(fmt::format("larger than {} MiB (or endless, like /dev/zero)",
+                     kMaxScenarioFileBytes >> 20));
+  }
+  text.resize(size);
+  return parse_scenario(text, name, options);
 }
 
 }  // namespace mirrorsim::scenarios

@@ -1,7 +1,9 @@
 // Reading scenario files (TOML 1.0, parsed by toml++).
 //
-// The file format, section by section (defaults and units in scenario.h;
-// sizes and times accept the unit strings of scenario_units.h):
+// The file format, section by section. The keys each table accepts come
+// from the key table (scenario_keys.h), which `mirrorsim list keys` prints
+// with units, defaults and allowed values (docs/scenario.md); sizes and
+// times accept the unit strings of scenario_units.h:
 //
 //   name, description (strings), seed (integer, or a decimal string above 2^63-1)
 //   [limits]   max_time_us, max_events
@@ -32,6 +34,7 @@
 // ScenarioError naming the file, the line and the key.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string_view>
 
@@ -40,8 +43,14 @@
 
 namespace mirrorsim::scenarios {
 
+// A scenario file larger than this is refused before it is parsed (shrunk
+// cases are a few KiB; the guest's requests live in a trace file).
+inline constexpr std::size_t kMaxScenarioFileBytes = 1024 * 1024;
+
 // Reads and checks a scenario file; a relative trace path is resolved
-// against the file's folder.
+// against the file's folder. A file that cannot be read, is a directory, is
+// empty or is larger than kMaxScenarioFileBytes (reading stops there, so
+// /dev/zero fails at once) is a ScenarioError with key "file" and line 0.
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 
 // The same for text in memory. `source_name` names it in errors; a relative

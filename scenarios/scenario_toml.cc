@@ -163,7 +163,7 @@ std::string read_string(const TomlContext& ctx, const toml::node& node, const st
 }
 
 TableReader::TableReader(TomlContext& ctx, const toml::table& table, std::string path,
-                         std::initializer_list<std::string_view> allowed)
+                         const std::vector<std::string_view>& allowed)
     : ctx_(ctx), table_(table), path_(std::move(path)) {
   if (!path_.empty()) ctx_.remember(path_, table_);
   for (auto&& [key, node] : table_) {

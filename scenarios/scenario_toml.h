@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -60,8 +59,9 @@ Enum read_enum(const TomlContext& ctx, const toml::node& node, const std::string
 // The keys of one table. Optional reads leave `out` alone when the key is absent.
 class TableReader {
  public:
+  // `allowed`: the table's keys, from the key table (scenario_keys.h).
   TableReader(TomlContext& ctx, const toml::table& table, std::string path,
-              std::initializer_list<std::string_view> allowed);
+              const std::vector<std::string_view>& allowed);
 
   const toml::table& table() const { return table_; }
   const std::string& path() const { return path_; }

@@ -1,91 +1,28 @@
 #include "scenarios/scenario_writer.h"
 
 #include <cstdint>
-#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
-#include "scenarios/scenario_units.h"
+#include "scenarios/scenario_check.h"
+#include "scenarios/scenario_format.h"
 
 namespace mirrorsim::scenarios {
 namespace {
 
-constexpr auto kMaxTomlInteger =
-    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-
-// A TOML basic string.
-std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string count(std::uint64_t value) {
-  return value <= kMaxTomlInteger ? fmt::format("{}", value)
-                                  : toml_string(fmt::format("{}", value));
-}
-
-std::string size(std::uint64_t bytes) {
-  if (auto unit = size_with_unit(bytes)) return toml_string(*unit);
-  return count(bytes);
-}
-
-std::string time(std::uint64_t us) {
-  if (auto unit = time_with_unit(us)) return toml_string(*unit);
-  return us <= kMaxTomlInteger ? fmt::format("{}", us) : toml_string(fmt::format("{}us", us));
-}
-
-// Shortest form that reads back as the same double, always with a '.' or
-// an exponent so that it reads as a float.
-std::string real(double value) {
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
-}
-
-std::string boolean(bool value) {
-  return value ? "true" : "false";
-}
-
-template <typename Enum>
-std::string name(Enum value) {
-  return toml_string(name_of(value));
-}
+constexpr std::string_view kDiffers = "# differs from default";
 
 class Writer {
  public:
-  void line(std::string_view key, const std::string& value) {
-    out_ += fmt::format("{} = {}\n", key, value);
+  // `key = value`, marked when a file without the key would load another value.
+  void line(std::string_view key, const std::string& value,
+            const std::optional<std::string>& default_value = std::nullopt) {
+    if (default_value && value != *default_value) {
+      out_ += fmt::format("{} = {}  {} ({})\n", key, value, kDiffers, *default_value);
+    } else {
+      out_ += fmt::format("{} = {}\n", key, value);
+    }
   }
   void section(std::string_view header) { out_ += fmt::format("\n{}\n", header); }
   void text(std::string_view raw) { out_ += raw; }
@@ -95,135 +32,162 @@ class Writer {
   std::string out_;
 };
 
+// What the loader gives a disk table that sets only kind and backing.
+DiskSpec disk_defaults(const DiskSpec& disk) {
+  DiskSpec d;
+  d.kind = disk.kind;
+  if (d.kind == DiskKind::kCluster) d.cluster_bytes = kDefaultClusterBytes;
+  d.backing = disk.backing;
+  if (d.backing != Backing::kNone) d.backing_name = "base";
+  return d;
+}
+
 void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
+  const DiskSpec def = disk_defaults(disk);
   w.section(fmt::format("[{}]", table));
-  w.line("kind", name(disk.kind));
-  w.line("length", size(disk.length_bytes));
-  w.line("cluster_size", size(disk.cluster_bytes));
-  w.line("backing", name(disk.backing));
-  w.line("backing_name", toml_string(disk.backing_name));
-  w.line("zero_init", boolean(disk.zero_init));
-  w.line("discard_reads_zero", boolean(disk.discard_reads_zero));
-  w.line("old_data", boolean(disk.old_data));
-  w.line("capacity", size(disk.capacity_bytes));
-  w.line("latency_us", time(disk.latency_us));
-  w.line("bandwidth_bytes_s", size(disk.bandwidth_bytes_s));
-  w.line("shared_bandwidth", boolean(disk.shared_bandwidth));
-  w.line("jitter_us", time(disk.jitter_us));
-  w.line("queue_depth", count(disk.queue_depth));
-  w.line("flush_latency_us", time(disk.flush_latency_us));
+  w.line("kind", toml_name(disk.kind), toml_name(DiskSpec{}.kind));
+  w.line("length", toml_size(disk.length_bytes), toml_size(def.length_bytes));
+  w.line("cluster_size", toml_size(disk.cluster_bytes), toml_size(def.cluster_bytes));
+  w.line("backing", toml_name(disk.backing), toml_name(DiskSpec{}.backing));
+  w.line("backing_name", toml_string(disk.backing_name), toml_string(def.backing_name));
+  w.line("zero_init", toml_bool(disk.zero_init), toml_bool(def.zero_init));
+  w.line("discard_reads_zero", toml_bool(disk.discard_reads_zero),
+         toml_bool(def.discard_reads_zero));
+  w.line("old_data", toml_bool(disk.old_data), toml_bool(def.old_data));
+  w.line("capacity", toml_size(disk.capacity_bytes), toml_size(def.capacity_bytes));
+  w.line("latency_us", toml_time(disk.latency_us), toml_time(def.latency_us));
+  w.line("bandwidth_bytes_s", toml_size(disk.bandwidth_bytes_s), toml_size(def.bandwidth_bytes_s));
+  w.line("shared_bandwidth", toml_bool(disk.shared_bandwidth), toml_bool(def.shared_bandwidth));
+  w.line("jitter_us", toml_time(disk.jitter_us), toml_time(def.jitter_us));
+  w.line("queue_depth", toml_count(disk.queue_depth), toml_count(def.queue_depth));
+  w.line("flush_latency_us", toml_time(disk.flush_latency_us), toml_time(def.flush_latency_us));
+}
+
+std::string bug_list(const std::vector<std::string>& bugs) {
+  std::string list;
+  for (const std::string& bug : bugs) list += (list.empty() ? "" : ", ") + toml_string(bug);
+  return "[" + list + "]";
 }
 
 void write_mirror(Writer& w, const MirrorSpec& mirror) {
+  const MirrorSpec def;
   w.section("[mirror]");
-  w.line("sync", name(mirror.sync));
-  w.line("copy_mode", name(mirror.copy_mode));
-  w.line("granularity", size(mirror.granularity_bytes));
-  w.line("buf_size", size(mirror.buf_size_bytes));
-  w.line("speed", size(mirror.speed_bytes_s));
-  w.line("on_source_error", name(mirror.on_source_error));
-  w.line("on_target_error", name(mirror.on_target_error));
-  w.line("unmap", boolean(mirror.unmap));
-  w.line("target_is_zero", boolean(mirror.target_is_zero));
-  std::string bugs;
-  for (const std::string& bug : mirror.bugs) bugs += (bugs.empty() ? "" : ", ") + toml_string(bug);
-  w.line("bugs", "[" + bugs + "]");
+  w.line("sync", toml_name(mirror.sync));  // required: no default
+  w.line("copy_mode", toml_name(mirror.copy_mode), toml_name(def.copy_mode));
+  w.line("granularity", toml_size(mirror.granularity_bytes), toml_size(def.granularity_bytes));
+  w.line("buf_size", toml_size(mirror.buf_size_bytes), toml_size(def.buf_size_bytes));
+  w.line("speed", toml_size(mirror.speed_bytes_s), toml_size(def.speed_bytes_s));
+  w.line("on_source_error", toml_name(mirror.on_source_error), toml_name(def.on_source_error));
+  w.line("on_target_error", toml_name(mirror.on_target_error), toml_name(def.on_target_error));
+  w.line("unmap", toml_bool(mirror.unmap), toml_bool(def.unmap));
+  w.line("target_is_zero", toml_bool(mirror.target_is_zero), toml_bool(def.target_is_zero));
+  w.line("bugs", bug_list(mirror.bugs), bug_list(def.bugs));
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {
-  if (const auto* fixed = std::get_if<sim::FixedSize>(&distribution)) return size(fixed->bytes);
+  if (const auto* fixed = std::get_if<sim::FixedSize>(&distribution)) {
+    return toml_size(fixed->bytes);
+  }
   if (const auto* uniform = std::get_if<sim::UniformSize>(&distribution)) {
-    return fmt::format("{{ min = {}, max = {} }}", size(uniform->min_bytes),
-                       size(uniform->max_bytes));
+    return fmt::format("{{ min = {}, max = {} }}", toml_size(uniform->min_bytes),
+                       toml_size(uniform->max_bytes));
   }
   std::string list;
   for (std::uint64_t bytes : std::get<sim::ChoiceSize>(distribution).bytes) {
-    list += (list.empty() ? "" : ", ") + size(bytes);
+    list += (list.empty() ? "" : ", ") + toml_size(bytes);
   }
   return "[" + list + "]";
 }
 
+std::string op_mix(const sim::OpMix& mix) {
+  return fmt::format("{{ write = {}, write_zeroes = {}, discard = {}, read = {} }}",
+                     toml_real(mix.write), toml_real(mix.write_zeroes), toml_real(mix.discard),
+                     toml_real(mix.read));
+}
+
 void write_generator(Writer& w, const sim::WorkloadParams& p) {
-  w.line("kind", toml_string("generator"));
-  w.line("rate_iops", real(p.rate_iops));
-  w.line("arrival", name(p.arrival));
-  w.line("burst_on_us", time(p.burst_on_us));
-  w.line("burst_off_us", time(p.burst_off_us));
-  w.line("size", size_distribution(p.size));
-  w.line("align", size(p.align_bytes));
-  w.line("locality", name(p.locality));
-  w.line("hot_fraction", real(p.hot_fraction));
-  w.line("hot_share", real(p.hot_share));
-  w.line("hot_offset", size(p.hot_offset_bytes));
-  w.line("zipf_theta", real(p.zipf_theta));
-  w.line("mix", fmt::format("{{ write = {}, write_zeroes = {}, discard = {}, read = {} }}",
-                            real(p.mix.write), real(p.mix.write_zeroes), real(p.mix.discard),
-                            real(p.mix.read)));
-  w.line("start_us", time(p.start_us));
-  w.line("stop_us", time(p.stop_us));
-  w.line("max_requests", count(p.max_requests));
+  const sim::WorkloadParams def;
+  w.line("kind", toml_string("generator"), toml_string("none"));
+  w.line("rate_iops", toml_real(p.rate_iops), toml_real(def.rate_iops));
+  w.line("arrival", toml_name(p.arrival), toml_name(def.arrival));
+  w.line("burst_on_us", toml_time(p.burst_on_us), toml_time(def.burst_on_us));
+  w.line("burst_off_us", toml_time(p.burst_off_us), toml_time(def.burst_off_us));
+  w.line("size", size_distribution(p.size), size_distribution(def.size));
+  w.line("align", toml_size(p.align_bytes), toml_size(def.align_bytes));
+  w.line("locality", toml_name(p.locality), toml_name(def.locality));
+  w.line("hot_fraction", toml_real(p.hot_fraction), toml_real(def.hot_fraction));
+  w.line("hot_share", toml_real(p.hot_share), toml_real(def.hot_share));
+  w.line("hot_offset", toml_size(p.hot_offset_bytes), toml_size(def.hot_offset_bytes));
+  w.line("zipf_theta", toml_real(p.zipf_theta), toml_real(def.zipf_theta));
+  w.line("mix", op_mix(p.mix), op_mix(def.mix));
+  w.line("start_us", toml_time(p.start_us), toml_time(def.start_us));
+  w.line("stop_us", toml_time(p.stop_us), toml_time(def.stop_us));
+  w.line("max_requests", toml_count(p.max_requests), toml_count(def.max_requests));
   if (p.phases.empty()) w.line("phases", "[]");
   for (const sim::Phase& phase : p.phases) {
     w.section("[[workload.phases]]");
-    w.line("duration_us", time(phase.duration_us));
-    w.line("rate_iops", real(phase.rate_iops));
+    w.line("duration_us", toml_time(phase.duration_us));  // both required
+    w.line("rate_iops", toml_real(phase.rate_iops));
   }
 }
 
 void write_workload(Writer& w, const WorkloadSpec& workload) {
   w.section("[workload]");
   if (std::holds_alternative<NoWorkload>(workload)) {
-    w.line("kind", toml_string("none"));
+    w.line("kind", toml_string("none"), toml_string("none"));
   } else if (const auto* trace = std::get_if<TraceWorkload>(&workload)) {
-    w.line("kind", toml_string("trace"));
-    w.line("trace", toml_string(trace->path.string()));
-    w.line("format", name(trace->format));
+    w.line("kind", toml_string("trace"), toml_string("none"));
+    w.line("trace", toml_string(trace->path.string()));  // required
+    w.line("format", toml_name(trace->format), toml_name(TraceWorkload{}.format));
   } else {
     write_generator(w, std::get<sim::WorkloadParams>(workload));
   }
 }
 
 void write_fault(Writer& w, const FaultRule& rule) {
+  const FaultRule def;
   w.section("[[faults]]");
-  w.line("disk", name(rule.disk));
-  w.line("op", name(rule.op));
-  w.line("offset", size(rule.offset_bytes));
-  w.line("length", size(rule.length_bytes));
-  w.line("from_us", time(rule.from_us));
-  w.line("to_us", time(rule.to_us));
-  w.line("after_n", count(rule.after_n));
-  w.line("probability", real(rule.probability));
-  w.line("once", boolean(rule.once));
-  w.line("errno", name(rule.error));
+  w.line("disk", toml_name(rule.disk), toml_name(def.disk));
+  w.line("op", toml_name(rule.op), toml_name(def.op));
+  w.line("offset", toml_size(rule.offset_bytes), toml_size(def.offset_bytes));
+  w.line("length", toml_size(rule.length_bytes), toml_size(def.length_bytes));
+  w.line("from_us", toml_time(rule.from_us), toml_time(def.from_us));
+  w.line("to_us", toml_time(rule.to_us), toml_time(def.to_us));
+  w.line("after_n", toml_count(rule.after_n), toml_count(def.after_n));
+  w.line("probability", toml_real(rule.probability), toml_real(def.probability));
+  w.line("once", toml_bool(rule.once), toml_bool(def.once));
+  w.line("errno", toml_name(rule.error), toml_name(def.error));
 }
 
 void write_command(Writer& w, const Command& command) {
   w.section("[[commands]]");
-  w.line("action", name(command.kind));
+  w.line("action", toml_name(command.kind));  // required
   if (command.trigger == CommandTrigger::kAt) {
-    w.line("at_us", time(command.time_us));
+    w.line("at_us", toml_time(command.time_us));  // at_us or on_ready is required
   } else {
     w.line("on_ready", "true");
-    w.line("delay_us", time(command.time_us));
+    w.line("delay_us", toml_time(command.time_us), toml_time(0));
   }
-  if (command.kind == CommandKind::kSetSpeed) w.line("speed", size(command.speed_bytes_s));
+  if (command.kind == CommandKind::kSetSpeed) w.line("speed", toml_size(command.speed_bytes_s));
 }
 
 }  // namespace
 
 std::string write_scenario(const Scenario& scenario) {
+  const Scenario def;
   Writer w;
   w.text(
       "# mirrorsim scenario. Every field is written out, so this file replays the same\n"
-      "# run even where a later build changes a default.\n");
-  w.line("name", toml_string(scenario.name));
+      "# run even where a later build changes a default. Lines marked \"differs from\n"
+      "# default (X)\" set a value other than X, what a file without the key gets.\n");
+  w.line("name", toml_string(scenario.name));  // labels: never marked
   w.line("description", toml_string(scenario.description));
-  w.line("seed", count(scenario.seed));
+  w.line("seed", toml_count(scenario.seed), toml_count(def.seed));
   if (scenario.faults.empty()) w.line("faults", "[]");
   if (scenario.commands.empty()) w.line("commands", "[]");
   w.section("[limits]");
-  w.line("max_time_us", time(scenario.limits.max_time_us));
-  w.line("max_events", count(scenario.limits.max_events));
+  w.line("max_time_us", toml_time(scenario.limits.max_time_us), toml_time(def.limits.max_time_us));
+  w.line("max_events", toml_count(scenario.limits.max_events), toml_count(def.limits.max_events));
   write_disk(w, "source", scenario.source);
   write_disk(w, "target", scenario.target);
   if (scenario.base) write_disk(w, "base", *scenario.base);

@@ -7,6 +7,17 @@
 // therefore announces every switch (start before, finish after), as the
 // sanitizer's fiber interface asks. In builds without ASan these are no-ops.
 //
+// A coroutine's stack also ends without a return: destroying a Boost
+// coroutine (even a finished one) resumes it to throw forced_unwind there,
+// and its outermost frames, Boost's fiber entry, leave by a context jump and
+// never return. The runtime announces that last round trip too
+// (Simulation::destroy_coroutine), but the shadow of those frames (redzones,
+// scope markers) stays poisoned, and munmap does not clear it: the next
+// mapping at that address (a later worker's stack, or any allocation) trips
+// over it (a false report within about a thousand cases run in one process).
+// FiberStackAllocator therefore clears the shadow of every stack it frees,
+// and of every stack it hands out.
+//
 // FiberStackAllocator hands out guard-paged stacks (an overflow faults
 // instead of corrupting a neighbour) and records where each one lies, so
 // that the switch announcements can name it.
@@ -32,13 +43,9 @@ class FiberStackAllocator {
   FiberStackAllocator(std::size_t stack_bytes, std::shared_ptr<StackBounds> last)
       : inner_(stack_bytes), last_(std::move(last)) {}
 
-  boost::context::stack_context allocate() {
-    boost::context::stack_context context = inner_.allocate();
-    last_->bottom = static_cast<const char*>(context.sp) - context.size;
-    last_->size = context.size;
-    return context;
-  }
-  void deallocate(boost::context::stack_context& context) noexcept { inner_.deallocate(context); }
+  // Both clear the stack's sanitizer shadow (no-ops without ASan).
+  boost::context::stack_context allocate();
+  void deallocate(boost::context::stack_context& context) noexcept;
 
  private:
   boost::context::protected_fixedsize_stack inner_;

@@ -18,9 +18,26 @@ std::string_view status_name(RunOutcome::Status status) {
       return "failed";
     case RunOutcome::Status::kLiveness:
       return "liveness";
+    case RunOutcome::Status::kLimit:
+      return "limit";
   }
   return "unknown";
 }
+
+namespace {
+
+// "60 s", "0.002 s": a limit as people write it.
+std::string seconds_text(engine::TimeNs ns) {
+  std::string text = std::to_string(ns / engine::kNsPerSecond);
+  if (const engine::TimeNs rest = ns % engine::kNsPerSecond; rest != 0) {
+    std::string fraction = std::to_string(engine::kNsPerSecond + rest).substr(1);
+    while (fraction.back() == '0') fraction.pop_back();
+    text += "." + fraction;
+  }
+  return text + " s";
+}
+
+}  // namespace
 
 Simulation::Simulation(SimulationOptions options)
     : options_(options),
@@ -41,9 +58,23 @@ void Simulation::unwind_tasks() {
   for (auto& worker : workers_) {
     if (!worker->finished) switch_into(*worker);
   }
+  for (auto& worker : workers_) destroy_coroutine(*worker);
   workers_.clear();
   tasks_.clear();
   spare_tasks_.clear();
+}
+
+void Simulation::destroy_coroutine(Worker& worker) {
+  // Destroying a Boost coroutine, even a finished one, resumes it to throw
+  // forced_unwind on its stack, and comes back here once the stack is freed.
+  // Announce that round trip, so that the sanitizer tracks the unwind on the
+  // right stack (fiber_stack.h: the allocator also clears a freed stack).
+  void* fake_stack = nullptr;
+  fiber_switch_start(&fake_stack, worker.stack);
+  worker.coroutine.reset();
+  fiber_switch_finish(nullptr, nullptr);  // the switch "arrived" (the stack is gone)
+  fiber_switch_start(nullptr, loop_stack_);
+  fiber_switch_finish(fake_stack, nullptr);
 }
 
 void Simulation::switch_into(Worker& worker) {
@@ -210,11 +241,29 @@ void Simulation::wake(engine::TaskId id) {
 }
 
 std::string Simulation::describe_waiting_tasks() const {
-  std::string out;
+  // Tasks of one name waiting on the same thing are counted, not listed
+  // (a full guest queue is 32 of them), in the order they were created.
+  struct Group {
+    std::string_view name;
+    std::string_view waiting_on;
+    std::size_t count = 0;
+  };
+  std::vector<Group> groups;
   for (const auto& task : tasks_) {
     if (task->state != TaskState::kBlocked) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.name == task->name && g.waiting_on == task->waiting_on;
+    });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{task->name, task->waiting_on});
+    ++it->count;
+  }
+  std::string out;
+  for (const Group& g : groups) {
     if (!out.empty()) out += "; ";
-    out += "task '" + task->name + "' waits on " + std::string(task->waiting_on);
+    const std::string name = "'" + std::string(g.name) + "'";
+    out += g.count == 1 ? "task " + name + " waits on "
+                        : std::to_string(g.count) + " tasks " + name + " wait on ";
+    out += g.waiting_on;
   }
   return out;
 }
@@ -240,14 +289,14 @@ RunOutcome Simulation::run() {
                     "stall: nothing is scheduled while tasks wait: " + describe_waiting_tasks());
     }
     if (scheduler_.next_time() > options_.time_limit_ns) {
-      return finish(RunOutcome::Status::kLiveness,
-                    "virtual time limit of " + std::to_string(options_.time_limit_ns) +
-                        " ns reached; waiting: " + describe_waiting_tasks());
+      return finish(RunOutcome::Status::kLimit,
+                    "virtual time limit of " + seconds_text(options_.time_limit_ns) +
+                        " reached; waiting: " + describe_waiting_tasks());
     }
     if (scheduler_.dispatched() >= options_.event_limit) {
-      return finish(RunOutcome::Status::kLiveness,
+      return finish(RunOutcome::Status::kLimit,
                     "event limit of " + std::to_string(options_.event_limit) +
-                        " reached; waiting: " + describe_waiting_tasks());
+                        " events reached; waiting: " + describe_waiting_tasks());
     }
     try {
       scheduler_.step();

@@ -10,19 +10,21 @@
 // A run ends when:
 //  - every task has finished                    -> kCompleted;
 //  - a task throws (an invariant violation, say) -> kFailed, with its message;
-//  - tasks still wait but nothing is scheduled   -> kLiveness, naming each
-//    waiting task and what it waits for (a stall never hangs);
-//  - the virtual-time or event limit is reached  -> kLiveness as well;
+//  - tasks still wait but nothing is scheduled   -> kLiveness (a stall),
+//    naming each waiting task and what it waits for (a stall never hangs);
+//  - the virtual-time or event limit is reached  -> kLimit: the run was cut
+//    short, which by itself says nothing about whether it was stuck (the
+//    caller decides: a livelock, or slow work still under way);
 //  - stop() is called                            -> kStopped.
 // Tasks that have not finished when the Simulation is destroyed are unwound
 // (their destructors run).
 #pragma once
 
 #include <cstdint>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/coroutine2/coroutine.hpp>
 
@@ -53,7 +55,7 @@ struct SimulationOptions {
 };
 
 struct RunOutcome {
-  enum class Status { kCompleted, kStopped, kFailed, kLiveness };
+  enum class Status { kCompleted, kStopped, kFailed, kLiveness, kLimit };
   Status status = Status::kCompleted;
   std::string message;  // empty when completed or stopped
   engine::TimeNs end_time_ns = 0;
@@ -153,8 +155,9 @@ class Simulation final : public engine::Runtime {
   void resume(Task& task);
   void suspend(Task& task);  // from inside the task: back to the event loop
   void run_tasks_on(Worker& worker);
-  void switch_into(Worker& worker);  // event loop -> worker, returns when it yields
-  void switch_out(Worker& worker);   // worker -> event loop, returns when resumed
+  void switch_into(Worker& worker);        // event loop -> worker, returns when it yields
+  void switch_out(Worker& worker);         // worker -> event loop, returns when resumed
+  void destroy_coroutine(Worker& worker);  // frees its stack, announced to the sanitizer
   Worker& idle_worker();
   std::string describe_waiting_tasks() const;
   RunOutcome finish(RunOutcome::Status status, std::string message);

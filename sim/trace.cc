@@ -1,11 +1,14 @@
 #include "sim/trace.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "engine/block_device.h"
 #include "sim/trace_rows.h"
@@ -37,12 +40,51 @@ std::optional<TraceFormat> parse_trace_format(std::string_view name) {
 
 Trace read_trace(const std::filesystem::path& path, TraceFormat format,
                  const TraceOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TraceError(path.string(), 0, std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw TraceError(path.string(), 0, "read error");
-  return parse_trace(text.view(), path.string(), format, options);
+  const std::string name = path.string();
+  const std::uint64_t limit =
+      std::min<std::uint64_t>(options.max_file_bytes, std::uint64_t{1} << 62);
+  const std::string allowed =
+      "; allowed: a readable trace file of at most " + std::to_string(limit) + " bytes" +
+      (limit % (1 << 20) == 0 ? " (" + std::to_string(limit >> 20) + " MiB)" : "");
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw TraceError(name, 0, std::string("cannot open: ") + std::strerror(errno) + allowed);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    throw TraceError(name, 0, "is a directory, not a file" + allowed);
+  }
+  // Read at most one byte past the limit, and stop at a NUL byte: either
+  // way the file is refused, and an endless one (/dev/zero) stops at once.
+  std::string text;
+  std::size_t size = 0;
+  bool nul = false;
+  while (size <= limit && !nul) {
+    if (text.size() == size) {
+      text.resize(static_cast<std::size_t>(
+          std::min<std::uint64_t>(std::max<std::uint64_t>(2 * size, 1 << 16), limit + 1)));
+    }
+    const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw TraceError(name, 0, std::string("cannot read: ") + std::strerror(errno) + allowed);
+    if (n == 0) break;
+    nul = std::memchr(text.data() + size, '\0', static_cast<std::size_t>(n)) != nullptr;
+    size += static_cast<std::size_t>(n);
+  }
+  text.resize(size);
+  if (nul) {
+    // The parsers name the NUL's line and field (or an earlier problem).
+    parse_trace(text, name, format, options);
+    throw TraceError(name, 0, "holds a NUL byte; allowed: a text file");
+  }
+  if (size > limit) {
+    throw TraceError(name, 0, "larger than " + std::to_string(limit) + " bytes" + allowed);
+  }
+  return parse_trace(text, name, format, options);
 }
 
 Trace parse_trace(std::string_view text, std::string_view name, TraceFormat format,

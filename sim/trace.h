@@ -15,6 +15,9 @@
 //    read -> read, write -> write, trim -> discard; sync and datasync carry
 //    no guest request here and are counted as skipped. One file per trace,
 //    added and opened before I/O is done on it.
+// Limits: a trace file is at most kMaxTraceFileBytes and a CSV line at most
+// kMaxTraceLineBytes. A NUL byte anywhere is an error naming its line and
+// field; reading stops at the first one, so /dev/zero fails at once.
 // Guarantees of a Trace that was read without error: every request is
 // 512-aligned in offset and length, has length > 0, ends within
 // TraceOptions::disk_length when that is set, and times never decrease.
@@ -33,6 +36,9 @@
 #include "sim/workload_request.h"
 
 namespace mirrorsim::sim {
+
+inline constexpr std::uint64_t kMaxTraceFileBytes = std::uint64_t{256} << 20;  // 256 MiB
+inline constexpr std::uint64_t kMaxTraceLineBytes = std::uint64_t{1} << 20;    // 1 MiB
 
 enum class TraceFormat : std::uint8_t {
   kAuto,  // fio iolog if the first line says "fio version", else CSV
@@ -58,6 +64,7 @@ class TraceError : public std::runtime_error {
 
 struct TraceOptions {
   std::uint64_t disk_length = 0;  // when > 0, every request must end within this many bytes
+  std::uint64_t max_file_bytes = kMaxTraceFileBytes;  // read_trace refuses larger files
 };
 
 struct Trace {

@@ -1,4 +1,5 @@
 // fio iolog traces, versions 2 and 3 (format in trace.h).
+#include <array>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,15 @@ class IologReader {
 
 void IologReader::read_line(std::uint64_t line, std::string_view text) {
   std::vector<std::string_view> fields = split_fields(text);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].find('\0') == std::string_view::npos) continue;
+    static constexpr std::array<std::string_view, 5> kV3 = {"timestamp", "filename", "action",
+                                                            "offset", "length"};
+    const std::size_t name = version_ == 3 ? i : i + 1;  // v2 has no timestamp
+    checker_.fail(line,
+                  (name < kV3.size() ? std::string(kV3[name]) : "field " + std::to_string(i + 1)) +
+                      " holds a NUL byte; allowed: text without NUL bytes");
+  }
   if (fields.empty()) return;  // blank line
   if (version_ == 3) {
     if (fields.size() != 3 && fields.size() != 5) {
@@ -110,8 +120,17 @@ void IologReader::io_action(std::uint64_t line, std::string_view file, std::stri
                     "sync, datasync (timestamps give the times)");
     }
     ++trace_.skipped_lines;
-    time_us_ += offset;  // the wait's offset field is its duration in microseconds
-    if (time_us_ > kMaxWorkloadTimeUs) checker_.fail(line, "waits add up past the time limit");
+    // The wait's offset field is its duration in microseconds. Checked
+    // before adding, so a sum past 2^64 cannot wrap around to a small time.
+    if (offset > kMaxWorkloadTimeUs - time_us_) {
+      checker_.fail(line, "offset (the wait) " + std::to_string(offset) +
+                              " us brings the time to " +
+                              (offset > UINT64_MAX - time_us_ ? std::string("past 2^64")
+                                                              : std::to_string(time_us_ + offset)) +
+                              " us; allowed: waits that add up to at most " +
+                              std::to_string(kMaxWorkloadTimeUs) + " us");
+    }
+    time_us_ += offset;
     return;
   }
   GuestOp op = GuestOp::kWrite;
@@ -171,6 +190,10 @@ Trace parse_fio_iolog(std::string_view text, std::string_view name, const TraceO
   int version = 0;
   if (header == kHeaderV2) version = 2;
   if (header == kHeaderV3) version = 3;
+  if (version == 0 && header.find('\0') != std::string_view::npos) {
+    throw TraceError(std::string(name), 1,
+                     "the header line holds a NUL byte; allowed: text without NUL bytes");
+  }
   if (version == 0) {
     throw TraceError(std::string(name), 1,
                      "'" + std::string(header.substr(0, 40)) + "' is not an fio iolog header; " +

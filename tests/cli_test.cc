@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -255,6 +256,16 @@ TEST_F(CliTest, ListScenariosNamesTheLibrary) {
   }
 }
 
+// docs/scenario.md is what `mirrorsim list keys` prints, byte for byte.
+TEST_F(CliTest, ListKeysPrintsTheScenarioReferenceInDocs) {
+  const CliResult r = run({"list", "keys"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const fs::path docs = fs::path(__FILE__).parent_path().parent_path() / "docs" / "scenario.md";
+  EXPECT_EQ(r.out, read_file(docs))
+      << "docs/scenario.md is out of date: run `mirrorsim list keys > docs/scenario.md`";
+  EXPECT_NE(r.out.find("| `granularity` | size | bytes |"), std::string::npos);
+}
+
 TEST_F(CliTest, Version) {
   const CliResult r = run({"--version"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -278,6 +289,41 @@ TEST_F(CliTest, MissingFileAndBadCommandLinesAreBadInput) {
   EXPECT_EQ(run({"run", library("complete"), "--seed", "minus-one"}).exit_code, 2);
 }
 
+// Paths that are not scenario files: one line naming the file, exit 2, at
+// once (/dev/zero is not read for gigabytes).
+TEST_F(CliTest, DirectoriesAndDevicesAreNotScenarios) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir_.string(), "is a directory"},
+      {"/dev/null", "empty (0 bytes)"},
+      {"/dev/zero", "larger than 1 MiB"}};
+  for (const auto& [path, what] : cases) {
+    if (!fs::exists(path)) continue;
+    const auto start = std::chrono::steady_clock::now();
+    const CliResult r = run({"run", path});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10)) << path;
+    EXPECT_EQ(r.exit_code, 2) << path << r.out << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(path + ":0: file: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("mirror.sync"), std::string::npos) << r.err;
+  }
+}
+
+// Source and target of different lengths load; the job refuses to start,
+// and with the bug that skips the check the run fails.
+TEST_F(CliTest, LengthsThatDifferLoadAndTheJobRefusesToStart) {
+  const fs::path file = write("lengths.toml",
+                              "[source]\nlength = \"1MiB\"\n[target]\nlength = \"2MiB\"\n"
+                              "[mirror]\nsync = \"full\"\n");
+  const CliResult r = run({"run", file.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("outcome: refused to start"), std::string::npos) << r.out;
+  const CliResult bug = run({"run", file.string(), "--bug", "no-size-check"});
+  EXPECT_EQ(bug.exit_code, 1) << bug.out << bug.err;
+  EXPECT_NE(bug.out.find("VIOLATED  state-machine"), std::string::npos) << bug.out;
+}
+
 // A run that ends (time limit) with a guest request inside the mirror job
 // used to abort the process at teardown (tests/data/found_teardown_crash.toml).
 TEST_F(CliTest, RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
@@ -285,6 +331,38 @@ TEST_F(CliTest, RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
   const CliResult r = run({"run", file.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("VIOLATED  liveness"), std::string::npos) << r.out;
+}
+
+// A run cut short by its limit while the job still copies is inconclusive:
+// exit 4, the copy rate and what is left in human units, no replay line.
+TEST_F(CliTest, RunStillProgressingAtItsLimitExitsInconclusive) {
+  const fs::path file = write("slow.toml", R"(name = "slow"
+[limits]
+max_time_us = "5s"
+[source]
+length = "14MiB"
+zero_init = false
+old_data = true
+latency_us = "1ms"
+[target]
+length = "14MiB"
+latency_us = "1ms"
+[mirror]
+sync = "full"
+granularity = 512
+buf_size = 512
+)");
+  const CliResult r = run({"run", file.string()});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("outcome: inconclusive: still progressing at the limit (virtual time "
+                       "limit of 5 s reached)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("KiB/s"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("replay:"), std::string::npos) << r.out;
+  const CliResult json = run({"run", file.string(), "--json"});
+  EXPECT_EQ(json.exit_code, 4) << json.out << json.err;
+  EXPECT_NE(json.out.find("\"inconclusive\": true"), std::string::npos) << json.out;
 }
 
 // ---- malformed scenario files ------------------------------------------------------
@@ -343,10 +421,6 @@ std::vector<Malformed> malformed_cases() {
        "[source]\nlength = 1000\n[target]\nlength = 1000\n[mirror]\n"
        "sync = \"full\"\n",
        2, "source.length", "multiple of 512"},
-      {"LengthsDiffer",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"2MiB\"\n[mirror]\n"
-       "sync = \"full\"\n",
-       4, "target.length", "differs"},
       {"MissingSync",
        "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n[mirror]\n"
        "speed = 0\n",
@@ -364,6 +438,12 @@ std::vector<Malformed> malformed_cases() {
        "bad_row.csv:3"},
       {"TraceRowPastTheEnd", kHead + "[workload]\ntrace = \"past_end.csv\"\n", 8, "workload.trace",
        "past_end.csv:2"},
+      {"TraceWithNul", kHead + "[workload]\ntrace = \"nul.csv\"\n", 8, "workload.trace",
+       "nul.csv:3: field op holds a NUL byte"},
+      {"TraceWaitsWrap", kHead + "[workload]\ntrace = \"wrap.iolog\"\n", 8, "workload.trace",
+       "wrap.iolog:5: offset (the wait)"},
+      {"TraceIsADirectory", kHead + "[workload]\ntrace = \".\"\n", 8, "workload.trace",
+       "is a directory"},
       {"BadFaultOp", kHead + "[[faults]]\nop = \"writ\"\n", 8, "faults[0].op", "writ"},
       {"BadErrno", kHead + "[[faults]]\nop = \"write\"\nerrno = \"EPERM\"\n", 9, "faults[0].errno",
        "EPERM"},
@@ -389,6 +469,11 @@ TEST_P(CliMalformedScenario, ExitsTwoWithOneLineNamingFileLineAndKey) {
   const Malformed& c = GetParam();
   write("bad_row.csv", "time_us,op,offset,length\n0,write,0,4096\n10,wrte,0,4096\n");
   write("past_end.csv", "time_us,op,offset,length\n0,write,1044480,8192\n");
+  write("nul.csv",
+        "time_us,op,offset,length\n0,write,0,4096\n1,wr" + std::string(1, '\0') + "ite,0,4096\n");
+  write("wrap.iolog",
+        "fio version 2 iolog\nsda add\nsda open\nsda wait 10 0\nsda wait 18446744073709551610 0\n"
+        "sda write 0 4096\n");
   const fs::path file = write(std::string(c.name) + ".toml", c.text);
   const CliResult r = run({"run", file.string()});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;

@@ -18,7 +18,8 @@ namespace {
 const std::filesystem::path kData = std::filesystem::path(__FILE__).parent_path() / "data";
 
 LoadOptions known_bugs() {
-  return LoadOptions{.known_bugs = {"cow-after-inflight-check", "no-size-check", "skip-flush"}};
+  return LoadOptions{
+      .known_bugs = {"cow-widen-after-inflight-check", "no-size-check", "skip-flush"}};
 }
 
 // write -> parse gives back the same value; the text is shown on failure.
@@ -68,49 +69,53 @@ sync = "full"
 
 TEST(ScenarioFile, FullSampleLoadsEverySection) {
   const Scenario s = load_scenario(kData / "scenario_full.toml", known_bugs());
-  EXPECT_EQ(s.name, "cow-founding-faulty");
+  EXPECT_EQ(s.name, "full-reference");
   EXPECT_EQ(s.seed, 42u);
   EXPECT_EQ(s.limits.max_time_us, 120'000'000u);
   EXPECT_EQ(s.limits.max_events, 20'000'000u);
   EXPECT_EQ(s.source.backing, Backing::kAttached);
   EXPECT_EQ(s.source.backing_name, "base");
+  EXPECT_TRUE(s.source.old_data);
   EXPECT_EQ(s.source.jitter_us, 20u);
   EXPECT_EQ(s.source.flush_latency_us, 2000u);
   EXPECT_EQ(s.source.bandwidth_bytes_s, 800 * kMiB);
   EXPECT_TRUE(s.source.shared_bandwidth);
-  EXPECT_EQ(s.target.bandwidth_bytes_s, 1'000'000'000u);
+  EXPECT_EQ(s.target.bandwidth_bytes_s, 400 * kMiB);
   EXPECT_EQ(s.target.cluster_bytes, 1 * kMiB);
   EXPECT_EQ(s.target.backing, Backing::kAtPivot);
-  EXPECT_EQ(s.target.capacity_bytes, 48 * kMiB);
+  EXPECT_EQ(s.target.capacity_bytes, 16 * kMiB);
+  EXPECT_EQ(s.target.queue_depth, 16u);
   ASSERT_TRUE(s.base.has_value());
   EXPECT_TRUE(s.base->old_data);
   EXPECT_EQ(s.mirror.sync, SyncMode::kTop);
-  EXPECT_EQ(s.mirror.buf_size_bytes, 4 * kKiB);
-  EXPECT_EQ(s.mirror.speed_bytes_s, 100 * kMiB);
+  EXPECT_EQ(s.mirror.buf_size_bytes, 2 * kMiB);
+  EXPECT_EQ(s.mirror.speed_bytes_s, 2 * kMiB);
+  EXPECT_EQ(s.mirror.on_source_error, ErrorPolicy::kStop);
   EXPECT_EQ(s.mirror.on_target_error, ErrorPolicy::kEnospc);
-  EXPECT_EQ(s.mirror.bugs, std::vector<std::string>{"cow-after-inflight-check"});
+  EXPECT_TRUE(s.mirror.bugs.empty());
   const auto& w = std::get<sim::WorkloadParams>(s.workload);
   EXPECT_EQ(w.arrival, sim::Arrival::kUniform);
   EXPECT_EQ(w.size, (sim::SizeDistribution{sim::UniformSize{4 * kKiB, 256 * kKiB}}));
   EXPECT_EQ(w.locality, sim::Locality::kHotspot);
-  EXPECT_EQ(w.hot_offset_bytes, 16 * kMiB);
+  EXPECT_EQ(w.hot_offset_bytes, 4 * kMiB);
   EXPECT_EQ(w.mix, (sim::OpMix{8, 1, 0.5, 2}));
   ASSERT_EQ(w.phases.size(), 2u);
-  EXPECT_EQ(w.phases[0], (sim::Phase{2'000'000, 0.0}));
-  EXPECT_EQ(w.phases[1], (sim::Phase{10'000'000, 5000.0}));
+  EXPECT_EQ(w.phases[0], (sim::Phase{200'000, 0.0}));
+  EXPECT_EQ(w.phases[1], (sim::Phase{2'000'000, 5000.0}));
   EXPECT_EQ(w.start_us, 1000u);
+  EXPECT_EQ(w.stop_us, 3'000'000u);
   ASSERT_EQ(s.faults.size(), 2u);
   EXPECT_EQ(s.faults[0].disk, FaultDisk::kSource);
   EXPECT_EQ(s.faults[0].op, FaultOp::kRead);
   EXPECT_EQ(s.faults[0].offset_bytes, 1 * kMiB);
-  EXPECT_EQ(s.faults[0].to_us, 3'000'000u);
+  EXPECT_EQ(s.faults[0].to_us, 1'010'000u);
   EXPECT_DOUBLE_EQ(s.faults[0].probability, 0.25);
   EXPECT_EQ(s.faults[1].error, FaultErrno::kEnospc);
   EXPECT_TRUE(s.faults[1].once);
-  EXPECT_EQ(s.faults[1].after_n, 100u);
+  EXPECT_EQ(s.faults[1].after_n, 20u);
   ASSERT_EQ(s.commands.size(), 5u);
-  EXPECT_EQ(s.commands[0], (Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5'000'000, 0}));
-  EXPECT_EQ(s.commands[3].time_us, 7'500'000u);
+  EXPECT_EQ(s.commands[0], (Command{CommandKind::kPause, CommandTrigger::kAt, 500'000, 0}));
+  EXPECT_EQ(s.commands[3], (Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 1'200'000, 0}));
   EXPECT_EQ(s.commands[4], (Command{CommandKind::kComplete, CommandTrigger::kOnReady, 10'000, 0}));
   expect_round_trip(s);
 }

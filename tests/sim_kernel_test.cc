@@ -236,17 +236,48 @@ TEST(Simulation, DeadlockIsALivenessFailureNamingTheWaiters) {
   EXPECT_EQ(outcome.end_time_ns, 3);
 }
 
-TEST(Simulation, TimeLimitIsALivenessFailure) {
+TEST(Simulation, StallCountsTasksThatWaitAlike) {
+  Simulation sim;
+  WaitQueue slots(sim, "slot queue");
+  WaitQueue other(sim, "other queue");
+  for (int i = 0; i < 3; ++i) sim.spawn("guest-io", [&] { slots.wait(); });
+  sim.spawn("guest-io", [&] { other.wait(); });
+  RunOutcome outcome = sim.run();
+  EXPECT_EQ(outcome.status, RunOutcome::Status::kLiveness);
+  EXPECT_NE(outcome.message.find("3 tasks 'guest-io' wait on slot queue; task 'guest-io' waits on "
+                                 "other queue"),
+            std::string::npos)
+      << outcome.message;
+}
+
+// A limit cuts the run short; whether that was a livelock or slow work still
+// under way is for the caller to judge, so it is not reported as a stall.
+TEST(Simulation, TimeLimitEndsTheRunWithItsOwnStatus) {
   SimulationOptions options;
-  options.time_limit_ns = 1000;
+  options.time_limit_ns = 1'500'000'000;
+  Simulation sim(options);
+  sim.spawn("spinner", [&] {
+    while (true) sim.sleep_for(7'000'000);
+  });
+  RunOutcome outcome = sim.run();
+  EXPECT_EQ(outcome.status, RunOutcome::Status::kLimit);
+  EXPECT_NE(outcome.message.find("virtual time limit of 1.5 s reached"), std::string::npos)
+      << outcome.message;
+  EXPECT_LE(outcome.end_time_ns, 1'500'000'000);
+}
+
+TEST(Simulation, EventLimitEndsTheRunWithItsOwnStatus) {
+  SimulationOptions options;
+  options.event_limit = 50;
   Simulation sim(options);
   sim.spawn("spinner", [&] {
     while (true) sim.sleep_for(7);
   });
   RunOutcome outcome = sim.run();
-  EXPECT_EQ(outcome.status, RunOutcome::Status::kLiveness);
-  EXPECT_NE(outcome.message.find("time limit"), std::string::npos);
-  EXPECT_LE(outcome.end_time_ns, 1000);
+  EXPECT_EQ(outcome.status, RunOutcome::Status::kLimit);
+  EXPECT_NE(outcome.message.find("event limit of 50 events reached"), std::string::npos)
+      << outcome.message;
+  EXPECT_EQ(outcome.events, 50u);
 }
 
 TEST(Simulation, UnfinishedTasksAreUnwoundOnDestruction) {

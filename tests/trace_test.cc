@@ -1,6 +1,8 @@
 // Trace replay: CSV and fio iolog v2/v3 files, and their errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -117,6 +119,7 @@ struct BadTrace {
 const std::string kCsvHeader = "time_us,op,offset,length\n";
 const std::string kV2Open = "fio version 2 iolog\n/dev/sda add\n/dev/sda open\n";
 const std::string kV3Open = "fio version 3 iolog\n0 /dev/sda add\n0 /dev/sda open\n";
+const std::string nul(1, '\0');
 
 std::vector<BadTrace> bad_traces() {
   return {
@@ -163,6 +166,38 @@ std::vector<BadTrace> bad_traces() {
        kV3Open + "9 /dev/sda write 0 512\n8 /dev/sda write 0 512\n", 5, "before the previous"},
       {"FioUnaligned", TraceFormat::kFioIolog, kV2Open + "/dev/sda write 4097 512\n", 4,
        "offset 4097 is not a multiple of 512"},
+      // A NUL ends a field in the CSV parser: it must not drop the rest of the row.
+      {"CsvNulInOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,wr" + nul + "ite,0,512\n", 3,
+       "field op holds a NUL byte"},
+      {"CsvNulInLastField", TraceFormat::kCsv, kCsvHeader + "5,write,0,51" + nul + "2\n", 2,
+       "field length holds a NUL byte"},
+      {"CsvNulStartsTheRow", TraceFormat::kCsv, kCsvHeader + nul + ",write,0,512\n", 2,
+       "field time_us holds a NUL byte"},
+      {"CsvNulColumnsInOtherOrder", TraceFormat::kCsv,
+       "op,length,time_us,offset\nwrite,512,0,0\nwrite,512,1," + nul + "\n", 3,
+       "field offset holds a NUL byte"},
+      {"CsvNulInHeader", TraceFormat::kCsv, "time_us,op" + nul + ",offset,length\n", 1,
+       "the header row holds a NUL byte"},
+      {"CsvNulInComment", TraceFormat::kCsv, kCsvHeader + "# note" + nul + "\n", 2,
+       "a comment holds a NUL byte"},
+      {"CsvLineTooLong", TraceFormat::kCsv,
+       kCsvHeader + "0,write,0,512\n0,write,0," + std::string(kMaxTraceLineBytes, '5') + "\n", 3,
+       "line longer than 1 MiB; allowed: lines of at most 1 MiB"},
+      {"FioNulInAction", TraceFormat::kFioIolog, kV2Open + "/dev/sda wr" + nul + "ite 0 512\n", 4,
+       "action holds a NUL byte"},
+      {"FioNulInTimestamp", TraceFormat::kFioIolog, kV3Open + "1" + nul + " /dev/sda write 0 512\n",
+       4, "timestamp holds a NUL byte"},
+      {"FioNulInHeader", TraceFormat::kFioIolog, "fio version 2" + nul + " iolog\n", 1,
+       "the header line holds a NUL byte"},
+      // v2 waits add up; a sum past 2^64 must not wrap around to a small time.
+      {"FioWaitsWrapPast2To64", TraceFormat::kFioIolog,
+       kV2Open + "/dev/sda wait 100 0\n/dev/sda wait 18446744073709551600 0\n"
+                 "/dev/sda write 0 512\n",
+       5, "brings the time to past 2^64"},
+      {"FioWaitsPastTheTimeLimit", TraceFormat::kFioIolog,
+       kV2Open + "/dev/sda wait 4503599627370496 0\n/dev/sda wait 1 0\n", 5,
+       "brings the time to 4503599627370497 us; allowed: waits that add up to at most "
+       "4503599627370496 us"},
   };
 }
 
@@ -189,6 +224,64 @@ INSTANTIATE_TEST_SUITE_P(Table, MalformedTrace, testing::ValuesIn(bad_traces()),
 
 TEST(Trace, MissingFileIsAnError) {
   EXPECT_THROW(read_trace(kData / "no-such-trace.csv", TraceFormat::kAuto), TraceError);
+}
+
+TEST(Trace, ALineJustUnderTheLimitIsNotTooLong) {
+  // One byte under the limit: refused as a number, not as a long line.
+  const std::string text =
+      kCsvHeader + "0,write,0," + std::string(kMaxTraceLineBytes - 10, '5') + "\n";
+  try {
+    parse_trace(text, "long.csv", TraceFormat::kCsv);
+    FAIL();
+  } catch (const TraceError& e) {
+    EXPECT_NE(e.message().find("length '555"), std::string::npos) << e.message().substr(0, 80);
+  }
+}
+
+// The message read_trace gives for `path`: line 0 (the file, not a line),
+// one line, naming the file.
+std::string read_error(const std::filesystem::path& path, const TraceOptions& options = {}) {
+  try {
+    read_trace(path, TraceFormat::kAuto, options);
+  } catch (const TraceError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.file(), path.string());
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+    EXPECT_TRUE(message.starts_with(path.string() + ":")) << message;
+    EXPECT_NE(message.find("; allowed: "), std::string::npos) << message;
+    return message;
+  }
+  ADD_FAILURE() << path << " was read";
+  return "";
+}
+
+TEST(Trace, ADirectoryIsNotATrace) {
+  EXPECT_NE(read_error(kData).find(":0: is a directory"), std::string::npos);
+}
+
+TEST(Trace, DevZeroStopsAtTheFirstNulByte) {
+  if (!std::filesystem::exists("/dev/zero")) GTEST_SKIP() << "no /dev/zero";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_NE(read_error("/dev/zero").find("/dev/zero:1: the header row holds a NUL byte"),
+            std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(Trace, AFileOverTheSizeLimitIsRefused) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("mirrorsim-trace-" + std::to_string(::getpid()));
+  std::string text = kCsvHeader;
+  while (text.size() < 4096) text += "0,write,0,512\n";
+  std::ofstream(file, std::ios::binary) << text;
+  EXPECT_EQ(read_trace(file, TraceFormat::kCsv, TraceOptions{.max_file_bytes = text.size()})
+                .requests.size(),
+            (text.size() - kCsvHeader.size()) / 14);
+  const std::string message = read_error(file, TraceOptions{.max_file_bytes = text.size() - 1});
+  EXPECT_NE(message.find(":0: larger than " + std::to_string(text.size() - 1) + " bytes"),
+            std::string::npos)
+      << message;
+  std::filesystem::remove(file);
+  EXPECT_EQ(TraceOptions{}.max_file_bytes, kMaxTraceFileBytes);
 }
 
 }  // namespace

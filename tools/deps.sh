@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libboost-dev libboost-context-dev libfccp-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
-  gnuplot-nox
+  gnuplot-nox parallel
 )
 
 missing=()

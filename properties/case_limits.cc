@@ -1,0 +1,256 @@
+#include "properties/case_limits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
+
+namespace mirrorsim::properties {
+namespace {
+
+using scenarios::CommandKind;
+using scenarios::CommandTrigger;
+using scenarios::DiskSpec;
+
+constexpr std::uint64_t kKiB = 1024;
+constexpr std::uint64_t kMiB = 1024 * kKiB;
+
+// MIRROR.md, "Vocabulary".
+constexpr double kOpsInFlight = 16;
+constexpr std::uint64_t kOpFloorBytes = 1 * kMiB;  // max op size: max(buf-size / 16, this)
+constexpr std::uint64_t kDefaultBufferBytes = 16 * kMiB;
+constexpr std::uint64_t kDefaultGranularityMin = 4 * kKiB;
+constexpr std::uint64_t kDefaultGranularityMax = 64 * kKiB;
+constexpr double kSliceSeconds = 0.1;  // rate-limit slice; an ignored error's retry pause
+// The world's guest keeps at most this many requests in flight
+// (properties/world.cc, a virtio queue's worth).
+constexpr double kGuestInFlight = 32;
+// A management layer resumes a job stopped on an error after 1 ms (world.cc).
+constexpr double kOperatorResumeSeconds = 0.001;
+// Flushes a job makes on its way to the end (before READY, at the pivot),
+// with one to spare.
+constexpr double kFlushes = 3;
+// Failed requests a fault rule is charged for (their ranges are copied
+// again). Windows are short and most faults hit few requests; a rule that
+// fails more only makes the case slower than its estimate, which the
+// safety factor absorbs.
+constexpr double kFaultsPerRule = 64;
+
+// Simulation events per unit of work, measured on the correct engine (every
+// op, guest request and second of a run dispatches a few task resumes, disk
+// request ends and timer wake-ups) and rounded up.
+constexpr double kEventsBase = 200;
+constexpr double kEventsPerOp = 40;
+constexpr double kEventsPerGuestRequest = 40;
+constexpr double kEventsPerSecond = 400;
+
+double seconds_of_us(std::uint64_t us) {
+  return static_cast<double>(us) / 1e6;
+}
+
+std::uint64_t round_up(std::uint64_t value, std::uint64_t unit) {
+  return (value + unit - 1) / unit * unit;
+}
+
+double ceil_div(double a, double b) {
+  return std::ceil(a / b);
+}
+
+// The longest one request of up to `bytes` can take on `disk` when `queued`
+// requests (itself included) want it: FIFO through queue_depth slots, and
+// with a shared channel every transfer ahead of it first.
+double request_seconds(const DiskSpec& disk, double bytes, double queued) {
+  const double rounds = ceil_div(queued, std::max<std::uint32_t>(1, disk.queue_depth));
+  const double fixed = seconds_of_us(disk.latency_us + disk.jitter_us);
+  double transfer = 0;
+  if (disk.bandwidth_bytes_s > 0) {
+    transfer = bytes / static_cast<double>(disk.bandwidth_bytes_s);
+    transfer *= disk.shared_bandwidth ? queued : rounds;
+  }
+  return rounds * fixed + transfer;
+}
+
+double flush_seconds(const DiskSpec& disk, double queued) {
+  return ceil_div(queued, std::max<std::uint32_t>(1, disk.queue_depth)) *
+         seconds_of_us(disk.flush_latency_us + disk.jitter_us);
+}
+
+}  // namespace
+
+WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::GuestRequest> trace) {
+  WorkEstimate e;
+  const DiskSpec& source = s.source;
+  const DiskSpec& target = s.target;
+  const std::uint64_t length = source.length_bytes;
+  const std::uint64_t cluster =
+      target.kind == scenarios::DiskKind::kCluster ? target.cluster_bytes : 0;
+
+  // Geometry (MIRROR.md "Vocabulary" and "Start" 3).
+  std::uint64_t g = s.mirror.granularity_bytes;
+  if (g == 0) {
+    g = cluster == 0 ? kDefaultGranularityMax
+                     : std::clamp(cluster, kDefaultGranularityMin, kDefaultGranularityMax);
+  }
+  const bool cow = cluster > g && target.backing == scenarios::Backing::kAtPivot;
+  std::uint64_t buffer =
+      round_up(s.mirror.buf_size_bytes == 0 ? kDefaultBufferBytes : s.mirror.buf_size_bytes, g);
+  if (cow) buffer = std::max(buffer, cluster);
+  std::uint64_t op =
+      std::max({buffer / static_cast<std::uint64_t>(kOpsInFlight), kOpFloorBytes, g});
+  op = std::min(op / g * g, buffer);
+  if (cow) op = std::max(op, cluster);  // widened to whole clusters (buffer >= cluster)
+  e.granularity_bytes = g;
+  e.buffer_bytes = buffer;
+  e.op_bytes = op;
+  e.in_flight = std::clamp(std::floor(static_cast<double>(buffer) / static_cast<double>(op)), 1.0,
+                           kOpsInFlight);
+  const double op_d = static_cast<double>(op);
+  const double buffer_d = static_cast<double>(buffer);
+
+  // First pass: the whole disk (full and top copy at most that), in
+  // iterations of at most a buffer, each split into ops.
+  if (s.mirror.sync != scenarios::SyncMode::kNone && length > 0) {
+    const double len = static_cast<double>(length);
+    e.copy_bytes += len;
+    e.ops += ceil_div(len, buffer_d) * ceil_div(buffer_d, op_d);
+  }
+
+  // The guest: what it dirties is copied again, in chunks (whole clusters
+  // under the COW rule); its requests compete for the disks. A guest
+  // request goes to the source and, in write-blocking mode, the target too;
+  // a write-blocking write under the COW rule also copies its whole
+  // clusters. Requests that overlap wait for each other, so the guest's
+  // time is charged as if they ran one after another, each behind a full
+  // set of ops.
+  const std::uint64_t unit = cow ? cluster : g;
+  const bool write_blocking =
+      s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking ||
+      std::any_of(s.commands.begin(), s.commands.end(), [](const scenarios::Command& c) {
+        return c.kind == CommandKind::kWriteBlocking;
+      });
+  const bool active_cow = write_blocking && cow;
+  auto guest_request = [&](double bytes) {
+    const double queued = e.in_flight + 1;
+    double t = request_seconds(source, bytes, queued) + request_seconds(target, bytes, queued);
+    if (active_cow) {
+      const auto c = static_cast<double>(cluster);
+      t += request_seconds(source, c, queued) + request_seconds(target, c, queued);
+    }
+    return t;
+  };
+  double guest_queue = 0;
+  double guest_bytes = 0;
+  if (const auto* steady = std::get_if<sim::WorkloadParams>(&s.workload)) {
+    guest_queue = kGuestInFlight;
+    if (const auto* u = std::get_if<sim::UniformSize>(&steady->size)) {
+      guest_bytes = static_cast<double>(u->max_bytes);
+    } else if (const auto* f = std::get_if<sim::FixedSize>(&steady->size)) {
+      guest_bytes = static_cast<double>(f->bytes);
+    } else if (const auto* c = std::get_if<sim::ChoiceSize>(&steady->size)) {
+      for (std::uint64_t b : c->bytes) guest_bytes = std::max(guest_bytes, static_cast<double>(b));
+    }
+    // The end drains the guest requests in flight.
+    e.guest_seconds = kGuestInFlight * guest_request(guest_bytes);
+    if (active_cow) guest_bytes = std::max(guest_bytes, static_cast<double>(cluster));
+  } else {
+    for (const sim::GuestRequest& r : trace) {
+      e.settle_seconds = std::max(e.settle_seconds, static_cast<double>(r.time) / 1e9);
+      e.guest_seconds += guest_request(static_cast<double>(r.length));
+      if (r.op == sim::GuestOp::kRead) continue;
+      const std::uint64_t first = r.offset / unit * unit;
+      const std::uint64_t span = round_up(r.offset + r.length, unit) - first;
+      e.copy_bytes += static_cast<double>(span);
+      e.ops += ceil_div(static_cast<double>(span), op_d) + 2;
+    }
+    e.guest_requests = static_cast<double>(trace.size());
+    if (active_cow && !trace.empty()) guest_bytes = static_cast<double>(cluster);
+  }
+
+  // Faults: each failed op or write-blocking write dirties its range again
+  // (rounded out to chunks), to be copied once the window has closed. Up to
+  // kFaultsPerRule of them per rule (one for a `once` rule), never more than
+  // a whole disk.
+  {
+    const auto per_fault = static_cast<double>(
+        round_up(static_cast<std::uint64_t>(std::max(op_d, guest_bytes)), unit) + 2 * unit);
+    for (const scenarios::FaultRule& f : s.faults) {
+      const double faults = f.once ? 1 : kFaultsPerRule;
+      const double bytes = std::min(static_cast<double>(length), faults * per_fault);
+      e.copy_bytes += bytes;
+      e.ops += ceil_div(bytes, op_d) + faults;
+    }
+  }
+
+  // Copying: ops in flight at once, each charged the worst queue.
+  const double queued = e.in_flight + guest_queue;
+  const double request_bytes = std::max(op_d, guest_bytes);
+  e.op_seconds = request_seconds(source, request_bytes, queued) +
+                 request_seconds(target, request_bytes, queued);
+  e.copy_seconds = e.ops * e.op_seconds / e.in_flight;
+  // An op over a range that reads as zero is not capped at the op size (only
+  // by the buffer): all bytes may go through one op at a time.
+  for (const DiskSpec* disk : {&source, &target}) {
+    if (disk->bandwidth_bytes_s > 0) {
+      e.copy_seconds += e.copy_bytes / static_cast<double>(disk->bandwidth_bytes_s);
+    }
+  }
+
+  // Commands: the last timed one, the delays after READY, the speed limit.
+  double slowest = static_cast<double>(s.mirror.speed_bytes_s);
+  bool unlimited_later = false;
+  double unlimited_at = 0;
+  for (const scenarios::Command& c : s.commands) {
+    const double at = seconds_of_us(c.time_us);
+    if (c.trigger == CommandTrigger::kOnReady) {
+      e.after_ready_seconds += at;
+    } else {
+      e.settle_seconds = std::max(e.settle_seconds, at);
+    }
+    if (c.kind == CommandKind::kSetSpeed) {
+      if (c.speed_bytes_s != 0) {
+        const auto speed = static_cast<double>(c.speed_bytes_s);
+        slowest = slowest == 0 ? speed : std::min(slowest, speed);
+      } else if (c.trigger == CommandTrigger::kAt) {
+        unlimited_later = true;
+        unlimited_at = std::max(unlimited_at, at);
+      }
+    }
+  }
+  if (slowest > 0) {
+    // The job may dispatch a whole buffer and then sleep it off.
+    e.rate_seconds = (e.copy_bytes + buffer_d) / slowest;
+    if (unlimited_later && slowest == static_cast<double>(s.mirror.speed_bytes_s)) {
+      e.rate_seconds = std::min(e.rate_seconds, unlimited_at + kSliceSeconds);
+    }
+  }
+
+  // Faults: a window that closes, then every error's retry or resume.
+  e.overhead_seconds = kFlushes * flush_seconds(target, queued);
+  for (const scenarios::FaultRule& f : s.faults) {
+    e.settle_seconds = std::max(e.settle_seconds, seconds_of_us(std::max(f.from_us, f.to_us)));
+    e.overhead_seconds +=
+        e.op_seconds + flush_seconds(target, queued) + 2 * kSliceSeconds + kOperatorResumeSeconds;
+  }
+
+  e.seconds = e.settle_seconds + e.after_ready_seconds + e.copy_seconds + e.rate_seconds +
+              e.guest_seconds + e.overhead_seconds;
+  if (const auto* steady = std::get_if<sim::WorkloadParams>(&s.workload)) {
+    double rate = steady->rate_iops;
+    for (const sim::Phase& p : steady->phases) rate = std::max(rate, p.rate_iops);
+    e.guest_requests = rate * e.seconds;
+  }
+  e.events = kEventsBase + kEventsPerOp * e.ops + kEventsPerGuestRequest * e.guest_requests +
+             kEventsPerSecond * e.seconds;
+  return e;
+}
+
+scenarios::Limits limits_for(const WorkEstimate& e) {
+  scenarios::Limits limits;
+  const double seconds = std::ceil(kSafetyFactor * e.seconds);
+  limits.max_time_us = std::max(kMinTimeLimitUs, static_cast<std::uint64_t>(seconds) * 1'000'000);
+  const double events = std::ceil(kSafetyFactor * e.events);
+  limits.max_events = std::clamp(static_cast<std::uint64_t>(std::min(events, 1e18)), kMinEventLimit,
+                                 kMaxEventLimit);
+  return limits;
+}
+
+}  // namespace mirrorsim::properties

@@ -1,0 +1,270 @@
+#include "reports/campaign_summary.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/core.h>
+
+namespace mirrorsim::reports {
+namespace {
+
+using nlohmann::json;
+
+json library_entry(const properties::ReplayResult& r) {
+  json verdicts = json::object();
+  const auto& order = properties::property_order();
+  for (std::size_t i = 0; i < r.verdicts.size() && i < order.size(); ++i) {
+    const char v = r.verdicts[i];
+    verdicts[std::string(order[i])] = v == 'h'   ? "holds"
+                                      : v == 'v' ? "violated"
+                                      : v == 'i' ? "inconclusive"
+                                                 : "not_applicable";
+  }
+  return {{"scenario", r.name},   {"file", r.file.string()},   {"loaded", r.loaded},
+          {"passed", r.passed},   {"verdicts", verdicts},      {"property", r.property},
+          {"message", r.message}, {"replay", r.replay_command}};
+}
+
+json failure_entry(const properties::CampaignFailure& f) {
+  json j = {{"id", f.id},
+            {"source", f.source},
+            {"case", f.case_index ? json(*f.case_index) : json(nullptr)},
+            {"property", f.property},
+            {"message", f.message},
+            {"file", f.file.string()},
+            {"unshrunk_file", f.unshrunk_file.string()},
+            {"replay", f.replay_command},
+            {"digest", f.digest},
+            {"shrunk", f.shrunk},
+            {"shrink_steps", f.shrink_steps},
+            {"shrink_seconds", f.shrink_seconds},
+            {"guest_requests", f.guest_requests},
+            {"faults", f.faults},
+            {"disk_bytes", f.disk_bytes}};
+  if (!f.save_errors.empty()) j["save_errors"] = f.save_errors;
+  return j;
+}
+
+json death_entry(const properties::WorkerDeath& d) {
+  return {{"pid", d.pid},
+          {"how", d.how},
+          {"running_case", d.running ? json(*d.running) : json(nullptr)},
+          {"last_case", d.last_case ? json(*d.last_case) : json(nullptr)},
+          {"cases_handed_on", d.unstarted.size()}};
+}
+
+// Joins case-number ranges {first, last, step}. Ranges of M shards of one
+// campaign that together cover 0..X collapse into one range of step 1.
+json join_case_numbers(const std::vector<json>& ranges) {
+  if (ranges.empty()) return json::array();
+  const std::uint64_t step = ranges.front().at("step").get<std::uint64_t>();
+  std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> by_residue;
+  for (const json& r : ranges) {
+    if (r.at("step").get<std::uint64_t>() != step) return ranges;
+    const auto first = r.at("first").get<std::uint64_t>();
+    by_residue[first % step].emplace_back(first, r.at("last").get<std::uint64_t>());
+  }
+  // Collapsible: one range per residue 0..step-1, each starting at its
+  // residue, with counts that never grow and drop by at most one.
+  bool collapsible = by_residue.size() == step;
+  std::vector<std::uint64_t> counts;
+  for (const auto& [residue, list] : by_residue) {
+    if (list.size() != 1 || list[0].first != residue) collapsible = false;
+    if (!collapsible) break;
+    counts.push_back((list[0].second - list[0].first) / step + 1);
+  }
+  for (std::size_t i = 1; collapsible && i < counts.size(); ++i) {
+    if (counts[i] > counts[i - 1] || counts[i] + 1 < counts[0]) collapsible = false;
+  }
+  if (collapsible) {
+    std::uint64_t total = 0;
+    for (std::uint64_t c : counts) total += c;
+    return json::array({{{"first", 0}, {"last", total - 1}, {"step", 1}}});
+  }
+  std::vector<json> sorted = ranges;
+  std::sort(sorted.begin(), sorted.end(), [](const json& a, const json& b) {
+    return a.at("first").get<std::uint64_t>() < b.at("first").get<std::uint64_t>();
+  });
+  return sorted;
+}
+
+void add_counts(json& into, const json& from) {
+  for (const auto& [property, counts] : from.items()) {
+    for (const auto& [kind, n] : counts.items()) {
+      json& slot = into[property][kind];
+      slot =
+          (slot.is_null() ? std::uint64_t{0} : slot.get<std::uint64_t>()) + n.get<std::uint64_t>();
+    }
+  }
+}
+
+}  // namespace
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  ::gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+json campaign_summary(const properties::CampaignOptions& o, const properties::CampaignResult& r,
+                      const SummaryContext& context) {
+  json j;
+  j["format"] = kSummaryFormat;
+  j["tool"] = {{"name", "mirrorsim"}, {"version", context.version}, {"commit", context.commit}};
+  j["command_line"] = context.command_line;
+  j["date"] = context.date;
+  j["seed"] = o.seed;
+  j["shard"] = {{"index", o.shard_index}, {"count", o.shard_count}};
+  j["bugs"] = o.bugs;
+  j["cases_requested"] = o.cases ? json(*o.cases) : json(nullptr);
+  j["time_budget_s"] = o.time_budget_s ? json(*o.time_budget_s) : json(nullptr);
+  j["cases_run"] = r.cases_run;
+  json ranges = json::array();
+  for (const properties::CoveredRange& c : r.covered) {
+    ranges.push_back({{"first", c.first}, {"last", c.last}, {"step", o.shard_count}});
+  }
+  j["case_numbers"] = ranges;
+  j["stop"] = properties::campaign_stop_name(r.stop);
+  j["interrupted"] = r.interrupted();
+  if (r.interrupted()) j["interrupt_signal"] = r.interrupt_signal;
+  j["elapsed_s"] = r.elapsed_s;
+  j["cases_per_s"] = r.cases_per_s;
+  j["determinism_checks"] = r.determinism_checks;
+  json per = json::object();
+  for (const auto& [name, counts] : r.verdict_counts) {
+    per[name] = {{"holds", counts[0]},
+                 {"violated", counts[1]},
+                 {"not_applicable", counts[2]},
+                 {"inconclusive", counts[3]}};
+  }
+  j["properties"] = per;
+  json inconclusive = json::array();
+  for (const properties::Inconclusive& i : r.inconclusive) {
+    inconclusive.push_back({{"case", i.case_index}, {"message", i.message}});
+  }
+  j["inconclusive"] = {{"cases", r.inconclusive_cases}, {"examples", inconclusive}};
+  j["library"] = json::array();
+  for (const auto& l : r.library) j["library"].push_back(library_entry(l));
+  j["corpus"] = json::array();
+  for (const auto& c : r.corpus) j["corpus"].push_back(library_entry(c));
+  j["worker_deaths"] = json::array();
+  for (const auto& d : r.worker_deaths) j["worker_deaths"].push_back(death_entry(d));
+  j["notes"] = r.notes;
+  j["failure_list"] = json::array();
+  for (const auto& f : r.failures) j["failure_list"].push_back(failure_entry(f));
+  j["failures"] = r.failures.size();
+  j["ok"] = r.ok();
+  return j;
+}
+
+bool summary_ok(const json& s) {
+  return s.value("ok", false);
+}
+
+json merge_summaries(const std::vector<json>& shards, const SummaryContext& context) {
+  if (shards.empty()) throw std::invalid_argument("no summaries to merge");
+  const json& first = shards.front();
+  json m;
+  m["format"] = kSummaryFormat;
+  m["tool"] = {{"name", "mirrorsim"}, {"version", context.version}, {"commit", context.commit}};
+  m["command_line"] = context.command_line;
+  m["date"] = context.date;
+  m["seed"] = first.at("seed");
+  m["bugs"] = first.at("bugs");
+  m["cases_requested"] = first.at("cases_requested");
+  m["time_budget_s"] = first.at("time_budget_s");
+  std::uint64_t cases = 0;
+  std::uint64_t checks = 0;
+  std::uint64_t inconclusive_cases = 0;
+  double elapsed = 0;
+  bool ok = true;
+  bool interrupted = false;
+  std::string stop = "all-cases-run";
+  std::vector<json> ranges;
+  json properties = json::object();
+  json shard_list = json::array();
+  json inconclusive_examples = json::array();
+  std::map<std::string, json> library;
+  json corpus = json::array();
+  json deaths = json::array();
+  json notes = json::array();
+  json failures = json::array();
+  std::set<std::pair<std::string, std::string>> seen_failures;
+  std::set<std::uint64_t> shard_indices;
+  for (const json& s : shards) {
+    if (s.value("format", "") != kSummaryFormat) {
+      throw std::invalid_argument(fmt::format("not a {} summary", kSummaryFormat));
+    }
+    if (s.at("seed") != first.at("seed") || s.at("bugs") != first.at("bugs") ||
+        s.at("shard").at("count") != first.at("shard").at("count") ||
+        s.at("cases_requested") != first.at("cases_requested")) {
+      throw std::invalid_argument(
+          "the summaries come from different campaigns (seed, bugs, --cases or shard count "
+          "differ)");
+    }
+    const auto index = s.at("shard").at("index").get<std::uint64_t>();
+    if (!shard_indices.insert(index).second) {
+      throw std::invalid_argument(fmt::format("shard {} is given twice", index));
+    }
+    cases += s.at("cases_run").get<std::uint64_t>();
+    checks += s.at("determinism_checks").get<std::uint64_t>();
+    inconclusive_cases += s.at("inconclusive").at("cases").get<std::uint64_t>();
+    for (const json& e : s.at("inconclusive").at("examples")) inconclusive_examples.push_back(e);
+    elapsed = std::max(elapsed, s.at("elapsed_s").get<double>());
+    ok = ok && summary_ok(s);
+    interrupted = interrupted || s.at("interrupted").get<bool>();
+    if (s.at("stop") != "all-cases-run" && stop == "all-cases-run") stop = s.at("stop");
+    for (const json& r : s.at("case_numbers")) ranges.push_back(r);
+    add_counts(properties, s.at("properties"));
+    for (const json& l : s.at("library")) library.emplace(l.at("scenario").get<std::string>(), l);
+    for (const json& c : s.at("corpus")) corpus.push_back(c);
+    for (const json& d : s.at("worker_deaths")) deaths.push_back(d);
+    for (const json& n : s.at("notes")) notes.push_back(n);
+    for (const json& f : s.at("failure_list")) {
+      const std::string digest = f.value("digest", "");
+      const auto key = std::make_pair(f.at("property").get<std::string>(),
+                                      digest.empty() ? f.at("id").get<std::string>() : digest);
+      if (seen_failures.insert(key).second) failures.push_back(f);
+    }
+    shard_list.push_back({{"index", index},
+                          {"cases_run", s.at("cases_run")},
+                          {"stop", s.at("stop")},
+                          {"elapsed_s", s.at("elapsed_s")},
+                          {"command_line", s.at("command_line")},
+                          {"date", s.at("date")}});
+  }
+  const auto shard_count = first.at("shard").at("count").get<std::uint64_t>();
+  if (shard_indices.size() != shard_count) {
+    notes.push_back(
+        fmt::format("only {} of {} shards were merged", shard_indices.size(), shard_count));
+    ok = false;
+  }
+  m["shard"] = {{"index", "merged"}, {"count", shard_count}};
+  m["shards"] = shard_list;
+  m["cases_run"] = cases;
+  m["case_numbers"] = join_case_numbers(ranges);
+  m["stop"] = stop;
+  m["interrupted"] = interrupted;
+  m["elapsed_s"] = elapsed;
+  m["cases_per_s"] = elapsed > 0 ? cases / elapsed : 0.0;
+  m["determinism_checks"] = checks;
+  m["properties"] = properties;
+  m["inconclusive"] = {{"cases", inconclusive_cases}, {"examples", inconclusive_examples}};
+  m["library"] = json::array();
+  for (auto& [name, l] : library) m["library"].push_back(l);
+  m["corpus"] = corpus;
+  m["worker_deaths"] = deaths;
+  m["notes"] = notes;
+  m["failure_list"] = failures;
+  m["failures"] = failures.size();
+  m["ok"] = ok;
+  return m;
+}
+
+}  // namespace mirrorsim::reports

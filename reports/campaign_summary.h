@@ -1,0 +1,43 @@
+// summary.json: what a campaign (or several merged shards) ran and found.
+// The schema ("format": "mirrorsim-summary/1") is documented in README.md.
+// It states only what happened: the case numbers that finished, every
+// failure with its saved file and replay command, how the run stopped, and
+// which tool, commit and command line produced it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "properties/campaign.h"
+
+namespace mirrorsim::reports {
+
+inline constexpr std::string_view kSummaryFormat = "mirrorsim-summary/1";
+
+struct SummaryContext {
+  std::string version;                    // "0.1.0"
+  std::string commit;                     // git describe of the build
+  std::vector<std::string> command_line;  // argv
+  std::string date;                       // ISO 8601, UTC
+};
+
+nlohmann::json campaign_summary(const properties::CampaignOptions& options,
+                                const properties::CampaignResult& result,
+                                const SummaryContext& context);
+
+// One summary for several shard summaries: counts add up, case numbers are
+// joined, failures with the same property and the same shrunk case (digest)
+// are listed once. Throws std::invalid_argument for summaries of different
+// campaigns (seed, bugs, shard count) or an unknown format.
+nlohmann::json merge_summaries(const std::vector<nlohmann::json>& shards,
+                               const SummaryContext& context);
+
+// Whether a summary (or a merged one) passes: nothing failed, nothing lost.
+bool summary_ok(const nlohmann::json& summary);
+
+// The current date and time as ISO 8601 UTC ("2026-11-30T22:50:00Z").
+std::string utc_now();
+
+}  // namespace mirrorsim::reports

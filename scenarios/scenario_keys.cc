@@ -1,0 +1,349 @@
+#include "scenarios/scenario_keys.h"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "scenarios/scenario.h"
+#include "scenarios/scenario_check.h"
+#include "scenarios/scenario_format.h"
+#include "scenarios/scenario_units.h"
+#include "sim/trace.h"
+
+namespace mirrorsim::scenarios {
+namespace {
+
+// Choice values as a file writes them: "a", "b", "c".
+template <typename Enum>
+std::string quoted_names() {
+  std::string out;
+  for (std::string_view name : enum_names<Enum>()) {
+    out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", name);
+  }
+  return out;
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  if (auto unit = size_with_unit(bytes)) return *unit;
+  return fmt::format("{} bytes", bytes);
+}
+
+const std::string kTimeRange = fmt::format("0 to {} us", kMaxTimeUs);
+const std::string kSectorMultiple = "a multiple of 512";
+
+std::vector<KeyInfo> build() {
+  using T = KeyTable;
+  const Scenario s;
+  const DiskSpec d;
+  const MirrorSpec m;
+  const sim::WorkloadParams w;
+  const FaultRule f;
+  const std::string max_disk = bytes_text(kMaxDiskBytes);
+  const std::string time_forms = "a time (see Units)";
+  std::vector<KeyInfo> k = {
+      // The top level.
+      {T::kTop, "name", "string", "", toml_string(s.name), "", "any text",
+       "the scenario's name, shown in reports"},
+      {T::kTop, "description", "string", "", toml_string(s.description), "", "any text",
+       "what the scenario is about, shown in reports"},
+      {T::kTop, "seed", "integer", "", toml_count(s.seed), "",
+       "0 to 18446744073709551615 (above 9223372036854775807 as a string of digits)",
+       "the run seed: every random stream of the run (jitter, faults, guest) derives from it"},
+      {T::kTop, "limits", "table", "", "", "every key at its default", "[limits]",
+       "when a run is cut short"},
+      {T::kTop, "source", "table", "", "", "every key at its default", "[source]",
+       "the disk the guest uses and the job copies from"},
+      {T::kTop, "target", "table", "", "", "every key at its default", "[target]",
+       "the disk the job copies to"},
+      {T::kTop, "base", "table", "", "", "none", "[base]",
+       "the backing image that source and target backing name"},
+      {T::kTop, "mirror", "table", "", "", "required", "[mirror]", "the job's parameters"},
+      {T::kTop, "workload", "table", "", "", "no [workload]: the guest does nothing", "[workload]",
+       "what the guest does while the job runs"},
+      {T::kTop, "faults", "array of tables", "", "[]", "", "[[faults]] sections",
+       "injected I/O errors, as rules evaluated in file order"},
+      {T::kTop, "commands", "array of tables", "", "[]", "none: the job completes on READY",
+       "[[commands]] sections",
+       "management commands; without a complete or cancel, an implicit complete on READY"},
+
+      // [limits]
+      {T::kLimits, "max_time_us", "time", "us", toml_time(s.limits.max_time_us), "",
+       fmt::format("1 to {} us", kMaxTimeUs), "virtual time after which the run is stopped"},
+      {T::kLimits, "max_events", "integer", "", toml_count(s.limits.max_events), "", "at least 1",
+       "simulation events after which the run is stopped"},
+
+      // [source] [target] [base]
+      {T::kDisk, "kind", "choice", "", toml_name(d.kind), "", quoted_names<DiskKind>(),
+       "a raw disk, or a cluster disk (allocation in clusters, may have a backing image)"},
+      {T::kDisk, "length", "size", "bytes", toml_size(d.length_bytes), "",
+       fmt::format("{}, at most {}; 0 allowed", kSectorMultiple, max_disk),
+       "the disk's length; source and target may differ (the job must then refuse to start)"},
+      {T::kDisk, "cluster_size", "size", "bytes", toml_size(kDefaultClusterBytes),
+       "on cluster disks; raw disks: 0",
+       fmt::format("raw: 0; cluster: a power of two, {} to {}", bytes_text(kMinClusterBytes),
+                   bytes_text(kMaxClusterBytes)),
+       "the allocation unit of a cluster disk"},
+      {T::kDisk, "backing", "choice", "", toml_name(d.backing), "", quoted_names<Backing>(),
+       "\"attached\": reads fall through to [base] from the start; \"at-pivot\": [base] is "
+       "attached when the job pivots. Cluster disks only; not on [base]"},
+      {T::kDisk, "backing_name", "string", "", toml_string("base"), "with a backing; without: \"\"",
+       "\"base\" with a backing, \"\" without", "the disk that backs this one"},
+      {T::kDisk, "zero_init", "boolean", "", toml_bool(d.zero_init), "", "true, false",
+       "a new disk reads as zeroes"},
+      {T::kDisk, "discard_reads_zero", "boolean", "", toml_bool(d.discard_reads_zero), "",
+       "true, false", "discarded ranges then read as zeroes"},
+      {T::kDisk, "old_data", "boolean", "", toml_bool(d.old_data), "",
+       "true only with zero_init = false",
+       "the disk starts with content: stale data on a target, data to copy on a source or base"},
+      {T::kDisk, "capacity", "size", "bytes", toml_size(d.capacity_bytes), "",
+       fmt::format("0 (unlimited) or {}", kSectorMultiple),
+       "a thin disk: writes fail with ENOSPC once allocation would pass this"},
+      {T::kDisk, "latency_us", "time", "us", toml_time(d.latency_us), "", kTimeRange,
+       "the fixed part of every request's latency"},
+      {T::kDisk, "bandwidth_bytes_s", "size", "bytes/s", toml_size(d.bandwidth_bytes_s), "",
+       "0 (instant) or any size", "transfer rate of reads and writes"},
+      {T::kDisk, "shared_bandwidth", "boolean", "", toml_bool(d.shared_bandwidth), "",
+       "true, false",
+       "true: one channel shared by the requests in flight; false: each request at full rate"},
+      {T::kDisk, "jitter_us", "time", "us", toml_time(d.jitter_us), "", kTimeRange,
+       "extra latency, uniform in [0, jitter_us], from the run seed"},
+      {T::kDisk, "queue_depth", "integer", "", toml_count(d.queue_depth), "",
+       fmt::format("1 to {}", kMaxQueueDepth), "requests in service at once"},
+      {T::kDisk, "flush_latency_us", "time", "us", toml_time(d.flush_latency_us), "", kTimeRange,
+       "the latency of a flush"},
+
+      // [mirror]
+      {T::kMirror, "sync", "choice", "", "", "required", quoted_names<SyncMode>(),
+       "what the job copies: everything, the top layer above the backing, or only new writes"},
+      {T::kMirror, "copy_mode", "choice", "", toml_name(m.copy_mode), "", quoted_names<CopyMode>(),
+       "\"write-blocking\": guest writes are copied to the target before they complete"},
+      {T::kMirror, "granularity", "size", "bytes", toml_size(m.granularity_bytes),
+       "0 = the engine's default",
+       fmt::format("0 or a power of two, {} to {}", bytes_text(kMinGranularityBytes),
+                   bytes_text(kMaxGranularityBytes)),
+       "the size of a dirty-bitmap chunk"},
+      {T::kMirror, "buf_size", "size", "bytes", toml_size(m.buf_size_bytes),
+       "0 = the engine's default, 16MiB", "any size", "the most data the job holds in flight"},
+      {T::kMirror, "speed", "size", "bytes/s", toml_size(m.speed_bytes_s), "0 = unlimited",
+       "any size", "the job's rate limit"},
+      {T::kMirror, "on_source_error", "choice", "", toml_name(m.on_source_error), "",
+       quoted_names<ErrorPolicy>(), "what a failed read of the source does to the job"},
+      {T::kMirror, "on_target_error", "choice", "", toml_name(m.on_target_error), "",
+       quoted_names<ErrorPolicy>(), "what a failed write to the target does to the job"},
+      {T::kMirror, "unmap", "boolean", "", toml_bool(m.unmap), "", "true, false",
+       "zero ranges may be discarded on the target"},
+      {T::kMirror, "target_is_zero", "boolean", "", toml_bool(m.target_is_zero), "", "true, false",
+       "the caller promises the target reads as zeroes"},
+      {T::kMirror, "bugs", "list of strings", "", "[]", "",
+       "names from `mirrorsim list bugs`, each once",
+       "engine bugs to switch back on (the --bug flag adds more)"},
+
+      // [workload]
+      {T::kWorkload, "kind", "choice", "", "",
+       "\"trace\" when a trace key is present, else \"generator\"",
+       "\"none\", \"generator\", \"trace\"",
+       "how the guest's requests are made; a file without [workload] has none"},
+
+      // [workload], kind = "generator"
+      {T::kGenerator, "rate_iops", "number", "requests/s", toml_real(w.rate_iops), "", "0 to 1e9",
+       "the request rate while on (not used when phases are given)"},
+      {T::kGenerator, "arrival", "choice", "", toml_name(w.arrival), "",
+       quoted_names<sim::Arrival>(),
+       "\"fixed\": requests exactly 1/rate apart; \"uniform\": uniform in [0, 2/rate)"},
+      {T::kGenerator, "burst_on_us", "time", "us", toml_time(w.burst_on_us), "", kTimeRange,
+       "bursts: on for this long, then off for burst_off_us, repeating"},
+      {T::kGenerator, "burst_off_us", "time", "us", toml_time(w.burst_off_us), "0 = no bursts",
+       "0, or with burst_on_us > 0 a time", "the quiet part of a burst period"},
+      {T::kGenerator, "size", "size distribution", "bytes",
+       toml_size(std::get<sim::FixedSize>(w.size).bytes), "",
+       "a size; a list of up to 64 sizes to pick from; or { min, max }; each a multiple of 512, "
+       "512 bytes to 1GiB",
+       "request sizes"},
+      {T::kGenerator, "align", "size", "bytes", toml_size(w.align_bytes), "",
+       "a power of two, 512 bytes to 1GiB", "offsets are multiples of this"},
+      {T::kGenerator, "locality", "choice", "", toml_name(w.locality), "",
+       quoted_names<sim::Locality>(), "where requests land"},
+      {T::kGenerator, "hot_fraction", "number", "", toml_real(w.hot_fraction), "",
+       "greater than 0, at most 1", "hotspot: the share of the disk that is hot"},
+      {T::kGenerator, "hot_share", "number", "", toml_real(w.hot_share), "", "0 to 1",
+       "hotspot: the share of requests that go there"},
+      {T::kGenerator, "hot_offset", "size", "bytes", toml_size(w.hot_offset_bytes), "",
+       kSectorMultiple, "hotspot: where the hot region starts (moved back to fit the disk)"},
+      {T::kGenerator, "zipf_theta", "number", "", toml_real(w.zipf_theta), "",
+       "greater than 0, at most 10", "zipf: the exponent"},
+      {T::kGenerator, "mix", "table", "", "{ write = 1 }", "write only", "see workload.mix",
+       "relative weights of the operations"},
+      {T::kGenerator, "phases", "array of tables", "", "[]", "", "up to 1024 phases",
+       "stretches of time with rates of their own, one after another from start_us; the "
+       "workload ends after the last"},
+      {T::kGenerator, "start_us", "time", "us", toml_time(w.start_us), "", kTimeRange,
+       "the time of the first request"},
+      {T::kGenerator, "stop_us", "time", "us", toml_time(w.stop_us), "0 = no stop time",
+       "0, or a time after start_us", "no request at or after this time"},
+      {T::kGenerator, "max_requests", "integer", "", toml_count(w.max_requests), "0 = no limit",
+       "any count", "stop after this many requests"},
+
+      // [workload], kind = "trace"
+      {T::kTrace, "trace", "string", "", "", "required",
+       fmt::format("a path (relative to the scenario file) to a regular file of at most {} MiB",
+                   sim::kMaxTraceFileBytes >> 20),
+       "a CSV (time_us,op,offset,length; lines up to 1 MiB) or fio iolog v2/v3 file"},
+      {T::kTrace, "format", "choice", "", toml_name(TraceWorkload{}.format), "",
+       quoted_names<sim::TraceFormat>(), "\"auto\": fio when the first line says so, else CSV"},
+
+      // workload.size = { min, max }
+      {T::kSizeRange, "min", "size", "bytes", "", "required",
+       "a multiple of 512, 512 bytes to 1GiB", "the smallest request"},
+      {T::kSizeRange, "max", "size", "bytes", "", "required", "as min, and at least min",
+       "the largest request (every multiple of 512 in between equally likely)"},
+
+      // workload.mix
+      {T::kMix, "write", "number", "", toml_real(0), "when mix is given",
+       "0 to 1e12; not all weights 0", "weight of writes"},
+      {T::kMix, "write_zeroes", "number", "", toml_real(0), "when mix is given", "0 to 1e12",
+       "weight of write-zeroes requests"},
+      {T::kMix, "discard", "number", "", toml_real(0), "when mix is given", "0 to 1e12",
+       "weight of discards"},
+      {T::kMix, "read", "number", "", toml_real(0), "when mix is given", "0 to 1e12",
+       "weight of reads"},
+
+      // [[workload.phases]]
+      {T::kPhase, "duration_us", "time", "us", "", "required", "a time above 0",
+       "how long the phase lasts"},
+      {T::kPhase, "rate_iops", "number", "requests/s", "", "required", "0 (quiet) to 1e9",
+       "the phase's request rate"},
+
+      // [[faults]]
+      {T::kFault, "disk", "choice", "", toml_name(f.disk), "", quoted_names<FaultDisk>(),
+       "the disk whose requests fail (\"base\" needs a [base])"},
+      {T::kFault, "op", "choice", "", toml_name(f.op), "", quoted_names<FaultOp>(),
+       "the kind of request that fails"},
+      {T::kFault, "offset", "size", "bytes", toml_size(f.offset_bytes), "",
+       fmt::format("{}, inside the disk", kSectorMultiple), "start of the failing range"},
+      {T::kFault, "length", "size", "bytes", toml_size(f.length_bytes),
+       "0 = to the end of the disk", fmt::format("{}, inside the disk", kSectorMultiple),
+       "length of the failing range"},
+      {T::kFault, "from_us", "time", "us", toml_time(f.from_us), "", kTimeRange,
+       "the rule's window starts"},
+      {T::kFault, "to_us", "time", "us", toml_time(f.to_us), "0 = no end",
+       "0, or a time after from_us", "the rule's window ends (exclusive)"},
+      {T::kFault, "after_n", "integer", "", toml_count(f.after_n), "", "any count",
+       "the first after_n matching requests pass"},
+      {T::kFault, "probability", "number", "", toml_real(f.probability), "", "0 to 1",
+       "chance that a matching request fails (drawn from the fault stream)"},
+      {T::kFault, "once", "boolean", "", toml_bool(f.once), "", "true, false",
+       "the rule fires at most once"},
+      {T::kFault, "errno", "choice", "", toml_name(f.error), "", quoted_names<FaultErrno>(),
+       "the error the request fails with"},
+
+      // [[commands]]
+      {T::kCommand, "action", "choice", "", "", "required", quoted_names<CommandKind>(),
+       "the command"},
+      {T::kCommand, "at_us", "time", "us", "", "at_us or on_ready is required", kTimeRange,
+       "when the command is given"},
+      {T::kCommand, "on_ready", "boolean", "", toml_bool(false), "", "true, false; not with at_us",
+       "true: the command is given delay_us after the job's READY event"},
+      {T::kCommand, "delay_us", "time", "us", toml_time(0), "", "a time; only with on_ready = true",
+       "the delay after READY"},
+      {T::kCommand, "speed", "size", "bytes/s", "", "required for set_speed",
+       "0 (unlimited) or any size; set_speed only", "the new rate limit"},
+  };
+  return k;
+}
+
+}  // namespace
+
+std::span<const KeyInfo> scenario_keys() {
+  static const std::vector<KeyInfo> keys = build();
+  return keys;
+}
+
+std::vector<std::string_view> key_names(std::initializer_list<KeyTable> tables) {
+  std::vector<std::string_view> names;
+  for (KeyTable table : tables) {
+    for (const KeyInfo& key : scenario_keys()) {
+      if (key.table == table) names.push_back(key.key);
+    }
+  }
+  return names;
+}
+
+std::string_view key_table_title(KeyTable table) {
+  static constexpr std::array<std::string_view, 12> kTitles = {
+      "Top level",
+      "[limits]",
+      "[source] [target] [base]",
+      "[mirror]",
+      "[workload]",
+      "[workload] with kind = \"generator\"",
+      "[workload] with kind = \"trace\"",
+      "workload.size = { min, max }",
+      "workload.mix = { write, write_zeroes, discard, read }",
+      "[[workload.phases]]",
+      "[[faults]]",
+      "[[commands]]"};
+  return kTitles.at(static_cast<std::size_t>(table));
+}
+
+namespace {
+
+// A Markdown table cell: '|' would end the cell.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string code(std::string_view text) {
+  return text.empty() ? "" : fmt::format("`{}`", text);
+}
+
+}  // namespace
+
+std::string key_reference() {
+  std::string out =
+      "# Scenario file keys\n"
+      "\n"
+      "<!-- Generated by `mirrorsim list keys` from the loader's key table\n"
+      "     (scenarios/scenario_keys.cc); do not edit. Regenerate with\n"
+      "     `mirrorsim list keys > docs/scenario.md`. -->\n"
+      "\n"
+      "A scenario file is TOML 1.0 and defines one run. The loader accepts exactly\n"
+      "these keys; any other key is an error that lists the allowed ones. A key\n"
+      "left out takes its default. Errors are one line naming the file, the line\n"
+      "and the key. A scenario file is at most 1 MiB. `tests/data/scenario_full.toml`\n"
+      "sets every section in a run that uses each of them.\n"
+      "\n"
+      "## Units\n"
+      "\n";
+  out += fmt::format("- Sizes: {}.\n", kSizeForms);
+  out += fmt::format("- Times: {}.\n", kTimeForms);
+  out +=
+      "- Files written by mirrorsim (saved failures) write every key, and mark those whose\n"
+      "  value is not the default with `# differs from default (<default>)`.\n";
+  constexpr std::array<KeyTable, 12> kTables = {
+      KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,
+      KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace, KeyTable::kSizeRange,
+      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kFault, KeyTable::kCommand};
+  for (KeyTable table : kTables) {
+    out += fmt::format("\n## {}\n\n", key_table_title(table));
+    out += "| key | type | unit | default | allowed | meaning |\n";
+    out += "|---|---|---|---|---|---|\n";
+    for (const KeyInfo& key : scenario_keys()) {
+      if (key.table != table) continue;
+      std::string def = code(key.default_value);
+      if (!key.default_note.empty()) {
+        def += def.empty() ? key.default_note : fmt::format(" ({})", key.default_note);
+      }
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", key.key, key.type, key.unit,
+                         cell(def), cell(key.allowed), cell(key.meaning));
+    }
+  }
+  return out;
+}
+
+}  // namespace mirrorsim::scenarios

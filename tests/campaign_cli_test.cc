@@ -1,0 +1,381 @@
+// `mirrorsim check` and `mirrorsim merge` as CI runs them, including the
+// ways a campaign can be hurt: workers killed, an interrupt mid-shrink, an
+// unwritable output folder, a file-size limit, bad numbers. The binary is
+// MIRRORSIM_BIN (set by ctest); the tests skip without it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/library.h"
+#include "tests/cli_support.h"
+
+namespace mirrorsim {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The long campaigns run in the release build only: the sanitizer build runs
+// the same campaign code through the quicker tests.
+#ifdef MIRRORSIM_SANITIZE_BUILD
+#define SKIP_IN_SANITIZER_BUILD() GTEST_SKIP() << "long campaign: release build only"
+#else
+#define SKIP_IN_SANITIZER_BUILD() (void)0
+#endif
+
+using testing_support::read_text;
+using testing_support::without_sanitizer_notes;
+
+json read_json(const fs::path& path) {
+  return json::parse(read_text(path));
+}
+
+// A started command: stdout and stderr go to files in `dir`.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const fs::path& dir, const std::string& tag)
+      : out_(dir / (tag + ".out")), err_(dir / (tag + ".err")) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* out = std::freopen(out_.c_str(), "w", stdout);
+      FILE* err = std::freopen(err_.c_str(), "w", stderr);
+      if (out == nullptr || err == nullptr) ::_exit(127);
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  std::string out() const { return read_text(out_); }
+  std::string err() const { return without_sanitizer_notes(read_text(err_)); }
+  // Exit code (128 + signal when killed); peak RSS in KiB of the process.
+  int wait() {
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid_, &status, 0, &usage);
+    max_rss_kib_ = usage.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  long max_rss_kib() const { return max_rss_kib_; }
+  // The process's children (its workers), from /proc.
+  std::vector<pid_t> children() const {
+    std::vector<pid_t> pids;
+    std::istringstream in(read_text(fs::path("/proc") / std::to_string(pid_) / "task" /
+                                    std::to_string(pid_) / "children"));
+    for (pid_t p; in >> p;) pids.push_back(p);
+    return pids;
+  }
+  bool wait_for_output(const std::string& text, std::chrono::seconds limit) const {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+ private:
+  fs::path out_;
+  fs::path err_;
+  pid_t pid_ = -1;
+  long max_rss_kib_ = 0;
+};
+
+class CampaignCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("MIRRORSIM_BIN");
+    if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
+    bin_ = bin;
+    dir_ = fs::temp_directory_path() / ("mirrorsim_campaign_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    if (!dir_.empty()) fs::remove_all(dir_, ignored);
+  }
+  std::vector<std::string> check(std::vector<std::string> args) const {
+    args.insert(args.begin(), {bin_, "check", "--no-progress"});
+    return args;
+  }
+  // Sum of the lengths of the summary's case-number ranges.
+  static std::uint64_t covered(const json& summary) {
+    std::uint64_t n = 0;
+    for (const json& r : summary.at("case_numbers")) {
+      n += (r.at("last").get<std::uint64_t>() - r.at("first").get<std::uint64_t>()) /
+               r.at("step").get<std::uint64_t>() +
+           1;
+    }
+    return n;
+  }
+  std::string bin_;
+  fs::path dir_;
+};
+
+// Defect 1: --time alone used to plan 2^62 cases up front and run out of memory.
+TEST_F(CampaignCliTest, TimeAloneRunsUntilTheBudgetInFlatMemory) {
+  SKIP_IN_SANITIZER_BUILD();
+  const fs::path out = dir_ / "time";
+  Child c(check({"--time", "3s", "--jobs", "2", "--no-library", "--out", out.string()}), dir_,
+          "time");
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(c.wait(), 0) << c.out() << c.err();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 3.0);
+  EXPECT_LT(seconds, 30.0) << "the campaign did not stop at its budget";
+  EXPECT_LT(c.max_rss_kib(), 1024 * 1024) << "the campaign's memory grew with the case count";
+  const json s = read_json(out / "summary.json");
+  EXPECT_TRUE(s.at("cases_requested").is_null());
+  EXPECT_EQ(s.at("stop"), "time-up");
+  EXPECT_GT(s.at("cases_run").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(covered(s), s.at("cases_run").get<std::uint64_t>());
+}
+
+// Defect 2: a worker killed between two cases used to drop its cases in silence.
+TEST_F(CampaignCliTest, KillingWorkersAtRandomNeverLosesACase) {
+  SKIP_IN_SANITIZER_BUILD();
+  const fs::path out = dir_ / "kill";
+  constexpr int kCases = 3000;
+  Child c(check({"--cases", std::to_string(kCases), "--jobs", "2", "--no-library", "--out",
+                 out.string()}),
+          dir_, "kill");
+  std::mt19937 random(7);
+  int kills = 0;
+  while (kills < 20 && ::kill(c.pid(), 0) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 100));
+    const std::vector<pid_t> workers = c.children();
+    if (workers.empty()) continue;
+    if (::kill(workers[random() % workers.size()], SIGKILL) == 0) ++kills;
+  }
+  const int code = c.wait();
+  ASSERT_GE(kills, 5) << "the campaign ended before the test could kill workers";
+  const json s = read_json(out / "summary.json");
+  ASSERT_EQ(code, 0) << c.out() << c.err();
+  EXPECT_EQ(s.at("cases_run"), kCases);
+  EXPECT_EQ(s.at("case_numbers"), json::parse(R"([{"first":0,"last":2999,"step":1}])"));
+  EXPECT_GE(s.at("worker_deaths").size(), 1u);
+  EXPECT_NE(c.out().find("was killed by signal 9"), std::string::npos) << c.out();
+}
+
+// Defect 4: an interrupt while shrinking used to leave nothing on disk.
+TEST_F(CampaignCliTest, InterruptWhileShrinkingKeepsTheCounterexample) {
+  const fs::path out = dir_ / "interrupt";
+  Child c(check({"--cases", "2000", "--jobs", "2", "--no-library", "--bug", "cow-no-round", "--out",
+                 out.string()}),
+          dir_, "interrupt");
+  ASSERT_TRUE(c.wait_for_output("shrinking case", std::chrono::seconds(60))) << c.out();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(c.pid(), SIGINT);
+  EXPECT_EQ(c.wait(), 130) << c.out() << c.err();
+  const json s = read_json(out / "summary.json");
+  EXPECT_TRUE(s.at("interrupted").get<bool>());
+  ASSERT_EQ(s.at("failure_list").size(), 1u);
+  const json& f = s.at("failure_list")[0];
+  EXPECT_FALSE(f.at("shrunk").get<bool>());
+  const fs::path unshrunk = f.at("unshrunk_file").get<std::string>();
+  ASSERT_TRUE(fs::exists(unshrunk)) << unshrunk;
+  // The saved case replays and still fails.
+  Child replay({bin_, "run", unshrunk.string()}, dir_, "replay");
+  EXPECT_EQ(replay.wait(), 1) << replay.out() << replay.err();
+}
+
+TEST_F(CampaignCliTest, SigtermDuringCasesWritesATruthfulPartialSummary) {
+  SKIP_IN_SANITIZER_BUILD();
+  const fs::path out = dir_ / "term";
+  Child c(check({"--time", "60s", "--jobs", "2", "--out", out.string()}), dir_, "term");
+  ASSERT_TRUE(c.wait_for_output("library:", std::chrono::seconds(60))) << c.out();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(c.pid(), SIGTERM);
+  EXPECT_EQ(c.wait(), 130) << c.out() << c.err();
+  const json s = read_json(out / "summary.json");
+  EXPECT_TRUE(s.at("interrupted").get<bool>());
+  EXPECT_EQ(s.at("interrupt_signal"), SIGTERM);
+  EXPECT_FALSE(s.at("ok").get<bool>());
+  EXPECT_EQ(covered(s), s.at("cases_run").get<std::uint64_t>());
+}
+
+TEST_F(CampaignCliTest, AnUnwritableOutFolderIsRefusedBeforeTheCampaign) {
+  const fs::path file = dir_ / "a-file";
+  std::ofstream(file) << "not a folder\n";
+  Child c(check({"--cases", "10", "--out", (file / "out").string()}), dir_, "unwritable");
+  EXPECT_EQ(c.wait(), 2);
+  EXPECT_TRUE(c.out().empty()) << c.out();
+  const std::string err = c.err();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find((file / "out").string()), std::string::npos) << err;
+}
+
+// Defect 5: a full disk used to leave empty files and a "summary in" line.
+TEST_F(CampaignCliTest, AFileSizeLimitIsAnErrorNeverAPass) {
+  const fs::path out = dir_ / "full";
+  // 8 KiB: the probe and the "running" summary fit, the final summary (with
+  // every library scenario's verdicts) does not.
+  const std::string command = "ulimit -f 8; exec '" + bin_ +
+                              "' check --no-progress --cases 20 --jobs 1 --out '" + out.string() +
+                              "'";
+  Child c({"/bin/bash", "-c", command}, dir_, "full");
+  const int code = c.wait();
+  EXPECT_NE(code, 0) << c.out() << c.err();
+  EXPECT_EQ(c.out().find("summary in"), std::string::npos) << c.out();
+  EXPECT_NE(c.err().find("File too large"), std::string::npos) << c.err();
+  for (const auto& entry : fs::recursive_directory_iterator(out)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+  // What is left reads as unfinished, never as a pass.
+  const json s = read_json(out / "summary.json");
+  EXPECT_FALSE(s.at("ok").get<bool>());
+  EXPECT_EQ(s.at("stop"), "running");
+}
+
+struct BadFlag {
+  const char* name;
+  std::vector<std::string> args;
+  std::string flag;
+};
+void PrintTo(const BadFlag& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class CampaignBadFlag : public CampaignCliTest, public testing::WithParamInterface<BadFlag> {};
+
+TEST_P(CampaignBadFlag, ExitsTwoWithOneLineNamingTheFlag) {
+  std::vector<std::string> argv = {bin_};
+  argv.insert(argv.end(), GetParam().args.begin(), GetParam().args.end());
+  argv.push_back("--out");
+  argv.push_back((dir_ / "bad").string());
+  Child c(argv, dir_, "bad");
+  EXPECT_EQ(c.wait(), 2) << c.out() << c.err();
+  const std::string err = c.err();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find(GetParam().flag), std::string::npos) << err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, CampaignBadFlag,
+    testing::Values(BadFlag{"NegativeSeed", {"check", "--seed", "-1"}, "--seed"},
+                    BadFlag{"HugeSeed", {"check", "--seed", "99999999999999999999"}, "--seed"},
+                    BadFlag{"NegativeJobs", {"check", "--jobs", "-3"}, "--jobs"},
+                    BadFlag{"ZeroJobs", {"check", "--jobs", "0"}, "--jobs"},
+                    BadFlag{"NegativeCases", {"check", "--cases", "-1"}, "--cases"},
+                    BadFlag{"HugeCases", {"check", "--cases", "99999999999999999"}, "--cases"},
+                    BadFlag{"FractionalCases", {"check", "--cases", "1.5"}, "--cases"},
+                    BadFlag{"BadTime", {"check", "--time", "soon"}, "--time"},
+                    BadFlag{"BadShard", {"check", "--shard", "4/4"}, "--shard"},
+                    BadFlag{"NegativeBudget", {"mutants", "--budget", "-1"}, "--budget"},
+                    BadFlag{"MutantsSeed", {"mutants", "--seed", "-5"}, "--seed"}),
+    [](const testing::TestParamInfo<BadFlag>& info) { return std::string(info.param.name); });
+
+// Sharding adds up: four shards of --cases N, run by GNU parallel and merged,
+// are the cases of one unsharded campaign, with the same verdicts.
+TEST_F(CampaignCliTest, FourShardsMergedEqualOneRun) {
+  SKIP_IN_SANITIZER_BUILD();
+  if (std::system("command -v parallel >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "GNU parallel is not installed (tools/deps.sh installs it)";
+  }
+  const std::string shards = (dir_ / "shard").string();
+  const std::string command = "parallel --will-cite --halt now,fail=1 '" + bin_ +
+                              "' check --no-progress --cases 600 --jobs 1 --shard {}/4 --out '" +
+                              shards + "{}' ::: 0 1 2 3 > '" + (dir_ / "parallel.out").string() +
+                              "' 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_text(dir_ / "parallel.out");
+  Child merge({bin_, "merge", shards + "0", shards + "1", shards + "2", shards + "3", "--out",
+               (dir_ / "merged").string(), "--junit", (dir_ / "merged.xml").string()},
+              dir_, "merge");
+  ASSERT_EQ(merge.wait(), 0) << merge.out() << merge.err();
+  Child one(check({"--cases", "600", "--jobs", "2", "--out", (dir_ / "one").string()}), dir_,
+            "one");
+  ASSERT_EQ(one.wait(), 0) << one.out() << one.err();
+
+  const json merged = read_json(dir_ / "merged" / "summary.json");
+  const json single = read_json(dir_ / "one" / "summary.json");
+  for (const char* key : {"cases_run", "case_numbers", "properties", "library", "failures",
+                          "determinism_checks", "inconclusive", "ok"}) {
+    EXPECT_EQ(merged.at(key), single.at(key)) << key;
+  }
+  EXPECT_EQ(merged.at("shards").size(), 4u);
+  EXPECT_NE(read_text(dir_ / "merged.xml").find("<testsuites"), std::string::npos);
+}
+
+TEST_F(CampaignCliTest, MergeRefusesShardsOfDifferentCampaigns) {
+  const fs::path a = dir_ / "a";
+  const fs::path b = dir_ / "b";
+  Child ca(check({"--cases", "20", "--seed", "1", "--shard", "0/2", "--no-library", "--out",
+                  a.string()}),
+           dir_, "a");
+  Child cb(check({"--cases", "20", "--seed", "2", "--shard", "1/2", "--no-library", "--out",
+                  b.string()}),
+           dir_, "b");
+  ASSERT_EQ(ca.wait(), 0);
+  ASSERT_EQ(cb.wait(), 0);
+  Child merge({bin_, "merge", a.string(), b.string(), "--out", (dir_ / "m").string()}, dir_,
+              "merge");
+  EXPECT_EQ(merge.wait(), 2);
+  EXPECT_NE(merge.err().find("different campaigns"), std::string::npos) << merge.err();
+}
+
+// JUnit: one test case per property per library scenario, and a failing
+// generated case with its replay command; then the failure database re-runs
+// the saved failure before any new case.
+TEST_F(CampaignCliTest, JUnitAndTheFailureDatabase) {
+  const fs::path out = dir_ / "db";
+  const fs::path junit = dir_ / "report.xml";
+  Child first(check({"--cases", "300", "--jobs", "2", "--bug", "cow-no-round", "--out",
+                     out.string(), "--junit", junit.string()}),
+              dir_, "first");
+  ASSERT_EQ(first.wait(), 1) << first.out() << first.err();
+  const std::string xml = read_text(junit);
+  const json s = read_json(out / "summary.json");
+  std::size_t library_cases = 0;
+  for (std::size_t at = 0; (at = xml.find("classname=\"library.", at)) != std::string::npos; ++at) {
+    ++library_cases;
+  }
+  EXPECT_EQ(library_cases, s.at("library").size() * 7);
+  EXPECT_NE(xml.find("classname=\"generated.case-1-"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("replay: mirrorsim run "), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure"), std::string::npos);
+
+  Child again(check({"--cases", "0", "--no-library", "--out", out.string()}), dir_, "again");
+  EXPECT_EQ(again.wait(), 1) << again.out() << again.err();
+  EXPECT_NE(again.out().find("failure database: re-running 1 saved failure(s) first"),
+            std::string::npos)
+      << again.out();
+  EXPECT_NE(again.out().find("STILL FAILS"), std::string::npos) << again.out();
+  const json s2 = read_json(out / "summary.json");
+  ASSERT_EQ(s2.at("corpus").size(), 1u);
+  EXPECT_FALSE(s2.at("corpus")[0].at("passed").get<bool>());
+}
+
+TEST_F(CampaignCliTest, ASavedFailureThatNoLongerFailsIsReportedAndPasses) {
+  const fs::path corpus = dir_ / "corpus";
+  fs::create_directories(corpus);
+  fs::copy_file(scenarios::library_file("complete"), corpus / "case-9-9.toml");
+  Child c(check({"--cases", "0", "--no-library", "--corpus", corpus.string(), "--out",
+                 (dir_ / "out").string()}),
+          dir_, "fixed");
+  EXPECT_EQ(c.wait(), 0) << c.out() << c.err();
+  const json s = read_json(dir_ / "out" / "summary.json");
+  ASSERT_EQ(s.at("corpus").size(), 1u);
+  EXPECT_TRUE(s.at("corpus")[0].at("passed").get<bool>());
+  EXPECT_TRUE(c.err().empty()) << "no progress output when stderr is not a terminal: " << c.err();
+}
+
+}  // namespace
+}  // namespace mirrorsim

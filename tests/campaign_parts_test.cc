@@ -1,0 +1,247 @@
+// The campaign's parts on their own: the worker protocol, the worker pool
+// when a worker dies, atomic files, summary merging and JUnit output.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "properties/atomic_file.h"
+#include "properties/campaign.h"
+#include "properties/case_protocol.h"
+#include "properties/worker_pool.h"
+#include "reports/campaign_summary.h"
+#include "reports/junit.h"
+
+namespace mirrorsim {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using properties::CaseOutcome;
+
+TEST(CaseProtocol, EncodeDecodeRoundTripsEveryField) {
+  CaseOutcome o;
+  o.index = 123456789012345;
+  o.passed = true;
+  o.determinism_checked = true;
+  o.hash = 0xfedcba9876543210ull;
+  o.verdicts = "hinvhhn";
+  o.property = "";
+  o.message = "liveness: still progressing\twith a tab\nand a newline";
+  const std::string line = properties::encode(o);
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1);
+  const auto back = properties::decode(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->index, o.index);
+  EXPECT_EQ(back->hash, o.hash);
+  EXPECT_EQ(back->verdicts, o.verdicts);
+  EXPECT_TRUE(back->determinism_checked);
+  EXPECT_TRUE(back->inconclusive());
+  EXPECT_EQ(back->message, "liveness: still progressing with a tab and a newline");
+  EXPECT_FALSE(properties::decode("S 12"));
+  EXPECT_FALSE(properties::decode("R 1 1 0"));
+}
+
+TEST(CaseProtocol, AnIsolatedRunThatDiesIsACrashOutcome) {
+  const CaseOutcome o = properties::run_isolated(7, [] {
+    ::raise(SIGABRT);  // not SIGSEGV: ASan turns that into an exit code
+    return CaseOutcome{};
+  });
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.property, "crash");
+  EXPECT_EQ(o.index, 7u);
+  EXPECT_NE(o.message.find("signal 6"), std::string::npos) << o.message;
+}
+
+// Every assigned case comes back: as an outcome, as the case the dead
+// worker was running, or as one it never started.
+TEST(WorkerPool, AWorkerThatDiesHandsBackEveryCaseItHeld) {
+  properties::WorkerPool pool(1, [](std::uint64_t index) {
+    if (index == 2) ::raise(SIGKILL);
+    CaseOutcome o;
+    o.verdicts = "h";
+    return o;
+  });
+  for (std::uint64_t i = 0; i < 2; ++i) pool.assign(i);
+  std::set<std::uint64_t> reported, running, unstarted;
+  std::uint64_t next = 2;
+  for (int round = 0; round < 500 && reported.size() + running.size() + unstarted.size() < 4;
+       ++round) {
+    while (pool.has_room() && next < 4) pool.assign(next++);
+    const auto news = pool.wait(100);
+    for (const CaseOutcome& o : news.outcomes) reported.insert(o.index);
+    for (const properties::WorkerDeath& d : news.deaths) {
+      EXPECT_NE(d.how.find("signal 9"), std::string::npos) << d.how;
+      ASSERT_TRUE(d.running);
+      running.insert(*d.running);
+      unstarted.insert(d.unstarted.begin(), d.unstarted.end());
+    }
+  }
+  EXPECT_EQ(reported, (std::set<std::uint64_t>{0, 1}));
+  EXPECT_EQ(running, (std::set<std::uint64_t>{2}));
+  EXPECT_EQ(unstarted, (std::set<std::uint64_t>{3}));
+  EXPECT_EQ(pool.in_flight(), 0u);
+}
+
+class AtomicFile : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mirrorsim_atomic_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(AtomicFile, ReplacesTheFileWhole) {
+  const fs::path file = dir_ / "summary.json";
+  properties::write_file_atomically(file, "old\n");
+  properties::write_file_atomically(file, "new\n");
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "new\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+// A full disk, as a file-size limit: an error naming the file, the old file
+// untouched, no temporary file left.
+TEST_F(AtomicFile, AFileSizeLimitThrowsAndKeepsTheOldFile) {
+  const fs::path file = dir_ / "summary.json";
+  properties::write_file_atomically(file, "old\n");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{1024, 1024};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      properties::write_file_atomically(file, std::string(4096, 'x'));
+    } catch (const properties::FileWriteError& e) {
+      const std::string what = e.what();
+      ::_exit(what.find("summary.json") != std::string::npos &&
+                      what.find("File too large") != std::string::npos
+                  ? 0
+                  : 2);
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no error; 2: the message lacks the file or errno";
+  std::ifstream in(file);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "old");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(AtomicFile, ProbeNamesAFolderThatCannotBeMade) {
+  std::ofstream(dir_ / "plain") << "x";
+  try {
+    properties::probe_writable_directory(dir_ / "plain" / "sub");
+    FAIL() << "a folder under a file was accepted";
+  } catch (const properties::FileWriteError& e) {
+    EXPECT_NE(std::string(e.what()).find("plain/sub"), std::string::npos) << e.what();
+  }
+}
+
+// ---- summaries -----------------------------------------------------------------
+
+properties::CampaignResult shard_result(std::uint64_t first, std::uint64_t last,
+                                        std::uint64_t count) {
+  properties::CampaignResult r;
+  r.cases_run = count;
+  r.covered.push_back({first, last});
+  r.verdict_counts["liveness"] = {count, 0, 0, 0};
+  return r;
+}
+
+json shard_summary(std::uint32_t index, std::uint32_t count, std::uint64_t cases,
+                   const properties::CampaignResult& r, std::uint64_t seed = 1) {
+  properties::CampaignOptions o;
+  o.seed = seed;
+  o.cases = cases;
+  o.shard_index = index;
+  o.shard_count = count;
+  return reports::campaign_summary(o, r, {"0.1.0", "abc", {"mirrorsim", "check"}, "now"});
+}
+
+TEST(CampaignSummary, ShardsThatCoverEveryCaseMergeIntoOneRange) {
+  // 10 cases over 4 shards: shard 0 runs 0,4,8; 1 runs 1,5,9; 2 runs 2,6; 3 runs 3,7.
+  const std::vector<json> shards = {shard_summary(0, 4, 10, shard_result(0, 8, 3)),
+                                    shard_summary(1, 4, 10, shard_result(1, 9, 3)),
+                                    shard_summary(2, 4, 10, shard_result(2, 6, 2)),
+                                    shard_summary(3, 4, 10, shard_result(3, 7, 2))};
+  const json m = reports::merge_summaries(shards, {"0.1.0", "abc", {}, "now"});
+  EXPECT_EQ(m.at("cases_run"), 10);
+  EXPECT_EQ(m.at("case_numbers"), json::parse(R"([{"first":0,"last":9,"step":1}])"));
+  EXPECT_EQ(m.at("properties").at("liveness").at("holds"), 10);
+  EXPECT_TRUE(reports::summary_ok(m));
+}
+
+TEST(CampaignSummary, AShardWithAHoleKeepsItsRangesAndAMissingShardFails) {
+  properties::CampaignResult holed = shard_result(0, 4, 2);
+  holed.covered = {{0, 0}, {4, 4}};  // case 2 never finished
+  const std::vector<json> shards = {shard_summary(0, 2, 6, holed),
+                                    shard_summary(1, 2, 6, shard_result(1, 5, 3))};
+  const json m = reports::merge_summaries(shards, {"0.1.0", "abc", {}, "now"});
+  EXPECT_EQ(m.at("case_numbers").size(), 3u);
+  const json missing =
+      reports::merge_summaries({shard_summary(0, 2, 6, shard_result(0, 4, 3))}, {});
+  EXPECT_FALSE(reports::summary_ok(missing));
+}
+
+TEST(CampaignSummary, MergeRefusesDifferentCampaignsAndRepeatedShards) {
+  const json a = shard_summary(0, 2, 10, shard_result(0, 8, 5), 1);
+  const json b = shard_summary(1, 2, 10, shard_result(1, 9, 5), 2);
+  EXPECT_THROW(reports::merge_summaries({a, b}, {}), std::invalid_argument);
+  EXPECT_THROW(reports::merge_summaries({a, a}, {}), std::invalid_argument);
+}
+
+TEST(CampaignSummary, TheSameShrunkFailureFromTwoShardsIsListedOnce) {
+  properties::CampaignResult r0 = shard_result(0, 2, 2);
+  properties::CampaignResult r1 = shard_result(1, 3, 2);
+  properties::CampaignFailure f;
+  f.id = "case-1-2";
+  f.source = "generated";
+  f.property = "bounds";
+  f.digest = "00aa";
+  r0.failures.push_back(f);
+  f.id = "case-1-3";
+  r1.failures.push_back(f);
+  f.id = "case-1-1";
+  f.property = "liveness";  // another property: another failure
+  r1.failures.push_back(f);
+  const json m =
+      reports::merge_summaries({shard_summary(0, 2, 4, r0), shard_summary(1, 2, 4, r1)}, {});
+  EXPECT_EQ(m.at("failures"), 2);
+  EXPECT_FALSE(reports::summary_ok(m));
+}
+
+TEST(JUnit, EscapesTextAndCountsFailures) {
+  properties::CampaignResult r = shard_result(0, 9, 10);
+  r.verdict_counts["bounds"] = {9, 1, 0, 0};
+  properties::CampaignFailure f;
+  f.id = "case-1-4";
+  f.source = "generated";
+  f.case_index = 4;
+  f.property = "bounds";
+  f.message = "buffer <in use> & \"more\" than allowed";
+  f.replay_command = "mirrorsim run failures/case-1-4.toml";
+  r.failures.push_back(f);
+  const std::string xml = reports::junit_xml(shard_summary(0, 1, 10, r));
+  EXPECT_NE(xml.find("&lt;in use&gt; &amp; &quot;more&quot;"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<in use>"), std::string::npos);
+  EXPECT_NE(xml.find("replay: mirrorsim run failures/case-1-4.toml"), std::string::npos);
+  EXPECT_NE(xml.find("tests=\"4\" failures=\"2\""), std::string::npos) << xml;
+}
+
+}  // namespace
+}  // namespace mirrorsim

@@ -1,0 +1,379 @@
+// The key table (scenarios/scenario_keys.h) against the loader and the
+// writer: every key in it is read by the loader and changes the scenario,
+// every stated default is what the loader assumes for a missing key, the
+// writer writes exactly the table's keys, and docs/scenario.md is the
+// table's current rendering.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "properties/scenario_build.h"
+#include "scenarios/scenario_error.h"
+#include "scenarios/scenario_keys.h"
+#include "scenarios/scenario_loader.h"
+#include "scenarios/scenario_writer.h"
+
+namespace mirrorsim::scenarios {
+namespace {
+
+const std::filesystem::path kRoot = std::filesystem::path(__FILE__).parent_path().parent_path();
+const std::filesystem::path kData = kRoot / "tests" / "data";
+const std::string kMirror = "[mirror]\nsync = \"full\"\n";
+
+using Key = std::pair<KeyTable, std::string>;
+
+// A value other than the default for every key, valid in the document
+// doc() builds for it. A key added to the table needs one here.
+const std::map<Key, std::string>& examples() {
+  using T = KeyTable;
+  static const std::map<Key, std::string> m = {
+      {{T::kTop, "name"}, "\"x\""},
+      {{T::kTop, "description"}, "\"about x\""},
+      {{T::kTop, "seed"}, "7"},
+      {{T::kTop, "limits"}, "{ max_events = 5 }"},
+      {{T::kTop, "source"}, "{ latency_us = 5 }"},
+      {{T::kTop, "target"}, "{ latency_us = 5 }"},
+      {{T::kTop, "base"}, "{ kind = \"cluster\" }"},
+      {{T::kTop, "mirror"}, "{ sync = \"top\" }"},
+      {{T::kTop, "workload"}, "{ rate_iops = 5 }"},
+      {{T::kTop, "faults"}, "[{ once = true }]"},
+      {{T::kTop, "commands"}, "[{ action = \"pause\", at_us = 5 }]"},
+      {{T::kLimits, "max_time_us"}, "\"1s\""},
+      {{T::kLimits, "max_events"}, "1000"},
+      {{T::kDisk, "kind"}, "\"cluster\""},
+      {{T::kDisk, "length"}, "\"1MiB\""},
+      {{T::kDisk, "cluster_size"}, "\"1MiB\""},
+      {{T::kDisk, "backing"}, "\"attached\""},
+      {{T::kDisk, "zero_init"}, "false"},
+      {{T::kDisk, "discard_reads_zero"}, "true"},
+      {{T::kDisk, "old_data"}, "true"},
+      {{T::kDisk, "capacity"}, "\"1MiB\""},
+      {{T::kDisk, "latency_us"}, "\"5ms\""},
+      {{T::kDisk, "bandwidth_bytes_s"}, "\"100MiB\""},
+      {{T::kDisk, "shared_bandwidth"}, "true"},
+      {{T::kDisk, "jitter_us"}, "20"},
+      {{T::kDisk, "queue_depth"}, "4"},
+      {{T::kDisk, "flush_latency_us"}, "\"2ms\""},
+      {{T::kMirror, "sync"}, "\"top\""},
+      {{T::kMirror, "copy_mode"}, "\"write-blocking\""},
+      {{T::kMirror, "granularity"}, "\"4KiB\""},
+      {{T::kMirror, "buf_size"}, "\"1MiB\""},
+      {{T::kMirror, "speed"}, "\"10MiB\""},
+      {{T::kMirror, "on_source_error"}, "\"ignore\""},
+      {{T::kMirror, "on_target_error"}, "\"stop\""},
+      {{T::kMirror, "unmap"}, "false"},
+      {{T::kMirror, "target_is_zero"}, "true"},
+      {{T::kMirror, "bugs"}, "[\"cow-no-round\"]"},
+      {{T::kWorkload, "kind"}, "\"none\""},
+      {{T::kGenerator, "rate_iops"}, "5.0"},
+      {{T::kGenerator, "arrival"}, "\"uniform\""},
+      {{T::kGenerator, "burst_on_us"}, "\"50ms\""},
+      {{T::kGenerator, "burst_off_us"}, "\"150ms\""},
+      {{T::kGenerator, "size"}, "{ min = \"4KiB\", max = \"64KiB\" }"},
+      {{T::kGenerator, "align"}, "\"64KiB\""},
+      {{T::kGenerator, "locality"}, "\"hotspot\""},
+      {{T::kGenerator, "hot_fraction"}, "0.5"},
+      {{T::kGenerator, "hot_share"}, "0.5"},
+      {{T::kGenerator, "hot_offset"}, "\"1MiB\""},
+      {{T::kGenerator, "zipf_theta"}, "1.2"},
+      {{T::kGenerator, "mix"}, "{ write = 1, read = 1 }"},
+      {{T::kGenerator, "phases"}, "[{ duration_us = \"1s\", rate_iops = 5 }]"},
+      {{T::kGenerator, "start_us"}, "\"1ms\""},
+      {{T::kGenerator, "stop_us"}, "\"3s\""},
+      {{T::kGenerator, "max_requests"}, "1000"},
+      {{T::kTrace, "trace"}, "\"trace_v2.iolog\""},
+      {{T::kTrace, "format"}, "\"csv\""},
+      {{T::kSizeRange, "min"}, "\"8KiB\""},
+      {{T::kSizeRange, "max"}, "\"128KiB\""},
+      {{T::kMix, "write"}, "2.0"},
+      {{T::kMix, "write_zeroes"}, "1.0"},
+      {{T::kMix, "discard"}, "1.0"},
+      {{T::kMix, "read"}, "2.0"},
+      {{T::kPhase, "duration_us"}, "\"2s\""},
+      {{T::kPhase, "rate_iops"}, "50.0"},
+      {{T::kFault, "disk"}, "\"source\""},
+      {{T::kFault, "op"}, "\"write\""},
+      {{T::kFault, "offset"}, "\"1MiB\""},
+      {{T::kFault, "length"}, "\"1MiB\""},
+      {{T::kFault, "from_us"}, "\"1s\""},
+      {{T::kFault, "to_us"}, "\"2s\""},
+      {{T::kFault, "after_n"}, "5"},
+      {{T::kFault, "probability"}, "0.5"},
+      {{T::kFault, "once"}, "true"},
+      {{T::kFault, "errno"}, "\"ENOSPC\""},
+      {{T::kCommand, "action"}, "\"pause\""},
+      {{T::kCommand, "at_us"}, "\"5ms\""},
+      {{T::kCommand, "on_ready"}, "true"},
+      {{T::kCommand, "delay_us"}, "\"10ms\""},
+      {{T::kCommand, "speed"}, "\"1MiB\""},
+  };
+  return m;
+}
+
+// Keys with a single valid value (their default): nothing else to try.
+const std::set<Key> kOnlyValue = {{KeyTable::kDisk, "backing_name"}};
+
+// For a required key, what the document holds when no value is given.
+const std::map<Key, std::string> kBaseline = {
+    {{KeyTable::kMirror, "sync"}, "\"full\""},
+    {{KeyTable::kTrace, "trace"}, "\"trace_sample.csv\""},
+    {{KeyTable::kSizeRange, "min"}, "\"4KiB\""},
+    {{KeyTable::kSizeRange, "max"}, "\"64KiB\""},
+    {{KeyTable::kPhase, "duration_us"}, "\"1s\""},
+    {{KeyTable::kPhase, "rate_iops"}, "10"},
+    {{KeyTable::kCommand, "action"}, "\"complete\""},
+    {{KeyTable::kCommand, "at_us"}, "0"},
+    {{KeyTable::kCommand, "speed"}, "0"},
+    {{KeyTable::kTop, "mirror"}, "{ sync = \"full\" }"},
+};
+
+// A valid scenario file in which `key` of `table` is `value`; without a
+// value, the key is absent (or at its baseline, when it is required).
+std::string doc(KeyTable table, const std::string& key, const std::optional<std::string>& value) {
+  const Key id{table, key};
+  std::optional<std::string> v = value;
+  if (!v && kBaseline.contains(id)) v = kBaseline.at(id);
+  const std::string kv = v ? key + " = " + *v + "\n" : "";
+  const auto other = [&](const std::string& name, const std::string& line) {
+    return name == key ? kv : line;
+  };
+  switch (table) {
+    case KeyTable::kTop:
+      if (key == "mirror") return kv;
+      return kv + kMirror;
+    case KeyTable::kLimits:
+      return kMirror + "[limits]\n" + kv;
+    case KeyTable::kDisk: {
+      std::string context;
+      if (key == "cluster_size" || key == "backing" || key == "backing_name") {
+        context += "kind = \"cluster\"\n";
+      }
+      if (key == "backing_name") context += "backing = \"attached\"\n";
+      if (key == "old_data") context += "zero_init = false\n";
+      return kMirror + "[base]\nkind = \"cluster\"\n[source]\n" + context + kv;
+    }
+    case KeyTable::kMirror:
+      return "[mirror]\n" + other("sync", "sync = \"full\"\n") + (key == "sync" ? "" : kv);
+    case KeyTable::kWorkload:
+      return kMirror + "[workload]\n" + kv;
+    case KeyTable::kGenerator:
+      return kMirror + "[workload]\n" + (key == "burst_off_us" ? "burst_on_us = \"50ms\"\n" : "") +
+             kv;
+    case KeyTable::kTrace:
+      return kMirror + "[workload]\n" + other("trace", "trace = \"trace_sample.csv\"\n") +
+             (key == "trace" ? "" : kv);
+    case KeyTable::kSizeRange: {
+      const auto part = [&](const std::string& name) {
+        const Key k{table, name};
+        return name + " = " + (name == key && value ? *value : kBaseline.at(k));
+      };
+      return kMirror + "[workload]\nsize = { " + part("min") + ", " + part("max") + " }\n";
+    }
+    case KeyTable::kMix: {
+      const std::string fixed = key == "read" ? "write = 1" : "read = 1";
+      return kMirror + "[workload]\nmix = { " + fixed + (v ? ", " + key + " = " + *v : "") + " }\n";
+    }
+    case KeyTable::kPhase:
+      return kMirror + "[workload]\n[[workload.phases]]\n" +
+             other("duration_us", "duration_us = \"1s\"\n") +
+             other("rate_iops", "rate_iops = 10\n");
+    case KeyTable::kFault:
+      return kMirror + "[[faults]]\n" + kv;
+    case KeyTable::kCommand: {
+      std::string c = kMirror + "[[commands]]\n";
+      c += key == "action"  ? kv
+           : key == "speed" ? "action = \"set_speed\"\n"
+                            : "action = \"pause\"\n";
+      if (key == "on_ready") return c + (v == "true" ? kv : "at_us = 0\n" + kv);
+      if (key == "delay_us") return c + "on_ready = true\n" + kv;
+      if (key == "action") return c + "at_us = 0\n";
+      return c + (key == "at_us" ? kv : "at_us = 0\n" + kv);
+    }
+  }
+  return "";
+}
+
+Scenario load(const std::string& text) {
+  LoadOptions options;
+  options.known_bugs = properties::known_bug_names();
+  return parse_scenario(text, (kData / "keys.toml").string(), options);
+}
+
+std::string describe(const KeyInfo& key) {
+  return std::string(key_table_title(key.table)) + " " + key.key;
+}
+
+TEST(ScenarioKeys, EveryKeyIsReadByTheLoaderAndChangesTheScenario) {
+  std::size_t checked = 0;
+  for (const KeyInfo& key : scenario_keys()) {
+    SCOPED_TRACE(describe(key));
+    const Key id{key.table, key.key};
+    if (kOnlyValue.contains(id)) continue;
+    ASSERT_TRUE(examples().contains(id)) << "the test needs an example value for this key";
+    const std::string with = doc(key.table, key.key, examples().at(id));
+    const std::string without = doc(key.table, key.key, std::nullopt);
+    Scenario a;
+    Scenario b;
+    ASSERT_NO_THROW(a = load(with)) << with;
+    ASSERT_NO_THROW(b = load(without)) << without;
+    EXPECT_NE(a, b) << "setting the key changed nothing:\n" << with;
+    ++checked;
+  }
+  EXPECT_EQ(checked, scenario_keys().size() - kOnlyValue.size());
+}
+
+TEST(ScenarioKeys, StatedDefaultsAreTheLoadersDefaults) {
+  std::size_t checked = 0;
+  for (const KeyInfo& key : scenario_keys()) {
+    if (key.default_value.empty()) continue;
+    SCOPED_TRACE(describe(key) + " = " + key.default_value);
+    const std::string with = doc(key.table, key.key, key.default_value);
+    const std::string without = doc(key.table, key.key, std::nullopt);
+    Scenario a;
+    ASSERT_NO_THROW(a = load(with)) << with;
+    EXPECT_EQ(a, load(without)) << with << "\nversus\n" << without;
+    ++checked;
+  }
+  EXPECT_GT(checked, 60u);
+}
+
+TEST(ScenarioKeys, AKeyOutsideTheTableIsRejectedWithTheTablesKeys) {
+  try {
+    load(kMirror + "[[faults]]\ncolour = 1\n");
+    FAIL();
+  } catch (const ScenarioError& e) {
+    std::string names;
+    for (std::string_view name : key_names({KeyTable::kFault})) {
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    EXPECT_EQ(e.key(), "faults[0].colour");
+    EXPECT_EQ(e.allowed(), names);
+  }
+}
+
+// The keys of a parsed TOML table, into `out`.
+void collect(const toml::table& table, std::set<std::string>& out) {
+  for (auto&& [key, node] : table) out.insert(std::string(key.str()));
+}
+
+std::set<std::string> table_keys(std::initializer_list<KeyTable> tables) {
+  std::set<std::string> out;
+  for (std::string_view name : key_names(tables)) out.insert(std::string(name));
+  return out;
+}
+
+TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
+  Scenario generated;
+  generated.mirror.sync = SyncMode::kTop;
+  generated.base.emplace();
+  sim::WorkloadParams params;
+  params.size = sim::UniformSize{};
+  params.phases = {sim::Phase{}};
+  generated.workload = params;
+  generated.faults = {FaultRule{}};
+  generated.commands = {Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5, 7},
+                        Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0}};
+  Scenario traced;
+  traced.workload = TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv};
+  const Scenario idle;
+
+  std::map<KeyTable, std::set<std::string>> written;
+  std::set<std::string> workload_kinds;
+  for (const Scenario* s : std::vector<const Scenario*>{&generated, &traced, &idle}) {
+    const toml::table doc = toml::parse(write_scenario(*s));
+    collect(doc, written[KeyTable::kTop]);
+    collect(*doc["limits"].as_table(), written[KeyTable::kLimits]);
+    for (const char* disk : {"source", "target", "base"}) {
+      if (const toml::table* t = doc[disk].as_table()) collect(*t, written[KeyTable::kDisk]);
+    }
+    collect(*doc["mirror"].as_table(), written[KeyTable::kMirror]);
+    const toml::table& workload = *doc["workload"].as_table();
+    std::set<std::string> keys;
+    collect(workload, keys);
+    const std::string kind = workload["kind"].value_or(std::string());
+    workload_kinds.insert(kind);
+    if (kind == "generator") {
+      EXPECT_EQ(keys, table_keys({KeyTable::kWorkload, KeyTable::kGenerator}));
+      collect(*workload["size"].as_table(), written[KeyTable::kSizeRange]);
+      collect(*workload["mix"].as_table(), written[KeyTable::kMix]);
+      collect(*workload["phases"][0].as_table(), written[KeyTable::kPhase]);
+    } else if (kind == "trace") {
+      EXPECT_EQ(keys, table_keys({KeyTable::kWorkload, KeyTable::kTrace}));
+    } else {
+      EXPECT_EQ(keys, table_keys({KeyTable::kWorkload}));
+    }
+    if (const toml::array* faults = doc["faults"].as_array()) {
+      for (const toml::node& f : *faults) collect(*f.as_table(), written[KeyTable::kFault]);
+    }
+    if (const toml::array* commands = doc["commands"].as_array()) {
+      for (const toml::node& c : *commands) collect(*c.as_table(), written[KeyTable::kCommand]);
+    }
+  }
+  EXPECT_EQ(workload_kinds, (std::set<std::string>{"generator", "trace", "none"}));
+  for (KeyTable table :
+       {KeyTable::kTop, KeyTable::kLimits, KeyTable::kDisk, KeyTable::kMirror, KeyTable::kSizeRange,
+        KeyTable::kMix, KeyTable::kPhase, KeyTable::kFault, KeyTable::kCommand}) {
+    EXPECT_EQ(written[table], table_keys({table})) << key_table_title(table);
+  }
+}
+
+TEST(ScenarioKeys, TheWriterMarksValuesThatDifferFromTheDefault) {
+  Scenario s;
+  s.source.latency_us = 10;
+  s.target.kind = DiskKind::kCluster;
+  s.target.cluster_bytes = 64 * kKiB;  // the default of a cluster disk: not marked
+  s.mirror.granularity_bytes = 4096;
+  s.faults = {FaultRule{}};
+  s.faults[0].probability = 0.5;
+  const std::string text = write_scenario(s);
+  const auto line_of = [&text](const std::string& table, const std::string& key) {
+    const std::size_t section = text.find("\n" + table + "\n");
+    EXPECT_NE(section, std::string::npos) << table;
+    const std::size_t at = text.find("\n" + key + " = ", section);
+    return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_EQ(line_of("[source]", "latency_us"), "latency_us = 10  # differs from default (100)");
+  EXPECT_EQ(line_of("[source]", "kind"), "kind = \"raw\"");
+  EXPECT_EQ(line_of("[target]", "kind"), "kind = \"cluster\"  # differs from default (\"raw\")");
+  EXPECT_EQ(line_of("[target]", "cluster_size"), "cluster_size = \"64KiB\"");
+  EXPECT_EQ(line_of("[mirror]", "granularity"),
+            "granularity = \"4KiB\"  # differs from default (0)");
+  EXPECT_EQ(line_of("[mirror]", "sync"), "sync = \"full\"");  // required: never marked
+  EXPECT_EQ(line_of("[[faults]]", "probability"),
+            "probability = 0.5  # differs from default (1.0)");
+  EXPECT_EQ(line_of("[[faults]]", "op"), "op = \"any\"");
+  EXPECT_EQ(load(text), s);  // the comments change nothing
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ScenarioKeys, DocsAreTheTablesReference) {
+  const std::filesystem::path docs = kRoot / "docs" / "scenario.md";
+  ASSERT_TRUE(std::filesystem::exists(docs)) << docs;
+  EXPECT_EQ(read_file(docs), key_reference())
+      << "docs/scenario.md is out of date: run `mirrorsim list keys > docs/scenario.md`";
+  // Every key appears in the reference under its table.
+  const std::string reference = key_reference();
+  for (const KeyInfo& key : scenario_keys()) {
+    const std::size_t table = reference.find("## " + std::string(key_table_title(key.table)));
+    ASSERT_NE(table, std::string::npos) << describe(key);
+    EXPECT_NE(reference.find("| `" + key.key + "` |", table), std::string::npos) << describe(key);
+  }
+}
+
+}  // namespace
+}  // namespace mirrorsim::scenarios
