@@ -21,6 +21,7 @@
 
 #include "engine/known_bugs.h"
 #include "scenarios/library.h"
+#include "tests/cli_support.h"
 
 namespace mirrorsim {
 namespace {
@@ -33,33 +34,10 @@ struct CliResult {
   std::string err;
 };
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing_support::without_sanitizer_notes;
 
-// Without the three lines ASan prints when boost unwinds a finished fiber
-// ("WARNING: ASan is ignoring requested __asan_handle_no_return", "False
-// positive error reports may follow", "For details see ..."): sanitizer
-// builds print them on every run, and they are not the command's output.
-std::string without_sanitizer_notes(const std::string& text) {
-  std::string out;
-  std::istringstream in(text);
-  int skip = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("ASan is ignoring requested __asan_handle_no_return") != std::string::npos) {
-      skip = 2;
-      continue;
-    }
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    out += line + "\n";
-  }
-  return out;
+std::string read_file(const fs::path& path) {
+  return testing_support::read_text(path);
 }
 
 std::string quoted(const std::string& arg) {
