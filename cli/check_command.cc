@@ -139,10 +139,8 @@ void print_failure(const properties::CampaignFailure& f) {
 // Truthful to the last case: a bounded campaign that ended normally ran
 // every case of its shard.
 bool lost_cases(const properties::CampaignOptions& c, const properties::CampaignResult& r) {
-  if (!c.cases || r.stop != properties::CampaignStop::kAllCasesRun) return false;
-  const std::uint64_t expected =
-      *c.cases > c.shard_index ? (*c.cases - c.shard_index + c.shard_count - 1) / c.shard_count : 0;
-  return r.cases_run != expected;
+  const std::optional<std::uint64_t> expected = properties::shard_case_count(c);
+  return expected && r.stop == properties::CampaignStop::kAllCasesRun && r.cases_run != *expected;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <deque>
 
 #include <fmt/core.h>
@@ -49,7 +50,10 @@ std::size_t case_size(std::uint64_t index) {
 class CaseNumbers {
  public:
   explicit CaseNumbers(const CampaignOptions& o)
-      : first_(o.shard_index), step_(std::max<std::uint32_t>(1, o.shard_count)), limit_(o.cases) {}
+      : first_(o.shard_index),
+        step_(std::max<std::uint32_t>(1, o.shard_count)),
+        limit_(o.cases),
+        total_(shard_case_count(o)) {}
 
   std::optional<std::uint64_t> next() {
     if (!again_.empty()) {
@@ -68,15 +72,15 @@ class CaseNumbers {
   std::uint64_t index_of(std::uint64_t k) const { return first_ + k * step_; }
   // Cases this shard still has to run (none when there is no count).
   std::optional<std::uint64_t> left() const {
-    if (!limit_) return std::nullopt;
-    const std::uint64_t total = *limit_ > first_ ? (*limit_ - first_ + step_ - 1) / step_ : 0;
-    return total - std::min(total, next_k_) + again_.size();
+    if (!total_) return std::nullopt;
+    return *total_ - std::min(*total_, next_k_) + again_.size();
   }
 
  private:
   std::uint64_t first_;
   std::uint64_t step_;
   std::optional<std::uint64_t> limit_;
+  std::optional<std::uint64_t> total_;
   std::uint64_t next_k_ = 0;
   std::deque<std::uint64_t> again_;
 };
@@ -191,7 +195,7 @@ std::optional<CaseOutcome> CampaignRun::rerun_alone(std::uint64_t index) {
       return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
     });
     if (interrupted()) return std::nullopt;
-    if (again->property != "crash" || again->message.find("signal 9 ") == std::string::npos) break;
+    if (again->property != "crash" || again->signal != SIGKILL) break;
   }
   return again;
 }
@@ -395,6 +399,12 @@ std::string_view campaign_stop_name(CampaignStop stop) {
       return "too-many-worker-deaths";
   }
   return "?";
+}
+
+std::optional<std::uint64_t> shard_case_count(const CampaignOptions& o) {
+  if (!o.cases) return std::nullopt;
+  const std::uint64_t step = std::max<std::uint32_t>(1, o.shard_count);
+  return *o.cases > o.shard_index ? (*o.cases - o.shard_index + step - 1) / step : 0;
 }
 
 bool CampaignResult::ok() const {

@@ -122,6 +122,9 @@ struct CampaignResult {
   bool ok() const;
 };
 
+// How many cases this shard runs when the campaign has a case count.
+std::optional<std::uint64_t> shard_case_count(const CampaignOptions& options);
+
 // Generates case `index` of campaign `seed` (the same on every machine).
 GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index);
 rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index);

@@ -169,7 +169,9 @@ CaseOutcome run_isolated(std::uint64_t index, const std::function<CaseOutcome()>
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (auto o = decode(std::string_view(text).substr(0, text.find('\n')))) return *o;
-  return crash_outcome(index, "the run " + describe_exit(status));
+  CaseOutcome crash = crash_outcome(index, "the run " + describe_exit(status));
+  if (WIFSIGNALED(status)) crash.signal = WTERMSIG(status);
+  return crash;
 }
 
 }  // namespace mirrorsim::properties

@@ -26,6 +26,7 @@ struct CaseOutcome {
   std::string verdicts;  // one letter per property (see above)
   std::string property;  // the failed property, or "crash" / "determinism"
   std::string message;
+  int signal = 0;  // a crash: the signal that ended the process, if one did
 
   bool inconclusive() const { return passed && verdicts.find('i') != std::string::npos; }
 };
