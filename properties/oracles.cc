@@ -93,10 +93,12 @@ Verdict check_state_machine(const RunFacts& f) {
   }
   if (!f.job_started) return not_applicable(property::kStateMachine, "the job did not start");
   int ready_events = 0;
-  bool ended = false;
+  bool ended = false;         // the move to null: nothing may follow
+  bool end_reported = false;  // COMPLETED or CANCELLED: only the move to null may follow
   JobState last = JobState::kCreated;
   for (const engine::JobEvent& e : f.events) {
-    if (ended) {
+    const bool to_null = e.kind == JobEventKind::kStateChange && e.state == JobState::kNull;
+    if (ended || (end_reported && !to_null)) {
       return violated(property::kStateMachine,
                       fmt::format("event {} {} after the job ended", engine::job_event_name(e.kind),
                                   at(e.time)));
@@ -108,8 +110,15 @@ Verdict check_state_machine(const RunFacts& f) {
                           fmt::format("illegal transition {} -> {} {}", engine::state_name(last),
                                       engine::state_name(e.state), at(e.time)));
         }
+        // MIRROR.md: READY never goes back to RUNNING (a pause after READY
+        // is standby, not paused).
+        if (ready_events > 0 && (e.state == JobState::kRunning || e.state == JobState::kPaused)) {
+          return violated(
+              property::kStateMachine,
+              fmt::format("back to {} {} after READY", engine::state_name(e.state), at(e.time)));
+        }
         last = e.state;
-        if (e.state == JobState::kNull) ended = true;
+        if (to_null) ended = true;
         break;
       case JobEventKind::kReady:
         if (++ready_events > 1) {
@@ -117,6 +126,7 @@ Verdict check_state_machine(const RunFacts& f) {
         }
         break;
       case JobEventKind::kCompleted:
+        end_reported = true;
         if (e.message.empty() && ready_events == 0) {
           return violated(property::kStateMachine, "the job COMPLETED without error " + at(e.time) +
                                                        " but never emitted READY");
@@ -126,6 +136,7 @@ Verdict check_state_machine(const RunFacts& f) {
         }
         break;
       case JobEventKind::kCancelled:
+        end_reported = true;
         if (!f.cancel_accepted) {
           return violated(property::kStateMachine,
                           "CANCELLED " + at(e.time) + " although no cancel was asked");

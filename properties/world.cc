@@ -1,25 +1,22 @@
+// The World's set-up, its observers and its stepping. How a run goes:
+//   - the constructor builds the disks (base, source, target), the job and
+//     the guest's request source, and nothing runs;
+//   - start() spawns the driver task (world_io.cc), which starts the job,
+//     schedules the guest's first request and one task per scenario command,
+//     and waits for the job's end;
+//   - the campaign then runs the simulation to its end (run()); a test steps
+//     it (run_until, advance) and sends requests and commands in between;
+//   - report() turns what was seen into RunFacts and the oracles' verdicts.
 #include "properties/world.h"
 
 #include <algorithm>
-#include <memory>
 #include <stdexcept>
-#include <tuple>
-#include <utility>
 
 #include <fmt/core.h>
 
-#include "engine/mirror_job.h"
-#include "engine/wait_queue.h"
-#include "properties/bounds_monitor.h"
-#include "properties/content_provenance.h"
 #include "properties/oracles.h"
-#include "properties/progress_tracker.h"
 #include "properties/scenario_build.h"
-#include "sim/content.h"
 #include "sim/disk_image.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
-#include "sim/trace.h"
 
 namespace mirrorsim::properties {
 namespace {
@@ -31,30 +28,6 @@ using scenarios::CommandTrigger;
 
 constexpr std::uint32_t kSourceDiskId = 1;
 constexpr std::uint32_t kTargetDiskId = 2;
-// Guest requests in flight at once (a virtio queue's worth).
-constexpr std::uint32_t kGuestQueueDepth = 32;
-// A management layer resumes a job stopped on an error after this long.
-constexpr TimeNs kOperatorResumeDelayNs = engine::kNsPerMs;
-
-std::string command_name(const scenarios::Command& c) {
-  switch (c.kind) {
-    case CommandKind::kComplete:
-      return "complete";
-    case CommandKind::kCancel:
-      return "cancel";
-    case CommandKind::kForceCancel:
-      return "force-cancel";
-    case CommandKind::kPause:
-      return "pause";
-    case CommandKind::kResume:
-      return "resume";
-    case CommandKind::kSetSpeed:
-      return fmt::format("set-speed {}", c.speed_bytes_s);
-    case CommandKind::kWriteBlocking:
-      return "write-blocking";
-  }
-  return "?";
-}
 
 // Reorders `values` (a selection, not a sort: millions of latencies in a
 // long run).
@@ -66,135 +39,54 @@ TimeNs percentile(std::vector<TimeNs>& values, double p) {
   return *nth;
 }
 
-// One run. Members are declared in the order they must be built.
-class World final : public engine::JobObserver {
- public:
-  World(const scenarios::Scenario& scenario, const RunOptions& options)
-      : scenario_(scenario),
-        options_(options),
-        simulation_(simulation_options(scenario, options)),
-        commands_(with_default_end(scenario.commands)) {
-    build_disks();
-    params_ = mirror_params(scenario.mirror, options.extra_bugs);
-    job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
-                                               [this] { pivot(); });
-    if (options.requests) {
-      requests_ = std::make_unique<sim::TraceReplay>(*options.requests);
-    } else {
-      requests_ = request_source(scenario, simulation_->stream(sim::streams::kWorkload));
-    }
-    ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
+sim::SimulationOptions simulation_options(const scenarios::Scenario& s, const RunOptions& o) {
+  sim::SimulationOptions so;
+  so.seed = o.seed.value_or(s.seed);
+  so.shuffle_ties = o.shuffle_ties;
+  so.retain_log = o.retain_log;
+  so.time_limit_ns = static_cast<TimeNs>(std::min<std::uint64_t>(
+      s.limits.max_time_us, static_cast<std::uint64_t>(INT64_MAX / engine::kNsPerUs)));
+  so.time_limit_ns *= engine::kNsPerUs;
+  so.event_limit = s.limits.max_events;
+  return so;
+}
+
+std::vector<scenarios::Command> with_default_end(std::vector<scenarios::Command> c) {
+  const bool has_end = std::any_of(c.begin(), c.end(), [](const scenarios::Command& x) {
+    return x.kind == CommandKind::kComplete || x.kind == CommandKind::kCancel ||
+           x.kind == CommandKind::kForceCancel;
+  });
+  if (!has_end) {
+    scenarios::Command complete;
+    complete.kind = CommandKind::kComplete;
+    complete.trigger = CommandTrigger::kOnReady;
+    c.push_back(complete);
   }
+  return c;
+}
 
-  ~World() override {
-    // Blocked tasks refer to the job and the disks: unwind them first.
-    simulation_->unwind_tasks();
+}  // namespace
+
+World::World(const scenarios::Scenario& scenario, RunOptions options)
+    : scenario_(scenario),
+      options_(std::move(options)),
+      simulation_(std::make_unique<sim::Simulation>(simulation_options(scenario_, options_))) {
+  build_disks();
+  params_ = mirror_params(scenario_.mirror, options_.extra_bugs);
+  job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
+                                             [this] { pivot(); });
+  if (options_.requests) {
+    requests_ = std::make_unique<sim::TraceReplay>(*options_.requests);
+  } else {
+    requests_ = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
   }
+  ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
+}
 
-  RunReport run();
-
-  // engine::JobObserver
-  void on_event(const engine::JobEvent& event) override;
-  void on_op_start(const engine::OpInfo& op) override;
-  void on_op_end(const engine::OpInfo& op, int error) override;
-  void on_rate_dispatch(TimeNs now, std::uint64_t bytes, std::uint64_t speed) override {
-    bounds_.on_rate_dispatch(now, bytes, speed);
-    // An iteration has started all its ops: the bytes left are exact.
-    progress_.sample(now, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
-  }
-
- private:
-  // Sees every request on one disk and forwards it to the world.
-  struct Watch final : sim::DiskObserver {
-    World* world = nullptr;
-    bool target = false;
-    void on_request_start(const sim::DiskRequest& r) override { world->request_start(target, r); }
-    void on_request_end(const sim::DiskRequest& r) override { world->request_end(target, r); }
-  };
-
-  static std::unique_ptr<sim::Simulation> simulation_options(const scenarios::Scenario& s,
-                                                             const RunOptions& o) {
-    sim::SimulationOptions so;
-    so.seed = o.seed.value_or(s.seed);
-    so.shuffle_ties = o.shuffle_ties;
-    so.retain_log = o.retain_log;
-    so.time_limit_ns = static_cast<TimeNs>(std::min<std::uint64_t>(
-        s.limits.max_time_us, static_cast<std::uint64_t>(INT64_MAX / engine::kNsPerUs)));
-    so.time_limit_ns *= engine::kNsPerUs;
-    so.event_limit = s.limits.max_events;
-    return std::make_unique<sim::Simulation>(so);
-  }
-
-  static std::vector<scenarios::Command> with_default_end(std::vector<scenarios::Command> c) {
-    const bool has_end = std::any_of(c.begin(), c.end(), [](const scenarios::Command& x) {
-      return x.kind == CommandKind::kComplete || x.kind == CommandKind::kCancel ||
-             x.kind == CommandKind::kForceCancel;
-    });
-    if (!has_end) {
-      scenarios::Command complete;
-      complete.kind = CommandKind::kComplete;
-      complete.trigger = CommandTrigger::kOnReady;
-      c.push_back(complete);
-    }
-    return c;
-  }
-
-  void build_disks();
-  void pivot();
-  void request_start(bool target, const sim::DiskRequest& r);
-  void request_end(bool target, const sim::DiskRequest& r);
-  void drive();  // the top task: start the job, the guest, the commands
-  void schedule_next_guest();
-  void run_guest_request(sim::GuestRequest request, std::uint64_t number);
-  void guest_request(const sim::GuestRequest& request, std::uint64_t number);
-  // Guest request `number` as the guest issued it (for failure messages).
-  std::optional<sim::GuestRequest> find_guest_request(std::uint64_t number) const;
-  std::optional<DifferenceSides> describe_sides(const sim::Difference& d,
-                                                const sim::GuestView& target,
-                                                const sim::GuestView& source) const;
-  void run_command(const scenarios::Command& command);
-  void execute(const std::string& action, const std::function<void()>& call);
-  void finish_checks(RunReport& report);
-
-  const scenarios::Scenario& scenario_;
-  const RunOptions& options_;
-  std::unique_ptr<sim::Simulation> simulation_;
-  std::vector<scenarios::Command> commands_;
-  sim::ContentSource content_;
-  ContentProvenance provenance_;  // who took each content value
-  std::shared_ptr<sim::DiskImage> base_image_;
-  std::unique_ptr<sim::SimDisk> source_;
-  std::unique_ptr<sim::SimDisk> target_;
-  Watch source_watch_;
-  Watch target_watch_;
-  engine::MirrorParams params_;
-  std::unique_ptr<engine::MirrorJob> job_;
-  std::unique_ptr<sim::RequestSource> requests_;
-  std::unique_ptr<engine::WaitQueue> ready_or_end_;
-
-  BoundsMonitor bounds_;
-  ProgressTracker progress_;
-  std::uint64_t copied_bytes_ = 0;     // by background ops that succeeded
-  std::uint64_t in_flight_bytes_ = 0;  // in background ops that have not ended
-  std::vector<engine::JobEvent> events_;
-  std::vector<CommandRecord> command_records_;
-  bool job_started_ = false;
-  std::string start_error_;
-  bool pivoted_ = false;
-  TimeNs pivot_time_ = 0;
-  bool complete_accepted_ = false;
-  bool cancel_accepted_ = false;
-  bool soft_cancel_after_ready_ = false;
-  bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
-  std::vector<sim::GuestView> snapshots_;
-  std::uint32_t guest_in_flight_ = 0;
-  // An arrival that found the guest queue full; it takes the next free slot.
-  std::optional<std::pair<sim::GuestRequest, std::uint64_t>> waiting_guest_request_;
-  std::uint64_t guest_requests_taken_ = 0;  // from requests_: numbers them from 1
-  std::uint64_t guest_requests_ = 0;
-  std::uint64_t guest_errors_ = 0;
-  std::vector<TimeNs> guest_write_latencies_;
-};
+World::~World() {
+  // Blocked tasks refer to the job and the disks: unwind them first.
+  simulation_->unwind_tasks();
+}
 
 void World::build_disks() {
   const scenarios::Scenario& s = scenario_;
@@ -240,6 +132,23 @@ void World::build_disks() {
   target_->add_observer(target_watch_);
 }
 
+void World::write_fresh(DiskRole role, std::uint64_t offset, std::uint64_t length) {
+  sim::DiskModel& image =
+      role == DiskRole::kBase ? static_cast<sim::DiskModel&>(*base_image_) : disk(role).image();
+  const std::uint64_t value = content_.next();
+  provenance_.record_fill(value, "data written before the job");
+  (void)image.write(offset, sim::ContentPayload::fresh(value, length));
+}
+
+void World::add_fault(DiskRole role, const sim::FaultRule& rule) {
+  disk(role).fault_plan().add(rule);
+}
+
+sim::SimDisk& World::disk(DiskRole role) {
+  if (role == DiskRole::kBase) throw std::invalid_argument("the base image is not a SimDisk");
+  return role == DiskRole::kTarget ? *target_ : *source_;
+}
+
 void World::pivot() {
   if (scenario_.target.backing == Backing::kAtPivot) target_->attach_backing(base_image_);
   pivoted_ = true;
@@ -277,12 +186,13 @@ void World::on_event(const engine::JobEvent& event) {
                static_cast<std::uint64_t>(event.error), event.pivoted ? 1 : 0);
   }
   if (event.kind == engine::JobEventKind::kReady) ready_or_end_->wake_all();
-  // A management layer resumes a job after each error that stopped it (a
-  // resume of a job that is not paused is refused, and recorded as such).
+  // The operator (header, 4): one resume after each error that stopped the
+  // job (a job already stopped that fails again stays stopped, with no state
+  // change, so a resume may find it running and be refused).
   if (event.kind == engine::JobEventKind::kError && event.action == "stop") {
     simulation_->spawn("operator", [this] {
       simulation_->sleep_for(kOperatorResumeDelayNs);
-      execute("resume (operator, after a stop on error)", [this] { job_->resume(); });
+      operator_resume();
     });
   }
 }
@@ -310,161 +220,75 @@ void World::on_op_end(const engine::OpInfo& op, int error) {
   progress_.sample(simulation_->now(), copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
 }
 
-void World::execute(const std::string& action, const std::function<void()>& call) {
-  CommandRecord record;
-  record.time = simulation_->now();
-  record.action = action;
-  if (job_->ended()) {
-    record.note = "the job has ended";
-  } else {
-    try {
-      call();
-      record.accepted = true;
-    } catch (const engine::JobCommandError& e) {
-      record.note = e.what();
-    }
-  }
-  simulation_->log().append(record.time, sim::EventKind::kNote,
-                            static_cast<std::uint32_t>(sim::hash_name(action)),
-                            record.accepted ? 1 : 0);
-  command_records_.push_back(std::move(record));
+void World::on_rate_dispatch(TimeNs now, std::uint64_t bytes, std::uint64_t speed) {
+  bounds_.on_rate_dispatch(now, bytes, speed);
+  // An iteration has started all its ops: the bytes left are exact.
+  progress_.sample(now, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
 }
 
-void World::run_command(const scenarios::Command& c) {
-  const TimeNs delay = static_cast<TimeNs>(c.time_us) * engine::kNsPerUs;
-  if (c.trigger == CommandTrigger::kOnReady) {
-    ready_or_end_->wait_until([this] { return job_->ready_seen() || job_->ended(); });
-    if (job_->ended()) return;
-    simulation_->sleep_for(delay);
-  } else if (delay > simulation_->now()) {
-    simulation_->sleep_for(delay - simulation_->now());
-  }
-  const std::string name = command_name(c);
-  switch (c.kind) {
-    case CommandKind::kComplete:
-      execute(name, [this] {
-        job_->complete();
-        complete_accepted_ = true;
-      });
-      break;
-    case CommandKind::kCancel:
-    case CommandKind::kForceCancel: {
-      const bool force = c.kind == CommandKind::kForceCancel;
-      const bool was_ready = job_->ready_seen();
-      execute(name, [&] {
-        job_->cancel(force);
-        cancel_accepted_ = true;
-        if (!force && was_ready && !soft_cancel_after_ready_) {
-          soft_cancel_after_ready_ = true;
-          snapshotting_ = true;
-          snapshots_.push_back(source_->snapshot());
-        }
-      });
-      break;
-    }
-    case CommandKind::kPause:
-      execute(name, [this] { job_->pause(); });
-      break;
-    case CommandKind::kResume:
-      execute(name, [this] { job_->resume(); });
-      break;
-    case CommandKind::kSetSpeed: {
-      const auto speed = static_cast<std::int64_t>(c.speed_bytes_s);
-      execute(name, [this, speed] { job_->set_speed(speed); });
-      break;
-    }
-    case CommandKind::kWriteBlocking:
-      execute(name, [this] { job_->switch_to_write_blocking(); });
-      break;
-  }
+void World::start() {
+  if (started_) throw std::logic_error("World::start called twice");
+  started_ = true;
+  simulation_->spawn("driver", [this] { drive(); });
 }
 
-void World::guest_request(const sim::GuestRequest& request, std::uint64_t number) {
-  engine::BlockDevice& device = job_->guest_device();
-  const TimeNs start = simulation_->now();
-  simulation_->log().append(start, sim::EventKind::kGuestRequest,
-                            static_cast<std::uint32_t>(request.op), request.offset, request.length);
-  engine::IoStatus status;
-  switch (request.op) {
-    case sim::GuestOp::kWrite: {
-      const std::uint64_t value = content_.next();
-      provenance_.record_guest_write(value, number, pivoted_);
-      const sim::ContentPayload data = sim::ContentPayload::fresh(value, request.length);
-      status = device.write(request.offset, request.length, data);
-      guest_write_latencies_.push_back(simulation_->now() - start);
-      break;
-    }
-    case sim::GuestOp::kWriteZeroes:
-      status = device.write_zeroes(request.offset, request.length, true);
-      break;
-    case sim::GuestOp::kDiscard:
-      status = device.discard(request.offset, request.length);
-      break;
-    case sim::GuestOp::kRead: {
-      engine::PayloadPtr out;
-      status = device.read(request.offset, request.length, out);
-      break;
-    }
-  }
-  ++guest_requests_;
-  if (!status.ok()) ++guest_errors_;
-  if (request.op != sim::GuestOp::kRead) progress_.guest_write(simulation_->now());
-}
-
-// Each guest request arrives in a task of its own, at its arrival time. The
-// guest queue holds kGuestQueueDepth requests; an arrival that finds it full
-// waits for the first slot to free, and the next arrival is scheduled only
-// once it has one, so later arrivals queue up behind it (at most one waits).
-// A finishing request hands its slot, and its task, to the waiting one.
-void World::schedule_next_guest() {
-  if (!requests_ || job_->ended()) return;
-  std::optional<sim::GuestRequest> request = requests_->next();
-  if (!request) return;
-  const TimeNs delay = std::max<TimeNs>(0, request->time - simulation_->now());
-  const std::uint64_t number = ++guest_requests_taken_;
-  simulation_->spawn_after(delay, "guest-io",
-                           [this, r = *request, number] { run_guest_request(r, number); });
-}
-
-void World::run_guest_request(sim::GuestRequest request, std::uint64_t number) {
-  if (job_->ended()) return;
-  if (guest_in_flight_ == kGuestQueueDepth) {
-    waiting_guest_request_.emplace(request, number);
-    return;
-  }
-  ++guest_in_flight_;
+StepOutcome World::run_until(const std::function<bool()>& reached, TimeNs limit_ns) {
+  StepOutcome step;
+  if (reached()) return step;
+  // The deadline is an event of its own, so that time moves up to it even
+  // when nothing else is scheduled; it only raises a flag (a deadline of an
+  // earlier step that fires later does nothing).
+  auto passed = std::make_shared<bool>(false);
+  simulation_->scheduler().at(now() + limit_ns, [passed] { *passed = true; });
   while (true) {
-    schedule_next_guest();
-    guest_request(request, number);
-    if (!waiting_guest_request_) break;
-    std::tie(request, number) = *waiting_guest_request_;
-    waiting_guest_request_.reset();
+    step.run = simulation_->run_until([&] { return *passed || reached(); });
+    if (reached()) {
+      step.status = StepOutcome::Status::kReached;
+      return step;
+    }
+    if (*passed) {
+      step.status = StepOutcome::Status::kTimedOut;
+      return step;
+    }
+    if (step.run.status != sim::RunOutcome::Status::kStopped) {
+      step.status = StepOutcome::Status::kFailed;
+      return step;
+    }
   }
-  --guest_in_flight_;
 }
 
-void World::drive() {
-  try {
-    job_->start();
-  } catch (const engine::MirrorConfigError& e) {
-    start_error_ = e.what();
-    return;
+StepOutcome World::advance(TimeNs duration_ns) {
+  StepOutcome step = run_until([] { return false; }, duration_ns);
+  if (step.status == StepOutcome::Status::kTimedOut) step.status = StepOutcome::Status::kReached;
+  return step;
+}
+
+sim::RunOutcome World::run_to_end() {
+  while (true) {
+    sim::RunOutcome outcome = simulation_->run();
+    if (outcome.status != sim::RunOutcome::Status::kStopped) return outcome;
   }
-  job_started_ = true;
-  bounds_.set_buffer_limit(job_->resolved().buf_size_bytes);
-  schedule_next_guest();
-  for (const scenarios::Command& c : commands_) {
-    simulation_->spawn("command " + command_name(c), [this, c] { run_command(c); });
-  }
-  job_->wait_until_ended();
-  snapshotting_ = false;
-  ready_or_end_->wake_all();
 }
 
 RunReport World::run() {
-  simulation_->spawn("driver", [this] { drive(); });
+  start();
+  return report(run_to_end());
+}
+
+Verdict World::state_machine_so_far() const {
+  RunFacts facts;
+  facts.lengths_differ = scenario_.source.length_bytes != scenario_.target.length_bytes;
+  facts.job_started = job_started_;
+  facts.job = job_->outcome();
+  facts.events = events_;
+  facts.complete_accepted = complete_accepted_;
+  facts.cancel_accepted = cancel_accepted_;
+  return check_state_machine(facts);
+}
+
+RunReport World::report(const sim::RunOutcome& outcome) {
   RunReport report;
-  report.sim = simulation_->run();
+  report.sim = outcome;
   report.scenario_name = scenario_.name;
   report.seed = simulation_->options().seed;
   report.bugs = params_.bugs.names();
@@ -488,6 +312,27 @@ RunReport World::run() {
     report.log.assign(records.begin(), records.end());
   }
   return report;
+}
+
+std::string World::describe() const {
+  std::string out = fmt::format(
+      "t={}ns state {}{} dirty {} in-flight {} mode {}{} guest requests {} (failed {}) faults "
+      "injected {}; last events:",
+      now(), engine::state_name(job_->state()), job_->ready_seen() ? " ready-seen" : "",
+      job_->dirty_bytes(), job_->background_in_flight(), engine::copy_mode_name(job_->copy_mode()),
+      user_paused_ ? " user-paused" : "", guest_requests_, guest_errors_,
+      source_->stats().faults_injected + target_->stats().faults_injected);
+  const std::size_t first = events_.size() > 8 ? events_.size() - 8 : 0;
+  for (std::size_t i = first; i < events_.size(); ++i) {
+    const engine::JobEvent& e = events_[i];
+    out += fmt::format(" {}:{}", e.time, engine::job_event_name(e.kind));
+    if (e.kind == engine::JobEventKind::kStateChange) {
+      out += fmt::format("={}", engine::state_name(e.state));
+    }
+    if (e.kind == engine::JobEventKind::kError)
+      out += fmt::format("({},{})", e.operation, e.action);
+  }
+  return out;
 }
 
 std::optional<sim::GuestRequest> World::find_guest_request(std::uint64_t number) const {
@@ -574,10 +419,10 @@ void World::finish_checks(RunReport& report) {
   report.verdicts = check_all(facts);
 }
 
-}  // namespace
-
 RunReport run_scenario(const scenarios::Scenario& scenario, const RunOptions& options) {
-  World world(scenario, options);
+  scenarios::Scenario with_end = scenario;
+  with_end.commands = with_default_end(std::move(with_end.commands));
+  World world(with_end, options);
   return world.run();
 }
 

@@ -1,28 +1,50 @@
-// Runs one scenario: builds the simulated world (disks, faults, guest,
-// commands, the real mirror job), runs it to its end on the virtual clock,
-// and checks every property that applies.
+// One simulated world: the disks (source, target, an optional base), their
+// faults, the guest, the user's commands and the real mirror job, on one
+// virtual clock. The campaign runs a World to its end (run_scenario); a test
+// steps the same World (start, run until something holds, send a guest
+// request or a command, look at both disks) and asks for the same verdicts.
+// There is one set-up and one set of rules for both.
 //
 // How the checks see the truth:
-//  - Guest writes made after the pivot land on the target only; the world
-//    copies what each of them left on the target into the source image as
-//    well, so at the end "the source" is what the guest expects to read and
-//    the target must equal it. A guest write that reached the source but not
-//    the target (a lost write) then shows up as a difference.
-//  - After a soft cancel past READY the source is snapshotted after every
-//    change until the job ends; the target must equal one of the snapshots.
-//  - Ops, target requests and rate dispatches are watched while they happen.
+//  1. Guest writes made after the pivot land on the target only; the world
+//     copies what each of them left on the target into the source image as
+//     well, so at the end "the source" is what the guest expects to read and
+//     the target must equal it. A guest write that reached the source but
+//     not the target (a lost write) then shows up as a difference.
+//  2. After a soft cancel past READY the source is snapshotted after every
+//     change until the job ends; the target must equal one of the snapshots.
+//  3. Ops, target requests and rate dispatches are watched while they
+//     happen (BoundsMonitor); the job's events are kept for the oracles.
+//  4. The operator: a job stopped on an I/O error (policy stop) is resumed
+//     kOperatorResumeDelayNs after each such error, unless the user has
+//     paused it too (then the user's resume resumes both, as in QEMU).
 //
-// A scenario whose commands never ask for complete or cancel gets an
-// implicit "complete on READY", so that every run has an end.
+// Threading: none. Every call is made from outside the simulation's tasks
+// (between Simulation::run calls), except what the world's own tasks do.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "engine/block_device.h"
+#include "engine/job_observer.h"
+#include "engine/mirror_job.h"
+#include "engine/wait_queue.h"
+#include "properties/bounds_monitor.h"
+#include "properties/content_provenance.h"
+#include "properties/progress_tracker.h"
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
+#include "sim/content.h"
+#include "sim/disk_image.h"
+#include "sim/sim_disk.h"
+#include "sim/simulation.h"
 #include "sim/workload_request.h"
 
 namespace mirrorsim::properties {
@@ -37,8 +59,182 @@ struct RunOptions {
   std::optional<std::vector<sim::GuestRequest>> requests;
 };
 
-// Never throws for a run that goes wrong (that is in the report); throws
-// std::invalid_argument only for a scenario that cannot be built.
+// Runs one scenario to its end and checks every property that applies. A
+// scenario whose commands never ask for complete or cancel gets an implicit
+// "complete on READY", so that every run has an end. Never throws for a run
+// that goes wrong (that is in the report); throws std::invalid_argument only
+// for a scenario that cannot be built.
 RunReport run_scenario(const scenarios::Scenario& scenario, const RunOptions& options = {});
+
+enum class DiskRole : std::uint8_t { kSource, kTarget, kBase };
+
+// A guest request's result, as the guest saw it.
+struct GuestResult {
+  engine::IoStatus status;
+  std::uint64_t value = 0;  // a write's fresh content value (0 for the others)
+};
+
+// How a step ended.
+struct StepOutcome {
+  enum class Status { kReached, kTimedOut, kFailed };
+  Status status = Status::kReached;
+  sim::RunOutcome run;  // kFailed: how the simulation ended (crash, stall, limit)
+  bool reached() const { return status == Status::kReached; }
+};
+
+class World final : public engine::JobObserver {
+ public:
+  // A management layer resumes a job stopped on an error after this long.
+  static constexpr engine::TimeNs kOperatorResumeDelayNs = engine::kNsPerMs;
+  // Guest requests in flight at once (a virtio queue's worth).
+  static constexpr std::uint32_t kGuestQueueDepth = 32;
+
+  // Builds the disks, the job and the guest's request source; nothing runs
+  // until start(). The scenario's commands run as given (no implicit end).
+  // Throws std::invalid_argument for a scenario that cannot be built.
+  World(const scenarios::Scenario& scenario, RunOptions options);
+  ~World() override;
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // ---- before start() ----
+  // Writes a fresh content value over [offset, offset + length) of a disk
+  // image's top layer (data that is there before the job).
+  void write_fresh(DiskRole disk, std::uint64_t offset, std::uint64_t length);
+  // Adds a rule to a disk's fault plan (also allowed while running).
+  void add_fault(DiskRole disk, const sim::FaultRule& rule);
+
+  // ---- running ----
+  // Spawns the driver: it starts the job, then the guest's workload and the
+  // scenario's commands, and waits for the job's end. Nothing runs yet.
+  void start();
+  // start(), run to the end, check every property: the campaign's run.
+  RunReport run();
+
+  // Runs events until `reached()` holds (checked after every event), the
+  // virtual time passes now() + limit_ns (kTimedOut), or the simulation
+  // ends otherwise (kFailed: a task failed, a stall, the run's limits).
+  StepOutcome run_until(const std::function<bool()>& reached, engine::TimeNs limit_ns);
+  // Runs every event up to now() + duration_ns.
+  StepOutcome advance(engine::TimeNs duration_ns);
+  // Runs until every task has finished; the outcome of the last run.
+  sim::RunOutcome run_to_end();
+
+  // Issues a guest request now, in a task of its own, through the job's
+  // guest device; `done` is called in that task when it completes.
+  void guest_request_now(const sim::GuestRequest& request,
+                         std::function<void(const GuestResult&)> done);
+
+  // The user's commands, as a management layer sends them: each is
+  // recorded (accepted, or refused and why) and returned.
+  CommandRecord complete();
+  CommandRecord cancel(bool force);
+  CommandRecord pause();
+  CommandRecord resume();
+  CommandRecord set_speed(std::int64_t speed_bytes_per_s);
+  CommandRecord switch_to_write_blocking();
+  // What the operator does 1 ms after a stop on error, done at once (a test
+  // that must see the job as the user left it does not wait for it).
+  void operator_resume_now();
+
+  // ---- looking ----
+  engine::TimeNs now() const { return simulation_->now(); }
+  const engine::MirrorJob& job() const { return *job_; }
+  sim::SimDisk& disk(DiskRole role);
+  bool job_started() const { return job_started_; }
+  const std::string& start_error() const { return start_error_; }
+  bool pivoted() const { return pivoted_; }
+  bool user_paused() const { return user_paused_; }
+  bool complete_accepted() const { return complete_accepted_; }
+  bool cancel_accepted() const { return cancel_accepted_; }
+  bool soft_cancel_after_ready() const { return soft_cancel_after_ready_; }
+  std::span<const engine::JobEvent> events() const { return events_; }
+  const std::vector<std::string>& bound_violations() const { return bounds_.violations(); }
+  std::uint64_t guest_requests() const { return guest_requests_; }
+  std::uint64_t guest_errors() const { return guest_errors_; }
+  // The state-machine property over the events so far (it may be checked
+  // at any point, not only at the end).
+  Verdict state_machine_so_far() const;
+  // Every property, on the run as it stands; call after run_to_end().
+  RunReport report(const sim::RunOutcome& outcome);
+  // One line for failure messages: time, job state, dirty bytes, the last
+  // few events.
+  std::string describe() const;
+
+  // engine::JobObserver (called inside tasks: record, never throw)
+  void on_event(const engine::JobEvent& event) override;
+  void on_op_start(const engine::OpInfo& op) override;
+  void on_op_end(const engine::OpInfo& op, int error) override;
+  void on_rate_dispatch(engine::TimeNs now, std::uint64_t bytes, std::uint64_t speed) override;
+
+ private:
+  // Sees every request on one disk and forwards it to the world.
+  struct Watch final : sim::DiskObserver {
+    World* world = nullptr;
+    bool target = false;
+    void on_request_start(const sim::DiskRequest& r) override { world->request_start(target, r); }
+    void on_request_end(const sim::DiskRequest& r) override { world->request_end(target, r); }
+  };
+
+  void build_disks();
+  void pivot();
+  void request_start(bool target, const sim::DiskRequest& r);
+  void request_end(bool target, const sim::DiskRequest& r);
+  void drive();  // the driver task: start the job, the guest, the commands
+  void schedule_next_guest();
+  void run_guest_request(sim::GuestRequest request, std::uint64_t number);
+  GuestResult guest_request(const sim::GuestRequest& request, std::uint64_t number);
+  void run_command(const scenarios::Command& command);
+  // Runs a job command and records how it was answered.
+  CommandRecord execute(const std::string& action, const std::function<void()>& call);
+  CommandRecord record_command(const std::string& action, bool accepted, std::string note);
+  void operator_resume();  // the operator's task, after a stop on error
+  // Guest request `number` as the guest issued it (for failure messages).
+  std::optional<sim::GuestRequest> find_guest_request(std::uint64_t number) const;
+  std::optional<DifferenceSides> describe_sides(const sim::Difference& d,
+                                                const sim::GuestView& target,
+                                                const sim::GuestView& source) const;
+  void finish_checks(RunReport& report);
+
+  scenarios::Scenario scenario_;
+  RunOptions options_;
+  std::unique_ptr<sim::Simulation> simulation_;
+  sim::ContentSource content_;
+  ContentProvenance provenance_;  // who took each content value
+  std::shared_ptr<sim::DiskImage> base_image_;
+  std::unique_ptr<sim::SimDisk> source_;
+  std::unique_ptr<sim::SimDisk> target_;
+  Watch source_watch_;
+  Watch target_watch_;
+  engine::MirrorParams params_;
+  std::unique_ptr<engine::MirrorJob> job_;
+  std::unique_ptr<sim::RequestSource> requests_;
+  std::unique_ptr<engine::WaitQueue> ready_or_end_;
+
+  BoundsMonitor bounds_;
+  ProgressTracker progress_;
+  std::uint64_t copied_bytes_ = 0;     // by background ops that succeeded
+  std::uint64_t in_flight_bytes_ = 0;  // in background ops that have not ended
+  std::vector<engine::JobEvent> events_;
+  std::vector<CommandRecord> command_records_;
+  bool started_ = false;
+  bool job_started_ = false;
+  std::string start_error_;
+  bool pivoted_ = false;
+  engine::TimeNs pivot_time_ = 0;
+  bool user_paused_ = false;  // a pause the user asked for and has not resumed
+  bool complete_accepted_ = false;
+  bool cancel_accepted_ = false;
+  bool soft_cancel_after_ready_ = false;
+  bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
+  std::vector<sim::GuestView> snapshots_;
+  std::uint32_t guest_in_flight_ = 0;
+  // An arrival that found the guest queue full; it takes the next free slot.
+  std::optional<std::pair<sim::GuestRequest, std::uint64_t>> waiting_guest_request_;
+  std::uint64_t guest_requests_taken_ = 0;  // from requests_: numbers them from 1
+  std::uint64_t guest_requests_ = 0;
+  std::uint64_t guest_errors_ = 0;
+  std::vector<engine::TimeNs> guest_write_latencies_;
+};
 
 }  // namespace mirrorsim::properties

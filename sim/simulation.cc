@@ -278,7 +278,7 @@ RunOutcome Simulation::finish(RunOutcome::Status status, std::string message) {
   return outcome;
 }
 
-RunOutcome Simulation::run() {
+RunOutcome Simulation::run_events(const std::function<bool()>* reached) {
   stop_requested_ = false;
   while (true) {
     if (failure_) return finish(RunOutcome::Status::kFailed, *failure_);
@@ -304,6 +304,7 @@ RunOutcome Simulation::run() {
       // An event callback outside any task threw: that is a failure too.
       return finish(RunOutcome::Status::kFailed, std::string("event failed: ") + e.what());
     }
+    if (reached != nullptr && !failure_ && (*reached)()) stop_requested_ = true;
   }
 }
 

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,7 +87,10 @@ class Simulation final : public engine::Runtime {
   const EventLog& log() const { return log_; }
 
   // Runs events until one of the endings in the header comment.
-  RunOutcome run();
+  RunOutcome run() { return run_events(nullptr); }
+  // As run(), and also stops (kStopped) after the first event after which
+  // `reached()` holds: a test steps the world with it.
+  RunOutcome run_until(const std::function<bool()>& reached) { return run_events(&reached); }
 
   // Ends run() after the current event, with status kStopped.
   void stop() { stop_requested_ = true; }
@@ -150,6 +154,7 @@ class Simulation final : public engine::Runtime {
   // so engine code that handles errors does not catch it.
   struct TaskUnwind {};
 
+  RunOutcome run_events(const std::function<bool()>* reached);
   Task& running_task();
   void schedule_resume(Task& task, engine::TimeNs delay);
   void resume(Task& task);

@@ -31,6 +31,9 @@ struct GuestRequest {
   GuestOp op = GuestOp::kWrite;
   std::uint64_t offset = 0;  // bytes
   std::uint64_t length = 0;  // bytes
+  // write_zeroes only: the device may deallocate the range (traces and
+  // generated workloads always allow it; a test may not).
+  bool may_unmap = true;
 
   bool operator==(const GuestRequest&) const = default;
 };

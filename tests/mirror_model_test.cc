@@ -1,55 +1,41 @@
-// A RapidCheck state-machine test of the real mirror job in simulation
-// (issue 6, item 3).
+// A RapidCheck state-machine test of the real mirror job, stepping the same
+// World the campaign runs (properties/world.h).
 //
-// System under test (World, below): one Simulation with a ContentSource, a
-// source DiskImage (raw, clustered, or clustered over a populated base), a
-// target DiskImage (raw or clustered; over a base it names the base as its
-// backing and gets it attached only by the pivot hook: the COW case when its
-// clusters are larger than the granularity), a SimDisk for each, and a
-// MirrorJob started at time 0 from a task. The World is the job's observer:
-// it records events, checks legal transitions, READY once, never back to
-// running after READY and nothing after the end event, feeds the bounds
-// monitor (buffer <= buf-size, <= 16 background ops, no overlapping target
-// writes, the rate), and plays the operator that resumes a job stopped on
-// an I/O error (1 ms after each ERROR event with action stop, unless the
-// user has paused the job too).
+// A case is a scenario (disk geometry and timing, lengths including 0 and
+// ones that are not multiples of the chunk or cluster, sync and copy mode,
+// granularity, buffer, speed, the ignore and stop policies), some data
+// written before the start, transient faults from time 0, and a sequence of
+// commands: guest write / write-zeroes / discard run to completion, a burst
+// of up to four on disjoint ranges, advance time (0..5 ms), inject a
+// transient fault, pause / resume (refused where the model says so; an
+// accepted pause must take effect), set-speed (negative refused), switch to
+// write-blocking, await READY, complete (refused before READY; then READY
+// must come and complete is accepted), complete while guest writes are in
+// flight, cancel (soft or forced). Complete and cancel are terminal: only
+// advance-time follows them. Cases switch whole kinds of command off (swarm
+// testing). At most about 31 commands per case.
 //
-// Model: what rc::state can predict from the commands alone (Model: phase,
+// Model: what rc::state predicts from the commands alone (Model: phase,
 // user pause, READY known, which kinds of command the case uses) plus the
-// expected guest-visible content, a raw DiskImage kept in the World and
-// updated by each acknowledged guest request (write: its fresh value;
-// write-zeroes: zeroes; discard: whatever the source now reads there, since
-// discard semantics are the device's). A failed request changes nothing.
-//
-// Commands: guest write / write-zeroes / discard (a task doing the I/O
-// through job.guest_device(), run until it completes) and a burst of up to
-// four on disjoint ranges, advance time (0..5 ms), inject a transient fault
-// (source or target, EIO or ENOSPC, window <= 8.5 ms; the policies are only
-// ignore and stop), pause / resume (must be refused where the model says
-// so; an accepted pause must take effect), set-speed (negative refused),
-// switch to write-blocking, await READY, complete (refused before READY;
-// then READY must come and complete is accepted), complete while guest
-// writes are in flight, cancel (soft or forced). Complete and cancel are
-// terminal: only advance-time follows them. Cases switch whole kinds of
-// command off (swarm testing) and vary disk geometry, lengths (including 0
-// and lengths that are not multiples of the chunk or cluster), sync mode,
-// copy mode, granularity, buffer, speed, policies, faults from time 0 and
-// disk timing. At most about 31 commands per case.
+// expected guest-visible content, a raw image updated by each acknowledged
+// guest request (write: its fresh value; write-zeroes: zeroes; discard:
+// whatever the source now reads there, since discard semantics are the
+// device's). A failed request changes nothing.
 //
 // After every command: no task failed, nothing stalled (every wait has a
 // virtual-time bound, every case an event bound); the guest-visible disk
 // (the source, or the target once pivoted) reads exactly the model; the
-// job's state is one the model allows; no event or bound violation. At the
-// end the job is driven to its end (complete once READY unless a terminal
-// command came; all tasks must finish) and the outcome is checked: after a
-// pivot the target, read through its backing, equals the model; a soft
-// cancel after READY leaves a point-in-time copy (no guest I/O follows a
-// cancel, so: the model); a cancel before READY or forced ends cancelled.
+// job's state is one the model allows; the state-machine property and the
+// bounds hold so far. At the end the job is driven to its end and every
+// property of the campaign must hold on the World's report; then the
+// outcome is checked against the model: after a pivot the target, read
+// through its backing, equals the model; a soft cancel after READY leaves a
+// point-in-time copy (no guest I/O follows a cancel, so: the model); a
+// cancel before READY or forced ends cancelled.
 //
 // The same property runs against engines with a known bug switched on
 // (MirrorModelMutants below): the model must catch them. Set
-// MIRROR_MODEL_STATS=1 to print what kinds of case ran, and see
-// kTolerantVariable for two engine behaviours tolerated by default.
+// MIRROR_MODEL_STATS=1 to print what kinds of case ran.
 #include <gtest/gtest.h>
 
 #include <rapidcheck/gtest.h>
@@ -70,80 +56,47 @@
 #include <utility>
 #include <vector>
 
-#include "engine/block_device.h"
-#include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/known_bugs.h"
-#include "engine/limits.h"
 #include "engine/mirror_job.h"
-#include "engine/mirror_params.h"
-#include "properties/bounds_monitor.h"
+#include "properties/world.h"
+#include "scenarios/scenario.h"
+#include "scenarios/scenario_writer.h"
 #include "sim/content.h"
 #include "sim/disk_image.h"
-#include "sim/disk_op.h"
-#include "sim/disk_options.h"
 #include "sim/disk_view.h"
 #include "sim/fault_plan.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
 
 namespace mirrorsim {
 namespace {
 
-using engine::JobCommandError;
 using engine::JobEvent;
 using engine::JobEventKind;
 using engine::JobState;
 using engine::TimeNs;
+using properties::DiskRole;
+using properties::StepOutcome;
+using properties::World;
+using scenarios::Backing;
+using scenarios::DiskKind;
+using scenarios::DiskSpec;
 
 using engine::kKiB;
 using engine::kMiB;
-constexpr TimeNs kUs = engine::kNsPerUs;
-constexpr TimeNs kMs = engine::kNsPerMs;
-constexpr TimeNs kSecond = engine::kNsPerSecond;
+constexpr TimeNs kNsPerUs = engine::kNsPerUs;
+constexpr TimeNs kNsPerMs = engine::kNsPerMs;
+constexpr TimeNs kNsPerSecond = engine::kNsPerSecond;
 
 // Virtual-time bounds for things that must happen (liveness). Generous: the
 // slowest configuration copies 4 MiB at 20 MB/s in about 0.2 s.
-constexpr TimeNs kGuestIoBound = 2 * kSecond;
-constexpr TimeNs kPauseBound = 2 * kSecond;
-constexpr TimeNs kReadyBound = 20 * kSecond;
-constexpr TimeNs kEndBound = 20 * kSecond;
+constexpr TimeNs kGuestIoBoundNs = 2 * kNsPerSecond;
+constexpr TimeNs kPauseBoundNs = 2 * kNsPerSecond;
+constexpr TimeNs kReadyBoundNs = 20 * kNsPerSecond;
+constexpr TimeNs kEndBoundNs = 20 * kNsPerSecond;
 // Cases of MirrorModel.ManyCases.
 constexpr int kManyCases = 1000;
 // Events per case before the run counts as a livelock (cases take < 10^4).
 constexpr std::uint64_t kEventLimit = 1'000'000;
-// The operator resumes a job stopped on an error this long after the stop.
-constexpr TimeNs kOperatorResumeDelay = 1 * kMs;
-// Engine behaviour this model tolerates by default; with the environment
-// variable below set it fails on them instead (both are reported):
-//
-// 1. Whatever happens while the job flushes the target just before READY
-//    is not seen afterwards. MirrorJob::kick() wakes the job only if it
-//    already waits in its idle wait, and after emitting READY the job enters
-//    that wait without looking again at the dirty count or the pause count.
-//    So a guest write that lands during that flush stays dirty and uncopied,
-//    and a pause accepted during it never moves the job to standby, until
-//    something else kicks the job (a guest write, complete, cancel). QEMU's
-//    idle job sleeps at most one slice and job_sleep_ns checks for a pause
-//    first. Tolerated: after an accepted pause, the job idles in ready with
-//    nothing in flight and no copy iteration; the pause then stays pending
-//    until the next kick. Shrunk reproductions, both at time 0 just after
-//    the start: [Pause] on a raw 1 MiB zeroed source; [GuestWriteZeroes(0,
-//    +4096), Pause] on a clustered 1 MiB source (the job then idles with
-//    64 KiB dirty).
-// 2. set-speed with the speed the job already has restarts the rate
-//    limiter's slice and forgives its excess (RateLimiter::set_speed), so
-//    repeating it lets the job run past its speed; the bounds monitor
-//    restarts its rate accounting only when the speed changes. Tolerated:
-//    every accepted set-speed restarts the accounting. Shrunk reproduction:
-//    [SetSpeed(20 MB/s), guest writes, SetSpeed(20 MB/s)] on a 4 MiB disk.
-// Both are fixed now (the idle job looks at pending work before it waits;
-// set-speed to the same speed changes nothing), so the test is strict
-// unless this variable asks for the old tolerances.
-constexpr const char* kTolerantVariable = "MIRROR_MODEL_TOLERANT";
-bool strict() {
-  return std::getenv(kTolerantVariable) == nullptr;
-}
 // The command sequence generator's size is scaled by this: RapidCheck's
 // sizes 0..100 give sequences of 1..31 commands.
 constexpr double kCommandScale = 0.3;
@@ -209,8 +162,8 @@ rc::Gen<Fault> gen_fault(std::uint64_t length) {
       f.rule.offset = r.offset;
       f.rule.length = r.length;
     }
-    f.rule.from_ns = *uniform<TimeNs>(0, 501) * kUs;
-    f.rule.to_ns = f.rule.from_ns + *uniform<TimeNs>(100, 8001) * kUs;
+    f.rule.from_ns = *uniform<TimeNs>(0, 501) * kNsPerUs;
+    f.rule.to_ns = f.rule.from_ns + *uniform<TimeNs>(100, 8001) * kNsPerUs;
     f.rule.probability = *pick<double>({1.0, 0.5, 0.2});
     f.rule.error = *pick<int>({EIO, ENOSPC});
     return f;
@@ -230,15 +183,8 @@ enum class Layout : std::uint8_t {
 };
 
 std::string_view layout_name(Layout layout) {
-  switch (layout) {
-    case Layout::kRaw:
-      return "raw";
-    case Layout::kOverBase:
-      return "over-base";
-    case Layout::kClustered:
-      return "clustered";
-  }
-  return "?";
+  constexpr std::string_view kNames[] = {"raw", "over-base", "clustered"};
+  return kNames[static_cast<int>(layout)];
 }
 
 // Command kinds a case may switch off (swarm testing: a case without, say,
@@ -255,33 +201,17 @@ constexpr std::uint32_t kCancelFeature = 1 << 8;
 constexpr std::uint32_t kCompleteUnderLoadFeature = 1 << 9;
 constexpr std::uint32_t kFeatureCount = 10;
 
-struct DiskPerf {
-  TimeNs latency_ns = 100 * kUs;
-  std::uint64_t bandwidth_bytes_per_s = 1'000'000'000;
-  TimeNs jitter_ns = 0;
-  std::uint32_t queue_depth = 32;
-  bool shared_bandwidth = false;
-};
-
+// One case's world: a scenario (no workload, no commands: the test is the
+// guest and the user) and what the scenario format does not hold.
 struct Config {
-  std::uint64_t seed = 1;
-  bool shuffle_ties = false;
+  scenarios::Scenario scenario;
+  properties::RunOptions options;  // bug switches, tie shuffling
   Layout layout = Layout::kRaw;
-  std::uint64_t length = kMiB;
-  std::uint64_t source_cluster = 0;  // clustered layouts
-  std::uint64_t target_cluster = 0;  // clustered layouts
-  bool base_old_data = false;        // kOverBase: every base sector holds old data...
-  std::vector<Range> base_writes;    // ...else these ranges of the base hold data
-  bool source_old_data = false;      // kRaw: the source starts full of old data
+  std::vector<Range> base_writes;    // kOverBase without old data: ranges of the base with data
   std::vector<Range> source_writes;  // written to the source's top layer before the start
-  bool target_old_data = false;      // kRaw: the target starts full of old data
-  bool source_discard_zero = false;
-  bool target_discard_zero = false;
-  DiskPerf source_perf;
-  DiskPerf target_perf;
-  engine::MirrorParams params;
-  std::uint32_t features = 0;       // Feature bits
-  std::vector<Fault> start_faults;  // transient faults from time 0
+  std::vector<Fault> start_faults;   // transient faults from time 0
+  std::uint32_t features = 0;        // Feature bits
+  std::uint64_t length() const { return scenario.source.length_bytes; }
 };
 
 std::string describe_ranges(const std::vector<Range>& ranges) {
@@ -293,52 +223,29 @@ std::string describe_ranges(const std::vector<Range>& ranges) {
   return out + "]";
 }
 
-std::string describe_perf(const DiskPerf& p) {
-  std::ostringstream os;
-  os << "lat " << p.latency_ns / kUs << "us bw " << p.bandwidth_bytes_per_s / 1'000'000
-     << "MB/s jitter " << p.jitter_ns / kUs << "us qd " << p.queue_depth
-     << (p.shared_bandwidth ? " shared" : "");
-  return os.str();
-}
-
+// The scenario as a file (replayable in part with `mirrorsim run`), then
+// what it cannot say.
 void showValue(const Config& c, std::ostream& os) {
-  const engine::MirrorParams& p = c.params;
-  os << "seed " << c.seed << (c.shuffle_ties ? " shuffle-ties" : "") << "; "
-     << layout_name(c.layout) << " " << bytes(c.length);
-  if (c.layout != Layout::kRaw) {
-    os << " source-cluster " << bytes(c.source_cluster) << " target-cluster "
-       << bytes(c.target_cluster);
-  }
-  if (c.layout == Layout::kOverBase) {
-    os << (c.base_old_data ? " base full of old data"
-                           : " base writes " + describe_ranges(c.base_writes));
-  }
-  if (c.source_old_data) os << " source-old-data";
-  if (c.target_old_data) os << " target-old-data";
-  os << " source writes " << describe_ranges(c.source_writes);
-  os << (c.source_discard_zero ? " source-discard-zero" : "")
-     << (c.target_discard_zero ? " target-discard-zero" : "");
-  os << "; sync " << engine::sync_mode_name(p.sync) << " " << engine::copy_mode_name(p.copy_mode)
-     << " granularity " << bytes(p.granularity_bytes) << " buf " << p.buf_size_bytes << " speed "
-     << p.speed_bytes_per_s << " on-source-error " << engine::error_policy_name(p.on_source_error)
-     << " on-target-error " << engine::error_policy_name(p.on_target_error)
-     << (p.unmap ? " unmap" : " no-unmap");
-  for (const std::string& bug : p.bugs.names()) os << " bug " << bug;
+  os << scenarios::write_scenario(c.scenario) << "# layout " << layout_name(c.layout)
+     << (c.options.shuffle_ties ? ", shuffle-ties" : "") << "; base writes "
+     << describe_ranges(c.base_writes) << "; source writes " << describe_ranges(c.source_writes);
+  for (const std::string& bug : c.options.extra_bugs) os << "; bug " << bug;
   os << "; commands 0x" << std::hex << c.features << std::dec;
   for (const Fault& f : c.start_faults) os << "; fault " << f;
-  os << "; source " << describe_perf(c.source_perf) << "; target " << describe_perf(c.target_perf);
 }
 
-rc::Gen<DiskPerf> gen_perf() {
-  return rc::gen::exec([] {
-    DiskPerf p;
-    p.latency_ns = *pick<TimeNs>({100 * kUs, 20 * kUs, 500 * kUs});
-    p.bandwidth_bytes_per_s = *pick<std::uint64_t>({1'000'000'000, 200'000'000});
-    p.jitter_ns = *pick<TimeNs>({0, 50 * kUs});
-    p.queue_depth = *pick<std::uint32_t>({32, 4, 1});
-    p.shared_bandwidth = *pick<int>({0, 1}) == 1;
-    return p;
-  });
+DiskSpec gen_disk(std::uint64_t length, std::uint64_t cluster) {
+  DiskSpec d;
+  d.kind = cluster == 0 ? DiskKind::kRaw : DiskKind::kCluster;
+  d.cluster_bytes = cluster;
+  d.length_bytes = length;
+  d.latency_us = *pick<std::uint64_t>({100, 20, 500});
+  d.bandwidth_bytes_s = *pick<std::uint64_t>({1'000'000'000, 200'000'000});
+  d.jitter_us = *pick<std::uint64_t>({0, 50});
+  d.queue_depth = *pick<std::uint32_t>({32, 4, 1});
+  d.shared_bandwidth = *pick<int>({0, 1}) == 1;
+  d.flush_latency_us = 200;
+  return d;
 }
 
 rc::Gen<std::vector<Range>> gen_ranges(std::uint64_t length, int max_count) {
@@ -351,64 +258,99 @@ rc::Gen<std::vector<Range>> gen_ranges(std::uint64_t length, int max_count) {
   });
 }
 
+// The disks of a layout: clusters, backing and what they hold at first.
+void gen_layout(Config& c, std::uint64_t length) {
+  scenarios::Scenario& s = c.scenario;
+  std::uint64_t source_cluster = 0;
+  std::uint64_t target_cluster = 0;
+  bool base_old_data = false;
+  switch (c.layout) {
+    case Layout::kRaw:
+      break;
+    case Layout::kOverBase:
+      source_cluster = *pick<std::uint64_t>({64 * kKiB, 4 * kKiB});
+      target_cluster = *pick<std::uint64_t>({kMiB, 256 * kKiB, 64 * kKiB});
+      base_old_data = *pick<int>({1, 0}) == 1;
+      if (!base_old_data) c.base_writes = *gen_ranges(length, 6);
+      break;
+    case Layout::kClustered:
+      source_cluster = *pick<std::uint64_t>({64 * kKiB, 4 * kKiB});
+      target_cluster = *pick<std::uint64_t>({kMiB, 64 * kKiB, 4 * kKiB, 256 * kKiB});
+      break;
+  }
+  s.source = gen_disk(length, source_cluster);
+  s.target = gen_disk(length, target_cluster);
+  if (c.layout == Layout::kRaw) {
+    s.source.old_data = *pick<int>({1, 0}) == 1;
+    s.target.old_data = *pick<int>({0, 1}) == 1;
+    s.source.zero_init = !s.source.old_data;
+    s.target.zero_init = !s.target.old_data;
+  }
+  if (c.layout == Layout::kOverBase) {
+    DiskSpec base;
+    base.kind = DiskKind::kCluster;
+    base.cluster_bytes = 64 * kKiB;
+    base.length_bytes = length;
+    base.old_data = base_old_data;
+    base.zero_init = !base_old_data;
+    s.base = base;
+    s.source.backing = Backing::kAttached;
+    s.source.backing_name = "base";
+    s.target.backing = Backing::kAtPivot;  // the COW case: attached by the pivot
+    s.target.backing_name = "base";
+  }
+  s.source.discard_reads_zero = *pick<int>({0, 1}) == 1;
+  s.target.discard_reads_zero = *pick<int>({0, 1}) == 1;
+}
+
+void gen_mirror(Config& c) {
+  scenarios::MirrorSpec& m = c.scenario.mirror;
+  m.granularity_bytes = *pick<std::uint64_t>({0, 64 * kKiB, 16 * kKiB, 4 * kKiB});
+  if (c.layout == Layout::kOverBase) {
+    // sync=none is right only when the target starts as the source: both
+    // read the base, so the source's top layer must be empty.
+    std::vector<engine::SyncMode> modes = {engine::SyncMode::kTop, engine::SyncMode::kFull};
+    if (c.source_writes.empty()) modes.push_back(engine::SyncMode::kNone);
+    m.sync = *pick<engine::SyncMode>(modes);
+  } else if (c.layout == Layout::kClustered) {
+    m.sync = *pick<engine::SyncMode>({engine::SyncMode::kFull, engine::SyncMode::kTop});
+  }
+  m.copy_mode =
+      *pick<engine::CopyMode>({engine::CopyMode::kBackground, engine::CopyMode::kWriteBlocking});
+  m.buf_size_bytes = *pick<std::uint64_t>({0, 256 * kKiB, 64 * kKiB});
+  m.speed_bytes_s = *pick<std::uint64_t>({0, 0, 50'000'000});
+  // Only policies under which a job converges once faults pass.
+  m.on_source_error =
+      *pick<engine::ErrorPolicy>({engine::ErrorPolicy::kIgnore, engine::ErrorPolicy::kStop});
+  m.on_target_error =
+      *pick<engine::ErrorPolicy>({engine::ErrorPolicy::kIgnore, engine::ErrorPolicy::kStop});
+  m.unmap = *pick<int>({1, 0}) == 1;
+}
+
 // Swarm style: every feature is switched on or off per case, independently
 // of the case's size; the sequence of commands is what grows with size.
 rc::Gen<Config> gen_config(engine::BugSet bugs) {
   return rc::gen::exec([bugs] {
     Config c;
-    c.seed = *rc::gen::noShrink(uniform<std::uint64_t>(1, std::uint64_t{1} << 62));
-    c.shuffle_ties = *pick<int>({0, 1}) == 1;
+    scenarios::Scenario& s = c.scenario;
+    s.name = "model";
+    s.seed = *rc::gen::noShrink(uniform<std::uint64_t>(1, std::uint64_t{1} << 62));
+    s.limits.max_time_us = 3600'000'000;  // the steps bound every wait far below this
+    // A livelock spins at one instant, where no time bound helps.
+    s.limits.max_events = kEventLimit;
+    c.options.extra_bugs = bugs.names();
+    c.options.shuffle_ties = *pick<int>({0, 1}) == 1;
     c.layout = *pick<Layout>({Layout::kRaw, Layout::kOverBase, Layout::kClustered});
     // Lengths that are not multiples of the chunk or of the target cluster
     // are there on purpose (short last chunk, short last cluster).
-    c.length = *pick<std::uint64_t>({kMiB, 4 * kMiB, 2 * kMiB + 192 * kKiB, 4 * kMiB - 4 * kKiB,
-                                     3 * kMiB + 512, kMiB, kMiB, 4 * kMiB, 4 * kMiB, 0});
-    engine::MirrorParams& p = c.params;
-    p.bugs = bugs;
-    p.granularity_bytes = *pick<std::uint64_t>({0, 64 * kKiB, 16 * kKiB, 4 * kKiB});
-    switch (c.layout) {
-      case Layout::kRaw:
-        c.source_old_data = *pick<int>({1, 0}) == 1;
-        c.target_old_data = *pick<int>({0, 1}) == 1;
-        p.sync = engine::SyncMode::kFull;
-        break;
-      case Layout::kOverBase:
-        c.source_cluster = *pick<std::uint64_t>({64 * kKiB, 4 * kKiB});
-        c.target_cluster = *pick<std::uint64_t>({kMiB, 256 * kKiB, 64 * kKiB});
-        c.base_old_data = *pick<int>({1, 0}) == 1;
-        if (!c.base_old_data) c.base_writes = *gen_ranges(c.length, 6);
-        break;
-      case Layout::kClustered:
-        c.source_cluster = *pick<std::uint64_t>({64 * kKiB, 4 * kKiB});
-        c.target_cluster = *pick<std::uint64_t>({kMiB, 64 * kKiB, 4 * kKiB, 256 * kKiB});
-        break;
-    }
-    c.source_writes = *gen_ranges(c.length, 5);
-    if (c.layout == Layout::kOverBase) {
-      // sync=none is right only when the target starts as the source: both
-      // read the base, so the source's top layer must be empty.
-      std::vector<engine::SyncMode> modes = {engine::SyncMode::kTop, engine::SyncMode::kFull};
-      if (c.source_writes.empty()) modes.push_back(engine::SyncMode::kNone);
-      p.sync = *pick<engine::SyncMode>(modes);
-    } else if (c.layout == Layout::kClustered) {
-      p.sync = *pick<engine::SyncMode>({engine::SyncMode::kFull, engine::SyncMode::kTop});
-    }
-    c.source_discard_zero = *pick<int>({0, 1}) == 1;
-    c.target_discard_zero = *pick<int>({0, 1}) == 1;
-    c.source_perf = *gen_perf();
-    c.target_perf = *gen_perf();
-    p.copy_mode =
-        *pick<engine::CopyMode>({engine::CopyMode::kBackground, engine::CopyMode::kWriteBlocking});
-    p.buf_size_bytes = *pick<std::int64_t>({0, 256 * kKiB, 64 * kKiB});
-    p.speed_bytes_per_s = *pick<std::int64_t>({0, 0, 50'000'000});
-    // Only policies under which a job converges once faults pass.
-    p.on_source_error =
-        *pick<engine::ErrorPolicy>({engine::ErrorPolicy::kIgnore, engine::ErrorPolicy::kStop});
-    p.on_target_error =
-        *pick<engine::ErrorPolicy>({engine::ErrorPolicy::kIgnore, engine::ErrorPolicy::kStop});
-    p.unmap = *pick<int>({1, 0}) == 1;
-    const int start_faults = c.length == 0 ? 0 : *pick<int>({0, 0, 1, 2});
-    for (int i = 0; i < start_faults; ++i) c.start_faults.push_back(*gen_fault(c.length));
+    const std::uint64_t length =
+        *pick<std::uint64_t>({kMiB, 4 * kMiB, 2 * kMiB + 192 * kKiB, 4 * kMiB - 4 * kKiB,
+                              3 * kMiB + 512, kMiB, kMiB, 4 * kMiB, 4 * kMiB, 0});
+    gen_layout(c, length);
+    c.source_writes = *gen_ranges(length, 5);
+    gen_mirror(c);
+    const int start_faults = length == 0 ? 0 : *pick<int>({0, 0, 1, 2});
+    for (int i = 0; i < start_faults; ++i) c.start_faults.push_back(*gen_fault(length));
     // Each kind of command is on in three cases out of four.
     for (std::uint32_t bit = 0; bit < kFeatureCount; ++bit) {
       if (*pick<int>({1, 1, 1, 0}) == 1) c.features |= std::uint32_t{1} << bit;
@@ -422,7 +364,7 @@ rc::Gen<Config> gen_config(engine::BugSet bugs) {
 enum class Phase : std::uint8_t { kActive, kCompleting, kCancelling };
 
 // What rc::state tracks. The expected content itself depends on what the
-// devices do with discards, so it lives in the World (World::expected).
+// devices do with discards, so it lives in the Harness (Harness::expected_).
 struct Model {
   std::uint64_t length = 0;
   std::uint32_t features = 0;  // Feature bits of the commands this case may use
@@ -433,34 +375,22 @@ struct Model {
 
 // ---- guest requests -------------------------------------------------------------
 
-enum class GuestOp : std::uint8_t { kWrite, kWriteZeroes, kDiscard };
-
-struct GuestRequest {
-  GuestOp op = GuestOp::kWrite;
-  Range range;
-  bool may_unmap = true;  // write-zeroes only
-};
+using sim::GuestOp;
+using sim::GuestRequest;
 
 std::ostream& operator<<(std::ostream& os, const GuestRequest& r) {
-  switch (r.op) {
-    case GuestOp::kWrite:
-      os << "write";
-      break;
-    case GuestOp::kWriteZeroes:
-      os << (r.may_unmap ? "write-zeroes-unmap" : "write-zeroes");
-      break;
-    case GuestOp::kDiscard:
-      os << "discard";
-      break;
-  }
-  return os << "(" << r.range.offset << ", +" << r.range.length << ")";
+  os << (r.op == GuestOp::kWriteZeroes && r.may_unmap ? "write-zeroes-unmap"
+                                                      : sim::guest_op_name(r.op));
+  return os << "(" << r.offset << ", +" << r.length << ")";
 }
 
 rc::Gen<GuestRequest> gen_request(std::uint64_t length, std::vector<GuestOp> ops) {
   return rc::gen::exec([length, ops] {
     GuestRequest r;
     r.op = *pick(ops);
-    r.range = *gen_range(length);
+    const Range range = *gen_range(length);
+    r.offset = range.offset;
+    r.length = range.length;
     r.may_unmap = *pick<int>({1, 0}) == 1;
     return r;
   });
@@ -475,8 +405,7 @@ rc::Gen<std::vector<GuestRequest>> gen_burst(std::uint64_t length, std::vector<G
     for (int i = 0; i < count; ++i) {
       const GuestRequest r = *gen_request(length, ops);
       const bool overlaps = std::any_of(out.begin(), out.end(), [&](const GuestRequest& o) {
-        return r.range.offset < o.range.offset + o.range.length &&
-               o.range.offset < r.range.offset + r.range.length;
+        return r.offset < o.offset + o.length && o.offset < r.offset + r.length;
       });
       if (!overlaps) out.push_back(r);
     }
@@ -484,7 +413,7 @@ rc::Gen<std::vector<GuestRequest>> gen_burst(std::uint64_t length, std::vector<G
   });
 }
 
-// ---- the system under test -----------------------------------------------------
+// ---- the system under test: the shared World, and the model's content ---------
 
 std::string join(const std::vector<JobState>& states) {
   std::string out;
@@ -495,241 +424,136 @@ std::string join(const std::vector<JobState>& states) {
   return out;
 }
 
-class World final : public engine::JobObserver {
+sim::DiskOptions expected_options(std::uint64_t length) {
+  sim::DiskOptions o;
+  o.name = "model";
+  o.length = length;
+  return o;
+}
+
+class Harness {
  public:
-  explicit World(Config config)
-      : config_(std::move(config)),
-        simulation_(std::make_unique<sim::Simulation>(simulation_options(config_))),
-        expected_(expected_options(config_.length)) {
-    build_disks();
-    job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, config_.params,
-                                               this, [this] { pivot(); });
+  explicit Harness(const Config& config)
+      : world_(config.scenario, config.options), expected_(expected_options(config.length())) {
+    for (const Range& r : config.base_writes)
+      world_.write_fresh(DiskRole::kBase, r.offset, r.length);
+    for (const Range& r : config.source_writes) {
+      world_.write_fresh(DiskRole::kSource, r.offset, r.length);
+    }
+    for (const Fault& f : config.start_faults) {
+      world_.add_fault(f.on_target ? DiskRole::kTarget : DiskRole::kSource, f.rule);
+    }
     // The model starts as what the source reads before the job starts.
-    if (config_.length > 0) (void)expected_.write(0, source_->image().read(0, config_.length));
+    const std::uint64_t length = config.length();
+    if (length > 0) (void)expected_.write(0, source().image().read(0, length));
   }
 
-  ~World() override {
-    // Blocked tasks refer to the job and the disks: unwind them first.
-    simulation_->unwind_tasks();
-  }
+  World& world() { return world_; }
+  const engine::MirrorJob& job() const { return world_.job(); }
+  sim::SimDisk& source() { return world_.disk(DiskRole::kSource); }
+  sim::SimDisk& target() { return world_.disk(DiskRole::kTarget); }
 
-  World(const World&) = delete;
-  World& operator=(const World&) = delete;
-
-  engine::MirrorJob& job() { return *job_; }
-  sim::SimDisk& source() { return *source_; }
-  sim::SimDisk& target() { return *target_; }
-  TimeNs now() const { return simulation_->now(); }
-
-  // Starts the job at time 0 from a task.
+  // Starts the job at time 0; it must accept its parameters.
   void start() {
-    auto error = std::make_shared<std::optional<std::string>>();
-    simulation_->spawn("starter", [this, error] {
-      try {
-        job_->start();
-        *error = "";
-      } catch (const engine::MirrorConfigError& e) {
-        *error = e.what();
-      }
-      simulation_->stop();
-    });
-    run_until([&] { return error->has_value(); }, kMs, "the job's start");
-    if (!(*error)->empty()) RC_FAIL("the job refused to start: " + **error);
+    world_.start();
+    run_until([this] { return world_.job_started() || !world_.start_error().empty(); }, kNsPerMs,
+              "the job's start");
+    if (!world_.start_error().empty()) RC_FAIL("the job refused to start: " + world_.start_error());
     // The job's task runs next and moves it to running.
-    run_until([&] { return job_->state() != JobState::kCreated; }, kMs, "the job's first step");
-    bounds_.set_buffer_limit(job_->resolved().buf_size_bytes);
+    run_until([this] { return job().state() != JobState::kCreated; }, kNsPerMs,
+              "the job's first step");
   }
 
   // ---- driving the simulation ----
 
-  // Runs the simulation until `done()` holds. Fails the case when a task
-  // fails (an engine invariant, say), when the run stalls, or when `limit`
-  // of virtual time passes first.
-  void run_until(const std::function<bool()>& done, TimeNs limit, const std::string& what) {
-    if (!run_until_or_timeout(done, limit, what)) {
-      RC_FAIL("liveness: " + what + " did not happen within " + std::to_string(limit / kMs) +
-              " ms of virtual time; " + describe());
+  // Runs until `reached()` holds. Fails the case when a task fails (an
+  // engine invariant, say), when the run stalls, or when `limit_ns` of
+  // virtual time passes first.
+  void run_until(const std::function<bool()>& reached, TimeNs limit_ns, const std::string& what) {
+    const StepOutcome step = world_.run_until(reached, limit_ns);
+    if (step.status == StepOutcome::Status::kTimedOut) {
+      RC_FAIL("liveness: " + what + " did not happen within " +
+              std::to_string(limit_ns / kNsPerMs) + " ms of virtual time; " + world_.describe());
     }
+    if (step.status == StepOutcome::Status::kFailed) fail_run(step.run, what);
   }
 
-  // As run_until, but returns false instead of failing when `limit` passes.
-  bool run_until_or_timeout(const std::function<bool()>& done, TimeNs limit,
-                            const std::string& what) {
-    auto fired = std::make_shared<bool>(false);
-    sim::Simulation* simulation = simulation_.get();
-    simulation_->scheduler().at(now() + limit, [simulation, fired] {
-      *fired = true;
-      simulation->stop();
-    });
-    while (!done()) {
-      if (*fired) return false;
-      run_once(what);
-    }
-    return true;
-  }
-
-  // After an accepted pause: runs until it has taken effect (paused or
-  // standby), which it must once the job's own I/O is done. See
-  // kTolerantVariable (1) for the one exception tolerated by default.
-  void await_pause() {
-    auto in_effect = [this] {
-      return job_->state() == JobState::kPaused || job_->state() == JobState::kStandby;
-    };
-    const std::uint64_t iterations = job_->metrics().iterations;
-    if (run_until_or_timeout(in_effect, kPauseBound, "the pause")) return;
-    // The job sat in its idle wait all along: ready, nothing in flight, no
-    // copy iteration (whether or not chunks are dirty).
-    const bool idle_in_ready = job_->state() == JobState::kReady &&
-                               job_->background_in_flight() == 0 &&
-                               job_->metrics().iterations == iterations;
-    if (!idle_in_ready || strict()) {
-      RC_FAIL("liveness: an accepted pause did not take effect within " +
-              std::to_string(kPauseBound / kMs) + " ms of virtual time; " + describe());
-    }
-    pause_pending_ = true;  // the next kick (guest write, command) makes it standby
-  }
-
-  // Runs every event up to now() + d (inclusive of those already due).
-  void advance(TimeNs d) {
-    auto fired = std::make_shared<bool>(false);
-    sim::Simulation* simulation = simulation_.get();
-    simulation_->scheduler().at(now() + d, [simulation, fired] {
-      *fired = true;
-      simulation->stop();
-    });
-    while (!*fired) run_once("advancing time");
-  }
-
-  // One call of Simulation::run: it returns at the next stop (an event of
-  // the job, a guest request's end, a deadline) or with a failure.
-  void run_once(const std::string& what) {
-    const sim::RunOutcome outcome = simulation_->run();
-    if (!outcome.ok()) fail_run(outcome, what);
+  void advance(TimeNs duration_ns) {
+    const StepOutcome step = world_.advance(duration_ns);
+    if (!step.reached()) fail_run(step.run, "advancing time");
   }
 
   [[noreturn]] void fail_run(const sim::RunOutcome& outcome, const std::string& what) {
     RC_FAIL("the simulation ended with " + std::string(sim::status_name(outcome.status)) +
-            " while " + what + ": " + outcome.message + "; " + describe());
+            " while " + what + ": " + outcome.message + "; " + world_.describe());
   }
 
-  // Runs until every task has finished.
-  void run_to_end() {
-    while (true) {
-      const sim::RunOutcome outcome = simulation_->run();
-      if (outcome.status == sim::RunOutcome::Status::kCompleted) return;
-      if (outcome.status != sim::RunOutcome::Status::kStopped) fail_run(outcome, "the final run");
+  // After an accepted pause: it must take effect (paused or standby) once
+  // the job's own I/O is done.
+  void await_pause() {
+    run_until(
+        [this] {
+          return job().state() == JobState::kPaused || job().state() == JobState::kStandby;
+        },
+        kPauseBoundNs, "an accepted pause taking effect");
+  }
+
+  // A command the model says must be accepted.
+  void accept(const properties::CommandRecord& record) {
+    if (!record.accepted) {
+      RC_FAIL(record.action + " was refused: " + record.note + "; " + world_.describe());
     }
   }
 
   // ---- guest I/O ----
 
-  // Guest requests through the job's guest device, all started at this
-  // instant (their ranges are disjoint, so their order does not matter),
-  // then `meanwhile` (a command issued while they are in flight), then run
-  // to completion; the model follows each request that succeeded.
+  // Guest requests, all started at this instant (their ranges are disjoint,
+  // so their order does not matter), then `meanwhile` (a command issued
+  // while they are in flight), then run to completion; the model follows
+  // each request that succeeded.
   void guest_requests(const std::vector<GuestRequest>& requests,
                       const std::function<void()>& meanwhile = {}) {
-    std::vector<std::uint64_t> values;
-    auto statuses = std::make_shared<std::vector<std::optional<engine::IoStatus>>>(requests.size());
+    auto results =
+        std::make_shared<std::vector<std::optional<properties::GuestResult>>>(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      const GuestRequest r = requests[i];
-      const std::uint64_t value = r.op == GuestOp::kWrite ? content_.next() : 0;
-      values.push_back(value);
-      simulation_->spawn("guest-io", [this, statuses, i, r, value] {
-        engine::BlockDevice& device = job_->guest_device();
-        engine::IoStatus status;
-        switch (r.op) {
-          case GuestOp::kWrite:
-            status = device.write(r.range.offset, r.range.length,
-                                  sim::ContentPayload::fresh(value, r.range.length));
-            break;
-          case GuestOp::kWriteZeroes:
-            status = device.write_zeroes(r.range.offset, r.range.length, r.may_unmap);
-            break;
-          case GuestOp::kDiscard:
-            status = device.discard(r.range.offset, r.range.length);
-            break;
-        }
-        (*statuses)[i] = status;
-        simulation_->stop();
+      world_.guest_request_now(requests[i], [results, i](const properties::GuestResult& result) {
+        (*results)[i] = result;
       });
     }
     if (meanwhile) meanwhile();
     run_until(
         [&] {
-          return std::all_of(statuses->begin(), statuses->end(),
-                             [](const auto& status) { return status.has_value(); });
+          return std::all_of(results->begin(), results->end(),
+                             [](const auto& result) { return result.has_value(); });
         },
-        kGuestIoBound, "the guest requests' completion");
+        kGuestIoBoundNs, "the guest requests' completion");
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const GuestRequest& r = requests[i];
-      ++guest_requests_;
-      if (!(*statuses)[i]->ok()) {
-        ++guest_errors_;  // a failed request changes nothing: neither does the model
-        continue;
-      }
+      if (!(*results)[i]->status.ok()) continue;  // a failed request changes nothing
       switch (r.op) {
         case GuestOp::kWrite:
-          (void)expected_.write(r.range.offset,
-                                sim::ContentPayload::fresh(values[i], r.range.length));
+          (void)expected_.write(r.offset,
+                                sim::ContentPayload::fresh((*results)[i]->value, r.length));
           break;
         case GuestOp::kWriteZeroes:
-          (void)expected_.write_zeroes(r.range.offset, r.range.length, true);
+          (void)expected_.write_zeroes(r.offset, r.length, true);
           break;
         case GuestOp::kDiscard:
           // Whether a discard reads back as zeroes, old data or the backing
           // is the device's choice: take what the source reads now.
-          RC_ASSERT(!pivoted_);  // discards are never sent around a pivot
-          (void)expected_.write(r.range.offset,
-                                source_->image().read(r.range.offset, r.range.length));
+          RC_ASSERT(!world_.pivoted());  // discards are never sent around a pivot
+          (void)expected_.write(r.offset, source().image().read(r.offset, r.length));
+          break;
+        case GuestOp::kRead:
           break;
       }
     }
-  }
-
-  // ---- job commands (from outside any task: none of these block) ----
-
-  // The operator resumes a job stopped on an error; a command that must see
-  // the job as the user left it does so at once instead of waiting for it.
-  void settle_error_stop() {
-    if (!job_->ended() && !user_paused_ && job_->io_status() != engine::IoStatusKind::kOk) {
-      job_->resume();
-    }
-  }
-
-  bool user_paused() const { return user_paused_; }
-  void set_user_paused(bool paused) {
-    user_paused_ = paused;
-    if (!paused) pause_pending_ = false;
-  }
-  void note_complete() { complete_requested_ = true; }
-  void note_cancel(bool soft_after_ready) {
-    cancel_requested_ = true;
-    cancel_soft_after_ready_ = soft_after_ready;
-  }
-
-  // An accepted set-speed: see kTolerantVariable (2).
-  void speed_set() {
-    if (strict()) return;
-    // A dispatch of nothing at speed 0 restarts the monitor's accounting;
-    // the next real dispatch (at the job's speed) restarts it from there.
-    bounds_.on_rate_dispatch(now(), 0, 0);
-  }
-
-  void inject_fault(bool on_target, const sim::FaultRule& rule) {
-    (on_target ? target_ : source_)->fault_plan().add(rule);
   }
 
   // ---- invariants ----
 
   std::vector<JobState> allowed_states(const Model& m) const {
     using S = JobState;
-    if (m.paused && pause_pending_) {
-      // The tolerated defect (kTolerantVariable): still ready, not standby.
-      return m.phase == Phase::kActive && !m.ready
-                 ? std::vector<S>{S::kPaused, S::kStandby, S::kReady}
-                 : std::vector<S>{S::kStandby, S::kReady};
-    }
     switch (m.phase) {
       case Phase::kActive:
         if (m.paused)
@@ -741,7 +565,7 @@ class World final : public engine::JobObserver {
         if (m.paused) return {S::kStandby};
         return {S::kReady, S::kStandby, S::kWaiting, S::kPending, S::kConcluded, S::kNull};
       case Phase::kCancelling:
-        if (cancel_soft_after_ready_) {
+        if (world_.soft_cancel_after_ready()) {
           return {S::kReady, S::kStandby, S::kWaiting, S::kPending, S::kConcluded, S::kNull};
         }
         return {S::kRunning,  S::kPaused,    S::kReady, S::kStandby,
@@ -750,330 +574,113 @@ class World final : public engine::JobObserver {
     return {};
   }
 
-  // Checked after every command.
-  void check_invariants(const Model& m, const std::string& after) {
-    const std::string where = " (after " + after + "; " + describe() + ")";
-    if (!violations_.empty()) RC_FAIL("job events: " + violations_.front() + where);
-    if (!bounds_.violations().empty()) RC_FAIL("bounds: " + bounds_.violations().front() + where);
-    if (!job_->outcome().error.empty()) {
-      RC_FAIL("the job failed though every error policy is ignore or stop: " +
-              job_->outcome().error + where);
+  // The guest-visible disk (the source, or the target once pivoted: guest
+  // writes issued around the pivot may land on either) against the model.
+  void check_guest_view(const std::string& where) {
+    const bool on_target = world_.pivoted();
+    sim::SimDisk& visible = on_target ? target() : source();
+    if (auto d = sim::first_difference(visible.snapshot(), expected_.guest_view())) {
+      RC_FAIL(std::string(on_target ? "after the pivot the target" : "the source") +
+              " differs from the model (a = disk, b = model): " + d->describe() + where);
     }
-    // Before a pivot the guest reads the source; after it, the target (guest
-    // writes issued around the pivot may land on either).
-    if (!pivoted_) {
-      if (auto d = sim::first_difference(source_->snapshot(), expected_.guest_view())) {
-        RC_FAIL("the source differs from the model (a = source, b = model): " + d->describe() +
-                where);
-      }
-    } else {
-      if (auto d = sim::first_difference(target_->snapshot(), expected_.guest_view())) {
-        RC_FAIL("after the pivot the target differs from the model (a = target, b = model): " +
-                d->describe() + where);
-      }
-    }
-    const std::vector<JobState> allowed = allowed_states(m);
-    if (std::find(allowed.begin(), allowed.end(), job_->state()) == allowed.end()) {
-      RC_FAIL("the job is " + std::string(engine::state_name(job_->state())) +
-              "; the model allows " + join(allowed) + where);
-    }
-    if (m.phase == Phase::kActive && job_->ended()) {
-      RC_FAIL("the job ended though neither complete nor cancel was asked" + where);
-    }
-    if (m.ready && !job_->ready_seen()) RC_FAIL("the model saw READY but the job did not" + where);
   }
 
-  // After the command sequence: drive the job to its end and check how it ended.
+  // Checked after every command.
+  void check_invariants(const Model& m, const std::string& after) {
+    const std::string where = " (after " + after + "; " + world_.describe() + ")";
+    const properties::Verdict machine = world_.state_machine_so_far();
+    if (machine.status == properties::VerdictStatus::kViolated) {
+      RC_FAIL("state machine: " + machine.message + where);
+    }
+    if (!world_.bound_violations().empty()) {
+      RC_FAIL("bounds: " + world_.bound_violations().front() + where);
+    }
+    if (!job().outcome().error.empty()) {
+      RC_FAIL("the job failed though every error policy is ignore or stop: " +
+              job().outcome().error + where);
+    }
+    check_guest_view(where);
+    const std::vector<JobState> allowed = allowed_states(m);
+    if (std::find(allowed.begin(), allowed.end(), job().state()) == allowed.end()) {
+      RC_FAIL("the job is " + std::string(engine::state_name(job().state())) +
+              "; the model allows " + join(allowed) + where);
+    }
+    if (m.phase == Phase::kActive && job().ended()) {
+      RC_FAIL("the job ended though neither complete nor cancel was asked" + where);
+    }
+    if (m.ready && !job().ready_seen()) RC_FAIL("the model saw READY but the job did not" + where);
+  }
+
+  // After the command sequence: drive the job to its end, hold it to every
+  // property of the campaign, then to the model.
   void finish(const Model& m) {
     if (m.phase == Phase::kActive) {
-      if (user_paused_) {
-        job_->resume();
-        user_paused_ = false;
-      }
-      run_until([this] { return job_->ready_seen(); }, kReadyBound,
+      if (world_.user_paused()) accept(world_.resume());
+      run_until([this] { return job().ready_seen(); }, kReadyBoundNs,
                 "READY (before the final complete)");
-      try {
-        job_->complete();
-      } catch (const JobCommandError& e) {
-        RC_FAIL(std::string("complete refused after READY: ") + e.what() + "; " + describe());
-      }
-      complete_requested_ = true;
-    } else if (user_paused_) {
-      job_->resume();  // completing from standby: let the job go on
-      user_paused_ = false;
+      accept(world_.complete());
+    } else if (world_.user_paused()) {
+      accept(world_.resume());  // completing from standby: let the job go on
     }
-    run_until([this] { return job_->ended(); }, kEndBound, "the job's end");
-    run_to_end();
+    run_until([this] { return job().ended(); }, kEndBoundNs, "the job's end");
+    const sim::RunOutcome end = world_.run_to_end();
+    if (end.status != sim::RunOutcome::Status::kCompleted) fail_run(end, "the final run");
+    const properties::RunReport report = world_.report(end);
+    const std::string where = " (" + world_.describe() + ")";
+    if (const properties::Verdict* v = properties::first_violation(report.verdicts)) {
+      RC_FAIL("property " + v->property + " violated: " + v->message + where);
+    }
+    check_outcome(report.job, where);
+  }
 
-    const engine::JobOutcome& outcome = job_->outcome();
-    const std::string where = " (" + describe() + ")";
-    if (!violations_.empty()) RC_FAIL("job events: " + violations_.front() + where);
-    if (!bounds_.violations().empty()) RC_FAIL("bounds: " + bounds_.violations().front() + where);
+  void check_outcome(const engine::JobOutcome& outcome, const std::string& where) {
     RC_ASSERT(outcome.ended);
-    RC_ASSERT(job_->state() == JobState::kNull);
+    RC_ASSERT(job().state() == JobState::kNull);
     if (!outcome.error.empty()) RC_FAIL("the job failed: " + outcome.error + where);
-    if (!outcome.pivoted) {
-      if (auto d = sim::first_difference(source_->snapshot(), expected_.guest_view())) {
-        RC_FAIL("at the end the source differs from the model: " + d->describe() + where);
-      }
-    }
-    const engine::JobMetrics& metrics = job_->metrics();
-    RC_ASSERT(metrics.peak_in_flight <= engine::kMaxInFlightOps);
-    RC_ASSERT(metrics.peak_buffer_bytes <= job_->resolved().buf_size_bytes);
-
-    // Exactly one end event, last but for the move to null, agreeing with
-    // the outcome.
+    if (!outcome.pivoted) check_guest_view(" at the end" + where);
+    // Exactly one end event, agreeing with the outcome.
     int ends = 0;
-    for (const JobEvent& e : events_) {
-      if (e.kind == JobEventKind::kCompleted || e.kind == JobEventKind::kCancelled) {
-        ++ends;
-        RC_ASSERT(e.pivoted == outcome.pivoted);
-        RC_ASSERT((e.kind == JobEventKind::kCancelled) == outcome.cancelled);
-      }
+    for (const JobEvent& e : world_.events()) {
+      if (e.kind != JobEventKind::kCompleted && e.kind != JobEventKind::kCancelled) continue;
+      ++ends;
+      RC_ASSERT(e.pivoted == outcome.pivoted);
+      RC_ASSERT((e.kind == JobEventKind::kCancelled) == outcome.cancelled);
     }
     RC_ASSERT(ends == 1);
-
-    const bool compare_target = outcome.pivoted || (cancel_requested_ && cancel_soft_after_ready_);
-    if (complete_requested_) {
+    if (world_.complete_accepted()) {
       if (!outcome.success || !outcome.pivoted || outcome.cancelled) {
         RC_FAIL("complete was accepted but the job did not pivot" + where);
       }
     } else {
-      RC_ASSERT(cancel_requested_);
+      RC_ASSERT(world_.cancel_accepted());
       if (outcome.pivoted) RC_FAIL("a cancelled job pivoted" + where);
-      if (cancel_soft_after_ready_) {
+      if (world_.soft_cancel_after_ready()) {
         if (!outcome.success || outcome.cancelled) {
           RC_FAIL("a soft cancel after READY must end like complete without the pivot" + where);
         }
-        // Read the target as it would be opened later: through its backing.
-        if (base_ && target_->image().backing() == nullptr) target_->attach_backing(base_);
       } else if (!outcome.cancelled) {
         RC_FAIL("a forced cancel or a cancel before READY must end cancelled" + where);
       }
     }
-    if (compare_target) {
-      if (auto d = sim::first_difference(target_->snapshot(), expected_.guest_view())) {
+    // After a pivot, or a soft cancel past READY (a point-in-time copy; the
+    // report has attached the target's backing), the target is the model.
+    if (outcome.pivoted || world_.soft_cancel_after_ready()) {
+      if (auto d = sim::first_difference(target().snapshot(), expected_.guest_view())) {
         RC_FAIL(
-            std::string(outcome.pivoted ? "after the pivot"
-                                        : "after a soft cancel past READY (point-in-time copy)") +
+            std::string(outcome.pivoted ? "after the pivot" : "after a soft cancel past READY") +
             " the target differs from the model (a = target, b = model): " + d->describe() + where);
       }
     }
   }
 
-  std::string describe() const {
-    std::ostringstream os;
-    os << "t=" << now() << "ns";
-    if (job_->ended() && !events_.empty())
-      os << " (the job ended at " << events_.back().time << "ns)";
-    os << " state " << engine::state_name(job_->state())
-       << (job_->ready_seen() ? " ready-seen" : "") << " dirty " << job_->dirty_bytes()
-       << " in-flight " << job_->background_in_flight() << " io-status "
-       << static_cast<int>(job_->io_status()) << " mode "
-       << engine::copy_mode_name(job_->copy_mode()) << (user_paused_ ? " user-paused" : "")
-       << " guest requests " << guest_requests_ << " (failed " << guest_errors_
-       << ") faults injected "
-       << source_->stats().faults_injected + target_->stats().faults_injected << "; last events:";
-    const std::size_t first = events_.size() > 8 ? events_.size() - 8 : 0;
-    for (std::size_t i = first; i < events_.size(); ++i) {
-      const JobEvent& e = events_[i];
-      os << " " << e.time << ":" << engine::job_event_name(e.kind);
-      if (e.kind == JobEventKind::kStateChange) os << "=" << engine::state_name(e.state);
-      if (e.kind == JobEventKind::kError) os << "(" << e.operation << "," << e.action << ")";
-    }
-    return os.str();
-  }
-
-  // ---- engine::JobObserver (called inside tasks: record, never throw) ----
-
-  void on_event(const JobEvent& event) override {
-    events_.push_back(event);
-    if (event.kind == JobEventKind::kStateChange) {
-      if (!engine::is_legal_transition(last_state_, event.state)) {
-        violate("illegal transition " + std::string(engine::state_name(last_state_)) + " -> " +
-                std::string(engine::state_name(event.state)));
-      }
-      if (ready_events_ > 0 &&
-          (event.state == JobState::kRunning || event.state == JobState::kPaused)) {
-        violate("the job went back to " + std::string(engine::state_name(event.state)) +
-                " after READY");
-      }
-      last_state_ = event.state;
-      if (event.state == JobState::kPaused || event.state == JobState::kStandby) {
-        pause_pending_ = false;
-      }
-    }
-    // The operator: a job stopped on an I/O error is resumed a little later
-    // (each ERROR event with action stop: a job already stopped that fails
-    // again stays stopped without a state change), unless the user has
-    // paused it too; then the user's resume resumes both, as in QEMU.
-    if (event.kind == JobEventKind::kError && event.action == "stop") {
-      simulation_->spawn("operator", [this] {
-        simulation_->sleep_for(kOperatorResumeDelay);
-        if (job_->ended() || user_paused_ || job_->io_status() == engine::IoStatusKind::kOk) return;
-        try {
-          job_->resume();
-        } catch (const JobCommandError&) {
-          // Resumed already (a cancel undoes pauses).
-        }
-      });
-    }
-    if (event.kind == JobEventKind::kReady) {
-      if (++ready_events_ > 1) violate("READY emitted twice");
-    }
-    const bool to_null = event.kind == JobEventKind::kStateChange && event.state == JobState::kNull;
-    if (ended_events_ > 0 && !to_null) violate("an event after the job's end event");
-    if (event.kind == JobEventKind::kCompleted || event.kind == JobEventKind::kCancelled) {
-      ++ended_events_;
-      if (event.kind == JobEventKind::kCompleted && !event.message.empty()) {
-        violate("the job failed: " + event.message);
-      }
-    }
-    simulation_->stop();  // let the driver look at the new state
-  }
-
-  void on_op_start(const engine::OpInfo& op) override { bounds_.on_op_start(now(), op); }
-
-  void on_rate_dispatch(TimeNs at, std::uint64_t n, std::uint64_t speed) override {
-    bounds_.on_rate_dispatch(at, n, speed);
-  }
-
  private:
-  // Sees every request on one disk.
-  struct Watch final : sim::DiskObserver {
-    World* world = nullptr;
-    bool target = false;
-    void on_request_start(const sim::DiskRequest& r) override { world->request_start(target, r); }
-    void on_request_end(const sim::DiskRequest& r) override {
-      if (target) world->bounds_.on_target_request_end(r);
-    }
-  };
-
-  static sim::SimulationOptions simulation_options(const Config& c) {
-    sim::SimulationOptions o;
-    o.seed = c.seed;
-    o.shuffle_ties = c.shuffle_ties;
-    o.time_limit_ns = 3600 * kSecond;  // the helpers bound every wait far below this
-    // A livelock spins at one instant, where no time bound helps. Cases here
-    // take under 10,000 events.
-    o.event_limit = kEventLimit;
-    return o;
-  }
-
-  static sim::DiskOptions expected_options(std::uint64_t length) {
-    sim::DiskOptions o;
-    o.name = "model";
-    o.length = length;
-    return o;
-  }
-
-  static sim::DiskOptions disk_options(const std::string& name, std::uint64_t length,
-                                       std::uint64_t cluster, const DiskPerf& perf) {
-    sim::DiskOptions o;
-    o.name = name;
-    o.length = length;
-    o.cluster_size = cluster;
-    o.latency_ns = perf.latency_ns;
-    o.bandwidth_bytes_per_s = perf.bandwidth_bytes_per_s;
-    o.jitter_ns = perf.jitter_ns;
-    o.queue_depth = perf.queue_depth;
-    o.shared_bandwidth = perf.shared_bandwidth;
-    o.flush_latency_ns = 200 * kUs;
-    return o;
-  }
-
-  void write_fresh(sim::DiskModel& image, const std::vector<Range>& ranges) {
-    for (const Range& r : ranges) {
-      (void)image.write(r.offset, sim::ContentPayload::fresh(content_.next(), r.length));
-    }
-  }
-
-  void build_disks() {
-    const Config& c = config_;
-    sim::DiskOptions source = disk_options("source", c.length, c.source_cluster, c.source_perf);
-    sim::DiskOptions target = disk_options("target", c.length, c.target_cluster, c.target_perf);
-    source.discard_reads_zero = c.source_discard_zero;
-    target.discard_reads_zero = c.target_discard_zero;
-    if (c.layout == Layout::kRaw) {
-      source.zero_init = !c.source_old_data;
-      source.start_with_old_data = c.source_old_data;
-      target.zero_init = !c.target_old_data;
-      target.start_with_old_data = c.target_old_data;
-    }
-    std::shared_ptr<sim::DiskImage> source_image = std::make_shared<sim::DiskImage>(source);
-    if (c.layout == Layout::kOverBase) {
-      sim::DiskOptions base = disk_options("base", c.length, 64 * kKiB, DiskPerf{});
-      base.zero_init = !c.base_old_data;
-      base_ = std::make_shared<sim::DiskImage>(base);
-      if (c.base_old_data) {
-        base_->fill_with_old_data(content_.next());
-      } else {
-        write_fresh(*base_, c.base_writes);
-      }
-      source.backing_name = "base";
-      target.backing_name = "base";  // attached by the pivot
-      source_image = std::make_shared<sim::DiskImage>(source);
-      source_image->attach_backing(base_);
-    }
-    source_ = std::make_unique<sim::SimDisk>(*simulation_, content_, 1, source_image);
-    target_ = std::make_unique<sim::SimDisk>(*simulation_, content_, 2,
-                                             std::make_shared<sim::DiskImage>(target));
-    write_fresh(source_->image(), c.source_writes);
-    for (const Fault& f : c.start_faults)
-      (f.on_target ? target_ : source_)->fault_plan().add(f.rule);
-    source_watch_.world = this;
-    target_watch_.world = this;
-    target_watch_.target = true;
-    source_->add_observer(source_watch_);
-    target_->add_observer(target_watch_);
-  }
-
-  void pivot() {
-    if (base_) target_->attach_backing(base_);
-    pivoted_ = true;
-  }
-
-  void request_start(bool target, const sim::DiskRequest& r) {
-    const sim::SimDisk& disk = target ? *target_ : *source_;
-    bounds_.on_request_validity(target ? "target" : "source", disk.options().length, r);
-    if (target && !pivoted_ && !job_->ended()) bounds_.on_target_request_start(r);
-  }
-
-  void violate(std::string message) {
-    violations_.push_back(std::to_string(now()) + " ns: " + std::move(message));
-  }
-
-  Config config_;
-  std::unique_ptr<sim::Simulation> simulation_;
-  sim::ContentSource content_;
-  std::shared_ptr<sim::DiskImage> base_;
-  std::unique_ptr<sim::SimDisk> source_;
-  std::unique_ptr<sim::SimDisk> target_;
-  Watch source_watch_;
-  Watch target_watch_;
-  std::unique_ptr<engine::MirrorJob> job_;
-  // The model's content: what the guest must read from the source.
-  sim::DiskImage expected_;
-
-  properties::BoundsMonitor bounds_;
-  std::vector<JobEvent> events_;
-  std::vector<std::string> violations_;
-  JobState last_state_ = JobState::kCreated;
-  int ready_events_ = 0;
-  int ended_events_ = 0;
-  bool pivoted_ = false;
-  bool user_paused_ = false;
-  bool pause_pending_ = false;  // an accepted pause the job has not seen yet
-  bool complete_requested_ = false;
-  bool cancel_requested_ = false;
-  bool cancel_soft_after_ready_ = false;
-  std::uint64_t guest_requests_ = 0;
-  std::uint64_t guest_errors_ = 0;
+  World world_;
+  sim::DiskImage expected_;  // what the guest must read
 };
 
 // ---- commands ------------------------------------------------------------------
 
-using Command = rc::state::Command<Model, World>;
+using Command = rc::state::Command<Model, Harness>;
 
 void require_active(const Model& m, std::uint32_t feature = 0) {
   RC_PRE(m.phase == Phase::kActive);
@@ -1086,15 +693,6 @@ void require_active_io(const Model& m, std::uint32_t feature = 0) {
   RC_PRE(m.length > 0);
 }
 
-template <typename Call>
-void require_accepted(const std::string& what, Call call, World& w) {
-  try {
-    call();
-  } catch (const JobCommandError& e) {
-    RC_FAIL(what + " was refused: " + e.what() + "; " + w.describe());
-  }
-}
-
 // One guest request of a given kind, run to completion.
 template <GuestOp kOp>
 struct GuestIo final : Command {
@@ -1105,11 +703,11 @@ struct GuestIo final : Command {
                          : kOp == GuestOp::kDiscard   ? kDiscardFeature
                                                       : 0);
   }
-  void run(const Model& m, World& w) const override {
-    w.guest_requests({request});
+  void run(const Model& m, Harness& h) const override {
+    h.guest_requests({request});
     std::ostringstream what;
     what << "guest " << request;
-    w.check_invariants(m, what.str());
+    h.check_invariants(m, what.str());
   }
   void show(std::ostream& os) const override { os << "Guest " << request; }
 };
@@ -1124,9 +722,9 @@ struct GuestBurst final : Command {
       : requests(
             *gen_burst(m.length, {GuestOp::kWrite, GuestOp::kWriteZeroes, GuestOp::kDiscard}, 4)) {}
   void checkPreconditions(const Model& m) const override { require_active_io(m, kBurstFeature); }
-  void run(const Model& m, World& w) const override {
-    w.guest_requests(requests);
-    w.check_invariants(m, "a guest burst");
+  void run(const Model& m, Harness& h) const override {
+    h.guest_requests(requests);
+    h.check_invariants(m, "a guest burst");
   }
   void show(std::ostream& os) const override {
     os << "GuestBurst";
@@ -1135,94 +733,79 @@ struct GuestBurst final : Command {
 };
 
 struct AdvanceTime final : Command {
-  TimeNs delta;
-  AdvanceTime() : delta(*uniform<TimeNs>(0, 5001) * kUs) {}
+  TimeNs delta_ns;
+  AdvanceTime() : delta_ns(*uniform<TimeNs>(0, 5001) * kNsPerUs) {}
   // Allowed in every phase: after complete or cancel it watches the job end.
-  void run(const Model& m, World& w) const override {
-    w.advance(delta);
-    w.check_invariants(m, "advancing time");
+  void run(const Model& m, Harness& h) const override {
+    h.advance(delta_ns);
+    h.check_invariants(m, "advancing time");
   }
-  void show(std::ostream& os) const override { os << "AdvanceTime(" << delta / kUs << " us)"; }
+  void show(std::ostream& os) const override {
+    os << "AdvanceTime(" << delta_ns / kNsPerUs << " us)";
+  }
 };
 
 struct InjectFault final : Command {
   Fault fault;  // times relative to the command
   explicit InjectFault(const Model& m) : fault(*gen_fault(m.length)) {}
   void checkPreconditions(const Model& m) const override { require_active_io(m, kFaultFeature); }
-  void run(const Model& m, World& w) const override {
+  void run(const Model& m, Harness& h) const override {
     sim::FaultRule r = fault.rule;
-    r.from_ns += w.now();
-    r.to_ns += w.now();
-    w.inject_fault(fault.on_target, r);
-    w.check_invariants(m, "injecting a fault");
+    r.from_ns += h.world().now();
+    r.to_ns += h.world().now();
+    h.world().add_fault(fault.on_target ? DiskRole::kTarget : DiskRole::kSource, r);
+    h.check_invariants(m, "injecting a fault");
   }
   void show(std::ostream& os) const override { os << "InjectFault(" << fault << " from now)"; }
 };
 
-struct Pause final : Command {
+// Pause (kPause) or resume: refused where the model says so (the operator
+// first resumes a stop on error, so that the job is as the user left it);
+// an accepted pause must take effect.
+template <bool kPause>
+struct PauseOrResume final : Command {
   void checkPreconditions(const Model& m) const override { require_active(m, kPauseFeature); }
-  void apply(Model& m) const override { m.paused = true; }
-  void run(const Model& m, World& w) const override {
-    if (m.paused) {
-      RC_ASSERT_THROWS_AS(w.job().pause(), JobCommandError);
-    } else {
-      w.settle_error_stop();
-      require_accepted(
-          "pause", [&] { w.job().pause(); }, w);
-      w.set_user_paused(true);
-      w.await_pause();
-    }
+  void apply(Model& m) const override { m.paused = kPause; }
+  void run(const Model& m, Harness& h) const override {
+    const bool must_accept = m.paused != kPause;
+    if (!must_accept || kPause) h.world().operator_resume_now();
+    const properties::CommandRecord record = kPause ? h.world().pause() : h.world().resume();
+    if (!must_accept) RC_ASSERT(!record.accepted);
+    if (must_accept) h.accept(record);
+    if (must_accept && kPause) h.await_pause();
     Model next = m;
     apply(next);
-    w.check_invariants(next, "pause");
+    h.check_invariants(next, kPause ? "pause" : "resume");
   }
-  void show(std::ostream& os) const override { os << "Pause"; }
+  void show(std::ostream& os) const override { os << (kPause ? "Pause" : "Resume"); }
 };
-
-struct Resume final : Command {
-  void checkPreconditions(const Model& m) const override { require_active(m, kPauseFeature); }
-  void apply(Model& m) const override { m.paused = false; }
-  void run(const Model& m, World& w) const override {
-    if (!m.paused) {
-      w.settle_error_stop();
-      RC_ASSERT_THROWS_AS(w.job().resume(), JobCommandError);
-    } else {
-      require_accepted(
-          "resume", [&] { w.job().resume(); }, w);
-      w.set_user_paused(false);
-    }
-    Model next = m;
-    apply(next);
-    w.check_invariants(next, "resume");
-  }
-  void show(std::ostream& os) const override { os << "Resume"; }
-};
+using Pause = PauseOrResume<true>;
+using Resume = PauseOrResume<false>;
 
 struct SetSpeed final : Command {
-  std::int64_t speed;
-  SetSpeed() : speed(*pick<std::int64_t>({0, 100'000'000, 20'000'000, 1'000'000'000, -1})) {}
+  std::int64_t speed_bytes_per_s;
+  SetSpeed()
+      : speed_bytes_per_s(*pick<std::int64_t>({0, 100'000'000, 20'000'000, 1'000'000'000, -1})) {}
   void checkPreconditions(const Model& m) const override { require_active(m, kSpeedFeature); }
-  void run(const Model& m, World& w) const override {
-    if (speed < 0) {
-      RC_ASSERT_THROWS_AS(w.job().set_speed(speed), JobCommandError);
+  void run(const Model& m, Harness& h) const override {
+    const properties::CommandRecord record = h.world().set_speed(speed_bytes_per_s);
+    if (speed_bytes_per_s < 0) {
+      RC_ASSERT(!record.accepted);
     } else {
-      require_accepted(
-          "set-speed", [&] { w.job().set_speed(speed); }, w);
-      w.speed_set();
+      h.accept(record);
     }
-    w.check_invariants(m, "set-speed");
+    h.check_invariants(m, "set-speed");
   }
-  void show(std::ostream& os) const override { os << "SetSpeed(" << speed << ")"; }
+  void show(std::ostream& os) const override { os << "SetSpeed(" << speed_bytes_per_s << ")"; }
 };
 
 struct SwitchToWriteBlocking final : Command {
   void checkPreconditions(const Model& m) const override {
     require_active(m, kWriteBlockingFeature);
   }
-  void run(const Model& m, World& w) const override {
-    require_accepted(
-        "switch to write-blocking", [&] { w.job().switch_to_write_blocking(); }, w);
-    w.check_invariants(m, "switch to write-blocking");
+  void run(const Model& m, Harness& h) const override {
+    h.accept(h.world().switch_to_write_blocking());
+    h.check_invariants(m, "switch to write-blocking");
   }
   void show(std::ostream& os) const override { os << "SwitchToWriteBlocking"; }
 };
@@ -1234,11 +817,11 @@ struct AwaitReady final : Command {
     RC_PRE(!m.paused);
   }
   void apply(Model& m) const override { m.ready = true; }
-  void run(const Model& m, World& w) const override {
-    w.run_until([&] { return w.job().ready_seen(); }, kReadyBound, "READY");
+  void run(const Model& m, Harness& h) const override {
+    h.run_until([&] { return h.job().ready_seen(); }, kReadyBoundNs, "READY");
     Model next = m;
     apply(next);
-    w.check_invariants(next, "awaiting READY");
+    h.check_invariants(next, "awaiting READY");
   }
   void show(std::ostream& os) const override { os << "AwaitReady"; }
 };
@@ -1254,22 +837,19 @@ struct Complete final : Command {
     m.phase = Phase::kCompleting;
     m.ready = true;
   }
-  void run(const Model& m, World& w) const override {
-    const JobState s = w.job().state();
+  void run(const Model& m, Harness& h) const override {
+    const JobState s = h.job().state();
     if (s == JobState::kReady || s == JobState::kStandby) {
-      require_accepted(
-          "complete in " + std::string(engine::state_name(s)), [&] { w.job().complete(); }, w);
+      h.accept(h.world().complete());
     } else {
       RC_ASSERT(!m.ready);
-      RC_ASSERT_THROWS_AS(w.job().complete(), JobCommandError);
-      w.run_until([&] { return w.job().ready_seen(); }, kReadyBound, "READY (for complete)");
-      require_accepted(
-          "complete after READY", [&] { w.job().complete(); }, w);
+      RC_ASSERT(!h.world().complete().accepted);
+      h.run_until([&] { return h.job().ready_seen(); }, kReadyBoundNs, "READY (for complete)");
+      h.accept(h.world().complete());
     }
-    w.note_complete();
     Model next = m;
     apply(next);
-    w.check_invariants(next, "complete");
+    h.check_invariants(next, "complete");
   }
   void show(std::ostream& os) const override { os << "Complete"; }
 };
@@ -1289,16 +869,12 @@ struct CompleteUnderLoad final : Command {
     m.phase = Phase::kCompleting;
     m.ready = true;
   }
-  void run(const Model& m, World& w) const override {
-    w.run_until([&] { return w.job().ready_seen(); }, kReadyBound, "READY (for complete)");
-    w.guest_requests(requests, [&] {
-      require_accepted(
-          "complete under load", [&] { w.job().complete(); }, w);
-    });
-    w.note_complete();
+  void run(const Model& m, Harness& h) const override {
+    h.run_until([&] { return h.job().ready_seen(); }, kReadyBoundNs, "READY (for complete)");
+    h.guest_requests(requests, [&] { h.accept(h.world().complete()); });
     Model next = m;
     apply(next);
-    w.check_invariants(next, "complete under load");
+    h.check_invariants(next, "complete under load");
   }
   void show(std::ostream& os) const override {
     os << "CompleteUnderLoad";
@@ -1314,15 +890,11 @@ struct Cancel final : Command {
     m.phase = Phase::kCancelling;
     m.paused = false;  // cancelling undoes a user pause
   }
-  void run(const Model& m, World& w) const override {
-    const bool was_ready = w.job().ready_seen();
-    require_accepted(
-        force ? "forced cancel" : "cancel", [&] { w.job().cancel(force); }, w);
-    w.set_user_paused(false);
-    w.note_cancel(!force && was_ready);
+  void run(const Model& m, Harness& h) const override {
+    h.accept(h.world().cancel(force));
     Model next = m;
     apply(next);
-    w.check_invariants(next, force ? "a forced cancel" : "a cancel");
+    h.check_invariants(next, force ? "a forced cancel" : "a cancel");
   }
   void show(std::ostream& os) const override { os << (force ? "Cancel(force)" : "Cancel"); }
 };
@@ -1331,7 +903,7 @@ struct Cancel final : Command {
 
 void model_property(const engine::BugSet& bugs) {
   const Config config = *gen_config(bugs);
-  const Model initial{config.length, config.features, Phase::kActive, false, false};
+  const Model initial{config.length(), config.features, Phase::kActive, false, false};
   // Weights by repetition; the terminal commands are rare so that most of a
   // sequence happens while the job runs.
   const auto commands = *rc::gen::scale(
@@ -1344,21 +916,22 @@ void model_property(const engine::BugSet& bugs) {
               AdvanceTime, InjectFault, InjectFault, InjectFault, Pause, Pause, Resume, Resume,
               SetSpeed, SwitchToWriteBlocking, AwaitReady, Complete, CompleteUnderLoad, Cancel>()));
 
-  World world(config);
-  world.start();
-  world.check_invariants(initial, "the start");
-  rc::state::runAll(commands, initial, world);
+  Harness harness(config);
+  harness.start();
+  harness.check_invariants(initial, "the start");
+  rc::state::runAll(commands, initial, harness);
   Model last = initial;
   rc::state::applyAll(commands, last);
-  world.finish(last);
+  harness.finish(last);
   if (std::getenv("MIRROR_MODEL_STATS") != nullptr) {
-    const engine::JobOutcome& outcome = world.job().outcome();
+    const engine::MirrorJob& job = harness.job();
+    const engine::JobOutcome& outcome = job.outcome();
     const char* end = outcome.pivoted ? "pivot" : outcome.cancelled ? "cancelled" : "soft-cancel";
     RC_TAG(std::string(layout_name(config.layout)),
            "commands " + std::to_string(commands.size() / 10 * 10) + "+", end,
-           world.job().metrics().errors > 0 ? "job errors" : "no job errors",
-           world.job().metrics().active_writes > 0 ? "active writes" : "no active writes",
-           world.job().resolved().cow ? "cow" : "no cow");
+           job.metrics().errors > 0 ? "job errors" : "no job errors",
+           job.metrics().active_writes > 0 ? "active writes" : "no active writes",
+           job.resolved().cow ? "cow" : "no cow");
   }
 }
 

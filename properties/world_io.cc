@@ -1,0 +1,245 @@
+// The world's actors: the driver task, the guest (requests from the
+// scenario's workload, and those a test sends) and the user's commands
+// (from the scenario, or from a test), each recorded as it was answered.
+#include <fmt/core.h>
+
+#include "properties/world.h"
+
+namespace mirrorsim::properties {
+namespace {
+
+using engine::TimeNs;
+using scenarios::CommandKind;
+using scenarios::CommandTrigger;
+
+std::string command_name(const scenarios::Command& c) {
+  switch (c.kind) {
+    case CommandKind::kComplete:
+      return "complete";
+    case CommandKind::kCancel:
+      return "cancel";
+    case CommandKind::kForceCancel:
+      return "force-cancel";
+    case CommandKind::kPause:
+      return "pause";
+    case CommandKind::kResume:
+      return "resume";
+    case CommandKind::kSetSpeed:
+      return fmt::format("set-speed {}", c.speed_bytes_s);
+    case CommandKind::kWriteBlocking:
+      return "write-blocking";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void World::drive() {
+  try {
+    job_->start();
+  } catch (const engine::MirrorConfigError& e) {
+    start_error_ = e.what();
+    return;
+  }
+  job_started_ = true;
+  bounds_.set_buffer_limit(job_->resolved().buf_size_bytes);
+  schedule_next_guest();
+  for (const scenarios::Command& c : scenario_.commands) {
+    simulation_->spawn("command " + command_name(c), [this, c] { run_command(c); });
+  }
+  job_->wait_until_ended();
+  snapshotting_ = false;
+  ready_or_end_->wake_all();
+}
+
+GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t number) {
+  engine::BlockDevice& device = job_->guest_device();
+  const TimeNs start = simulation_->now();
+  simulation_->log().append(start, sim::EventKind::kGuestRequest,
+                            static_cast<std::uint32_t>(request.op), request.offset, request.length);
+  GuestResult result;
+  engine::IoStatus& status = result.status;
+  switch (request.op) {
+    case sim::GuestOp::kWrite: {
+      const std::uint64_t value = content_.next();
+      result.value = value;
+      provenance_.record_guest_write(value, number, pivoted_);
+      const sim::ContentPayload data = sim::ContentPayload::fresh(value, request.length);
+      status = device.write(request.offset, request.length, data);
+      guest_write_latencies_.push_back(simulation_->now() - start);
+      break;
+    }
+    case sim::GuestOp::kWriteZeroes:
+      status = device.write_zeroes(request.offset, request.length, request.may_unmap);
+      break;
+    case sim::GuestOp::kDiscard:
+      status = device.discard(request.offset, request.length);
+      break;
+    case sim::GuestOp::kRead: {
+      engine::PayloadPtr out;
+      status = device.read(request.offset, request.length, out);
+      break;
+    }
+  }
+  ++guest_requests_;
+  if (!status.ok()) ++guest_errors_;
+  if (request.op != sim::GuestOp::kRead) progress_.guest_write(simulation_->now());
+  return result;
+}
+
+// Each guest request arrives in a task of its own, at its arrival time. The
+// guest queue holds kGuestQueueDepth requests; an arrival that finds it full
+// waits for the first slot to free, and the next arrival is scheduled only
+// once it has one, so later arrivals queue up behind it (at most one waits).
+// A finishing request hands its slot, and its task, to the waiting one.
+void World::schedule_next_guest() {
+  if (!requests_ || job_->ended()) return;
+  std::optional<sim::GuestRequest> request = requests_->next();
+  if (!request) return;
+  const TimeNs delay = std::max<TimeNs>(0, request->time - simulation_->now());
+  const std::uint64_t number = ++guest_requests_taken_;
+  simulation_->spawn_after(delay, "guest-io",
+                           [this, r = *request, number] { run_guest_request(r, number); });
+}
+
+void World::run_guest_request(sim::GuestRequest request, std::uint64_t number) {
+  if (job_->ended()) return;
+  if (guest_in_flight_ == kGuestQueueDepth) {
+    waiting_guest_request_.emplace(request, number);
+    return;
+  }
+  ++guest_in_flight_;
+  while (true) {
+    schedule_next_guest();
+    guest_request(request, number);
+    if (!waiting_guest_request_) break;
+    std::tie(request, number) = *waiting_guest_request_;
+    waiting_guest_request_.reset();
+  }
+  --guest_in_flight_;
+}
+
+void World::guest_request_now(const sim::GuestRequest& request,
+                              std::function<void(const GuestResult&)> done) {
+  const std::uint64_t number = ++guest_requests_taken_;
+  simulation_->spawn("guest-io", [this, request, number, done = std::move(done)] {
+    const GuestResult result = guest_request(request, number);
+    if (done) done(result);
+  });
+}
+
+CommandRecord World::execute(const std::string& action, const std::function<void()>& call) {
+  if (job_->ended()) return record_command(action, false, "the job has ended");
+  try {
+    call();
+  } catch (const engine::JobCommandError& e) {
+    return record_command(action, false, e.what());
+  }
+  return record_command(action, true, "");
+}
+
+CommandRecord World::record_command(const std::string& action, bool accepted, std::string note) {
+  CommandRecord record;
+  record.time = simulation_->now();
+  record.action = action;
+  record.accepted = accepted;
+  record.note = std::move(note);
+  simulation_->log().append(record.time, sim::EventKind::kNote,
+                            static_cast<std::uint32_t>(sim::hash_name(action)),
+                            record.accepted ? 1 : 0);
+  command_records_.push_back(record);
+  return record;
+}
+
+CommandRecord World::complete() {
+  return execute("complete", [this] {
+    job_->complete();
+    complete_accepted_ = true;
+  });
+}
+
+CommandRecord World::cancel(bool force) {
+  const bool was_ready = job_->ready_seen();
+  return execute(force ? "force-cancel" : "cancel", [&] {
+    job_->cancel(force);
+    cancel_accepted_ = true;
+    user_paused_ = false;  // a cancel undoes every pause
+    if (!force && was_ready && !soft_cancel_after_ready_) {
+      soft_cancel_after_ready_ = true;
+      snapshotting_ = true;
+      snapshots_.push_back(source_->snapshot());
+    }
+  });
+}
+
+CommandRecord World::pause() {
+  return execute("pause", [this] {
+    job_->pause();
+    user_paused_ = true;
+  });
+}
+
+CommandRecord World::resume() {
+  return execute("resume", [this] {
+    job_->resume();
+    user_paused_ = false;
+  });
+}
+
+CommandRecord World::set_speed(std::int64_t speed_bytes_per_s) {
+  return execute(fmt::format("set-speed {}", speed_bytes_per_s),
+                 [this, speed_bytes_per_s] { job_->set_speed(speed_bytes_per_s); });
+}
+
+CommandRecord World::switch_to_write_blocking() {
+  return execute("write-blocking", [this] { job_->switch_to_write_blocking(); });
+}
+
+void World::operator_resume() {
+  const std::string action = "resume (operator, after a stop on error)";
+  if (user_paused_) {
+    record_command(action, false,
+                   "the user has paused the job too: the user's resume resumes both");
+    return;
+  }
+  execute(action, [this] { job_->resume(); });
+}
+
+void World::operator_resume_now() {
+  if (job_->ended() || user_paused_ || job_->io_status() == engine::IoStatusKind::kOk) return;
+  execute("resume (operator, at once)", [this] { job_->resume(); });
+}
+
+void World::run_command(const scenarios::Command& c) {
+  const TimeNs delay = static_cast<TimeNs>(c.time_us) * engine::kNsPerUs;
+  if (c.trigger == CommandTrigger::kOnReady) {
+    ready_or_end_->wait_until([this] { return job_->ready_seen() || job_->ended(); });
+    if (job_->ended()) return;
+    simulation_->sleep_for(delay);
+  } else if (delay > simulation_->now()) {
+    simulation_->sleep_for(delay - simulation_->now());
+  }
+  switch (c.kind) {
+    case CommandKind::kComplete:
+      complete();
+      break;
+    case CommandKind::kCancel:
+    case CommandKind::kForceCancel:
+      cancel(c.kind == CommandKind::kForceCancel);
+      break;
+    case CommandKind::kPause:
+      pause();
+      break;
+    case CommandKind::kResume:
+      resume();
+      break;
+    case CommandKind::kSetSpeed:
+      set_speed(static_cast<std::int64_t>(c.speed_bytes_s));
+      break;
+    case CommandKind::kWriteBlocking:
+      switch_to_write_blocking();
+      break;
+  }
+}
+
+}  // namespace mirrorsim::properties
