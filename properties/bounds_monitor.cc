@@ -4,7 +4,7 @@
 
 #include <fmt/core.h>
 
-#include "engine/limits.h"
+#include "properties/mirror_spec.h"
 
 namespace mirrorsim::properties {
 namespace {
@@ -27,9 +27,9 @@ void BoundsMonitor::on_op_start(engine::TimeNs now, const engine::OpInfo& op) {
     violate("buffer", fmt::format("at {} ns buffer in use is {} bytes, above buf-size {}", now,
                                   op.buffer_bytes_in_use, buf_size_bytes_));
   }
-  if (op.background_in_flight > engine::kMaxInFlightOps) {
+  if (op.background_in_flight > spec::kMaxInFlightOps) {
     violate("in-flight", fmt::format("at {} ns {} background ops are in flight, above {}", now,
-                                     op.background_in_flight, engine::kMaxInFlightOps));
+                                     op.background_in_flight, spec::kMaxInFlightOps));
   }
 }
 
@@ -73,7 +73,7 @@ void BoundsMonitor::on_rate_dispatch(engine::TimeNs now, std::uint64_t bytes, st
   // Allowed: the speed over the elapsed time, one slice of quota, and one
   // iteration's dispatch (the limiter charges after dispatching).
   const long double elapsed_s = static_cast<long double>(now - rate_since_) / engine::kNsPerSecond;
-  const long double slice_s = static_cast<long double>(engine::kSliceNs) / engine::kNsPerSecond;
+  const long double slice_s = static_cast<long double>(spec::kRateSliceNs) / engine::kNsPerSecond;
   const long double allowed = static_cast<long double>(speed) * (elapsed_s + slice_s) + bytes;
   if (static_cast<long double>(rate_bytes_) > allowed) {
     violate("rate",

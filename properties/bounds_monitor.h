@@ -1,6 +1,7 @@
 // Watches a running job for the bounds of property 6: buffer in use <=
 // buf-size, background ops in flight <= 16, no two overlapping writes in
-// flight to the target, and the rate limit. Keeps the first violation of
+// flight to the target, and the rate limit. The limits are MIRROR.md's
+// (properties/mirror_spec.h), never the engine's. Keeps the first violation of
 // each kind, with the virtual time it happened.
 #pragma once
 
@@ -17,7 +18,7 @@ namespace mirrorsim::properties {
 
 class BoundsMonitor {
  public:
-  // buf_size_bytes: the job's resolved buffer.
+  // buf_size_bytes: the buffer MIRROR.md gives the job (spec::buf_size_bytes).
   void set_buffer_limit(std::uint64_t buf_size_bytes) { buf_size_bytes_ = buf_size_bytes; }
 
   void on_op_start(engine::TimeNs now, const engine::OpInfo& op);

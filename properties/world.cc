@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include "properties/mirror_spec.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
 #include "sim/disk_image.h"
@@ -273,6 +274,14 @@ sim::RunOutcome World::run_to_end() {
 RunReport World::run() {
   start();
   return report(run_to_end());
+}
+
+std::uint64_t World::spec_buf_size_bytes() const {
+  const engine::DeviceInfo info = target_->info();
+  const spec::TargetAtStart target{info.cluster_size, info.backing_named, info.backing_attached};
+  const std::uint64_t granularity =
+      spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
+  return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
 }
 
 Verdict World::state_machine_so_far() const {

@@ -195,6 +195,8 @@ class World final : public engine::JobObserver {
                                                 const sim::GuestView& target,
                                                 const sim::GuestView& source) const;
   void finish_checks(RunReport& report);
+  // The buffer MIRROR.md gives this job (the bounds oracle's limit).
+  std::uint64_t spec_buf_size_bytes() const;
 
   scenarios::Scenario scenario_;
   RunOptions options_;

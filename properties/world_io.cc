@@ -42,7 +42,7 @@ void World::drive() {
     return;
   }
   job_started_ = true;
-  bounds_.set_buffer_limit(job_->resolved().buf_size_bytes);
+  bounds_.set_buffer_limit(spec_buf_size_bytes());
   schedule_next_guest();
   for (const scenarios::Command& c : scenario_.commands) {
     simulation_->spawn("command " + command_name(c), [this, c] { run_command(c); });
