@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/exit_codes.h"
 #include "cli/number_flags.h"
 #include "mirrorsim_commit.h"
 #include "properties/atomic_file.h"
@@ -47,6 +48,13 @@ bool write_campaign_files(const nlohmann::json& summary, const std::string& dir,
     }
   }
   return ok;
+}
+
+int summary_exit_code(const nlohmann::json& summary) {
+  if (summary.value("interrupted", false)) return kExitInterrupted;
+  if (const auto kind = reports::summary_failure_kind(summary)) return exit_code_of(*kind);
+  if (reports::summary_has_unloadable_files(summary)) return kExitBadInput;
+  return reports::summary_ok(summary) ? kExitPassed : kExitInternal;
 }
 
 }  // namespace mirrorsim::cli

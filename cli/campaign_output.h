@@ -24,4 +24,11 @@ reports::SummaryContext summary_context(const std::vector<std::string>& command_
 bool write_campaign_files(const nlohmann::json& summary, const std::string& dir,
                           const std::string& junit, std::string_view where);
 
+// The exit code a campaign summary stands for, so that `check` and `merge`
+// agree (exit_codes.h): 130 when it was interrupted; else the code of the
+// most severe kind of failure; else 2 when a saved failure does not load;
+// else 0 when it is ok and 3 when it is not (lost cases, lost workers, a
+// missing shard, a shard that never finished).
+int summary_exit_code(const nlohmann::json& summary);
+
 }  // namespace mirrorsim::cli

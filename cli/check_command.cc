@@ -215,21 +215,25 @@ int check_command(const CheckCommandOptions& o) {
   if (lost) summary["ok"] = false;
   const bool written = write_campaign_files(summary, o.out, o.junit, "mirrorsim check");
 
-  if (r.interrupted()) {
+  // The code comes from the summary, as `merge`'s does (exit_codes.h).
+  const int code = summary_exit_code(summary);
+  if (code == kExitInterrupted) {
     fmt::print("INTERRUPTED by signal {}: the summary holds what ran\n", r.interrupt_signal);
-    return kExitInterrupted;
+    return code;
   }
-  if (!r.ok() && !r.failures.empty()) {
-    fmt::print("FAILED\n");
-    return kExitViolated;
+  if (const auto kind = reports::summary_failure_kind(summary)) {
+    fmt::print("FAILED: {} (exit {})\n", properties::failure_kind_name(*kind), code);
+    return code;
   }
-  if (!r.ok()) {
-    fmt::print("FAILED: {}\n", r.stop == properties::CampaignStop::kTooManyWorkerDeaths
-                                   ? "the campaign lost too many workers"
-                                   : "saved failures still fail");
-    return r.stop == properties::CampaignStop::kTooManyWorkerDeaths ? kExitInternal : kExitViolated;
+  if (code == kExitBadInput) {
+    fmt::print("FAILED: a saved failure does not load (exit {})\n", code);
+    return code;
   }
-  if (lost || !written) return kExitInternal;
+  if (r.stop == properties::CampaignStop::kTooManyWorkerDeaths) {
+    fmt::print("FAILED: the campaign lost too many workers (exit {})\n", code);
+  }
+  if (code != kExitPassed) return code;
+  if (!written) return kExitInternal;
   fmt::print("all properties held\n");
   return kExitPassed;
 }

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   CLI::App app{"mirrorsim: deterministic simulation and property tests for block mirror jobs"};
   app.set_version_flag("--version", std::string("mirrorsim ") + MIRRORSIM_VERSION);
   app.require_subcommand(1);
+  app.footer(kExitCodeHelp);
 
   RunCommandOptions run_options;
   CLI::App* run = add_run_command(app, run_options);

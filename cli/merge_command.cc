@@ -75,9 +75,16 @@ int merge_command(const MergeCommandOptions& o) {
   }
   for (const auto& n : merged.at("notes")) fmt::print("note: {}\n", n.get<std::string>());
   if (!write_campaign_files(merged, o.out, o.junit, "mirrorsim merge")) return kExitInternal;
-  const bool ok = reports::summary_ok(merged);
-  fmt::print("{}\n", ok ? "all properties held" : "FAILED");
-  return ok ? kExitPassed : kExitViolated;
+  // The code of the merged summary, as `check` gives for its own.
+  const int code = summary_exit_code(merged);
+  if (code == kExitPassed) {
+    fmt::print("all properties held\n");
+  } else if (const auto kind = reports::summary_failure_kind(merged)) {
+    fmt::print("FAILED: {} (exit {})\n", properties::failure_kind_name(*kind), code);
+  } else {
+    fmt::print("FAILED (exit {})\n", code);
+  }
+  return code;
 }
 
 }  // namespace mirrorsim::cli

@@ -74,7 +74,7 @@ int mutants_command(const MutantsCommandOptions& o) {
   }
   fmt::print("{} of {} bugs caught\n", bugs.size() - static_cast<std::size_t>(escaped),
              bugs.size());
-  return escaped == 0 ? kExitPassed : kExitViolated;
+  return escaped == 0 ? kExitPassed : kExitBugEscaped;
 }
 
 }  // namespace mirrorsim::cli

@@ -26,6 +26,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
   run->add_option("--trace", o.trace_path, "write a Chrome trace-event timeline (Perfetto)");
   run->add_flag("--json", o.json, "print the report as JSON");
   run->add_flag("--quiet", o.quiet, "print only the outcome and the verdicts");
+  run->add_flag("--check-determinism", o.check_determinism,
+                "run twice and fail (exit 7) when the event-log hashes differ");
   return run;
 }
 
@@ -57,6 +59,10 @@ int run_command(const RunCommandOptions& o) {
   properties::RunReport report;
   try {
     report = properties::run_scenario(scenario, run_options);
+    if (o.check_determinism) {
+      report.verdicts.push_back(
+          properties::determinism_verdict(report, properties::run_scenario(scenario, run_options)));
+    }
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "mirrorsim run: {}: {}\n", o.file, e.what());
     return kExitBadInput;
@@ -80,7 +86,7 @@ int run_command(const RunCommandOptions& o) {
     if (!report.passed()) {
       std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
       std::cout << bug_flags(o.bugs);
-      std::cout << "\n";
+      std::cout << (o.check_determinism ? " --check-determinism\n" : "\n");
     } else if (report.inconclusive() != nullptr) {
       std::cout << fmt::format(
           "inconclusive: the run hit its limit while still making progress; raise [limits] "
@@ -88,7 +94,8 @@ int run_command(const RunCommandOptions& o) {
           o.file);
     }
   }
-  if (!report.passed()) return kExitViolated;
+  // Several violated properties: the most severe kind gives the code.
+  if (const auto kind = properties::failure_kind(report.verdicts)) return exit_code_of(*kind);
   return report.inconclusive() != nullptr ? kExitInconclusive : kExitPassed;
 }
 

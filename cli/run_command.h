@@ -1,4 +1,5 @@
-// `mirrorsim run FILE [--seed N] [--bug NAME]... [--trace out.json] [--json]`
+// `mirrorsim run FILE [--seed N] [--bug NAME]... [--trace out.json] [--json]
+//  [--quiet] [--check-determinism]`
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@ struct RunCommandOptions {
   std::string trace_path;
   bool json = false;
   bool quiet = false;
+  bool check_determinism = false;  // run twice and compare the event-log hashes
 };
 
 CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options);

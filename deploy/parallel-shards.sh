@@ -14,5 +14,11 @@ status=0
 seq 0 $((shards - 1)) | parallel --will-cite --halt never --line-buffer \
   "$bin" check --no-progress --cases "$cases" --shard {}/"$shards" --jobs 1 \
   --out "$out/shard-{}" --junit "$out/shard-{}/junit.xml" || status=$?
-"$bin" merge "$out"/shard-* --out "$out/merged" --junit "$out/merged/junit.xml" || status=$?
+# The merged summary decides the exit code (README "Exit codes": 1
+# correctness, 5 liveness, 6 crash, 7 determinism, the most severe over all
+# shards), not whichever shard parallel saw fail; parallel's own status
+# stands only if merge passed.
+merge_status=0
+"$bin" merge "$out"/shard-* --out "$out/merged" --junit "$out/merged/junit.xml" || merge_status=$?
+if [ "$merge_status" -ne 0 ]; then status=$merge_status; fi
 exit "$status"

@@ -89,6 +89,13 @@ std::string failure_id(const CampaignOptions& o, std::uint64_t index) {
   return fmt::format("case-{}-{}{}", o.seed, index, o.bugs.empty() ? "" : "-" + o.bugs.front());
 }
 
+// The command that replays a saved failure: a determinism failure shows
+// only when the run is made twice.
+std::string replay_command(const CampaignFailure& f) {
+  return "mirrorsim run " + f.file.string() +
+         (f.property == property::kDeterminism ? " --check-determinism" : "");
+}
+
 void fill_size(CampaignFailure& f, const GeneratedCase& c) {
   f.guest_requests = c.requests.size();
   f.faults = c.scenario.faults.size();
@@ -151,7 +158,7 @@ void CampaignRun::record(const CaseOutcome& o) {
     }
   }
   if (o.passed) return;
-  if (o.property == "determinism" || o.property == "crash") {
+  if (o.property == property::kDeterminism || o.property == property::kCrash) {
     ++result_.verdict_counts[o.property][1];
   }
   CampaignFailure f;
@@ -176,7 +183,7 @@ void CampaignRun::save_unshrunk(CampaignFailure& f) {
     f.unshrunk_file =
         save_case(c, options_.bugs, options_.out_dir / "failures", f.id + ".unshrunk");
     f.file = f.unshrunk_file;
-    f.replay_command = "mirrorsim run " + f.file.string();
+    f.replay_command = replay_command(f);
   } catch (const FileWriteError& e) {
     f.save_errors.push_back(e.what());
     note(
@@ -195,7 +202,7 @@ std::optional<CaseOutcome> CampaignRun::rerun_alone(std::uint64_t index) {
       return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
     });
     if (interrupted()) return std::nullopt;
-    if (again->property != "crash" || again->signal != SIGKILL) break;
+    if (again->property != property::kCrash || again->signal != SIGKILL) break;
   }
   return again;
 }
@@ -216,7 +223,7 @@ void CampaignRun::handle_death(WorkerDeath death) {
     if (!again) {
       numbers_.give_back(index);
     } else {
-      if (again->property == "crash") {
+      if (again->property == property::kCrash) {
         line += "; run again alone, it crashed again: a failure";
         CaseOutcome crash = *again;
         crash.message = fmt::format("the worker running this case {}; run again alone: {}",
@@ -336,12 +343,12 @@ void CampaignRun::shrink(CampaignFailure& f) {
   so.message = f.message;
   so.bugs = options_.bugs;
   so.budget_s = options_.shrink_budget_s;
-  so.check_determinism = f.property == "determinism";
+  so.check_determinism = f.property == property::kDeterminism;
   auto save = [&](const GeneratedCase& smallest) {
     if (options_.out_dir.empty()) return;
     try {
       f.file = save_case(smallest, options_.bugs, options_.out_dir / "failures", f.id);
-      f.replay_command = "mirrorsim run " + f.file.string();
+      f.replay_command = replay_command(f);
     } catch (const FileWriteError& e) {
       f.save_errors.push_back(e.what());
     }
@@ -442,12 +449,11 @@ CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
   CaseOutcome o = outcome_of(report, index);
   if (!o.passed || !check_determinism) return o;
   o.determinism_checked = true;
-  const RunReport again = run_case(c, bugs);
-  if (again.sim.log_hash != report.sim.log_hash) {
+  const Verdict determinism = determinism_verdict(report, run_case(c, bugs));
+  if (determinism.violated()) {
     o.passed = false;
-    o.property = "determinism";
-    o.message = fmt::format("the same case gave event-log hashes {:016x} and {:016x}",
-                            report.sim.log_hash, again.sim.log_hash);
+    o.property = determinism.property;
+    o.message = determinism.message;
   }
   return o;
 }

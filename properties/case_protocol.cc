@@ -101,7 +101,7 @@ CaseOutcome crash_outcome(std::uint64_t index, std::string message) {
   CaseOutcome o;
   o.index = index;
   o.passed = false;
-  o.property = "crash";
+  o.property = property::kCrash;
   o.message = std::move(message);
   return o;
 }

@@ -1,5 +1,7 @@
 #include "properties/run_report.h"
 
+#include <fmt/core.h>
+
 namespace mirrorsim::properties {
 
 std::string RunReport::outcome_line() const {
@@ -26,6 +28,19 @@ const Verdict* RunReport::inconclusive() const {
     if (v.status == VerdictStatus::kInconclusive) return &v;
   }
   return nullptr;
+}
+
+Verdict determinism_verdict(const RunReport& first, const RunReport& again) {
+  Verdict v;
+  v.property = property::kDeterminism;
+  if (first.sim.log_hash == again.sim.log_hash) {
+    v.status = VerdictStatus::kHolds;
+    return v;
+  }
+  v.status = VerdictStatus::kViolated;
+  v.message = fmt::format("the same case gave event-log hashes {:016x} and {:016x}",
+                          first.sim.log_hash, again.sim.log_hash);
+  return v;
 }
 
 }  // namespace mirrorsim::properties

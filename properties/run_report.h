@@ -52,4 +52,9 @@ struct RunReport {
   std::string outcome_line() const;
 };
 
+// The determinism property over two runs of one scenario with one seed:
+// holds when their event-log hashes are equal, violated (naming both
+// hashes) when they differ.
+Verdict determinism_verdict(const RunReport& first, const RunReport& again);
+
 }  // namespace mirrorsim::properties

@@ -1,6 +1,7 @@
 // The verdict of one property on one run.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,28 @@ inline constexpr std::string_view kErrorPolicy = "error-policy";
 inline constexpr std::string_view kBounds = "bounds";
 inline constexpr std::string_view kCompletionEquality = "completion-equality";
 inline constexpr std::string_view kPointInTimeCopy = "point-in-time-copy";
+// Not verdicts of one run but failures a campaign finds about a case: its
+// process died ("crash"), or two runs gave different event-log hashes.
+inline constexpr std::string_view kCrash = "crash";
+inline constexpr std::string_view kDeterminism = "determinism";
 }  // namespace property
 
 const Verdict* first_violation(const std::vector<Verdict>& verdicts);
+
+// What kind of failure a failed property is. Each kind has its own exit
+// code (cli/exit_codes.h). In order of severity, least severe first: when
+// several properties failed, the most severe kind names the run or the
+// campaign. A wrong copy is worse than a stuck one; a crash left the run's
+// properties unjudged; a determinism mismatch makes every replay suspect.
+enum class FailureKind { kLiveness, kCorrectness, kCrash, kDeterminism };
+std::string_view failure_kind_name(FailureKind kind);  // "liveness", "correctness", ...
+// By property name: "liveness"; "no-crash" and "crash"; "determinism"; every
+// other property (state machine, error policy, bounds, equalities) is a
+// correctness property.
+FailureKind failure_kind(std::string_view property);
+// The more severe of the two.
+FailureKind most_severe(FailureKind a, FailureKind b);
+// The most severe kind among the violated verdicts; none when none is.
+std::optional<FailureKind> failure_kind(const std::vector<Verdict>& verdicts);
 
 }  // namespace mirrorsim::properties

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -12,6 +13,10 @@ namespace mirrorsim::reports {
 namespace {
 
 using nlohmann::json;
+
+json kind_json(std::optional<properties::FailureKind> kind) {
+  return kind ? json(properties::failure_kind_name(*kind)) : json(nullptr);
+}
 
 json library_entry(const properties::ReplayResult& r) {
   json verdicts = json::object();
@@ -23,9 +28,16 @@ json library_entry(const properties::ReplayResult& r) {
                                       : v == 'i' ? "inconclusive"
                                                  : "not_applicable";
   }
-  return {{"scenario", r.name},   {"file", r.file.string()},   {"loaded", r.loaded},
-          {"passed", r.passed},   {"verdicts", verdicts},      {"property", r.property},
-          {"message", r.message}, {"replay", r.replay_command}};
+  const bool failed = r.loaded && !r.passed;
+  return {{"scenario", r.name},
+          {"file", r.file.string()},
+          {"loaded", r.loaded},
+          {"passed", r.passed},
+          {"verdicts", verdicts},
+          {"property", r.property},
+          {"kind", failed ? kind_json(properties::failure_kind(r.property)) : json(nullptr)},
+          {"message", r.message},
+          {"replay", r.replay_command}};
 }
 
 json failure_entry(const properties::CampaignFailure& f) {
@@ -33,6 +45,7 @@ json failure_entry(const properties::CampaignFailure& f) {
             {"source", f.source},
             {"case", f.case_index ? json(*f.case_index) : json(nullptr)},
             {"property", f.property},
+            {"kind", kind_json(properties::failure_kind(f.property))},
             {"message", f.message},
             {"file", f.file.string()},
             {"unshrunk_file", f.unshrunk_file.string()},
@@ -159,12 +172,34 @@ json campaign_summary(const properties::CampaignOptions& o, const properties::Ca
   j["failure_list"] = json::array();
   for (const auto& f : r.failures) j["failure_list"].push_back(failure_entry(f));
   j["failures"] = r.failures.size();
+  j["failure_kind"] = kind_json(summary_failure_kind(j));
   j["ok"] = r.ok();
   return j;
 }
 
 bool summary_ok(const json& s) {
   return s.value("ok", false);
+}
+
+std::optional<properties::FailureKind> summary_failure_kind(const json& s) {
+  std::optional<properties::FailureKind> kind;
+  auto add = [&](const json& entry) {
+    const properties::FailureKind k =
+        properties::failure_kind(entry.value("property", std::string()));
+    kind = kind ? properties::most_severe(*kind, k) : k;
+  };
+  for (const json& f : s.value("failure_list", json::array())) add(f);
+  for (const json& c : s.value("corpus", json::array())) {
+    if (c.value("loaded", true) && !c.value("passed", true)) add(c);
+  }
+  return kind;
+}
+
+bool summary_has_unloadable_files(const json& s) {
+  for (const json& c : s.value("corpus", json::array())) {
+    if (!c.value("loaded", true)) return true;
+  }
+  return false;
 }
 
 json merge_summaries(const std::vector<json>& shards, const SummaryContext& context) {
@@ -263,6 +298,7 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   m["notes"] = notes;
   m["failure_list"] = failures;
   m["failures"] = failures.size();
+  m["failure_kind"] = kind_json(summary_failure_kind(m));
   m["ok"] = ok;
   return m;
 }

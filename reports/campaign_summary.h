@@ -5,6 +5,7 @@
 // which tool, commit and command line produced it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,14 @@ nlohmann::json merge_summaries(const std::vector<nlohmann::json>& shards,
 
 // Whether a summary (or a merged one) passes: nothing failed, nothing lost.
 bool summary_ok(const nlohmann::json& summary);
+
+// The most severe kind among the summary's failures (failure_list) and the
+// saved failures that still fail (corpus); none when nothing failed. Read
+// from each entry's "property", so older summaries without "kind" work too.
+std::optional<properties::FailureKind> summary_failure_kind(const nlohmann::json& summary);
+
+// Whether a saved failure of the corpus could not be loaded (bad input).
+bool summary_has_unloadable_files(const nlohmann::json& summary);
 
 // The current date and time as ISO 8601 UTC ("2026-11-30T22:50:00Z").
 std::string utc_now();

@@ -1,5 +1,7 @@
 #include "reports/run_text.h"
 
+#include <optional>
+
 #include <fmt/core.h>
 #include <fmt/format.h>
 
@@ -221,6 +223,8 @@ nlohmann::json report_json(const properties::RunReport& r) {
                         {"message", v.message}});
   }
   j["properties"] = verdicts;
+  const std::optional<properties::FailureKind> kind = properties::failure_kind(r.verdicts);
+  j["failure_kind"] = kind ? nlohmann::json(properties::failure_kind_name(*kind)) : nullptr;
   return j;
 }
 

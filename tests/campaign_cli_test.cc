@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/campaign_summary.h"
 #include "scenarios/library.h"
 #include "tests/cli_support.h"
 
@@ -194,7 +195,7 @@ TEST_F(CampaignCliTest, InterruptWhileShrinkingKeepsTheCounterexample) {
   ASSERT_TRUE(fs::exists(unshrunk)) << unshrunk;
   // The saved case replays and still fails.
   Child replay({bin_, "run", unshrunk.string()}, dir_, "replay");
-  EXPECT_EQ(replay.wait(), 1) << replay.out() << replay.err();
+  EXPECT_EQ(replay.wait(), 1) << replay.out() << replay.err();  // correctness
 }
 
 TEST_F(CampaignCliTest, SigtermDuringCasesWritesATruthfulPartialSummary) {
@@ -340,9 +341,10 @@ TEST_F(CampaignCliTest, JUnitAndTheFailureDatabase) {
   Child first(check({"--cases", "300", "--jobs", "2", "--bug", "cow-no-round", "--out",
                      out.string(), "--junit", junit.string()}),
               dir_, "first");
-  ASSERT_EQ(first.wait(), 1) << first.out() << first.err();
+  ASSERT_EQ(first.wait(), 1) << first.out() << first.err();  // a correctness failure
   const std::string xml = read_text(junit);
   const json s = read_json(out / "summary.json");
+  EXPECT_EQ(s.at("failure_kind"), "correctness");
   std::size_t library_cases = 0;
   for (std::size_t at = 0; (at = xml.find("classname=\"library.", at)) != std::string::npos; ++at) {
     ++library_cases;
@@ -361,6 +363,103 @@ TEST_F(CampaignCliTest, JUnitAndTheFailureDatabase) {
   const json s2 = read_json(out / "summary.json");
   ASSERT_EQ(s2.at("corpus").size(), 1u);
   EXPECT_FALSE(s2.at("corpus")[0].at("passed").get<bool>());
+}
+
+// ---- exit codes: one per kind of failure -----------------------------------------
+
+// A library scenario with an engine bug switched on in the file itself, as
+// a saved failure of the failure database.
+void save_with_bug(const std::string& scenario, const std::string& bug, const fs::path& file) {
+  std::string text = read_text(scenarios::library_file(scenario));
+  const std::size_t at = text.find("[mirror]\n");
+  ASSERT_NE(at, std::string::npos) << scenario;
+  text.insert(at + 9, "bugs = [\"" + bug + "\"]\n");
+  std::ofstream(file) << text;
+}
+
+// `check` exits with the code of its most severe failure (correctness over
+// liveness here), every failure names its kind in summary.json, and `merge`
+// gives the code of the merged summary.
+TEST_F(CampaignCliTest, CheckAndMergeExitWithTheMostSevereKindOfFailure) {
+  const fs::path stuck = dir_ / "stuck";
+  fs::create_directories(stuck);
+  save_with_bug("read-error-stop", "stop-pauses-per-op", stuck / "case-1-1.toml");
+  const fs::path out = dir_ / "stuck-out";
+  Child liveness(
+      check({"--cases", "0", "--no-library", "--corpus", stuck.string(), "--out", out.string()}),
+      dir_, "liveness");
+  EXPECT_EQ(liveness.wait(), 5) << liveness.out() << liveness.err();
+  EXPECT_NE(liveness.out().find("FAILED: liveness (exit 5)"), std::string::npos) << liveness.out();
+  const json s = read_json(out / "summary.json");
+  EXPECT_EQ(s.at("failure_kind"), "liveness");
+  ASSERT_EQ(s.at("corpus").size(), 1u);
+  EXPECT_EQ(s.at("corpus")[0].at("kind"), "liveness");
+  Child merge({bin_, "merge", out.string(), "--out", (dir_ / "merged").string()}, dir_, "merge");
+  EXPECT_EQ(merge.wait(), 5) << merge.out() << merge.err();
+
+  const fs::path both = dir_ / "both";
+  fs::create_directories(both);
+  save_with_bug("read-error-stop", "stop-pauses-per-op", both / "case-1-1.toml");
+  save_with_bug("cow-founding", "cow-no-round", both / "case-1-2.toml");
+  const fs::path out2 = dir_ / "both-out";
+  Child two(
+      check({"--cases", "0", "--no-library", "--corpus", both.string(), "--out", out2.string()}),
+      dir_, "two");
+  EXPECT_EQ(two.wait(), 1) << two.out() << two.err();
+  const json s2 = read_json(out2 / "summary.json");
+  EXPECT_EQ(s2.at("failure_kind"), "correctness");
+  ASSERT_EQ(s2.at("corpus").size(), 2u);
+  EXPECT_EQ(s2.at("corpus")[0].at("kind"), "liveness");
+  EXPECT_EQ(s2.at("corpus")[1].at("kind"), "correctness");
+}
+
+// A saved failure that does not load is bad input (2), not a failure kind.
+TEST_F(CampaignCliTest, ASavedFailureThatDoesNotLoadExitsTwo) {
+  const fs::path corpus = dir_ / "broken";
+  fs::create_directories(corpus);
+  std::ofstream(corpus / "case-1-1.toml") << "[source]\nlength = \"1MiB\"\n[target\n";
+  Child c(check({"--cases", "0", "--no-library", "--corpus", corpus.string(), "--out",
+                 (dir_ / "out").string()}),
+          dir_, "broken");
+  EXPECT_EQ(c.wait(), 2) << c.out() << c.err();
+}
+
+// Crashes and determinism mismatches cannot be made on demand (no engine bug
+// crashes or loses determinism), so `merge` is given shard summaries that
+// hold them: it exits 6 for a crash, 7 when a determinism mismatch is among
+// the failures, as `check` would for the same summary.
+TEST_F(CampaignCliTest, MergeExitsWithTheCodeOfCrashesAndDeterminismMismatches) {
+  auto summary_with = [&](const std::string& name, const std::vector<std::string>& failed) {
+    properties::CampaignOptions o;
+    o.cases = 4;
+    properties::CampaignResult r;
+    r.cases_run = 4;
+    r.covered.push_back({0, 3});
+    for (const std::string& p : failed) {
+      properties::CampaignFailure f;
+      f.id = "case-1-" + p;
+      f.source = "generated";
+      f.property = p;
+      r.failures.push_back(f);
+    }
+    const fs::path folder = dir_ / name;
+    fs::create_directories(folder);
+    std::ofstream(folder / "summary.json")
+        << reports::campaign_summary(o, r, {"0.1.0", "abc", {"mirrorsim", "check"}, "now"}).dump(2);
+    return folder.string();
+  };
+  const std::vector<std::pair<std::vector<std::string>, int>> cases = {
+      {{"crash"}, 6},
+      {{"no-crash", "liveness"}, 6},
+      {{"bounds", "determinism", "crash"}, 7},
+      {{"liveness", "completion-equality"}, 1},
+      {{}, 0}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string in = summary_with("s" + std::to_string(i), cases[i].first);
+    Child merge({bin_, "merge", in, "--out", (dir_ / ("m" + std::to_string(i))).string()}, dir_,
+                "merge" + std::to_string(i));
+    EXPECT_EQ(merge.wait(), cases[i].second) << i << merge.out() << merge.err();
+  }
 }
 
 TEST_F(CampaignCliTest, ASavedFailureThatNoLongerFailsIsReportedAndPasses) {

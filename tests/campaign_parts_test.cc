@@ -1,5 +1,6 @@
 // The campaign's parts on their own: the worker protocol, the worker pool
-// when a worker dies, atomic files, summary merging and JUnit output.
+// when a worker dies, atomic files, summary merging, JUnit output, and the
+// kinds of failure with their exit codes.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -10,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/exit_codes.h"
 #include "properties/atomic_file.h"
 #include "properties/campaign.h"
 #include "properties/case_protocol.h"
@@ -55,6 +57,7 @@ TEST(CaseProtocol, AnIsolatedRunThatDiesIsACrashOutcome) {
   });
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.property, "crash");
+  EXPECT_EQ(properties::failure_kind(o.property), properties::FailureKind::kCrash);
   EXPECT_EQ(o.index, 7u);
   EXPECT_NE(o.message.find("signal 6"), std::string::npos) << o.message;
 }
@@ -223,6 +226,120 @@ TEST(CampaignSummary, TheSameShrunkFailureFromTwoShardsIsListedOnce) {
       reports::merge_summaries({shard_summary(0, 2, 4, r0), shard_summary(1, 2, 4, r1)}, {});
   EXPECT_EQ(m.at("failures"), 2);
   EXPECT_FALSE(reports::summary_ok(m));
+}
+
+// Each failure in the summary names its kind; the summary names the most
+// severe, after a merge too, and saved failures that still fail count.
+TEST(CampaignSummary, EachFailureCarriesItsKindAndTheSummaryTheMostSevere) {
+  properties::CampaignResult r0 = shard_result(0, 2, 2);
+  properties::CampaignResult r1 = shard_result(1, 3, 2);
+  const json clean = shard_summary(0, 2, 4, r0);
+  EXPECT_TRUE(clean.at("failure_kind").is_null());
+  EXPECT_FALSE(reports::summary_failure_kind(clean));
+  properties::CampaignFailure f;
+  f.source = "generated";
+  for (const char* property : {"liveness", "crash", "bounds"}) {
+    f.id = std::string("case-1-") + property;
+    f.property = property;
+    r0.failures.push_back(f);
+  }
+  const json s0 = shard_summary(0, 2, 4, r0);
+  EXPECT_EQ(s0.at("failure_kind"), "crash");
+  EXPECT_EQ(s0.at("failure_list")[0].at("kind"), "liveness");
+  EXPECT_EQ(s0.at("failure_list")[1].at("kind"), "crash");
+  EXPECT_EQ(s0.at("failure_list")[2].at("kind"), "correctness");
+
+  properties::ReplayResult saved;
+  saved.name = "case-1-9";
+  saved.passed = false;
+  saved.property = "determinism";
+  r1.corpus.push_back(saved);
+  const json s1 = shard_summary(1, 2, 4, r1);
+  EXPECT_EQ(s1.at("corpus")[0].at("kind"), "determinism");
+  EXPECT_EQ(s1.at("failure_kind"), "determinism");
+  const json m = reports::merge_summaries({s0, s1}, {});
+  EXPECT_EQ(m.at("failure_kind"), "determinism");
+  EXPECT_EQ(reports::summary_failure_kind(m), properties::FailureKind::kDeterminism);
+
+  // A saved failure that does not load is bad input, not a kind of failure.
+  properties::CampaignResult r2 = shard_result(0, 2, 2);
+  saved.loaded = false;
+  saved.property = "load";
+  r2.corpus = {saved};
+  const json s2 = shard_summary(0, 1, 4, r2);
+  EXPECT_TRUE(s2.at("corpus")[0].at("kind").is_null());
+  EXPECT_FALSE(reports::summary_failure_kind(s2));
+  EXPECT_TRUE(reports::summary_has_unloadable_files(s2));
+}
+
+// ---- kinds of failure and exit codes --------------------------------------------
+
+TEST(FailureKind, EachPropertyHasItsKind) {
+  using properties::failure_kind;
+  using properties::FailureKind;
+  EXPECT_EQ(failure_kind("liveness"), FailureKind::kLiveness);
+  EXPECT_EQ(failure_kind("no-crash"), FailureKind::kCrash);
+  EXPECT_EQ(failure_kind("crash"), FailureKind::kCrash);
+  EXPECT_EQ(failure_kind("determinism"), FailureKind::kDeterminism);
+  for (const std::string_view p : properties::property_order()) {
+    if (p == "liveness" || p == "no-crash") continue;
+    EXPECT_EQ(failure_kind(p), FailureKind::kCorrectness) << p;
+  }
+}
+
+// determinism > crash > correctness > liveness, whatever the order.
+TEST(FailureKind, TheMostSevereOfSeveralViolatedVerdictsWins) {
+  using properties::FailureKind;
+  using properties::Verdict;
+  using properties::VerdictStatus;
+  auto verdict = [](std::string property, VerdictStatus status) {
+    return Verdict{std::move(property), status, ""};
+  };
+  std::vector<Verdict> verdicts = {verdict("no-crash", VerdictStatus::kHolds),
+                                   verdict("liveness", VerdictStatus::kViolated),
+                                   verdict("bounds", VerdictStatus::kInconclusive)};
+  EXPECT_EQ(properties::failure_kind(verdicts), FailureKind::kLiveness);
+  verdicts.push_back(verdict("completion-equality", VerdictStatus::kViolated));
+  EXPECT_EQ(properties::failure_kind(verdicts), FailureKind::kCorrectness);
+  verdicts.insert(verdicts.begin(), verdict("determinism", VerdictStatus::kViolated));
+  verdicts.push_back(verdict("no-crash", VerdictStatus::kViolated));
+  EXPECT_EQ(properties::failure_kind(verdicts), FailureKind::kDeterminism);
+  verdicts.erase(verdicts.begin());
+  EXPECT_EQ(properties::failure_kind(verdicts), FailureKind::kCrash);
+  EXPECT_FALSE(properties::failure_kind({verdict("liveness", VerdictStatus::kInconclusive)}));
+}
+
+TEST(FailureKind, EachKindHasItsOwnExitCode) {
+  using properties::FailureKind;
+  EXPECT_EQ(cli::exit_code_of(FailureKind::kCorrectness), 1);
+  EXPECT_EQ(cli::exit_code_of(FailureKind::kLiveness), 5);
+  EXPECT_EQ(cli::exit_code_of(FailureKind::kCrash), 6);
+  EXPECT_EQ(cli::exit_code_of(FailureKind::kDeterminism), 7);
+  std::set<int> codes = {cli::kExitPassed, cli::kExitBadInput, cli::kExitInternal,
+                         cli::kExitInconclusive, cli::kExitInterrupted};
+  for (FailureKind k : {FailureKind::kLiveness, FailureKind::kCorrectness, FailureKind::kCrash,
+                        FailureKind::kDeterminism}) {
+    EXPECT_TRUE(codes.insert(cli::exit_code_of(k)).second) << properties::failure_kind_name(k);
+  }
+}
+
+// The engine is deterministic, so no real run gives two hashes: the
+// verdict is fed two reports that differ only in their hash.
+TEST(FailureKind, TwoRunsWithDifferentHashesAreADeterminismFailure) {
+  properties::RunReport a;
+  a.sim.log_hash = 0x1234;
+  properties::RunReport b = a;
+  const properties::Verdict same = properties::determinism_verdict(a, b);
+  EXPECT_EQ(same.property, "determinism");
+  EXPECT_FALSE(same.violated());
+  b.sim.log_hash = 0xabcd;
+  const properties::Verdict differ = properties::determinism_verdict(a, b);
+  EXPECT_TRUE(differ.violated());
+  EXPECT_NE(differ.message.find("0000000000001234 and 000000000000abcd"), std::string::npos)
+      << differ.message;
+  a.verdicts = {differ};
+  EXPECT_EQ(properties::failure_kind(a.verdicts), properties::FailureKind::kDeterminism);
+  EXPECT_EQ(cli::exit_code_of(*properties::failure_kind(a.verdicts)), cli::kExitDeterminism);
 }
 
 TEST(JUnit, EscapesTextAndCountsFailures) {

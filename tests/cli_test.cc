@@ -1,7 +1,9 @@
 // The `mirrorsim` command as a user meets it: the built binary (its path in
 // MIRRORSIM_BIN, which ctest sets; the tests skip without it) is run through
 // the shell, and exit codes, stdout and stderr are checked.
-//   0: every property held; 1: a property was violated; 2: bad input.
+//   0: every property held; 1: a correctness property was violated; 2: bad
+//   input; 4: inconclusive; 5: a liveness failure; 7: a determinism mismatch
+//   (cli/exit_codes.h has them all).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -307,8 +309,52 @@ TEST_F(CliTest, LengthsThatDifferLoadAndTheJobRefusesToStart) {
 TEST_F(CliTest, RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
   const fs::path file = fs::path(__FILE__).parent_path() / "data" / "found_teardown_crash.toml";
   const CliResult r = run({"run", file.string()});
-  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.exit_code, 5) << r.err;  // a liveness failure
   EXPECT_NE(r.out.find("VIOLATED  liveness"), std::string::npos) << r.out;
+}
+
+// ---- exit codes: one per kind of failure -----------------------------------------
+
+// A violated correctness property exits 1, a liveness failure 5; --json
+// names the kind.
+TEST_F(CliTest, EachKindOfFailureHasItsOwnExitCode) {
+  const CliResult wrong = run({"run", library("cow-founding"), "--bug", "cow-no-round", "--json"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+  EXPECT_EQ(nlohmann::json::parse(wrong.out).at("failure_kind"), "correctness") << wrong.out;
+
+  // Each stop on error pauses the job again: nothing resumes it, a stall.
+  const CliResult stuck =
+      run({"run", library("read-error-stop"), "--bug", "stop-pauses-per-op", "--json"});
+  EXPECT_EQ(stuck.exit_code, 5) << stuck.out << stuck.err;
+  EXPECT_EQ(nlohmann::json::parse(stuck.out).at("failure_kind"), "liveness") << stuck.out;
+
+  const CliResult fine = run({"run", library("complete"), "--json"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.out << fine.err;
+  EXPECT_TRUE(nlohmann::json::parse(fine.out).at("failure_kind").is_null()) << fine.out;
+}
+
+// --check-determinism runs the scenario twice and judges the hashes as one
+// more property (a mismatch would exit 7; the engine gives none to show, so
+// tests/campaign_parts_test.cc feeds determinism_verdict two hashes).
+TEST_F(CliTest, CheckDeterminismRunsTwiceAndReportsTheProperty) {
+  const CliResult r = run({"run", library("complete"), "--check-determinism"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("holds     determinism"), std::string::npos) << r.out;
+  const CliResult bug =
+      run({"run", library("cow-founding"), "--bug", "cow-no-round", "--check-determinism"});
+  EXPECT_EQ(bug.exit_code, 1) << bug.out << bug.err;
+  EXPECT_NE(bug.out.find("holds     determinism"), std::string::npos) << bug.out;
+  EXPECT_NE(line_after(bug.out, "replay: ").find("--check-determinism"), std::string::npos)
+      << bug.out;
+}
+
+TEST_F(CliTest, HelpListsTheExitCodes) {
+  const CliResult r = run({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* code : {"1 correctness", "2 bad input", "3 internal", "4 inconclusive",
+                           "5 liveness", "6 crash", "7 determinism", "130 interrupted"}) {
+    EXPECT_NE(r.out.find(code), std::string::npos) << code << "\n" << r.out;
+  }
 }
 
 // A run cut short by its limit while the job still copies is inconclusive:

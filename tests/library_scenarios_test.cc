@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "properties/world.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_loader.h"
+#include "tests/scenario_file_param.h"
 
 namespace mirrorsim {
 namespace {
@@ -57,23 +57,17 @@ std::string violations(const properties::RunReport& report) {
   return out;
 }
 
-// A gtest name from a file name: "cow-founding.toml" -> "cow_founding".
-std::string test_name(const testing::TestParamInfo<std::filesystem::path>& info) {
-  std::string name = info.param.stem().string();
-  std::replace_if(
-      name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) == 0; }, '_');
-  return name;
-}
+using testing_support::ScenarioFileParam;
 
-class LibraryScenario : public testing::TestWithParam<std::filesystem::path> {};
+class LibraryScenario : public testing::TestWithParam<ScenarioFileParam> {};
 
 TEST_P(LibraryScenario, PassesEveryPropertyTwiceWithTheSameHash) {
   scenarios::LoadOptions load;
   load.known_bugs = properties::known_bug_names();
-  const scenarios::Scenario scenario = scenarios::load_scenario(GetParam(), load);
+  const scenarios::Scenario scenario = scenarios::load_scenario(GetParam().file, load);
 
   // The file's own identity: named after the file, described in one line.
-  EXPECT_EQ(scenario.name, GetParam().stem().string());
+  EXPECT_EQ(scenario.name, GetParam().file.stem().string());
   EXPECT_FALSE(scenario.description.empty());
   EXPECT_EQ(scenario.description.find('\n'), std::string::npos);
 
@@ -88,8 +82,10 @@ TEST_P(LibraryScenario, PassesEveryPropertyTwiceWithTheSameHash) {
   EXPECT_EQ(first.outcome_line(), second.outcome_line());
 }
 
-INSTANTIATE_TEST_SUITE_P(Library, LibraryScenario, testing::ValuesIn(scenarios::library_files()),
-                         test_name);
+INSTANTIATE_TEST_SUITE_P(
+    Library, LibraryScenario,
+    testing::ValuesIn(testing_support::scenario_file_params(scenarios::library_files())),
+    testing_support::scenario_file_param_name);
 
 TEST(LibraryScenarios, HoldsTheRequiredSet) {
   std::vector<std::string> present;

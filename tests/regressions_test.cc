@@ -8,16 +8,19 @@
 #include "properties/world.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_loader.h"
+#include "tests/scenario_file_param.h"
 
 namespace mirrorsim {
 namespace {
 
-class Regression : public testing::TestWithParam<std::filesystem::path> {};
+using testing_support::ScenarioFileParam;
+
+class Regression : public testing::TestWithParam<ScenarioFileParam> {};
 
 TEST_P(Regression, PassesEveryPropertyAndReplaysExactly) {
   scenarios::LoadOptions load;
   load.known_bugs = properties::known_bug_names();
-  const scenarios::Scenario s = scenarios::load_scenario(GetParam(), load);
+  const scenarios::Scenario s = scenarios::load_scenario(GetParam().file, load);
   const properties::RunReport first = properties::run_scenario(s);
   for (const properties::Verdict& v : first.verdicts) {
     EXPECT_FALSE(v.violated()) << v.property << ": " << v.message;
@@ -27,16 +30,10 @@ TEST_P(Regression, PassesEveryPropertyAndReplaysExactly) {
   EXPECT_EQ(first.sim.log_hash, second.sim.log_hash);
 }
 
-std::string test_name(const testing::TestParamInfo<std::filesystem::path>& info) {
-  std::string name = info.param.stem().string();
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Corpus, Regression, testing::ValuesIn(scenarios::regression_files()),
-                         test_name);
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, Regression,
+    testing::ValuesIn(testing_support::scenario_file_params(scenarios::regression_files())),
+    testing_support::scenario_file_param_name);
 
 TEST(RegressionCorpus, IsNotEmpty) {
   EXPECT_GE(scenarios::regression_files().size(), 5u);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ struct BadCase {
   std::string problem;  // a part of what is wrong
   std::string allowed;  // a part of what is allowed
 };
+
+// For gtest's messages and ctest's test names (no byte dump of the struct).
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // A valid scenario that the cases below add to or change.
 const std::string kDisks = R"([source]

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,11 @@ struct BadTrace {
   std::uint64_t line;
   std::string message;  // a part of the message
 };
+
+// For gtest's messages and ctest's test names (no byte dump of the struct).
+void PrintTo(const BadTrace& c, std::ostream* os) {
+  *os << c.name;
+}
 
 const std::string kCsvHeader = "time_us,op,offset,length\n";
 const std::string kV2Open = "fio version 2 iolog\n/dev/sda add\n/dev/sda open\n";
