@@ -4,77 +4,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/guest_filter.h"
 #include "engine/invariant.h"
 #include "engine/mirror_job.h"
 
 namespace mirrorsim::engine {
-
-class MirrorJob::GuestFilter final : public BlockDevice {
- public:
-  explicit GuestFilter(MirrorJob& job) : job_(job) {}
-
-  DeviceInfo info() const override {
-    DeviceInfo info = job_.guest_backend().info();
-    info.name = "mirror-filter(" + info.name + ")";
-    return info;
-  }
-  IoStatus read(std::uint64_t offset, std::uint64_t length, PayloadPtr& out) override {
-    Entered entered(job_);
-    return job_.guest_backend().read(offset, length, out);
-  }
-  IoStatus write(std::uint64_t offset, std::uint64_t length, const Payload& data) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, &data, OpKind::kCopy, false);
-  }
-  IoStatus write_zeroes(std::uint64_t offset, std::uint64_t length, bool may_unmap) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, nullptr, OpKind::kZero, may_unmap);
-  }
-  IoStatus discard(std::uint64_t offset, std::uint64_t length) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, nullptr, OpKind::kDiscard, false);
-  }
-  IoStatus flush() override {
-    Entered entered(job_);
-    return job_.guest_backend().flush();
-  }
-  BlockStatus block_status(std::uint64_t offset, std::uint64_t length) override {
-    return job_.guest_backend().block_status(offset, length);
-  }
-
- private:
-  // Counts a guest request in flight for the drain, for its whole life.
-  class Entered {
-   public:
-    explicit Entered(MirrorJob& job) : job_(job) { job_.guest_enter(); }
-    ~Entered() { job_.guest_leave(); }
-    Entered(const Entered&) = delete;
-    Entered& operator=(const Entered&) = delete;
-
-   private:
-    MirrorJob& job_;
-  };
-
-  MirrorJob& job_;
-};
-
-MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
-                     MirrorParams params, JobObserver* observer, PivotHook pivot)
-    : runtime_(runtime),
-      source_(source),
-      target_(target),
-      params_(std::move(params)),
-      observer_(observer),
-      pivot_(std::move(pivot)),
-      guest_(std::make_unique<GuestFilter>(*this)),
-      op_done_(runtime, "mirror op completion"),
-      kick_(runtime, "mirror job idle (work or a command)"),
-      resumed_(runtime, "mirror job resume"),
-      guest_gate_(runtime, "mirror drain (guest I/O held off)"),
-      guest_quiet_(runtime, "guest requests to finish (drain)"),
-      ended_(runtime, "mirror job end") {}
-
-MirrorJob::~MirrorJob() = default;
 
 BlockDevice& MirrorJob::guest_device() {
   return *guest_;
@@ -108,7 +42,7 @@ void MirrorJob::drain_end() {
 
 IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                                 OpKind kind, bool may_unmap) {
-  if (tracking_guest_writes() && copy_mode_ == CopyMode::kWriteBlocking) {
+  if (tracking_guest_writes() && commands_.copy_mode == CopyMode::kWriteBlocking) {
     return active_write(offset, length, data, kind, may_unmap);
   }
   BlockDevice& backend = guest_backend();
@@ -151,24 +85,20 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   // discard is copied from the source the same way: whether it reads back
   // as zeroes is up to each device, so the target takes what the source
   // now reads.
-  const std::uint64_t cluster = resolved_.target_cluster_bytes;
-  const std::uint64_t end = offset + length;
+  const ByteSpan write{offset, length};
   const bool whole_clusters =
-      resolved_.target_fills_zeroes &&
-      (offset % cluster != 0 || (end % cluster != 0 && end != resolved_.length_bytes));
-  const std::uint64_t op_start = whole_clusters ? offset / cluster * cluster : offset;
-  const std::uint64_t op_end =
-      whole_clusters ? std::min((end + cluster - 1) / cluster * cluster, resolved_.length_bytes)
-                     : end;
+      resolved_.target_fills_zeroes && !covers_whole_clusters(write, cow_rule());
+  const ByteSpan op_span = whole_clusters ? cow_span(write, cow_rule()) : write;
+  const std::uint64_t op_start = op_span.offset_bytes;
+  const std::uint64_t op_end = op_span.end_bytes();
 
   // Wait for every op that overlaps, then stand in their way ourselves.
-  wait_for_conflicts(op_start, op_end - op_start, 0);
-  const std::uint64_t id =
-      register_op(OpKind::kActiveWrite, op_start, op_end - op_start, false, false);
+  wait_for_conflicts(op_span, 0);
+  const std::uint64_t id = register_op(OpKind::kActiveWrite, op_span, false, false);
   ++metrics_.active_writes;
   if (observer_ != nullptr) {
-    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_end - op_start,
-                                  buffer_->bytes_in_use(), background_in_flight_});
+    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_span.length_bytes,
+                                  buffer_->bytes_in_use(), ops_.background_count()});
   }
 
   IoStatus status;
