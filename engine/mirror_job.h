@@ -122,21 +122,22 @@ class MirrorJob {
   class GuestFilter;  // engine/guest_filter.h
   enum class Side : std::uint8_t { kSource, kTarget };
 
-  // The job's task.
+  // The job's task (mirror_job.cc; the commands are in mirror_job_commands.cc).
   void run();
   void populate_dirty_bitmap();
   bool pause_point();  // false when the job must stop instead
   void announce_ready();
-  void throttle(TimeNs delay);
+  bool in_sync_for_end(bool* drained);
   void wait_for_any_op();
   void wait_for_all_ops();
   void wait_for_conflicts(ByteSpan span, std::uint64_t except_id);
   bool flush_target_or_handle_error();
   void finish(bool drained);
 
-  // One iteration: plan a run of dirty chunks, classify each piece of it
-  // (copy, zero or discard, widened for COW), issue the ops.
-  // A planned op, before it is registered: what it does to which bytes.
+  // One iteration (mirror_job_iteration.cc): plan a run of dirty chunks,
+  // classify each piece of it (copy, zero or discard, widened for COW),
+  // issue the ops, sleep off the rate limit.
+  // An op planned but not yet registered: what it does to which bytes.
   struct PlannedOp {
     OpKind kind = OpKind::kCopy;
     ByteSpan span;
@@ -152,6 +153,7 @@ class MirrorJob {
   PlannedOp widen_for_cow(PlannedOp op, std::uint64_t pseudo_id);
   void wait_for_room(const PlannedOp& op);
   void throttle_after_dispatch(std::uint64_t bytes);
+  void throttle(TimeNs delay);
 
   // Ops.
   std::uint64_t register_op(OpKind kind, ByteSpan span, bool background, bool pseudo);
@@ -165,6 +167,8 @@ class MirrorJob {
                        bool may_unmap);
   IoStatus active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                         OpKind kind, bool may_unmap);
+  ByteSpan outward_chunks(ByteSpan span) const;
+  void clear_covered_chunks(ByteSpan op_span);
   void guest_enter();
   void guest_leave();
   void drain_begin();

@@ -9,6 +9,22 @@
 #include "engine/mirror_job.h"
 
 namespace mirrorsim::engine {
+namespace {
+
+// Writes what the guest asked for: data, zeroes or a discard.
+IoStatus write_as(BlockDevice& device, OpKind kind, std::uint64_t offset, std::uint64_t length,
+                  const Payload* data, bool may_unmap) {
+  switch (kind) {
+    case OpKind::kZero:
+      return device.write_zeroes(offset, length, may_unmap);
+    case OpKind::kDiscard:
+      return device.discard(offset, length);
+    default:
+      return device.write(offset, length, *data);
+  }
+}
+
+}  // namespace
 
 BlockDevice& MirrorJob::guest_device() {
   return *guest_;
@@ -47,18 +63,7 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
   }
   BlockDevice& backend = guest_backend();
   if (tracking_guest_writes()) dirty_->prefetch(offset);  // marked after the write
-  IoStatus status;
-  switch (kind) {
-    case OpKind::kZero:
-      status = backend.write_zeroes(offset, length, may_unmap);
-      break;
-    case OpKind::kDiscard:
-      status = backend.discard(offset, length);
-      break;
-    default:
-      status = backend.write(offset, length, *data);
-      break;
-  }
+  const IoStatus status = write_as(backend, kind, offset, length, data, may_unmap);
   // Re-check: the job may have started tracking, or ended, while we waited.
   if (!tracking_guest_writes() || length == 0) return status;
   // Mark after the write has landed, whether or not it succeeded: a copy
@@ -101,39 +106,16 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
                                   buffer_->bytes_in_use(), ops_.background_count()});
   }
 
-  IoStatus status;
-  switch (kind) {
-    case OpKind::kZero:
-      status = source_.write_zeroes(offset, length, may_unmap);
-      break;
-    case OpKind::kDiscard:
-      status = source_.discard(offset, length);
-      break;
-    default:
-      status = source_.write(offset, length, *data);
-      break;
-  }
-  const std::uint64_t outward_start = chunk_floor(op_start);
-  const std::uint64_t outward_end = std::min(chunk_ceil(op_end), resolved_.length_bytes);
+  const IoStatus status = write_as(source_, kind, offset, length, data, may_unmap);
+  const ByteSpan outward = outward_chunks(op_span);
   if (!status.ok()) {
     // A failed source write may have changed part of the range: copy it later.
-    dirty_->set(outward_start, outward_end - outward_start);
+    dirty_->set(outward.offset_bytes, outward.length_bytes);
     retire_op(id, status.error);
     kick();
     return status;
   }
-
-  // Clear only chunks the op covers whole; a partly covered dirty chunk
-  // keeps its bit and is left to background copying.
-  std::uint64_t clear_start = chunk_ceil(op_start);
-  std::uint64_t clear_end =
-      op_end == resolved_.length_bytes ? resolved_.length_bytes : chunk_floor(op_end);
-  // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
-  if (params_.bugs.has(Bug::kActiveClearOutward)) {
-    clear_start = outward_start;
-    clear_end = outward_end;
-  }
-  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
+  clear_covered_chunks(op_span);
 
   IoStatus target_status;
   Side failed_side = Side::kTarget;
@@ -157,12 +139,36 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     metrics_.bytes_written += op_end - op_start;
     if (cow_copied_ && whole_clusters) cow_copied_->set(op_start, op_end - op_start);
   } else {
-    dirty_->set(outward_start, outward_end - outward_start);
+    dirty_->set(outward.offset_bytes, outward.length_bytes);
     handle_error(failed_side, target_status.error);
   }
   retire_op(id, target_status.error);
   kick();
   return status;
+}
+
+// The chunks `span` touches, even by one byte, up to the disk end.
+ByteSpan MirrorJob::outward_chunks(ByteSpan span) const {
+  const std::uint64_t start = chunk_floor(span.offset_bytes);
+  const std::uint64_t end = std::min(chunk_ceil(span.end_bytes()), resolved_.length_bytes);
+  return ByteSpan{start, end - start};
+}
+
+// After a write-blocking write landed on the source: clears the dirty bits
+// of the chunks the op covers whole (or up to the disk end). A partly
+// covered dirty chunk keeps its bit and is left to background copying.
+void MirrorJob::clear_covered_chunks(ByteSpan op_span) {
+  std::uint64_t clear_start = chunk_ceil(op_span.offset_bytes);
+  std::uint64_t clear_end = op_span.end_bytes() == resolved_.length_bytes
+                                ? resolved_.length_bytes
+                                : chunk_floor(op_span.end_bytes());
+  // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
+  if (params_.bugs.has(Bug::kActiveClearOutward)) {
+    const ByteSpan outward = outward_chunks(op_span);
+    clear_start = outward.offset_bytes;
+    clear_end = outward.end_bytes();
+  }
+  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
 }
 
 }  // namespace mirrorsim::engine
