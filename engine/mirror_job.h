@@ -43,7 +43,10 @@
 
 #include "engine/block_device.h"
 #include "engine/buffer_pool.h"
+#include "engine/cow_span.h"
 #include "engine/dirty_bitmap.h"
+#include "engine/inflight_ops.h"
+#include "engine/job_commands.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/mirror_params.h"
@@ -111,45 +114,51 @@ class MirrorJob {
   const MirrorParams& params() const { return params_; }
   const ResolvedParams& resolved() const { return resolved_; }
   const JobMetrics& metrics() const { return metrics_; }
-  CopyMode copy_mode() const { return copy_mode_; }
+  CopyMode copy_mode() const { return commands_.copy_mode; }
   std::uint64_t dirty_bytes() const { return dirty_ ? dirty_->dirty_bytes() : 0; }
-  std::uint32_t background_in_flight() const { return background_in_flight_; }
+  std::uint32_t background_in_flight() const { return ops_.background_count(); }
 
  private:
-  class GuestFilter;
-  struct Op {
-    std::uint64_t id = 0;
-    OpKind kind = OpKind::kCopy;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
-    bool background = true;  // counts against kMaxInFlightOps
-    bool pseudo = false;     // stands for a whole iteration, does no I/O
-    std::vector<std::uint32_t> pieces;
-  };
+  class GuestFilter;  // engine/guest_filter.h
   enum class Side : std::uint8_t { kSource, kTarget };
 
-  // The op in flight with this id. REQUIRES: there is one. The reference
-  // lasts until the next op is registered or retired.
-  Op& op_at(std::uint64_t id);
-
-  // The job's task.
+  // The job's task (mirror_job.cc; the commands are in mirror_job_commands.cc).
   void run();
   void populate_dirty_bitmap();
   bool pause_point();  // false when the job must stop instead
-  void iteration();
-  void throttle(TimeNs delay);
+  void announce_ready();
+  bool in_sync_for_end(bool* drained);
   void wait_for_any_op();
   void wait_for_all_ops();
-  void wait_for_conflicts(std::uint64_t offset, std::uint64_t length, std::uint64_t except_id);
-  const Op* find_overlap(std::uint64_t offset, std::uint64_t length, std::uint64_t except_id) const;
+  void wait_for_conflicts(ByteSpan span, std::uint64_t except_id);
   bool flush_target_or_handle_error();
   void finish(bool drained);
 
+  // One iteration (mirror_job_iteration.cc): plan a run of dirty chunks,
+  // classify each piece of it (copy, zero or discard, widened for COW),
+  // issue the ops, sleep off the rate limit.
+  // An op planned but not yet registered: what it does to which bytes.
+  struct PlannedOp {
+    OpKind kind = OpKind::kCopy;
+    ByteSpan span;
+  };
+  void iteration();
+  std::uint64_t first_dirty_chunk();
+  std::uint64_t claim_run(std::uint64_t first_chunk, std::uint64_t pseudo_id);
+  std::uint64_t run_chunks(std::uint64_t first_chunk, std::uint64_t pseudo_id) const;
+  PlannedOp classify(std::uint64_t pos_bytes, std::uint64_t run_end_bytes);
+  BlockStatus source_status(std::uint64_t pos_bytes, std::uint64_t run_end_bytes);
+  OpKind zero_kind(const BlockStatus& status, ByteSpan span) const;
+  bool needs_cow_widening(ByteSpan span) const;
+  PlannedOp widen_for_cow(PlannedOp op, std::uint64_t pseudo_id);
+  void wait_for_room(const PlannedOp& op);
+  void throttle_after_dispatch(std::uint64_t bytes);
+  void throttle(TimeNs delay);
+
   // Ops.
-  std::uint64_t register_op(OpKind kind, std::uint64_t offset, std::uint64_t length,
-                            bool background, bool pseudo);
+  std::uint64_t register_op(OpKind kind, ByteSpan span, bool background, bool pseudo);
   void retire_op(std::uint64_t id, int error);
-  void issue_background_op(OpKind kind, std::uint64_t offset, std::uint64_t length);
+  void issue_background_op(OpKind kind, ByteSpan span);
   void run_background_op(std::uint64_t id);
   void handle_error(Side side, int error);
 
@@ -158,6 +167,8 @@ class MirrorJob {
                        bool may_unmap);
   IoStatus active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                         OpKind kind, bool may_unmap);
+  ByteSpan outward_chunks(ByteSpan span) const;
+  void clear_covered_chunks(ByteSpan op_span);
   void guest_enter();
   void guest_leave();
   void drain_begin();
@@ -171,6 +182,8 @@ class MirrorJob {
   void kick();
   std::uint64_t chunk_floor(std::uint64_t offset) const;
   std::uint64_t chunk_ceil(std::uint64_t offset) const;
+  // The COW rule as this job applies it: its target's clusters, its disk.
+  CowSpanRule cow_rule() const;
 
   Runtime& runtime_;
   BlockDevice& source_;
@@ -182,7 +195,6 @@ class MirrorJob {
 
   JobStateMachine machine_;
   ResolvedParams resolved_;
-  CopyMode copy_mode_ = CopyMode::kBackground;
   bool intercepting_ = false;  // the write interceptor is installed
   bool pivoted_ = false;
   bool job_done_ = false;  // past the main loop: guest writes no longer tracked
@@ -191,21 +203,11 @@ class MirrorJob {
   std::optional<DirtyBitmap> cow_copied_;  // per chunk: copied as part of a whole cluster
   std::optional<BufferPool> buffer_;
   RateLimiter rate_;
-  // Ops in flight in id order (deterministic). Never more than a few dozen,
-  // and ids only grow, so a vector appended to beats a map.
-  std::vector<Op> ops_;
-  std::uint64_t next_op_id_ = 1;
-  std::uint32_t background_in_flight_ = 0;
-  std::uint32_t active_in_flight_ = 0;
+  InflightOps ops_;
   std::uint64_t cursor_chunk_ = 0;
 
-  // Commands and their state.
+  JobCommands commands_;
   bool ready_ = false;
-  bool complete_requested_ = false;
-  bool cancel_requested_ = false;
-  bool force_cancel_ = false;
-  int pause_count_ = 0;
-  bool user_paused_ = false;
   IoStatusKind io_status_ = IoStatusKind::kOk;
   std::optional<std::string> failure_;
   int failure_errno_ = 0;

@@ -4,77 +4,27 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/guest_filter.h"
 #include "engine/invariant.h"
 #include "engine/mirror_job.h"
 
 namespace mirrorsim::engine {
+namespace {
 
-class MirrorJob::GuestFilter final : public BlockDevice {
- public:
-  explicit GuestFilter(MirrorJob& job) : job_(job) {}
+// Writes what the guest asked for: data, zeroes or a discard.
+IoStatus write_as(BlockDevice& device, OpKind kind, std::uint64_t offset, std::uint64_t length,
+                  const Payload* data, bool may_unmap) {
+  switch (kind) {
+    case OpKind::kZero:
+      return device.write_zeroes(offset, length, may_unmap);
+    case OpKind::kDiscard:
+      return device.discard(offset, length);
+    default:
+      return device.write(offset, length, *data);
+  }
+}
 
-  DeviceInfo info() const override {
-    DeviceInfo info = job_.guest_backend().info();
-    info.name = "mirror-filter(" + info.name + ")";
-    return info;
-  }
-  IoStatus read(std::uint64_t offset, std::uint64_t length, PayloadPtr& out) override {
-    Entered entered(job_);
-    return job_.guest_backend().read(offset, length, out);
-  }
-  IoStatus write(std::uint64_t offset, std::uint64_t length, const Payload& data) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, &data, OpKind::kCopy, false);
-  }
-  IoStatus write_zeroes(std::uint64_t offset, std::uint64_t length, bool may_unmap) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, nullptr, OpKind::kZero, may_unmap);
-  }
-  IoStatus discard(std::uint64_t offset, std::uint64_t length) override {
-    Entered entered(job_);
-    return job_.guest_write(offset, length, nullptr, OpKind::kDiscard, false);
-  }
-  IoStatus flush() override {
-    Entered entered(job_);
-    return job_.guest_backend().flush();
-  }
-  BlockStatus block_status(std::uint64_t offset, std::uint64_t length) override {
-    return job_.guest_backend().block_status(offset, length);
-  }
-
- private:
-  // Counts a guest request in flight for the drain, for its whole life.
-  class Entered {
-   public:
-    explicit Entered(MirrorJob& job) : job_(job) { job_.guest_enter(); }
-    ~Entered() { job_.guest_leave(); }
-    Entered(const Entered&) = delete;
-    Entered& operator=(const Entered&) = delete;
-
-   private:
-    MirrorJob& job_;
-  };
-
-  MirrorJob& job_;
-};
-
-MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
-                     MirrorParams params, JobObserver* observer, PivotHook pivot)
-    : runtime_(runtime),
-      source_(source),
-      target_(target),
-      params_(std::move(params)),
-      observer_(observer),
-      pivot_(std::move(pivot)),
-      guest_(std::make_unique<GuestFilter>(*this)),
-      op_done_(runtime, "mirror op completion"),
-      kick_(runtime, "mirror job idle (work or a command)"),
-      resumed_(runtime, "mirror job resume"),
-      guest_gate_(runtime, "mirror drain (guest I/O held off)"),
-      guest_quiet_(runtime, "guest requests to finish (drain)"),
-      ended_(runtime, "mirror job end") {}
-
-MirrorJob::~MirrorJob() = default;
+}  // namespace
 
 BlockDevice& MirrorJob::guest_device() {
   return *guest_;
@@ -108,23 +58,12 @@ void MirrorJob::drain_end() {
 
 IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                                 OpKind kind, bool may_unmap) {
-  if (tracking_guest_writes() && copy_mode_ == CopyMode::kWriteBlocking) {
+  if (tracking_guest_writes() && commands_.copy_mode == CopyMode::kWriteBlocking) {
     return active_write(offset, length, data, kind, may_unmap);
   }
   BlockDevice& backend = guest_backend();
   if (tracking_guest_writes()) dirty_->prefetch(offset);  // marked after the write
-  IoStatus status;
-  switch (kind) {
-    case OpKind::kZero:
-      status = backend.write_zeroes(offset, length, may_unmap);
-      break;
-    case OpKind::kDiscard:
-      status = backend.discard(offset, length);
-      break;
-    default:
-      status = backend.write(offset, length, *data);
-      break;
-  }
+  const IoStatus status = write_as(backend, kind, offset, length, data, may_unmap);
   // Re-check: the job may have started tracking, or ended, while we waited.
   if (!tracking_guest_writes() || length == 0) return status;
   // Mark after the write has landed, whether or not it succeeded: a copy
@@ -151,59 +90,32 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   // discard is copied from the source the same way: whether it reads back
   // as zeroes is up to each device, so the target takes what the source
   // now reads.
-  const std::uint64_t cluster = resolved_.target_cluster_bytes;
-  const std::uint64_t end = offset + length;
+  const ByteSpan write{offset, length};
   const bool whole_clusters =
-      resolved_.target_fills_zeroes &&
-      (offset % cluster != 0 || (end % cluster != 0 && end != resolved_.length_bytes));
-  const std::uint64_t op_start = whole_clusters ? offset / cluster * cluster : offset;
-  const std::uint64_t op_end =
-      whole_clusters ? std::min((end + cluster - 1) / cluster * cluster, resolved_.length_bytes)
-                     : end;
+      resolved_.target_fills_zeroes && !covers_whole_clusters(write, cow_rule());
+  const ByteSpan op_span = whole_clusters ? cow_span(write, cow_rule()) : write;
+  const std::uint64_t op_start = op_span.offset_bytes;
+  const std::uint64_t op_end = op_span.end_bytes();
 
   // Wait for every op that overlaps, then stand in their way ourselves.
-  wait_for_conflicts(op_start, op_end - op_start, 0);
-  const std::uint64_t id =
-      register_op(OpKind::kActiveWrite, op_start, op_end - op_start, false, false);
+  wait_for_conflicts(op_span, 0);
+  const std::uint64_t id = register_op(OpKind::kActiveWrite, op_span, false, false);
   ++metrics_.active_writes;
   if (observer_ != nullptr) {
-    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_end - op_start,
-                                  buffer_->bytes_in_use(), background_in_flight_});
+    observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_span.length_bytes,
+                                  buffer_->bytes_in_use(), ops_.background_count()});
   }
 
-  IoStatus status;
-  switch (kind) {
-    case OpKind::kZero:
-      status = source_.write_zeroes(offset, length, may_unmap);
-      break;
-    case OpKind::kDiscard:
-      status = source_.discard(offset, length);
-      break;
-    default:
-      status = source_.write(offset, length, *data);
-      break;
-  }
-  const std::uint64_t outward_start = chunk_floor(op_start);
-  const std::uint64_t outward_end = std::min(chunk_ceil(op_end), resolved_.length_bytes);
+  const IoStatus status = write_as(source_, kind, offset, length, data, may_unmap);
+  const ByteSpan outward = outward_chunks(op_span);
   if (!status.ok()) {
     // A failed source write may have changed part of the range: copy it later.
-    dirty_->set(outward_start, outward_end - outward_start);
+    dirty_->set(outward.offset_bytes, outward.length_bytes);
     retire_op(id, status.error);
     kick();
     return status;
   }
-
-  // Clear only chunks the op covers whole; a partly covered dirty chunk
-  // keeps its bit and is left to background copying.
-  std::uint64_t clear_start = chunk_ceil(op_start);
-  std::uint64_t clear_end =
-      op_end == resolved_.length_bytes ? resolved_.length_bytes : chunk_floor(op_end);
-  // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
-  if (params_.bugs.has(Bug::kActiveClearOutward)) {
-    clear_start = outward_start;
-    clear_end = outward_end;
-  }
-  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
+  clear_covered_chunks(op_span);
 
   IoStatus target_status;
   Side failed_side = Side::kTarget;
@@ -227,12 +139,36 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     metrics_.bytes_written += op_end - op_start;
     if (cow_copied_ && whole_clusters) cow_copied_->set(op_start, op_end - op_start);
   } else {
-    dirty_->set(outward_start, outward_end - outward_start);
+    dirty_->set(outward.offset_bytes, outward.length_bytes);
     handle_error(failed_side, target_status.error);
   }
   retire_op(id, target_status.error);
   kick();
   return status;
+}
+
+// The chunks `span` touches, even by one byte, up to the disk end.
+ByteSpan MirrorJob::outward_chunks(ByteSpan span) const {
+  const std::uint64_t start = chunk_floor(span.offset_bytes);
+  const std::uint64_t end = std::min(chunk_ceil(span.end_bytes()), resolved_.length_bytes);
+  return ByteSpan{start, end - start};
+}
+
+// After a write-blocking write landed on the source: clears the dirty bits
+// of the chunks the op covers whole (or up to the disk end). A partly
+// covered dirty chunk keeps its bit and is left to background copying.
+void MirrorJob::clear_covered_chunks(ByteSpan op_span) {
+  std::uint64_t clear_start = chunk_ceil(op_span.offset_bytes);
+  std::uint64_t clear_end = op_span.end_bytes() == resolved_.length_bytes
+                                ? resolved_.length_bytes
+                                : chunk_floor(op_span.end_bytes());
+  // Fixed by 9adc1cb4: never clear chunks the write covers only partly.
+  if (params_.bugs.has(Bug::kActiveClearOutward)) {
+    const ByteSpan outward = outward_chunks(op_span);
+    clear_start = outward.offset_bytes;
+    clear_end = outward.end_bytes();
+  }
+  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
 }
 
 }  // namespace mirrorsim::engine

@@ -1,0 +1,103 @@
+// The mirror job's commands (QEMU's block-job QMP commands): each checks
+// the job's state, throws JobCommandError when the state does not allow it,
+// and otherwise leaves a request in commands_ (engine/job_commands.h) and
+// wakes the job's task, which acts on it at its next look. start() also
+// sets up the bookkeeping before guest writes are tracked.
+#include <string>
+#include <utility>
+
+#include "engine/mirror_job.h"
+
+namespace mirrorsim::engine {
+
+void MirrorJob::start() {
+  if (state() != JobState::kCreated) throw JobCommandError("start: the job was started already");
+  const DeviceInfo source = source_.info();
+  const DeviceInfo target = target_.info();
+  resolved_ = resolve_params(params_, source, target, &source_ == &target_);
+  commands_.copy_mode = params_.copy_mode;
+  rate_.set_speed(static_cast<std::uint64_t>(params_.speed_bytes_per_s));
+
+  // The bookkeeping first, then the interceptor: a guest write must never
+  // find the interceptor without a bitmap to mark.
+  const std::uint64_t g = resolved_.granularity_bytes;
+  dirty_.emplace(resolved_.length_bytes, g);
+  if (resolved_.cow) cow_copied_.emplace(resolved_.length_bytes, g);
+  buffer_.emplace(resolved_.buf_size_bytes, g);
+
+  drain_begin();  // no guest write may straddle the moment tracking starts
+  intercepting_ = true;
+  drain_end();
+
+  start_time_ = runtime_.now();
+  task_ = runtime_.spawn("mirror-job", [this] { run(); });
+}
+
+void MirrorJob::complete() {
+  const JobState s = state();
+  if (s != JobState::kReady && s != JobState::kStandby) {
+    throw JobCommandError("complete: the job is " + std::string(state_name(s)) +
+                          "; complete needs ready or standby");
+  }
+  commands_.complete_requested = true;
+  kick();
+}
+
+void MirrorJob::cancel(bool force) {
+  const JobState s = state();
+  if (s == JobState::kConcluded || s == JobState::kNull || s == JobState::kAborting ||
+      outcome_.ended) {
+    throw JobCommandError("cancel: the job is " + std::string(state_name(s)));
+  }
+  commands_.cancel_requested = true;
+  if (force || !ready_) commands_.force_cancel = true;
+  // Cancelling undoes a user pause, so a paused job can end.
+  if (commands_.user_paused) {
+    commands_.user_paused = false;
+    commands_.pause_count = 0;
+  }
+  resumed_.wake_all();
+  kick();
+}
+
+void MirrorJob::pause() {
+  const JobState s = state();
+  if (s != JobState::kRunning && s != JobState::kReady && s != JobState::kCreated &&
+      s != JobState::kPaused && s != JobState::kStandby) {
+    throw JobCommandError("pause: the job is " + std::string(state_name(s)));
+  }
+  if (commands_.user_paused) throw JobCommandError("pause: the job is paused already");
+  commands_.user_paused = true;
+  ++commands_.pause_count;
+  kick();
+}
+
+void MirrorJob::resume() {
+  if (!commands_.user_paused) throw JobCommandError("resume: the job is not paused");
+  commands_.user_paused = false;
+  --commands_.pause_count;
+  if (commands_.pause_count == 0) io_status_ = IoStatusKind::kOk;
+  resumed_.wake_all();
+}
+
+void MirrorJob::set_speed(std::int64_t bytes_per_s) {
+  if (bytes_per_s < 0) {
+    throw JobCommandError("set-speed: " + std::to_string(bytes_per_s) +
+                          " is negative; allowed: 0 (unlimited) or bytes per second");
+  }
+  if (outcome_.ended) throw JobCommandError("set-speed: the job has ended");
+  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
+}
+
+void MirrorJob::switch_to_write_blocking() {
+  if (outcome_.ended || state() == JobState::kCreated) {
+    throw JobCommandError("change copy-mode: the job is " + std::string(state_name(state())));
+  }
+  commands_.copy_mode = CopyMode::kWriteBlocking;
+}
+
+void MirrorJob::wait_until_ended() {
+  ended_.wait_until([this] { return outcome_.ended; });
+}
+
+}  // namespace mirrorsim::engine
