@@ -51,6 +51,23 @@ std::uint64_t round_up(std::uint64_t value, std::uint64_t unit) {
   return (value + unit - 1) / unit * unit;
 }
 
+// When a fault rule stops failing requests: its window's end, or its
+// disk's faults_end_us when that comes first; a rule that never ends is
+// charged its start (it may fail every request after that: such a case is
+// as slow as its faults make it, and only a window or an end bounds it).
+double faults_settle_seconds(const scenarios::Scenario& s, const scenarios::FaultSpec& f) {
+  const DiskSpec* disk = f.disk == scenarios::FaultDisk::kSource   ? &s.source
+                         : f.disk == scenarios::FaultDisk::kTarget ? &s.target
+                         : s.base                                  ? &*s.base
+                                                                   : nullptr;
+  double end = f.rule.to_ns == sim::kForever ? -1.0 : static_cast<double>(f.rule.to_ns) / 1e9;
+  if (disk != nullptr && disk->faults_end_us) {
+    const double faults_end = seconds_of_us(*disk->faults_end_us);
+    end = end < 0 ? faults_end : std::min(end, faults_end);
+  }
+  return std::max(static_cast<double>(f.rule.from_ns) / 1e9, end);
+}
+
 double ceil_div(double a, double b) {
   return std::ceil(a / b);
 }
@@ -172,8 +189,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   {
     const auto per_fault = static_cast<double>(
         round_up(static_cast<std::uint64_t>(std::max(op_d, guest_bytes)), unit) + 2 * unit);
-    for (const scenarios::FaultRule& f : s.faults) {
-      const double faults = f.once ? 1 : kFaultsPerRule;
+    for (const scenarios::FaultSpec& f : s.faults) {
+      const double faults = f.rule.once ? 1 : kFaultsPerRule;
       const double bytes = std::min(static_cast<double>(length), faults * per_fault);
       e.copy_bytes += bytes;
       e.ops += ceil_div(bytes, op_d) + faults;
@@ -225,8 +242,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
 
   // Faults: a window that closes, then every error's retry or resume.
   e.overhead_seconds = kFlushes * flush_seconds(target, queued);
-  for (const scenarios::FaultRule& f : s.faults) {
-    e.settle_seconds = std::max(e.settle_seconds, seconds_of_us(std::max(f.from_us, f.to_us)));
+  for (const scenarios::FaultSpec& f : s.faults) {
+    e.settle_seconds = std::max(e.settle_seconds, faults_settle_seconds(s, f));
     e.overhead_seconds +=
         e.op_seconds + flush_seconds(target, queued) + 2 * kSliceSeconds + kOperatorResumeSeconds;
   }

@@ -1,6 +1,8 @@
 #include "properties/generators.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <optional>
 
 #include "properties/case_limits.h"
 
@@ -13,7 +15,7 @@ using scenarios::CommandKind;
 using scenarios::CommandTrigger;
 using scenarios::DiskKind;
 using scenarios::DiskSpec;
-using scenarios::FaultRule;
+using scenarios::FaultSpec;
 using scenarios::Scenario;
 using sim::GuestOp;
 using sim::GuestRequest;
@@ -93,28 +95,32 @@ std::vector<GuestRequest> requests(std::uint64_t length, std::uint64_t granulari
   return out;
 }
 
-FaultRule fault(bool on_source, std::uint64_t length) {
-  FaultRule f;
+constexpr engine::TimeNs us(std::uint64_t micros) {
+  return static_cast<engine::TimeNs>(micros) * engine::kNsPerUs;
+}
+
+FaultSpec fault(bool on_source, std::uint64_t length) {
+  FaultSpec f;
+  sim::FaultRule& rule = f.rule;
   f.disk = on_source ? scenarios::FaultDisk::kSource : scenarios::FaultDisk::kTarget;
-  f.op = on_source
-             ? one_of<scenarios::FaultOp>({scenarios::FaultOp::kRead, scenarios::FaultOp::kAny})
-             : one_of<scenarios::FaultOp>({scenarios::FaultOp::kWrite, scenarios::FaultOp::kAny,
-                                           scenarios::FaultOp::kWriteZeroes,
-                                           scenarios::FaultOp::kFlush});
+  using Op = std::optional<sim::DiskOp>;
+  rule.op = on_source ? one_of<Op>({sim::DiskOp::kRead, std::nullopt})
+                      : one_of<Op>({sim::DiskOp::kWrite, std::nullopt, sim::DiskOp::kWriteZeroes,
+                                    sim::DiskOp::kFlush});
   if (feature(40) && length >= 2 * kSector) {
     const std::uint64_t sectors = length / kSector;
     const std::uint64_t first = uniform<std::uint64_t>(0, sectors - 1);
-    f.offset_bytes = first * kSector;
-    f.length_bytes = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
+    rule.offset = first * kSector;
+    rule.length = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
   }
   // Transient: a window that closes, so that ignore and stop converge.
-  f.from_us = uniform<std::uint64_t>(0, 20'000);
-  f.to_us = f.from_us + uniform<std::uint64_t>(1, 30'000);
-  f.after_n = feature(20) ? uniform<std::uint64_t>(0, 5) : 0;
-  f.probability = one_of<double>({1.0, 0.5, 0.1});
-  f.once = feature(30);
-  f.error =
-      one_of<scenarios::FaultErrno>({scenarios::FaultErrno::kEio, scenarios::FaultErrno::kEnospc});
+  const std::uint64_t from_us = uniform<std::uint64_t>(0, 20'000);
+  rule.from_ns = us(from_us);
+  rule.to_ns = us(from_us + uniform<std::uint64_t>(1, 30'000));
+  rule.after = feature(20) ? uniform<std::uint64_t>(0, 5) : 0;
+  rule.probability = one_of<double>({1.0, 0.5, 0.1});
+  rule.once = feature(30);
+  rule.error = one_of<int>({EIO, ENOSPC});
   return f;
 }
 

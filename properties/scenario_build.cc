@@ -1,6 +1,5 @@
 #include "properties/scenario_build.h"
 
-#include <cerrno>
 #include <variant>
 
 #include "engine/known_bugs.h"
@@ -12,36 +11,6 @@ namespace {
 
 constexpr engine::TimeNs us(std::uint64_t micros) {
   return static_cast<engine::TimeNs>(micros) * engine::kNsPerUs;
-}
-
-std::optional<sim::DiskOp> disk_op(scenarios::FaultOp op) {
-  switch (op) {
-    case scenarios::FaultOp::kRead:
-      return sim::DiskOp::kRead;
-    case scenarios::FaultOp::kWrite:
-      return sim::DiskOp::kWrite;
-    case scenarios::FaultOp::kWriteZeroes:
-      return sim::DiskOp::kWriteZeroes;
-    case scenarios::FaultOp::kDiscard:
-      return sim::DiskOp::kDiscard;
-    case scenarios::FaultOp::kFlush:
-      return sim::DiskOp::kFlush;
-    case scenarios::FaultOp::kAny:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-int errno_of(scenarios::FaultErrno error) {
-  switch (error) {
-    case scenarios::FaultErrno::kEio:
-      return EIO;
-    case scenarios::FaultErrno::kEnospc:
-      return ENOSPC;
-    case scenarios::FaultErrno::kEinval:
-      return EINVAL;
-  }
-  return EIO;
 }
 
 }  // namespace
@@ -67,21 +36,13 @@ sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name)
 
 sim::FaultPlan fault_plan(const scenarios::Scenario& scenario, scenarios::FaultDisk disk) {
   sim::FaultPlan plan;
-  for (const scenarios::FaultRule& r : scenario.faults) {
-    if (r.disk != disk) continue;
-    sim::FaultRule rule;
-    rule.op = disk_op(r.op);
-    rule.offset = r.offset_bytes;
-    rule.length = r.length_bytes == 0 ? sim::kWholeDisk : r.length_bytes;
-    if (r.length_bytes == 0 && r.offset_bytes == 0) rule.length = sim::kWholeDisk;
-    rule.from_ns = us(r.from_us);
-    rule.to_ns = r.to_us == 0 ? sim::kForever : us(r.to_us);
-    rule.after = r.after_n;
-    rule.probability = r.probability;
-    rule.once = r.once;
-    rule.error = errno_of(r.error);
-    plan.add(rule);
+  for (const scenarios::FaultSpec& f : scenario.faults) {
+    if (f.disk == disk) plan.add(f.rule);
   }
+  const scenarios::DiskSpec* spec = &scenario.target;
+  if (disk == scenarios::FaultDisk::kSource) spec = &scenario.source;
+  if (disk == scenarios::FaultDisk::kBase) spec = scenario.base ? &*scenario.base : nullptr;
+  if (spec != nullptr && spec->faults_end_us) plan.end_faults_at(us(*spec->faults_end_us));
   return plan;
 }
 

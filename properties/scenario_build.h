@@ -17,7 +17,8 @@ namespace mirrorsim::properties {
 
 sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name);
 
-// The rules of `scenario` that apply to `disk`, in order.
+// The rules of `scenario` that apply to `disk`, in order, ending at the
+// disk's faults_end_us when it has one.
 sim::FaultPlan fault_plan(const scenarios::Scenario& scenario, scenarios::FaultDisk disk);
 
 // REQUIRES: bug names are known (the loader checked them); extra_bugs are

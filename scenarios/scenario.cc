@@ -1,6 +1,7 @@
 #include "scenarios/scenario.h"
 
 #include <array>
+#include <cerrno>
 
 namespace mirrorsim::scenarios {
 namespace {
@@ -12,9 +13,19 @@ constexpr std::array<std::string_view, 3> kSyncModes = {"full", "top", "none"};
 constexpr std::array<std::string_view, 2> kCopyModes = {"background", "write-blocking"};
 constexpr std::array<std::string_view, 4> kErrorPolicies = {"report", "ignore", "stop", "enospc"};
 constexpr std::array<std::string_view, 3> kFaultDisks = {"source", "target", "base"};
-constexpr std::array<std::string_view, 6> kFaultOps = {"read",    "write", "write_zeroes",
-                                                       "discard", "flush", "any"};
-constexpr std::array<std::string_view, 3> kFaultErrnos = {"EIO", "ENOSPC", "EINVAL"};
+constexpr std::array<NamedValue<std::optional<sim::DiskOp>>, 6> kFaultOps = {{
+    {"read", sim::DiskOp::kRead},
+    {"write", sim::DiskOp::kWrite},
+    {"write_zeroes", sim::DiskOp::kWriteZeroes},
+    {"discard", sim::DiskOp::kDiscard},
+    {"flush", sim::DiskOp::kFlush},
+    {"any", std::nullopt},
+}};
+constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
+    {"EIO", EIO},
+    {"ENOSPC", ENOSPC},
+    {"EINVAL", EINVAL},
+}};
 constexpr std::array<std::string_view, 7> kCommandKinds = {
     "complete", "cancel", "force_cancel", "pause", "resume", "set_speed", "write_blocking"};
 constexpr std::array<std::string_view, 2> kArrivals = {"fixed", "uniform"};
@@ -23,6 +34,14 @@ constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential"
 constexpr std::array<std::string_view, 3> kTraceFormats = {"auto", "csv", "fio"};
 
 }  // namespace
+
+std::span<const NamedValue<std::optional<sim::DiskOp>>> fault_op_names() {
+  return kFaultOps;
+}
+
+std::span<const NamedValue<int>> fault_errno_names() {
+  return kFaultErrnos;
+}
 
 template <>
 std::span<const std::string_view> enum_names<DiskKind>() {
@@ -47,14 +66,6 @@ std::span<const std::string_view> enum_names<ErrorPolicy>() {
 template <>
 std::span<const std::string_view> enum_names<FaultDisk>() {
   return kFaultDisks;
-}
-template <>
-std::span<const std::string_view> enum_names<FaultOp>() {
-  return kFaultOps;
-}
-template <>
-std::span<const std::string_view> enum_names<FaultErrno>() {
-  return kFaultErrnos;
 }
 template <>
 std::span<const std::string_view> enum_names<CommandKind>() {

@@ -10,9 +10,9 @@
 //
 // The TOML key of a field is its name, less a size unit suffix
 // (length_bytes -> length, speed_bytes_s -> speed); times keep theirs
-// (latency_us). Exceptions: cluster_bytes -> cluster_size,
-// FaultRule::error -> errno, Command::kind -> action, and Command::time_us
-// -> at_us or delay_us, as its trigger says.
+// (latency_us). Exceptions: cluster_bytes -> cluster_size, a fault's rule
+// (FaultSpec says how its fields are named), Command::kind -> action, and
+// Command::time_us -> at_us or delay_us, as its trigger says.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@
 
 #include "engine/limits.h"
 #include "engine/mirror_params.h"
+#include "sim/fault_plan.h"
 #include "sim/trace.h"
 #include "sim/workload_params.h"
 
@@ -68,6 +69,9 @@ struct DiskSpec {
   std::uint64_t jitter_us = 0;            // extra latency, uniform in [0, jitter_us], seeded
   std::uint32_t queue_depth = 32;         // requests in service at once, 1..4096
   std::uint64_t flush_latency_us = 1000;  // latency of a flush
+  // No request to this disk that starts at or after this time fails, so a
+  // run ends with a fault-free phase; nullopt: the faults never end.
+  std::optional<std::uint64_t> faults_end_us;
 
   bool operator==(const DiskSpec&) const = default;
 };
@@ -110,28 +114,48 @@ struct TraceWorkload {
 using WorkloadSpec = std::variant<NoWorkload, sim::WorkloadParams, TraceWorkload>;
 
 enum class FaultDisk : std::uint8_t { kSource, kTarget, kBase };  // "source", "target", "base"
-// "read", "write", "write_zeroes", "discard", "flush", "any".
-enum class FaultOp : std::uint8_t { kRead, kWrite, kWriteZeroes, kDiscard, kFlush, kAny };
-enum class FaultErrno : std::uint8_t { kEio, kEnospc, kEinval };  // "EIO", "ENOSPC", "EINVAL"
 
-// One rule of a fault plan; rules are evaluated in file order. A request
-// fails when it matches: same disk, op, overlapping byte range, inside the
-// time window, past the first after_n matching requests, then with
-// `probability` (drawn from the fault stream); a `once` rule fires at most once.
-struct FaultRule {
+// One rule of a fault plan, on one disk: the simulator's own rule
+// (sim/fault_plan.h says how a plan decides), so a scenario and a test
+// speak of faults in one type. Rules are evaluated in file order. In a
+// file: op "any" is rule.op = nullopt; length 0 is sim::kWholeDisk (to the
+// end of the disk); times are whole microseconds (from_us, to_us; to_us 0 is
+// sim::kForever); after_n is rule.after; errno is rule.error, by name.
+struct FaultSpec {
   FaultDisk disk = FaultDisk::kTarget;
-  FaultOp op = FaultOp::kAny;
-  std::uint64_t offset_bytes = 0;  // multiple of 512
-  std::uint64_t length_bytes = 0;  // multiple of 512; 0 = to the end of the disk
-  std::uint64_t from_us = 0;       // window start
-  std::uint64_t to_us = 0;         // window end (exclusive); 0 = no end
-  std::uint64_t after_n = 0;       // the first after_n matching requests pass
-  double probability = 1.0;        // in [0, 1]
-  bool once = false;
-  FaultErrno error = FaultErrno::kEio;  // TOML key "errno"
+  sim::FaultRule rule;
 
-  bool operator==(const FaultRule&) const = default;
+  bool operator==(const FaultSpec&) const = default;
 };
+
+// A value of a type that scenarios share with sim/ (so they have no enum
+// here), with its name in files.
+template <typename T>
+struct NamedValue {
+  std::string_view name;
+  T value;
+};
+
+// "read", "write", "write_zeroes", "discard", "flush", and "any" (nullopt).
+std::span<const NamedValue<std::optional<sim::DiskOp>>> fault_op_names();
+// "EIO", "ENOSPC", "EINVAL": the errors a fault rule may inject.
+std::span<const NamedValue<int>> fault_errno_names();
+
+template <typename T>
+std::string_view name_in(std::span<const NamedValue<T>> names, const T& value) {
+  for (const NamedValue<T>& n : names) {
+    if (n.value == value) return n.name;
+  }
+  return "?";
+}
+
+template <typename T>
+std::optional<T> parse_in(std::span<const NamedValue<T>> names, std::string_view name) {
+  for (const NamedValue<T>& n : names) {
+    if (n.name == name) return n.value;
+  }
+  return std::nullopt;
+}
 
 enum class CommandKind : std::uint8_t {
   kComplete,       // "complete"
@@ -174,7 +198,7 @@ struct Scenario {
   std::optional<DiskSpec> base;  // backing image named by source/target backing
   MirrorSpec mirror;
   WorkloadSpec workload;  // default: NoWorkload
-  std::vector<FaultRule> faults;
+  std::vector<FaultSpec> faults;
   std::vector<Command> commands;
 
   bool operator==(const Scenario&) const = default;
@@ -222,10 +246,6 @@ template <>
 std::span<const std::string_view> enum_names<ErrorPolicy>();
 template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
-template <>
-std::span<const std::string_view> enum_names<FaultOp>();
-template <>
-std::span<const std::string_view> enum_names<FaultErrno>();
 template <>
 std::span<const std::string_view> enum_names<CommandKind>();
 template <>

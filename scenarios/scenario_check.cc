@@ -94,6 +94,9 @@ Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base
   if (auto p = check_time(at + "latency_us", disk.latency_us)) return p;
   if (auto p = check_time(at + "jitter_us", disk.jitter_us)) return p;
   if (auto p = check_time(at + "flush_latency_us", disk.flush_latency_us)) return p;
+  if (disk.faults_end_us) {
+    if (auto p = check_time(at + "faults_end_us", *disk.faults_end_us)) return p;
+  }
   if (disk.queue_depth < 1 || disk.queue_depth > kMaxQueueDepth) {
     return problem(at + "queue_depth", fmt::format("{} is out of range", disk.queue_depth),
                    fmt::format("1 to {}", kMaxQueueDepth));
@@ -166,35 +169,60 @@ Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
   return std::nullopt;
 }
 
+// A rule's time in whole microseconds (what a file can hold), or a problem.
+Problem check_rule_time(const std::string& key, engine::TimeNs ns) {
+  if (ns < 0 || ns % engine::kNsPerUs != 0) {
+    return problem(key, fmt::format("{} ns is not a whole number of microseconds", ns),
+                   "a time in whole microseconds");
+  }
+  return check_time(key, static_cast<std::uint64_t>(ns / engine::kNsPerUs));
+}
+
 Problem check_fault(const Scenario& scenario, std::size_t index) {
-  const FaultRule& rule = scenario.faults[index];
+  const FaultSpec& fault = scenario.faults[index];
+  const sim::FaultRule& rule = fault.rule;
   const std::string at = fmt::format("faults[{}].", index);
   const DiskSpec* disk = &scenario.target;
-  if (rule.disk == FaultDisk::kSource) disk = &scenario.source;
-  if (rule.disk == FaultDisk::kBase) {
+  if (fault.disk == FaultDisk::kSource) disk = &scenario.source;
+  if (fault.disk == FaultDisk::kBase) {
     if (!scenario.base) {
       return problem(at + "disk", "there is no [base] disk", "\"source\", \"target\"");
     }
     disk = &*scenario.base;
   }
-  if (auto p = check_sector_multiple(at + "offset", rule.offset_bytes)) return p;
-  if (auto p = check_sector_multiple(at + "length", rule.length_bytes)) return p;
-  if (rule.offset_bytes > disk->length_bytes ||
-      rule.length_bytes > disk->length_bytes - rule.offset_bytes) {
-    return problem(at + (rule.offset_bytes > disk->length_bytes ? "offset" : "length"),
+  const bool to_end = rule.length == sim::kWholeDisk;
+  if (auto p = check_sector_multiple(at + "offset", rule.offset)) return p;
+  if (!to_end) {
+    if (auto p = check_sector_multiple(at + "length", rule.length)) return p;
+  }
+  if (rule.length == 0) {
+    return problem(at + "length", "a rule of length 0 in memory",
+                   "sim::kWholeDisk (written as 0: to the end of the disk) or a positive length");
+  }
+  if (rule.offset > disk->length_bytes ||
+      (!to_end && rule.length > disk->length_bytes - rule.offset)) {
+    return problem(at + (rule.offset > disk->length_bytes ? "offset" : "length"),
                    fmt::format("the range ends past the end of the {} disk ({})",
-                               name_of(rule.disk), bytes_text(disk->length_bytes)),
+                               name_of(fault.disk), bytes_text(disk->length_bytes)),
                    "a range inside the disk (length 0 = to the end)");
   }
-  if (auto p = check_time(at + "from_us", rule.from_us)) return p;
-  if (auto p = check_time(at + "to_us", rule.to_us)) return p;
-  if (rule.to_us != 0 && rule.to_us <= rule.from_us) {
-    return problem(at + "to_us", "the window ends before it starts",
-                   "0 (no end) or a time after from_us");
+  if (auto p = check_rule_time(at + "from_us", rule.from_ns)) return p;
+  if (rule.to_ns != sim::kForever) {
+    if (auto p = check_rule_time(at + "to_us", rule.to_ns)) return p;
+    if (rule.to_ns <= rule.from_ns) {
+      return problem(at + "to_us", "the window ends before it starts",
+                     "0 (no end) or a time after from_us");
+    }
   }
   if (!std::isfinite(rule.probability) || rule.probability < 0.0 || rule.probability > 1.0) {
     return problem(at + "probability", fmt::format("{} is out of range", rule.probability),
                    "a number from 0 to 1");
+  }
+  const auto errnos = fault_errno_names();
+  if (std::none_of(errnos.begin(), errnos.end(),
+                   [&rule](const NamedValue<int>& e) { return e.value == rule.error; })) {
+    return problem(at + "errno", fmt::format("errno {} cannot be injected", rule.error),
+                   "\"EIO\", \"ENOSPC\", \"EINVAL\"");
   }
   return std::nullopt;
 }

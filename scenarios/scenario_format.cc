@@ -75,4 +75,12 @@ std::string toml_bool(bool value) {
   return value ? "true" : "false";
 }
 
+std::string toml_rule_time(engine::TimeNs ns) {
+  return toml_time(ns == sim::kForever ? 0 : static_cast<std::uint64_t>(ns / engine::kNsPerUs));
+}
+
+std::string toml_rule_length(std::uint64_t length) {
+  return toml_size(length == sim::kWholeDisk ? 0 : length);
+}
+
 }  // namespace mirrorsim::scenarios

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,16 @@ template <typename Enum>
 std::string toml_name(Enum value) {
   return toml_string(name_of(value));
 }
+
+// The name of `value` among `names`, as a TOML string.
+template <typename T>
+std::string toml_named(std::span<const NamedValue<T>> names, const T& value) {
+  return toml_string(name_in(names, value));
+}
+
+// A fault rule's fields as a file holds them: a time in whole microseconds,
+// sim::kForever as 0; a length, sim::kWholeDisk as 0.
+std::string toml_rule_time(engine::TimeNs ns);
+std::string toml_rule_length(std::uint64_t length);
 
 }  // namespace mirrorsim::scenarios

@@ -24,6 +24,16 @@ std::string quoted_names() {
   return out;
 }
 
+// Named values as a file writes them: all of them, or the one for `value`.
+template <typename T>
+std::string quoted_names(std::span<const NamedValue<T>> names) {
+  std::string out;
+  for (const NamedValue<T>& n : names) {
+    out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", n.name);
+  }
+  return out;
+}
+
 std::string bytes_text(std::uint64_t bytes) {
   if (auto unit = size_with_unit(bytes)) return *unit;
   return fmt::format("{} bytes", bytes);
@@ -38,7 +48,7 @@ std::vector<KeyInfo> build() {
   const DiskSpec d;
   const MirrorSpec m;
   const sim::WorkloadParams w;
-  const FaultRule f;
+  const FaultSpec f;
   const std::string max_disk = bytes_text(kMaxDiskBytes);
   const std::string time_forms = "a time (see Units)";
   std::vector<KeyInfo> k = {
@@ -112,6 +122,9 @@ std::vector<KeyInfo> build() {
        fmt::format("1 to {}", kMaxQueueDepth), "requests in service at once"},
       {T::kDisk, "flush_latency_us", "time", "us", toml_time(d.flush_latency_us), "", kTimeRange,
        "the latency of a flush"},
+      {T::kDisk, "faults_end_us", "time", "us", "", "none: the faults never end", kTimeRange,
+       "no request to this disk that starts at or after this time fails: the run ends with a "
+       "fault-free phase, in which the job must still converge"},
 
       // [mirror]
       {T::kMirror, "sync", "choice", "", "", "required", quoted_names<SyncMode>(),
@@ -217,25 +230,25 @@ std::vector<KeyInfo> build() {
       // [[faults]]
       {T::kFault, "disk", "choice", "", toml_name(f.disk), "", quoted_names<FaultDisk>(),
        "the disk whose requests fail (\"base\" needs a [base])"},
-      {T::kFault, "op", "choice", "", toml_name(f.op), "", quoted_names<FaultOp>(),
-       "the kind of request that fails"},
-      {T::kFault, "offset", "size", "bytes", toml_size(f.offset_bytes), "",
+      {T::kFault, "op", "choice", "", toml_named(fault_op_names(), f.rule.op), "",
+       quoted_names(fault_op_names()), "the kind of request that fails"},
+      {T::kFault, "offset", "size", "bytes", toml_size(f.rule.offset), "",
        fmt::format("{}, inside the disk", kSectorMultiple), "start of the failing range"},
-      {T::kFault, "length", "size", "bytes", toml_size(f.length_bytes),
+      {T::kFault, "length", "size", "bytes", toml_rule_length(f.rule.length),
        "0 = to the end of the disk", fmt::format("{}, inside the disk", kSectorMultiple),
        "length of the failing range"},
-      {T::kFault, "from_us", "time", "us", toml_time(f.from_us), "", kTimeRange,
+      {T::kFault, "from_us", "time", "us", toml_rule_time(f.rule.from_ns), "", kTimeRange,
        "the rule's window starts"},
-      {T::kFault, "to_us", "time", "us", toml_time(f.to_us), "0 = no end",
+      {T::kFault, "to_us", "time", "us", toml_rule_time(f.rule.to_ns), "0 = no end",
        "0, or a time after from_us", "the rule's window ends (exclusive)"},
-      {T::kFault, "after_n", "integer", "", toml_count(f.after_n), "", "any count",
+      {T::kFault, "after_n", "integer", "", toml_count(f.rule.after), "", "any count",
        "the first after_n matching requests pass"},
-      {T::kFault, "probability", "number", "", toml_real(f.probability), "", "0 to 1",
+      {T::kFault, "probability", "number", "", toml_real(f.rule.probability), "", "0 to 1",
        "chance that a matching request fails (drawn from the fault stream)"},
-      {T::kFault, "once", "boolean", "", toml_bool(f.once), "", "true, false",
+      {T::kFault, "once", "boolean", "", toml_bool(f.rule.once), "", "true, false",
        "the rule fires at most once"},
-      {T::kFault, "errno", "choice", "", toml_name(f.error), "", quoted_names<FaultErrno>(),
-       "the error the request fails with"},
+      {T::kFault, "errno", "choice", "", toml_named(fault_errno_names(), f.rule.error), "",
+       quoted_names(fault_errno_names()), "the error the request fails with"},
 
       // [[commands]]
       {T::kCommand, "action", "choice", "", "", "required", quoted_names<CommandKind>(),

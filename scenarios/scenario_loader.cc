@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "scenarios/scenario_check.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_keys.h"
 #include "scenarios/scenario_toml.h"
@@ -57,6 +58,9 @@ DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string
   in.time_us("jitter_us", disk.jitter_us);
   in.count("queue_depth", disk.queue_depth);
   in.time_us("flush_latency_us", disk.flush_latency_us);
+  if (const toml::node* end = in.find("faults_end_us")) {
+    disk.faults_end_us = read_time_us(ctx, *end, in.key_path("faults_end_us"));
+  }
   return disk;
 }
 
@@ -182,20 +186,37 @@ WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
   return NoWorkload{};
 }
 
-FaultRule read_fault(TomlContext& ctx, const toml::table& table, const std::string& path) {
+// A time in microseconds, as the simulator's nanoseconds. Checked here, not
+// by check_scenario(), because a larger time would not fit.
+void read_time_ns(TomlContext& ctx, const TableReader& in, std::string_view key,
+                  engine::TimeNs& out) {
+  const toml::node* node = in.find(key);
+  if (node == nullptr) return;
+  const std::uint64_t us = read_time_us(ctx, *node, in.key_path(key));
+  if (us > kMaxTimeUs) {
+    ctx.fail(*node, in.key_path(key), fmt::format("{} us is too far in the future", us),
+             fmt::format("at most {} us", kMaxTimeUs));
+  }
+  out = static_cast<engine::TimeNs>(us) * engine::kNsPerUs;
+}
+
+FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::string& path) {
   TableReader in(ctx, table, path, key_names({KeyTable::kFault}));
-  FaultRule rule;
-  in.choice("disk", rule.disk);
-  in.choice("op", rule.op);
-  in.size("offset", rule.offset_bytes);
-  in.size("length", rule.length_bytes);
-  in.time_us("from_us", rule.from_us);
-  in.time_us("to_us", rule.to_us);
-  in.count("after_n", rule.after_n);
+  FaultSpec fault;
+  sim::FaultRule& rule = fault.rule;
+  in.choice("disk", fault.disk);
+  in.named("op", fault_op_names(), rule.op);
+  in.size("offset", rule.offset);
+  in.size("length", rule.length);
+  if (rule.length == 0) rule.length = sim::kWholeDisk;
+  read_time_ns(ctx, in, "from_us", rule.from_ns);
+  read_time_ns(ctx, in, "to_us", rule.to_ns);
+  if (rule.to_ns == 0) rule.to_ns = sim::kForever;
+  in.count("after_n", rule.after);
   in.real("probability", rule.probability);
   in.boolean("once", rule.once);
-  in.choice("errno", rule.error);
-  return rule;
+  in.named("errno", fault_errno_names(), rule.error);
+  return fault;
 }
 
 Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {

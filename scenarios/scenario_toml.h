@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,21 @@ class TableReader {
   template <typename Enum>
   void choice(std::string_view key, Enum& out) const {
     if (const toml::node* node = find(key)) out = read_enum<Enum>(ctx_, *node, key_path(key));
+  }
+  // A choice among named values of a type without an enum here (NamedValue).
+  template <typename T>
+  void named(std::string_view key, std::span<const NamedValue<T>> names, T& out) const {
+    const toml::node* node = find(key);
+    if (node == nullptr) return;
+    const std::string name = read_string(ctx_, *node, key_path(key));
+    if (auto value = parse_in(names, name)) {
+      out = *value;
+      return;
+    }
+    std::string allowed;
+    for (const NamedValue<T>& n : names)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(n.name);
+    ctx_.fail(*node, key_path(key), "'" + name + "' is not a choice here", allowed);
   }
   // A sub-table or an array, or a type error; nullptr when absent.
   const toml::table* subtable(std::string_view key) const;

@@ -61,6 +61,10 @@ void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
   w.line("jitter_us", toml_time(disk.jitter_us), toml_time(def.jitter_us));
   w.line("queue_depth", toml_count(disk.queue_depth), toml_count(def.queue_depth));
   w.line("flush_latency_us", toml_time(disk.flush_latency_us), toml_time(def.flush_latency_us));
+  // Absent by default (the faults never end), so any value differs from it.
+  if (disk.faults_end_us) {
+    w.line("faults_end_us", toml_time(*disk.faults_end_us), std::string("none"));
+  }
 }
 
 std::string bug_list(const std::vector<std::string>& bugs) {
@@ -144,19 +148,21 @@ void write_workload(Writer& w, const WorkloadSpec& workload) {
   }
 }
 
-void write_fault(Writer& w, const FaultRule& rule) {
-  const FaultRule def;
+void write_fault(Writer& w, const FaultSpec& fault) {
+  const FaultSpec def;
+  const sim::FaultRule& rule = fault.rule;
   w.section("[[faults]]");
-  w.line("disk", toml_name(rule.disk), toml_name(def.disk));
-  w.line("op", toml_name(rule.op), toml_name(def.op));
-  w.line("offset", toml_size(rule.offset_bytes), toml_size(def.offset_bytes));
-  w.line("length", toml_size(rule.length_bytes), toml_size(def.length_bytes));
-  w.line("from_us", toml_time(rule.from_us), toml_time(def.from_us));
-  w.line("to_us", toml_time(rule.to_us), toml_time(def.to_us));
-  w.line("after_n", toml_count(rule.after_n), toml_count(def.after_n));
-  w.line("probability", toml_real(rule.probability), toml_real(def.probability));
-  w.line("once", toml_bool(rule.once), toml_bool(def.once));
-  w.line("errno", toml_name(rule.error), toml_name(def.error));
+  w.line("disk", toml_name(fault.disk), toml_name(def.disk));
+  w.line("op", toml_named(fault_op_names(), rule.op), toml_named(fault_op_names(), def.rule.op));
+  w.line("offset", toml_size(rule.offset), toml_size(def.rule.offset));
+  w.line("length", toml_rule_length(rule.length), toml_rule_length(def.rule.length));
+  w.line("from_us", toml_rule_time(rule.from_ns), toml_rule_time(def.rule.from_ns));
+  w.line("to_us", toml_rule_time(rule.to_ns), toml_rule_time(def.rule.to_ns));
+  w.line("after_n", toml_count(rule.after), toml_count(def.rule.after));
+  w.line("probability", toml_real(rule.probability), toml_real(def.rule.probability));
+  w.line("once", toml_bool(rule.once), toml_bool(def.rule.once));
+  w.line("errno", toml_named(fault_errno_names(), rule.error),
+         toml_named(fault_errno_names(), def.rule.error));
 }
 
 void write_command(Writer& w, const Command& command) {
@@ -193,7 +199,7 @@ std::string write_scenario(const Scenario& scenario) {
   if (scenario.base) write_disk(w, "base", *scenario.base);
   write_mirror(w, scenario.mirror);
   write_workload(w, scenario.workload);
-  for (const FaultRule& rule : scenario.faults) write_fault(w, rule);
+  for (const FaultSpec& fault : scenario.faults) write_fault(w, fault);
   for (const Command& command : scenario.commands) write_command(w, command);
   return w.take();
 }

@@ -21,6 +21,8 @@ std::string FaultRule::describe() const {
   std::string out = op ? std::string(disk_op_name(*op)) : "any";
   if (length != kWholeDisk) {
     out += " [" + std::to_string(offset) + ", +" + std::to_string(length) + ")";
+  } else if (offset != 0) {
+    out += " [" + std::to_string(offset) + ", end)";
   }
   if (from_ns != 0 || to_ns != kForever) {
     out += " t[" + std::to_string(from_ns) + ", " +
@@ -42,17 +44,25 @@ void FaultPlan::add(FaultRule rule) {
   state_.emplace_back();
 }
 
+void FaultPlan::end_faults_at(engine::TimeNs time) {
+  if (time < 0) throw std::invalid_argument("a fault plan cannot end before time 0");
+  faults_end_ns_ = time;
+}
+
 bool FaultPlan::matches(const FaultRule& rule, const FaultQuery& request) {
   if (rule.op && *rule.op != request.op) return false;
   if (request.time < rule.from_ns || request.time >= rule.to_ns) return false;
-  if (rule.length == kWholeDisk) return true;
+  if (rule.length == kWholeDisk && rule.offset == 0) return true;
   if (request.op == DiskOp::kFlush) return false;
   const std::uint64_t rule_end =
-      rule.offset + rule.length < rule.offset ? UINT64_MAX : rule.offset + rule.length;
+      rule.length == kWholeDisk || rule.offset + rule.length < rule.offset
+          ? UINT64_MAX
+          : rule.offset + rule.length;
   return request.offset < rule_end && rule.offset < request.offset + request.length;
 }
 
 int FaultPlan::decide(const FaultQuery& request, RandomStream& stream) {
+  if (request.time >= faults_end_ns_) return 0;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const FaultRule& rule = rules_[i];
     RuleState& state = state_[i];

@@ -11,6 +11,11 @@
 // the request fails with its errno, or it does not fire and the request
 // succeeds, whatever later rules say. No rule deciding means no fault.
 //
+// A plan may have an end: from `faults_end_ns` on, no request fails (no
+// rule is examined, nothing is drawn), so a run can end with a fault-free
+// phase in which the job must converge (TigerBeetle's VOPR: a faulty phase,
+// then faults off and liveness required).
+//
 // Deterministic: the same rules, requests and stream give the same
 // decisions. Faults are kept apart from content: a plan decides, the disk
 // applies (a failed write changes nothing) and logs each injected fault.
@@ -36,8 +41,9 @@ inline constexpr engine::TimeNs kForever = INT64_MAX;
 
 struct FaultRule {
   std::optional<DiskOp> op = std::nullopt;  // nullopt: any kind
-  // The request must overlap [offset, offset + length). kWholeDisk: any
-  // range. A flush has no range, so a rule with a range never matches one.
+  // The request must overlap [offset, offset + length). kWholeDisk: to the
+  // end of the disk, and with offset 0 any request. A flush has no range, so
+  // a rule with a range (not the whole disk) never matches one.
   std::uint64_t offset = 0;
   std::uint64_t length = kWholeDisk;
   // The request must start in [from_ns, to_ns).
@@ -57,6 +63,8 @@ struct FaultRule {
   void validate() const;
   // "write [0, +4096) t[0, 1000) after 2 p=0.5 once EIO": for logs and messages.
   std::string describe() const;
+
+  bool operator==(const FaultRule&) const = default;
 };
 
 // What the plan needs to know of a request.
@@ -74,6 +82,9 @@ class FaultPlan {
   explicit FaultPlan(std::vector<FaultRule> rules);
 
   void add(FaultRule rule);
+  // No request starting at or after `time` fails. REQUIRES: time >= 0.
+  void end_faults_at(engine::TimeNs time);
+  engine::TimeNs faults_end_ns() const { return faults_end_ns_; }
 
   // The errno to inject into this request, or 0 (see the header comment).
   int decide(const FaultQuery& request, RandomStream& stream);
@@ -94,6 +105,7 @@ class FaultPlan {
 
   std::vector<FaultRule> rules_;
   std::vector<RuleState> state_;
+  engine::TimeNs faults_end_ns_ = kForever;
   std::uint64_t injected_ = 0;
 };
 

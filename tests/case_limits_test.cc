@@ -135,12 +135,17 @@ TEST(CaseLimits, EstimateGrowsWithEachKindOfWork) {
             }),
             seconds + 3);
   EXPECT_GT(more([](Scenario& s) {
-              scenarios::FaultRule f;
-              f.from_us = 0;
-              f.to_us = 30'000'000;
+              scenarios::FaultSpec f;
+              f.rule.to_ns = 30 * kSecond;
               s.faults.push_back(f);
             }),
             seconds + 30);
+  // Faults without a window end when their disk's faults end.
+  EXPECT_GT(more([](Scenario& s) {
+              s.faults.push_back(scenarios::FaultSpec{});
+              s.target.faults_end_us = 20'000'000;
+            }),
+            seconds + 20);
   EXPECT_GT(more([](Scenario& s) {
               sim::WorkloadParams w;
               w.rate_iops = 10000;

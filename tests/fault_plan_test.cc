@@ -77,6 +77,34 @@ TEST(FaultPlan, ByteRangeMustOverlapAndFlushHasNone) {
   EXPECT_EQ(flushes.decide(query(DiskOp::kDiscard), stream), 0);
 }
 
+TEST(FaultPlan, WholeDiskLengthFromAnOffsetRunsToTheEnd) {
+  FaultPlan plan({FaultRule{.offset = 8192}});
+  RandomStream stream(1);
+  EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 4096, 4096), stream), 0);  // ends at the start
+  EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 8192, 512), stream), EIO);
+  EXPECT_EQ(plan.decide(query(DiskOp::kWrite, UINT64_MAX - 512, 512), stream), EIO);
+  EXPECT_EQ(plan.decide(query(DiskOp::kFlush, 0, 0), stream), 0);  // a range: no flush
+  EXPECT_EQ(FaultRule{.offset = 8192}.describe(), "any [8192, end) EIO");
+}
+
+TEST(FaultPlan, NothingFailsFromTheEndOfFaultsOnAndNothingIsDrawn) {
+  FaultPlan plan({FaultRule{.probability = 0.5}});
+  plan.end_faults_at(1000);
+  EXPECT_EQ(plan.faults_end_ns(), 1000);
+  RandomStream stream(1);
+  RandomStream untouched(1);
+  for (engine::TimeNs t : {1000, 1001, 50'000}) {
+    EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 0, 512, t), stream), 0);
+  }
+  EXPECT_EQ(plan.matches(0), 0u);
+  EXPECT_EQ(stream.next_u64(), untouched.next_u64());  // the stream is where it was
+  FaultPlan certain({FaultRule{}});
+  certain.end_faults_at(1000);
+  EXPECT_EQ(certain.decide(query(DiskOp::kWrite, 0, 512, 999), stream), EIO);
+  EXPECT_EQ(certain.decide(query(DiskOp::kWrite, 0, 512, 1000), stream), 0);
+  EXPECT_THROW(certain.end_faults_at(-1), std::invalid_argument);
+}
+
 TEST(FaultPlan, FirstMatchingRuleDecides) {
   // A rule that decides "no" shadows the later ones...
   FaultPlan shadow({FaultRule{.op = DiskOp::kWrite, .probability = 0.0}, FaultRule{}});

@@ -41,13 +41,12 @@ using scenarios::DiskKind;
 using scenarios::DiskSpec;
 using scenarios::ErrorPolicy;
 using scenarios::FaultDisk;
-using scenarios::FaultErrno;
-using scenarios::FaultOp;
-using scenarios::FaultRule;
+using scenarios::FaultSpec;
 using scenarios::kKiB;
 using scenarios::kMiB;
 using scenarios::Scenario;
 using scenarios::SyncMode;
+using sim::DiskOp;
 namespace property = properties::property;
 
 constexpr std::uint64_t kMs = 1000;  // microseconds
@@ -132,12 +131,17 @@ Scenario founding_case() {
   return s;
 }
 
-FaultRule fault(FaultDisk disk, FaultOp op, FaultErrno error) {
-  FaultRule f;
+FaultSpec fault(FaultDisk disk, DiskOp op, int error) {
+  FaultSpec f;
   f.disk = disk;
-  f.op = op;
-  f.error = error;
+  f.rule.op = op;
+  f.rule.error = error;
   return f;
+}
+
+// A fault rule's time from microseconds.
+constexpr engine::TimeNs rule_time(std::uint64_t us) {
+  return static_cast<engine::TimeNs>(us) * engine::kNsPerUs;
 }
 
 Scenario load_library(const std::string& name) {
@@ -323,7 +327,7 @@ TEST(MirrorJobCow, WideningCappedByTheBufferCopiesTheRestOfTheRun) {
 struct PolicyCase {
   const char* name;
   FaultDisk disk;
-  FaultOp op;
+  DiskOp op;
   const char* operation;  // as in the ERROR event
 };
 
@@ -334,7 +338,7 @@ void PrintTo(const PolicyCase& c, std::ostream* os) {
 class ErrorPolicyTest : public testing::TestWithParam<PolicyCase> {
  protected:
   // One failure at about 2 ms, in the middle of the copy.
-  Scenario with_fault(ErrorPolicy policy, FaultErrno error = FaultErrno::kEio) const {
+  Scenario with_fault(ErrorPolicy policy, int error = EIO) const {
     Scenario s = full_copy();
     s.mirror.buf_size_bytes = 1 * kMiB;  // one op at a time: the copy takes ~20 ms
     if (GetParam().disk == FaultDisk::kSource) {
@@ -342,9 +346,9 @@ class ErrorPolicyTest : public testing::TestWithParam<PolicyCase> {
     } else {
       s.mirror.on_target_error = policy;
     }
-    FaultRule f = fault(GetParam().disk, GetParam().op, error);
-    f.from_us = 2 * kMs;
-    f.once = true;
+    FaultSpec f = fault(GetParam().disk, GetParam().op, error);
+    f.rule.from_ns = rule_time(2 * kMs);
+    f.rule.once = true;
     s.faults = {f};
     return s;
   }
@@ -380,8 +384,8 @@ TEST_P(ErrorPolicyTest, ReportFailsTheJobWithoutPivotOrLaterReady) {
 
 TEST_P(ErrorPolicyTest, IgnoreRetriesAndConverges) {
   Scenario s = with_fault(ErrorPolicy::kIgnore);
-  s.faults[0].once = false;  // every matching request from 2 ms to 4 ms fails
-  s.faults[0].to_us = 4 * kMs;
+  s.faults[0].rule.once = false;  // every matching request from 2 ms to 4 ms fails
+  s.faults[0].rule.to_ns = rule_time(4 * kMs);
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
@@ -399,8 +403,8 @@ TEST_P(ErrorPolicyTest, IgnoreRetriesAndConverges) {
 
 TEST_P(ErrorPolicyTest, StopPausesUntilTheOperatorResumesThenConverges) {
   Scenario s = with_fault(ErrorPolicy::kStop);
-  s.faults[0].once = false;
-  s.faults[0].to_us = 4 * kMs;
+  s.faults[0].rule.once = false;
+  s.faults[0].rule.to_ns = rule_time(4 * kMs);
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
@@ -419,8 +423,31 @@ TEST_P(ErrorPolicyTest, StopPausesUntilTheOperatorResumesThenConverges) {
             resumes.size());
 }
 
+// A rule without a window end fails every matching request until its
+// disk's faults end; then the job must converge (a fault-free phase).
+TEST_P(ErrorPolicyTest, FaultsWithoutAWindowEndWhenTheirDiskSaysSo) {
+  for (ErrorPolicy policy : {ErrorPolicy::kIgnore, ErrorPolicy::kStop}) {
+    SCOPED_TRACE(scenarios::name_of(policy));
+    Scenario s = with_fault(policy);
+    s.faults[0].rule.once = false;
+    DiskSpec& disk = GetParam().disk == FaultDisk::kSource ? s.source : s.target;
+    disk.faults_end_us = 12 * kMs;
+    const RunReport r = run(s);
+    expect_completed_with_pivot(r);
+    EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
+    EXPECT_EQ(status_of(r, property::kLiveness), VerdictStatus::kHolds);
+    std::size_t errors = 0;
+    for (const JobEvent& e : r.events) {
+      if (e.kind != JobEventKind::kError) continue;
+      ++errors;
+      EXPECT_LT(e.time, rule_time(12 * kMs) + engine::kNsPerMs) << describe(r);  // + service time
+    }
+    EXPECT_GT(errors, 1u) << describe(r);  // the rule failed requests again and again
+  }
+}
+
 TEST_P(ErrorPolicyTest, EnospcPolicyReportsOtherErrors) {
-  const RunReport r = run(with_fault(ErrorPolicy::kEnospc, FaultErrno::kEio));
+  const RunReport r = run(with_fault(ErrorPolicy::kEnospc, EIO));
   EXPECT_TRUE(r.passed()) << describe(r);
   ASSERT_TRUE(has(r, JobEventKind::kError)) << describe(r);
   EXPECT_EQ(r.events[first(r, JobEventKind::kError)].action, "report");
@@ -429,7 +456,7 @@ TEST_P(ErrorPolicyTest, EnospcPolicyReportsOtherErrors) {
 }
 
 TEST_P(ErrorPolicyTest, EnospcPolicyStopsOnEnospc) {
-  Scenario s = with_fault(ErrorPolicy::kEnospc, FaultErrno::kEnospc);
+  Scenario s = with_fault(ErrorPolicy::kEnospc, ENOSPC);
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   ASSERT_TRUE(has(r, JobEventKind::kError)) << describe(r);
@@ -441,8 +468,8 @@ TEST_P(ErrorPolicyTest, EnospcPolicyStopsOnEnospc) {
 
 INSTANTIATE_TEST_SUITE_P(
     Sides, ErrorPolicyTest,
-    testing::Values(PolicyCase{"SourceRead", FaultDisk::kSource, FaultOp::kRead, "read"},
-                    PolicyCase{"TargetWrite", FaultDisk::kTarget, FaultOp::kWrite, "write"}),
+    testing::Values(PolicyCase{"SourceRead", FaultDisk::kSource, DiskOp::kRead, "read"},
+                    PolicyCase{"TargetWrite", FaultDisk::kTarget, DiskOp::kWrite, "write"}),
     [](const testing::TestParamInfo<PolicyCase>& info) { return std::string(info.param.name); });
 
 TEST(MirrorJobErrors, ReportAfterReadyNeverSaysReadyAgainAndDoesNotPivot) {
@@ -451,9 +478,9 @@ TEST(MirrorJobErrors, ReportAfterReadyNeverSaysReadyAgainAndDoesNotPivot) {
   Scenario s = full_copy();
   s.mirror.buf_size_bytes = 4 * kMiB;
   s.commands = {on_ready(CommandKind::kComplete, 30 * kMs)};
-  FaultRule f = fault(FaultDisk::kTarget, FaultOp::kWrite, FaultErrno::kEio);
-  f.from_us = 20 * kMs;
-  f.once = true;
+  FaultSpec f = fault(FaultDisk::kTarget, DiskOp::kWrite, EIO);
+  f.rule.from_ns = rule_time(20 * kMs);
+  f.rule.once = true;
   s.faults = {f};
   const RunReport r = run(s);
   EXPECT_TRUE(r.passed()) << describe(r);
@@ -475,9 +502,9 @@ TEST(MirrorJobErrors, StopAfterReadyGoesToStandbyAndBack) {
   s.mirror.buf_size_bytes = 4 * kMiB;
   s.mirror.on_target_error = ErrorPolicy::kStop;
   s.commands = {on_ready(CommandKind::kComplete, 30 * kMs)};
-  FaultRule f = fault(FaultDisk::kTarget, FaultOp::kWrite, FaultErrno::kEio);
-  f.from_us = 20 * kMs;
-  f.once = true;
+  FaultSpec f = fault(FaultDisk::kTarget, DiskOp::kWrite, EIO);
+  f.rule.from_ns = rule_time(20 * kMs);
+  f.rule.once = true;
   s.faults = {f};
   const RunReport r = run(s);
   expect_completed_with_pivot(r);

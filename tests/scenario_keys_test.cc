@@ -63,6 +63,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kDisk, "jitter_us"}, "20"},
       {{T::kDisk, "queue_depth"}, "4"},
       {{T::kDisk, "flush_latency_us"}, "\"2ms\""},
+      {{T::kDisk, "faults_end_us"}, "\"50ms\""},
       {{T::kMirror, "sync"}, "\"top\""},
       {{T::kMirror, "copy_mode"}, "\"write-blocking\""},
       {{T::kMirror, "granularity"}, "\"4KiB\""},
@@ -279,7 +280,8 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   params.size = sim::UniformSize{};
   params.phases = {sim::Phase{}};
   generated.workload = params;
-  generated.faults = {FaultRule{}};
+  generated.faults = {FaultSpec{}};
+  generated.source.faults_end_us = 5;
   generated.commands = {Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5, 7},
                         Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0}};
   Scenario traced;
@@ -332,8 +334,9 @@ TEST(ScenarioKeys, TheWriterMarksValuesThatDifferFromTheDefault) {
   s.target.kind = DiskKind::kCluster;
   s.target.cluster_bytes = 64 * kKiB;  // the default of a cluster disk: not marked
   s.mirror.granularity_bytes = 4096;
-  s.faults = {FaultRule{}};
-  s.faults[0].probability = 0.5;
+  s.faults = {FaultSpec{}};
+  s.faults[0].rule.probability = 0.5;
+  s.target.faults_end_us = 50'000;
   const std::string text = write_scenario(s);
   const auto line_of = [&text](const std::string& table, const std::string& key) {
     const std::size_t section = text.find("\n" + table + "\n");
@@ -351,6 +354,8 @@ TEST(ScenarioKeys, TheWriterMarksValuesThatDifferFromTheDefault) {
   EXPECT_EQ(line_of("[[faults]]", "probability"),
             "probability = 0.5  # differs from default (1.0)");
   EXPECT_EQ(line_of("[[faults]]", "op"), "op = \"any\"");
+  EXPECT_EQ(line_of("[target]", "faults_end_us"),
+            "faults_end_us = \"50ms\"  # differs from default (none)");
   EXPECT_EQ(load(text), s);  // the comments change nothing
 }
 

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,13 +108,15 @@ TEST(ScenarioFile, FullSampleLoadsEverySection) {
   EXPECT_EQ(w.stop_us, 3'000'000u);
   ASSERT_EQ(s.faults.size(), 2u);
   EXPECT_EQ(s.faults[0].disk, FaultDisk::kSource);
-  EXPECT_EQ(s.faults[0].op, FaultOp::kRead);
-  EXPECT_EQ(s.faults[0].offset_bytes, 1 * kMiB);
-  EXPECT_EQ(s.faults[0].to_us, 1'010'000u);
-  EXPECT_DOUBLE_EQ(s.faults[0].probability, 0.25);
-  EXPECT_EQ(s.faults[1].error, FaultErrno::kEnospc);
-  EXPECT_TRUE(s.faults[1].once);
-  EXPECT_EQ(s.faults[1].after_n, 20u);
+  EXPECT_EQ(s.faults[0].rule.op, sim::DiskOp::kRead);
+  EXPECT_EQ(s.faults[0].rule.offset, 1 * kMiB);
+  EXPECT_EQ(s.faults[0].rule.to_ns, 1'010'000'000);
+  EXPECT_DOUBLE_EQ(s.faults[0].rule.probability, 0.25);
+  EXPECT_EQ(s.faults[1].rule.error, ENOSPC);
+  EXPECT_TRUE(s.faults[1].rule.once);
+  EXPECT_EQ(s.faults[1].rule.after, 20u);
+  EXPECT_EQ(s.faults[1].rule.length, sim::kWholeDisk);
+  EXPECT_EQ(s.faults[1].rule.to_ns, sim::kForever);
   ASSERT_EQ(s.commands.size(), 5u);
   EXPECT_EQ(s.commands[0], (Command{CommandKind::kPause, CommandTrigger::kAt, 500'000, 0}));
   EXPECT_EQ(s.commands[3], (Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 1'200'000, 0}));
@@ -156,8 +160,11 @@ TEST(ScenarioFile, RoundTripsHandBuiltScenarios) {
   choices.workload = p;
   Command speed{CommandKind::kSetSpeed, CommandTrigger::kOnReady, 1, UINT64_MAX};
   choices.commands = {speed, Command{CommandKind::kForceCancel, CommandTrigger::kAt, 0, 0}};
-  choices.faults = {FaultRule{FaultDisk::kSource, FaultOp::kFlush, 0, 0, 0, 0, UINT64_MAX, 0.0,
-                              true, FaultErrno::kEinval}};
+  choices.faults = {FaultSpec{FaultDisk::kSource, sim::FaultRule{.op = sim::DiskOp::kFlush,
+                                                                 .after = UINT64_MAX,
+                                                                 .probability = 0.0,
+                                                                 .once = true,
+                                                                 .error = EINVAL}}};
   expect_round_trip(choices);
 }
 
@@ -216,6 +223,7 @@ DiskSpec gen_disk(std::uint64_t length, bool may_back) {
   d.jitter_us = *time_us();
   d.queue_depth = *rc::gen::inRange<std::uint32_t>(1, kMaxQueueDepth + 1);
   d.flush_latency_us = *time_us();
+  if (*rc::gen::arbitrary<bool>()) d.faults_end_us = *time_us();
   return d;
 }
 
@@ -288,19 +296,24 @@ Scenario gen_scenario() {
   if (*rc::gen::arbitrary<bool>()) s.workload = gen_workload();
   const std::size_t faults = *rc::gen::inRange<std::size_t>(0, 4);
   for (std::size_t i = 0; i < faults; ++i) {
-    FaultRule f;
+    FaultSpec f;
     f.disk = *rc::gen::element(FaultDisk::kSource, FaultDisk::kTarget);
+    sim::FaultRule& r = f.rule;
     const std::uint64_t disk_length = length;
-    f.offset_bytes = *rc::gen::inRange<std::uint64_t>(0, disk_length / 512 + 1) * 512;
-    f.length_bytes =
-        *rc::gen::inRange<std::uint64_t>(0, (disk_length - f.offset_bytes) / 512 + 1) * 512;
-    f.op = *any_of<FaultOp>();
-    f.from_us = *rc::gen::inRange<std::uint64_t>(0, kMaxTimeUs);
-    f.to_us = *rc::gen::element<std::uint64_t>(0, f.from_us + 1, kMaxTimeUs);
-    f.after_n = *rc::gen::arbitrary<std::uint64_t>();
-    f.probability = *fraction(1.0);
-    f.once = *rc::gen::arbitrary<bool>();
-    f.error = *any_of<FaultErrno>();
+    r.offset = *rc::gen::inRange<std::uint64_t>(0, disk_length / 512 + 1) * 512;
+    r.length = *rc::gen::inRange<std::uint64_t>(0, (disk_length - r.offset) / 512 + 1) * 512;
+    if (r.length == 0) r.length = sim::kWholeDisk;
+    r.op = *rc::gen::element<std::optional<sim::DiskOp>>(
+        std::nullopt, sim::DiskOp::kRead, sim::DiskOp::kWrite, sim::DiskOp::kWriteZeroes,
+        sim::DiskOp::kDiscard, sim::DiskOp::kFlush);
+    const std::uint64_t from_us = *rc::gen::inRange<std::uint64_t>(0, kMaxTimeUs);
+    const std::uint64_t to_us = *rc::gen::element<std::uint64_t>(0, from_us + 1, kMaxTimeUs);
+    r.from_ns = static_cast<engine::TimeNs>(from_us) * engine::kNsPerUs;
+    r.to_ns = to_us == 0 ? sim::kForever : static_cast<engine::TimeNs>(to_us) * engine::kNsPerUs;
+    r.after = *rc::gen::arbitrary<std::uint64_t>();
+    r.probability = *fraction(1.0);
+    r.once = *rc::gen::arbitrary<bool>();
+    r.error = *rc::gen::element(EIO, ENOSPC, EINVAL);
     s.faults.push_back(f);
   }
   const std::size_t commands = *rc::gen::inRange<std::size_t>(0, 5);
