@@ -57,6 +57,7 @@ int run_command(const RunCommandOptions& o) {
   properties::RunReport report;
   try {
     report = properties::run_scenario(scenario, run_options);
+    report.swarm = scenario.swarm;  // informational: a generated case's options
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "mirrorsim run: {}: {}\n", o.file, e.what());
     return kExitBadInput;

@@ -89,6 +89,15 @@ std::string failure_id(const CampaignOptions& o, std::uint64_t index) {
   return fmt::format("case-{}-{}{}", o.seed, index, o.bugs.empty() ? "" : "-" + o.bugs.front());
 }
 
+void count_swarm(CampaignResult& result, const scenarios::SwarmOptions& swarm, bool failed) {
+  ++result.swarm_cases;
+  for (const std::string& label : scenarios::swarm_labels(swarm)) {
+    SwarmCount& count = result.swarm_counts[label];
+    ++count.cases;
+    if (failed) ++count.failures;
+  }
+}
+
 void fill_size(CampaignFailure& f, const GeneratedCase& c) {
   f.guest_requests = c.requests.size();
   f.faults = c.scenario.faults.size();
@@ -144,6 +153,10 @@ void CampaignRun::record(const CaseOutcome& o) {
     const char v = o.verdicts[i];
     ++result_.verdict_counts[std::string(order[i])][v == 'h' ? 0 : v == 'v' ? 1 : v == 'i' ? 3 : 2];
   }
+  // A worker that died before it reported did not say: the case number does.
+  std::optional<scenarios::SwarmOptions> swarm = o.swarm;
+  if (!swarm) swarm = generate_case(options_.seed, o.index).scenario.swarm;
+  if (swarm) count_swarm(result_, *swarm, !o.passed);
   if (o.inconclusive()) {
     ++result_.inconclusive_cases;
     if (result_.inconclusive.size() < kInconclusiveListed) {
@@ -170,6 +183,7 @@ void CampaignRun::record(const CaseOutcome& o) {
 void CampaignRun::save_unshrunk(CampaignFailure& f) {
   const GeneratedCase c = generate_case(options_.seed, *f.case_index);
   fill_size(f, c);
+  f.swarm = c.scenario.swarm;
   f.digest = case_digest(c, options_.bugs);
   if (options_.out_dir.empty()) return;
   try {
@@ -354,6 +368,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
   f.shrink_seconds = r.seconds;
   f.shrunk = r.complete;
   fill_size(f, r.smallest);
+  f.shrunk_swarm = r.smallest.scenario.swarm;
   f.digest = case_digest(r.smallest, options_.bugs);
   if (r.steps == 0) save(r.smallest);  // nothing smaller: the case itself is the result
   if (!f.save_errors.empty()) note(fmt::format("{}: {}", f.id, f.save_errors.back()));
@@ -433,7 +448,9 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs)
   if (std::holds_alternative<scenarios::TraceWorkload>(c.scenario.workload)) {
     options.requests = c.requests;
   }
-  return run_scenario(c.scenario, options);
+  RunReport report = run_scenario(c.scenario, options);
+  report.swarm = c.scenario.swarm;
+  return report;
 }
 
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
