@@ -96,6 +96,15 @@ std::string replay_command(const CampaignFailure& f) {
          (f.property == property::kDeterminism ? " --check-determinism" : "");
 }
 
+void count_swarm(CampaignResult& result, const scenarios::SwarmOptions& swarm, bool failed) {
+  ++result.swarm_cases;
+  for (const std::string& label : scenarios::swarm_labels(swarm)) {
+    SwarmCount& count = result.swarm_counts[label];
+    ++count.cases;
+    if (failed) ++count.failures;
+  }
+}
+
 void fill_size(CampaignFailure& f, const GeneratedCase& c) {
   f.guest_requests = c.requests.size();
   f.faults = c.scenario.faults.size();
@@ -151,6 +160,10 @@ void CampaignRun::record(const CaseOutcome& o) {
     const char v = o.verdicts[i];
     ++result_.verdict_counts[std::string(order[i])][v == 'h' ? 0 : v == 'v' ? 1 : v == 'i' ? 3 : 2];
   }
+  // A worker that died before it reported did not say: the case number does.
+  std::optional<scenarios::SwarmOptions> swarm = o.swarm;
+  if (!swarm) swarm = generate_case(options_.seed, o.index).scenario.swarm;
+  if (swarm) count_swarm(result_, *swarm, !o.passed);
   if (o.inconclusive()) {
     ++result_.inconclusive_cases;
     if (result_.inconclusive.size() < kInconclusiveListed) {
@@ -177,6 +190,7 @@ void CampaignRun::record(const CaseOutcome& o) {
 void CampaignRun::save_unshrunk(CampaignFailure& f) {
   const GeneratedCase c = generate_case(options_.seed, *f.case_index);
   fill_size(f, c);
+  f.swarm = c.scenario.swarm;
   f.digest = case_digest(c, options_.bugs);
   if (options_.out_dir.empty()) return;
   try {
@@ -361,6 +375,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
   f.shrink_seconds = r.seconds;
   f.shrunk = r.complete;
   fill_size(f, r.smallest);
+  f.shrunk_swarm = r.smallest.scenario.swarm;
   f.digest = case_digest(r.smallest, options_.bugs);
   if (r.steps == 0) save(r.smallest);  // nothing smaller: the case itself is the result
   if (!f.save_errors.empty()) note(fmt::format("{}: {}", f.id, f.save_errors.back()));
@@ -440,7 +455,9 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs)
   if (std::holds_alternative<scenarios::TraceWorkload>(c.scenario.workload)) {
     options.requests = c.requests;
   }
-  return run_scenario(c.scenario, options);
+  RunReport report = run_scenario(c.scenario, options);
+  report.swarm = c.scenario.swarm;
+  return report;
 }
 
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,

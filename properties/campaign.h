@@ -84,6 +84,17 @@ struct CampaignFailure {
   std::uint64_t faults = 0;
   std::uint64_t disk_bytes = 0;
   std::vector<std::string> save_errors;  // files that could not be written
+  // A generated case's swarm options as generated, and those of its smallest
+  // reproduction (shrinking switches off what the failure does not need).
+  std::optional<scenarios::SwarmOptions> swarm;
+  std::optional<scenarios::SwarmOptions> shrunk_swarm;
+};
+
+// Cases that had one swarm feature on (scenarios::swarm_labels), and how
+// many of them failed.
+struct SwarmCount {
+  std::uint64_t cases = 0;
+  std::uint64_t failures = 0;
 };
 
 struct CoveredRange {
@@ -111,7 +122,11 @@ struct CampaignResult {
   std::map<std::string, std::array<std::uint64_t, 4>> verdict_counts;
   std::uint64_t inconclusive_cases = 0;
   std::vector<Inconclusive> inconclusive;  // the first few
-  std::vector<CampaignFailure> failures;   // generated cases and library scenarios
+  // Generated cases counted per swarm feature: every finished case once,
+  // under each label it has (the sync label always).
+  std::uint64_t swarm_cases = 0;
+  std::map<std::string, SwarmCount> swarm_counts;
+  std::vector<CampaignFailure> failures;  // generated cases and library scenarios
   std::vector<ReplayResult> library;
   std::vector<ReplayResult> corpus;
   std::vector<WorkerDeath> worker_deaths;

@@ -15,7 +15,8 @@ namespace mirrorsim::properties {
 struct SavedCase {
   std::filesystem::path file;  // the scenario file
   // A hex digest of the case's content, the same for equal cases whatever
-  // their names: failures with the same property and digest are one failure.
+  // their names and swarm options: failures with the same property and
+  // digest are one failure.
   std::string digest;
 };
 

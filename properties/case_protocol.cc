@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "properties/interrupt.h"
 
@@ -59,6 +60,7 @@ CaseOutcome outcome_of(const RunReport& report, std::uint64_t index) {
   o.index = index;
   o.hash = report.sim.log_hash;
   o.verdicts = verdict_letters(report.verdicts);
+  o.swarm = report.swarm;
   if (const Verdict* v = first_violation(report.verdicts)) {
     o.passed = false;
     o.property = v->property;
@@ -72,9 +74,11 @@ CaseOutcome outcome_of(const RunReport& report, std::uint64_t index) {
 }
 
 std::string encode(const CaseOutcome& o) {
-  return fmt::format("R {} {} {} {} {}\t{}\t{}\n", o.index, o.passed ? 1 : 0,
+  std::string swarm = "-";
+  if (o.swarm) swarm = fmt::format("{}", fmt::join(scenarios::swarm_labels(*o.swarm), ","));
+  return fmt::format("R {} {} {} {} {} {}\t{}\t{}\n", o.index, o.passed ? 1 : 0,
                      o.determinism_checked ? 1 : 0, o.hash, o.verdicts.empty() ? "-" : o.verdicts,
-                     one_line(o.property), one_line(o.message));
+                     swarm, one_line(o.property), one_line(o.message));
 }
 
 std::optional<CaseOutcome> decode(std::string_view line) {
@@ -87,9 +91,17 @@ std::optional<CaseOutcome> decode(std::string_view line) {
   std::string tag;
   int passed = 0;
   int checked = 0;
-  in >> tag >> o.index >> passed >> checked >> o.hash >> o.verdicts;
+  std::string swarm;
+  in >> tag >> o.index >> passed >> checked >> o.hash >> o.verdicts >> swarm;
   if (tag != "R" || !in) return std::nullopt;
   if (o.verdicts == "-") o.verdicts.clear();
+  if (swarm != "-") {
+    std::vector<std::string> labels;
+    std::istringstream parts(swarm);
+    for (std::string label; std::getline(parts, label, ',');) labels.push_back(label);
+    o.swarm = scenarios::swarm_from_labels(labels);
+    if (!o.swarm) return std::nullopt;
+  }
   o.passed = passed != 0;
   o.determinism_checked = checked != 0;
   o.property = std::string(line.substr(first_tab + 1, second_tab - first_tab - 1));

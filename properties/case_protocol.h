@@ -1,8 +1,9 @@
 // What a campaign worker process tells its parent, one line per message:
 //   "S <case>"                       the worker started a case
-//   "R <case> <passed> <det> <hash> <letters>\t<property>\t<message>"
+//   "R <case> <passed> <det> <hash> <letters> <swarm>\t<property>\t<message>"
 // `letters` holds one verdict per property in property order: h(olds),
-// v(iolated), n(ot applicable), i(nconclusive). Also here: running one
+// v(iolated), n(ot applicable), i(nconclusive); `swarm` the case's swarm
+// labels joined by ',' (scenarios/swarm_options.h), or '-'. Also here: running one
 // outcome-producing function in a child process, so that a crash, an abort
 // or a wall-clock hang becomes an outcome instead of the campaign's death.
 #pragma once
@@ -27,6 +28,8 @@ struct CaseOutcome {
   std::string property;  // the failed property, or "crash" / "determinism"
   std::string message;
   int signal = 0;  // a crash: the signal that ended the process, if one did
+  // The case's swarm options; nullopt when the worker died before it reported.
+  std::optional<scenarios::SwarmOptions> swarm;
 
   bool inconclusive() const { return passed && verdicts.find('i') != std::string::npos; }
 };

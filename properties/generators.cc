@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <optional>
+#include <utility>
 
 #include "properties/case_limits.h"
 
@@ -17,6 +18,7 @@ using scenarios::DiskKind;
 using scenarios::DiskSpec;
 using scenarios::FaultSpec;
 using scenarios::Scenario;
+using scenarios::SwarmOptions;
 using sim::GuestOp;
 using sim::GuestRequest;
 
@@ -99,7 +101,11 @@ constexpr engine::TimeNs us(std::uint64_t micros) {
   return static_cast<engine::TimeNs>(micros) * engine::kNsPerUs;
 }
 
-FaultSpec fault(bool on_source, std::uint64_t length) {
+// One rule on the source or the target. `open`: the rule has no window
+// end (its disk's faults_end_us ends it); otherwise a window that closes,
+// so that ignore and stop converge. The window is drawn either way, so that
+// shrinking `faults_end` away gives the rule its window back.
+FaultSpec fault(bool on_source, std::uint64_t length, bool open) {
   FaultSpec f;
   sim::FaultRule& rule = f.rule;
   f.disk = on_source ? scenarios::FaultDisk::kSource : scenarios::FaultDisk::kTarget;
@@ -113,15 +119,214 @@ FaultSpec fault(bool on_source, std::uint64_t length) {
     rule.offset = first * kSector;
     rule.length = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
   }
-  // Transient: a window that closes, so that ignore and stop converge.
   const std::uint64_t from_us = uniform<std::uint64_t>(0, 20'000);
+  const std::uint64_t window_us = uniform<std::uint64_t>(1, 30'000);
   rule.from_ns = us(from_us);
-  rule.to_ns = us(from_us + uniform<std::uint64_t>(1, 30'000));
+  rule.to_ns = open ? sim::kForever : us(from_us + window_us);
   rule.after = feature(20) ? uniform<std::uint64_t>(0, 5) : 0;
   rule.probability = one_of<double>({1.0, 0.5, 0.1});
   rule.once = feature(30);
   rule.error = one_of<int>({EIO, ENOSPC});
   return f;
+}
+
+// Swarm: whole features on or off for this case, drawn before anything
+// else of it. Each switch shrinks towards off.
+SwarmOptions draw_swarm() {
+  SwarmOptions o;
+  o.cow = feature(40);
+  o.faults = feature(35);
+  o.faults_end = o.faults && feature(40);
+  o.write_blocking = feature(20);
+  o.switch_mode = !o.write_blocking && feature(10);
+  o.pause = feature(15);
+  o.speed = feature(15);
+  o.cancel = feature(20);
+  o.unaligned = feature(30);
+  o.old_target = feature(20);
+  o.small_buffer = feature(25);
+  o.zero_length = feature(3);
+  o.mismatch = feature(3);
+  o.jitter = feature(40);
+  o.bursts = feature(30);
+  o.steady = o.write_blocking && feature(40);
+  o.raw_target = !o.cow && feature(30);
+  o.sync = *rc::gen::weightedElement<scenarios::SyncMode>({{5, scenarios::SyncMode::kFull},
+                                                           {3, scenarios::SyncMode::kTop},
+                                                           {1, scenarios::SyncMode::kNone}});
+  return o;
+}
+
+// The sizes every later part is cut to.
+struct Geometry {
+  std::uint64_t granularity = 0;
+  std::uint64_t cluster = 0;  // the target's; 0: a raw target
+  std::uint64_t length = 0;   // of the source (and the target, but for `mismatch`)
+};
+
+// Granularity and target cluster (COW when the cluster is bigger), and a
+// length in whole units of the larger, less a tail when unaligned.
+Geometry draw_geometry(const SwarmOptions& o) {
+  Geometry g;
+  g.granularity = pow2_bytes(9, o.cow ? 16 : 20);
+  if (o.cow) {
+    g.cluster = std::min<std::uint64_t>(g.granularity << uniform(1, 6), 2 * kMiB);
+  } else if (!o.raw_target || o.sync != scenarios::SyncMode::kFull) {
+    g.cluster = pow2_bytes(9, 21);
+  }
+  const std::uint64_t unit = std::max(g.granularity, g.cluster);
+  if (o.zero_length) return g;
+  const std::uint64_t units = *rc::gen::inRange<std::uint64_t>(1, kMaxDiskBytes / unit + 1);
+  g.length = units * unit;
+  if (o.unaligned) {
+    g.length =
+        (units - 1) * unit + *rc::gen::inRange<std::uint64_t>(1, unit / kSector + 1) * kSector;
+  }
+  return g;
+}
+
+// A populated base under the source (and the target for top, none or COW);
+// with sync top sometimes shorter than the disks.
+std::optional<DiskSpec> draw_base(const SwarmOptions& o, const Geometry& g) {
+  const bool base = o.sync != scenarios::SyncMode::kFull || o.cow || feature(40);
+  if (!base) return std::nullopt;
+  DiskSpec b = disk(g.length, false);
+  b.kind = DiskKind::kCluster;
+  b.cluster_bytes = 64 * kKiB;
+  b.zero_init = false;
+  b.old_data = g.length > 0;
+  if (g.length > 0 && o.sync == scenarios::SyncMode::kTop && feature(20)) {
+    b.length_bytes = uniform<std::uint64_t>(1, g.length / kSector + 1) * kSector;
+  }
+  return b;
+}
+
+DiskSpec draw_source(const SwarmOptions& o, const Geometry& g, bool base) {
+  DiskSpec d = disk(g.length, o.jitter);
+  d.kind = DiskKind::kCluster;
+  d.cluster_bytes = 64 * kKiB;
+  if (base) {
+    d.backing = Backing::kAttached;
+    d.backing_name = "base";
+  }
+  d.discard_reads_zero = feature(50);
+  if (o.sync != scenarios::SyncMode::kNone && g.length > 0 && feature(50)) {
+    d.zero_init = false;
+    d.old_data = true;
+  }
+  return d;
+}
+
+DiskSpec draw_target(const SwarmOptions& o, const Geometry& g) {
+  DiskSpec d = disk(g.length, o.jitter);
+  if (g.cluster != 0) {
+    d.kind = DiskKind::kCluster;
+    d.cluster_bytes = g.cluster;
+    if (o.sync != scenarios::SyncMode::kFull || o.cow) {
+      d.backing = o.cow || feature(50) ? Backing::kAtPivot : Backing::kAttached;
+      d.backing_name = "base";
+    }
+  }
+  d.discard_reads_zero = feature(50);
+  if (o.old_target && o.sync == scenarios::SyncMode::kFull && d.backing == Backing::kNone &&
+      g.length > 0) {
+    d.zero_init = false;
+    d.old_data = true;
+  }
+  if (o.mismatch) d.length_bytes = g.length + uniform<std::uint64_t>(1, 9) * kSector;
+  return d;
+}
+
+// The job's parameters (error policies come with the faults).
+scenarios::MirrorSpec draw_mirror(const SwarmOptions& o, const Geometry& g,
+                                  const DiskSpec& target) {
+  scenarios::MirrorSpec m;
+  m.sync = o.sync;
+  m.copy_mode =
+      o.write_blocking ? scenarios::CopyMode::kWriteBlocking : scenarios::CopyMode::kBackground;
+  m.granularity_bytes = feature(80) ? g.granularity : 0;
+  if (o.small_buffer) {
+    m.buf_size_bytes = one_of<std::uint64_t>({4096, g.granularity, 2 * g.granularity, 64 * kKiB});
+  }
+  if (o.speed) m.speed_bytes_s = std::max<std::uint64_t>(64 * kKiB, g.length / 2);
+  m.unmap = !feature(30);
+  m.target_is_zero = !target.old_data && target.backing == Backing::kNone && feature(20);
+  return m;
+}
+
+// Error policies and 1 to 3 rules; with `faults_end`, open rules and a
+// time per faulty disk after which it fails nothing (a fault-free phase).
+void draw_faults(Scenario& s, const SwarmOptions& o, std::uint64_t length) {
+  if (!o.faults) return;
+  const auto policies = {scenarios::ErrorPolicy::kReport, scenarios::ErrorPolicy::kIgnore,
+                         scenarios::ErrorPolicy::kStop, scenarios::ErrorPolicy::kEnospc};
+  s.mirror.on_source_error = one_of<scenarios::ErrorPolicy>(policies);
+  s.mirror.on_target_error = one_of<scenarios::ErrorPolicy>(policies);
+  const int rules = uniform(1, 4);
+  for (int i = 0; i < rules; ++i) s.faults.push_back(fault(feature(40), length, o.faults_end));
+  if (!o.faults_end) return;
+  for (auto [disk, spec] : {std::pair{scenarios::FaultDisk::kSource, &s.source},
+                            std::pair{scenarios::FaultDisk::kTarget, &s.target}}) {
+    const bool faulty = std::any_of(s.faults.begin(), s.faults.end(),
+                                    [disk](const FaultSpec& f) { return f.disk == disk; });
+    if (faulty) spec->faults_end_us = uniform<std::uint64_t>(1'000, 60'000);
+  }
+}
+
+// The guest: a steady generated workload, or requests replayed as a trace.
+void draw_guest(GeneratedCase& c, const SwarmOptions& o, const Geometry& g) {
+  if (o.steady && g.length > 0) {
+    sim::WorkloadParams w;
+    w.rate_iops = one_of<double>({2000, 500, 10000});
+    w.size = sim::UniformSize{kSector, std::min<std::uint64_t>(64 * kKiB, g.length)};
+    w.align_bytes = kSector;
+    w.mix = sim::OpMix{8, 1, 1, 1};
+    c.scenario.workload = w;
+    return;
+  }
+  c.requests = requests(g.length, g.granularity, g.cluster, o.bursts);
+  c.scenario.workload = scenarios::TraceWorkload{"requests.csv", sim::TraceFormat::kCsv};
+}
+
+// Pause, then resume some time later.
+std::vector<Command> pause_and_resume() {
+  Command p;
+  p.kind = CommandKind::kPause;
+  p.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
+  p.time_us = uniform<std::uint64_t>(0, 20'000);
+  Command r = p;
+  r.kind = CommandKind::kResume;
+  r.time_us = p.time_us + uniform<std::uint64_t>(1, 20'000);
+  return {p, r};
+}
+
+// How the job ends, and what happens on the way.
+std::vector<Command> draw_commands(const SwarmOptions& o) {
+  std::vector<Command> commands;
+  Command end;
+  if (o.cancel) {
+    end.kind = feature(50) ? CommandKind::kForceCancel : CommandKind::kCancel;
+    end.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
+    end.time_us = uniform<std::uint64_t>(0, 30'000);
+  } else {
+    end.kind = CommandKind::kComplete;
+    end.trigger = CommandTrigger::kOnReady;
+    end.time_us = uniform<std::uint64_t>(0, 20'000);
+  }
+  commands.push_back(end);
+  if (o.pause) {
+    for (const Command& c : pause_and_resume()) commands.push_back(c);
+  }
+  if (o.speed) {
+    // Lift the rate limit.
+    commands.push_back(Command{CommandKind::kSetSpeed, CommandTrigger::kAt,
+                               uniform<std::uint64_t>(5'000, 200'000), 0});
+  }
+  if (o.switch_mode) {
+    commands.push_back(Command{CommandKind::kWriteBlocking, CommandTrigger::kAt,
+                               uniform<std::uint64_t>(0, 20'000), 0});
+  }
+  return commands;
 }
 
 }  // namespace
@@ -132,166 +337,16 @@ rc::Gen<GeneratedCase> gen_case() {
     Scenario& s = c.scenario;
     s.name = "generated";
     s.seed = *rc::gen::noShrink(rc::gen::inRange<std::uint64_t>(1, UINT64_MAX));
-
-    // Swarm: whole features on or off for this case.
-    const bool cow = feature(40);
-    const bool faults = feature(35);
-    const bool write_blocking = feature(20);
-    const bool switch_mode = !write_blocking && feature(10);
-    const bool pause = feature(15);
-    const bool speed = feature(15);
-    const bool cancel = feature(20);
-    const bool unaligned = feature(30);
-    const bool old_target = feature(20);
-    const bool small_buffer = feature(25);
-    const bool zero_length = feature(3);
-    const bool mismatch = feature(3);
-    const bool jitter = feature(40);
-    const bool bursts = feature(30);
-    const bool steady = write_blocking && feature(40);
-    const bool raw_target = !cow && feature(30);
-    const auto sync =
-        *rc::gen::weightedElement<scenarios::SyncMode>({{5, scenarios::SyncMode::kFull},
-                                                        {3, scenarios::SyncMode::kTop},
-                                                        {1, scenarios::SyncMode::kNone}});
-
-    // Geometry: granularity and target cluster, COW when the cluster is bigger.
-    const std::uint64_t granularity = pow2_bytes(9, cow ? 16 : 20);
-    std::uint64_t cluster = 0;
-    if (cow) {
-      cluster = std::min<std::uint64_t>(granularity << uniform(1, 6), 2 * kMiB);
-    } else if (!raw_target || sync != scenarios::SyncMode::kFull) {
-      cluster = pow2_bytes(9, 21);
-    }
-    const std::uint64_t unit = std::max(granularity, cluster);
-    std::uint64_t length = 0;
-    if (!zero_length) {
-      const std::uint64_t units = *rc::gen::inRange<std::uint64_t>(1, kMaxDiskBytes / unit + 1);
-      length = units * unit;
-      if (unaligned) {
-        length =
-            (units - 1) * unit + *rc::gen::inRange<std::uint64_t>(1, unit / kSector + 1) * kSector;
-      }
-    }
-
-    // Disks: a populated base under source (and target for top/none/COW).
-    const bool base = sync != scenarios::SyncMode::kFull || cow || feature(40);
-    if (base) {
-      DiskSpec b = disk(length, false);
-      b.kind = DiskKind::kCluster;
-      b.cluster_bytes = 64 * kKiB;
-      b.zero_init = false;
-      b.old_data = length > 0;
-      if (length > 0 && sync == scenarios::SyncMode::kTop && feature(20)) {
-        b.length_bytes = uniform<std::uint64_t>(1, length / kSector + 1) * kSector;
-      }
-      s.base = b;
-    }
-    s.source = disk(length, jitter);
-    s.source.kind = DiskKind::kCluster;
-    s.source.cluster_bytes = 64 * kKiB;
-    if (base) {
-      s.source.backing = Backing::kAttached;
-      s.source.backing_name = "base";
-    }
-    s.source.discard_reads_zero = feature(50);
-    if (sync != scenarios::SyncMode::kNone && length > 0 && feature(50)) {
-      s.source.zero_init = false;
-      s.source.old_data = true;
-    }
-
-    s.target = disk(length, jitter);
-    if (cluster != 0) {
-      s.target.kind = DiskKind::kCluster;
-      s.target.cluster_bytes = cluster;
-      if (sync != scenarios::SyncMode::kFull || cow) {
-        s.target.backing = cow || feature(50) ? Backing::kAtPivot : Backing::kAttached;
-        s.target.backing_name = "base";
-      }
-    }
-    s.target.discard_reads_zero = feature(50);
-    if (old_target && sync == scenarios::SyncMode::kFull && s.target.backing == Backing::kNone &&
-        length > 0) {
-      s.target.zero_init = false;
-      s.target.old_data = true;
-    }
-    if (mismatch) {
-      s.target.length_bytes = length + uniform<std::uint64_t>(1, 9) * kSector;
-    }
-
-    // The job.
-    s.mirror.sync = sync;
-    s.mirror.copy_mode =
-        write_blocking ? scenarios::CopyMode::kWriteBlocking : scenarios::CopyMode::kBackground;
-    s.mirror.granularity_bytes = feature(80) ? granularity : 0;
-    if (small_buffer)
-      s.mirror.buf_size_bytes =
-          one_of<std::uint64_t>({4096, granularity, 2 * granularity, 64 * kKiB});
-    if (speed) s.mirror.speed_bytes_s = std::max<std::uint64_t>(64 * kKiB, length / 2);
-    if (faults) {
-      const auto policies = {scenarios::ErrorPolicy::kReport, scenarios::ErrorPolicy::kIgnore,
-                             scenarios::ErrorPolicy::kStop, scenarios::ErrorPolicy::kEnospc};
-      s.mirror.on_source_error = one_of<scenarios::ErrorPolicy>(policies);
-      s.mirror.on_target_error = one_of<scenarios::ErrorPolicy>(policies);
-      const int rules = uniform(1, 4);
-      for (int i = 0; i < rules; ++i) s.faults.push_back(fault(feature(40), length));
-    }
-    s.mirror.unmap = !feature(30);
-    s.mirror.target_is_zero =
-        !s.target.old_data && s.target.backing == Backing::kNone && feature(20);
-
-    // The guest.
-    if (steady && length > 0) {
-      sim::WorkloadParams w;
-      w.rate_iops = one_of<double>({2000, 500, 10000});
-      w.size = sim::UniformSize{kSector, std::min<std::uint64_t>(64 * kKiB, length)};
-      w.align_bytes = kSector;
-      w.mix = sim::OpMix{8, 1, 1, 1};
-      s.workload = w;
-    } else {
-      c.requests = requests(length, granularity, cluster, bursts);
-      s.workload = scenarios::TraceWorkload{"requests.csv", sim::TraceFormat::kCsv};
-    }
-
-    // Commands: how the job ends, and what happens on the way.
-    Command end;
-    if (cancel) {
-      end.kind = feature(50) ? CommandKind::kForceCancel : CommandKind::kCancel;
-      end.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
-      end.time_us = uniform<std::uint64_t>(0, 30'000);
-    } else {
-      end.kind = CommandKind::kComplete;
-      end.trigger = CommandTrigger::kOnReady;
-      end.time_us = uniform<std::uint64_t>(0, 20'000);
-    }
-    s.commands.push_back(end);
-    if (pause) {
-      Command p;
-      p.kind = CommandKind::kPause;
-      p.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
-      p.time_us = uniform<std::uint64_t>(0, 20'000);
-      Command r = p;
-      r.kind = CommandKind::kResume;
-      r.time_us = p.time_us + uniform<std::uint64_t>(1, 20'000);
-      s.commands.push_back(p);
-      s.commands.push_back(r);
-    }
-    if (speed) {
-      Command sp;
-      sp.kind = CommandKind::kSetSpeed;
-      sp.trigger = CommandTrigger::kAt;
-      sp.time_us = uniform<std::uint64_t>(5'000, 200'000);
-      sp.speed_bytes_s = 0;
-      s.commands.push_back(sp);
-    }
-    if (switch_mode) {
-      Command wb;
-      wb.kind = CommandKind::kWriteBlocking;
-      wb.trigger = CommandTrigger::kAt;
-      wb.time_us = uniform<std::uint64_t>(0, 20'000);
-      s.commands.push_back(wb);
-    }
-
+    const SwarmOptions swarm = draw_swarm();
+    s.swarm = swarm;
+    const Geometry g = draw_geometry(swarm);
+    s.base = draw_base(swarm, g);
+    s.source = draw_source(swarm, g, s.base.has_value());
+    s.target = draw_target(swarm, g);
+    s.mirror = draw_mirror(swarm, g, s.target);
+    draw_faults(s, swarm, g.length);
+    draw_guest(c, swarm, g);
+    s.commands = draw_commands(swarm);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

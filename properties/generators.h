@@ -1,14 +1,19 @@
 // RapidCheck generators for whole mirror scenarios, in swarm style: each
-// case first switches whole features on or off (faults, COW geometry,
-// write-blocking, cancel, pause, speed changes, unaligned lengths, bursts,
-// stale target data, ...), so that rare combinations come up often.
+// case first draws its SwarmOptions (scenarios/swarm_options.h), switching
+// whole features on or off (faults, COW geometry, write-blocking, cancel,
+// pause, speed changes, unaligned lengths, bursts, stale target data, ...),
+// so that rare combinations come up often; then its geometry, disks, job,
+// faults, guest and commands, each drawn obeying the options. The options
+// are kept in the case (scenario.swarm): saved with it, shrunk with it.
 //
 // Every generated case is one a correct engine must pass: faults are
-// transient (a window), guest I/O is finite unless the job is in
-// write-blocking mode (where the job must converge anyway), every pause is
-// followed by a resume, and mismatched disk lengths appear only to check
-// that the job refuses to start. Each case's time and event limits are
-// sized from its own work (case_limits.h), so a slow case is not cut short.
+// transient (a window that closes, or with `faults_end` open rules on disks
+// whose faults end, so the run ends with a fault-free phase), guest I/O is
+// finite unless the job is in write-blocking mode (where the job must
+// converge anyway), every pause is followed by a resume, and mismatched
+// disk lengths appear only to check that the job refuses to start. Each
+// case's time and event limits are sized from its own work
+// (case_limits.h), so a slow case is not cut short.
 //
 // Cases shrink as structured values: fewer and smaller guest requests,
 // fewer faults and commands, smaller disks, features switched off.

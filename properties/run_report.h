@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "engine/mirror_job.h"
 #include "engine/mirror_params.h"
 #include "properties/verdict.h"
+#include "scenarios/swarm_options.h"
 #include "sim/event_log.h"
 #include "sim/simulation.h"
 
@@ -26,6 +28,9 @@ struct RunReport {
   std::string scenario_name;
   std::uint64_t seed = 0;
   std::vector<std::string> bugs;
+  // A generated case's swarm options (scenario.swarm), set by whoever runs
+  // the scenario: run_case(), `mirrorsim run`. Informational.
+  std::optional<scenarios::SwarmOptions> swarm;
   sim::RunOutcome sim;
   bool job_started = false;
   std::string start_error;  // the job refused to start: why

@@ -9,6 +9,9 @@
 
 #include <fmt/core.h>
 
+#include "reports/swarm_json.h"
+#include "scenarios/swarm_options.h"
+
 namespace mirrorsim::reports {
 namespace {
 
@@ -56,7 +59,9 @@ json failure_entry(const properties::CampaignFailure& f) {
             {"shrink_seconds", f.shrink_seconds},
             {"guest_requests", f.guest_requests},
             {"faults", f.faults},
-            {"disk_bytes", f.disk_bytes}};
+            {"disk_bytes", f.disk_bytes},
+            {"swarm", swarm_json(f.swarm)},
+            {"shrunk_swarm", swarm_json(f.shrunk_swarm)}};
   if (!f.save_errors.empty()) j["save_errors"] = f.save_errors;
   return j;
 }
@@ -102,6 +107,19 @@ json join_case_numbers(const std::vector<json>& ranges) {
     return a.at("first").get<std::uint64_t>() < b.at("first").get<std::uint64_t>();
   });
   return sorted;
+}
+
+// {"cases": N, "features": {"cow": {"cases": a, "failures": b}, ...}}, every
+// label listed (zeros too) so that shards and campaigns compare key by key.
+json swarm_summary(const properties::CampaignResult& r) {
+  json features = json::object();
+  for (const std::string& label : scenarios::all_swarm_labels()) {
+    const auto it = r.swarm_counts.find(label);
+    const properties::SwarmCount count =
+        it == r.swarm_counts.end() ? properties::SwarmCount{} : it->second;
+    features[label] = {{"cases", count.cases}, {"failures", count.failures}};
+  }
+  return {{"cases", r.swarm_cases}, {"features", features}};
 }
 
 void add_counts(json& into, const json& from) {
@@ -162,6 +180,7 @@ json campaign_summary(const properties::CampaignOptions& o, const properties::Ca
     inconclusive.push_back({{"case", i.case_index}, {"message", i.message}});
   }
   j["inconclusive"] = {{"cases", r.inconclusive_cases}, {"examples", inconclusive}};
+  j["swarm"] = swarm_summary(r);
   j["library"] = json::array();
   for (const auto& l : r.library) j["library"].push_back(library_entry(l));
   j["corpus"] = json::array();
@@ -223,6 +242,8 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   std::string stop = "all-cases-run";
   std::vector<json> ranges;
   json properties = json::object();
+  std::uint64_t swarm_cases = 0;
+  json swarm_features = swarm_summary(properties::CampaignResult{}).at("features");
   json shard_list = json::array();
   json inconclusive_examples = json::array();
   std::map<std::string, json> library;
@@ -233,8 +254,10 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   std::set<std::pair<std::string, std::string>> seen_failures;
   std::set<std::uint64_t> shard_indices;
   for (const json& s : shards) {
-    if (s.value("format", "") != kSummaryFormat) {
-      throw std::invalid_argument(fmt::format("not a {} summary", kSummaryFormat));
+    const std::string format = s.value("format", "");
+    if (format != kSummaryFormat && format != kSummaryFormatWithoutSwarm) {
+      throw std::invalid_argument(
+          fmt::format("not a {} (or {}) summary", kSummaryFormat, kSummaryFormatWithoutSwarm));
     }
     if (s.at("seed") != first.at("seed") || s.at("bugs") != first.at("bugs") ||
         s.at("shard").at("count") != first.at("shard").at("count") ||
@@ -257,6 +280,14 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
     if (s.at("stop") != "all-cases-run" && stop == "all-cases-run") stop = s.at("stop");
     for (const json& r : s.at("case_numbers")) ranges.push_back(r);
     add_counts(properties, s.at("properties"));
+    if (const auto swarm = s.find("swarm"); swarm != s.end()) {
+      swarm_cases += swarm->at("cases").get<std::uint64_t>();
+      add_counts(swarm_features, swarm->at("features"));
+    } else {
+      notes.push_back(
+          fmt::format("shard {} is a {} summary: its {} case(s) are not counted per swarm feature",
+                      index, format, s.at("cases_run").get<std::uint64_t>()));
+    }
     for (const json& l : s.at("library")) library.emplace(l.at("scenario").get<std::string>(), l);
     for (const json& c : s.at("corpus")) corpus.push_back(c);
     for (const json& d : s.at("worker_deaths")) deaths.push_back(d);
@@ -291,6 +322,7 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   m["determinism_checks"] = checks;
   m["properties"] = properties;
   m["inconclusive"] = {{"cases", inconclusive_cases}, {"examples", inconclusive_examples}};
+  m["swarm"] = {{"cases", swarm_cases}, {"features", swarm_features}};
   m["library"] = json::array();
   for (auto& [name, l] : library) m["library"].push_back(l);
   m["corpus"] = corpus;

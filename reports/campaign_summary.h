@@ -1,8 +1,10 @@
 // summary.json: what a campaign (or several merged shards) ran and found.
-// The schema ("format": "mirrorsim-summary/1") is documented in README.md.
+// The schema ("format": "mirrorsim-summary/2") is documented in README.md.
 // It states only what happened: the case numbers that finished, every
-// failure with its saved file and replay command, how the run stopped, and
-// which tool, commit and command line produced it.
+// failure with its saved file, replay command and swarm options, the cases
+// and failures per swarm feature, how the run stopped, and which tool,
+// commit and command line produced it. Format 2 added the swarm fields;
+// merge_summaries() still reads format 1 (which has none).
 #pragma once
 
 #include <optional>
@@ -15,7 +17,9 @@
 
 namespace mirrorsim::reports {
 
-inline constexpr std::string_view kSummaryFormat = "mirrorsim-summary/1";
+inline constexpr std::string_view kSummaryFormat = "mirrorsim-summary/2";
+// Older formats merge_summaries() accepts.
+inline constexpr std::string_view kSummaryFormatWithoutSwarm = "mirrorsim-summary/1";
 
 struct SummaryContext {
   std::string version;                    // "0.1.0"
@@ -28,10 +32,12 @@ nlohmann::json campaign_summary(const properties::CampaignOptions& options,
                                 const properties::CampaignResult& result,
                                 const SummaryContext& context);
 
-// One summary for several shard summaries: counts add up, case numbers are
-// joined, failures with the same property and the same shrunk case (digest)
-// are listed once. Throws std::invalid_argument for summaries of different
-// campaigns (seed, bugs, shard count) or an unknown format.
+// One summary for several shard summaries: counts add up (per swarm feature
+// too), case numbers are joined, failures with the same property and the
+// same shrunk case (digest) are listed once. A format-1 shard adds no swarm
+// counts (a note says so; swarm.cases says how many cases were counted).
+// Throws std::invalid_argument for summaries of different campaigns (seed,
+// bugs, shard count) or an unknown format.
 nlohmann::json merge_summaries(const std::vector<nlohmann::json>& shards,
                                const SummaryContext& context);
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/known_bugs.h"
+#include "reports/swarm_json.h"
 
 namespace mirrorsim::reports {
 namespace {
@@ -98,12 +99,14 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
   out += fmt::format("  faults  {} rule(s); commands {}; bugs {}\n", s.faults.size(),
                      s.commands.size(),
                      bugs.empty() ? std::string("none") : fmt::format("{}", fmt::join(bugs, ", ")));
+  if (s.swarm) out += "  swarm   " + scenarios::describe_swarm(*s.swarm) + "\n";
   return out;
 }
 
 std::string describe_report(const properties::RunReport& r) {
   std::string out;
   out += "outcome: " + r.outcome_line() + "\n";
+  if (r.swarm) out += "swarm: " + scenarios::describe_swarm(*r.swarm) + "\n";
   if (r.job_started) {
     out += fmt::format(
         "job: granularity {}, buf-size {}, max op {}, cow {}\n",
@@ -176,6 +179,7 @@ nlohmann::json report_json(const properties::RunReport& r) {
   j["scenario"] = r.scenario_name;
   j["seed"] = r.seed;
   j["bugs"] = r.bugs;
+  j["swarm"] = swarm_json(r.swarm);
   j["outcome"] = r.outcome_line();
   j["passed"] = r.passed();
   // The run hit its limit while still progressing: neither passed nor failed.

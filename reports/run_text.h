@@ -10,11 +10,13 @@
 
 namespace mirrorsim::reports {
 
-// The parameters a run uses, printed before it starts (seed, disks, job).
+// The parameters a run uses, printed before it starts (seed, disks, job,
+// and a generated case's swarm options).
 std::string describe_setup(const scenarios::Scenario& scenario, std::uint64_t seed,
                            const std::vector<std::string>& bugs);
 
-// Outcome, events with virtual times, commands, metrics, verdicts, hash.
+// Outcome, swarm options, events with virtual times, commands, metrics,
+// verdicts, hash.
 std::string describe_report(const properties::RunReport& report);
 
 // Only the outcome, the verdicts and the hash (for --quiet).

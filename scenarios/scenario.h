@@ -26,6 +26,7 @@
 
 #include "engine/limits.h"
 #include "engine/mirror_params.h"
+#include "scenarios/swarm_options.h"
 #include "sim/fault_plan.h"
 #include "sim/trace.h"
 #include "sim/workload_params.h"
@@ -200,6 +201,9 @@ struct Scenario {
   WorkloadSpec workload;  // default: NoWorkload
   std::vector<FaultSpec> faults;
   std::vector<Command> commands;
+  // How the generator drew this case ([swarm]; informational: a run never
+  // reads it). nullopt for scenarios written by hand.
+  std::optional<SwarmOptions> swarm;
 
   bool operator==(const Scenario&) const = default;
 };

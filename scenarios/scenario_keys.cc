@@ -76,6 +76,8 @@ std::vector<KeyInfo> build() {
       {T::kTop, "commands", "array of tables", "", "[]", "none: the job completes on READY",
        "[[commands]] sections",
        "management commands; without a complete or cancel, an implicit complete on READY"},
+      {T::kTop, "swarm", "table", "", "", "none", "[swarm]",
+       "how the generator drew a generated case (informational: a run does not read it)"},
 
       // [limits]
       {T::kLimits, "max_time_us", "time", "us", toml_time(s.limits.max_time_us), "",
@@ -262,6 +264,14 @@ std::vector<KeyInfo> build() {
       {T::kCommand, "speed", "size", "bytes/s", "", "required for set_speed",
        "0 (unlimited) or any size; set_speed only", "the new rate limit"},
   };
+  // [swarm]
+  const SwarmOptions swarm;
+  for (const SwarmSwitch& sw : swarm_switches()) {
+    k.push_back({T::kSwarm, std::string(sw.name), "boolean", "", toml_bool(swarm.*sw.member), "",
+                 "true, false", std::string(sw.meaning)});
+  }
+  k.push_back({T::kSwarm, "sync", "choice", "", toml_name(swarm.sync), "", quoted_names<SyncMode>(),
+               "the sync mode the generator drew"});
   return k;
 }
 
@@ -283,7 +293,7 @@ std::vector<std::string_view> key_names(std::initializer_list<KeyTable> tables) 
 }
 
 std::string_view key_table_title(KeyTable table) {
-  static constexpr std::array<std::string_view, 12> kTitles = {
+  static constexpr std::array<std::string_view, 13> kTitles = {
       "Top level",
       "[limits]",
       "[source] [target] [base]",
@@ -295,7 +305,8 @@ std::string_view key_table_title(KeyTable table) {
       "workload.mix = { write, write_zeroes, discard, read }",
       "[[workload.phases]]",
       "[[faults]]",
-      "[[commands]]"};
+      "[[commands]]",
+      "[swarm]"};
   return kTitles.at(static_cast<std::size_t>(table));
 }
 
@@ -338,10 +349,11 @@ std::string key_reference() {
   out +=
       "- Files written by mirrorsim (saved failures) write every key, and mark those whose\n"
       "  value is not the default with `# differs from default (<default>)`.\n";
-  constexpr std::array<KeyTable, 12> kTables = {
+  constexpr std::array<KeyTable, 13> kTables = {
       KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,
       KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace, KeyTable::kSizeRange,
-      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kFault, KeyTable::kCommand};
+      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kFault, KeyTable::kCommand,
+      KeyTable::kSwarm};
   for (KeyTable table : kTables) {
     out += fmt::format("\n## {}\n\n", key_table_title(table));
     out += "| key | type | unit | default | allowed | meaning |\n";

@@ -33,6 +33,7 @@ enum class KeyTable : std::uint8_t {
   kPhase,      // [[workload.phases]]
   kFault,      // [[faults]]
   kCommand,    // [[commands]]
+  kSwarm,      // [swarm]
 };
 
 struct KeyInfo {

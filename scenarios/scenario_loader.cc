@@ -258,6 +258,15 @@ Command read_command(TomlContext& ctx, const toml::table& table, const std::stri
   return command;
 }
 
+// Informational: recorded by the generator, never read by a run.
+SwarmOptions read_swarm(TomlContext& ctx, const toml::table& table) {
+  TableReader in(ctx, table, "swarm", key_names({KeyTable::kSwarm}));
+  SwarmOptions swarm;
+  for (const SwarmSwitch& sw : swarm_switches()) in.boolean(sw.name, swarm.*sw.member);
+  in.choice("sync", swarm.sync);
+  return swarm;
+}
+
 Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
                        const std::filesystem::path& base_dir) {
   TableReader in(ctx, doc, "", key_names({KeyTable::kTop}));
@@ -277,6 +286,7 @@ Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
   for (const auto& [table, path] : tables_of(in, "commands")) {
     scenario.commands.push_back(read_command(ctx, *table, path));
   }
+  if (const toml::table* swarm = in.subtable("swarm")) scenario.swarm = read_swarm(ctx, *swarm);
   return scenario;
 }
 

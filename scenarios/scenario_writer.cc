@@ -165,6 +165,16 @@ void write_fault(Writer& w, const FaultSpec& fault) {
          toml_named(fault_errno_names(), def.rule.error));
 }
 
+void write_swarm(Writer& w, const SwarmOptions& swarm) {
+  const SwarmOptions def;
+  w.section("[swarm]");
+  w.text("# How the generator drew this case. Informational: a run does not read it.\n");
+  for (const SwarmSwitch& sw : swarm_switches()) {
+    w.line(sw.name, toml_bool(swarm.*sw.member), toml_bool(def.*sw.member));
+  }
+  w.line("sync", toml_name(swarm.sync), toml_name(def.sync));
+}
+
 void write_command(Writer& w, const Command& command) {
   w.section("[[commands]]");
   w.line("action", toml_name(command.kind));  // required
@@ -191,6 +201,7 @@ std::string write_scenario(const Scenario& scenario) {
   w.line("seed", toml_count(scenario.seed), toml_count(def.seed));
   if (scenario.faults.empty()) w.line("faults", "[]");
   if (scenario.commands.empty()) w.line("commands", "[]");
+  if (scenario.swarm) write_swarm(w, *scenario.swarm);
   w.section("[limits]");
   w.line("max_time_us", toml_time(scenario.limits.max_time_us), toml_time(def.limits.max_time_us));
   w.line("max_events", toml_count(scenario.limits.max_events), toml_count(def.limits.max_events));

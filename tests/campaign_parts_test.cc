@@ -46,8 +46,35 @@ TEST(CaseProtocol, EncodeDecodeRoundTripsEveryField) {
   EXPECT_TRUE(back->determinism_checked);
   EXPECT_TRUE(back->inconclusive());
   EXPECT_EQ(back->message, "liveness: still progressing with a tab and a newline");
+  EXPECT_FALSE(back->swarm);
   EXPECT_FALSE(properties::decode("S 12"));
   EXPECT_FALSE(properties::decode("R 1 1 0"));
+}
+
+TEST(CaseProtocol, SwarmOptionsTravelWithTheOutcome) {
+  CaseOutcome o;
+  o.verdicts = "hh";
+  scenarios::SwarmOptions swarm;
+  swarm.cow = true;
+  swarm.faults = true;
+  swarm.faults_end = true;
+  swarm.sync = scenarios::SyncMode::kTop;
+  o.swarm = swarm;
+  const std::string line = properties::encode(o);
+  EXPECT_NE(line.find(" cow,faults,faults_end,sync=top\t"), std::string::npos) << line;
+  const auto back = properties::decode(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->swarm, swarm);
+  // Every switch on, each sync mode: labels go there and back.
+  scenarios::SwarmOptions all;
+  for (const scenarios::SwarmSwitch& sw : scenarios::swarm_switches()) all.*sw.member = true;
+  for (auto mode : {scenarios::SyncMode::kFull, scenarios::SyncMode::kNone}) {
+    all.sync = mode;
+    EXPECT_EQ(scenarios::swarm_from_labels(scenarios::swarm_labels(all)), all);
+  }
+  EXPECT_FALSE(properties::decode("R 1 1 0 5 hh cow,colour,sync=full\t\t"));
+  const std::vector<std::string> no_sync = {"cow"};
+  EXPECT_FALSE(scenarios::swarm_from_labels(no_sync));
 }
 
 TEST(CaseProtocol, AnIsolatedRunThatDiesIsACrashOutcome) {
@@ -340,6 +367,54 @@ TEST(FailureKind, TwoRunsWithDifferentHashesAreADeterminismFailure) {
   a.verdicts = {differ};
   EXPECT_EQ(properties::failure_kind(a.verdicts), properties::FailureKind::kDeterminism);
   EXPECT_EQ(cli::exit_code_of(*properties::failure_kind(a.verdicts)), cli::kExitDeterminism);
+}
+
+TEST(CampaignSummary, SwarmFeaturesAreCountedPerFailureAndAddUpInAMerge) {
+  scenarios::SwarmOptions swarm;
+  swarm.cow = true;
+  swarm.pause = true;
+  properties::CampaignResult r0 = shard_result(0, 2, 2);
+  r0.swarm_cases = 2;
+  r0.swarm_counts["cow"] = {2, 1};
+  r0.swarm_counts["sync=full"] = {2, 1};
+  properties::CampaignFailure f;
+  f.id = "case-1-2";
+  f.source = "generated";
+  f.property = "bounds";
+  f.swarm = swarm;
+  swarm.pause = false;  // shrinking found the pause was not needed
+  f.shrunk_swarm = swarm;
+  r0.failures.push_back(f);
+  properties::CampaignResult r1 = shard_result(1, 3, 2);
+  r1.swarm_cases = 2;
+  r1.swarm_counts["cow"] = {1, 0};
+  r1.swarm_counts["sync=top"] = {2, 0};
+  const json s0 = shard_summary(0, 2, 4, r0);
+  EXPECT_EQ(s0.at("format"), "mirrorsim-summary/2");
+  EXPECT_EQ(s0.at("failure_list")[0].at("swarm").at("pause"), true);
+  EXPECT_EQ(s0.at("failure_list")[0].at("shrunk_swarm").at("pause"), false);
+  EXPECT_EQ(s0.at("failure_list")[0].at("shrunk_swarm").at("sync"), "full");
+  // Every feature is listed, zeros too.
+  EXPECT_EQ(s0.at("swarm").at("features").size(), scenarios::all_swarm_labels().size());
+  EXPECT_EQ(s0.at("swarm").at("features").at("jitter"), json::parse(R"({"cases":0,"failures":0})"));
+
+  const json m = reports::merge_summaries({s0, shard_summary(1, 2, 4, r1)}, {});
+  EXPECT_EQ(m.at("swarm").at("cases"), 4);
+  EXPECT_EQ(m.at("swarm").at("features").at("cow"), json::parse(R"({"cases":3,"failures":1})"));
+  EXPECT_EQ(m.at("swarm").at("features").at("sync=top").at("cases"), 2);
+  EXPECT_EQ(m.at("format"), "mirrorsim-summary/2");
+
+  // A format-1 shard (no swarm fields) still merges; its cases are not counted.
+  json old = shard_summary(1, 2, 4, r1);
+  old["format"] = "mirrorsim-summary/1";
+  old.erase("swarm");
+  const json mixed = reports::merge_summaries({s0, old}, {});
+  EXPECT_EQ(mixed.at("cases_run"), 4);
+  EXPECT_EQ(mixed.at("swarm").at("cases"), 2);
+  EXPECT_NE(mixed.at("notes").dump().find("mirrorsim-summary/1"), std::string::npos);
+  json unknown = old;
+  unknown["format"] = "mirrorsim-summary/9";
+  EXPECT_THROW(reports::merge_summaries({s0, unknown}, {}), std::invalid_argument);
 }
 
 TEST(JUnit, EscapesTextAndCountsFailures) {

@@ -47,6 +47,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kTop, "workload"}, "{ rate_iops = 5 }"},
       {{T::kTop, "faults"}, "[{ once = true }]"},
       {{T::kTop, "commands"}, "[{ action = \"pause\", at_us = 5 }]"},
+      {{T::kTop, "swarm"}, "{ cow = true }"},
       {{T::kLimits, "max_time_us"}, "\"1s\""},
       {{T::kLimits, "max_events"}, "1000"},
       {{T::kDisk, "kind"}, "\"cluster\""},
@@ -116,8 +117,14 @@ const std::map<Key, std::string>& examples() {
       {{T::kCommand, "on_ready"}, "true"},
       {{T::kCommand, "delay_us"}, "\"10ms\""},
       {{T::kCommand, "speed"}, "\"1MiB\""},
+      {{T::kSwarm, "sync"}, "\"top\""},
   };
-  return m;
+  static const std::map<Key, std::string> with_swarm = [] {
+    std::map<Key, std::string> all = m;
+    for (const SwarmSwitch& sw : swarm_switches()) all[{T::kSwarm, std::string(sw.name)}] = "true";
+    return all;
+  }();
+  return with_swarm;
 }
 
 // Keys with a single valid value (their default): nothing else to try.
@@ -189,6 +196,8 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
              other("rate_iops", "rate_iops = 10\n");
     case KeyTable::kFault:
       return kMirror + "[[faults]]\n" + kv;
+    case KeyTable::kSwarm:
+      return kMirror + "[swarm]\n" + kv;
     case KeyTable::kCommand: {
       std::string c = kMirror + "[[commands]]\n";
       c += key == "action"  ? kv
@@ -282,6 +291,7 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.workload = params;
   generated.faults = {FaultSpec{}};
   generated.source.faults_end_us = 5;
+  generated.swarm = SwarmOptions{};
   generated.commands = {Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5, 7},
                         Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0}};
   Scenario traced;
@@ -319,11 +329,14 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
     if (const toml::array* commands = doc["commands"].as_array()) {
       for (const toml::node& c : *commands) collect(*c.as_table(), written[KeyTable::kCommand]);
     }
+    if (const toml::table* swarm = doc["swarm"].as_table()) {
+      collect(*swarm, written[KeyTable::kSwarm]);
+    }
   }
   EXPECT_EQ(workload_kinds, (std::set<std::string>{"generator", "trace", "none"}));
   for (KeyTable table :
        {KeyTable::kTop, KeyTable::kLimits, KeyTable::kDisk, KeyTable::kMirror, KeyTable::kSizeRange,
-        KeyTable::kMix, KeyTable::kPhase, KeyTable::kFault, KeyTable::kCommand}) {
+        KeyTable::kMix, KeyTable::kPhase, KeyTable::kFault, KeyTable::kCommand, KeyTable::kSwarm}) {
     EXPECT_EQ(written[table], table_keys({table})) << key_table_title(table);
   }
 }

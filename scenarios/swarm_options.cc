@@ -1,0 +1,93 @@
+#include "scenarios/swarm_options.h"
+
+#include <array>
+
+#include "scenarios/scenario.h"
+
+namespace mirrorsim::scenarios {
+namespace {
+
+constexpr std::string_view kSyncPrefix = "sync=";
+
+constexpr std::array<SwarmSwitch, 17> kSwitches = {{
+    {"cow", &SwarmOptions::cow, "the target's clusters are larger than the granularity (COW)"},
+    {"faults", &SwarmOptions::faults, "fault rules on the source and the target"},
+    {"faults_end", &SwarmOptions::faults_end,
+     "fault rules without a window end; each faulty disk's faults end (faults_end_us)"},
+    {"write_blocking", &SwarmOptions::write_blocking, "copy mode write-blocking from the start"},
+    {"switch_mode", &SwarmOptions::switch_mode, "a write_blocking command while the job runs"},
+    {"pause", &SwarmOptions::pause, "a pause, then a resume"},
+    {"speed", &SwarmOptions::speed, "a rate limit, lifted later by set_speed"},
+    {"cancel", &SwarmOptions::cancel, "the job ends by cancel or force_cancel, not complete"},
+    {"unaligned", &SwarmOptions::unaligned,
+     "the disk length is not a multiple of the chunk or cluster"},
+    {"old_target", &SwarmOptions::old_target, "the target starts with stale data"},
+    {"small_buffer", &SwarmOptions::small_buffer, "buf_size of a few chunks"},
+    {"zero_length", &SwarmOptions::zero_length, "disks of length 0"},
+    {"mismatch", &SwarmOptions::mismatch,
+     "the target's length differs: the job must refuse to start"},
+    {"jitter", &SwarmOptions::jitter, "seeded latency jitter on the source and the target"},
+    {"bursts", &SwarmOptions::bursts, "guest requests come in bursts"},
+    {"steady", &SwarmOptions::steady, "a steady generated guest workload (write-blocking only)"},
+    {"raw_target", &SwarmOptions::raw_target, "a raw target (no clusters) when there is no COW"},
+}};
+
+}  // namespace
+
+std::span<const SwarmSwitch> swarm_switches() {
+  return kSwitches;
+}
+
+std::vector<std::string> swarm_labels(const SwarmOptions& options) {
+  std::vector<std::string> labels;
+  for (const SwarmSwitch& s : kSwitches) {
+    if (options.*s.member) labels.emplace_back(s.name);
+  }
+  labels.push_back(std::string(kSyncPrefix) + std::string(name_of(options.sync)));
+  return labels;
+}
+
+std::vector<std::string> all_swarm_labels() {
+  std::vector<std::string> labels;
+  for (const SwarmSwitch& s : kSwitches) labels.emplace_back(s.name);
+  for (std::string_view mode : enum_names<engine::SyncMode>()) {
+    labels.push_back(std::string(kSyncPrefix) + std::string(mode));
+  }
+  return labels;
+}
+
+std::optional<SwarmOptions> swarm_from_labels(std::span<const std::string> labels) {
+  SwarmOptions options;
+  bool have_sync = false;
+  for (const std::string& label : labels) {
+    if (label.starts_with(kSyncPrefix)) {
+      const auto mode = parse_enum<engine::SyncMode>(label.substr(kSyncPrefix.size()));
+      if (!mode || have_sync) return std::nullopt;
+      options.sync = *mode;
+      have_sync = true;
+      continue;
+    }
+    bool known = false;
+    for (const SwarmSwitch& s : kSwitches) {
+      if (s.name != label) continue;
+      options.*s.member = true;
+      known = true;
+    }
+    if (!known) return std::nullopt;
+  }
+  if (!have_sync) return std::nullopt;
+  return options;
+}
+
+std::string describe_swarm(const SwarmOptions& options) {
+  std::string on;
+  for (const SwarmSwitch& s : kSwitches) {
+    if (!(options.*s.member)) continue;
+    if (!on.empty()) on += ' ';
+    on += s.name;
+  }
+  return (on.empty() ? std::string("none on") : on) + "; sync " +
+         std::string(name_of(options.sync));
+}
+
+}  // namespace mirrorsim::scenarios
