@@ -1,5 +1,6 @@
 // Simulated disk speed and memory: random 4 KiB writes on a 1 TiB extent
-// image followed by a full compare, and what an empty 1 TiB disk costs.
+// image followed by a full compare, what an empty 1 TiB disk costs, and
+// requests through a SimDisk with the unkind world off and on.
 //
 // Run (the full figure; each benchmark alone, so max RSS is its own):
 //   build/disks/bench/disk_bench --benchmark_filter='RandomWritesThenCompare/raw/10000000'
@@ -16,6 +17,9 @@
 //   extents           extents stored in the written image
 //   maxrss_MiB        peak resident memory of the process (getrusage)
 //   image_MiB         the image's own accounting (ExtentStore::memory_bytes)
+// SimDiskRequests (requests through a SimDisk on the virtual clock):
+//   requests_per_s    requests served per second of wall clock
+//   events            event-log records of the run
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -31,6 +35,8 @@
 #include "sim/disk_image.h"
 #include "sim/disk_view.h"
 #include "sim/random.h"
+#include "sim/sim_disk.h"
+#include "sim/simulation.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -202,6 +208,60 @@ void BM_Read64kThroughBacking(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Read64kThroughBacking);
+
+// Requests through a SimDisk on the virtual clock: 16 tasks of random 64 KiB
+// reads and writes (half each) on a 1 TiB image with 64 KiB clusters.
+// Argument: 0 = the default world (atomic, no delay); 1 = split requests and
+// a completion delay of up to 20 us, reordered (pieces, instants and delays
+// drawn per request, a task switch per piece).
+void BM_SimDiskRequests(benchmark::State& state) {
+  const bool unkind = state.range(0) != 0;
+  constexpr int kTasks = 16;
+  constexpr std::uint64_t kPerTask = 25'000;
+  constexpr std::uint64_t kRequest = 64 * 1024;
+  for (auto _ : state) {
+    Simulation sim(SimulationOptions{.seed = 1});
+    ContentSource content;
+    DiskOptions o = terabyte("sim", 65536);
+    if (unkind) {
+      o.io_model = IoModel::kSplit;
+      o.completion_delay_ns = 20 * engine::kNsPerUs;
+      o.reorder = true;
+    }
+    SimDisk disk(sim, content, 1, o);
+    for (int t = 0; t < kTasks; ++t) {
+      sim.spawn("task", [&disk, t] {
+        RandomStream r(static_cast<std::uint64_t>(t) + 1);
+        engine::PayloadPtr out;
+        for (std::uint64_t i = 0; i < kPerTask; ++i) {
+          const std::uint64_t offset = r.below(kTiB / kRequest) * kRequest;
+          const engine::IoStatus status = r.below(2) == 0 ? disk.write_fresh(offset, kRequest)
+                                                          : disk.read(offset, kRequest, out);
+          if (!status.ok()) std::abort();
+        }
+      });
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const RunOutcome outcome = sim.run();
+    const double run_s = seconds_since(start);
+    if (!outcome.ok()) state.SkipWithError(outcome.message.c_str());
+    state.SetIterationTime(run_s);
+    state.counters["requests_per_s"] = static_cast<double>(kTasks * kPerTask) / run_s;
+    state.counters["events"] = static_cast<double>(outcome.events);
+  }
+}
+BENCHMARK(BM_SimDiskRequests)
+    ->Name("SimDiskRequests/atomic")
+    ->Arg(0)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimDiskRequests)
+    ->Name("SimDiskRequests/split_delay")
+    ->Arg(1)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace mirrorsim::sim

@@ -105,6 +105,34 @@ ContentPayload ContentPayload::zeroes(std::uint64_t length) {
   return ContentPayload(std::span<const Extent>(&extent, 1));
 }
 
+ContentPayload ContentPayload::slice(std::uint64_t offset, std::uint64_t length) const {
+  MIRRORSIM_ASSERT(offset % kSectorSize == 0 && length % kSectorSize == 0 && length > 0 &&
+                       offset <= this->length() && length <= this->length() - offset,
+                   "payload slice [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                       ") outside a payload of " + std::to_string(this->length()) + " bytes");
+  const std::uint64_t end = offset + length;
+  std::vector<Extent> out;
+  for (const Extent& e : extents()) {
+    if (e.end() <= offset) continue;
+    if (e.offset >= end) break;
+    const Extent part = e.slice(std::max(e.offset, offset), std::min(e.end(), end));
+    out.push_back(part.moved_to(part.offset - offset));
+  }
+  return ContentPayload(std::move(out));
+}
+
+ContentPayload ContentPayload::concat(std::span<const ContentPayload> parts) {
+  MIRRORSIM_ASSERT(!parts.empty(), "concat of no payloads");
+  std::vector<Extent> out;
+  std::uint64_t at = 0;
+  for (const ContentPayload& part : parts) {
+    MIRRORSIM_ASSERT(part.length() > 0, "concat of an empty payload");
+    for (const Extent& e : part.extents()) append_merged(out, e.moved_to(at + e.offset));
+    at += part.length();
+  }
+  return ContentPayload(std::move(out));
+}
+
 SectorContent ContentPayload::at(std::uint64_t byte) const {
   const std::span<const Extent> all = extents();
   auto it = std::upper_bound(all.begin(), all.end(), byte,

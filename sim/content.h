@@ -126,6 +126,15 @@ class ContentPayload final : public engine::Payload {
   // REQUIRES: byte < length(), sector-aligned.
   SectorContent at(std::uint64_t byte) const;
 
+  // Sectors [offset, offset + length) of this payload, as a payload of its
+  // own. REQUIRES: sector-aligned, length > 0, inside the payload.
+  ContentPayload slice(std::uint64_t offset, std::uint64_t length) const;
+  // The payloads one after another: `parts[0]` first. Extents that continue
+  // each other across a seam merge, so the pieces of a split read assemble
+  // into exactly what one read of the whole range gives.
+  // REQUIRES: parts non-empty, each non-empty.
+  static ContentPayload concat(std::span<const ContentPayload> parts);
+
   bool operator==(const ContentPayload& other) const {
     const std::span<const Extent> mine = extents();
     const std::span<const Extent> theirs = other.extents();

@@ -223,4 +223,23 @@ GuestView DiskImage::guest_view() const {
   return GuestView(std::move(layers));
 }
 
+void DiskImage::restore(LayerState state) {
+  MIRRORSIM_ASSERT(
+      state.store.length() == store_.length() && state.store.page_bytes() == store_.page_bytes(),
+      "disk '" + name() + "': restore of a layer state of another geometry");
+  MIRRORSIM_ASSERT(state.allocated_bytes <= options_.length,
+                   "disk '" + name() + "': restore of more allocated bytes than the disk has");
+  store_ = std::move(state.store);
+  allocated_ = state.allocated_bytes;
+}
+
+GuestView DiskImage::view_of(const LayerState& state) const {
+  std::vector<ExtentStore> layers;
+  layers.push_back(state.store);
+  for (const DiskImage* layer = backing_.get(); layer != nullptr; layer = layer->backing_.get()) {
+    layers.push_back(layer->store_);
+  }
+  return GuestView(std::move(layers));
+}
+
 }  // namespace mirrorsim::sim

@@ -47,6 +47,23 @@ class DiskImage final : public DiskModel {
 
   // This layer alone (zero clusters as kZeroClusterValue, holes unallocated).
   const ExtentStore& layer() const { return store_; }
+  // The attached backing image, shared (null when none is attached).
+  const std::shared_ptr<DiskImage>& shared_backing() const { return backing_; }
+
+  // The state of this layer (content and allocation count), not of its
+  // backing: a value, and a cheap copy-on-write snapshot (see extent_store.h).
+  struct LayerState {
+    ExtentStore store;
+    std::uint64_t allocated_bytes = 0;
+  };
+  // A snapshot of this layer that later requests never change.
+  LayerState save() const { return {store_, allocated_}; }
+  // Makes this layer hold `state` again (the backing stays as it is).
+  // REQUIRES: `state` came from save() of an image of the same options.
+  void restore(LayerState state);
+  // What the guest would read if this layer held `state`, through the
+  // backing attached now. Cheap, as guest_view().
+  GuestView view_of(const LayerState& state) const;
 
  private:
   using Chain = boost::container::small_vector<const ExtentStore*, 4>;

@@ -14,6 +14,22 @@ namespace {
 
 }  // namespace
 
+std::string_view io_model_name(IoModel model) {
+  switch (model) {
+    case IoModel::kAtomic:
+      return "atomic";
+    case IoModel::kSplit:
+      return "split";
+  }
+  return "unknown";
+}
+
+std::optional<IoModel> parse_io_model(std::string_view name) {
+  if (name == "atomic") return IoModel::kAtomic;
+  if (name == "split") return IoModel::kSplit;
+  return std::nullopt;
+}
+
 void DiskOptions::validate() const {
   if (name.empty()) reject(*this, "name", "non-empty", "\"\"");
   if (length % 512 != 0) reject(*this, "length", "a multiple of 512 bytes", std::to_string(length));
@@ -43,6 +59,15 @@ void DiskOptions::validate() const {
   if (jitter_ns < 0) reject(*this, "jitter_ns", ">= 0", std::to_string(jitter_ns));
   if (flush_latency_ns < 0) {
     reject(*this, "flush_latency_ns", ">= 0", std::to_string(flush_latency_ns));
+  }
+  if (io_model != IoModel::kAtomic && io_model != IoModel::kSplit) {
+    reject(*this, "io_model", "atomic or split", std::to_string(static_cast<unsigned>(io_model)));
+  }
+  if (completion_delay_ns < 0) {
+    reject(*this, "completion_delay_ns", ">= 0", std::to_string(completion_delay_ns));
+  }
+  if (reorder && completion_delay_ns == 0) {
+    reject(*this, "reorder", "false when completion_delay_ns is 0 (nothing to draw from)", "true");
   }
 }
 

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/runtime.h"
 
@@ -18,6 +20,16 @@ inline constexpr std::uint64_t kMinClusterSize = 512;
 inline constexpr std::uint64_t kMaxClusterSize = std::uint64_t{2} << 20;  // 2 MiB, as qcow2
 inline constexpr std::uint64_t kMaxDiskLength = std::uint64_t{1} << 50;   // 1 PiB
 inline constexpr std::uint32_t kMaxQueueDepth = 4096;
+
+// How a request's data moves inside its service time (see sim_disk.h).
+enum class IoModel : std::uint8_t {
+  kAtomic,  // all of it at the end of the service time
+  kSplit,   // in 1..kMaxIoPieces aligned pieces, each at its own seeded instant
+};
+// "atomic", "split".
+std::string_view io_model_name(IoModel model);
+// nullopt for any other name.
+std::optional<IoModel> parse_io_model(std::string_view name);
 
 struct DiskOptions {
   // --- Geometry and content semantics (DiskImage, DenseDisk) ---
@@ -60,6 +72,23 @@ struct DiskOptions {
   // requests, whose transfers then take turns. False: each request
   // transfers at the full rate.
   bool shared_bandwidth = false;
+
+  // --- An unkind world (SimDisk; see sim_disk.h). Off by default: a disk
+  // with these defaults behaves, draws and logs exactly as before they existed.
+  // Where a request's data moves inside its service time.
+  IoModel io_model = IoModel::kAtomic;
+  // The caller resumes (and observers see the end) this long after the
+  // request's service time ends; with `reorder`, a delay drawn per request
+  // in [0, completion_delay_ns] instead, so completions need not follow the
+  // order in which service ends. >= 0.
+  engine::TimeNs completion_delay_ns = 0;
+  // Draw each request's completion delay (see above). REQUIRES
+  // completion_delay_ns > 0.
+  bool reorder = false;
+  // A volatile write cache: a completed write, zero write or discard is
+  // lost at a power loss unless a flush that started after it completed has
+  // completed. REQUIRES an extent image (DiskImage) under the SimDisk.
+  bool write_cache = false;
 
   // Throws std::invalid_argument on the first bad field (see the header comment).
   void validate() const;

@@ -30,6 +30,12 @@ std::string_view event_kind_name(EventKind kind) {
       return "note";
     case EventKind::kDirtyBytes:
       return "dirty-bytes";
+    case EventKind::kDiskDataMoved:
+      return "disk-data-moved";
+    case EventKind::kDiskDurable:
+      return "disk-durable";
+    case EventKind::kPowerLoss:
+      return "power-loss";
   }
   return "unknown";
 }

@@ -31,6 +31,10 @@ enum class EventKind : std::uint16_t {
   kJobEvent,          // subject = event kind, a/b/c event data
   kNote,              // free use by components: subject = hash of a tag
   kDirtyBytes,        // a = bytes the mirror job still has to copy
+  // Logged only when a disk's unkind switches are on (see sim_disk.h):
+  kDiskDataMoved,  // subject = disk id, a = piece offset, b = length | op << 56, c = request id
+  kDiskDurable,    // subject = disk id, a = pieces a flush made durable, b = volatile left
+  kPowerLoss,      // subject = disk id, a = volatile pieces kept, b = dropped, c = mode
 };
 
 std::string_view event_kind_name(EventKind kind);

@@ -15,6 +15,10 @@ void FaultRule::validate() const {
   if (!(probability >= 0.0 && probability <= 1.0)) fail("probability must be in [0, 1]");
   if (length == 0) fail("length must be positive (kWholeDisk for any range)");
   if (from_ns < 0 || from_ns > to_ns) fail("the time window must satisfy 0 <= from_ns <= to_ns");
+  if (torn && op && !changes_content(*op)) {
+    fail("torn needs op write, write_zeroes, discard or any; got " +
+         std::string(disk_op_name(*op)));
+  }
 }
 
 std::string FaultRule::describe() const {
@@ -31,6 +35,7 @@ std::string FaultRule::describe() const {
   if (after != 0) out += " after " + std::to_string(after);
   if (probability != 1.0) out += " p=" + std::to_string(probability);
   if (once) out += " once";
+  if (torn) out += " torn";
   return out + " " + errno_name(error);
 }
 
@@ -61,7 +66,7 @@ bool FaultPlan::matches(const FaultRule& rule, const FaultQuery& request) {
   return request.offset < rule_end && rule.offset < request.offset + request.length;
 }
 
-int FaultPlan::decide(const FaultQuery& request, RandomStream& stream) {
+int FaultPlan::decide(const FaultQuery& request, RandomStream& stream, bool* torn) {
   if (request.time >= faults_end_ns_) return 0;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const FaultRule& rule = rules_[i];
@@ -75,6 +80,7 @@ int FaultPlan::decide(const FaultQuery& request, RandomStream& stream) {
     if (!fire) return 0;
     ++state.fired;
     ++injected_;
+    if (torn != nullptr) *torn = rule.torn;
     return rule.error;
   }
   return 0;

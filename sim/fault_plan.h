@@ -58,6 +58,11 @@ struct FaultRule {
   bool once = false;
   // EIO, ENOSPC or EINVAL.
   int error = EIO;
+  // A torn failure: the failing write, zero write or discard first lands on
+  // a seeded subset of its pieces (see sim_disk.h), allocating clusters.
+  // REQUIRES op is nullopt or one of those three (any op: reads and flushes
+  // then fail untorn).
+  bool torn = false;
 
   // Throws std::invalid_argument naming the bad field.
   void validate() const;
@@ -87,7 +92,9 @@ class FaultPlan {
   engine::TimeNs faults_end_ns() const { return faults_end_ns_; }
 
   // The errno to inject into this request, or 0 (see the header comment).
-  int decide(const FaultQuery& request, RandomStream& stream);
+  // When it injects one and `torn` is given, *torn says whether the rule
+  // that fired asks for a torn failure.
+  int decide(const FaultQuery& request, RandomStream& stream, bool* torn = nullptr);
 
   std::span<const FaultRule> rules() const { return rules_; }
   bool empty() const { return rules_.empty(); }

@@ -23,6 +23,8 @@ inline constexpr std::string_view kWorkload = "workload";
 inline constexpr std::string_view kLatency = "latency";
 inline constexpr std::string_view kFaults = "faults";
 inline constexpr std::string_view kScheduling = "scheduling";
+// A disk's unkind world: pieces, instants, torn subsets, completion delays.
+inline constexpr std::string_view kIo = "io";
 }  // namespace streams
 
 // Mixes a 64-bit value (SplitMix64's finalizer): nearby inputs give unrelated outputs.

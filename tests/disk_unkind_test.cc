@@ -1,0 +1,955 @@
+// The unkind world of SimDisk (sim_disk.h): split requests whose pieces move
+// at their own instants, completion delays and reordering, torn and partial
+// failures, a volatile write cache and power loss; and that all of it is off
+// by default and deterministic. Expectations are exact: computed from the
+// disk's event log (which pieces moved when), from a copy of the stream a
+// draw came from, or from DenseDisk, the reference model, replaying what
+// should survive.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/invariant.h"
+#include "sim/content.h"
+#include "sim/dense_disk.h"
+#include "sim/disk_image.h"
+#include "sim/disk_view.h"
+#include "sim/fault_plan.h"
+#include "sim/sim_disk.h"
+#include "sim/simulation.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+using engine::TimeNs;
+
+constexpr TimeNs kUs = engine::kNsPerUs;
+constexpr std::uint32_t kDiskId = 9;
+constexpr std::uint64_t kKiB = 1024;
+
+DiskOptions options(std::uint64_t cluster = 0) {
+  DiskOptions o;
+  o.name = "disk";
+  o.length = 4 << 20;
+  o.cluster_size = cluster;
+  o.latency_ns = 100 * kUs;
+  o.bandwidth_bytes_per_s = 0;  // service time = latency: easy to reason about
+  o.flush_latency_ns = 10 * kUs;
+  return o;
+}
+
+struct World {
+  Simulation sim;
+  ContentSource content;
+  std::shared_ptr<DiskImage> image;
+  SimDisk disk;
+
+  explicit World(DiskOptions o, std::uint64_t seed = 1,
+                 std::shared_ptr<DiskImage> backing = nullptr)
+      : sim(SimulationOptions{.seed = seed, .retain_log = true}),
+        image(make_image(std::move(o), std::move(backing))),
+        disk(sim, content, kDiskId, image) {}
+
+  static std::shared_ptr<DiskImage> make_image(DiskOptions o, std::shared_ptr<DiskImage> backing) {
+    auto image = std::make_shared<DiskImage>(std::move(o));
+    if (backing) image->attach_backing(std::move(backing));
+    return image;
+  }
+
+  void run() {
+    const RunOutcome outcome = sim.run();
+    ASSERT_TRUE(outcome.ok()) << outcome.message;
+  }
+
+  std::vector<LogRecord> records(EventKind kind) const {
+    std::vector<LogRecord> out;
+    for (const LogRecord& r : sim.log().records()) {
+      if (r.kind == kind) out.push_back(r);
+    }
+    return out;
+  }
+};
+
+struct Moved {
+  TimeNs at = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::uint64_t request = 0;
+};
+
+// The pieces that moved, in the order they moved.
+std::vector<Moved> moved_pieces(const World& w) {
+  std::vector<Moved> out;
+  for (const LogRecord& r : w.records(EventKind::kDiskDataMoved)) {
+    out.push_back({r.time, r.a, r.b & ((std::uint64_t{1} << kDiskOpShift) - 1), r.c});
+  }
+  return out;
+}
+
+// --- Options, names, fault rules ---
+
+TEST(UnkindOptions, AllOffByDefault) {
+  const DiskOptions o;
+  EXPECT_EQ(o.io_model, IoModel::kAtomic);
+  EXPECT_EQ(o.completion_delay_ns, 0);
+  EXPECT_FALSE(o.reorder);
+  EXPECT_FALSE(o.write_cache);
+  EXPECT_FALSE(FaultRule{}.torn);
+}
+
+TEST(UnkindOptions, BadValuesAreOneLineErrors) {
+  auto message = [](DiskOptions o) {
+    try {
+      o.validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(valid)");
+  };
+  DiskOptions o = options();
+  o.completion_delay_ns = -1;
+  EXPECT_EQ(message(o), "disk 'disk': completion_delay_ns must be >= 0; got -1");
+  o = options();
+  o.reorder = true;
+  EXPECT_EQ(message(o),
+            "disk 'disk': reorder must be false when completion_delay_ns is 0 (nothing to draw "
+            "from); got true");
+  o = options();
+  o.io_model = static_cast<IoModel>(7);
+  EXPECT_EQ(message(o), "disk 'disk': io_model must be atomic or split; got 7");
+  o = options();
+  o.io_model = IoModel::kSplit;
+  o.completion_delay_ns = 5;
+  o.reorder = true;
+  o.write_cache = true;
+  EXPECT_EQ(message(o), "(valid)");
+}
+
+TEST(UnkindOptions, NamesRoundTrip) {
+  for (IoModel m : {IoModel::kAtomic, IoModel::kSplit}) {
+    EXPECT_EQ(parse_io_model(io_model_name(m)), m);
+  }
+  for (PowerLossMode m : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+    EXPECT_EQ(parse_power_loss_mode(power_loss_mode_name(m)), m);
+  }
+  EXPECT_EQ(io_model_name(IoModel::kSplit), "split");
+  EXPECT_EQ(power_loss_mode_name(PowerLossMode::kInOrderPrefix), "in_order_prefix");
+  EXPECT_EQ(parse_io_model("torn"), std::nullopt);
+  EXPECT_EQ(parse_power_loss_mode("all"), std::nullopt);
+}
+
+TEST(UnkindOptions, WriteCacheNeedsAnExtentImage) {
+  DiskOptions o = options();
+  o.write_cache = true;
+  Simulation sim;
+  ContentSource content;
+  EXPECT_THROW(SimDisk(sim, content, 1, std::make_shared<DenseDisk>(o)), std::invalid_argument);
+  EXPECT_NO_THROW(SimDisk(sim, content, 2, o));
+}
+
+TEST(TornRule, DescribedAndValidated) {
+  FaultRule rule;
+  rule.op = DiskOp::kWrite;
+  rule.torn = true;
+  EXPECT_EQ(rule.describe(), "write torn EIO");
+  EXPECT_NO_THROW(rule.validate());
+  rule.op = std::nullopt;
+  EXPECT_NO_THROW(rule.validate());
+  rule.op = DiskOp::kRead;
+  try {
+    rule.validate();
+    FAIL() << "a torn read rule was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "fault rule 'read torn EIO': torn needs op write, write_zeroes, discard or any; "
+              "got read");
+  }
+}
+
+TEST(TornRule, DecideSaysWhetherTheFiringRuleIsTorn) {
+  FaultPlan plan;
+  plan.add(FaultRule{.op = DiskOp::kWrite, .once = true, .torn = true});
+  plan.add(FaultRule{.op = DiskOp::kWrite, .error = ENOSPC});
+  RandomStream stream(1);
+  bool torn = false;
+  EXPECT_EQ(plan.decide({DiskOp::kWrite, 0, 512, 0}, stream, &torn), EIO);
+  EXPECT_TRUE(torn);
+  EXPECT_EQ(plan.decide({DiskOp::kWrite, 0, 512, 0}, stream, &torn), ENOSPC);
+  EXPECT_FALSE(torn);
+  EXPECT_EQ(plan.decide({DiskOp::kWrite, 0, 512, 0}, stream), ENOSPC);  // no out-parameter
+}
+
+// --- Payload pieces ---
+
+TEST(PayloadPieces, SliceAndConcatRebuildThePayload) {
+  const ContentPayload p{{0, 4096, 7, 0}, {4096, 1024, kZeroValue, 0}, {5120, 3072, 9, 100}};
+  EXPECT_EQ(p.slice(2048, 4096),
+            (ContentPayload{{0, 2048, 7, 4}, {2048, 1024, kZeroValue, 0}, {3072, 1024, 9, 100}}));
+  const ContentPayload parts[] = {p.slice(0, 2048), p.slice(2048, 4096), p.slice(6144, 2048)};
+  EXPECT_EQ(ContentPayload::concat(parts), p);  // continuing extents merge across seams
+  EXPECT_EQ(p.slice(0, p.length()), p);
+  const ContentPayload apart[] = {ContentPayload::fresh(3, 512), ContentPayload::fresh(3, 512)};
+  // Both start at index 0: not one extent.
+  EXPECT_EQ(ContentPayload::concat(apart), (ContentPayload{{0, 512, 3, 0}, {512, 512, 3, 0}}));
+  EXPECT_THROW((void)p.slice(4096, 8192), InvariantViolation);
+  EXPECT_THROW((void)p.slice(100, 512), InvariantViolation);
+  EXPECT_THROW((void)ContentPayload::concat({}), InvariantViolation);
+}
+
+// --- Split requests ---
+
+DiskOptions split_options(std::uint64_t cluster = 0) {
+  DiskOptions o = options(cluster);
+  o.io_model = IoModel::kSplit;
+  return o;
+}
+
+TEST(SplitRequests, PiecesAreAlignedBoundedAndMoveInsideTheServiceTime) {
+  int seeds_with_several = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    World w(split_options(64 * kKiB), seed);
+    const std::uint64_t offset = 3 * 512;  // not aligned: the first piece is short
+    const std::uint64_t length = 256 * kKiB;
+    w.sim.spawn("io", [&] {
+      ASSERT_TRUE(w.disk.write_fresh(offset, length).ok());
+      ASSERT_TRUE(w.disk.write_zeroes(0, 512 * kKiB, false).ok());
+    });
+    w.run();
+    const std::vector<Moved> pieces = moved_pieces(w);
+    std::map<std::uint64_t, std::vector<Moved>> by_request;
+    for (const Moved& m : pieces) by_request[m.request].push_back(m);
+    ASSERT_EQ(by_request.size(), 2u);
+    const std::uint64_t units[] = {4 * kKiB, 64 * kKiB};  // write: pages; zero write: clusters
+    const std::uint64_t starts[] = {offset, 0};
+    const std::uint64_t lengths[] = {length, 512 * kKiB};
+    const TimeNs begins[] = {0, 100 * kUs};
+    int k = 0;
+    for (auto& [id, list] : by_request) {
+      ASSERT_GE(list.size(), 1u);
+      ASSERT_LE(list.size(), kMaxIoPieces);
+      if (list.size() > 1) ++seeds_with_several;
+      for (std::size_t i = 1; i < list.size(); ++i) {
+        // In move order: instants never go back.
+        EXPECT_LE(list[i - 1].at, list[i].at);
+      }
+      std::sort(list.begin(), list.end(),
+                [](const Moved& a, const Moved& b) { return a.offset < b.offset; });
+      std::uint64_t at = starts[k];
+      for (const Moved& m : list) {
+        EXPECT_EQ(m.offset, at);
+        if (m.offset != starts[k]) {
+          EXPECT_EQ(m.offset % units[k], 0u);
+        }
+        EXPECT_GE(m.at, begins[k]);
+        EXPECT_LE(m.at, begins[k] + 100 * kUs);
+        at += m.length;
+      }
+      EXPECT_EQ(at, starts[k] + lengths[k]);
+      ++k;
+    }
+    // Pieces applied one by one give what one request gives.
+    DenseDisk dense(split_options(64 * kKiB));
+    ASSERT_TRUE(dense.write(offset, ContentPayload::fresh(1, length)).ok());
+    ASSERT_TRUE(dense.write_zeroes(0, 512 * kKiB, false).ok());
+    EXPECT_EQ(first_difference(w.disk.snapshot(), dense.guest_view()), std::nullopt);
+    EXPECT_EQ(w.image->allocated_bytes(), dense.allocated_bytes());
+  }
+  EXPECT_GT(seeds_with_several, 20);
+}
+
+// A read whose pieces sample at different instants sees a write that lands
+// between them in the later pieces only.
+TEST(SplitRequests, ReadSamplesEachPieceAtItsOwnInstant) {
+  const std::uint64_t length = 64 * kKiB;
+  bool found = false;
+  for (std::uint64_t seed = 1; seed <= 50 && !found; ++seed) {
+    // First run: the read alone, to learn when its pieces sample.
+    std::vector<Moved> pieces;
+    {
+      World w(split_options(), seed);
+      w.sim.spawn("reader", [&] {
+        engine::PayloadPtr out;
+        ASSERT_TRUE(w.disk.read(0, length, out).ok());
+      });
+      w.run();
+      pieces = moved_pieces(w);
+    }
+    // The writer comes at `first` + 1: some piece must sample after that,
+    // none at that very instant.
+    const TimeNs first = pieces.front().at;
+    if (std::none_of(pieces.begin(), pieces.end(),
+                     [&](const Moved& m) { return m.at > first + 1; }) ||
+        std::any_of(pieces.begin(), pieces.end(),
+                    [&](const Moved& m) { return m.at == first + 1; })) {
+      continue;
+    }
+    found = true;
+    // Second run, same seed: another writer changes the whole range right
+    // after the first piece sampled.
+    World w(split_options(), seed);
+    engine::PayloadPtr out;
+    w.sim.spawn("reader", [&] { ASSERT_TRUE(w.disk.read(0, length, out).ok()); });
+    w.sim.spawn_after(first + 1, "writer", [&] {
+      ASSERT_TRUE(w.image->write(0, ContentPayload::fresh(77, length)).ok());
+    });
+    w.run();
+    ASSERT_EQ(moved_pieces(w).size(), pieces.size());  // the same plan
+    std::sort(pieces.begin(), pieces.end(),
+              [](const Moved& a, const Moved& b) { return a.offset < b.offset; });
+    std::vector<ContentPayload> expected;
+    for (const Moved& m : pieces) {
+      expected.push_back(m.at <= first
+                             ? ContentPayload::zeroes(m.length)
+                             : ContentPayload::fresh(77, length).slice(m.offset, m.length));
+    }
+    const auto& got = dynamic_cast<const ContentPayload&>(*out);
+    EXPECT_EQ(got, ContentPayload::concat(expected)) << describe(got.extents());
+    EXPECT_NE(got, ContentPayload::zeroes(length));
+    EXPECT_NE(got, ContentPayload::fresh(77, length));
+  }
+  EXPECT_TRUE(found);
+}
+
+// Observers see each piece land; the image holds exactly the landed pieces.
+TEST(SplitRequests, WriteLandsPieceByPiece) {
+  struct Watcher : DiskObserver {
+    World* w = nullptr;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> landed;
+    int checks = 0;
+    void on_data_moved(const DiskRequest& r, std::uint64_t offset, std::uint64_t length) override {
+      landed.emplace_back(offset, length);
+      const ContentPayload whole = ContentPayload::fresh(1, r.length);
+      for (std::uint64_t at = r.offset; at < r.offset + r.length; at += 512) {
+        const bool in = std::any_of(landed.begin(), landed.end(), [&](const auto& p) {
+          return at >= p.first && at < p.first + p.second;
+        });
+        const SectorContent expected = in ? whole.at(at - r.offset) : SectorContent{};
+        ASSERT_EQ(w->image->guest_view().at(at), expected) << "byte " << at;
+      }
+      ++checks;
+    }
+  };
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    World w(split_options(), seed);
+    Watcher watcher;
+    watcher.w = &w;
+    w.disk.add_observer(watcher);
+    w.sim.spawn("io", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 32 * kKiB).ok()); });
+    w.run();
+    EXPECT_EQ(static_cast<std::size_t>(watcher.checks), moved_pieces(w).size());
+  }
+}
+
+// --- Completion delay and reordering ---
+
+TEST(Completion, CallerResumesADelayAfterTheDataLanded) {
+  DiskOptions o = options();
+  o.completion_delay_ns = 40 * kUs;
+  World w(o);
+  TimeNs resumed = -1;
+  DiskRequest seen;
+  struct Ends : DiskObserver {
+    DiskRequest* seen;
+    void on_request_end(const DiskRequest& r) override { *seen = r; }
+  } ends;
+  ends.seen = &seen;
+  w.disk.add_observer(ends);
+  std::optional<SectorContent> between;
+  w.sim.spawn("io", [&] {
+    ASSERT_TRUE(w.disk.write_fresh(0, 4096).ok());
+    resumed = w.sim.now();
+  });
+  w.sim.spawn_after(120 * kUs, "peek", [&] { between = w.image->guest_view().at(0); });
+  w.run();
+  EXPECT_EQ(resumed, 140 * kUs);
+  EXPECT_EQ(seen.end_ns, 140 * kUs);
+  EXPECT_EQ(between, (SectorContent{1, 0}));  // landed at 100 us, before the caller knew
+  const auto moved = moved_pieces(w);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].at, 100 * kUs);
+  EXPECT_EQ(w.records(EventKind::kDiskRequestEnd).at(0).time, 140 * kUs);
+}
+
+// Eight writes issued at once, equal service: their completion order is the
+// order of their delays, drawn from "io/<id>" one per request in issue order.
+TEST(Completion, ReorderCompletesInTheDrawnOrder) {
+  const TimeNs delay = 50 * kUs;
+  int seeds_out_of_order = 0;
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    for (bool reorder : {false, true}) {
+      DiskOptions o = options();
+      o.completion_delay_ns = delay;
+      o.reorder = reorder;
+      World w(o, seed);
+      std::vector<std::pair<TimeNs, std::uint64_t>> ends;  // (time, request id)
+      struct Ends : DiskObserver {
+        std::vector<std::pair<TimeNs, std::uint64_t>>* ends;
+        void on_request_end(const DiskRequest& r) override { ends->emplace_back(r.end_ns, r.id); }
+      } observer;
+      observer.ends = &ends;
+      w.disk.add_observer(observer);
+      for (int i = 0; i < 8; ++i) {
+        w.sim.spawn("w" + std::to_string(i),
+                    [&w, i] { ASSERT_TRUE(w.disk.write_fresh(i * 64 * kKiB, 4096).ok()); });
+      }
+      w.run();
+      RandomStream io = RandomStream::derive(seed, "io/" + std::to_string(kDiskId));
+      std::vector<std::pair<TimeNs, std::uint64_t>> expected;
+      for (std::uint64_t id = 1; id <= 8; ++id) {
+        const TimeNs d =
+            reorder ? static_cast<TimeNs>(io.between(0, static_cast<std::uint64_t>(delay))) : delay;
+        expected.emplace_back(100 * kUs + d, id);
+      }
+      std::stable_sort(expected.begin(), expected.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      EXPECT_EQ(ends, expected) << "seed " << seed << " reorder " << reorder;
+      const bool in_issue_order =
+          std::is_sorted(ends.begin(), ends.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+      if (!reorder) {
+        EXPECT_TRUE(in_issue_order);
+      }
+      if (reorder && !in_issue_order) ++seeds_out_of_order;
+    }
+  }
+  EXPECT_EQ(seeds_out_of_order, 8);
+}
+
+// --- Torn and partial failures ---
+
+TEST(TornWrites, LandASeededSubsetThenFail) {
+  int strict_subsets = 0;
+  for (IoModel model : {IoModel::kAtomic, IoModel::kSplit}) {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      DiskOptions o = options(16 * kKiB);
+      o.io_model = model;
+      World w(o, seed);
+      w.disk.set_fault_plan(FaultPlan({FaultRule{.op = DiskOp::kWrite, .torn = true}}));
+      engine::IoStatus status;
+      w.sim.spawn("io", [&] { status = w.disk.write_fresh(8 * kKiB, 64 * kKiB); });
+      w.run();
+      EXPECT_EQ(status.error, EIO);
+      const std::vector<Moved> landed = moved_pieces(w);
+      DenseDisk dense(o);
+      std::uint64_t bytes = 0;
+      for (const Moved& m : landed) {
+        if (model == IoModel::kAtomic) {
+          EXPECT_EQ(m.at, 100 * kUs);
+        }
+        ASSERT_TRUE(
+            dense
+                .write(m.offset,
+                       ContentPayload::fresh(1, 64 * kKiB).slice(m.offset - 8 * kKiB, m.length))
+                .ok());
+        bytes += m.length;
+      }
+      if (bytes > 0 && bytes < 64 * kKiB) ++strict_subsets;
+      EXPECT_EQ(first_difference(w.disk.snapshot(), dense.guest_view()), std::nullopt);
+      EXPECT_EQ(w.image->allocated_bytes(), dense.allocated_bytes());  // clusters allocated
+      EXPECT_EQ(w.disk.stats().errors, 1u);
+    }
+  }
+  EXPECT_GT(strict_subsets, 10);
+}
+
+TEST(TornWrites, UntornFaultsAndReadsMoveNothing) {
+  World w(split_options());
+  w.disk.set_fault_plan(FaultPlan({FaultRule{.op = DiskOp::kWrite}, FaultRule{.torn = true}}));
+  w.sim.spawn("io", [&] {
+    EXPECT_EQ(w.disk.write_fresh(0, 64 * kKiB).error, EIO);
+    engine::PayloadPtr out;
+    EXPECT_EQ(w.disk.read(0, 64 * kKiB, out).error, EIO);  // `any` torn: a read fails whole
+    EXPECT_EQ(out, nullptr);
+  });
+  w.run();
+  EXPECT_TRUE(moved_pieces(w).empty());
+  EXPECT_EQ(w.image->allocated_bytes(), 0u);
+}
+
+// A thin image in split mode: pieces land in move order until one does not
+// fit; the request reports ENOSPC.
+TEST(PartialEnospc, EarlierPiecesLandFirst) {
+  int partial = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    DiskOptions o = split_options(16 * kKiB);
+    o.capacity_bytes = 32 * kKiB;
+    World w(o, seed);
+    engine::IoStatus status;
+    w.sim.spawn("io", [&] { status = w.disk.write_fresh(0, 64 * kKiB); });
+    w.run();
+    EXPECT_EQ(status.error, ENOSPC);
+    DenseDisk dense(o);
+    for (const Moved& m : moved_pieces(w)) {
+      ASSERT_TRUE(
+          dense.write(m.offset, ContentPayload::fresh(1, 64 * kKiB).slice(m.offset, m.length))
+              .ok());
+    }
+    EXPECT_EQ(first_difference(w.disk.snapshot(), dense.guest_view()), std::nullopt);
+    EXPECT_EQ(w.image->allocated_bytes(), dense.allocated_bytes());
+    EXPECT_LE(w.image->allocated_bytes(), 32 * kKiB);
+    if (w.image->allocated_bytes() > 0) ++partial;
+  }
+  EXPECT_GT(partial, 5);
+}
+
+// --- Write cache and power loss ---
+
+DiskOptions cached_options(std::uint64_t cluster = 0) {
+  DiskOptions o = options(cluster);
+  o.write_cache = true;
+  return o;
+}
+
+TEST(WriteCache, DurableOnlyAfterAFlushThatStartedAfterTheCompletion) {
+  DiskOptions o = cached_options();
+  o.completion_delay_ns = 50 * kUs;
+  World w(o);
+  const GuestView empty = w.disk.snapshot();
+  std::map<std::string, GuestView> seen;
+  // The write lands at 100 us and completes at 150 us; a flush from 120 us
+  // to 180 us started before the completion, so it leaves the write volatile.
+  w.sim.spawn("writer", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 8 * kKiB).ok()); });
+  w.sim.spawn_after(120 * kUs, "early flush", [&] {
+    ASSERT_TRUE(w.disk.flush().ok());
+    EXPECT_EQ(w.sim.now(), 180 * kUs);
+    seen.emplace("after early flush", w.disk.durable_snapshot());
+    EXPECT_EQ(w.disk.volatile_pieces(), 1u);
+  });
+  w.sim.spawn_after(200 * kUs, "late flush", [&] {
+    ASSERT_TRUE(w.disk.flush().ok());
+    seen.emplace("after late flush", w.disk.durable_snapshot());
+    EXPECT_EQ(w.disk.volatile_pieces(), 0u);
+  });
+  w.run();
+  EXPECT_EQ(first_difference(seen.at("after early flush"), empty), std::nullopt);
+  EXPECT_EQ(first_difference(seen.at("after late flush"), w.disk.snapshot()), std::nullopt);
+  EXPECT_NE(first_difference(w.disk.snapshot(), empty), std::nullopt);
+  const auto durable = w.records(EventKind::kDiskDurable);
+  ASSERT_EQ(durable.size(), 2u);
+  EXPECT_EQ(durable[0].a, 0u);
+  EXPECT_EQ(durable[1].a, 1u);
+}
+
+TEST(WriteCache, WithoutACacheEverythingIsDurable) {
+  World w(options());
+  w.sim.spawn("io", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 8 * kKiB).ok()); });
+  w.run();
+  EXPECT_EQ(first_difference(w.disk.durable_snapshot(), w.disk.snapshot()), std::nullopt);
+  EXPECT_EQ(w.disk.volatile_pieces(), 0u);
+  RandomStream stream(5);
+  const PowerLossResult result = w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+  EXPECT_EQ(result.pieces_dropped, 0u);
+  EXPECT_EQ(w.disk.snapshot().at(0), (SectorContent{1, 0}));
+}
+
+// One content change as the tests issue it and the model replays it.
+struct Change {
+  DiskOp op = DiskOp::kWrite;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  bool flush_after = false;  // a flush follows it (in the same task)
+};
+
+void apply(DiskModel& model, const Change& c, std::uint64_t value) {
+  engine::IoStatus status;
+  switch (c.op) {
+    case DiskOp::kWrite:
+      status = model.write(c.offset, ContentPayload::fresh(value, c.length));
+      break;
+    case DiskOp::kWriteZeroes:
+      status = model.write_zeroes(c.offset, c.length, true);
+      break;
+    case DiskOp::kDiscard:
+      status = model.discard(c.offset, c.length);
+      break;
+    default:
+      break;
+  }
+  ASSERT_TRUE(status.ok());
+}
+
+// Issues `changes` one after another (each write takes the next content
+// value: 1, 2, ...), then a power loss; checks against DenseDisk replaying
+// every change that should survive, predicted from a copy of the stream.
+void check_power_loss(const DiskOptions& o, const std::vector<Change>& changes, PowerLossMode mode,
+                      std::uint64_t seed, std::shared_ptr<DiskImage> backing = nullptr,
+                      std::shared_ptr<DenseDisk> dense_backing = nullptr) {
+  World w(o, 1, backing);
+  std::vector<std::uint64_t> values;
+  w.sim.spawn("io", [&] {
+    for (const Change& c : changes) {
+      std::uint64_t value = 0;
+      if (c.op == DiskOp::kWrite) {
+        ASSERT_TRUE(w.disk.write_fresh(c.offset, c.length, &value).ok());
+      }
+      if (c.op == DiskOp::kWriteZeroes) {
+        ASSERT_TRUE(w.disk.write_zeroes(c.offset, c.length, true).ok());
+      }
+      if (c.op == DiskOp::kDiscard) {
+        ASSERT_TRUE(w.disk.discard(c.offset, c.length).ok());
+      }
+      values.push_back(value);
+      if (c.flush_after) {
+        ASSERT_TRUE(w.disk.flush().ok());
+      }
+    }
+  });
+  w.run();
+  // Volatile: the changes after the last flush, one piece each (atomic).
+  std::size_t first_volatile = 0;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (changes[i].flush_after) first_volatile = i + 1;
+  }
+  RandomStream stream(seed);
+  RandomStream predict = stream;
+  std::vector<bool> keep(changes.size(), true);
+  const std::size_t n = changes.size() - first_volatile;
+  if (mode == PowerLossMode::kAnySubset) {
+    for (std::size_t i = first_volatile; i < changes.size(); ++i) keep[i] = predict.chance(0.5);
+  } else {
+    const std::uint64_t k = predict.between(0, n);
+    for (std::size_t i = first_volatile; i < changes.size(); ++i) keep[i] = i - first_volatile < k;
+  }
+  DenseDisk durable(o);
+  DenseDisk expected(o);
+  if (dense_backing) {
+    durable.attach_backing(dense_backing);
+    expected.attach_backing(dense_backing);
+  }
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i < first_volatile) apply(durable, changes[i], values[i]);
+    if (keep[i]) apply(expected, changes[i], values[i]);
+  }
+  EXPECT_EQ(first_difference(w.disk.durable_snapshot(), durable.guest_view()), std::nullopt);
+  EXPECT_EQ(w.disk.volatile_pieces(), n);
+
+  const PowerLossResult result = w.disk.power_loss(mode, stream);
+  // Request ids: each change is one request, each flush one more.
+  std::vector<std::uint64_t> dropped_ids;
+  std::uint64_t id = 0;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    ++id;
+    if (!keep[i]) dropped_ids.push_back(id);
+    if (changes[i].flush_after) ++id;
+  }
+  EXPECT_EQ(result.dropped_requests, dropped_ids);
+  EXPECT_EQ(result.pieces_dropped, dropped_ids.size());
+  EXPECT_EQ(result.pieces_kept, n - dropped_ids.size());
+  EXPECT_EQ(result.requests_failed, 0u);
+  EXPECT_EQ(first_difference(w.disk.snapshot(), expected.guest_view()), std::nullopt)
+      << "seed " << seed;
+  EXPECT_EQ(w.image->allocated_bytes(), expected.allocated_bytes());
+  // What survived is durable now.
+  EXPECT_EQ(first_difference(w.disk.durable_snapshot(), w.disk.snapshot()), std::nullopt);
+  EXPECT_EQ(w.disk.volatile_pieces(), 0u);
+  const auto losses = w.records(EventKind::kPowerLoss);
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_EQ(losses[0].b, dropped_ids.size());
+}
+
+// Overlapping writes, zero writes and discards; a flush after the second.
+std::vector<Change> overlapping_changes() {
+  return {
+      {DiskOp::kWrite, 0, 64 * kKiB, false},
+      {DiskOp::kWrite, 32 * kKiB, 64 * kKiB, true},
+      {DiskOp::kWrite, 16 * kKiB, 8 * kKiB, false},
+      {DiskOp::kWriteZeroes, 40 * kKiB, 48 * kKiB, false},
+      {DiskOp::kWrite, 60 * kKiB, 40 * kKiB, false},
+      {DiskOp::kDiscard, 0, 128 * kKiB, false},
+      {DiskOp::kWrite, 4 * kKiB, 2 * kKiB, false},
+  };
+}
+
+TEST(PowerLoss, AnySubsetDropsExactlyTheDrawnWritesOnARawDisk) {
+  for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+    check_power_loss(cached_options(), overlapping_changes(), PowerLossMode::kAnySubset, seed);
+  }
+}
+
+TEST(PowerLoss, InOrderPrefixKeepsTheDrawnPrefix) {
+  for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+    check_power_loss(cached_options(), overlapping_changes(), PowerLossMode::kInOrderPrefix, seed);
+  }
+}
+
+TEST(PowerLoss, ClusterImagesKeepTheCowRule) {
+  for (std::uint64_t cluster : {4 * kKiB, 64 * kKiB}) {
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+      for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+        check_power_loss(cached_options(cluster), overlapping_changes(), mode, seed);
+      }
+    }
+  }
+}
+
+TEST(PowerLoss, CowFillsFromTheBackingAsItDidLive) {
+  DiskOptions base_options = options(64 * kKiB);
+  base_options.name = "base";
+  base_options.zero_init = false;
+  auto base = std::make_shared<DiskImage>(base_options);
+  base->fill_with_old_data(1000);
+  auto dense_base = std::make_shared<DenseDisk>(base_options);
+  dense_base->fill_with_old_data(1000);
+  DiskOptions o = cached_options(64 * kKiB);
+  o.backing_name = "base";
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    check_power_loss(o, overlapping_changes(), PowerLossMode::kAnySubset, seed, base, dense_base);
+  }
+}
+
+// A backing attached between two volatile writes: the replay fills the first
+// with zeroes and the second from the backing, as it happened.
+TEST(PowerLoss, BackingAttachedMidwayIsReplayedInItsPlace) {
+  DiskOptions base_options = options(64 * kKiB);
+  base_options.name = "base";
+  base_options.zero_init = false;
+  auto base = std::make_shared<DiskImage>(base_options);
+  base->fill_with_old_data(1000);
+  DiskOptions o = cached_options(64 * kKiB);
+  o.backing_name = "base";
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    World w(o, seed);
+    w.sim.spawn("io", [&] {
+      ASSERT_TRUE(w.disk.write_fresh(0, 4 * kKiB).ok());  // fills cluster 0 with zeroes
+      w.disk.attach_backing(base);
+      ASSERT_TRUE(w.disk.write_fresh(64 * kKiB, 4 * kKiB).ok());  // fills from the backing
+    });
+    w.run();
+    RandomStream stream(seed);
+    RandomStream predict = stream;
+    const bool keep1 = predict.chance(0.5);
+    const bool keep2 = predict.chance(0.5);
+    w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+    const GuestView v = w.disk.snapshot();
+    EXPECT_EQ(v.at(0), keep1 ? (SectorContent{1, 0}) : (SectorContent{1000, 0}));
+    EXPECT_EQ(v.at(8 * kKiB), keep1 ? SectorContent{} : (SectorContent{1000, 16}));
+    EXPECT_EQ(v.at(64 * kKiB), keep2 ? (SectorContent{2, 0}) : (SectorContent{1000, 128}));
+    EXPECT_EQ(v.at(72 * kKiB), (SectorContent{1000, 144}));
+  }
+}
+
+// Requests in flight at a power loss fail with EIO and move no more data.
+TEST(PowerLoss, RequestsInFlightFailAndStopMoving) {
+  DiskOptions o = cached_options();
+  o.io_model = IoModel::kSplit;
+  o.completion_delay_ns = 20 * kUs;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    World w(o, seed);
+    engine::IoStatus write_status;
+    engine::IoStatus flush_status;
+    TimeNs write_done = -1;
+    PowerLossResult result;
+    w.sim.spawn("writer", [&] {
+      write_status = w.disk.write_fresh(0, 64 * kKiB);
+      write_done = w.sim.now();
+    });
+    w.sim.spawn("flusher", [&] { flush_status = w.disk.flush(); });
+    std::size_t landed_before = 0;
+    w.sim.spawn_after(50 * kUs, "power", [&] {
+      landed_before = w.records(EventKind::kDiskDataMoved).size();
+      RandomStream stream(seed);
+      result = w.disk.power_loss(PowerLossMode::kInOrderPrefix, stream);
+    });
+    w.run();
+    EXPECT_EQ(write_status.error, EIO);
+    EXPECT_EQ(write_done, 120 * kUs);  // at its planned completion
+    EXPECT_EQ(flush_status.error, 0);  // completed at 30 us, before the power loss
+    EXPECT_EQ(result.requests_failed, 1u);
+    EXPECT_EQ(w.records(EventKind::kDiskDataMoved).size(), landed_before);
+    EXPECT_EQ(result.pieces_kept + result.pieces_dropped, landed_before);
+    // What is left: the kept prefix of the pieces landed before 50 us.
+    const std::vector<Moved> moved = moved_pieces(w);
+    DenseDisk expected(o);
+    for (std::size_t i = 0; i < result.pieces_kept; ++i) {
+      const Moved& m = moved[i];
+      ASSERT_TRUE(
+          expected.write(m.offset, ContentPayload::fresh(1, 64 * kKiB).slice(m.offset, m.length))
+              .ok());
+    }
+    EXPECT_EQ(first_difference(w.disk.snapshot(), expected.guest_view()), std::nullopt);
+    // The disk serves on.
+    w.sim.spawn("after", [&] { EXPECT_TRUE(w.disk.write_fresh(0, 4096).ok()); });
+    w.run();
+    EXPECT_EQ(w.disk.snapshot().at(0), (SectorContent{2, 0}));
+  }
+}
+
+// --- Against a model: random concurrent traffic, everything on ---
+
+// Records what the disk reports, and replays it on DenseDisk: the durable
+// content is the initial one with the pieces of requests that completed
+// before a successful flush started replayed in landing order.
+struct Model : DiskObserver {
+  struct Landing {
+    std::uint64_t request;
+    DiskOp op;
+    std::uint64_t offset;
+    std::uint64_t length;
+    ContentPayload data;
+    bool durable = false;
+  };
+  DiskImage* image = nullptr;
+  std::vector<Landing> landings;
+  std::set<std::uint64_t> completed;
+  std::map<std::uint64_t, std::set<std::uint64_t>> completed_at_flush_start;
+
+  void on_request_start(const DiskRequest& r) override {
+    if (r.op == DiskOp::kFlush) completed_at_flush_start[r.id] = completed;
+  }
+  void on_data_moved(const DiskRequest& r, std::uint64_t offset, std::uint64_t length) override {
+    if (!changes_content(r.op)) return;
+    landings.push_back({r.id, r.op, offset, length,
+                        r.op == DiskOp::kWrite ? image->read(offset, length) : ContentPayload()});
+  }
+  void on_request_end(const DiskRequest& r) override {
+    completed.insert(r.id);
+    if (r.op != DiskOp::kFlush || r.error != 0) return;
+    const std::set<std::uint64_t>& before = completed_at_flush_start.at(r.id);
+    for (Landing& l : landings) {
+      if (before.count(l.request) != 0) l.durable = true;
+    }
+  }
+  template <typename Keep>
+  std::unique_ptr<DenseDisk> replay(const DiskOptions& o, Keep keep) const {
+    auto dense = std::make_unique<DenseDisk>(o);
+    for (const Landing& l : landings) {
+      if (!keep(l)) continue;
+      engine::IoStatus s;
+      if (l.op == DiskOp::kWrite) s = dense->write(l.offset, l.data);
+      if (l.op == DiskOp::kWriteZeroes) s = dense->write_zeroes(l.offset, l.length, true);
+      if (l.op == DiskOp::kDiscard) s = dense->discard(l.offset, l.length);
+      EXPECT_TRUE(s.ok());
+    }
+    return dense;
+  }
+};
+
+// Four tasks of random writes, zero writes, discards and flushes.
+void random_traffic(World& w, std::uint64_t seed, int ops_per_task) {
+  for (int t = 0; t < 4; ++t) {
+    w.sim.spawn("task" + std::to_string(t), [&w, seed, t, ops_per_task] {
+      RandomStream r(seed * 100 + static_cast<std::uint64_t>(t));
+      const std::uint64_t sectors = (1 << 20) / 512;  // the first MiB: lots of overlap
+      for (int i = 0; i < ops_per_task; ++i) {
+        const std::uint64_t offset = r.below(sectors - 128) * 512;
+        const std::uint64_t length = (1 + r.below(128)) * 512;
+        switch (r.below(8)) {
+          case 0:
+            (void)w.disk.flush();
+            break;
+          case 1:
+            (void)w.disk.write_zeroes(offset, length, true);
+            break;
+          case 2:
+            (void)w.disk.discard(offset, length);
+            break;
+          default:
+            (void)w.disk.write_fresh(offset, length);
+            break;
+        }
+        w.sim.sleep_for(static_cast<TimeNs>(r.below(30 * kUs)));
+      }
+    });
+  }
+}
+
+DiskOptions everything_on(std::uint64_t cluster) {
+  DiskOptions o = options(cluster);
+  o.io_model = IoModel::kSplit;
+  o.completion_delay_ns = 80 * kUs;
+  o.reorder = true;
+  o.write_cache = true;
+  o.jitter_ns = 30 * kUs;
+  return o;
+}
+
+TEST(AgainstTheModel, DurableContentAndPowerLossMatchAReplay) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+        const DiskOptions o = everything_on(cluster);
+        World w(o, seed);
+        w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
+        Model model;
+        model.image = w.image.get();
+        w.disk.add_observer(model);
+        random_traffic(w, seed, 40);
+        w.run();
+        ASSERT_EQ(w.disk.stats().errors, w.disk.stats().faults_injected);
+        const auto durable = model.replay(o, [](const Model::Landing& l) { return l.durable; });
+        EXPECT_EQ(first_difference(w.disk.durable_snapshot(), durable->guest_view()), std::nullopt)
+            << "cluster " << cluster << " seed " << seed;
+        // Predict the power loss from a copy of its stream.
+        RandomStream stream(seed);
+        RandomStream predict = stream;
+        std::vector<bool> keep(model.landings.size(), true);
+        std::size_t volatile_count = 0;
+        for (const auto& l : model.landings) volatile_count += l.durable ? 0 : 1;
+        EXPECT_EQ(w.disk.volatile_pieces(), volatile_count);
+        if (mode == PowerLossMode::kAnySubset) {
+          std::map<std::uint64_t, bool> decided;
+          for (std::size_t i = 0; i < keep.size(); ++i) {
+            if (model.landings[i].durable) continue;
+            auto [it, fresh] = decided.try_emplace(model.landings[i].request, false);
+            if (fresh) it->second = predict.chance(0.5);
+            keep[i] = it->second;
+          }
+        } else {
+          std::uint64_t k = predict.between(0, volatile_count);
+          for (std::size_t i = 0; i < keep.size(); ++i) {
+            if (model.landings[i].durable) continue;
+            keep[i] = k > 0;
+            if (k > 0) --k;
+          }
+        }
+        std::size_t index = 0;
+        const auto expected = model.replay(o, [&](const Model::Landing&) { return keep[index++]; });
+        w.disk.power_loss(mode, stream);
+        EXPECT_EQ(first_difference(w.disk.snapshot(), expected->guest_view()), std::nullopt)
+            << "cluster " << cluster << " seed " << seed << " " << power_loss_mode_name(mode);
+        EXPECT_EQ(w.image->allocated_bytes(), expected->allocated_bytes());
+      }
+    }
+  }
+}
+
+// --- Determinism and the default path ---
+
+std::uint64_t traffic_hash(const DiskOptions& o, std::uint64_t seed) {
+  World w(o, seed);
+  w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
+  random_traffic(w, seed, 30);
+  w.sim.spawn_after(400 * kUs, "power", [&] {
+    RandomStream stream(seed);
+    w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+  });
+  w.run();
+  return w.sim.log().hash();
+}
+
+TEST(Determinism, SameSeedSameHash) {
+  const DiskOptions o = everything_on(16 * kKiB);
+  EXPECT_EQ(traffic_hash(o, 3), traffic_hash(o, 3));
+  EXPECT_NE(traffic_hash(o, 3), traffic_hash(o, 4));
+}
+
+TEST(Determinism, DefaultsLogNothingNew) {
+  World w(options(64 * kKiB));
+  random_traffic(w, 1, 30);
+  w.run();
+  for (const LogRecord& r : w.sim.log().records()) {
+    EXPECT_LT(static_cast<int>(r.kind), static_cast<int>(EventKind::kDiskDataMoved));
+  }
+}
+
+}  // namespace
+}  // namespace mirrorsim::sim
