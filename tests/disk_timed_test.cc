@@ -16,6 +16,7 @@
 #include "sim/disk_image.h"
 #include "sim/sim_disk.h"
 #include "sim/simulation.h"
+#include "tests/one_disk_world.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -37,16 +38,8 @@ DiskOptions disk_options() {
   return o;
 }
 
-struct World {
-  Simulation sim;
-  ContentSource content;
-  std::shared_ptr<DiskImage> image;
-  SimDisk disk;
-
-  explicit World(DiskOptions options, std::uint64_t seed = 1)
-      : sim(SimulationOptions{.seed = seed, .retain_log = true}),
-        image(std::make_shared<DiskImage>(std::move(options))),
-        disk(sim, content, 9, image) {}
+struct World : OneDiskWorld {
+  using OneDiskWorld::OneDiskWorld;
 
   // Runs `n` tasks that each do `body(i)` at time 0; returns completion times.
   template <typename Body>

@@ -26,6 +26,7 @@
 #include "sim/fault_plan.h"
 #include "sim/sim_disk.h"
 #include "sim/simulation.h"
+#include "tests/one_disk_world.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -33,7 +34,6 @@ namespace {
 using engine::TimeNs;
 
 constexpr TimeNs kUs = engine::kNsPerUs;
-constexpr std::uint32_t kDiskId = 9;
 constexpr std::uint64_t kKiB = 1024;
 
 DiskOptions options(std::uint64_t cluster = 0) {
@@ -47,23 +47,8 @@ DiskOptions options(std::uint64_t cluster = 0) {
   return o;
 }
 
-struct World {
-  Simulation sim;
-  ContentSource content;
-  std::shared_ptr<DiskImage> image;
-  SimDisk disk;
-
-  explicit World(DiskOptions o, std::uint64_t seed = 1,
-                 std::shared_ptr<DiskImage> backing = nullptr)
-      : sim(SimulationOptions{.seed = seed, .retain_log = true}),
-        image(make_image(std::move(o), std::move(backing))),
-        disk(sim, content, kDiskId, image) {}
-
-  static std::shared_ptr<DiskImage> make_image(DiskOptions o, std::shared_ptr<DiskImage> backing) {
-    auto image = std::make_shared<DiskImage>(std::move(o));
-    if (backing) image->attach_backing(std::move(backing));
-    return image;
-  }
+struct World : OneDiskWorld {
+  using OneDiskWorld::OneDiskWorld;
 
   void run() {
     const RunOutcome outcome = sim.run();
@@ -402,7 +387,7 @@ TEST(Completion, ReorderCompletesInTheDrawnOrder) {
                     [&w, i] { ASSERT_TRUE(w.disk.write_fresh(i * 64 * kKiB, 4096).ok()); });
       }
       w.run();
-      RandomStream io = RandomStream::derive(seed, "io/" + std::to_string(kDiskId));
+      RandomStream io = RandomStream::derive(seed, "io/" + std::to_string(OneDiskWorld::kDiskId));
       std::vector<std::pair<TimeNs, std::uint64_t>> expected;
       for (std::uint64_t id = 1; id <= 8; ++id) {
         const TimeNs d =
