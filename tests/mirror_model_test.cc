@@ -43,7 +43,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -66,6 +65,7 @@
 #include "sim/disk_image.h"
 #include "sim/disk_view.h"
 #include "sim/fault_plan.h"
+#include "tests/rc_support.h"
 
 namespace mirrorsim {
 namespace {
@@ -109,17 +109,8 @@ std::string bytes(std::uint64_t n) {
 
 // ---- generators ----------------------------------------------------------------
 
-// One of `choices`, uniformly whatever the size, shrinking towards the first.
-template <typename T>
-rc::Gen<T> pick(std::vector<T> choices) {
-  return rc::gen::resize(100, rc::gen::sizedElementOf(std::move(choices)));
-}
-
-// In [low, high), uniformly whatever the size, shrinking towards low.
-template <typename T>
-rc::Gen<T> uniform(T low, T high) {
-  return rc::gen::resize(100, rc::gen::inRange<T>(low, high));
-}
+using rc_support::pick;
+using rc_support::uniform;
 
 struct Range {
   std::uint64_t offset = 0;
@@ -943,73 +934,22 @@ RC_GTEST_PROP(MirrorModel, GuestViewFollowsTheModel, ()) {
 // The same property with more cases (at least kManyCases: a case costs well
 // under a millisecond). Honours RC_PARAMS (seed, reproduce) like the above.
 TEST(MirrorModel, ManyCases) {
-  rc::detail::TestMetadata metadata;
-  metadata.id = "MirrorModel/ManyCases";
-  metadata.description = "ManyCases";
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = std::max(params.maxSuccess, kManyCases);
-  const rc::detail::TestResult result = rc::detail::checkProperty(
-      rc::detail::toProperty([] { model_property(engine::BugSet{}); }), metadata, params);
-  if (!result.is<rc::detail::SuccessResult>()) {
-    std::ostringstream os;
-    rc::detail::printResultMessage(result, os);
-    FAIL() << os.str();
-  }
+  rc_support::check_at_least("MirrorModel/ManyCases", kManyCases,
+                             [] { model_property(engine::BugSet{}); });
 }
 
 // ---- the same model against engines with a known bug --------------------------
 
-// Keeps a mutant's expected failure out of RapidCheck's end-of-run
-// "properties had failures" summary; counts the shrinks tried.
-class QuietListener final : public rc::detail::TestListener {
- public:
-  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
-  void onShrinkTried(const rc::detail::CaseDescription&, bool) override { ++shrinks_; }
-  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
-  int shrinks() const { return shrinks_; }
-
- private:
-  int shrinks_ = 0;
-};
-
-struct Catch {
-  bool caught = false;
-  int passing_cases = 0;  // before the first failing one
-  double seconds = 0;     // to the shrunk counterexample
-  std::string report;     // the shrunk counterexample and the failure
-};
-
-// Runs the model property against an engine with `bug` switched on, for up
-// to `max_cases` cases from a fixed seed (deterministic: no flakes).
-Catch run_mutant(engine::Bug bug, int max_cases) {
+// The model property against an engine with `bug` switched on.
+rc_support::Catch run_mutant(engine::Bug bug, int max_cases) {
   engine::BugSet bugs;
   bugs.add(bug);
-  rc::detail::TestMetadata metadata;
-  metadata.id = "mutant/" + std::string(engine::bug_info(bug).name);
-  metadata.description = metadata.id;
-  rc::detail::TestParams params;
-  params.seed = 6;
-  params.maxSuccess = max_cases;
-  params.maxSize = 100;
-  QuietListener listener;
-  const auto begin = std::chrono::steady_clock::now();
-  const rc::detail::TestResult result = rc::detail::checkProperty(
-      rc::detail::toProperty([bugs] { model_property(bugs); }), metadata, params, listener);
-  Catch c;
-  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  if (!result.is<rc::detail::FailureResult>()) return c;
-  const auto& failure = result.get<rc::detail::FailureResult>();
-  c.caught = true;
-  c.passing_cases = failure.numSuccess;
-  std::ostringstream os;
-  for (const auto& [type, value] : failure.counterExample) os << value << "\n";
-  os << failure.description << "\n(" << listener.shrinks() << " shrinks tried)";
-  c.report = os.str();
-  return c;
+  return rc_support::run_mutant("mutant/" + std::string(engine::bug_info(bug).name), max_cases,
+                                [bugs] { model_property(bugs); });
 }
 
 void expect_caught(engine::Bug bug) {
-  const Catch c = run_mutant(bug, 1000);
+  const rc_support::Catch c = run_mutant(bug, 1000);
   ASSERT_TRUE(c.caught) << "the model did not catch " << engine::bug_info(bug).name
                         << " in 1000 cases";
   std::cout << engine::bug_info(bug).name << ": caught after " << c.passing_cases
@@ -1028,7 +968,7 @@ TEST(MirrorModelMutants, DiscardClearsDirtyIsCaught) {
 // Not run by default: which catalogued bugs this one model catches.
 TEST(MirrorModelMutants, DISABLED_EveryKnownBug) {
   for (const engine::BugInfo& info : engine::known_bugs()) {
-    const Catch c = run_mutant(info.bug, 2000);
+    const rc_support::Catch c = run_mutant(info.bug, 2000);
     std::cout << info.name << ": "
               << (c.caught ? "caught after " + std::to_string(c.passing_cases) + " passing cases"
                            : std::string("NOT caught in 2000 cases"))
