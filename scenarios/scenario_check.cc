@@ -185,10 +185,10 @@ Problem check_fault(const Scenario& scenario, std::size_t index) {
   const DiskSpec* disk = &scenario.target;
   if (fault.disk == FaultDisk::kSource) disk = &scenario.source;
   if (fault.disk == FaultDisk::kBase) {
-    if (!scenario.base) {
-      return problem(at + "disk", "there is no [base] disk", "\"source\", \"target\"");
-    }
-    disk = &*scenario.base;
+    // The base is read through the source's and the target's images, never
+    // as a disk of its own, so a rule on it would silently never fire.
+    return problem(at + "disk", "faults on the base image are not simulated",
+                   "\"source\", \"target\"");
   }
   const bool to_end = rule.length == sim::kWholeDisk;
   if (auto p = check_sector_multiple(at + "offset", rule.offset)) return p;

@@ -230,8 +230,8 @@ std::vector<KeyInfo> build() {
        "the phase's request rate"},
 
       // [[faults]]
-      {T::kFault, "disk", "choice", "", toml_name(f.disk), "", quoted_names<FaultDisk>(),
-       "the disk whose requests fail (\"base\" needs a [base])"},
+      {T::kFault, "disk", "choice", "", toml_name(f.disk), "", "\"source\", \"target\"",
+       "the disk whose requests fail (the base image's reads go through them)"},
       {T::kFault, "op", "choice", "", toml_named(fault_op_names(), f.rule.op), "",
        quoted_names(fault_op_names()), "the kind of request that fails"},
       {T::kFault, "offset", "size", "bytes", toml_size(f.rule.offset), "",
