@@ -267,8 +267,10 @@ void draw_faults(Scenario& s, const SwarmOptions& o, std::uint64_t length) {
   if (!o.faults_end) return;
   for (auto [disk, spec] : {std::pair{scenarios::FaultDisk::kSource, &s.source},
                             std::pair{scenarios::FaultDisk::kTarget, &s.target}}) {
+    // A named copy: C++20 lambdas cannot capture a structured binding (clang).
+    const scenarios::FaultDisk which = disk;
     const bool faulty = std::any_of(s.faults.begin(), s.faults.end(),
-                                    [disk](const FaultSpec& f) { return f.disk == disk; });
+                                    [which](const FaultSpec& f) { return f.disk == which; });
     if (faulty) spec->faults_end_us = uniform<std::uint64_t>(1'000, 60'000);
   }
 }
