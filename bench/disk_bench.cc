@@ -75,8 +75,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 DiskOptions terabyte(const char* name, std::uint64_t cluster) {
   DiskOptions o;
   o.name = name;
-  o.length = kTiB;
-  o.cluster_size = cluster;
+  o.length_bytes = kTiB;
+  o.cluster_bytes = cluster;
   return o;
 }
 

@@ -19,7 +19,7 @@ scenarios::Scenario big_mirror(std::uint64_t length) {
   for (scenarios::DiskSpec* d : {&s.source, &s.target}) {
     d->kind = scenarios::DiskKind::kRaw;
     d->length_bytes = length;
-    d->bandwidth_bytes_s = 2'000'000'000;
+    d->bandwidth_bytes_per_s = 2'000'000'000;
     d->latency_us = 100;
     d->queue_depth = 32;
     d->shared_bandwidth = true;  // one device: transfers take turns
@@ -76,7 +76,12 @@ void BM_MirrorWithGuest(benchmark::State& state) {
     report(state, r);
   }
 }
-BENCHMARK(BM_MirrorWithGuest)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_MirrorWithGuest)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace mirrorsim

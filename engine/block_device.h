@@ -48,7 +48,7 @@ struct BlockStatus {
 struct DeviceInfo {
   std::string name;
   std::uint64_t length = 0;
-  std::uint64_t cluster_size = 0;   // allocation unit in bytes; 0 = not clustered
+  std::uint64_t cluster_bytes = 0;  // allocation unit in bytes; 0 = not clustered
   bool backing_named = false;       // the image names a backing image...
   bool backing_attached = false;    // ...that is opened and read through now
   bool zero_init = false;           // a new device reads as zeroes everywhere

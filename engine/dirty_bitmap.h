@@ -37,13 +37,16 @@
 #include <optional>
 #include <vector>
 
+#include "engine/limits.h"
+
 namespace mirrorsim::engine {
 
 class DirtyBitmap {
  public:
-  // Smallest and largest granularity accepted, in bytes (both powers of two).
-  static constexpr std::uint64_t kGranularityMinBytes = 512;
-  static constexpr std::uint64_t kGranularityMaxBytes = std::uint64_t{64} << 20;  // 64 MiB
+  // Smallest and largest granularity accepted, in bytes (both powers of
+  // two): the job's limits (engine/limits.h), stated there once.
+  static constexpr std::uint64_t kGranularityMinBytes = engine::kGranularityMinBytes;
+  static constexpr std::uint64_t kGranularityMaxBytes = engine::kGranularityMaxBytes;
 
   // A bitmap for a disk of `length_bytes`, all chunks clean.
   // REQUIRES: `granularity_bytes` is a power of two in

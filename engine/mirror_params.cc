@@ -92,11 +92,11 @@ ResolvedParams resolve_params(const MirrorParams& params, const DeviceInfo& sour
 
   ResolvedParams r;
   r.length_bytes = source.length;
-  r.target_cluster_bytes = target.cluster_size;
+  r.target_cluster_bytes = target.cluster_bytes;
   if (params.granularity_bytes == 0) {
-    r.granularity_bytes = target.cluster_size == 0
+    r.granularity_bytes = target.cluster_bytes == 0
                               ? kDefaultGranularityMaxBytes
-                              : std::clamp(target.cluster_size, kDefaultGranularityMinBytes,
+                              : std::clamp(target.cluster_bytes, kDefaultGranularityMinBytes,
                                            kDefaultGranularityMaxBytes);
   } else {
     if (!is_power_of_two(params.granularity_bytes) ||
@@ -117,11 +117,11 @@ ResolvedParams resolve_params(const MirrorParams& params, const DeviceInfo& sour
   // fills untouched parts of a freshly allocated cluster with zeroes, so
   // copies into clusters larger than a chunk must cover whole clusters.
   r.target_fills_zeroes =
-      target.cluster_size != 0 && target.backing_named && !target.backing_attached;
-  r.cow = r.target_fills_zeroes && r.granularity_bytes < target.cluster_size;
+      target.cluster_bytes != 0 && target.backing_named && !target.backing_attached;
+  r.cow = r.target_fills_zeroes && r.granularity_bytes < target.cluster_bytes;
   // Fixed by 48ac0a4d: a widened copy needs room for one whole cluster.
   if (r.cow && !params.bugs.has(Bug::kBufBelowCluster)) {
-    buf = std::max(buf, target.cluster_size);
+    buf = std::max(buf, target.cluster_bytes);
   }
   r.buf_size_bytes = buf;
   r.max_io_bytes = std::max({buf / kMaxInFlightOps, kMaxIoFloorBytes, r.granularity_bytes});

@@ -79,8 +79,8 @@ double request_seconds(const DiskSpec& disk, double bytes, double queued) {
   const double rounds = ceil_div(queued, std::max<std::uint32_t>(1, disk.queue_depth));
   const double fixed = seconds_of_us(disk.latency_us + disk.jitter_us);
   double transfer = 0;
-  if (disk.bandwidth_bytes_s > 0) {
-    transfer = bytes / static_cast<double>(disk.bandwidth_bytes_s);
+  if (disk.bandwidth_bytes_per_s > 0) {
+    transfer = bytes / static_cast<double>(disk.bandwidth_bytes_per_s);
     transfer *= disk.shared_bandwidth ? queued : rounds;
   }
   return rounds * fixed + transfer;
@@ -206,13 +206,13 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // An op over a range that reads as zero is not capped at the op size (only
   // by the buffer): all bytes may go through one op at a time.
   for (const DiskSpec* disk : {&source, &target}) {
-    if (disk->bandwidth_bytes_s > 0) {
-      e.copy_seconds += e.copy_bytes / static_cast<double>(disk->bandwidth_bytes_s);
+    if (disk->bandwidth_bytes_per_s > 0) {
+      e.copy_seconds += e.copy_bytes / static_cast<double>(disk->bandwidth_bytes_per_s);
     }
   }
 
   // Commands: the last timed one, the delays after READY, the speed limit.
-  double slowest = static_cast<double>(s.mirror.speed_bytes_s);
+  double slowest = static_cast<double>(s.mirror.speed_bytes_per_s);
   bool unlimited_later = false;
   double unlimited_at = 0;
   for (const scenarios::Command& c : s.commands) {
@@ -223,8 +223,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
       e.settle_seconds = std::max(e.settle_seconds, at);
     }
     if (c.kind == CommandKind::kSetSpeed) {
-      if (c.speed_bytes_s != 0) {
-        const auto speed = static_cast<double>(c.speed_bytes_s);
+      if (c.speed_bytes_per_s != 0) {
+        const auto speed = static_cast<double>(c.speed_bytes_per_s);
         slowest = slowest == 0 ? speed : std::min(slowest, speed);
       } else if (c.trigger == CommandTrigger::kAt) {
         unlimited_later = true;
@@ -235,7 +235,7 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   if (slowest > 0) {
     // The job may dispatch a whole buffer and then sleep it off.
     e.rate_seconds = (e.copy_bytes + buffer_d) / slowest;
-    if (unlimited_later && slowest == static_cast<double>(s.mirror.speed_bytes_s)) {
+    if (unlimited_later && slowest == static_cast<double>(s.mirror.speed_bytes_per_s)) {
       e.rate_seconds = std::min(e.rate_seconds, unlimited_at + kSliceSeconds);
     }
   }

@@ -55,7 +55,7 @@ DiskSpec disk(std::uint64_t length, bool jitter) {
   DiskSpec d;
   d.length_bytes = length;
   d.latency_us = one_of<std::uint64_t>({100, 10, 1000});
-  d.bandwidth_bytes_s = one_of<std::uint64_t>({1'000'000'000, 100'000'000, 20'000'000});
+  d.bandwidth_bytes_per_s = one_of<std::uint64_t>({1'000'000'000, 100'000'000, 20'000'000});
   d.queue_depth = one_of<std::uint32_t>({32, 4, 1});
   d.shared_bandwidth = feature(30);
   d.jitter_us = jitter ? uniform<std::uint64_t>(0, 300) : 0;
@@ -116,8 +116,8 @@ FaultSpec fault(bool on_source, std::uint64_t length, bool open) {
   if (feature(40) && length >= 2 * kSector) {
     const std::uint64_t sectors = length / kSector;
     const std::uint64_t first = uniform<std::uint64_t>(0, sectors - 1);
-    rule.offset = first * kSector;
-    rule.length = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
+    rule.offset_bytes = first * kSector;
+    rule.length_bytes = uniform<std::uint64_t>(1, sectors - first + 1) * kSector;
   }
   const std::uint64_t from_us = uniform<std::uint64_t>(0, 20'000);
   const std::uint64_t window_us = uniform<std::uint64_t>(1, 30'000);
@@ -248,7 +248,7 @@ scenarios::MirrorSpec draw_mirror(const SwarmOptions& o, const Geometry& g,
   if (o.small_buffer) {
     m.buf_size_bytes = one_of<std::uint64_t>({4096, g.granularity, 2 * g.granularity, 64 * kKiB});
   }
-  if (o.speed) m.speed_bytes_s = std::max<std::uint64_t>(64 * kKiB, g.length / 2);
+  if (o.speed) m.speed_bytes_per_s = std::max<std::uint64_t>(64 * kKiB, g.length / 2);
   m.unmap = !feature(30);
   m.target_is_zero = !target.old_data && target.backing == Backing::kNone && feature(20);
   return m;

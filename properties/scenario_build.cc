@@ -18,8 +18,8 @@ constexpr engine::TimeNs us(std::uint64_t micros) {
 sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name) {
   sim::DiskOptions o;
   o.name = std::move(name);
-  o.length = spec.length_bytes;
-  o.cluster_size = spec.kind == scenarios::DiskKind::kCluster ? spec.cluster_bytes : 0;
+  o.length_bytes = spec.length_bytes;
+  o.cluster_bytes = spec.kind == scenarios::DiskKind::kCluster ? spec.cluster_bytes : 0;
   o.backing_name = spec.backing == scenarios::Backing::kNone ? "" : spec.backing_name;
   o.zero_init = spec.zero_init;
   o.discard_reads_zero = spec.discard_reads_zero;
@@ -27,7 +27,7 @@ sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name)
   o.capacity_bytes = spec.capacity_bytes;
   o.queue_depth = spec.queue_depth;
   o.latency_ns = us(spec.latency_us);
-  o.bandwidth_bytes_per_s = spec.bandwidth_bytes_s;
+  o.bandwidth_bytes_per_s = spec.bandwidth_bytes_per_s;
   o.jitter_ns = us(spec.jitter_us);
   o.flush_latency_ns = us(spec.flush_latency_us);
   o.shared_bandwidth = spec.shared_bandwidth;
@@ -53,7 +53,7 @@ engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
   p.copy_mode = spec.copy_mode;
   p.granularity_bytes = spec.granularity_bytes;
   p.buf_size_bytes = static_cast<std::int64_t>(spec.buf_size_bytes);
-  p.speed_bytes_per_s = static_cast<std::int64_t>(spec.speed_bytes_s);
+  p.speed_bytes_per_s = static_cast<std::int64_t>(spec.speed_bytes_per_s);
   p.on_source_error = spec.on_source_error;
   p.on_target_error = spec.on_target_error;
   p.unmap = spec.unmap;

@@ -158,7 +158,7 @@ void World::pivot() {
 
 void World::request_start(bool target, const sim::DiskRequest& r) {
   const sim::SimDisk& disk = target ? *target_ : *source_;
-  bounds_.on_request_validity(target ? "target" : "source", disk.options().length, r);
+  bounds_.on_request_validity(target ? "target" : "source", disk.options().length_bytes, r);
   if (target && !pivoted_ && !job_->ended()) bounds_.on_target_request_start(r);
 }
 
@@ -278,7 +278,7 @@ RunReport World::run() {
 
 std::uint64_t World::spec_buf_size_bytes() const {
   const engine::DeviceInfo info = target_->info();
-  const spec::TargetAtStart target{info.cluster_size, info.backing_named, info.backing_attached};
+  const spec::TargetAtStart target{info.cluster_bytes, info.backing_named, info.backing_attached};
   const std::uint64_t granularity =
       spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);

@@ -25,7 +25,7 @@ std::string command_name(const scenarios::Command& c) {
     case CommandKind::kResume:
       return "resume";
     case CommandKind::kSetSpeed:
-      return fmt::format("set-speed {}", c.speed_bytes_s);
+      return fmt::format("set-speed {}", c.speed_bytes_per_s);
     case CommandKind::kWriteBlocking:
       return "write-blocking";
   }
@@ -234,7 +234,7 @@ void World::run_command(const scenarios::Command& c) {
       resume();
       break;
     case CommandKind::kSetSpeed:
-      set_speed(static_cast<std::int64_t>(c.speed_bytes_s));
+      set_speed(static_cast<std::int64_t>(c.speed_bytes_per_s));
       break;
     case CommandKind::kWriteBlocking:
       switch_to_write_blocking();

@@ -30,13 +30,14 @@ std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
       backing = ", backing attached at pivot";
       break;
   }
-  return fmt::format("  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
-                     bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
-                     d.zero_init ? "" : ", not zero-initialised", d.latency_us,
-                     d.bandwidth_bytes_s == 0
-                         ? std::string("unlimited")
-                         : fmt::format("{:g} MB", static_cast<double>(d.bandwidth_bytes_s) / 1e6),
-                     d.queue_depth);
+  return fmt::format(
+      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
+      bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
+      d.zero_init ? "" : ", not zero-initialised", d.latency_us,
+      d.bandwidth_bytes_per_s == 0
+          ? std::string("unlimited")
+          : fmt::format("{:g} MB", static_cast<double>(d.bandwidth_bytes_per_s) / 1e6),
+      d.queue_depth);
 }
 
 std::string event_text(const engine::JobEvent& e) {
@@ -93,7 +94,7 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
       scenarios::name_of(m.sync), scenarios::name_of(m.copy_mode),
       m.granularity_bytes == 0 ? std::string("default") : bytes_text(m.granularity_bytes),
       m.buf_size_bytes == 0 ? std::string("default") : bytes_text(m.buf_size_bytes),
-      m.speed_bytes_s == 0 ? std::string("unlimited") : bytes_text(m.speed_bytes_s) + "/s",
+      m.speed_bytes_per_s == 0 ? std::string("unlimited") : bytes_text(m.speed_bytes_per_s) + "/s",
       scenarios::name_of(m.on_source_error), scenarios::name_of(m.on_target_error), m.unmap,
       m.target_is_zero);
   out += fmt::format("  faults  {} rule(s); commands {}; bugs {}\n", s.faults.size(),

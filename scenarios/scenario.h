@@ -9,7 +9,7 @@
 // the loader never returns an invalid one.
 //
 // The TOML key of a field is its name, less a size unit suffix
-// (length_bytes -> length, speed_bytes_s -> speed); times keep theirs
+// (length_bytes -> length, speed_bytes_per_s -> speed); times keep theirs
 // (latency_us). Exceptions: cluster_bytes -> cluster_size, a fault's rule
 // (FaultSpec says how its fields are named), Command::kind -> action, and
 // Command::time_us -> at_us or delay_us, as its trigger says.
@@ -63,7 +63,7 @@ struct DiskSpec {
   std::uint64_t capacity_bytes = 0;
   std::uint64_t latency_us = 100;  // fixed part of every request's latency
   // Transfer rate of reads and writes in bytes per second; 0 = instant.
-  std::uint64_t bandwidth_bytes_s = 1'000'000'000;
+  std::uint64_t bandwidth_bytes_per_s = 1'000'000'000;
   // True: the bandwidth is one channel shared by the disk's in-flight
   // requests; false: each request transfers at the full rate.
   bool shared_bandwidth = false;
@@ -89,7 +89,7 @@ struct MirrorSpec {
   CopyMode copy_mode = CopyMode::kBackground;
   std::uint64_t granularity_bytes = 0;  // 0 = engine default; else power of two, 512 B..64 MiB
   std::uint64_t buf_size_bytes = 0;     // 0 = engine default (16 MiB)
-  std::uint64_t speed_bytes_s = 0;      // rate limit in bytes per second; 0 = unlimited
+  std::uint64_t speed_bytes_per_s = 0;  // rate limit in bytes per second; 0 = unlimited
   ErrorPolicy on_source_error = ErrorPolicy::kReport;
   ErrorPolicy on_target_error = ErrorPolicy::kReport;
   bool unmap = true;              // zero ranges may be discarded on the target
@@ -164,7 +164,7 @@ enum class CommandKind : std::uint8_t {
   kForceCancel,    // "force_cancel"
   kPause,          // "pause"
   kResume,         // "resume"
-  kSetSpeed,       // "set_speed": speed_bytes_s is the new limit
+  kSetSpeed,       // "set_speed": speed_bytes_per_s is the new limit
   kWriteBlocking,  // "write_blocking": switch copy mode to write-blocking
 };
 
@@ -176,8 +176,8 @@ enum class CommandTrigger : std::uint8_t {
 struct Command {
   CommandKind kind = CommandKind::kComplete;  // TOML key "action"
   CommandTrigger trigger = CommandTrigger::kOnReady;
-  std::uint64_t time_us = 0;        // at_us or delay_us, as the trigger says
-  std::uint64_t speed_bytes_s = 0;  // set_speed only (0 = unlimited); 0 for the others
+  std::uint64_t time_us = 0;            // at_us or delay_us, as the trigger says
+  std::uint64_t speed_bytes_per_s = 0;  // set_speed only (0 = unlimited); 0 for the others
 
   bool operator==(const Command&) const = default;
 };

@@ -106,7 +106,8 @@ Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base
 
 Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
   const std::uint64_t g = mirror.granularity_bytes;
-  if (g != 0 && (!is_power_of_two(g) || g < kMinGranularityBytes || g > kMaxGranularityBytes)) {
+  if (g != 0 && (!is_power_of_two(g) || g < engine::kGranularityMinBytes ||
+                 g > engine::kGranularityMaxBytes)) {
     return problem("mirror.granularity",
                    is_power_of_two(g) ? fmt::format("{} is out of range", bytes_text(g))
                                       : fmt::format("{} is not a power of two", bytes_text(g)),
@@ -190,18 +191,18 @@ Problem check_fault(const Scenario& scenario, std::size_t index) {
     return problem(at + "disk", "faults on the base image are not simulated",
                    "\"source\", \"target\"");
   }
-  const bool to_end = rule.length == sim::kWholeDisk;
-  if (auto p = check_sector_multiple(at + "offset", rule.offset)) return p;
+  const bool to_end = rule.length_bytes == sim::kWholeDisk;
+  if (auto p = check_sector_multiple(at + "offset", rule.offset_bytes)) return p;
   if (!to_end) {
-    if (auto p = check_sector_multiple(at + "length", rule.length)) return p;
+    if (auto p = check_sector_multiple(at + "length", rule.length_bytes)) return p;
   }
-  if (rule.length == 0) {
+  if (rule.length_bytes == 0) {
     return problem(at + "length", "a rule of length 0 in memory",
                    "sim::kWholeDisk (written as 0: to the end of the disk) or a positive length");
   }
-  if (rule.offset > disk->length_bytes ||
-      (!to_end && rule.length > disk->length_bytes - rule.offset)) {
-    return problem(at + (rule.offset > disk->length_bytes ? "offset" : "length"),
+  if (rule.offset_bytes > disk->length_bytes ||
+      (!to_end && rule.length_bytes > disk->length_bytes - rule.offset_bytes)) {
+    return problem(at + (rule.offset_bytes > disk->length_bytes ? "offset" : "length"),
                    fmt::format("the range ends past the end of the {} disk ({})",
                                name_of(fault.disk), bytes_text(disk->length_bytes)),
                    "a range inside the disk (length 0 = to the end)");
@@ -233,7 +234,7 @@ Problem check_command(const Command& command, std::size_t index) {
                           command.time_us)) {
     return p;
   }
-  if (command.kind != CommandKind::kSetSpeed && command.speed_bytes_s != 0) {
+  if (command.kind != CommandKind::kSetSpeed && command.speed_bytes_per_s != 0) {
     return problem(at + "speed", fmt::format("'{}' takes no speed", name_of(command.kind)),
                    "speed only with action = \"set_speed\"");
   }

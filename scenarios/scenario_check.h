@@ -28,12 +28,12 @@
 namespace mirrorsim::scenarios {
 
 // Limits shared by the checker and the loader.
-inline constexpr std::uint64_t kMaxDiskBytes = sim::kMaxDiskLength;  // 1 PiB
+inline constexpr std::uint64_t kMaxDiskBytes = sim::kDiskMaxBytes;  // 1 PiB
 inline constexpr std::uint64_t kMaxTimeUs = sim::kMaxWorkloadTimeUs;
-inline constexpr std::uint64_t kMinGranularityBytes = 512;
-inline constexpr std::uint64_t kMaxGranularityBytes = 64 * kMiB;
-inline constexpr std::uint64_t kMinClusterBytes = sim::kMinClusterSize;  // 512 B
-inline constexpr std::uint64_t kMaxClusterBytes = sim::kMaxClusterSize;  // 2 MiB
+// Granularity limits are the engine's: engine::kGranularityMinBytes and
+// engine::kGranularityMaxBytes (engine/limits.h).
+inline constexpr std::uint64_t kMinClusterBytes = sim::kClusterMinBytes;  // 512 B
+inline constexpr std::uint64_t kMaxClusterBytes = sim::kClusterMaxBytes;  // 2 MiB
 inline constexpr std::uint64_t kDefaultClusterBytes = 64 * kKiB;
 inline constexpr std::uint32_t kMaxQueueDepth = sim::kMaxQueueDepth;  // 4096
 

@@ -53,7 +53,7 @@ DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string
   in.boolean("old_data", disk.old_data);
   in.size("capacity", disk.capacity_bytes);
   in.time_us("latency_us", disk.latency_us);
-  in.size("bandwidth_bytes_s", disk.bandwidth_bytes_s);
+  in.size("bandwidth_bytes_s", disk.bandwidth_bytes_per_s);
   in.boolean("shared_bandwidth", disk.shared_bandwidth);
   in.time_us("jitter_us", disk.jitter_us);
   in.count("queue_depth", disk.queue_depth);
@@ -75,7 +75,7 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
   in.choice("copy_mode", mirror.copy_mode);
   in.size("granularity", mirror.granularity_bytes);
   in.size("buf_size", mirror.buf_size_bytes);
-  in.size("speed", mirror.speed_bytes_s);
+  in.size("speed", mirror.speed_bytes_per_s);
   in.choice("on_source_error", mirror.on_source_error);
   in.choice("on_target_error", mirror.on_target_error);
   in.boolean("unmap", mirror.unmap);
@@ -206,9 +206,9 @@ FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::stri
   sim::FaultRule& rule = fault.rule;
   in.choice("disk", fault.disk);
   in.named("op", fault_op_names(), rule.op);
-  in.size("offset", rule.offset);
-  in.size("length", rule.length);
-  if (rule.length == 0) rule.length = sim::kWholeDisk;
+  in.size("offset", rule.offset_bytes);
+  in.size("length", rule.length_bytes);
+  if (rule.length_bytes == 0) rule.length_bytes = sim::kWholeDisk;
   read_time_ns(ctx, in, "from_us", rule.from_ns);
   read_time_ns(ctx, in, "to_us", rule.to_ns);
   if (rule.to_ns == 0) rule.to_ns = sim::kForever;
@@ -247,7 +247,7 @@ Command read_command(TomlContext& ctx, const toml::table& table, const std::stri
   }
   const toml::node* speed = in.find("speed");
   if (command.kind == CommandKind::kSetSpeed) {
-    command.speed_bytes_s =
+    command.speed_bytes_per_s =
         read_size(ctx, in.require("speed", "the new speed limit in bytes/s (0 = unlimited)"),
                   in.key_path("speed"));
   } else if (speed != nullptr) {

@@ -9,7 +9,7 @@
 //   [limits]   max_time_us, max_events
 //   [source] [target] [base]   kind, length, cluster_size, backing, backing_name,
 //              zero_init, discard_reads_zero, old_data, capacity, latency_us,
-//              bandwidth_bytes_s, shared_bandwidth, jitter_us, queue_depth,
+//              bandwidth_bytes_per_s, shared_bandwidth, jitter_us, queue_depth,
 //              flush_latency_us
 //              ([base] is optional: the backing image that backing names)
 //   [mirror]   sync (required), copy_mode, granularity, buf_size, speed (bytes/s),

@@ -56,7 +56,8 @@ void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
   w.line("old_data", toml_bool(disk.old_data), toml_bool(def.old_data));
   w.line("capacity", toml_size(disk.capacity_bytes), toml_size(def.capacity_bytes));
   w.line("latency_us", toml_time(disk.latency_us), toml_time(def.latency_us));
-  w.line("bandwidth_bytes_s", toml_size(disk.bandwidth_bytes_s), toml_size(def.bandwidth_bytes_s));
+  w.line("bandwidth_bytes_s", toml_size(disk.bandwidth_bytes_per_s),
+         toml_size(def.bandwidth_bytes_per_s));
   w.line("shared_bandwidth", toml_bool(disk.shared_bandwidth), toml_bool(def.shared_bandwidth));
   w.line("jitter_us", toml_time(disk.jitter_us), toml_time(def.jitter_us));
   w.line("queue_depth", toml_count(disk.queue_depth), toml_count(def.queue_depth));
@@ -80,7 +81,7 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   w.line("copy_mode", toml_name(mirror.copy_mode), toml_name(def.copy_mode));
   w.line("granularity", toml_size(mirror.granularity_bytes), toml_size(def.granularity_bytes));
   w.line("buf_size", toml_size(mirror.buf_size_bytes), toml_size(def.buf_size_bytes));
-  w.line("speed", toml_size(mirror.speed_bytes_s), toml_size(def.speed_bytes_s));
+  w.line("speed", toml_size(mirror.speed_bytes_per_s), toml_size(def.speed_bytes_per_s));
   w.line("on_source_error", toml_name(mirror.on_source_error), toml_name(def.on_source_error));
   w.line("on_target_error", toml_name(mirror.on_target_error), toml_name(def.on_target_error));
   w.line("unmap", toml_bool(mirror.unmap), toml_bool(def.unmap));
@@ -154,8 +155,8 @@ void write_fault(Writer& w, const FaultSpec& fault) {
   w.section("[[faults]]");
   w.line("disk", toml_name(fault.disk), toml_name(def.disk));
   w.line("op", toml_named(fault_op_names(), rule.op), toml_named(fault_op_names(), def.rule.op));
-  w.line("offset", toml_size(rule.offset), toml_size(def.rule.offset));
-  w.line("length", toml_rule_length(rule.length), toml_rule_length(def.rule.length));
+  w.line("offset", toml_size(rule.offset_bytes), toml_size(def.rule.offset_bytes));
+  w.line("length", toml_rule_length(rule.length_bytes), toml_rule_length(def.rule.length_bytes));
   w.line("from_us", toml_rule_time(rule.from_ns), toml_rule_time(def.rule.from_ns));
   w.line("to_us", toml_rule_time(rule.to_ns), toml_rule_time(def.rule.to_ns));
   w.line("after_n", toml_count(rule.after), toml_count(def.rule.after));
@@ -184,7 +185,7 @@ void write_command(Writer& w, const Command& command) {
     w.line("on_ready", "true");
     w.line("delay_us", toml_time(command.time_us), toml_time(0));
   }
-  if (command.kind == CommandKind::kSetSpeed) w.line("speed", toml_size(command.speed_bytes_s));
+  if (command.kind == CommandKind::kSetSpeed) w.line("speed", toml_size(command.speed_bytes_per_s));
 }
 
 }  // namespace

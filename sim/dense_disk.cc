@@ -11,10 +11,10 @@ namespace {
 
 DiskOptions validated(DiskOptions options) {
   options.validate();
-  if (options.length > DenseDisk::kMaxLength) {
+  if (options.length_bytes > DenseDisk::kMaxLength) {
     throw std::invalid_argument("disk '" + options.name +
                                 "': a dense disk holds at most 64 MiB; got " +
-                                std::to_string(options.length));
+                                std::to_string(options.length_bytes));
   }
   return options;
 }
@@ -22,7 +22,7 @@ DiskOptions validated(DiskOptions options) {
 }  // namespace
 
 DenseDisk::DenseDisk(DiskOptions options)
-    : options_(validated(std::move(options))), sectors_(options_.length / kSectorSize) {}
+    : options_(validated(std::move(options))), sectors_(options_.length_bytes / kSectorSize) {}
 
 std::uint64_t DenseDisk::cluster_end(std::uint64_t k) const {
   return std::min<std::uint64_t>(cluster_first(k) + cluster_sectors(), sectors_.size());
@@ -206,8 +206,8 @@ std::uint64_t DenseDisk::allocated_bytes() const {
 }
 
 GuestView DenseDisk::guest_view() const {
-  ExtentStore store(options_.length);
-  if (options_.length > 0) store.assign(0, read(0, options_.length).extents());
+  ExtentStore store(options_.length_bytes);
+  if (options_.length_bytes > 0) store.assign(0, read(0, options_.length_bytes).extents());
   return GuestView({store});
 }
 

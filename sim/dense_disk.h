@@ -57,7 +57,7 @@ class DenseDisk final : public DiskModel {
 
   Resolved resolve(std::uint64_t sector) const;
   SectorContent guest_sector(std::uint64_t sector) const;
-  std::uint64_t cluster_sectors() const { return options_.cluster_size / kSectorSize; }
+  std::uint64_t cluster_sectors() const { return options_.cluster_bytes / kSectorSize; }
   // Sectors of cluster k: [first, end).
   std::uint64_t cluster_first(std::uint64_t k) const { return k * cluster_sectors(); }
   std::uint64_t cluster_end(std::uint64_t k) const;

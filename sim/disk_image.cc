@@ -27,7 +27,7 @@ DiskOptions validated(DiskOptions options) {
 }  // namespace
 
 DiskImage::DiskImage(DiskOptions options, std::uint64_t page_bytes)
-    : options_(validated(std::move(options))), store_(options_.length, page_bytes) {}
+    : options_(validated(std::move(options))), store_(options_.length_bytes, page_bytes) {}
 
 DiskImage::Chain DiskImage::chain() const {
   Chain chain;
@@ -38,13 +38,13 @@ DiskImage::Chain DiskImage::chain() const {
 }
 
 std::uint64_t DiskImage::span_start(std::uint64_t offset) const {
-  return options_.clustered() ? align_down(offset, options_.cluster_size) : offset;
+  return options_.clustered() ? align_down(offset, options_.cluster_bytes) : offset;
 }
 
 std::uint64_t DiskImage::span_end(std::uint64_t end) const {
   if (!options_.clustered()) return end;
-  const std::uint64_t c = options_.cluster_size;
-  return std::min(options_.length, align_down(end + c - 1, c));
+  const std::uint64_t c = options_.cluster_bytes;
+  return std::min(options_.length_bytes, align_down(end + c - 1, c));
 }
 
 std::uint64_t DiskImage::data_bytes(std::uint64_t offset, std::uint64_t length) const {
@@ -63,10 +63,10 @@ bool DiskImage::over_capacity(std::uint64_t grow) const {
 
 std::pair<std::uint64_t, std::uint64_t> DiskImage::whole_clusters(std::uint64_t offset,
                                                                   std::uint64_t end) const {
-  const std::uint64_t c = options_.cluster_size;
-  const std::uint64_t first = std::min(options_.length, align_down(offset + c - 1, c));
+  const std::uint64_t c = options_.cluster_bytes;
+  const std::uint64_t first = std::min(options_.length_bytes, align_down(offset + c - 1, c));
   // The short last cluster counts as whole when the range reaches the disk end.
-  const std::uint64_t last = end == options_.length ? end : align_down(end, c);
+  const std::uint64_t last = end == options_.length_bytes ? end : align_down(end, c);
   return {first, last};
 }
 
@@ -109,7 +109,7 @@ void DiskImage::write_data(std::uint64_t offset, std::span<const Extent> data, s
                                       std::to_string(added) + " bytes, expected " +
                                       std::to_string(grow));
   allocated_ += grow;
-  MIRRORSIM_ASSERT(allocated_ <= options_.length, "allocated more bytes than the disk has");
+  MIRRORSIM_ASSERT(allocated_ <= options_.length_bytes, "allocated more bytes than the disk has");
 }
 
 engine::IoStatus DiskImage::write(std::uint64_t offset, const ContentPayload& data) {
@@ -210,9 +210,9 @@ void DiskImage::fill_with_old_data(std::uint64_t value) {
   if (is_uniform(value) || value > kMaxContentValue) {
     throw std::invalid_argument("disk '" + name() + "': old data needs a fresh non-zero value");
   }
-  if (options_.length == 0) return;
-  store_.assign(0, options_.length, value, 0);
-  allocated_ = options_.length;
+  if (options_.length_bytes == 0) return;
+  store_.assign(0, options_.length_bytes, value, 0);
+  allocated_ = options_.length_bytes;
 }
 
 GuestView DiskImage::guest_view() const {
@@ -227,7 +227,7 @@ void DiskImage::restore(LayerState state) {
   MIRRORSIM_ASSERT(
       state.store.length() == store_.length() && state.store.page_bytes() == store_.page_bytes(),
       "disk '" + name() + "': restore of a layer state of another geometry");
-  MIRRORSIM_ASSERT(state.allocated_bytes <= options_.length,
+  MIRRORSIM_ASSERT(state.allocated_bytes <= options_.length_bytes,
                    "disk '" + name() + "': restore of more allocated bytes than the disk has");
   store_ = std::move(state.store);
   allocated_ = state.allocated_bytes;

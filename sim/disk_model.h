@@ -7,7 +7,7 @@
 // SimDisk adds time, queueing and faults on top of either.
 //
 // Semantics (MIRROR.md, "Simulated disk semantics"):
-//  - raw (cluster_size 0): every byte addressable, no backing. A never
+//  - raw (cluster_bytes 0): every byte addressable, no backing. A never
 //    written or unmapped range is a hole and reads zero.
 //  - cluster disk: allocation per cluster, each cluster entirely unallocated,
 //    a zero cluster, or data. Unallocated clusters read from the attached
@@ -50,8 +50,8 @@ class DiskModel {
 
   virtual const DiskOptions& options() const = 0;
   const std::string& name() const { return options().name; }
-  std::uint64_t length() const { return options().length; }
-  std::uint64_t cluster_size() const { return options().cluster_size; }
+  std::uint64_t length() const { return options().length_bytes; }
+  std::uint64_t cluster_bytes() const { return options().cluster_bytes; }
 
   // REQUIRES for the five calls below: offset and length multiples of 512,
   // length > 0, offset + length <= length(); else std::invalid_argument.

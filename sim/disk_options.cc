@@ -32,20 +32,22 @@ std::optional<IoModel> parse_io_model(std::string_view name) {
 
 void DiskOptions::validate() const {
   if (name.empty()) reject(*this, "name", "non-empty", "\"\"");
-  if (length % 512 != 0) reject(*this, "length", "a multiple of 512 bytes", std::to_string(length));
-  if (length > kMaxDiskLength) {
-    reject(*this, "length", "at most 1 PiB (" + std::to_string(kMaxDiskLength) + ")",
-           std::to_string(length));
+  if (length_bytes % 512 != 0)
+    reject(*this, "length_bytes", "a multiple of 512 bytes", std::to_string(length_bytes));
+  if (length_bytes > kDiskMaxBytes) {
+    reject(*this, "length_bytes", "at most 1 PiB (" + std::to_string(kDiskMaxBytes) + ")",
+           std::to_string(length_bytes));
   }
-  if (cluster_size != 0 && (!std::has_single_bit(cluster_size) || cluster_size < kMinClusterSize ||
-                            cluster_size > kMaxClusterSize)) {
+  if (cluster_bytes != 0 &&
+      (!std::has_single_bit(cluster_bytes) || cluster_bytes < kClusterMinBytes ||
+       cluster_bytes > kClusterMaxBytes)) {
     reject(
-        *this, "cluster_size",
-        "0 (raw) or a power of two from 512 B to 2 MiB (" + std::to_string(kMaxClusterSize) + ")",
-        std::to_string(cluster_size));
+        *this, "cluster_bytes",
+        "0 (raw) or a power of two from 512 B to 2 MiB (" + std::to_string(kClusterMaxBytes) + ")",
+        std::to_string(cluster_bytes));
   }
-  if (cluster_size == 0 && !backing_name.empty()) {
-    reject(*this, "backing_name", "empty for a raw disk (cluster_size 0)",
+  if (cluster_bytes == 0 && !backing_name.empty()) {
+    reject(*this, "backing_name", "empty for a raw disk (cluster_bytes 0)",
            "'" + backing_name + "'");
   }
   if (start_with_old_data && zero_init) {

@@ -3,7 +3,7 @@
 //
 // validate() throws std::invalid_argument naming the disk, the field, the
 // allowed values and the value it got, e.g.
-//   disk 'target': cluster_size must be 0 (raw) or a power of two from 512 B
+//   disk 'target': cluster_bytes must be 0 (raw) or a power of two from 512 B
 //   to 2 MiB (2097152); got 3000
 #pragma once
 
@@ -16,9 +16,9 @@
 
 namespace mirrorsim::sim {
 
-inline constexpr std::uint64_t kMinClusterSize = 512;
-inline constexpr std::uint64_t kMaxClusterSize = std::uint64_t{2} << 20;  // 2 MiB, as qcow2
-inline constexpr std::uint64_t kMaxDiskLength = std::uint64_t{1} << 50;   // 1 PiB
+inline constexpr std::uint64_t kClusterMinBytes = 512;
+inline constexpr std::uint64_t kClusterMaxBytes = std::uint64_t{2} << 20;  // 2 MiB, as qcow2
+inline constexpr std::uint64_t kDiskMaxBytes = std::uint64_t{1} << 50;     // 1 PiB
 inline constexpr std::uint32_t kMaxQueueDepth = 4096;
 
 // How a request's data moves inside its service time (see sim_disk.h).
@@ -34,12 +34,12 @@ std::optional<IoModel> parse_io_model(std::string_view name);
 struct DiskOptions {
   // --- Geometry and content semantics (DiskImage, DenseDisk) ---
   std::string name;  // non-empty; shows in logs and messages
-  // Bytes, a multiple of 512, at most kMaxDiskLength. Need not be a multiple
+  // Bytes, a multiple of 512, at most kDiskMaxBytes. Need not be a multiple
   // of the cluster size: the last cluster is then short.
-  std::uint64_t length = 0;
+  std::uint64_t length_bytes = 0;
   // 0: raw (every byte addressable, no backing). Otherwise the allocation
   // unit of a qcow2-like image: a power of two in [512 B, 2 MiB].
-  std::uint64_t cluster_size = 0;
+  std::uint64_t cluster_bytes = 0;
   // The backing image this image names (cluster disks only). Naming is not
   // attaching: until attach_backing(), unallocated clusters read as zeroes
   // and copy-on-write fills with zeroes.
@@ -92,7 +92,7 @@ struct DiskOptions {
 
   // Throws std::invalid_argument on the first bad field (see the header comment).
   void validate() const;
-  bool clustered() const { return cluster_size != 0; }
+  bool clustered() const { return cluster_bytes != 0; }
 };
 
 }  // namespace mirrorsim::sim

@@ -13,7 +13,7 @@ void FaultRule::validate() const {
     fail("error must be EIO, ENOSPC or EINVAL; got " + std::to_string(error));
   }
   if (!(probability >= 0.0 && probability <= 1.0)) fail("probability must be in [0, 1]");
-  if (length == 0) fail("length must be positive (kWholeDisk for any range)");
+  if (length_bytes == 0) fail("length_bytes must be positive (kWholeDisk for any range)");
   if (from_ns < 0 || from_ns > to_ns) fail("the time window must satisfy 0 <= from_ns <= to_ns");
   if (torn && op && !changes_content(*op)) {
     fail("torn needs op write, write_zeroes, discard or any; got " +
@@ -23,10 +23,10 @@ void FaultRule::validate() const {
 
 std::string FaultRule::describe() const {
   std::string out = op ? std::string(disk_op_name(*op)) : "any";
-  if (length != kWholeDisk) {
-    out += " [" + std::to_string(offset) + ", +" + std::to_string(length) + ")";
-  } else if (offset != 0) {
-    out += " [" + std::to_string(offset) + ", end)";
+  if (length_bytes != kWholeDisk) {
+    out += " [" + std::to_string(offset_bytes) + ", +" + std::to_string(length_bytes) + ")";
+  } else if (offset_bytes != 0) {
+    out += " [" + std::to_string(offset_bytes) + ", end)";
   }
   if (from_ns != 0 || to_ns != kForever) {
     out += " t[" + std::to_string(from_ns) + ", " +
@@ -57,13 +57,13 @@ void FaultPlan::end_faults_at(engine::TimeNs time) {
 bool FaultPlan::matches(const FaultRule& rule, const FaultQuery& request) {
   if (rule.op && *rule.op != request.op) return false;
   if (request.time < rule.from_ns || request.time >= rule.to_ns) return false;
-  if (rule.length == kWholeDisk && rule.offset == 0) return true;
+  if (rule.length_bytes == kWholeDisk && rule.offset_bytes == 0) return true;
   if (request.op == DiskOp::kFlush) return false;
   const std::uint64_t rule_end =
-      rule.length == kWholeDisk || rule.offset + rule.length < rule.offset
+      rule.length_bytes == kWholeDisk || rule.offset_bytes + rule.length_bytes < rule.offset_bytes
           ? UINT64_MAX
-          : rule.offset + rule.length;
-  return request.offset < rule_end && rule.offset < request.offset + request.length;
+          : rule.offset_bytes + rule.length_bytes;
+  return request.offset < rule_end && rule.offset_bytes < request.offset + request.length;
 }
 
 int FaultPlan::decide(const FaultQuery& request, RandomStream& stream, bool* torn) {

@@ -41,11 +41,11 @@ inline constexpr engine::TimeNs kForever = INT64_MAX;
 
 struct FaultRule {
   std::optional<DiskOp> op = std::nullopt;  // nullopt: any kind
-  // The request must overlap [offset, offset + length). kWholeDisk: to the
-  // end of the disk, and with offset 0 any request. A flush has no range, so
+  // The request must overlap [offset_bytes, offset_bytes + length_bytes). kWholeDisk: to the
+  // end of the disk, and with offset_bytes 0 any request. A flush has no range, so
   // a rule with a range (not the whole disk) never matches one.
-  std::uint64_t offset = 0;
-  std::uint64_t length = kWholeDisk;
+  std::uint64_t offset_bytes = 0;
+  std::uint64_t length_bytes = kWholeDisk;
   // The request must start in [from_ns, to_ns).
   engine::TimeNs from_ns = 0;
   engine::TimeNs to_ns = kForever;

@@ -104,8 +104,8 @@ engine::DeviceInfo SimDisk::info() const {
   const DiskOptions& o = image_->options();
   engine::DeviceInfo info;
   info.name = o.name;
-  info.length = o.length;
-  info.cluster_size = o.cluster_size;
+  info.length = o.length_bytes;
+  info.cluster_bytes = o.cluster_bytes;
   info.backing_attached = image_->backing() != nullptr;
   info.backing_named = !o.backing_name.empty() || info.backing_attached;
   info.zero_init = o.zero_init;
@@ -277,7 +277,7 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   }
   const std::uint64_t unit = request.op == DiskOp::kRead || request.op == DiskOp::kWrite
                                  ? kIoPieceUnitBytes
-                                 : std::max(kIoPieceUnitBytes, o.cluster_size);
+                                 : std::max(kIoPieceUnitBytes, o.cluster_bytes);
   const std::uint64_t stop = request.offset + request.length;
   // Boundaries first * unit ... last * unit lie strictly inside the range.
   const std::uint64_t first = request.offset / unit + 1;

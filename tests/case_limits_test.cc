@@ -53,7 +53,7 @@ Scenario slow_small_chunks() {
   s.source.zero_init = false;
   s.source.old_data = true;
   s.source.latency_us = 1000;
-  s.source.bandwidth_bytes_s = 20'000'000;
+  s.source.bandwidth_bytes_per_s = 20'000'000;
   s.source.jitter_us = 250;
   s.target = s.source;
   s.target.old_data = false;
@@ -120,13 +120,13 @@ TEST(CaseLimits, EstimateGrowsWithEachKindOfWork) {
   EXPECT_GT(more([](Scenario& s) { s.source.length_bytes *= 2; }), 1.9 * seconds);
   EXPECT_GT(more([](Scenario& s) { s.source.latency_us *= 3; }), 1.5 * seconds);
   EXPECT_GT(more([](Scenario& s) {
-              s.source.bandwidth_bytes_s = 100'000;  // 512 B take 5 ms more
+              s.source.bandwidth_bytes_per_s = 100'000;  // 512 B take 5 ms more
             }),
             2 * seconds);
-  EXPECT_GT(more([](Scenario& s) { s.mirror.speed_bytes_s = 64 * kKiB; }), 200.0);
+  EXPECT_GT(more([](Scenario& s) { s.mirror.speed_bytes_per_s = 64 * kKiB; }), 200.0);
   // A set-speed to unlimited at 1 s bounds the speed limit's share.
   EXPECT_LT(more([](Scenario& s) {
-              s.mirror.speed_bytes_s = 64 * kKiB;
+              s.mirror.speed_bytes_per_s = 64 * kKiB;
               scenarios::Command c;
               c.kind = scenarios::CommandKind::kSetSpeed;
               c.trigger = scenarios::CommandTrigger::kAt;
@@ -297,7 +297,7 @@ TEST(LivenessAtTheLimit, CopyingWhatOneIterationClaimedIsProgress) {
   s.source.zero_init = false;
   s.source.old_data = true;
   s.target.length_bytes = 16 * kMiB;
-  s.target.bandwidth_bytes_s = 1'000'000;
+  s.target.bandwidth_bytes_per_s = 1'000'000;
   s.target.queue_depth = 1;
   s.mirror.sync = scenarios::SyncMode::kFull;
   s.limits.max_time_us = 8'000'000;

@@ -25,8 +25,8 @@ constexpr std::uint64_t kTiB = kMiB * kMiB;
 DiskOptions options(std::string name, std::uint64_t length, std::uint64_t cluster = 0) {
   DiskOptions o;
   o.name = std::move(name);
-  o.length = length;
-  o.cluster_size = cluster;
+  o.length_bytes = length;
+  o.cluster_bytes = cluster;
   return o;
 }
 
@@ -139,9 +139,9 @@ void expect_rejected(const DiskOptions& o, const std::string& field, const std::
 }
 
 TEST(Geometry, BadGeometryIsAClearError) {
-  expect_rejected(options("d", kMiB, 3000), "cluster_size", "power of two from 512 B to 2 MiB");
-  expect_rejected(options("d", kMiB, 256), "cluster_size", "power of two");
-  expect_rejected(options("d", kMiB, 4 * kMiB), "cluster_size", "2 MiB");
+  expect_rejected(options("d", kMiB, 3000), "cluster_bytes", "power of two from 512 B to 2 MiB");
+  expect_rejected(options("d", kMiB, 256), "cluster_bytes", "power of two");
+  expect_rejected(options("d", kMiB, 4 * kMiB), "cluster_bytes", "2 MiB");
   expect_rejected(options("d", 1000), "length", "multiple of 512");
   expect_rejected(options("d", std::uint64_t{2} << 50), "length", "at most 1 PiB");
   expect_rejected(options("", kMiB), "name", "non-empty");

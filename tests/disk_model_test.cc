@@ -284,7 +284,7 @@ std::uint64_t draw_cluster(bool allow_raw) {
 // Gives a disk some content of its own: fresh writes and zero writes.
 void prefill(Twin& twin, ContentSource& values, int writes) {
   for (int i = 0; i < writes; ++i) {
-    const Range r = draw_range(twin.dense->length(), twin.dense->cluster_size());
+    const Range r = draw_range(twin.dense->length(), twin.dense->cluster_bytes());
     if (*rc::gen::inRange(0, 4) == 0) {
       twin.extent->write_zeroes(r.offset, r.length, true);
       twin.dense->write_zeroes(r.offset, r.length, true);
@@ -303,39 +303,39 @@ void run_model_case() {
 
   DiskOptions top;
   top.name = "top";
-  top.length = model.length = draw_length();
-  top.cluster_size = model.cluster = draw_cluster(true);
+  top.length_bytes = model.length = draw_length();
+  top.cluster_bytes = model.cluster = draw_cluster(true);
   top.discard_reads_zero = *rc::gen::arbitrary<bool>();
   top.zero_init = *rc::gen::inRange(0, 4) != 0;
   if (*rc::gen::inRange(0, 4) == 0) {
     top.capacity_bytes =
-        *rc::gen::inRange<std::uint64_t>(0, top.length / kSectorSize + 1) * kSectorSize;
+        *rc::gen::inRange<std::uint64_t>(0, top.length_bytes / kSectorSize + 1) * kSectorSize;
   }
-  model.has_backing = top.cluster_size != 0 && *rc::gen::inRange(0, 3) != 0;
+  model.has_backing = top.cluster_bytes != 0 && *rc::gen::inRange(0, 3) != 0;
   if (model.has_backing) top.backing_name = "backing";
-  RC_LOG() << "top: length " << top.length << " cluster " << top.cluster_size << " pages "
+  RC_LOG() << "top: length " << top.length_bytes << " cluster " << top.cluster_bytes << " pages "
            << page_bytes << " discard_reads_zero " << top.discard_reads_zero << " zero_init "
            << top.zero_init << " capacity " << top.capacity_bytes << "\n";
 
   if (model.has_backing) {
     DiskOptions backing;
     backing.name = "backing";
-    backing.length = model.backing_length = draw_length();
-    backing.cluster_size = draw_cluster(true);
-    const bool has_base = backing.cluster_size != 0 && *rc::gen::arbitrary<bool>();
+    backing.length_bytes = model.backing_length = draw_length();
+    backing.cluster_bytes = draw_cluster(true);
+    const bool has_base = backing.cluster_bytes != 0 && *rc::gen::arbitrary<bool>();
     if (has_base) backing.backing_name = "base";
     sut.backing.emplace(backing, page_bytes);
     if (has_base) {
       DiskOptions base;
       base.name = "base";
-      base.length = draw_length();
+      base.length_bytes = draw_length();
       sut.base.emplace(base, page_bytes);
       prefill(*sut.base, sut.values, *rc::gen::inRange(0, 6));
       sut.backing->extent->attach_backing(sut.base->extent);
       sut.backing->dense->attach_backing(sut.base->dense);
     }
     prefill(*sut.backing, sut.values, *rc::gen::inRange(0, 8));
-    RC_LOG() << "backing: length " << backing.length << " cluster " << backing.cluster_size
+    RC_LOG() << "backing: length " << backing.length_bytes << " cluster " << backing.cluster_bytes
              << " base " << (has_base ? sut.base->dense->length() : 0) << "\n";
   }
 

@@ -23,18 +23,18 @@ namespace {
 
 using engine::TimeNs;
 
-constexpr TimeNs kUs = engine::kNsPerUs;
+using engine::kNsPerUs;
 
 DiskOptions disk_options() {
   DiskOptions o;
   o.name = "disk";
-  o.length = 64 << 20;
-  o.cluster_size = 64 << 10;
+  o.length_bytes = 64 << 20;
+  o.cluster_bytes = 64 << 10;
   o.queue_depth = 32;
-  o.latency_ns = 100 * kUs;
+  o.latency_ns = 100 * kNsPerUs;
   o.bandwidth_bytes_per_s = 1'000'000'000;  // 1 byte per ns
   o.jitter_ns = 0;
-  o.flush_latency_ns = 500 * kUs;
+  o.flush_latency_ns = 500 * kNsPerUs;
   return o;
 }
 
@@ -74,10 +74,10 @@ TEST(SimDiskTiming, ServiceTimeIsLatencyPlusTransfer) {
     at.push_back(w.sim.now());
   });
   ASSERT_TRUE(w.sim.run().ok());
-  const TimeNs write_done = 100 * kUs + 4096;
-  const TimeNs read_done = write_done + 100 * kUs + (1 << 20);
-  EXPECT_EQ(at, (std::vector<TimeNs>{write_done, read_done, read_done + 100 * kUs,
-                                     read_done + 200 * kUs, read_done + 700 * kUs}));
+  const TimeNs write_done = 100 * kNsPerUs + 4096;
+  const TimeNs read_done = write_done + 100 * kNsPerUs + (1 << 20);
+  EXPECT_EQ(at, (std::vector<TimeNs>{write_done, read_done, read_done + 100 * kNsPerUs,
+                                     read_done + 200 * kNsPerUs, read_done + 700 * kNsPerUs}));
 }
 
 TEST(SimDiskTiming, TransferTimeRoundsUpToWholeNanoseconds) {
@@ -107,7 +107,7 @@ TEST(SimDiskTiming, RequestsBeyondQueueDepthWaitInArrivalOrder) {
   w.disk.add_observer(recorder);
   const auto done = w.concurrently(
       5, [&](int i) { w.disk.write_fresh(static_cast<std::uint64_t>(i) << 20, 4096); });
-  const TimeNs l = 100 * kUs;
+  const TimeNs l = 100 * kNsPerUs;
   EXPECT_EQ(done, (std::vector<TimeNs>{l, l, 2 * l, 2 * l, 3 * l}));
   EXPECT_EQ(recorder.end_order,
             (std::vector<std::uint64_t>{0, 1 << 20, 2 << 20, 3 << 20, 4 << 20}));
@@ -120,7 +120,7 @@ TEST(SimDiskTiming, RequestsBeyondQueueDepthWaitInArrivalOrder) {
 
 TEST(SimDiskTiming, SharedBandwidthSerializesTransfers) {
   DiskOptions o = disk_options();
-  o.latency_ns = 10 * kUs;
+  o.latency_ns = 10 * kNsPerUs;
   World shared_world([&] {
     DiskOptions s = o;
     s.shared_bandwidth = true;
@@ -135,14 +135,14 @@ TEST(SimDiskTiming, SharedBandwidthSerializesTransfers) {
   };
   const TimeNs t = 1'000'000 / 512 * 512;  // ns at 1 byte/ns
   EXPECT_EQ(three_reads(shared_world),
-            (std::vector<TimeNs>{t + 10 * kUs, 2 * t + 10 * kUs, 3 * t + 10 * kUs}));
+            (std::vector<TimeNs>{t + 10 * kNsPerUs, 2 * t + 10 * kNsPerUs, 3 * t + 10 * kNsPerUs}));
   EXPECT_EQ(three_reads(separate_world),
-            (std::vector<TimeNs>{t + 10 * kUs, t + 10 * kUs, t + 10 * kUs}));
+            (std::vector<TimeNs>{t + 10 * kNsPerUs, t + 10 * kNsPerUs, t + 10 * kNsPerUs}));
 }
 
 std::vector<TimeNs> jittered_times(std::uint64_t seed) {
   DiskOptions o = disk_options();
-  o.jitter_ns = 50 * kUs;
+  o.jitter_ns = 50 * kNsPerUs;
   World w(o, seed);
   return w.concurrently(
       20, [&](int i) { w.disk.write_fresh(static_cast<std::uint64_t>(i) * 4096, 4096); });
@@ -153,8 +153,8 @@ TEST(SimDiskTiming, JitterComesFromTheSeed) {
   EXPECT_EQ(a, jittered_times(11));
   EXPECT_NE(a, jittered_times(12));
   for (TimeNs t : a) {
-    EXPECT_GE(t, 100 * kUs + 4096);
-    EXPECT_LE(t, 150 * kUs + 4096);
+    EXPECT_GE(t, 100 * kNsPerUs + 4096);
+    EXPECT_LE(t, 150 * kNsPerUs + 4096);
   }
 }
 
@@ -166,13 +166,13 @@ TEST(SimDiskContent, WritesTakeEffectAtCompletionAndReadsCaptureThen) {
   engine::PayloadPtr early_read;
   w.sim.spawn("writer", [&] { w.disk.write_fresh(0, 4096); });  // value 1, done at 100 us
   w.sim.spawn("observer", [&] {
-    w.sim.sleep_for(50 * kUs);
+    w.sim.sleep_for(50 * kNsPerUs);
     seen.push_back(w.disk.snapshot().at(0));  // not yet
-    w.sim.sleep_for(50 * kUs);
+    w.sim.sleep_for(50 * kNsPerUs);
     seen.push_back(w.disk.snapshot().at(0));  // the write's completion came first
   });
   w.sim.spawn("reader", [&] {
-    w.sim.sleep_for(10 * kUs);
+    w.sim.sleep_for(10 * kNsPerUs);
     w.disk.read(0, 4096, early_read);  // started before, completes after the write
   });
   ASSERT_TRUE(w.sim.run().ok());
@@ -256,7 +256,7 @@ TEST(SimDiskLog, EveryRequestStartAndEndIsLogged) {
     }
   }
   ASSERT_EQ(disk_records.size(), 4u);
-  const TimeNs write_done = 100 * kUs + 4096;
+  const TimeNs write_done = 100 * kNsPerUs + 4096;
   EXPECT_EQ(disk_records[0].kind, EventKind::kDiskRequestStart);
   EXPECT_EQ(disk_records[0].subject, 9u);
   EXPECT_EQ(disk_records[0].a, 4096u);
@@ -265,7 +265,7 @@ TEST(SimDiskLog, EveryRequestStartAndEndIsLogged) {
   EXPECT_EQ(disk_records[1].time, write_done);
   EXPECT_EQ(disk_records[1].c, 0u);
   EXPECT_EQ(disk_records[3].b, pack_length_op(0, DiskOp::kFlush));
-  EXPECT_EQ(disk_records[3].time, write_done + 500 * kUs);
+  EXPECT_EQ(disk_records[3].time, write_done + 500 * kNsPerUs);
   ASSERT_EQ(first.ends.size(), 2u);
   EXPECT_EQ(second.ends.size(), 1u);
   EXPECT_EQ(first.ends[0].id, 1u);
@@ -278,7 +278,7 @@ TEST(SimDiskLog, EveryRequestStartAndEndIsLogged) {
 TEST(SimDiskLog, SameSeedSameLog) {
   auto run = [](std::uint64_t seed) {
     DiskOptions o = disk_options();
-    o.jitter_ns = 20 * kUs;
+    o.jitter_ns = 20 * kNsPerUs;
     o.queue_depth = 3;
     World w(o, seed);
     w.concurrently(8, [&](int i) {
@@ -302,7 +302,7 @@ TEST(SimDiskSetup, InfoBackingAndOldData) {
   engine::DeviceInfo info = w.disk.info();
   EXPECT_EQ(info.name, "disk");
   EXPECT_EQ(info.length, std::uint64_t{64} << 20);
-  EXPECT_EQ(info.cluster_size, std::uint64_t{64} << 10);
+  EXPECT_EQ(info.cluster_bytes, std::uint64_t{64} << 10);
   EXPECT_TRUE(info.backing_named);
   EXPECT_FALSE(info.backing_attached);
   EXPECT_FALSE(info.zero_init);
@@ -310,7 +310,7 @@ TEST(SimDiskSetup, InfoBackingAndOldData) {
   EXPECT_EQ(w.image->read(4096, 512).at(0), (SectorContent{1, 8}));  // old data, value 1
   DiskOptions b;
   b.name = "base";
-  b.length = 1 << 20;
+  b.length_bytes = 1 << 20;
   w.disk.attach_backing(std::make_shared<DiskImage>(b));
   EXPECT_TRUE(w.disk.info().backing_attached);
   // Block status is instant and clamps to the disk end.
@@ -324,14 +324,14 @@ TEST(SimDiskSetup, BuildsItsOwnImageFromOptions) {
   o.name = "source";
   SimDisk disk(sim, content, 4, o);
   EXPECT_EQ(disk.name(), "source");
-  EXPECT_EQ(disk.info().length, o.length);
-  o.cluster_size = 3000;
+  EXPECT_EQ(disk.info().length, o.length_bytes);
+  o.cluster_bytes = 3000;
   EXPECT_THROW(SimDisk(sim, content, 5, o), std::invalid_argument);
 }
 
 TEST(SimDiskSetup, ServesADenseDiskToo) {
   DiskOptions o = disk_options();
-  o.length = 1 << 20;
+  o.length_bytes = 1 << 20;
   Simulation sim;
   ContentSource content;
   SimDisk disk(sim, content, 1, std::make_shared<DenseDisk>(o));

@@ -33,17 +33,17 @@ namespace {
 
 using engine::TimeNs;
 
-constexpr TimeNs kUs = engine::kNsPerUs;
+using engine::kNsPerUs;
 constexpr std::uint64_t kKiB = 1024;
 
 DiskOptions options(std::uint64_t cluster = 0) {
   DiskOptions o;
   o.name = "disk";
-  o.length = 4 << 20;
-  o.cluster_size = cluster;
-  o.latency_ns = 100 * kUs;
+  o.length_bytes = 4 << 20;
+  o.cluster_bytes = cluster;
+  o.latency_ns = 100 * kNsPerUs;
   o.bandwidth_bytes_per_s = 0;  // service time = latency: easy to reason about
-  o.flush_latency_ns = 10 * kUs;
+  o.flush_latency_ns = 10 * kNsPerUs;
   return o;
 }
 
@@ -216,7 +216,7 @@ TEST(SplitRequests, PiecesAreAlignedBoundedAndMoveInsideTheServiceTime) {
     const std::uint64_t units[] = {4 * kKiB, 64 * kKiB};  // write: pages; zero write: clusters
     const std::uint64_t starts[] = {offset, 0};
     const std::uint64_t lengths[] = {length, 512 * kKiB};
-    const TimeNs begins[] = {0, 100 * kUs};
+    const TimeNs begins[] = {0, 100 * kNsPerUs};
     int k = 0;
     for (auto& [id, list] : by_request) {
       ASSERT_GE(list.size(), 1u);
@@ -235,7 +235,7 @@ TEST(SplitRequests, PiecesAreAlignedBoundedAndMoveInsideTheServiceTime) {
           EXPECT_EQ(m.offset % units[k], 0u);
         }
         EXPECT_GE(m.at, begins[k]);
-        EXPECT_LE(m.at, begins[k] + 100 * kUs);
+        EXPECT_LE(m.at, begins[k] + 100 * kNsPerUs);
         at += m.length;
       }
       EXPECT_EQ(at, starts[k] + lengths[k]);
@@ -338,7 +338,7 @@ TEST(SplitRequests, WriteLandsPieceByPiece) {
 
 TEST(Completion, CallerResumesADelayAfterTheDataLanded) {
   DiskOptions o = options();
-  o.completion_delay_ns = 40 * kUs;
+  o.completion_delay_ns = 40 * kNsPerUs;
   World w(o);
   TimeNs resumed = -1;
   DiskRequest seen;
@@ -353,21 +353,21 @@ TEST(Completion, CallerResumesADelayAfterTheDataLanded) {
     ASSERT_TRUE(w.disk.write_fresh(0, 4096).ok());
     resumed = w.sim.now();
   });
-  w.sim.spawn_after(120 * kUs, "peek", [&] { between = w.image->guest_view().at(0); });
+  w.sim.spawn_after(120 * kNsPerUs, "peek", [&] { between = w.image->guest_view().at(0); });
   w.run();
-  EXPECT_EQ(resumed, 140 * kUs);
-  EXPECT_EQ(seen.end_ns, 140 * kUs);
+  EXPECT_EQ(resumed, 140 * kNsPerUs);
+  EXPECT_EQ(seen.end_ns, 140 * kNsPerUs);
   EXPECT_EQ(between, (SectorContent{1, 0}));  // landed at 100 us, before the caller knew
   const auto moved = moved_pieces(w);
   ASSERT_EQ(moved.size(), 1u);
-  EXPECT_EQ(moved[0].at, 100 * kUs);
-  EXPECT_EQ(w.records(EventKind::kDiskRequestEnd).at(0).time, 140 * kUs);
+  EXPECT_EQ(moved[0].at, 100 * kNsPerUs);
+  EXPECT_EQ(w.records(EventKind::kDiskRequestEnd).at(0).time, 140 * kNsPerUs);
 }
 
 // Eight writes issued at once, equal service: their completion order is the
 // order of their delays, drawn from "io/<id>" one per request in issue order.
 TEST(Completion, ReorderCompletesInTheDrawnOrder) {
-  const TimeNs delay = 50 * kUs;
+  const TimeNs delay = 50 * kNsPerUs;
   int seeds_out_of_order = 0;
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     for (bool reorder : {false, true}) {
@@ -392,7 +392,7 @@ TEST(Completion, ReorderCompletesInTheDrawnOrder) {
       for (std::uint64_t id = 1; id <= 8; ++id) {
         const TimeNs d =
             reorder ? static_cast<TimeNs>(io.between(0, static_cast<std::uint64_t>(delay))) : delay;
-        expected.emplace_back(100 * kUs + d, id);
+        expected.emplace_back(100 * kNsPerUs + d, id);
       }
       std::stable_sort(expected.begin(), expected.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -428,7 +428,7 @@ TEST(TornWrites, LandASeededSubsetThenFail) {
       std::uint64_t bytes = 0;
       for (const Moved& m : landed) {
         if (model == IoModel::kAtomic) {
-          EXPECT_EQ(m.at, 100 * kUs);
+          EXPECT_EQ(m.at, 100 * kNsPerUs);
         }
         ASSERT_TRUE(
             dense
@@ -496,20 +496,20 @@ DiskOptions cached_options(std::uint64_t cluster = 0) {
 
 TEST(WriteCache, DurableOnlyAfterAFlushThatStartedAfterTheCompletion) {
   DiskOptions o = cached_options();
-  o.completion_delay_ns = 50 * kUs;
+  o.completion_delay_ns = 50 * kNsPerUs;
   World w(o);
   const GuestView empty = w.disk.snapshot();
   std::map<std::string, GuestView> seen;
   // The write lands at 100 us and completes at 150 us; a flush from 120 us
   // to 180 us started before the completion, so it leaves the write volatile.
   w.sim.spawn("writer", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 8 * kKiB).ok()); });
-  w.sim.spawn_after(120 * kUs, "early flush", [&] {
+  w.sim.spawn_after(120 * kNsPerUs, "early flush", [&] {
     ASSERT_TRUE(w.disk.flush().ok());
-    EXPECT_EQ(w.sim.now(), 180 * kUs);
+    EXPECT_EQ(w.sim.now(), 180 * kNsPerUs);
     seen.emplace("after early flush", w.disk.durable_snapshot());
     EXPECT_EQ(w.disk.volatile_pieces(), 1u);
   });
-  w.sim.spawn_after(200 * kUs, "late flush", [&] {
+  w.sim.spawn_after(200 * kNsPerUs, "late flush", [&] {
     ASSERT_TRUE(w.disk.flush().ok());
     seen.emplace("after late flush", w.disk.durable_snapshot());
     EXPECT_EQ(w.disk.volatile_pieces(), 0u);
@@ -726,7 +726,7 @@ TEST(PowerLoss, BackingAttachedMidwayIsReplayedInItsPlace) {
 TEST(PowerLoss, RequestsInFlightFailAndStopMoving) {
   DiskOptions o = cached_options();
   o.io_model = IoModel::kSplit;
-  o.completion_delay_ns = 20 * kUs;
+  o.completion_delay_ns = 20 * kNsPerUs;
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     World w(o, seed);
     engine::IoStatus write_status;
@@ -739,15 +739,15 @@ TEST(PowerLoss, RequestsInFlightFailAndStopMoving) {
     });
     w.sim.spawn("flusher", [&] { flush_status = w.disk.flush(); });
     std::size_t landed_before = 0;
-    w.sim.spawn_after(50 * kUs, "power", [&] {
+    w.sim.spawn_after(50 * kNsPerUs, "power", [&] {
       landed_before = w.records(EventKind::kDiskDataMoved).size();
       RandomStream stream(seed);
       result = w.disk.power_loss(PowerLossMode::kInOrderPrefix, stream);
     });
     w.run();
     EXPECT_EQ(write_status.error, EIO);
-    EXPECT_EQ(write_done, 120 * kUs);  // at its planned completion
-    EXPECT_EQ(flush_status.error, 0);  // completed at 30 us, before the power loss
+    EXPECT_EQ(write_done, 120 * kNsPerUs);  // at its planned completion
+    EXPECT_EQ(flush_status.error, 0);       // completed at 30 us, before the power loss
     EXPECT_EQ(result.requests_failed, 1u);
     EXPECT_EQ(w.records(EventKind::kDiskDataMoved).size(), landed_before);
     EXPECT_EQ(result.pieces_kept + result.pieces_dropped, landed_before);
@@ -841,7 +841,7 @@ void random_traffic(World& w, std::uint64_t seed, int ops_per_task) {
             (void)w.disk.write_fresh(offset, length);
             break;
         }
-        w.sim.sleep_for(static_cast<TimeNs>(r.below(30 * kUs)));
+        w.sim.sleep_for(static_cast<TimeNs>(r.below(30 * kNsPerUs)));
       }
     });
   }
@@ -850,10 +850,10 @@ void random_traffic(World& w, std::uint64_t seed, int ops_per_task) {
 DiskOptions everything_on(std::uint64_t cluster) {
   DiskOptions o = options(cluster);
   o.io_model = IoModel::kSplit;
-  o.completion_delay_ns = 80 * kUs;
+  o.completion_delay_ns = 80 * kNsPerUs;
   o.reorder = true;
   o.write_cache = true;
-  o.jitter_ns = 30 * kUs;
+  o.jitter_ns = 30 * kNsPerUs;
   return o;
 }
 
@@ -913,7 +913,7 @@ std::uint64_t traffic_hash(const DiskOptions& o, std::uint64_t seed) {
   World w(o, seed);
   w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
   random_traffic(w, seed, 30);
-  w.sim.spawn_after(400 * kUs, "power", [&] {
+  w.sim.spawn_after(400 * kNsPerUs, "power", [&] {
     RandomStream stream(seed);
     w.disk.power_loss(PowerLossMode::kAnySubset, stream);
   });

@@ -21,11 +21,11 @@ namespace {
 TEST(JobState, ExactlyTheDocumentedTransitionsAreLegal) {
   using S = JobState;
   const std::set<std::pair<S, S>> legal = {
-      {S::kCreated, S::kRunning},  {S::kCreated, S::kAborting}, {S::kCreated, S::kNull},
-      {S::kRunning, S::kPaused},   {S::kRunning, S::kReady},    {S::kRunning, S::kWaiting},
-      {S::kRunning, S::kAborting}, {S::kPaused, S::kRunning},   {S::kReady, S::kStandby},
-      {S::kReady, S::kWaiting},    {S::kReady, S::kAborting},   {S::kStandby, S::kReady},
-      {S::kWaiting, S::kPending},  {S::kWaiting, S::kAborting}, {S::kPending, S::kAborting},
+      {S::kCreated, S::kRunning},   {S::kCreated, S::kAborting},   {S::kCreated, S::kNull},
+      {S::kRunning, S::kPaused},    {S::kRunning, S::kReady},      {S::kRunning, S::kWaiting},
+      {S::kRunning, S::kAborting},  {S::kPaused, S::kRunning},     {S::kReady, S::kStandby},
+      {S::kReady, S::kWaiting},     {S::kReady, S::kAborting},     {S::kStandby, S::kReady},
+      {S::kWaiting, S::kPending},   {S::kWaiting, S::kAborting},   {S::kPending, S::kAborting},
       {S::kPending, S::kConcluded}, {S::kAborting, S::kConcluded}, {S::kConcluded, S::kNull},
   };
   for (int from = 0; from <= static_cast<int>(S::kNull); ++from) {
@@ -77,15 +77,14 @@ DeviceInfo device(std::uint64_t length, std::uint64_t cluster = 0) {
   DeviceInfo info;
   info.name = "d";
   info.length = length;
-  info.cluster_size = cluster;
+  info.cluster_bytes = cluster;
   return info;
 }
 
 TEST(MirrorParams, DefaultGranularityFollowsTargetClusters) {
   MirrorParams p;
   EXPECT_EQ(resolve_params(p, device(kMiB), device(kMiB), false).granularity_bytes, 64 * kKiB);
-  EXPECT_EQ(resolve_params(p, device(kMiB), device(kMiB, 512), false).granularity_bytes,
-            4 * kKiB);
+  EXPECT_EQ(resolve_params(p, device(kMiB), device(kMiB, 512), false).granularity_bytes, 4 * kKiB);
   EXPECT_EQ(resolve_params(p, device(kMiB), device(kMiB, 16 * kKiB), false).granularity_bytes,
             16 * kKiB);
   EXPECT_EQ(resolve_params(p, device(kMiB), device(kMiB, 2 * kMiB), false).granularity_bytes,
@@ -134,19 +133,21 @@ TEST(MirrorParams, StartTimeChecksAreClearErrors) {
     }
     return "no error";
   };
-  EXPECT_NE(message([&] { resolve_params(p, device(kMiB), device(2 * kMiB), false); })
-                .find("lengths must be equal"),
+  EXPECT_NE(message([&] {
+              resolve_params(p, device(kMiB), device(2 * kMiB), false);
+            }).find("lengths must be equal"),
             std::string::npos);
   EXPECT_NE(message([&] { resolve_params(p, device(kMiB), device(kMiB), true); }).find("itself"),
             std::string::npos);
   p.granularity_bytes = 3000;
-  EXPECT_NE(message([&] { resolve_params(p, device(kMiB), device(kMiB), false); })
-                .find("granularity 3000"),
+  EXPECT_NE(message([&] {
+              resolve_params(p, device(kMiB), device(kMiB), false);
+            }).find("granularity 3000"),
             std::string::npos);
   p.granularity_bytes = 128 * kMiB;
-  EXPECT_NE(message([&] { resolve_params(p, device(kMiB), device(kMiB), false); })
-                .find("power of two"),
-            std::string::npos);
+  EXPECT_NE(
+      message([&] { resolve_params(p, device(kMiB), device(kMiB), false); }).find("power of two"),
+      std::string::npos);
   p.granularity_bytes = 0;
   p.buf_size_bytes = -1;
   EXPECT_NE(message([&] { resolve_params(p, device(kMiB), device(kMiB), false); }).find("buf-size"),
@@ -164,8 +165,8 @@ TEST(MirrorParams, NamesRoundTrip) {
   for (auto m : {SyncMode::kFull, SyncMode::kTop, SyncMode::kNone}) {
     EXPECT_EQ(parse_sync_mode(sync_mode_name(m)), m);
   }
-  for (auto p : {ErrorPolicy::kReport, ErrorPolicy::kIgnore, ErrorPolicy::kStop,
-                 ErrorPolicy::kEnospc}) {
+  for (auto p :
+       {ErrorPolicy::kReport, ErrorPolicy::kIgnore, ErrorPolicy::kStop, ErrorPolicy::kEnospc}) {
     EXPECT_EQ(parse_error_policy(error_policy_name(p)), p);
   }
   EXPECT_EQ(parse_copy_mode("write-blocking"), CopyMode::kWriteBlocking);

@@ -65,7 +65,7 @@ TEST(FaultPlan, TimeWindowIsHalfOpen) {
 }
 
 TEST(FaultPlan, ByteRangeMustOverlapAndFlushHasNone) {
-  FaultPlan plan({FaultRule{.offset = 8192, .length = 4096}});
+  FaultPlan plan({FaultRule{.offset_bytes = 8192, .length_bytes = 4096}});
   RandomStream stream(1);
   EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 4096, 4096), stream), 0);    // ends at the start
   EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 7680, 1024), stream), EIO);  // overlaps the start
@@ -78,13 +78,13 @@ TEST(FaultPlan, ByteRangeMustOverlapAndFlushHasNone) {
 }
 
 TEST(FaultPlan, WholeDiskLengthFromAnOffsetRunsToTheEnd) {
-  FaultPlan plan({FaultRule{.offset = 8192}});
+  FaultPlan plan({FaultRule{.offset_bytes = 8192}});
   RandomStream stream(1);
   EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 4096, 4096), stream), 0);  // ends at the start
   EXPECT_EQ(plan.decide(query(DiskOp::kWrite, 8192, 512), stream), EIO);
   EXPECT_EQ(plan.decide(query(DiskOp::kWrite, UINT64_MAX - 512, 512), stream), EIO);
   EXPECT_EQ(plan.decide(query(DiskOp::kFlush, 0, 0), stream), 0);  // a range: no flush
-  EXPECT_EQ(FaultRule{.offset = 8192}.describe(), "any [8192, end) EIO");
+  EXPECT_EQ(FaultRule{.offset_bytes = 8192}.describe(), "any [8192, end) EIO");
 }
 
 TEST(FaultPlan, NothingFailsFromTheEndOfFaultsOnAndNothingIsDrawn) {
@@ -147,7 +147,7 @@ TEST(FaultPlan, ProbabilityWithAFixedSeedGivesAFixedPattern) {
 TEST(FaultPlan, InvalidRulesAreRejected) {
   EXPECT_THROW(FaultPlan({FaultRule{.error = EPERM}}), std::invalid_argument);
   EXPECT_THROW(FaultPlan({FaultRule{.probability = 1.5}}), std::invalid_argument);
-  EXPECT_THROW(FaultPlan({FaultRule{.length = 0}}), std::invalid_argument);
+  EXPECT_THROW(FaultPlan({FaultRule{.length_bytes = 0}}), std::invalid_argument);
   EXPECT_THROW(FaultPlan({FaultRule{.from_ns = 10, .to_ns = 5}}), std::invalid_argument);
   try {
     FaultPlan({FaultRule{.op = DiskOp::kWrite, .error = 1234}});
@@ -155,9 +155,11 @@ TEST(FaultPlan, InvalidRulesAreRejected) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("EIO, ENOSPC or EINVAL"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(FaultRule({.op = DiskOp::kWrite, .offset = 0, .length = 4096, .after = 2, .once = true})
-                .describe(),
-            "write [0, +4096) after 2 once EIO");
+  EXPECT_EQ(
+      FaultRule(
+          {.op = DiskOp::kWrite, .offset_bytes = 0, .length_bytes = 4096, .after = 2, .once = true})
+          .describe(),
+      "write [0, +4096) after 2 once EIO");
   EXPECT_EQ(parse_disk_op("write_zeroes"), DiskOp::kWriteZeroes);
   EXPECT_FALSE(parse_disk_op("trim").has_value());
 }
@@ -187,8 +189,8 @@ struct Fixture {
 DiskOptions small_disk() {
   DiskOptions o;
   o.name = "target";
-  o.length = 1 << 20;
-  o.cluster_size = 64 << 10;
+  o.length_bytes = 1 << 20;
+  o.cluster_bytes = 64 << 10;
   o.latency_ns = 1000;
   o.bandwidth_bytes_per_s = 0;
   return o;
@@ -196,8 +198,8 @@ DiskOptions small_disk() {
 
 TEST(FaultPlanOnDisk, InjectedFaultsAreLoggedAndFailedWritesChangeNothing) {
   Fixture f(small_disk());
-  f.disk->set_fault_plan(
-      FaultPlan({FaultRule{.op = DiskOp::kWrite, .offset = 0, .length = 8192, .once = true}}));
+  f.disk->set_fault_plan(FaultPlan(
+      {FaultRule{.op = DiskOp::kWrite, .offset_bytes = 0, .length_bytes = 8192, .once = true}}));
   std::vector<int> errors;
   f.sim.spawn("guest", [&] {
     errors.push_back(f.disk->write_fresh(4096, 4096).error);  // fails

@@ -55,7 +55,7 @@ std::string disagreement(const GeneratedCase& c) {
   }
   if (o.switch_mode != has_command(s, CommandKind::kWriteBlocking)) return "switch_mode";
   if (o.pause != has_command(s, CommandKind::kPause)) return "pause";
-  if (o.speed != (s.mirror.speed_bytes_s != 0)) return "speed";
+  if (o.speed != (s.mirror.speed_bytes_per_s != 0)) return "speed";
   if (o.cancel !=
       (has_command(s, CommandKind::kCancel) || has_command(s, CommandKind::kForceCancel))) {
     return "cancel";

@@ -49,7 +49,7 @@ using scenarios::SyncMode;
 using sim::DiskOp;
 namespace property = properties::property;
 
-constexpr std::uint64_t kMs = 1000;  // microseconds
+constexpr std::uint64_t kUsPerMs = 1000;
 
 // ---- building scenarios ------------------------------------------------------
 
@@ -86,7 +86,7 @@ Command at(CommandKind kind, std::uint64_t time_us, std::uint64_t speed = 0) {
   c.kind = kind;
   c.trigger = CommandTrigger::kAt;
   c.time_us = time_us;
-  c.speed_bytes_s = speed;
+  c.speed_bytes_per_s = speed;
   return c;
 }
 
@@ -106,8 +106,8 @@ Scenario full_copy(std::uint64_t length = 8 * kMiB) {
   s.source = raw_disk(length, true);
   s.target = raw_disk(length, false);
   s.mirror.sync = SyncMode::kFull;
-  s.workload = guest_writes(1000, 40 * kMs);
-  s.commands = {on_ready(CommandKind::kComplete, 10 * kMs)};
+  s.workload = guest_writes(1000, 40 * kUsPerMs);
+  s.commands = {on_ready(CommandKind::kComplete, 10 * kUsPerMs)};
   return s;
 }
 
@@ -123,11 +123,11 @@ Scenario founding_case() {
   s.base->old_data = true;
   s.source = cluster_disk(16 * kMiB, 64 * kKiB, Backing::kAttached);
   s.target = cluster_disk(16 * kMiB, 1 * kMiB, Backing::kAtPivot);
-  s.target.latency_us = 2 * kMs;
+  s.target.latency_us = 2 * kUsPerMs;
   s.mirror.sync = SyncMode::kTop;
   s.mirror.granularity_bytes = 64 * kKiB;
-  s.workload = guest_writes(2000, 30 * kMs);
-  s.commands = {on_ready(CommandKind::kComplete, 5 * kMs)};
+  s.workload = guest_writes(2000, 30 * kUsPerMs);
+  s.commands = {on_ready(CommandKind::kComplete, 5 * kUsPerMs)};
   return s;
 }
 
@@ -347,7 +347,7 @@ class ErrorPolicyTest : public testing::TestWithParam<PolicyCase> {
       s.mirror.on_target_error = policy;
     }
     FaultSpec f = fault(GetParam().disk, GetParam().op, error);
-    f.rule.from_ns = rule_time(2 * kMs);
+    f.rule.from_ns = rule_time(2 * kUsPerMs);
     f.rule.once = true;
     s.faults = {f};
     return s;
@@ -385,7 +385,7 @@ TEST_P(ErrorPolicyTest, ReportFailsTheJobWithoutPivotOrLaterReady) {
 TEST_P(ErrorPolicyTest, IgnoreRetriesAndConverges) {
   Scenario s = with_fault(ErrorPolicy::kIgnore);
   s.faults[0].rule.once = false;  // every matching request from 2 ms to 4 ms fails
-  s.faults[0].rule.to_ns = rule_time(4 * kMs);
+  s.faults[0].rule.to_ns = rule_time(4 * kUsPerMs);
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
@@ -404,7 +404,7 @@ TEST_P(ErrorPolicyTest, IgnoreRetriesAndConverges) {
 TEST_P(ErrorPolicyTest, StopPausesUntilTheOperatorResumesThenConverges) {
   Scenario s = with_fault(ErrorPolicy::kStop);
   s.faults[0].rule.once = false;
-  s.faults[0].rule.to_ns = rule_time(4 * kMs);
+  s.faults[0].rule.to_ns = rule_time(4 * kUsPerMs);
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
@@ -431,7 +431,7 @@ TEST_P(ErrorPolicyTest, FaultsWithoutAWindowEndWhenTheirDiskSaysSo) {
     Scenario s = with_fault(policy);
     s.faults[0].rule.once = false;
     DiskSpec& disk = GetParam().disk == FaultDisk::kSource ? s.source : s.target;
-    disk.faults_end_us = 12 * kMs;
+    disk.faults_end_us = 12 * kUsPerMs;
     const RunReport r = run(s);
     expect_completed_with_pivot(r);
     EXPECT_EQ(status_of(r, property::kErrorPolicy), VerdictStatus::kHolds);
@@ -440,7 +440,8 @@ TEST_P(ErrorPolicyTest, FaultsWithoutAWindowEndWhenTheirDiskSaysSo) {
     for (const JobEvent& e : r.events) {
       if (e.kind != JobEventKind::kError) continue;
       ++errors;
-      EXPECT_LT(e.time, rule_time(12 * kMs) + engine::kNsPerMs) << describe(r);  // + service time
+      EXPECT_LT(e.time, rule_time(12 * kUsPerMs) + engine::kNsPerMs)
+          << describe(r);  // + service time
     }
     EXPECT_GT(errors, 1u) << describe(r);  // the rule failed requests again and again
   }
@@ -477,9 +478,9 @@ TEST(MirrorJobErrors, ReportAfterReadyNeverSaysReadyAgainAndDoesNotPivot) {
   // a guest write fails after 20 ms.
   Scenario s = full_copy();
   s.mirror.buf_size_bytes = 4 * kMiB;
-  s.commands = {on_ready(CommandKind::kComplete, 30 * kMs)};
+  s.commands = {on_ready(CommandKind::kComplete, 30 * kUsPerMs)};
   FaultSpec f = fault(FaultDisk::kTarget, DiskOp::kWrite, EIO);
-  f.rule.from_ns = rule_time(20 * kMs);
+  f.rule.from_ns = rule_time(20 * kUsPerMs);
   f.rule.once = true;
   s.faults = {f};
   const RunReport r = run(s);
@@ -501,9 +502,9 @@ TEST(MirrorJobErrors, StopAfterReadyGoesToStandbyAndBack) {
   Scenario s = full_copy();
   s.mirror.buf_size_bytes = 4 * kMiB;
   s.mirror.on_target_error = ErrorPolicy::kStop;
-  s.commands = {on_ready(CommandKind::kComplete, 30 * kMs)};
+  s.commands = {on_ready(CommandKind::kComplete, 30 * kUsPerMs)};
   FaultSpec f = fault(FaultDisk::kTarget, DiskOp::kWrite, EIO);
-  f.rule.from_ns = rule_time(20 * kMs);
+  f.rule.from_ns = rule_time(20 * kUsPerMs);
   f.rule.once = true;
   s.faults = {f};
   const RunReport r = run(s);
@@ -614,7 +615,7 @@ TEST(MirrorJobSync, NoneCopiesOnlyNewWrites) {
 // A copy throttled to 16 MiB/s: READY after about 0.5 s.
 Scenario throttled() {
   Scenario s = full_copy();
-  s.mirror.speed_bytes_s = 16 * kMiB;
+  s.mirror.speed_bytes_per_s = 16 * kMiB;
   s.mirror.buf_size_bytes = 1 * kMiB;
   return s;
 }
@@ -637,7 +638,7 @@ void expect_cancelled(const RunReport& r, bool after_ready) {
 
 TEST(MirrorJobCancel, ForcedBeforeReady) {
   Scenario s = throttled();
-  s.commands = {at(CommandKind::kForceCancel, 20 * kMs)};
+  s.commands = {at(CommandKind::kForceCancel, 20 * kUsPerMs)};
   const RunReport r = run(s);
   expect_cancelled(r, false);
   ASSERT_EQ(commands(r, "force-cancel").size(), 1u);
@@ -647,13 +648,13 @@ TEST(MirrorJobCancel, ForcedBeforeReady) {
 
 TEST(MirrorJobCancel, SoftBeforeReadyIsACancelToo) {
   Scenario s = throttled();
-  s.commands = {at(CommandKind::kCancel, 20 * kMs)};
+  s.commands = {at(CommandKind::kCancel, 20 * kUsPerMs)};
   expect_cancelled(run(s), false);
 }
 
 TEST(MirrorJobCancel, ForcedAfterReadyDoesNotPivot) {
   Scenario s = full_copy();
-  s.commands = {on_ready(CommandKind::kForceCancel, 5 * kMs)};
+  s.commands = {on_ready(CommandKind::kForceCancel, 5 * kUsPerMs)};
   const RunReport r = run(s);
   expect_cancelled(r, true);
   EXPECT_TRUE(in_order(states(r), {JobState::kReady, JobState::kAborting}));
@@ -661,8 +662,8 @@ TEST(MirrorJobCancel, ForcedAfterReadyDoesNotPivot) {
 
 TEST(MirrorJobCancel, SoftAfterReadyLeavesAPointInTimeCopy) {
   Scenario s = full_copy();
-  s.workload = guest_writes(3000, 60 * kMs);
-  s.commands = {on_ready(CommandKind::kCancel, 5 * kMs)};
+  s.workload = guest_writes(3000, 60 * kUsPerMs);
+  s.commands = {on_ready(CommandKind::kCancel, 5 * kUsPerMs)};
   const RunReport r = run(s);
   EXPECT_TRUE(r.passed()) << describe(r);
   EXPECT_TRUE(r.job.success) << describe(r);
@@ -697,8 +698,8 @@ TEST(MirrorJobPause, PausedBeforeReadyAndStandbyAfter) {
 
 TEST(MirrorJobPause, CompleteIsRefusedBeforeReadyAndResumeWithoutPause) {
   Scenario s = throttled();
-  s.commands = {at(CommandKind::kComplete, 5 * kMs), at(CommandKind::kResume, 6 * kMs),
-                on_ready(CommandKind::kComplete, 1 * kMs)};
+  s.commands = {at(CommandKind::kComplete, 5 * kUsPerMs), at(CommandKind::kResume, 6 * kUsPerMs),
+                on_ready(CommandKind::kComplete, 1 * kUsPerMs)};
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   const std::vector<properties::CommandRecord> complete = commands(r, "complete");
@@ -715,13 +716,13 @@ TEST(MirrorJobSpeed, ThrottlingDelaysReadyAndLiftingItHelps) {
   Scenario s = full_copy();
   s.workload = scenarios::NoWorkload{};
   s.mirror.buf_size_bytes = 1 * kMiB;
-  s.commands = {on_ready(CommandKind::kComplete, 1 * kMs)};
+  s.commands = {on_ready(CommandKind::kComplete, 1 * kUsPerMs)};
   const RunReport fast = run(s);
 
-  s.mirror.speed_bytes_s = 32 * kMiB;
+  s.mirror.speed_bytes_per_s = 32 * kMiB;
   const RunReport slow = run(s);
 
-  s.commands.push_back(at(CommandKind::kSetSpeed, 50 * kMs, 0));
+  s.commands.push_back(at(CommandKind::kSetSpeed, 50 * kUsPerMs, 0));
   const RunReport lifted = run(s);
 
   for (const RunReport* r : {&fast, &slow, &lifted}) {
@@ -763,7 +764,7 @@ TEST(MirrorJobSpeed, LibrarySpeedScenarios) {
 
 TEST(MirrorJobLength, UnalignedLength1025KiB) {
   Scenario s = full_copy(1025 * kKiB);
-  s.workload = guest_writes(2000, 20 * kMs);
+  s.workload = guest_writes(2000, 20 * kUsPerMs);
   std::get<sim::WorkloadParams>(s.workload).align_bytes = 512;
   std::get<sim::WorkloadParams>(s.workload).size = sim::ChoiceSize{{512, 4 * kKiB}};
   const RunReport r = run(s);
@@ -792,14 +793,14 @@ TEST(MirrorJobWriteBlocking, UnalignedWritesIntoDirtyChunks) {
   s.mirror.copy_mode = scenarios::CopyMode::kWriteBlocking;
   s.mirror.granularity_bytes = 64 * kKiB;
   s.mirror.buf_size_bytes = 64 * kKiB;
-  s.mirror.speed_bytes_s = 4 * kMiB;
+  s.mirror.speed_bytes_per_s = 4 * kMiB;
   s.workload = scenarios::TraceWorkload{
       write_trace("unaligned.csv",
                   "1000,write,655872,512\n"      // inside chunk 10
                   "1500,write,589312,1024\n"     // across chunks 8 | 9
                   "2000,write,720384,66560\n"),  // chunk 11 whole, edges of 10 and 12
       sim::TraceFormat::kCsv};
-  s.commands = {on_ready(CommandKind::kComplete, 1 * kMs)};
+  s.commands = {on_ready(CommandKind::kComplete, 1 * kUsPerMs)};
   const RunReport r = run(s);
   expect_completed_with_pivot(r);
   EXPECT_EQ(r.metrics.active_writes, 3u);

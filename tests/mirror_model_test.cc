@@ -150,8 +150,8 @@ rc::Gen<Fault> gen_fault(std::uint64_t length) {
     f.rule.op = *pick(ops);
     if (f.rule.op != sim::DiskOp::kFlush && *pick<int>({0, 1}) == 1) {
       const Range r = *gen_range(length);
-      f.rule.offset = r.offset;
-      f.rule.length = r.length;
+      f.rule.offset_bytes = r.offset;
+      f.rule.length_bytes = r.length;
     }
     f.rule.from_ns = *uniform<TimeNs>(0, 501) * kNsPerUs;
     f.rule.to_ns = f.rule.from_ns + *uniform<TimeNs>(100, 8001) * kNsPerUs;
@@ -231,7 +231,7 @@ DiskSpec gen_disk(std::uint64_t length, std::uint64_t cluster) {
   d.cluster_bytes = cluster;
   d.length_bytes = length;
   d.latency_us = *pick<std::uint64_t>({100, 20, 500});
-  d.bandwidth_bytes_s = *pick<std::uint64_t>({1'000'000'000, 200'000'000});
+  d.bandwidth_bytes_per_s = *pick<std::uint64_t>({1'000'000'000, 200'000'000});
   d.jitter_us = *pick<std::uint64_t>({0, 50});
   d.queue_depth = *pick<std::uint32_t>({32, 4, 1});
   d.shared_bandwidth = *pick<int>({0, 1}) == 1;
@@ -309,7 +309,7 @@ void gen_mirror(Config& c) {
   m.copy_mode =
       *pick<engine::CopyMode>({engine::CopyMode::kBackground, engine::CopyMode::kWriteBlocking});
   m.buf_size_bytes = *pick<std::uint64_t>({0, 256 * kKiB, 64 * kKiB});
-  m.speed_bytes_s = *pick<std::uint64_t>({0, 0, 50'000'000});
+  m.speed_bytes_per_s = *pick<std::uint64_t>({0, 0, 50'000'000});
   // Only policies under which a job converges once faults pass.
   m.on_source_error =
       *pick<engine::ErrorPolicy>({engine::ErrorPolicy::kIgnore, engine::ErrorPolicy::kStop});
@@ -418,7 +418,7 @@ std::string join(const std::vector<JobState>& states) {
 sim::DiskOptions expected_options(std::uint64_t length) {
   sim::DiskOptions o;
   o.name = "model";
-  o.length = length;
+  o.length_bytes = length;
   return o;
 }
 

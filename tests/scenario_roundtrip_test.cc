@@ -80,9 +80,9 @@ TEST(ScenarioFile, FullSampleLoadsEverySection) {
   EXPECT_TRUE(s.source.old_data);
   EXPECT_EQ(s.source.jitter_us, 20u);
   EXPECT_EQ(s.source.flush_latency_us, 2000u);
-  EXPECT_EQ(s.source.bandwidth_bytes_s, 800 * kMiB);
+  EXPECT_EQ(s.source.bandwidth_bytes_per_s, 800 * kMiB);
   EXPECT_TRUE(s.source.shared_bandwidth);
-  EXPECT_EQ(s.target.bandwidth_bytes_s, 400 * kMiB);
+  EXPECT_EQ(s.target.bandwidth_bytes_per_s, 400 * kMiB);
   EXPECT_EQ(s.target.cluster_bytes, 1 * kMiB);
   EXPECT_EQ(s.target.backing, Backing::kAtPivot);
   EXPECT_EQ(s.target.capacity_bytes, 16 * kMiB);
@@ -91,7 +91,7 @@ TEST(ScenarioFile, FullSampleLoadsEverySection) {
   EXPECT_TRUE(s.base->old_data);
   EXPECT_EQ(s.mirror.sync, SyncMode::kTop);
   EXPECT_EQ(s.mirror.buf_size_bytes, 2 * kMiB);
-  EXPECT_EQ(s.mirror.speed_bytes_s, 2 * kMiB);
+  EXPECT_EQ(s.mirror.speed_bytes_per_s, 2 * kMiB);
   EXPECT_EQ(s.mirror.on_source_error, ErrorPolicy::kStop);
   EXPECT_EQ(s.mirror.on_target_error, ErrorPolicy::kEnospc);
   EXPECT_TRUE(s.mirror.bugs.empty());
@@ -109,13 +109,13 @@ TEST(ScenarioFile, FullSampleLoadsEverySection) {
   ASSERT_EQ(s.faults.size(), 2u);
   EXPECT_EQ(s.faults[0].disk, FaultDisk::kSource);
   EXPECT_EQ(s.faults[0].rule.op, sim::DiskOp::kRead);
-  EXPECT_EQ(s.faults[0].rule.offset, 1 * kMiB);
+  EXPECT_EQ(s.faults[0].rule.offset_bytes, 1 * kMiB);
   EXPECT_EQ(s.faults[0].rule.to_ns, 1'010'000'000);
   EXPECT_DOUBLE_EQ(s.faults[0].rule.probability, 0.25);
   EXPECT_EQ(s.faults[1].rule.error, ENOSPC);
   EXPECT_TRUE(s.faults[1].rule.once);
   EXPECT_EQ(s.faults[1].rule.after, 20u);
-  EXPECT_EQ(s.faults[1].rule.length, sim::kWholeDisk);
+  EXPECT_EQ(s.faults[1].rule.length_bytes, sim::kWholeDisk);
   EXPECT_EQ(s.faults[1].rule.to_ns, sim::kForever);
   ASSERT_EQ(s.commands.size(), 5u);
   EXPECT_EQ(s.commands[0], (Command{CommandKind::kPause, CommandTrigger::kAt, 500'000, 0}));
@@ -143,7 +143,7 @@ TEST(ScenarioFile, RoundTripsHandBuiltScenarios) {
   big.limits.max_events = UINT64_MAX;
   big.source.length_bytes = big.target.length_bytes = 1 * kTiB + 512;
   big.mirror.buf_size_bytes = UINT64_MAX;
-  big.mirror.speed_bytes_s = 12345;
+  big.mirror.speed_bytes_per_s = 12345;
   big.mirror.bugs = {"skip-flush", "no-size-check"};
   big.target.length_bytes = 1025 * kKiB;
   big.workload = NoWorkload{};
@@ -218,7 +218,7 @@ DiskSpec gen_disk(std::uint64_t length, bool may_back) {
   d.discard_reads_zero = *rc::gen::arbitrary<bool>();
   d.capacity_bytes = *sectors(1 << 30);
   d.latency_us = *time_us();
-  d.bandwidth_bytes_s = *rc::gen::arbitrary<std::uint64_t>();
+  d.bandwidth_bytes_per_s = *rc::gen::arbitrary<std::uint64_t>();
   d.shared_bandwidth = *rc::gen::arbitrary<bool>();
   d.jitter_us = *time_us();
   d.queue_depth = *rc::gen::inRange<std::uint32_t>(1, kMaxQueueDepth + 1);
@@ -285,7 +285,7 @@ Scenario gen_scenario() {
   s.mirror.granularity_bytes =
       *rc::gen::oneOf(rc::gen::just<std::uint64_t>(0), power_of_two(9, 26));
   s.mirror.buf_size_bytes = *rc::gen::arbitrary<std::uint64_t>();
-  s.mirror.speed_bytes_s = *rc::gen::arbitrary<std::uint64_t>();
+  s.mirror.speed_bytes_per_s = *rc::gen::arbitrary<std::uint64_t>();
   s.mirror.on_source_error = *any_of<ErrorPolicy>();
   s.mirror.on_target_error = *any_of<ErrorPolicy>();
   s.mirror.unmap = *rc::gen::arbitrary<bool>();
@@ -300,9 +300,10 @@ Scenario gen_scenario() {
     f.disk = *rc::gen::element(FaultDisk::kSource, FaultDisk::kTarget);
     sim::FaultRule& r = f.rule;
     const std::uint64_t disk_length = length;
-    r.offset = *rc::gen::inRange<std::uint64_t>(0, disk_length / 512 + 1) * 512;
-    r.length = *rc::gen::inRange<std::uint64_t>(0, (disk_length - r.offset) / 512 + 1) * 512;
-    if (r.length == 0) r.length = sim::kWholeDisk;
+    r.offset_bytes = *rc::gen::inRange<std::uint64_t>(0, disk_length / 512 + 1) * 512;
+    r.length_bytes =
+        *rc::gen::inRange<std::uint64_t>(0, (disk_length - r.offset_bytes) / 512 + 1) * 512;
+    if (r.length_bytes == 0) r.length_bytes = sim::kWholeDisk;
     r.op = *rc::gen::element<std::optional<sim::DiskOp>>(
         std::nullopt, sim::DiskOp::kRead, sim::DiskOp::kWrite, sim::DiskOp::kWriteZeroes,
         sim::DiskOp::kDiscard, sim::DiskOp::kFlush);
@@ -322,7 +323,8 @@ Scenario gen_scenario() {
     c.kind = *any_of<CommandKind>();
     c.trigger = *rc::gen::element(CommandTrigger::kAt, CommandTrigger::kOnReady);
     c.time_us = *time_us();
-    if (c.kind == CommandKind::kSetSpeed) c.speed_bytes_s = *rc::gen::arbitrary<std::uint64_t>();
+    if (c.kind == CommandKind::kSetSpeed)
+      c.speed_bytes_per_s = *rc::gen::arbitrary<std::uint64_t>();
     s.commands.push_back(c);
   }
   return s;
