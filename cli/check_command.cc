@@ -127,8 +127,8 @@ void print_failure(const properties::CampaignFailure& f) {
     fmt::print(
         "  shrunk in {} steps ({:.1f} s{}) to {} guest request(s), {} fault(s), a "
         "{}-byte disk\n",
-        f.shrink_steps, f.shrink_seconds, f.shrunk ? "" : ", stopped early", f.guest_requests,
-        f.faults, f.disk_bytes);
+        f.shrink_steps, f.shrink_s, f.shrunk ? "" : ", stopped early", f.guest_requests, f.faults,
+        f.disk_bytes);
   }
   if (!f.replay_command.empty()) fmt::print("  replay: {}\n", f.replay_command);
   if (!f.unshrunk_file.empty() && f.unshrunk_file != f.file) {

@@ -372,7 +372,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
                                      [&](const ShrinkResult& step) { save(step.smallest); });
   f.message = r.message;
   f.shrink_steps = r.steps;
-  f.shrink_seconds = r.seconds;
+  f.shrink_s = r.seconds;
   f.shrunk = r.complete;
   fill_size(f, r.smallest);
   f.shrunk_swarm = r.smallest.scenario.swarm;

@@ -78,7 +78,7 @@ struct CampaignFailure {
   std::string digest;   // equal cases have equal digests (case_files.h)
   bool shrunk = false;  // shrinking ran to its end
   std::uint64_t shrink_steps = 0;
-  double shrink_seconds = 0;
+  double shrink_s = 0;
   // Size of the smallest reproduction.
   std::uint64_t guest_requests = 0;
   std::uint64_t faults = 0;

@@ -56,7 +56,7 @@ json failure_entry(const properties::CampaignFailure& f) {
             {"digest", f.digest},
             {"shrunk", f.shrunk},
             {"shrink_steps", f.shrink_steps},
-            {"shrink_seconds", f.shrink_seconds},
+            {"shrink_s", f.shrink_s},
             {"guest_requests", f.guest_requests},
             {"faults", f.faults},
             {"disk_bytes", f.disk_bytes},
@@ -292,7 +292,12 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
     for (const json& c : s.at("corpus")) corpus.push_back(c);
     for (const json& d : s.at("worker_deaths")) deaths.push_back(d);
     for (const json& n : s.at("notes")) notes.push_back(n);
-    for (const json& f : s.at("failure_list")) {
+    for (json f : s.at("failure_list")) {
+      // Summaries before units came last in every name said "shrink_seconds".
+      if (f.contains("shrink_seconds") && !f.contains("shrink_s")) {
+        f["shrink_s"] = f["shrink_seconds"];
+        f.erase("shrink_seconds");
+      }
       const std::string digest = f.value("digest", "");
       const auto key = std::make_pair(f.at("property").get<std::string>(),
                                       digest.empty() ? f.at("id").get<std::string>() : digest);

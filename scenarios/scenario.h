@@ -8,11 +8,11 @@
 // the run. check_scenario() (scenario_check.h) says whether one is valid;
 // the loader never returns an invalid one.
 //
-// The TOML key of a field is its name, less a size unit suffix
-// (length_bytes -> length, speed_bytes_per_s -> speed); times keep theirs
-// (latency_us). Exceptions: cluster_bytes -> cluster_size, a fault's rule
-// (FaultSpec says how its fields are named), Command::kind -> action, and
-// Command::time_us -> at_us or delay_us, as its trigger says.
+// The TOML key of a field is its name, unit last (length_bytes,
+// speed_bytes_per_s, latency_us; older key names still load, see
+// scenario_loader.h). Exceptions: a fault's rule (FaultSpec says how its
+// fields are named), Command::kind -> action, and Command::time_us -> at_us
+// or delay_us, as its trigger says.
 #pragma once
 
 #include <cstdint>
@@ -119,8 +119,8 @@ enum class FaultDisk : std::uint8_t { kSource, kTarget, kBase };  // "source", "
 // One rule of a fault plan, on one disk: the simulator's own rule
 // (sim/fault_plan.h says how a plan decides), so a scenario and a test
 // speak of faults in one type. Rules are evaluated in file order. In a
-// file: op "any" is rule.op = nullopt; length 0 is sim::kWholeDisk (to the
-// end of the disk); times are whole microseconds (from_us, to_us; to_us 0 is
+// file: op "any" is rule.op = nullopt; length_bytes 0 is sim::kWholeDisk (to
+// the end of the disk); times are whole microseconds (from_us, to_us; to_us 0 is
 // sim::kForever); after_n is rule.after; errno is rule.error, by name.
 struct FaultSpec {
   FaultDisk disk = FaultDisk::kTarget;

@@ -44,14 +44,16 @@ Problem check_sector_multiple(const std::string& key, std::uint64_t bytes) {
 
 Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base) {
   const std::string at = name + ".";
-  if (auto p = check_sector_multiple(at + "length", disk.length_bytes)) return p;
+  if (auto p = check_sector_multiple(at + "length_bytes", disk.length_bytes)) return p;
   if (disk.length_bytes > kMaxDiskBytes) {
-    return problem(at + "length", fmt::format("{} is too large", bytes_text(disk.length_bytes)),
+    return problem(at + "length_bytes",
+                   fmt::format("{} is too large", bytes_text(disk.length_bytes)),
                    fmt::format("at most {}", bytes_text(kMaxDiskBytes)));
   }
   if (disk.kind == DiskKind::kRaw) {
     if (disk.cluster_bytes != 0) {
-      return problem(at + "cluster_size", "a raw disk has no clusters", "0, or kind = \"cluster\"");
+      return problem(at + "cluster_bytes", "a raw disk has no clusters",
+                     "0, or kind = \"cluster\"");
     }
     if (disk.backing != Backing::kNone) {
       return problem(at + "backing", "a raw disk has no backing image",
@@ -59,7 +61,7 @@ Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base
     }
   } else if (!is_power_of_two(disk.cluster_bytes) || disk.cluster_bytes < kMinClusterBytes ||
              disk.cluster_bytes > kMaxClusterBytes) {
-    return problem(at + "cluster_size",
+    return problem(at + "cluster_bytes",
                    is_power_of_two(disk.cluster_bytes)
                        ? fmt::format("{} is out of range", bytes_text(disk.cluster_bytes))
                        : fmt::format("{} is not a power of two", bytes_text(disk.cluster_bytes)),
@@ -90,7 +92,7 @@ Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base
     return problem(at + "old_data", "a disk with old data cannot also be zero_init",
                    "old_data = true only with zero_init = false");
   }
-  if (auto p = check_sector_multiple(at + "capacity", disk.capacity_bytes)) return p;
+  if (auto p = check_sector_multiple(at + "capacity_bytes", disk.capacity_bytes)) return p;
   if (auto p = check_time(at + "latency_us", disk.latency_us)) return p;
   if (auto p = check_time(at + "jitter_us", disk.jitter_us)) return p;
   if (auto p = check_time(at + "flush_latency_us", disk.flush_latency_us)) return p;
@@ -108,7 +110,7 @@ Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
   const std::uint64_t g = mirror.granularity_bytes;
   if (g != 0 && (!is_power_of_two(g) || g < engine::kGranularityMinBytes ||
                  g > engine::kGranularityMaxBytes)) {
-    return problem("mirror.granularity",
+    return problem("mirror.granularity_bytes",
                    is_power_of_two(g) ? fmt::format("{} is out of range", bytes_text(g))
                                       : fmt::format("{} is not a power of two", bytes_text(g)),
                    "0 (default) or a power of two from 512 bytes to 64MiB");
@@ -192,17 +194,17 @@ Problem check_fault(const Scenario& scenario, std::size_t index) {
                    "\"source\", \"target\"");
   }
   const bool to_end = rule.length_bytes == sim::kWholeDisk;
-  if (auto p = check_sector_multiple(at + "offset", rule.offset_bytes)) return p;
+  if (auto p = check_sector_multiple(at + "offset_bytes", rule.offset_bytes)) return p;
   if (!to_end) {
-    if (auto p = check_sector_multiple(at + "length", rule.length_bytes)) return p;
+    if (auto p = check_sector_multiple(at + "length_bytes", rule.length_bytes)) return p;
   }
   if (rule.length_bytes == 0) {
-    return problem(at + "length", "a rule of length 0 in memory",
+    return problem(at + "length_bytes", "a rule of length 0 in memory",
                    "sim::kWholeDisk (written as 0: to the end of the disk) or a positive length");
   }
   if (rule.offset_bytes > disk->length_bytes ||
       (!to_end && rule.length_bytes > disk->length_bytes - rule.offset_bytes)) {
-    return problem(at + (rule.offset_bytes > disk->length_bytes ? "offset" : "length"),
+    return problem(at + (rule.offset_bytes > disk->length_bytes ? "offset_bytes" : "length_bytes"),
                    fmt::format("the range ends past the end of the {} disk ({})",
                                name_of(fault.disk), bytes_text(disk->length_bytes)),
                    "a range inside the disk (length 0 = to the end)");
@@ -235,8 +237,9 @@ Problem check_command(const Command& command, std::size_t index) {
     return p;
   }
   if (command.kind != CommandKind::kSetSpeed && command.speed_bytes_per_s != 0) {
-    return problem(at + "speed", fmt::format("'{}' takes no speed", name_of(command.kind)),
-                   "speed only with action = \"set_speed\"");
+    return problem(at + "speed_bytes_per_s",
+                   fmt::format("'{}' takes no speed", name_of(command.kind)),
+                   "speed_bytes_per_s only with action = \"set_speed\"");
   }
   return std::nullopt;
 }

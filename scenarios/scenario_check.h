@@ -1,7 +1,7 @@
 // Which Scenario values are valid, said once for files and for generators.
 //
 // check_scenario() returns the first problem it finds, naming the key path
-// a file would use ("target.length", "faults[2].probability",
+// a file would use ("target.length_bytes", "faults[2].probability",
 // "workload.phases[0].duration_us") with what is wrong and what is allowed.
 // The loader turns a problem into a ScenarioError at that key's line;
 // generators (properties/) may call it to keep only valid scenarios.
@@ -18,6 +18,7 @@
 // exists and whose every row is valid for the source disk.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct LoadOptions {
   std::vector<std::string> known_bugs;
   // Read a trace workload's file and check every row (else only that it exists).
   bool check_trace_rows = true;
+  // Where the loader sends its notes: one line each, without a newline, like
+  // "a.toml:7: note: key 'length' is deprecated; write 'length_bytes'" (one
+  // per old key name per file). Empty: they are printed to stderr. Notes
+  // never make a load fail.
+  std::function<void(const std::string& line)> note = nullptr;
 };
 
 struct ScenarioProblem {

@@ -88,10 +88,10 @@ std::vector<KeyInfo> build() {
       // [source] [target] [base]
       {T::kDisk, "kind", "choice", "", toml_name(d.kind), "", quoted_names<DiskKind>(),
        "a raw disk, or a cluster disk (allocation in clusters, may have a backing image)"},
-      {T::kDisk, "length", "size", "bytes", toml_size(d.length_bytes), "",
+      {T::kDisk, "length_bytes", "size", "bytes", toml_size(d.length_bytes), "",
        fmt::format("{}, at most {}; 0 allowed", kSectorMultiple, max_disk),
        "the disk's length; source and target may differ (the job must then refuse to start)"},
-      {T::kDisk, "cluster_size", "size", "bytes", toml_size(kDefaultClusterBytes),
+      {T::kDisk, "cluster_bytes", "size", "bytes", toml_size(kDefaultClusterBytes),
        "on cluster disks; raw disks: 0",
        fmt::format("raw: 0; cluster: a power of two, {} to {}", bytes_text(kMinClusterBytes),
                    bytes_text(kMaxClusterBytes)),
@@ -108,12 +108,12 @@ std::vector<KeyInfo> build() {
       {T::kDisk, "old_data", "boolean", "", toml_bool(d.old_data), "",
        "true only with zero_init = false",
        "the disk starts with content: stale data on a target, data to copy on a source or base"},
-      {T::kDisk, "capacity", "size", "bytes", toml_size(d.capacity_bytes), "",
+      {T::kDisk, "capacity_bytes", "size", "bytes", toml_size(d.capacity_bytes), "",
        fmt::format("0 (unlimited) or {}", kSectorMultiple),
        "a thin disk: writes fail with ENOSPC once allocation would pass this"},
       {T::kDisk, "latency_us", "time", "us", toml_time(d.latency_us), "", kTimeRange,
        "the fixed part of every request's latency"},
-      {T::kDisk, "bandwidth_bytes_s", "size", "bytes/s", toml_size(d.bandwidth_bytes_per_s), "",
+      {T::kDisk, "bandwidth_bytes_per_s", "size", "bytes/s", toml_size(d.bandwidth_bytes_per_s), "",
        "0 (instant) or any size", "transfer rate of reads and writes"},
       {T::kDisk, "shared_bandwidth", "boolean", "", toml_bool(d.shared_bandwidth), "",
        "true, false",
@@ -133,15 +133,15 @@ std::vector<KeyInfo> build() {
        "what the job copies: everything, the top layer above the backing, or only new writes"},
       {T::kMirror, "copy_mode", "choice", "", toml_name(m.copy_mode), "", quoted_names<CopyMode>(),
        "\"write-blocking\": guest writes are copied to the target before they complete"},
-      {T::kMirror, "granularity", "size", "bytes", toml_size(m.granularity_bytes),
+      {T::kMirror, "granularity_bytes", "size", "bytes", toml_size(m.granularity_bytes),
        "0 = the engine's default",
        fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kGranularityMinBytes),
                    bytes_text(engine::kGranularityMaxBytes)),
        "the size of a dirty-bitmap chunk"},
-      {T::kMirror, "buf_size", "size", "bytes", toml_size(m.buf_size_bytes),
+      {T::kMirror, "buf_size_bytes", "size", "bytes", toml_size(m.buf_size_bytes),
        "0 = the engine's default, 16MiB", "any size", "the most data the job holds in flight"},
-      {T::kMirror, "speed", "size", "bytes/s", toml_size(m.speed_bytes_per_s), "0 = unlimited",
-       "any size", "the job's rate limit"},
+      {T::kMirror, "speed_bytes_per_s", "size", "bytes/s", toml_size(m.speed_bytes_per_s),
+       "0 = unlimited", "any size", "the job's rate limit"},
       {T::kMirror, "on_source_error", "choice", "", toml_name(m.on_source_error), "",
        quoted_names<ErrorPolicy>(), "what a failed read of the source does to the job"},
       {T::kMirror, "on_target_error", "choice", "", toml_name(m.on_target_error), "",
@@ -170,12 +170,13 @@ std::vector<KeyInfo> build() {
        "bursts: on for this long, then off for burst_off_us, repeating"},
       {T::kGenerator, "burst_off_us", "time", "us", toml_time(w.burst_off_us), "0 = no bursts",
        "0, or with burst_on_us > 0 a time", "the quiet part of a burst period"},
-      {T::kGenerator, "size", "size distribution", "bytes",
+      {T::kGenerator, "size_bytes", "size distribution", "bytes",
        toml_size(std::get<sim::FixedSize>(w.size).bytes), "",
-       "a size; a list of up to 64 sizes to pick from; or { min, max }; each a multiple of 512, "
+       "a size; a list of up to 64 sizes to pick from; or { min_bytes, max_bytes }; each a "
+       "multiple of 512, "
        "512 bytes to 1GiB",
        "request sizes"},
-      {T::kGenerator, "align", "size", "bytes", toml_size(w.align_bytes), "",
+      {T::kGenerator, "align_bytes", "size", "bytes", toml_size(w.align_bytes), "",
        "a power of two, 512 bytes to 1GiB", "offsets are multiples of this"},
       {T::kGenerator, "locality", "choice", "", toml_name(w.locality), "",
        quoted_names<sim::Locality>(), "where requests land"},
@@ -183,7 +184,7 @@ std::vector<KeyInfo> build() {
        "greater than 0, at most 1", "hotspot: the share of the disk that is hot"},
       {T::kGenerator, "hot_share", "number", "", toml_real(w.hot_share), "", "0 to 1",
        "hotspot: the share of requests that go there"},
-      {T::kGenerator, "hot_offset", "size", "bytes", toml_size(w.hot_offset_bytes), "",
+      {T::kGenerator, "hot_offset_bytes", "size", "bytes", toml_size(w.hot_offset_bytes), "",
        kSectorMultiple, "hotspot: where the hot region starts (moved back to fit the disk)"},
       {T::kGenerator, "zipf_theta", "number", "", toml_real(w.zipf_theta), "",
        "greater than 0, at most 10", "zipf: the exponent"},
@@ -207,10 +208,11 @@ std::vector<KeyInfo> build() {
       {T::kTrace, "format", "choice", "", toml_name(TraceWorkload{}.format), "",
        quoted_names<sim::TraceFormat>(), "\"auto\": fio when the first line says so, else CSV"},
 
-      // workload.size = { min, max }
-      {T::kSizeRange, "min", "size", "bytes", "", "required",
+      // workload.size_bytes = { min_bytes, max_bytes }
+      {T::kSizeRange, "min_bytes", "size", "bytes", "", "required",
        "a multiple of 512, 512 bytes to 1GiB", "the smallest request"},
-      {T::kSizeRange, "max", "size", "bytes", "", "required", "as min, and at least min",
+      {T::kSizeRange, "max_bytes", "size", "bytes", "", "required",
+       "as min_bytes, and at least min_bytes",
        "the largest request (every multiple of 512 in between equally likely)"},
 
       // workload.mix
@@ -234,9 +236,9 @@ std::vector<KeyInfo> build() {
        "the disk whose requests fail (the base image's reads go through them)"},
       {T::kFault, "op", "choice", "", toml_named(fault_op_names(), f.rule.op), "",
        quoted_names(fault_op_names()), "the kind of request that fails"},
-      {T::kFault, "offset", "size", "bytes", toml_size(f.rule.offset_bytes), "",
+      {T::kFault, "offset_bytes", "size", "bytes", toml_size(f.rule.offset_bytes), "",
        fmt::format("{}, inside the disk", kSectorMultiple), "start of the failing range"},
-      {T::kFault, "length", "size", "bytes", toml_rule_length(f.rule.length_bytes),
+      {T::kFault, "length_bytes", "size", "bytes", toml_rule_length(f.rule.length_bytes),
        "0 = to the end of the disk", fmt::format("{}, inside the disk", kSectorMultiple),
        "length of the failing range"},
       {T::kFault, "from_us", "time", "us", toml_rule_time(f.rule.from_ns), "", kTimeRange,
@@ -261,7 +263,7 @@ std::vector<KeyInfo> build() {
        "true: the command is given delay_us after the job's READY event"},
       {T::kCommand, "delay_us", "time", "us", toml_time(0), "", "a time; only with on_ready = true",
        "the delay after READY"},
-      {T::kCommand, "speed", "size", "bytes/s", "", "required for set_speed",
+      {T::kCommand, "speed_bytes_per_s", "size", "bytes/s", "", "required for set_speed",
        "0 (unlimited) or any size; set_speed only", "the new rate limit"},
   };
   // [swarm]
@@ -292,6 +294,38 @@ std::vector<std::string_view> key_names(std::initializer_list<KeyTable> tables) 
   return names;
 }
 
+std::span<const RenamedKey> renamed_keys() {
+  using T = KeyTable;
+  static constexpr std::array<RenamedKey, 15> kRenamed = {{
+      {T::kDisk, "length", "length_bytes"},
+      {T::kDisk, "cluster_size", "cluster_bytes"},
+      {T::kDisk, "capacity", "capacity_bytes"},
+      {T::kDisk, "bandwidth_bytes_s", "bandwidth_bytes_per_s"},
+      {T::kMirror, "granularity", "granularity_bytes"},
+      {T::kMirror, "buf_size", "buf_size_bytes"},
+      {T::kMirror, "speed", "speed_bytes_per_s"},
+      {T::kGenerator, "size", "size_bytes"},
+      {T::kGenerator, "align", "align_bytes"},
+      {T::kGenerator, "hot_offset", "hot_offset_bytes"},
+      {T::kSizeRange, "min", "min_bytes"},
+      {T::kSizeRange, "max", "max_bytes"},
+      {T::kFault, "offset", "offset_bytes"},
+      {T::kFault, "length", "length_bytes"},
+      {T::kCommand, "speed", "speed_bytes_per_s"},
+  }};
+  return kRenamed;
+}
+
+std::vector<RenamedKey> renamed_keys(std::initializer_list<KeyTable> tables) {
+  std::vector<RenamedKey> out;
+  for (KeyTable table : tables) {
+    for (const RenamedKey& r : renamed_keys()) {
+      if (r.table == table) out.push_back(r);
+    }
+  }
+  return out;
+}
+
 std::string_view key_table_title(KeyTable table) {
   static constexpr std::array<std::string_view, 13> kTitles = {
       "Top level",
@@ -301,7 +335,7 @@ std::string_view key_table_title(KeyTable table) {
       "[workload]",
       "[workload] with kind = \"generator\"",
       "[workload] with kind = \"trace\"",
-      "workload.size = { min, max }",
+      "workload.size_bytes = { min_bytes, max_bytes }",
       "workload.mix = { write, write_zeroes, discard, read }",
       "[[workload.phases]]",
       "[[faults]]",
@@ -367,6 +401,18 @@ std::string key_reference() {
       out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", key.key, key.type, key.unit,
                          cell(def), cell(key.allowed), cell(key.meaning));
     }
+  }
+  out +=
+      "\n## Old key names\n"
+      "\n"
+      "Keys with a unit end in it. Files may still use these older names: each loads\n"
+      "as the new key, with one note on stderr per old key per file (`FILE:LINE: note:\n"
+      "key 'length' is deprecated; write 'length_bytes'`). Giving both names is an error.\n"
+      "\n"
+      "| table | old key | key |\n"
+      "|---|---|---|\n";
+  for (const RenamedKey& r : renamed_keys()) {
+    out += fmt::format("| {} | `{}` | `{}` |\n", cell(key_table_title(r.table)), r.old_key, r.key);
   }
   return out;
 }

@@ -31,7 +31,7 @@ constexpr std::string_view kWorkloadKinds = "none, generator, trace";
 Limits read_limits(TomlContext& ctx, const toml::table* table) {
   Limits limits;
   if (table == nullptr) return limits;
-  TableReader in(ctx, *table, "limits", key_names({KeyTable::kLimits}));
+  TableReader in(ctx, *table, "limits", {KeyTable::kLimits});
   in.time_us("max_time_us", limits.max_time_us);
   in.count("max_events", limits.max_events);
   return limits;
@@ -40,20 +40,20 @@ Limits read_limits(TomlContext& ctx, const toml::table* table) {
 DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string& name) {
   DiskSpec disk;
   if (table == nullptr) return disk;
-  TableReader in(ctx, *table, name, key_names({KeyTable::kDisk}));
+  TableReader in(ctx, *table, name, {KeyTable::kDisk});
   in.choice("kind", disk.kind);
-  in.size("length", disk.length_bytes);
+  in.size("length_bytes", disk.length_bytes);
   if (disk.kind == DiskKind::kCluster) disk.cluster_bytes = kDefaultClusterBytes;
-  in.size("cluster_size", disk.cluster_bytes);
+  in.size("cluster_bytes", disk.cluster_bytes);
   in.choice("backing", disk.backing);
   if (disk.backing != Backing::kNone) disk.backing_name = "base";
   in.text("backing_name", disk.backing_name);
   in.boolean("zero_init", disk.zero_init);
   in.boolean("discard_reads_zero", disk.discard_reads_zero);
   in.boolean("old_data", disk.old_data);
-  in.size("capacity", disk.capacity_bytes);
+  in.size("capacity_bytes", disk.capacity_bytes);
   in.time_us("latency_us", disk.latency_us);
-  in.size("bandwidth_bytes_s", disk.bandwidth_bytes_per_s);
+  in.size("bandwidth_bytes_per_s", disk.bandwidth_bytes_per_s);
   in.boolean("shared_bandwidth", disk.shared_bandwidth);
   in.time_us("jitter_us", disk.jitter_us);
   in.count("queue_depth", disk.queue_depth);
@@ -69,13 +69,13 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
   if (table == nullptr) {
     ctx.fail(1, "mirror.sync", "missing (there is no [mirror] section)", allowed_names<SyncMode>());
   }
-  TableReader in(ctx, *table, "mirror", key_names({KeyTable::kMirror}));
+  TableReader in(ctx, *table, "mirror", {KeyTable::kMirror});
   mirror.sync =
       read_enum<SyncMode>(ctx, in.require("sync", allowed_names<SyncMode>()), in.key_path("sync"));
   in.choice("copy_mode", mirror.copy_mode);
-  in.size("granularity", mirror.granularity_bytes);
-  in.size("buf_size", mirror.buf_size_bytes);
-  in.size("speed", mirror.speed_bytes_per_s);
+  in.size("granularity_bytes", mirror.granularity_bytes);
+  in.size("buf_size_bytes", mirror.buf_size_bytes);
+  in.size("speed_bytes_per_s", mirror.speed_bytes_per_s);
   in.choice("on_source_error", mirror.on_source_error);
   in.choice("on_target_error", mirror.on_target_error);
   in.boolean("unmap", mirror.unmap);
@@ -102,10 +102,12 @@ sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node&
     return choice;
   }
   if (const toml::table* table = node.as_table()) {
-    TableReader in(ctx, *table, key, key_names({KeyTable::kSizeRange}));
+    TableReader in(ctx, *table, key, {KeyTable::kSizeRange});
     sim::UniformSize uniform;
-    uniform.min_bytes = read_size(ctx, in.require("min", kSizeForms), in.key_path("min"));
-    uniform.max_bytes = read_size(ctx, in.require("max", kSizeForms), in.key_path("max"));
+    uniform.min_bytes =
+        read_size(ctx, in.require("min_bytes", kSizeForms), in.key_path("min_bytes"));
+    uniform.max_bytes =
+        read_size(ctx, in.require("max_bytes", kSizeForms), in.key_path("max_bytes"));
     return uniform;
   }
   if (node.is_integer() || node.is_string()) return sim::FixedSize{read_size(ctx, node, key)};
@@ -114,23 +116,23 @@ sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node&
 }
 
 sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
-  TableReader in(ctx, table, "workload", key_names({KeyTable::kWorkload, KeyTable::kGenerator}));
+  TableReader in(ctx, table, "workload", {KeyTable::kWorkload, KeyTable::kGenerator});
   sim::WorkloadParams params;
   in.real("rate_iops", params.rate_iops);
   in.choice("arrival", params.arrival);
   in.time_us("burst_on_us", params.burst_on_us);
   in.time_us("burst_off_us", params.burst_off_us);
-  if (const toml::node* size = in.find("size")) {
-    params.size = read_size_distribution(ctx, *size, in.key_path("size"));
+  if (const toml::node* size = in.find("size_bytes")) {
+    params.size = read_size_distribution(ctx, *size, in.key_path("size_bytes"));
   }
-  in.size("align", params.align_bytes);
+  in.size("align_bytes", params.align_bytes);
   in.choice("locality", params.locality);
   in.real("hot_fraction", params.hot_fraction);
   in.real("hot_share", params.hot_share);
-  in.size("hot_offset", params.hot_offset_bytes);
+  in.size("hot_offset_bytes", params.hot_offset_bytes);
   in.real("zipf_theta", params.zipf_theta);
   if (const toml::table* mix_table = in.subtable("mix")) {
-    TableReader mix(ctx, *mix_table, "workload.mix", key_names({KeyTable::kMix}));
+    TableReader mix(ctx, *mix_table, "workload.mix", {KeyTable::kMix});
     params.mix = sim::OpMix{0.0, 0.0, 0.0, 0.0};  // weights not given are 0
     mix.real("write", params.mix.write);
     mix.real("write_zeroes", params.mix.write_zeroes);
@@ -138,7 +140,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
     mix.real("read", params.mix.read);
   }
   for (const auto& [phase_table, path] : tables_of(in, "phases")) {
-    TableReader phase(ctx, *phase_table, path, key_names({KeyTable::kPhase}));
+    TableReader phase(ctx, *phase_table, path, {KeyTable::kPhase});
     sim::Phase p;
     p.duration_us =
         read_time_us(ctx, phase.require("duration_us", kTimeForms), phase.key_path("duration_us"));
@@ -155,7 +157,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
 
 TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
                                   const std::filesystem::path& base_dir) {
-  TableReader in(ctx, table, "workload", key_names({KeyTable::kWorkload, KeyTable::kTrace}));
+  TableReader in(ctx, table, "workload", {KeyTable::kWorkload, KeyTable::kTrace});
   TraceWorkload trace;
   const toml::node& node = in.require("trace", "a path to a CSV or fio iolog file");
   const std::string path = toml_detail::read_string(ctx, node, in.key_path("trace"));
@@ -182,7 +184,7 @@ WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
   }
   if (kind == "trace") return read_trace_workload(ctx, *table, base_dir);
   if (kind == "generator") return read_generator(ctx, *table);
-  TableReader in(ctx, *table, "workload", key_names({KeyTable::kWorkload}));
+  TableReader in(ctx, *table, "workload", {KeyTable::kWorkload});
   return NoWorkload{};
 }
 
@@ -201,13 +203,13 @@ void read_time_ns(TomlContext& ctx, const TableReader& in, std::string_view key,
 }
 
 FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::string& path) {
-  TableReader in(ctx, table, path, key_names({KeyTable::kFault}));
+  TableReader in(ctx, table, path, {KeyTable::kFault});
   FaultSpec fault;
   sim::FaultRule& rule = fault.rule;
   in.choice("disk", fault.disk);
   in.named("op", fault_op_names(), rule.op);
-  in.size("offset", rule.offset_bytes);
-  in.size("length", rule.length_bytes);
+  in.size("offset_bytes", rule.offset_bytes);
+  in.size("length_bytes", rule.length_bytes);
   if (rule.length_bytes == 0) rule.length_bytes = sim::kWholeDisk;
   read_time_ns(ctx, in, "from_us", rule.from_ns);
   read_time_ns(ctx, in, "to_us", rule.to_ns);
@@ -220,7 +222,7 @@ FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::stri
 }
 
 Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {
-  TableReader in(ctx, table, path, key_names({KeyTable::kCommand}));
+  TableReader in(ctx, table, path, {KeyTable::kCommand});
   constexpr std::string_view kWhen = "at_us = <time>, or on_ready = true with an optional delay_us";
   Command command;
   command.kind = read_enum<CommandKind>(ctx, in.require("action", allowed_names<CommandKind>()),
@@ -245,22 +247,22 @@ Command read_command(TomlContext& ctx, const toml::table& table, const std::stri
   } else {
     ctx.fail(ctx.line_of(path), path, "no time given", std::string(kWhen));
   }
-  const toml::node* speed = in.find("speed");
+  constexpr std::string_view kSpeed = "speed_bytes_per_s";
+  const toml::node* speed = in.find(kSpeed);
   if (command.kind == CommandKind::kSetSpeed) {
     command.speed_bytes_per_s =
-        read_size(ctx, in.require("speed", "the new speed limit in bytes/s (0 = unlimited)"),
-                  in.key_path("speed"));
+        read_size(ctx, in.require(kSpeed, "the new speed limit in bytes/s (0 = unlimited)"),
+                  in.key_path(kSpeed));
   } else if (speed != nullptr) {
-    ctx.fail(*speed, in.key_path("speed"),
-             fmt::format("'{}' takes no speed", name_of(command.kind)),
-             "speed only with action = \"set_speed\"");
+    ctx.fail(*speed, in.key_path(kSpeed), fmt::format("'{}' takes no speed", name_of(command.kind)),
+             "speed_bytes_per_s only with action = \"set_speed\"");
   }
   return command;
 }
 
 // Informational: recorded by the generator, never read by a run.
 SwarmOptions read_swarm(TomlContext& ctx, const toml::table& table) {
-  TableReader in(ctx, table, "swarm", key_names({KeyTable::kSwarm}));
+  TableReader in(ctx, table, "swarm", {KeyTable::kSwarm});
   SwarmOptions swarm;
   for (const SwarmSwitch& sw : swarm_switches()) in.boolean(sw.name, swarm.*sw.member);
   in.choice("sync", swarm.sync);
@@ -269,7 +271,7 @@ SwarmOptions read_swarm(TomlContext& ctx, const toml::table& table) {
 
 Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
                        const std::filesystem::path& base_dir) {
-  TableReader in(ctx, doc, "", key_names({KeyTable::kTop}));
+  TableReader in(ctx, doc, "", {KeyTable::kTop});
   Scenario scenario;
   in.text("name", scenario.name);
   in.text("description", scenario.description);
@@ -313,7 +315,7 @@ Scenario parse_scenario(std::string_view text, std::string_view source_name,
     throw ScenarioError(file, std::max<std::uint64_t>(error.source().begin.line, 1), "syntax",
                         std::string(error.description()), "TOML 1.0 (https://toml.io)");
   }
-  TomlContext ctx(file);
+  TomlContext ctx(file, options.note);
   const std::filesystem::path base_dir = std::filesystem::path(file).parent_path();
   Scenario scenario = read_scenario(ctx, doc, base_dir);
   if (auto problem = check_scenario(scenario, options)) {

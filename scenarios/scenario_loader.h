@@ -7,26 +7,34 @@
 //
 //   name, description (strings), seed (integer, or a decimal string above 2^63-1)
 //   [limits]   max_time_us, max_events
-//   [source] [target] [base]   kind, length, cluster_size, backing, backing_name,
-//              zero_init, discard_reads_zero, old_data, capacity, latency_us,
-//              bandwidth_bytes_per_s, shared_bandwidth, jitter_us, queue_depth,
-//              flush_latency_us
+//   [source] [target] [base]   kind, length_bytes, cluster_bytes, backing,
+//              backing_name, zero_init, discard_reads_zero, old_data,
+//              capacity_bytes, latency_us, bandwidth_bytes_per_s, shared_bandwidth,
+//              jitter_us, queue_depth, flush_latency_us, faults_end_us
 //              ([base] is optional: the backing image that backing names)
-//   [mirror]   sync (required), copy_mode, granularity, buf_size, speed (bytes/s),
-//              on_source_error, on_target_error, unmap, target_is_zero, bugs
+//   [mirror]   sync (required), copy_mode, granularity_bytes, buf_size_bytes,
+//              speed_bytes_per_s, on_source_error, on_target_error, unmap,
+//              target_is_zero, bugs
 //   [workload] kind = "none" | "generator" | "trace" (default: "trace" when a
 //              trace key is present, else "generator"; no [workload] = "none")
 //              trace:     trace (path, relative to the scenario file), format
 //              generator: rate_iops, arrival, burst_on_us, burst_off_us,
-//                         size (a size, or [sizes] to pick from, or {min, max}),
-//                         align, locality, hot_fraction, hot_share, hot_offset,
+//                         size_bytes (a size, or [sizes] to pick from, or
+//                         {min_bytes, max_bytes}), align_bytes, locality,
+//                         hot_fraction, hot_share, hot_offset_bytes,
 //                         zipf_theta, mix = {write, write_zeroes, discard, read}
 //                         (weights; absent ones are 0), start_us, stop_us,
 //                         max_requests, [[workload.phases]] duration_us, rate_iops
-//   [[faults]]   disk, op, offset, length, from_us, to_us, after_n, probability,
-//                once, errno
+//   [[faults]]   disk, op, offset_bytes, length_bytes, from_us, to_us, after_n,
+//                probability, once, errno
 //   [[commands]] action, then at_us = <time>, or on_ready = true with delay_us;
-//                speed (set_speed only)
+//                speed_bytes_per_s (set_speed only)
+//
+// Keys with a unit end in it. The older names (length, cluster_size, speed,
+// ...: renamed_keys() in scenario_keys.h) still load, as the new key, with
+// one note per old key per file through LoadOptions::note (default: stderr):
+//   "a.toml:7: note: key 'length' is deprecated; write 'length_bytes'"
+// A table with both the old and the new name of a key is an error.
 //
 // Guarantees: a returned Scenario passes check_scenario(); its trace path is
 // absolute. Any problem (TOML syntax, unknown key, wrong type, value out of

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -81,6 +82,17 @@ std::uint64_t TomlContext::line_of(std::string key) const {
     key.resize(cut == std::string::npos ? 0 : cut);
   }
   return 1;
+}
+
+void TomlContext::note_renamed(std::uint64_t line, std::string_view old_key, std::string_view key) {
+  if (!noted_.emplace(old_key).second) return;
+  const std::string text =
+      fmt::format("{}:{}: note: key '{}' is deprecated; write '{}'", file_, line, old_key, key);
+  if (note_) {
+    note_(text);
+  } else {
+    std::fprintf(stderr, "%s\n", text.c_str());
+  }
 }
 
 std::string_view describe_type(const toml::node& node) {
@@ -163,11 +175,25 @@ std::string read_string(const TomlContext& ctx, const toml::node& node, const st
 }
 
 TableReader::TableReader(TomlContext& ctx, const toml::table& table, std::string path,
-                         const std::vector<std::string_view>& allowed)
-    : ctx_(ctx), table_(table), path_(std::move(path)) {
+                         std::initializer_list<KeyTable> tables)
+    : ctx_(ctx), table_(table), path_(std::move(path)), renamed_(renamed_keys(tables)) {
   if (!path_.empty()) ctx_.remember(path_, table_);
+  const std::vector<std::string_view> allowed = key_names(tables);
   for (auto&& [key, node] : table_) {
     if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+    const auto renamed = std::find_if(renamed_.begin(), renamed_.end(),
+                                      [&](const RenamedKey& r) { return r.old_key == key.str(); });
+    if (renamed != renamed_.end()) {
+      const std::uint64_t line =
+          std::max<std::uint64_t>(key.source().begin.line, line_of_node(node));
+      if (table_.contains(renamed->key)) {
+        ctx_.fail(line, key_path(renamed->key),
+                  fmt::format("both '{}' and its old name '{}'", renamed->key, renamed->old_key),
+                  fmt::format("'{}' only", renamed->key));
+      }
+      ctx_.note_renamed(line, renamed->old_key, renamed->key);
+      continue;
+    }
     std::string names;
     for (std::string_view name : allowed)
       names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
@@ -182,6 +208,9 @@ std::string TableReader::key_path(std::string_view key) const {
 
 const toml::node* TableReader::find(std::string_view key) const {
   const toml::node* node = table_.get(key);
+  for (const RenamedKey& r : renamed_) {
+    if (node == nullptr && r.key == key) node = table_.get(r.old_key);
+  }
   if (node != nullptr) ctx_.remember(key_path(key), *node);
   return node;
 }

@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,13 +20,18 @@
 #include <toml++/toml.h>
 
 #include "scenarios/scenario.h"
+#include "scenarios/scenario_keys.h"
 
 namespace mirrorsim::scenarios::toml_detail {
 
 // The file name and the line of each key path read so far.
 class TomlContext {
  public:
-  explicit TomlContext(std::string file) : file_(std::move(file)) {}
+  using NoteSink = std::function<void(const std::string& line)>;
+
+  // `note` receives the notes (empty: stderr).
+  explicit TomlContext(std::string file, NoteSink note = {})
+      : file_(std::move(file)), note_(std::move(note)) {}
 
   [[noreturn]] void fail(std::uint64_t line, const std::string& key, std::string problem,
                          std::string allowed) const;
@@ -34,8 +42,14 @@ class TomlContext {
   // The line of `key`, or of its closest remembered parent; 1 if none.
   std::uint64_t line_of(std::string key) const;
 
+  // "<file>:<line>: note: key '<old_key>' is deprecated; write '<key>'",
+  // once per old key name.
+  void note_renamed(std::uint64_t line, std::string_view old_key, std::string_view key);
+
  private:
   std::string file_;
+  NoteSink note_;
+  std::set<std::string, std::less<>> noted_;
   std::map<std::string, std::uint64_t, std::less<>> lines_;
 };
 
@@ -58,11 +72,13 @@ Enum read_enum(const TomlContext& ctx, const toml::node& node, const std::string
 }
 
 // The keys of one table. Optional reads leave `out` alone when the key is absent.
+// A key's old name (renamed_keys()) reads as the key, with a note; both
+// names in one table are an error.
 class TableReader {
  public:
-  // `allowed`: the table's keys, from the key table (scenario_keys.h).
+  // `tables`: whose keys this table holds, from the key table (scenario_keys.h).
   TableReader(TomlContext& ctx, const toml::table& table, std::string path,
-              const std::vector<std::string_view>& allowed);
+              std::initializer_list<KeyTable> tables);
 
   const toml::table& table() const { return table_; }
   const std::string& path() const { return path_; }
@@ -108,6 +124,7 @@ class TableReader {
   TomlContext& ctx_;
   const toml::table& table_;
   std::string path_;
+  std::vector<RenamedKey> renamed_;
 };
 
 // The tables of an array of tables ([[faults]]), each with its key path

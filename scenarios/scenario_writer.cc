@@ -46,17 +46,17 @@ void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
   const DiskSpec def = disk_defaults(disk);
   w.section(fmt::format("[{}]", table));
   w.line("kind", toml_name(disk.kind), toml_name(DiskSpec{}.kind));
-  w.line("length", toml_size(disk.length_bytes), toml_size(def.length_bytes));
-  w.line("cluster_size", toml_size(disk.cluster_bytes), toml_size(def.cluster_bytes));
+  w.line("length_bytes", toml_size(disk.length_bytes), toml_size(def.length_bytes));
+  w.line("cluster_bytes", toml_size(disk.cluster_bytes), toml_size(def.cluster_bytes));
   w.line("backing", toml_name(disk.backing), toml_name(DiskSpec{}.backing));
   w.line("backing_name", toml_string(disk.backing_name), toml_string(def.backing_name));
   w.line("zero_init", toml_bool(disk.zero_init), toml_bool(def.zero_init));
   w.line("discard_reads_zero", toml_bool(disk.discard_reads_zero),
          toml_bool(def.discard_reads_zero));
   w.line("old_data", toml_bool(disk.old_data), toml_bool(def.old_data));
-  w.line("capacity", toml_size(disk.capacity_bytes), toml_size(def.capacity_bytes));
+  w.line("capacity_bytes", toml_size(disk.capacity_bytes), toml_size(def.capacity_bytes));
   w.line("latency_us", toml_time(disk.latency_us), toml_time(def.latency_us));
-  w.line("bandwidth_bytes_s", toml_size(disk.bandwidth_bytes_per_s),
+  w.line("bandwidth_bytes_per_s", toml_size(disk.bandwidth_bytes_per_s),
          toml_size(def.bandwidth_bytes_per_s));
   w.line("shared_bandwidth", toml_bool(disk.shared_bandwidth), toml_bool(def.shared_bandwidth));
   w.line("jitter_us", toml_time(disk.jitter_us), toml_time(def.jitter_us));
@@ -79,9 +79,11 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   w.section("[mirror]");
   w.line("sync", toml_name(mirror.sync));  // required: no default
   w.line("copy_mode", toml_name(mirror.copy_mode), toml_name(def.copy_mode));
-  w.line("granularity", toml_size(mirror.granularity_bytes), toml_size(def.granularity_bytes));
-  w.line("buf_size", toml_size(mirror.buf_size_bytes), toml_size(def.buf_size_bytes));
-  w.line("speed", toml_size(mirror.speed_bytes_per_s), toml_size(def.speed_bytes_per_s));
+  w.line("granularity_bytes", toml_size(mirror.granularity_bytes),
+         toml_size(def.granularity_bytes));
+  w.line("buf_size_bytes", toml_size(mirror.buf_size_bytes), toml_size(def.buf_size_bytes));
+  w.line("speed_bytes_per_s", toml_size(mirror.speed_bytes_per_s),
+         toml_size(def.speed_bytes_per_s));
   w.line("on_source_error", toml_name(mirror.on_source_error), toml_name(def.on_source_error));
   w.line("on_target_error", toml_name(mirror.on_target_error), toml_name(def.on_target_error));
   w.line("unmap", toml_bool(mirror.unmap), toml_bool(def.unmap));
@@ -94,7 +96,7 @@ std::string size_distribution(const sim::SizeDistribution& distribution) {
     return toml_size(fixed->bytes);
   }
   if (const auto* uniform = std::get_if<sim::UniformSize>(&distribution)) {
-    return fmt::format("{{ min = {}, max = {} }}", toml_size(uniform->min_bytes),
+    return fmt::format("{{ min_bytes = {}, max_bytes = {} }}", toml_size(uniform->min_bytes),
                        toml_size(uniform->max_bytes));
   }
   std::string list;
@@ -117,12 +119,12 @@ void write_generator(Writer& w, const sim::WorkloadParams& p) {
   w.line("arrival", toml_name(p.arrival), toml_name(def.arrival));
   w.line("burst_on_us", toml_time(p.burst_on_us), toml_time(def.burst_on_us));
   w.line("burst_off_us", toml_time(p.burst_off_us), toml_time(def.burst_off_us));
-  w.line("size", size_distribution(p.size), size_distribution(def.size));
-  w.line("align", toml_size(p.align_bytes), toml_size(def.align_bytes));
+  w.line("size_bytes", size_distribution(p.size), size_distribution(def.size));
+  w.line("align_bytes", toml_size(p.align_bytes), toml_size(def.align_bytes));
   w.line("locality", toml_name(p.locality), toml_name(def.locality));
   w.line("hot_fraction", toml_real(p.hot_fraction), toml_real(def.hot_fraction));
   w.line("hot_share", toml_real(p.hot_share), toml_real(def.hot_share));
-  w.line("hot_offset", toml_size(p.hot_offset_bytes), toml_size(def.hot_offset_bytes));
+  w.line("hot_offset_bytes", toml_size(p.hot_offset_bytes), toml_size(def.hot_offset_bytes));
   w.line("zipf_theta", toml_real(p.zipf_theta), toml_real(def.zipf_theta));
   w.line("mix", op_mix(p.mix), op_mix(def.mix));
   w.line("start_us", toml_time(p.start_us), toml_time(def.start_us));
@@ -155,8 +157,9 @@ void write_fault(Writer& w, const FaultSpec& fault) {
   w.section("[[faults]]");
   w.line("disk", toml_name(fault.disk), toml_name(def.disk));
   w.line("op", toml_named(fault_op_names(), rule.op), toml_named(fault_op_names(), def.rule.op));
-  w.line("offset", toml_size(rule.offset_bytes), toml_size(def.rule.offset_bytes));
-  w.line("length", toml_rule_length(rule.length_bytes), toml_rule_length(def.rule.length_bytes));
+  w.line("offset_bytes", toml_size(rule.offset_bytes), toml_size(def.rule.offset_bytes));
+  w.line("length_bytes", toml_rule_length(rule.length_bytes),
+         toml_rule_length(def.rule.length_bytes));
   w.line("from_us", toml_rule_time(rule.from_ns), toml_rule_time(def.rule.from_ns));
   w.line("to_us", toml_rule_time(rule.to_ns), toml_rule_time(def.rule.to_ns));
   w.line("after_n", toml_count(rule.after), toml_count(def.rule.after));
@@ -185,7 +188,8 @@ void write_command(Writer& w, const Command& command) {
     w.line("on_ready", "true");
     w.line("delay_us", toml_time(command.time_us), toml_time(0));
   }
-  if (command.kind == CommandKind::kSetSpeed) w.line("speed", toml_size(command.speed_bytes_per_s));
+  if (command.kind == CommandKind::kSetSpeed)
+    w.line("speed_bytes_per_s", toml_size(command.speed_bytes_per_s));
 }
 
 }  // namespace

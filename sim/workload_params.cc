@@ -63,23 +63,25 @@ std::optional<ParamProblem> check_time(const std::string& key, std::uint64_t us)
 
 std::optional<ParamProblem> check_size(const SizeDistribution& size) {
   if (const auto* fixed = std::get_if<FixedSize>(&size)) {
-    return check_request_size("size", fixed->bytes);
+    return check_request_size("size_bytes", fixed->bytes);
   }
   if (const auto* uniform = std::get_if<UniformSize>(&size)) {
-    if (auto p = check_request_size("size.min", uniform->min_bytes)) return p;
-    if (auto p = check_request_size("size.max", uniform->max_bytes)) return p;
+    if (auto p = check_request_size("size_bytes.min_bytes", uniform->min_bytes)) return p;
+    if (auto p = check_request_size("size_bytes.max_bytes", uniform->max_bytes)) return p;
     if (uniform->min_bytes > uniform->max_bytes) {
-      return problem("size.max", "max is smaller than min", "max >= min");
+      return problem("size_bytes.max_bytes", "max_bytes is smaller than min_bytes",
+                     "max_bytes >= min_bytes");
     }
     return std::nullopt;
   }
   const auto& choice = std::get<ChoiceSize>(size);
   if (choice.bytes.empty() || choice.bytes.size() > kMaxSizeChoices) {
-    return problem("size", "a list of " + std::to_string(choice.bytes.size()) + " sizes",
+    return problem("size_bytes", "a list of " + std::to_string(choice.bytes.size()) + " sizes",
                    "a list of 1 to " + std::to_string(kMaxSizeChoices) + " sizes");
   }
   for (std::size_t i = 0; i < choice.bytes.size(); ++i) {
-    if (auto p = check_request_size("size[" + std::to_string(i) + "]", choice.bytes[i])) return p;
+    if (auto p = check_request_size("size_bytes[" + std::to_string(i) + "]", choice.bytes[i]))
+      return p;
   }
   return std::nullopt;
 }
@@ -139,14 +141,14 @@ std::optional<ParamProblem> check_workload_params(const WorkloadParams& params) 
   if (auto p = check_size(params.size)) return p;
   const std::uint64_t align = params.align_bytes;
   if (align < engine::kSectorSize || align > kMaxRequestBytes || (align & (align - 1)) != 0) {
-    return problem("align",
+    return problem("align_bytes",
                    std::to_string(align) + " bytes is not a power of two from 512 bytes to 1GiB",
                    "a power of two from 512 bytes to 1GiB");
   }
   if (auto p = check_unit_interval("hot_fraction", params.hot_fraction, false)) return p;
   if (auto p = check_unit_interval("hot_share", params.hot_share, true)) return p;
   if (params.hot_offset_bytes % engine::kSectorSize != 0) {
-    return problem("hot_offset",
+    return problem("hot_offset_bytes",
                    std::to_string(params.hot_offset_bytes) + " bytes is not a multiple of 512",
                    "a multiple of 512 bytes");
   }

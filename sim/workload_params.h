@@ -5,7 +5,7 @@
 // disk: the generator is told the disk length when it is built.
 // check_workload_params() is the single definition of which parameter sets
 // are valid; it names the offending parameter by the key scenario files use
-// (e.g. "align", "size.min", "phases[1].rate_iops").
+// (e.g. "align_bytes", "size_bytes.min_bytes", "phases[1].rate_iops").
 #pragma once
 
 #include <cstdint>

@@ -417,7 +417,7 @@ TEST_F(CampaignCliTest, CheckAndMergeExitWithTheMostSevereKindOfFailure) {
 TEST_F(CampaignCliTest, ASavedFailureThatDoesNotLoadExitsTwo) {
   const fs::path corpus = dir_ / "broken";
   fs::create_directories(corpus);
-  std::ofstream(corpus / "case-1-1.toml") << "[source]\nlength = \"1MiB\"\n[target\n";
+  std::ofstream(corpus / "case-1-1.toml") << "[source]\nlength_bytes = \"1MiB\"\n[target\n";
   Child c(check({"--cases", "0", "--no-library", "--corpus", corpus.string(), "--out",
                  (dir_ / "out").string()}),
           dir_, "broken");

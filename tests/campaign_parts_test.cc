@@ -255,6 +255,27 @@ TEST(CampaignSummary, TheSameShrunkFailureFromTwoShardsIsListedOnce) {
   EXPECT_FALSE(reports::summary_ok(m));
 }
 
+// summary.json says "shrink_s"; merge still reads shards that said
+// "shrink_seconds" and writes the new name.
+TEST(CampaignSummary, MergeReadsTheOldNameOfShrinkSeconds) {
+  properties::CampaignResult r0 = shard_result(0, 2, 2);
+  properties::CampaignFailure f;
+  f.id = "case-1-2";
+  f.source = "generated";
+  f.property = "bounds";
+  f.shrink_s = 1.5;
+  r0.failures.push_back(f);
+  json s0 = shard_summary(0, 2, 4, r0);
+  ASSERT_EQ(s0.at("failure_list")[0].at("shrink_s"), 1.5);
+  json& old = s0.at("failure_list")[0];
+  old["shrink_seconds"] = old.at("shrink_s");
+  old.erase("shrink_s");
+  const json m = reports::merge_summaries({s0, shard_summary(1, 2, 4, shard_result(1, 3, 2))}, {});
+  const json& merged = m.at("failure_list")[0];
+  EXPECT_EQ(merged.at("shrink_s"), 1.5);
+  EXPECT_FALSE(merged.contains("shrink_seconds"));
+}
+
 // Each failure in the summary names its kind; the summary names the most
 // severe, after a merge too, and saved failures that still fail count.
 TEST(CampaignSummary, EachFailureCarriesItsKindAndTheSummaryTheMostSevere) {

@@ -243,7 +243,7 @@ TEST_F(CliTest, ListKeysPrintsTheScenarioReferenceInDocs) {
   const fs::path docs = fs::path(__FILE__).parent_path().parent_path() / "docs" / "scenario.md";
   EXPECT_EQ(r.out, read_file(docs))
       << "docs/scenario.md is out of date: run `mirrorsim list keys > docs/scenario.md`";
-  EXPECT_NE(r.out.find("| `granularity` | size | bytes |"), std::string::npos);
+  EXPECT_NE(r.out.find("| `granularity_bytes` | size | bytes |"), std::string::npos);
 }
 
 TEST_F(CliTest, Version) {
@@ -293,9 +293,10 @@ TEST_F(CliTest, DirectoriesAndDevicesAreNotScenarios) {
 // Source and target of different lengths load; the job refuses to start,
 // and with the bug that skips the check the run fails.
 TEST_F(CliTest, LengthsThatDifferLoadAndTheJobRefusesToStart) {
-  const fs::path file = write("lengths.toml",
-                              "[source]\nlength = \"1MiB\"\n[target]\nlength = \"2MiB\"\n"
-                              "[mirror]\nsync = \"full\"\n");
+  const fs::path file =
+      write("lengths.toml",
+            "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"2MiB\"\n"
+            "[mirror]\nsync = \"full\"\n");
   const CliResult r = run({"run", file.string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("outcome: refused to start"), std::string::npos) << r.out;
@@ -364,17 +365,17 @@ TEST_F(CliTest, RunStillProgressingAtItsLimitExitsInconclusive) {
 [limits]
 max_time_us = "5s"
 [source]
-length = "14MiB"
+length_bytes = "14MiB"
 zero_init = false
 old_data = true
 latency_us = "1ms"
 [target]
-length = "14MiB"
+length_bytes = "14MiB"
 latency_us = "1ms"
 [mirror]
 sync = "full"
-granularity = 512
-buf_size = 512
+granularity_bytes = 512
+buf_size_bytes = 512
 )");
   const CliResult r = run({"run", file.string()});
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
@@ -406,51 +407,55 @@ void PrintTo(const Malformed& c, std::ostream* os) {
 
 // A valid scenario: lines 1-6.
 const std::string kHead =
-    "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n[mirror]\nsync = \"full\"\n";
+    "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n[mirror]\nsync = "
+    "\"full\"\n";
 
 std::vector<Malformed> malformed_cases() {
   return {
-      {"TruncatedToml", "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1M", 4, "syntax",
-       "end-of-file"},
+      {"TruncatedToml", "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1M", 4,
+       "syntax", "end-of-file"},
       {"TruncatedTable", kHead + "[[commands]\n", 7, "syntax", ""},
       {"DuplicateKey", kHead + "sync = \"top\"\n", 7, "syntax", ""},
       {"UnknownKey", kHead + "granularty = 4096\n", 7, "mirror.granularty", "unknown key"},
       {"UnknownSection", kHead + "[mirrorr]\nsync = \"full\"\n", 7, "mirrorr", "unknown key"},
       {"WrongTypeBool", kHead + "unmap = \"yes\"\n", 7, "mirror.unmap", "wrong type"},
-      {"WrongTypeSize", kHead + "buf_size = true\n", 7, "mirror.buf_size", "wrong type"},
+      {"WrongTypeSize", kHead + "buf_size_bytes = true\n", 7, "mirror.buf_size_bytes",
+       "wrong type"},
       {"NaN", kHead + "[workload]\nrate_iops = nan\n", 8, "workload.rate_iops", "nan"},
       {"Infinity",
-       "[source]\nlength = \"1MiB\"\nlatency_us = inf\n[target]\nlength = \"1MiB\"\n"
+       "[source]\nlength_bytes = \"1MiB\"\nlatency_us = inf\n[target]\nlength_bytes = \"1MiB\"\n"
        "[mirror]\nsync = \"full\"\n",
        3, "source.latency_us", "inf"},
       {"NegativeSize",
-       "[source]\nlength = -512\n[target]\nlength = \"1MiB\"\n[mirror]\n"
+       "[source]\nlength_bytes = -512\n[target]\nlength_bytes = \"1MiB\"\n[mirror]\n"
        "sync = \"full\"\n",
-       2, "source.length", "negative"},
+       2, "source.length_bytes", "negative"},
       {"NegativeCount", kHead + "[limits]\nmax_events = -1\n", 8, "limits.max_events", "negative"},
       {"OverflowingInteger", "seed = 99999999999999999999\n" + kHead, 1, "syntax", ""},
       {"OverflowingSize",
-       "[source]\nlength = \"99999999TiB\"\n[target]\nlength = \"1MiB\"\n"
+       "[source]\nlength_bytes = \"99999999TiB\"\n[target]\nlength_bytes = \"1MiB\"\n"
        "[mirror]\nsync = \"full\"\n",
-       2, "source.length", "64 bits"},
-      {"FloatSize", kHead + "buf_size = 4096.5\n", 7, "mirror.buf_size", "floating-point"},
-      {"BadSizeUnit", kHead + "buf_size = \"64KB\"\n", 7, "mirror.buf_size", "not a size"},
-      {"GranularityNotPowerOfTwo", kHead + "granularity = 3000\n", 7, "mirror.granularity",
-       "not a power of two"},
+       2, "source.length_bytes", "64 bits"},
+      {"FloatSize", kHead + "buf_size_bytes = 4096.5\n", 7, "mirror.buf_size_bytes",
+       "floating-point"},
+      {"BadSizeUnit", kHead + "buf_size_bytes = \"64KB\"\n", 7, "mirror.buf_size_bytes",
+       "not a size"},
+      {"GranularityNotPowerOfTwo", kHead + "granularity_bytes = 3000\n", 7,
+       "mirror.granularity_bytes", "not a power of two"},
       {"Cluster3MiB",
-       "[source]\nlength = \"4MiB\"\n[target]\nlength = \"4MiB\"\n"
-       "kind = \"cluster\"\ncluster_size = \"3MiB\"\n[mirror]\nsync = \"full\"\n",
-       6, "target.cluster_size", "not a power of two"},
+       "[source]\nlength_bytes = \"4MiB\"\n[target]\nlength_bytes = \"4MiB\"\n"
+       "kind = \"cluster\"\ncluster_bytes = \"3MiB\"\n[mirror]\nsync = \"full\"\n",
+       6, "target.cluster_bytes", "not a power of two"},
       {"LengthNotSectorMultiple",
-       "[source]\nlength = 1000\n[target]\nlength = 1000\n[mirror]\n"
+       "[source]\nlength_bytes = 1000\n[target]\nlength_bytes = 1000\n[mirror]\n"
        "sync = \"full\"\n",
-       2, "source.length", "multiple of 512"},
+       2, "source.length_bytes", "multiple of 512"},
       {"MissingSync",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n[mirror]\n"
-       "speed = 0\n",
+       "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n[mirror]\n"
+       "speed_bytes_per_s = 0\n",
        5, "mirror.sync", "missing"},
       {"BadSyncName",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n[mirror]\n"
+       "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n[mirror]\n"
        "sync = \"partial\"\n",
        6, "mirror.sync", "partial"},
       {"BadPolicy", kHead + "on_target_error = \"retry\"\n", 7, "mirror.on_target_error", "retry"},
@@ -477,10 +482,11 @@ std::vector<Malformed> malformed_cases() {
        "commands[0].action", "explode"},
       {"BadCommandTime", kHead + "[[commands]]\naction = \"complete\"\nat_us = \"10 parsecs\"\n", 9,
        "commands[0].at_us", "10 parsecs"},
-      {"SpeedOnComplete", kHead + "[[commands]]\naction = \"complete\"\nat_us = 5\nspeed = 7\n", 10,
-       "commands[0].speed", ""},
+      {"SpeedOnComplete",
+       kHead + "[[commands]]\naction = \"complete\"\nat_us = 5\nspeed_bytes_per_s = 7\n", 10,
+       "commands[0].speed_bytes_per_s", ""},
       {"BackingWithoutBase",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n"
+       "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n"
        "kind = \"cluster\"\nbacking = \"at-pivot\"\n[mirror]\n"
        "sync = \"full\"\n",
        6, "target.backing", "base"},

@@ -37,9 +37,9 @@ void PrintTo(const BadCase& c, std::ostream* os) {
 
 // A valid scenario that the cases below add to or change.
 const std::string kDisks = R"([source]
-length = "1MiB"
+length_bytes = "1MiB"
 [target]
-length = "1MiB"
+length_bytes = "1MiB"
 )";                                                         // lines 1-4
 const std::string kMirror = "[mirror]\nsync = \"full\"\n";  // lines 5-6
 
@@ -52,20 +52,20 @@ std::vector<BadCase> bad_cases() {
       {"UnknownTopLevelKey", "colour = \"blue\"\n" + kDisks + kMirror, 1, "colour", "unknown key",
        "name, description, seed, limits, source"},
       {"UnknownMirrorKey", kDisks + kMirror + "granularty = 4096\n", 7, "mirror.granularty",
-       "unknown key", "sync, copy_mode, granularity"},
+       "unknown key", "sync, copy_mode, granularity_bytes"},
       {"WrongTypeBool", kDisks + kMirror + "unmap = \"yes\"\n", 7, "mirror.unmap",
        "a string is the wrong type", "true or false"},
       {"WrongTypeTable", "source = 5\n" + kMirror, 1, "source", "an integer is the wrong type",
        "a table"},
       {"NaNRate", kDisks + kMirror + "[workload]\nrate_iops = nan\n", 8, "workload.rate_iops",
        "nan is not a number", "a finite number"},
-      {"NaNSize", "[source]\nlength = nan\n" + kMirror, 2, "source.length", "nan is not a number",
-       "an integer number of bytes"},
+      {"NaNSize", "[source]\nlength_bytes = nan\n" + kMirror, 2, "source.length_bytes",
+       "nan is not a number", "an integer number of bytes"},
       {"InfLatency", "[source]\nlatency_us = inf\n" + kMirror, 2, "source.latency_us",
        "inf is not a finite number", "microseconds"},
-      {"FloatSize", kDisks + kMirror + "buf_size = 4096.5\n", 7, "mirror.buf_size",
+      {"FloatSize", kDisks + kMirror + "buf_size_bytes = 4096.5\n", 7, "mirror.buf_size_bytes",
        "4096.5 is a floating-point number", "64KiB"},
-      {"NegativeSize", "[source]\nlength = -512\n" + kMirror, 2, "source.length",
+      {"NegativeSize", "[source]\nlength_bytes = -512\n" + kMirror, 2, "source.length_bytes",
        "negative size -512", "an integer number of bytes"},
       {"NegativeCount", kDisks + kMirror + "[limits]\nmax_events = -1\n", 8, "limits.max_events",
        "negative number -1", "non-negative integer"},
@@ -73,26 +73,27 @@ std::vector<BadCase> bad_cases() {
        "TOML"},
       {"OverflowingSeedString", "seed = \"18446744073709551616\"\n" + kDisks + kMirror, 1, "seed",
        "does not fit in 64 bits", "decimal digits"},
-      {"OverflowingSizeString", "[source]\nlength = \"99999999TiB\"\n" + kMirror, 2,
-       "source.length", "does not fit in 64 bits", "TiB"},
-      {"BadSizeUnit", "[source]\nlength = \"64KB\"\n" + kMirror, 2, "source.length",
+      {"OverflowingSizeString", "[source]\nlength_bytes = \"99999999TiB\"\n" + kMirror, 2,
+       "source.length_bytes", "does not fit in 64 bits", "TiB"},
+      {"BadSizeUnit", "[source]\nlength_bytes = \"64KB\"\n" + kMirror, 2, "source.length_bytes",
        "\"64KB\" is not a size", "K/KiB"},
       {"BadTimeUnit",
        kDisks + kMirror + "[[commands]]\naction = \"complete\"\nat_us = \"10 parsecs\"\n", 9,
        "commands[0].at_us", "\"10 parsecs\" is not a time", "10ms"},
-      {"GranularityNotPowerOfTwo", kDisks + kMirror + "granularity = 3000\n", 7,
-       "mirror.granularity", "3000 bytes is not a power of two", "512 bytes to 64MiB"},
-      {"GranularityTooLarge", kDisks + kMirror + "granularity = \"128MiB\"\n", 7,
-       "mirror.granularity", "128MiB is out of range", "512 bytes to 64MiB"},
-      {"Cluster3MiB", kDisks + "[base]\nkind = \"cluster\"\ncluster_size = \"3MiB\"\n" + kMirror, 7,
-       "base.cluster_size", "3MiB is not a power of two", "512 bytes to 2MiB"},
-      {"Cluster4MiB", kDisks + "[base]\nkind = \"cluster\"\ncluster_size = \"4MiB\"\n" + kMirror, 7,
-       "base.cluster_size", "4MiB is out of range", "512 bytes to 2MiB"},
-      {"RawWithCluster", "[source]\ncluster_size = \"64KiB\"\n" + kMirror, 2, "source.cluster_size",
-       "a raw disk has no clusters", "kind = \"cluster\""},
-      {"LengthNotSectorMultiple", "[source]\nlength = 1000\n[target]\nlength = 1000\n" + kMirror, 2,
-       "source.length", "1000 bytes is not a multiple of 512", "multiple of 512"},
-      {"MissingSync", kDisks + "[mirror]\nspeed = 0\n", 5, "mirror.sync", "missing",
+      {"GranularityNotPowerOfTwo", kDisks + kMirror + "granularity_bytes = 3000\n", 7,
+       "mirror.granularity_bytes", "3000 bytes is not a power of two", "512 bytes to 64MiB"},
+      {"GranularityTooLarge", kDisks + kMirror + "granularity_bytes = \"128MiB\"\n", 7,
+       "mirror.granularity_bytes", "128MiB is out of range", "512 bytes to 64MiB"},
+      {"Cluster3MiB", kDisks + "[base]\nkind = \"cluster\"\ncluster_bytes = \"3MiB\"\n" + kMirror,
+       7, "base.cluster_bytes", "3MiB is not a power of two", "512 bytes to 2MiB"},
+      {"Cluster4MiB", kDisks + "[base]\nkind = \"cluster\"\ncluster_bytes = \"4MiB\"\n" + kMirror,
+       7, "base.cluster_bytes", "4MiB is out of range", "512 bytes to 2MiB"},
+      {"RawWithCluster", "[source]\ncluster_bytes = \"64KiB\"\n" + kMirror, 2,
+       "source.cluster_bytes", "a raw disk has no clusters", "kind = \"cluster\""},
+      {"LengthNotSectorMultiple",
+       "[source]\nlength_bytes = 1000\n[target]\nlength_bytes = 1000\n" + kMirror, 2,
+       "source.length_bytes", "1000 bytes is not a multiple of 512", "multiple of 512"},
+      {"MissingSync", kDisks + "[mirror]\nspeed_bytes_per_s = 0\n", 5, "mirror.sync", "missing",
        "full, top, none"},
       {"NoMirrorSection", kDisks, 1, "mirror.sync", "missing", "full, top, none"},
       {"EmptyText", "", 0, "file", "empty (0 bytes)", "[mirror]"},
@@ -105,7 +106,7 @@ std::vector<BadCase> bad_cases() {
       {"BugTwice", kDisks + kMirror + "bugs = [\"skip-flush\", \"skip-flush\"]\n", 7,
        "mirror.bugs[1]", "listed twice", "each bug once"},
       {"BackingWithoutBase",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\nkind = \"cluster\"\n"
+       "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\nkind = \"cluster\"\n"
        "backing = \"at-pivot\"\n" +
            kMirror,
        6, "target.backing", "there is no [base] disk", "a [base] table"},
@@ -119,7 +120,7 @@ std::vector<BadCase> bad_cases() {
        "workload.trace", "trace_bad_row.csv:4: op 'wrte' is not an operation",
        "write, write_zeroes, discard, read"},
       {"TraceRowPastDiskEnd",
-       "[source]\nlength = \"1MiB\"\n[target]\nlength = \"1MiB\"\n" + kMirror +
+       "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n" + kMirror +
            "[workload]\ntrace = \"trace_sample.csv\"\n",
        8, "workload.trace", "trace_sample.csv:5: request [1048576, 1114112) ends past the disk end",
        "requests within the 1048576 bytes"},
@@ -130,14 +131,15 @@ std::vector<BadCase> bad_cases() {
        "'replay' is not a choice here", "none, generator, trace"},
       {"ZipfThetaZero", kDisks + kMirror + "[workload]\nlocality = \"zipf\"\nzipf_theta = 0\n", 9,
        "workload.zipf_theta", "0 is out of range", "greater than 0"},
-      {"AlignNotPowerOfTwo", kDisks + kMirror + "[workload]\nalign = 1536\n", 8, "workload.align",
-       "1536 bytes", "a power of two"},
-      {"BadSizeDistribution", kDisks + kMirror + "[workload]\nsize = true\n", 8, "workload.size",
-       "a boolean is the wrong type", "a list of sizes"},
-      {"UniformSizeMissingMax", kDisks + kMirror + "[workload]\nsize = { min = 4096 }\n", 8,
-       "workload.size.max", "missing", "64KiB"},
-      {"UnalignedChoice", kDisks + kMirror + "[workload]\nsize = [4096, 1000]\n", 8,
-       "workload.size[1]", "1000 bytes is not a multiple of 512", "multiple of 512"},
+      {"AlignNotPowerOfTwo", kDisks + kMirror + "[workload]\nalign_bytes = 1536\n", 8,
+       "workload.align_bytes", "1536 bytes", "a power of two"},
+      {"BadSizeDistribution", kDisks + kMirror + "[workload]\nsize_bytes = true\n", 8,
+       "workload.size_bytes", "a boolean is the wrong type", "a list of sizes"},
+      {"UniformSizeMissingMax",
+       kDisks + kMirror + "[workload]\nsize_bytes = { min_bytes = 4096 }\n", 8,
+       "workload.size_bytes.max_bytes", "missing", "64KiB"},
+      {"UnalignedChoice", kDisks + kMirror + "[workload]\nsize_bytes = [4096, 1000]\n", 8,
+       "workload.size_bytes[1]", "1000 bytes is not a multiple of 512", "multiple of 512"},
       {"MixAllZero", kDisks + kMirror + "[workload]\nmix = { write = 0 }\n", 8, "workload.mix",
        "every weight is 0", "at least one weight"},
       {"PhaseWithoutDuration",
@@ -149,8 +151,9 @@ std::vector<BadCase> bad_cases() {
        "faults[0].errno", "'EPERM' is not a choice here", "EIO, ENOSPC, EINVAL"},
       {"FaultProbability", kDisks + kMirror + "[[faults]]\nprobability = 1.5\n", 8,
        "faults[0].probability", "1.5 is out of range", "from 0 to 1"},
-      {"FaultPastDiskEnd", kDisks + kMirror + "[[faults]]\noffset = \"1MiB\"\nlength = 512\n", 9,
-       "faults[0].length", "past the end of the target disk", "a range inside the disk"},
+      {"FaultPastDiskEnd",
+       kDisks + kMirror + "[[faults]]\noffset_bytes = \"1MiB\"\nlength_bytes = 512\n", 9,
+       "faults[0].length_bytes", "past the end of the target disk", "a range inside the disk"},
       {"FaultOnBase", kDisks + kMirror + "[[faults]]\ndisk = \"base\"\n", 8, "faults[0].disk",
        "faults on the base image are not simulated", "\"source\", \"target\""},
       {"FaultWindowBackwards", kDisks + kMirror + "[[faults]]\nfrom_us = \"2s\"\nto_us = \"1s\"\n",
@@ -172,15 +175,17 @@ std::vector<BadCase> bad_cases() {
        "commands[0].delay_us", "without on_ready", "on_ready = true"},
       {"SetSpeedWithoutSpeed",
        kDisks + kMirror + "[[commands]]\naction = \"set_speed\"\non_ready = true\n", 7,
-       "commands[0].speed", "missing", "bytes/s"},
+       "commands[0].speed_bytes_per_s", "missing", "bytes/s"},
       {"SpeedOnComplete",
-       kDisks + kMirror + "[[commands]]\naction = \"complete\"\non_ready = true\nspeed = 5\n", 10,
-       "commands[0].speed", "'complete' takes no speed", "set_speed"},
+       kDisks + kMirror +
+           "[[commands]]\naction = \"complete\"\non_ready = true\nspeed_bytes_per_s = 5\n",
+       10, "commands[0].speed_bytes_per_s", "'complete' takes no speed", "set_speed"},
       {"UnknownCommandKey",
        kDisks + kMirror + "[[commands]]\naction = \"complete\"\nwhen = \"ready\"\n", 9,
-       "commands[0].when", "unknown key", "action, at_us, on_ready, delay_us, speed"},
-      {"DiskTooLarge", "[source]\nlength = \"2048TiB\"\n[target]\nlength = \"2048TiB\"\n" + kMirror,
-       2, "source.length", "2048TiB is too large", "at most 1024TiB"},
+       "commands[0].when", "unknown key", "action, at_us, on_ready, delay_us, speed_bytes_per_s"},
+      {"DiskTooLarge",
+       "[source]\nlength_bytes = \"2048TiB\"\n[target]\nlength_bytes = \"2048TiB\"\n" + kMirror, 2,
+       "source.length_bytes", "2048TiB is too large", "at most 1024TiB"},
       {"QueueDepthZero", "[source]\nqueue_depth = 0\n" + kMirror, 2, "source.queue_depth",
        "0 is out of range", "1 to 4096"},
       {"ZeroTimeLimit", kDisks + kMirror + "[limits]\nmax_time_us = 0\n", 8, "limits.max_time_us",
@@ -222,12 +227,13 @@ TEST(ScenarioErrors, TheBaseOfTheCasesIsValid) {
 // Lengths that differ load: the job must then refuse to start, which the
 // run checks (the campaign generates such cases and saves them).
 TEST(ScenarioErrors, LengthsMayDiffer) {
-  const std::string text = "[source]\nlength = \"1MiB\"\n[target]\nlength = \"2MiB\"\n" + kMirror;
+  const std::string text =
+      "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"2MiB\"\n" + kMirror;
   Scenario s;
   ASSERT_NO_THROW(s = parse_scenario(text, "ok.toml"));
   EXPECT_EQ(s.source.length_bytes, 1 * kMiB);
   EXPECT_EQ(s.target.length_bytes, 2 * kMiB);
-  EXPECT_NO_THROW(parse_scenario("[target]\nlength = \"2MiB\"\n" + kMirror, "ok.toml"));
+  EXPECT_NO_THROW(parse_scenario("[target]\nlength_bytes = \"2MiB\"\n" + kMirror, "ok.toml"));
 }
 
 TEST(ScenarioErrors, NoBugsAreKnownByDefault) {

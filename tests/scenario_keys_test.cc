@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "properties/scenario_build.h"
@@ -51,15 +52,15 @@ const std::map<Key, std::string>& examples() {
       {{T::kLimits, "max_time_us"}, "\"1s\""},
       {{T::kLimits, "max_events"}, "1000"},
       {{T::kDisk, "kind"}, "\"cluster\""},
-      {{T::kDisk, "length"}, "\"1MiB\""},
-      {{T::kDisk, "cluster_size"}, "\"1MiB\""},
+      {{T::kDisk, "length_bytes"}, "\"1MiB\""},
+      {{T::kDisk, "cluster_bytes"}, "\"1MiB\""},
       {{T::kDisk, "backing"}, "\"attached\""},
       {{T::kDisk, "zero_init"}, "false"},
       {{T::kDisk, "discard_reads_zero"}, "true"},
       {{T::kDisk, "old_data"}, "true"},
-      {{T::kDisk, "capacity"}, "\"1MiB\""},
+      {{T::kDisk, "capacity_bytes"}, "\"1MiB\""},
       {{T::kDisk, "latency_us"}, "\"5ms\""},
-      {{T::kDisk, "bandwidth_bytes_s"}, "\"100MiB\""},
+      {{T::kDisk, "bandwidth_bytes_per_s"}, "\"100MiB\""},
       {{T::kDisk, "shared_bandwidth"}, "true"},
       {{T::kDisk, "jitter_us"}, "20"},
       {{T::kDisk, "queue_depth"}, "4"},
@@ -67,9 +68,9 @@ const std::map<Key, std::string>& examples() {
       {{T::kDisk, "faults_end_us"}, "\"50ms\""},
       {{T::kMirror, "sync"}, "\"top\""},
       {{T::kMirror, "copy_mode"}, "\"write-blocking\""},
-      {{T::kMirror, "granularity"}, "\"4KiB\""},
-      {{T::kMirror, "buf_size"}, "\"1MiB\""},
-      {{T::kMirror, "speed"}, "\"10MiB\""},
+      {{T::kMirror, "granularity_bytes"}, "\"4KiB\""},
+      {{T::kMirror, "buf_size_bytes"}, "\"1MiB\""},
+      {{T::kMirror, "speed_bytes_per_s"}, "\"10MiB\""},
       {{T::kMirror, "on_source_error"}, "\"ignore\""},
       {{T::kMirror, "on_target_error"}, "\"stop\""},
       {{T::kMirror, "unmap"}, "false"},
@@ -80,12 +81,12 @@ const std::map<Key, std::string>& examples() {
       {{T::kGenerator, "arrival"}, "\"uniform\""},
       {{T::kGenerator, "burst_on_us"}, "\"50ms\""},
       {{T::kGenerator, "burst_off_us"}, "\"150ms\""},
-      {{T::kGenerator, "size"}, "{ min = \"4KiB\", max = \"64KiB\" }"},
-      {{T::kGenerator, "align"}, "\"64KiB\""},
+      {{T::kGenerator, "size_bytes"}, "{ min_bytes = \"4KiB\", max_bytes = \"64KiB\" }"},
+      {{T::kGenerator, "align_bytes"}, "\"64KiB\""},
       {{T::kGenerator, "locality"}, "\"hotspot\""},
       {{T::kGenerator, "hot_fraction"}, "0.5"},
       {{T::kGenerator, "hot_share"}, "0.5"},
-      {{T::kGenerator, "hot_offset"}, "\"1MiB\""},
+      {{T::kGenerator, "hot_offset_bytes"}, "\"1MiB\""},
       {{T::kGenerator, "zipf_theta"}, "1.2"},
       {{T::kGenerator, "mix"}, "{ write = 1, read = 1 }"},
       {{T::kGenerator, "phases"}, "[{ duration_us = \"1s\", rate_iops = 5 }]"},
@@ -94,8 +95,8 @@ const std::map<Key, std::string>& examples() {
       {{T::kGenerator, "max_requests"}, "1000"},
       {{T::kTrace, "trace"}, "\"trace_v2.iolog\""},
       {{T::kTrace, "format"}, "\"csv\""},
-      {{T::kSizeRange, "min"}, "\"8KiB\""},
-      {{T::kSizeRange, "max"}, "\"128KiB\""},
+      {{T::kSizeRange, "min_bytes"}, "\"8KiB\""},
+      {{T::kSizeRange, "max_bytes"}, "\"128KiB\""},
       {{T::kMix, "write"}, "2.0"},
       {{T::kMix, "write_zeroes"}, "1.0"},
       {{T::kMix, "discard"}, "1.0"},
@@ -104,8 +105,8 @@ const std::map<Key, std::string>& examples() {
       {{T::kPhase, "rate_iops"}, "50.0"},
       {{T::kFault, "disk"}, "\"source\""},
       {{T::kFault, "op"}, "\"write\""},
-      {{T::kFault, "offset"}, "\"1MiB\""},
-      {{T::kFault, "length"}, "\"1MiB\""},
+      {{T::kFault, "offset_bytes"}, "\"1MiB\""},
+      {{T::kFault, "length_bytes"}, "\"1MiB\""},
       {{T::kFault, "from_us"}, "\"1s\""},
       {{T::kFault, "to_us"}, "\"2s\""},
       {{T::kFault, "after_n"}, "5"},
@@ -116,7 +117,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kCommand, "at_us"}, "\"5ms\""},
       {{T::kCommand, "on_ready"}, "true"},
       {{T::kCommand, "delay_us"}, "\"10ms\""},
-      {{T::kCommand, "speed"}, "\"1MiB\""},
+      {{T::kCommand, "speed_bytes_per_s"}, "\"1MiB\""},
       {{T::kSwarm, "sync"}, "\"top\""},
   };
   static const std::map<Key, std::string> with_swarm = [] {
@@ -134,13 +135,13 @@ const std::set<Key> kOnlyValue = {{KeyTable::kDisk, "backing_name"}};
 const std::map<Key, std::string> kBaseline = {
     {{KeyTable::kMirror, "sync"}, "\"full\""},
     {{KeyTable::kTrace, "trace"}, "\"trace_sample.csv\""},
-    {{KeyTable::kSizeRange, "min"}, "\"4KiB\""},
-    {{KeyTable::kSizeRange, "max"}, "\"64KiB\""},
+    {{KeyTable::kSizeRange, "min_bytes"}, "\"4KiB\""},
+    {{KeyTable::kSizeRange, "max_bytes"}, "\"64KiB\""},
     {{KeyTable::kPhase, "duration_us"}, "\"1s\""},
     {{KeyTable::kPhase, "rate_iops"}, "10"},
     {{KeyTable::kCommand, "action"}, "\"complete\""},
     {{KeyTable::kCommand, "at_us"}, "0"},
-    {{KeyTable::kCommand, "speed"}, "0"},
+    {{KeyTable::kCommand, "speed_bytes_per_s"}, "0"},
     {{KeyTable::kTop, "mirror"}, "{ sync = \"full\" }"},
 };
 
@@ -162,7 +163,7 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
       return kMirror + "[limits]\n" + kv;
     case KeyTable::kDisk: {
       std::string context;
-      if (key == "cluster_size" || key == "backing" || key == "backing_name") {
+      if (key == "cluster_bytes" || key == "backing" || key == "backing_name") {
         context += "kind = \"cluster\"\n";
       }
       if (key == "backing_name") context += "backing = \"attached\"\n";
@@ -184,7 +185,8 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
         const Key k{table, name};
         return name + " = " + (name == key && value ? *value : kBaseline.at(k));
       };
-      return kMirror + "[workload]\nsize = { " + part("min") + ", " + part("max") + " }\n";
+      return kMirror + "[workload]\nsize_bytes = { " + part("min_bytes") + ", " +
+             part("max_bytes") + " }\n";
     }
     case KeyTable::kMix: {
       const std::string fixed = key == "read" ? "write = 1" : "read = 1";
@@ -200,9 +202,9 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
       return kMirror + "[swarm]\n" + kv;
     case KeyTable::kCommand: {
       std::string c = kMirror + "[[commands]]\n";
-      c += key == "action"  ? kv
-           : key == "speed" ? "action = \"set_speed\"\n"
-                            : "action = \"pause\"\n";
+      c += key == "action"              ? kv
+           : key == "speed_bytes_per_s" ? "action = \"set_speed\"\n"
+                                        : "action = \"pause\"\n";
       if (key == "on_ready") return c + (v == "true" ? kv : "at_us = 0\n" + kv);
       if (key == "delay_us") return c + "on_ready = true\n" + kv;
       if (key == "action") return c + "at_us = 0\n";
@@ -315,7 +317,7 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
     workload_kinds.insert(kind);
     if (kind == "generator") {
       EXPECT_EQ(keys, table_keys({KeyTable::kWorkload, KeyTable::kGenerator}));
-      collect(*workload["size"].as_table(), written[KeyTable::kSizeRange]);
+      collect(*workload["size_bytes"].as_table(), written[KeyTable::kSizeRange]);
       collect(*workload["mix"].as_table(), written[KeyTable::kMix]);
       collect(*workload["phases"][0].as_table(), written[KeyTable::kPhase]);
     } else if (kind == "trace") {
@@ -360,9 +362,9 @@ TEST(ScenarioKeys, TheWriterMarksValuesThatDifferFromTheDefault) {
   EXPECT_EQ(line_of("[source]", "latency_us"), "latency_us = 10  # differs from default (100)");
   EXPECT_EQ(line_of("[source]", "kind"), "kind = \"raw\"");
   EXPECT_EQ(line_of("[target]", "kind"), "kind = \"cluster\"  # differs from default (\"raw\")");
-  EXPECT_EQ(line_of("[target]", "cluster_size"), "cluster_size = \"64KiB\"");
-  EXPECT_EQ(line_of("[mirror]", "granularity"),
-            "granularity = \"4KiB\"  # differs from default (0)");
+  EXPECT_EQ(line_of("[target]", "cluster_bytes"), "cluster_bytes = \"64KiB\"");
+  EXPECT_EQ(line_of("[mirror]", "granularity_bytes"),
+            "granularity_bytes = \"4KiB\"  # differs from default (0)");
   EXPECT_EQ(line_of("[mirror]", "sync"), "sync = \"full\"");  // required: never marked
   EXPECT_EQ(line_of("[[faults]]", "probability"),
             "probability = 0.5  # differs from default (1.0)");
@@ -391,6 +393,71 @@ TEST(ScenarioKeys, DocsAreTheTablesReference) {
     ASSERT_NE(table, std::string::npos) << describe(key);
     EXPECT_NE(reference.find("| `" + key.key + "` |", table), std::string::npos) << describe(key);
   }
+}
+
+// Old key names (renamed_keys()) still load, as the new key, with one note
+// per old name per file; the file with the old names is scenario_full.toml
+// as it was before the rename.
+TEST(ScenarioKeys, OldKeyNamesLoadWithOneNoteEach) {
+  std::vector<std::string> notes;
+  LoadOptions options;
+  options.known_bugs = properties::known_bug_names();
+  options.note = [&notes](const std::string& line) { notes.push_back(line); };
+  const Scenario current = load_scenario(kData / "scenario_full.toml", options);
+  EXPECT_TRUE(notes.empty()) << notes.front();
+  const std::filesystem::path old_file = kData / "scenario_old_keys.toml";
+  const Scenario old = load_scenario(old_file, options);
+  EXPECT_EQ(old, current);
+  const auto note = [&](int line, const char* old_key, const char* key) {
+    return fmt::format("{}:{}: note: key '{}' is deprecated; write '{}'", old_file.string(), line,
+                       old_key, key);
+  };
+  // The first use of each old name as the loader reads the file ([source],
+  // [target], then [base]); "length" and "speed" are also used later (in
+  // [[faults]] and [[commands]]) without another note.
+  const std::set<std::string> expected = {
+      note(30, "length", "length_bytes"),
+      note(31, "cluster_size", "cluster_bytes"),
+      note(37, "bandwidth_bytes_s", "bandwidth_bytes_per_s"),
+      note(51, "capacity", "capacity_bytes"),
+      note(59, "granularity", "granularity_bytes"),
+      note(60, "buf_size", "buf_size_bytes"),
+      note(61, "speed", "speed_bytes_per_s"),
+      note(74, "size", "size_bytes"),
+      note(74, "min", "min_bytes"),
+      note(74, "max", "max_bytes"),
+      note(75, "align", "align_bytes"),
+      note(79, "hot_offset", "hot_offset_bytes"),
+      note(97, "offset", "offset_bytes"),
+  };
+  EXPECT_EQ(std::set<std::string>(notes.begin(), notes.end()), expected);
+  EXPECT_EQ(notes.size(), expected.size());
+  // Every renamed key is covered by the file.
+  std::set<std::string> old_names;
+  for (const RenamedKey& r : renamed_keys()) old_names.insert(std::string(r.old_key));
+  EXPECT_EQ(old_names.size(), expected.size());
+}
+
+TEST(ScenarioKeys, OldAndNewNameOfOneKeyIsAnError) {
+  const std::string text = kMirror + "[source]\nlength = \"1MiB\"\nlength_bytes = \"1MiB\"\n";
+  try {
+    parse_scenario(text, "both.toml");
+    FAIL() << "loaded a table with both names of a key";
+  } catch (const ScenarioError& error) {
+    EXPECT_STREQ(error.what(),
+                 "both.toml:4: source.length_bytes: both 'length_bytes' and its old name "
+                 "'length'; allowed: 'length_bytes' only");
+  }
+}
+
+TEST(ScenarioKeys, TheWriterWritesNoOldName) {
+  std::vector<std::string> notes;
+  LoadOptions options;
+  options.known_bugs = properties::known_bug_names();
+  const std::string text = write_scenario(load_scenario(kData / "scenario_full.toml", options));
+  options.note = [&notes](const std::string& line) { notes.push_back(line); };
+  parse_scenario(text, (kData / "written.toml").string(), options);
+  EXPECT_TRUE(notes.empty()) << notes.front();
 }
 
 }  // namespace
