@@ -63,7 +63,6 @@ int run_command(const RunCommandOptions& o) {
       report.verdicts.push_back(
           properties::determinism_verdict(report, properties::run_scenario(scenario, run_options)));
     }
-    report.swarm = scenario.swarm;  // informational: a generated case's options
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "mirrorsim run: {}: {}\n", o.file, e.what());
     return kExitBadInput;

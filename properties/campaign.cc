@@ -455,9 +455,7 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs)
   if (std::holds_alternative<scenarios::TraceWorkload>(c.scenario.workload)) {
     options.requests = c.requests;
   }
-  RunReport report = run_scenario(c.scenario, options);
-  report.swarm = c.scenario.swarm;
-  return report;
+  return run_scenario(c.scenario, options);
 }
 
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,

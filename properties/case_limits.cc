@@ -4,6 +4,9 @@
 #include <cmath>
 #include <variant>
 
+#include "properties/mirror_spec.h"
+#include "properties/world.h"
+
 namespace mirrorsim::properties {
 namespace {
 
@@ -11,21 +14,12 @@ using scenarios::CommandKind;
 using scenarios::CommandTrigger;
 using scenarios::DiskSpec;
 
-constexpr std::uint64_t kKiB = 1024;
-constexpr std::uint64_t kMiB = 1024 * kKiB;
-
-// MIRROR.md, "Vocabulary".
-constexpr double kOpsInFlight = 16;
-constexpr std::uint64_t kOpFloorBytes = 1 * kMiB;  // max op size: max(buf-size / 16, this)
-constexpr std::uint64_t kDefaultBufferBytes = 16 * kMiB;
-constexpr std::uint64_t kDefaultGranularityMin = 4 * kKiB;
-constexpr std::uint64_t kDefaultGranularityMax = 64 * kKiB;
-constexpr double kSliceSeconds = 0.1;  // rate-limit slice; an ignored error's retry pause
-// The world's guest keeps at most this many requests in flight
-// (properties/world.cc, a virtio queue's worth).
-constexpr double kGuestInFlight = 32;
-// A management layer resumes a job stopped on an error after 1 ms (world.cc).
-constexpr double kOperatorResumeSeconds = 0.001;
+// MIRROR.md, "Vocabulary" (properties/mirror_spec.h), and the world's own
+// pace (properties/world.h).
+constexpr double kOpsInFlight = spec::kMaxInFlightOps;
+constexpr double kSliceSeconds = static_cast<double>(spec::kRateSliceNs) / 1e9;
+constexpr double kGuestInFlight = World::kGuestQueueDepth;
+constexpr double kOperatorResumeSeconds = static_cast<double>(World::kOperatorResumeDelayNs) / 1e9;
 // Flushes a job makes on its way to the end (before READY, at the pivot),
 // with one to spare.
 constexpr double kFlushes = 3;
@@ -56,10 +50,8 @@ std::uint64_t round_up(std::uint64_t value, std::uint64_t unit) {
 // charged its start (it may fail every request after that: such a case is
 // as slow as its faults make it, and only a window or an end bounds it).
 double faults_settle_seconds(const scenarios::Scenario& s, const scenarios::FaultSpec& f) {
-  const DiskSpec* disk = f.disk == scenarios::FaultDisk::kSource   ? &s.source
-                         : f.disk == scenarios::FaultDisk::kTarget ? &s.target
-                         : s.base                                  ? &*s.base
-                                                                   : nullptr;
+  // The checker refuses faults on the base: a rule is the source's or the target's.
+  const DiskSpec* disk = f.disk == scenarios::FaultDisk::kSource ? &s.source : &s.target;
   double end = f.rule.to_ns == sim::kForever ? -1.0 : static_cast<double>(f.rule.to_ns) / 1e9;
   if (disk != nullptr && disk->faults_end_us) {
     const double faults_end = seconds_of_us(*disk->faults_end_us);
@@ -102,18 +94,12 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
       target.kind == scenarios::DiskKind::kCluster ? target.cluster_bytes : 0;
 
   // Geometry (MIRROR.md "Vocabulary" and "Start" 3).
-  std::uint64_t g = s.mirror.granularity_bytes;
-  if (g == 0) {
-    g = cluster == 0 ? kDefaultGranularityMax
-                     : std::clamp(cluster, kDefaultGranularityMin, kDefaultGranularityMax);
-  }
-  const bool cow = cluster > g && target.backing == scenarios::Backing::kAtPivot;
-  std::uint64_t buffer =
-      round_up(s.mirror.buf_size_bytes == 0 ? kDefaultBufferBytes : s.mirror.buf_size_bytes, g);
-  if (cow) buffer = std::max(buffer, cluster);
-  std::uint64_t op =
-      std::max({buffer / static_cast<std::uint64_t>(kOpsInFlight), kOpFloorBytes, g});
-  op = std::min(op / g * g, buffer);
+  const spec::TargetAtStart at_start{cluster, target.backing != scenarios::Backing::kNone,
+                                     target.backing == scenarios::Backing::kAttached};
+  const std::uint64_t g = spec::granularity_bytes(s.mirror.granularity_bytes, at_start);
+  const bool cow = spec::cow(g, at_start);
+  const std::uint64_t buffer = spec::buf_size_bytes(s.mirror.buf_size_bytes, g, at_start);
+  std::uint64_t op = std::min(spec::max_op_bytes(buffer, g), buffer);
   if (cow) op = std::max(op, cluster);  // widened to whole clusters (buffer >= cluster)
   e.granularity_bytes = g;
   e.buffer_bytes = buffer;

@@ -111,7 +111,9 @@ Verdict check_state_machine(const RunFacts& f) {
                                       engine::state_name(e.state), at(e.time)));
         }
         // MIRROR.md: READY never goes back to RUNNING (a pause after READY
-        // is standby, not paused).
+        // is standby, not paused). Stated here whatever the transition
+        // table allows: today it already forbids ready -> running, so the
+        // rule bites on a READY event sent while running, then paused.
         if (ready_events > 0 && (e.state == JobState::kRunning || e.state == JobState::kPaused)) {
           return violated(
               property::kStateMachine,

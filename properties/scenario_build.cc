@@ -39,10 +39,9 @@ sim::FaultPlan fault_plan(const scenarios::Scenario& scenario, scenarios::FaultD
   for (const scenarios::FaultSpec& f : scenario.faults) {
     if (f.disk == disk) plan.add(f.rule);
   }
-  const scenarios::DiskSpec* spec = &scenario.target;
-  if (disk == scenarios::FaultDisk::kSource) spec = &scenario.source;
-  if (disk == scenarios::FaultDisk::kBase) spec = scenario.base ? &*scenario.base : nullptr;
-  if (spec != nullptr && spec->faults_end_us) plan.end_faults_at(us(*spec->faults_end_us));
+  const scenarios::DiskSpec& spec =
+      disk == scenarios::FaultDisk::kSource ? scenario.source : scenario.target;
+  if (spec.faults_end_us) plan.end_faults_at(us(*spec.faults_end_us));
   return plan;
 }
 

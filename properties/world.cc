@@ -284,21 +284,29 @@ std::uint64_t World::spec_buf_size_bytes() const {
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
 }
 
-Verdict World::state_machine_so_far() const {
+RunFacts World::facts_so_far() const {
   RunFacts facts;
   facts.lengths_differ = scenario_.source.length_bytes != scenario_.target.length_bytes;
   facts.job_started = job_started_;
+  facts.start_error = start_error_;
   facts.job = job_->outcome();
   facts.events = events_;
   facts.complete_accepted = complete_accepted_;
   facts.cancel_accepted = cancel_accepted_;
-  return check_state_machine(facts);
+  facts.soft_cancel_after_ready = soft_cancel_after_ready_;
+  facts.bound_violations = bounds_.violations();
+  return facts;
+}
+
+Verdict World::state_machine_so_far() const {
+  return check_state_machine(facts_so_far());
 }
 
 RunReport World::report(const sim::RunOutcome& outcome) {
   RunReport report;
   report.sim = outcome;
   report.scenario_name = scenario_.name;
+  report.swarm = scenario_.swarm;  // informational: a generated case's options
   report.seed = simulation_->options().seed;
   report.bugs = params_.bugs.names();
   report.job_started = job_started_;
@@ -378,17 +386,8 @@ std::optional<DifferenceSides> World::describe_sides(const sim::Difference& d,
 }
 
 void World::finish_checks(RunReport& report) {
-  RunFacts facts;
+  RunFacts facts = facts_so_far();
   facts.sim = report.sim;
-  facts.lengths_differ = scenario_.source.length_bytes != scenario_.target.length_bytes;
-  facts.job_started = job_started_;
-  facts.start_error = start_error_;
-  facts.job = job_->outcome();
-  facts.events = events_;
-  facts.complete_accepted = complete_accepted_;
-  facts.cancel_accepted = cancel_accepted_;
-  facts.soft_cancel_after_ready = soft_cancel_after_ready_;
-  facts.bound_violations = bounds_.violations();
   if (report.sim.status == sim::RunOutcome::Status::kLimit) {
     progress_.sample(report.sim.end_time_ns, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
     facts.progress = progress_.window(report.sim.end_time_ns);

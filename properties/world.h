@@ -38,6 +38,7 @@
 #include "engine/wait_queue.h"
 #include "properties/bounds_monitor.h"
 #include "properties/content_provenance.h"
+#include "properties/oracles.h"
 #include "properties/progress_tracker.h"
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
@@ -150,8 +151,6 @@ class World final : public engine::JobObserver {
   bool soft_cancel_after_ready() const { return soft_cancel_after_ready_; }
   std::span<const engine::JobEvent> events() const { return events_; }
   const std::vector<std::string>& bound_violations() const { return bounds_.violations(); }
-  std::uint64_t guest_requests() const { return guest_requests_; }
-  std::uint64_t guest_errors() const { return guest_errors_; }
   // The state-machine property over the events so far (it may be checked
   // at any point, not only at the end).
   Verdict state_machine_so_far() const;
@@ -195,6 +194,8 @@ class World final : public engine::JobObserver {
                                                 const sim::GuestView& target,
                                                 const sim::GuestView& source) const;
   void finish_checks(RunReport& report);
+  // What the oracles need, as the run stands (no content comparisons).
+  RunFacts facts_so_far() const;
   // The buffer MIRROR.md gives this job (the bounds oracle's limit).
   std::uint64_t spec_buf_size_bytes() const;
 

@@ -12,26 +12,6 @@ using engine::TimeNs;
 using scenarios::CommandKind;
 using scenarios::CommandTrigger;
 
-std::string command_name(const scenarios::Command& c) {
-  switch (c.kind) {
-    case CommandKind::kComplete:
-      return "complete";
-    case CommandKind::kCancel:
-      return "cancel";
-    case CommandKind::kForceCancel:
-      return "force-cancel";
-    case CommandKind::kPause:
-      return "pause";
-    case CommandKind::kResume:
-      return "resume";
-    case CommandKind::kSetSpeed:
-      return fmt::format("set-speed {}", c.speed_bytes_per_s);
-    case CommandKind::kWriteBlocking:
-      return "write-blocking";
-  }
-  return "?";
-}
-
 }  // namespace
 
 void World::drive() {
@@ -45,7 +25,8 @@ void World::drive() {
   bounds_.set_buffer_limit(spec_buf_size_bytes());
   schedule_next_guest();
   for (const scenarios::Command& c : scenario_.commands) {
-    simulation_->spawn("command " + command_name(c), [this, c] { run_command(c); });
+    simulation_->spawn("command " + std::string(scenarios::name_of(c.kind)),
+                       [this, c] { run_command(c); });
   }
   job_->wait_until_ended();
   snapshotting_ = false;

@@ -107,7 +107,6 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
 std::string describe_report(const properties::RunReport& r) {
   std::string out;
   out += "outcome: " + r.outcome_line() + "\n";
-  if (r.swarm) out += "swarm: " + scenarios::describe_swarm(*r.swarm) + "\n";
   if (r.job_started) {
     out += fmt::format(
         "job: granularity {}, buf-size {}, max op {}, cow {}\n",

@@ -3,6 +3,8 @@
 #include <array>
 #include <cerrno>
 
+#include "sim/disk_op.h"
+
 namespace mirrorsim::scenarios {
 namespace {
 
@@ -13,14 +15,6 @@ constexpr std::array<std::string_view, 3> kSyncModes = {"full", "top", "none"};
 constexpr std::array<std::string_view, 2> kCopyModes = {"background", "write-blocking"};
 constexpr std::array<std::string_view, 4> kErrorPolicies = {"report", "ignore", "stop", "enospc"};
 constexpr std::array<std::string_view, 3> kFaultDisks = {"source", "target", "base"};
-constexpr std::array<NamedValue<std::optional<sim::DiskOp>>, 6> kFaultOps = {{
-    {"read", sim::DiskOp::kRead},
-    {"write", sim::DiskOp::kWrite},
-    {"write_zeroes", sim::DiskOp::kWriteZeroes},
-    {"discard", sim::DiskOp::kDiscard},
-    {"flush", sim::DiskOp::kFlush},
-    {"any", std::nullopt},
-}};
 constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
     {"EIO", EIO},
     {"ENOSPC", ENOSPC},
@@ -36,7 +30,18 @@ constexpr std::array<std::string_view, 3> kTraceFormats = {"auto", "csv", "fio"}
 }  // namespace
 
 std::span<const NamedValue<std::optional<sim::DiskOp>>> fault_op_names() {
-  return kFaultOps;
+  // The disk's own names for its operations, then "any".
+  static const auto names = [] {
+    std::array<NamedValue<std::optional<sim::DiskOp>>, 6> out{};
+    std::size_t i = 0;
+    for (sim::DiskOp op : {sim::DiskOp::kRead, sim::DiskOp::kWrite, sim::DiskOp::kWriteZeroes,
+                           sim::DiskOp::kDiscard, sim::DiskOp::kFlush}) {
+      out[i++] = {sim::disk_op_name(op), op};
+    }
+    out[i] = {"any", std::nullopt};
+    return out;
+  }();
+  return names;
 }
 
 std::span<const NamedValue<int>> fault_errno_names() {

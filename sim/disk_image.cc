@@ -216,8 +216,13 @@ void DiskImage::fill_with_old_data(std::uint64_t value) {
 }
 
 GuestView DiskImage::guest_view() const {
+  return view_over(store_);
+}
+
+GuestView DiskImage::view_over(const ExtentStore& top) const {
   std::vector<ExtentStore> layers;
-  for (const DiskImage* layer = this; layer != nullptr; layer = layer->backing_.get()) {
+  layers.push_back(top);
+  for (const DiskImage* layer = backing_.get(); layer != nullptr; layer = layer->backing_.get()) {
     layers.push_back(layer->store_);
   }
   return GuestView(std::move(layers));
@@ -234,12 +239,7 @@ void DiskImage::restore(LayerState state) {
 }
 
 GuestView DiskImage::view_of(const LayerState& state) const {
-  std::vector<ExtentStore> layers;
-  layers.push_back(state.store);
-  for (const DiskImage* layer = backing_.get(); layer != nullptr; layer = layer->backing_.get()) {
-    layers.push_back(layer->store_);
-  }
-  return GuestView(std::move(layers));
+  return view_over(state.store);
 }
 
 }  // namespace mirrorsim::sim

@@ -66,6 +66,8 @@ class DiskImage final : public DiskModel {
   GuestView view_of(const LayerState& state) const;
 
  private:
+  // `top` over this image's backing chain.
+  GuestView view_over(const ExtentStore& top) const;
   using Chain = boost::container::small_vector<const ExtentStore*, 4>;
   Chain chain() const;  // this layer, then the attached backing chain
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "engine/invariant.h"
+
 namespace mirrorsim::sim {
 
 void check_request(const DiskModel& disk, const char* what, std::uint64_t offset,
@@ -32,6 +34,26 @@ void check_attach(const DiskModel& disk, const DiskModel& backing) {
   for (const DiskModel* layer = &backing; layer != nullptr; layer = layer->backing()) {
     if (layer == &disk) fail("the disk would be its own backing");
   }
+}
+
+engine::IoStatus apply_change(DiskModel& disk, DiskOp op, std::uint64_t offset,
+                              std::uint64_t length, const ContentPayload* data, bool may_unmap) {
+  switch (op) {
+    case DiskOp::kWrite:
+      MIRRORSIM_ASSERT(data != nullptr && data->length() == length,
+                       "disk '" + disk.name() + "': a write to apply needs its data");
+      return disk.write(offset, *data);
+    case DiskOp::kWriteZeroes:
+      return disk.write_zeroes(offset, length, may_unmap);
+    case DiskOp::kDiscard:
+      return disk.discard(offset, length);
+    case DiskOp::kRead:
+    case DiskOp::kFlush:
+      break;
+  }
+  ::mirrorsim::throw_invariant_violation(
+      __FILE__, __LINE__, "changes_content(op)",
+      "disk '" + disk.name() + "': " + std::string(disk_op_name(op)) + " changes no content");
 }
 
 }  // namespace mirrorsim::sim

@@ -39,6 +39,7 @@
 
 #include "engine/block_device.h"
 #include "sim/content.h"
+#include "sim/disk_op.h"
 #include "sim/disk_options.h"
 #include "sim/disk_view.h"
 
@@ -102,5 +103,11 @@ namespace mirrorsim::sim {
 // (see DiskModel::attach_backing; the same-implementation check is the
 // caller's).
 void check_attach(const DiskModel& disk, const DiskModel& backing);
+
+// Applies one content change to `disk`: a write of `*data`, a zero write
+// (`may_unmap` as given) or a discard. REQUIRES: `op` changes content; for a
+// write, `data` holds `length` bytes.
+engine::IoStatus apply_change(DiskModel& disk, DiskOp op, std::uint64_t offset,
+                              std::uint64_t length, const ContentPayload* data, bool may_unmap);
 
 }  // namespace mirrorsim::sim

@@ -25,8 +25,9 @@ std::string_view io_model_name(IoModel model) {
 }
 
 std::optional<IoModel> parse_io_model(std::string_view name) {
-  if (name == "atomic") return IoModel::kAtomic;
-  if (name == "split") return IoModel::kSplit;
+  for (IoModel model : {IoModel::kAtomic, IoModel::kSplit}) {
+    if (io_model_name(model) == name) return model;
+  }
   return std::nullopt;
 }
 

@@ -53,8 +53,9 @@ std::string_view power_loss_mode_name(PowerLossMode mode) {
 }
 
 std::optional<PowerLossMode> parse_power_loss_mode(std::string_view name) {
-  if (name == "any_subset") return PowerLossMode::kAnySubset;
-  if (name == "in_order_prefix") return PowerLossMode::kInOrderPrefix;
+  for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+    if (power_loss_mode_name(mode) == name) return mode;
+  }
   return std::nullopt;
 }
 
@@ -307,8 +308,10 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   if (torn) {
     for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
   }
-  std::stable_sort(pieces.begin(), pieces.end(),
-                   [](const Piece& a, const Piece& b) { return a.at_ns < b.at_ns; });
+  if (split) {
+    std::stable_sort(pieces.begin(), pieces.end(),
+                     [](const Piece& a, const Piece& b) { return a.at_ns < b.at_ns; });
+  }
   return pieces;
 }
 
@@ -323,9 +326,8 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) 
       if (whole) return image_->write(offset, *r.data).error;
       return image_->write(offset, r.data->slice(offset - request.offset, length)).error;
     case DiskOp::kWriteZeroes:
-      return image_->write_zeroes(offset, length, r.may_unmap).error;
     case DiskOp::kDiscard:
-      return image_->discard(offset, length).error;
+      return apply_change(*image_, request.op, offset, length, nullptr, r.may_unmap).error;
     case DiskOp::kFlush:
       break;
   }
@@ -456,21 +458,8 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   for (const Landing& l : volatile_) {
     if (!keep(l)) continue;
     attach_if_due(l.seq);
-    engine::IoStatus status;
-    switch (l.op) {
-      case DiskOp::kWrite:
-        status = scratch.write(l.offset, l.data);
-        break;
-      case DiskOp::kWriteZeroes:
-        status = scratch.write_zeroes(l.offset, l.length, l.may_unmap);
-        break;
-      case DiskOp::kDiscard:
-        status = scratch.discard(l.offset, l.length);
-        break;
-      case DiskOp::kRead:
-      case DiskOp::kFlush:
-        break;
-    }
+    const engine::IoStatus status =
+        apply_change(scratch, l.op, l.offset, l.length, &l.data, l.may_unmap);
     MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
                                       std::to_string(l.seq) + " failed");
   }
@@ -557,6 +546,14 @@ engine::IoStatus SimDisk::read(std::uint64_t offset, std::uint64_t length,
   return status;
 }
 
+SimDisk::Request SimDisk::request_of(DiskOp op, std::uint64_t offset, std::uint64_t length) {
+  Request r;
+  r.seen.op = op;
+  r.seen.offset = offset;
+  r.seen.length = length;
+  return r;
+}
+
 engine::IoStatus SimDisk::write(std::uint64_t offset, std::uint64_t length,
                                 const engine::Payload& data) {
   const auto* content = dynamic_cast<const ContentPayload*>(&data);
@@ -564,10 +561,7 @@ engine::IoStatus SimDisk::write(std::uint64_t offset, std::uint64_t length,
   MIRRORSIM_ASSERT(content->length() == length,
                    "disk '" + name() + "': write of " + std::to_string(length) +
                        " bytes with a payload of " + std::to_string(content->length()));
-  Request r;
-  r.seen.op = DiskOp::kWrite;
-  r.seen.offset = offset;
-  r.seen.length = length;
+  Request r = request_of(DiskOp::kWrite, offset, length);
   r.data = content;
   return execute(r);
 }
@@ -578,35 +572,25 @@ engine::IoStatus SimDisk::write_fresh(std::uint64_t offset, std::uint64_t length
   if (value != nullptr) *value = v;
   if (length == 0 || length % kSectorSize != 0) {
     // Not a payload anyone could build: still a request, failing with EINVAL.
-    Request r;
-    r.seen.op = DiskOp::kWrite;
-    r.seen.offset = offset;
-    r.seen.length = length;
+    Request r = request_of(DiskOp::kWrite, offset, length);
     return execute(r);
   }
   return write(offset, length, ContentPayload::fresh(v, length));
 }
 
 engine::IoStatus SimDisk::write_zeroes(std::uint64_t offset, std::uint64_t length, bool may_unmap) {
-  Request r;
-  r.seen.op = DiskOp::kWriteZeroes;
-  r.seen.offset = offset;
-  r.seen.length = length;
+  Request r = request_of(DiskOp::kWriteZeroes, offset, length);
   r.may_unmap = may_unmap;
   return execute(r);
 }
 
 engine::IoStatus SimDisk::discard(std::uint64_t offset, std::uint64_t length) {
-  Request r;
-  r.seen.op = DiskOp::kDiscard;
-  r.seen.offset = offset;
-  r.seen.length = length;
+  Request r = request_of(DiskOp::kDiscard, offset, length);
   return execute(r);
 }
 
 engine::IoStatus SimDisk::flush() {
-  Request r;
-  r.seen.op = DiskOp::kFlush;
+  Request r = request_of(DiskOp::kFlush, 0, 0);
   return execute(r);
 }
 

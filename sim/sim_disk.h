@@ -300,6 +300,7 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
   };
 
+  static Request request_of(DiskOp op, std::uint64_t offset, std::uint64_t length);
   engine::IoStatus execute(Request& request);
   // The default path: data moves at the service end, no extra draws or events.
   int serve_atomic(Request& request, int fault);

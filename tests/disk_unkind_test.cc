@@ -524,16 +524,30 @@ TEST(WriteCache, DurableOnlyAfterAFlushThatStartedAfterTheCompletion) {
   EXPECT_EQ(durable[1].a, 1u);
 }
 
-TEST(WriteCache, WithoutACacheEverythingIsDurable) {
+// Without a cache nothing is volatile: a power loss drops no completed
+// write and fails only the request in flight (EIO at its planned
+// completion, its data never moved).
+TEST(PowerLoss, WithoutACacheOnlyTheRequestInFlightFails) {
   World w(options());
-  w.sim.spawn("io", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 8 * kKiB).ok()); });
+  engine::IoStatus first;
+  engine::IoStatus second;
+  PowerLossResult result;
+  w.sim.spawn("io", [&] {
+    first = w.disk.write_fresh(0, 8 * kKiB);          // served 0..100 us
+    second = w.disk.write_fresh(8 * kKiB, 8 * kKiB);  // served 100..200 us
+  });
+  w.sim.spawn_after(150 * kNsPerUs, "power", [&] {
+    RandomStream stream(5);
+    result = w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+  });
   w.run();
-  EXPECT_EQ(first_difference(w.disk.durable_snapshot(), w.disk.snapshot()), std::nullopt);
-  EXPECT_EQ(w.disk.volatile_pieces(), 0u);
-  RandomStream stream(5);
-  const PowerLossResult result = w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+  EXPECT_TRUE(first.ok());
+  EXPECT_EQ(second.error, EIO);
+  EXPECT_EQ(result.requests_failed, 1u);
   EXPECT_EQ(result.pieces_dropped, 0u);
+  EXPECT_EQ(w.disk.volatile_pieces(), 0u);
   EXPECT_EQ(w.disk.snapshot().at(0), (SectorContent{1, 0}));
+  EXPECT_EQ(w.disk.snapshot().at(8 * kKiB), (SectorContent{kZeroValue, 0}));
 }
 
 // One content change as the tests issue it and the model replays it.
@@ -545,21 +559,8 @@ struct Change {
 };
 
 void apply(DiskModel& model, const Change& c, std::uint64_t value) {
-  engine::IoStatus status;
-  switch (c.op) {
-    case DiskOp::kWrite:
-      status = model.write(c.offset, ContentPayload::fresh(value, c.length));
-      break;
-    case DiskOp::kWriteZeroes:
-      status = model.write_zeroes(c.offset, c.length, true);
-      break;
-    case DiskOp::kDiscard:
-      status = model.discard(c.offset, c.length);
-      break;
-    default:
-      break;
-  }
-  ASSERT_TRUE(status.ok());
+  const ContentPayload data = ContentPayload::fresh(value, c.length);
+  ASSERT_TRUE(apply_change(model, c.op, c.offset, c.length, &data, true).ok());
 }
 
 // Issues `changes` one after another (each write takes the next content
@@ -808,11 +809,7 @@ struct Model : DiskObserver {
     auto dense = std::make_unique<DenseDisk>(o);
     for (const Landing& l : landings) {
       if (!keep(l)) continue;
-      engine::IoStatus s;
-      if (l.op == DiskOp::kWrite) s = dense->write(l.offset, l.data);
-      if (l.op == DiskOp::kWriteZeroes) s = dense->write_zeroes(l.offset, l.length, true);
-      if (l.op == DiskOp::kDiscard) s = dense->discard(l.offset, l.length);
-      EXPECT_TRUE(s.ok());
+      EXPECT_TRUE(apply_change(*dense, l.op, l.offset, l.length, &l.data, true).ok());
     }
     return dense;
   }
