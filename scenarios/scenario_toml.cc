@@ -179,7 +179,9 @@ TableReader::TableReader(TomlContext& ctx, const toml::table& table, std::string
     : ctx_(ctx), table_(table), path_(std::move(path)), renamed_(renamed_keys(tables)) {
   if (!path_.empty()) ctx_.remember(path_, table_);
   const std::vector<std::string_view> allowed = key_names(tables);
-  for (auto&& [key, node] : table_) {
+  for (auto&& entry : table_) {
+    const toml::key& key = entry.first;  // a named reference: clang 14 cannot capture bindings
+    const toml::node& node = entry.second;
     if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
     const auto renamed = std::find_if(renamed_.begin(), renamed_.end(),
                                       [&](const RenamedKey& r) { return r.old_key == key.str(); });
