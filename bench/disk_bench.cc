@@ -31,12 +31,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "sim/content.h"
-#include "sim/disk_image.h"
-#include "sim/disk_view.h"
-#include "sim/random.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
+#include "sim/kernel/random.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::sim {
 namespace {

@@ -9,9 +9,9 @@
 #endif
 
 #include "engine/wait_queue.h"
-#include "sim/fiber_stack.h"
-#include "sim/scheduler.h"
-#include "sim/simulation.h"
+#include "sim/kernel/fiber_stack.h"
+#include "sim/kernel/scheduler.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::sim {
 namespace {

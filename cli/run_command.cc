@@ -14,7 +14,7 @@
 #include "reports/timeline.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_loader.h"
-#include "sim/trace.h"
+#include "sim/guest/trace.h"
 
 namespace mirrorsim::cli {
 

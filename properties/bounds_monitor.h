@@ -12,7 +12,7 @@
 
 #include "engine/job_observer.h"
 #include "engine/runtime.h"
-#include "sim/sim_disk.h"
+#include "sim/disks/sim_disk.h"
 
 namespace mirrorsim::properties {
 

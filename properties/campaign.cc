@@ -21,7 +21,7 @@
 #include "properties/shrinker.h"
 #include "properties/world.h"
 #include "scenarios/library.h"
-#include "sim/random.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::properties {
 namespace {

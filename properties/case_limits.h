@@ -22,7 +22,7 @@
 #include <span>
 
 #include "scenarios/scenario.h"
-#include "sim/workload_request.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::properties {
 

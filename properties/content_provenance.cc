@@ -9,7 +9,7 @@ namespace {
 
 using sim::kSectorSize;
 
-// Comparison windows (sim/disk_view.cc) end at multiples of this with the
+// Comparison windows (sim/disks/disk_view.cc) end at multiples of this with the
 // default page size; a difference that ends on one may go on past it.
 constexpr std::uint64_t kWindowGrain = std::uint64_t{1} << 20;
 
@@ -35,7 +35,7 @@ std::pair<std::uint64_t, bool> differing_length(const sim::GuestView& a, const s
     a.read_into(pos, end - pos, xa);
     b.read_into(pos, end - pos, xb);
     // Inside the overlap of two extents the sides differ at every sector or
-    // at none (sim/disk_view.cc compares the same way).
+    // at none (sim/disks/disk_view.cc compares the same way).
     std::size_t i = 0;
     std::size_t j = 0;
     for (std::uint64_t at = pos; at < end;) {

@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "sim/content.h"
-#include "sim/disk_view.h"
-#include "sim/workload_request.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_view.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::properties {
 

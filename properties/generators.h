@@ -25,7 +25,7 @@
 #include <rapidcheck.h>
 
 #include "scenarios/scenario.h"
-#include "sim/workload_request.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::properties {
 

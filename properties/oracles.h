@@ -12,8 +12,8 @@
 #include "properties/content_provenance.h"
 #include "properties/progress_tracker.h"
 #include "properties/verdict.h"
-#include "sim/disk_view.h"
-#include "sim/simulation.h"
+#include "sim/disks/disk_view.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::properties {
 

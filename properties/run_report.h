@@ -12,8 +12,8 @@
 #include "engine/mirror_params.h"
 #include "properties/verdict.h"
 #include "scenarios/swarm_options.h"
-#include "sim/event_log.h"
-#include "sim/simulation.h"
+#include "sim/kernel/event_log.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::properties {
 

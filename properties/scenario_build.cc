@@ -3,8 +3,8 @@
 #include <variant>
 
 #include "engine/known_bugs.h"
-#include "sim/trace.h"
-#include "sim/workload.h"
+#include "sim/guest/trace.h"
+#include "sim/guest/workload.h"
 
 namespace mirrorsim::properties {
 namespace {

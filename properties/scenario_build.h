@@ -8,10 +8,10 @@
 
 #include "engine/mirror_params.h"
 #include "scenarios/scenario.h"
-#include "sim/disk_options.h"
-#include "sim/fault_plan.h"
-#include "sim/random.h"
-#include "sim/workload_request.h"
+#include "sim/disks/disk_options.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/kernel/random.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::properties {
 

@@ -17,7 +17,7 @@
 #include "properties/mirror_spec.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
-#include "sim/disk_image.h"
+#include "sim/disks/disk_image.h"
 
 namespace mirrorsim::properties {
 namespace {

@@ -42,11 +42,11 @@
 #include "properties/progress_tracker.h"
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
-#include "sim/content.h"
-#include "sim/disk_image.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
-#include "sim/workload_request.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/simulation.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::properties {
 

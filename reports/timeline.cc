@@ -13,9 +13,9 @@
 
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
-#include "sim/disk_op.h"
-#include "sim/event_log.h"
-#include "sim/workload_request.h"
+#include "sim/disks/disk_op.h"
+#include "sim/kernel/event_log.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::reports {
 namespace {

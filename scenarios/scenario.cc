@@ -3,7 +3,7 @@
 #include <array>
 #include <cerrno>
 
-#include "sim/disk_op.h"
+#include "sim/disks/disk_op.h"
 
 namespace mirrorsim::scenarios {
 namespace {

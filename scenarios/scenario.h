@@ -27,9 +27,9 @@
 #include "engine/limits.h"
 #include "engine/mirror_params.h"
 #include "scenarios/swarm_options.h"
-#include "sim/fault_plan.h"
-#include "sim/trace.h"
-#include "sim/workload_params.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/guest/trace.h"
+#include "sim/guest/workload_params.h"
 
 namespace mirrorsim::scenarios {
 
@@ -104,7 +104,7 @@ struct NoWorkload {
   bool operator==(const NoWorkload&) const = default;
 };
 
-// Requests replayed from a trace file (sim/trace.h).
+// Requests replayed from a trace file (sim/guest/trace.h).
 struct TraceWorkload {
   std::filesystem::path path;  // absolute once loaded (a file's relative path is resolved)
   sim::TraceFormat format = sim::TraceFormat::kAuto;
@@ -117,7 +117,7 @@ using WorkloadSpec = std::variant<NoWorkload, sim::WorkloadParams, TraceWorkload
 enum class FaultDisk : std::uint8_t { kSource, kTarget, kBase };  // "source", "target", "base"
 
 // One rule of a fault plan, on one disk: the simulator's own rule
-// (sim/fault_plan.h says how a plan decides), so a scenario and a test
+// (sim/disks/fault_plan.h says how a plan decides), so a scenario and a test
 // speak of faults in one type. Rules are evaluated in file order. In a
 // file: op "any" is rule.op = nullopt; length_bytes 0 is sim::kWholeDisk (to
 // the end of the disk); times are whole microseconds (from_us, to_us; to_us 0 is

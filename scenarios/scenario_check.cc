@@ -137,7 +137,7 @@ Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
 std::pair<std::string, std::string> split_allowed(const std::string& message) {
   const std::string marker = "; allowed: ";
   const std::size_t at = message.find(marker);
-  if (at == std::string::npos) return {message, "a well-formed trace (see sim/trace.h)"};
+  if (at == std::string::npos) return {message, "a well-formed trace (see sim/guest/trace.h)"};
   return {message.substr(0, at), message.substr(at + marker.size())};
 }
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "scenarios/scenario.h"
-#include "sim/disk_options.h"
+#include "sim/disks/disk_options.h"
 
 namespace mirrorsim::scenarios {
 

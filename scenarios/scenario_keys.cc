@@ -9,7 +9,7 @@
 #include "scenarios/scenario_check.h"
 #include "scenarios/scenario_format.h"
 #include "scenarios/scenario_units.h"
-#include "sim/trace.h"
+#include "sim/guest/trace.h"
 
 namespace mirrorsim::scenarios {
 namespace {

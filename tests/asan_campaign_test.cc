@@ -4,7 +4,7 @@
 // coroutine stack still poisoned, a leak); here every case shares the
 // allocator with the ones before it, so under AddressSanitizer a stale
 // shadow left by an earlier case's coroutines trips a later one (before
-// the fix in sim/fiber_stack.cc, within about a thousand cases).
+// the fix in sim/kernel/fiber_stack.cc, within about a thousand cases).
 //
 // The ASan build runs 2000 cases (about 20 s of CPU), the release build
 // 4000 (a few seconds). MIRRORSIM_ASAN_CAMPAIGN_CASES overrides the count

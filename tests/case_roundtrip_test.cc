@@ -23,7 +23,7 @@
 #include "scenarios/scenario_check.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/scenario_writer.h"
-#include "sim/trace.h"
+#include "sim/guest/trace.h"
 
 namespace mirrorsim::properties {
 namespace {

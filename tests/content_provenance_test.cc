@@ -14,10 +14,10 @@
 #include "properties/world.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_loader.h"
-#include "sim/disk_view.h"
-#include "sim/extent_store.h"
-#include "sim/random.h"
-#include "sim/workload_request.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/extent_store.h"
+#include "sim/kernel/random.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim {
 namespace {

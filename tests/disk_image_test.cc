@@ -9,11 +9,11 @@
 #include <string>
 
 #include "engine/invariant.h"
-#include "sim/content.h"
-#include "sim/dense_disk.h"
-#include "sim/disk_image.h"
-#include "sim/disk_view.h"
-#include "sim/extent_store.h"
+#include "sim/disks/content.h"
+#include "sim/disks/dense_disk.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/extent_store.h"
 
 namespace mirrorsim::sim {
 namespace {

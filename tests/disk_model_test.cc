@@ -14,10 +14,10 @@
 #include <ostream>
 #include <string>
 
-#include "sim/content.h"
-#include "sim/dense_disk.h"
-#include "sim/disk_image.h"
-#include "sim/disk_view.h"
+#include "sim/disks/content.h"
+#include "sim/disks/dense_disk.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
 
 namespace mirrorsim::sim {
 namespace {

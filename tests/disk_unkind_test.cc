@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "engine/invariant.h"
-#include "sim/content.h"
-#include "sim/dense_disk.h"
-#include "sim/disk_image.h"
-#include "sim/disk_view.h"
-#include "sim/fault_plan.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
+#include "sim/disks/content.h"
+#include "sim/disks/dense_disk.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/simulation.h"
 #include "tests/one_disk_world.h"
 
 namespace mirrorsim::sim {

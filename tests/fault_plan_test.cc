@@ -7,12 +7,12 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/content.h"
-#include "sim/disk_image.h"
-#include "sim/fault_plan.h"
-#include "sim/random.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/kernel/random.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::sim {
 namespace {

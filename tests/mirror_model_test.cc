@@ -61,10 +61,10 @@
 #include "properties/world.h"
 #include "scenarios/scenario.h"
 #include "scenarios/scenario_writer.h"
-#include "sim/content.h"
-#include "sim/disk_image.h"
-#include "sim/disk_view.h"
-#include "sim/fault_plan.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/fault_plan.h"
 #include "tests/rc_support.h"
 
 namespace mirrorsim {

@@ -7,10 +7,10 @@
 #include <memory>
 #include <utility>
 
-#include "sim/content.h"
-#include "sim/disk_image.h"
-#include "sim/sim_disk.h"
-#include "sim/simulation.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::sim {
 

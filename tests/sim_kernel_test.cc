@@ -14,9 +14,9 @@
 
 #include "engine/invariant.h"
 #include "engine/wait_queue.h"
-#include "sim/random.h"
-#include "sim/scheduler.h"
-#include "sim/simulation.h"
+#include "sim/kernel/random.h"
+#include "sim/kernel/scheduler.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::sim {
 namespace {

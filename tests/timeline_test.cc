@@ -19,8 +19,8 @@
 #include "reports/timeline.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_loader.h"
-#include "sim/disk_op.h"
-#include "sim/event_log.h"
+#include "sim/disks/disk_op.h"
+#include "sim/kernel/event_log.h"
 
 namespace mirrorsim {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/random.h"
-#include "sim/trace.h"
-#include "sim/workload.h"
+#include "sim/kernel/random.h"
+#include "sim/guest/trace.h"
+#include "sim/guest/workload.h"
 
 namespace mirrorsim::sim {
 namespace {

@@ -1,0 +1,607 @@
+// How a request runs (the header says what it guarantees):
+//   execute   logs the start, tells observers, checks the range, asks the
+//             fault plan, then serves the request on one of two paths:
+//   serve_atomic  when no unkind switch is on and the fault is not torn: one
+//             sleep to the service end, where the data moves. This is the
+//             path every run took before the unkind world existed; it draws
+//             and logs nothing new.
+//   serve_unkind  plans the pieces and the completion delay, sleeps to each
+//             piece's instant and moves it (unless a power loss came in
+//             between), sleeps to the service end (the slot falls free),
+//             then through the completion delay.
+//   finish    counts the request, stamps its landed pieces as completed and
+//             lets a flush make pieces durable (write cache), logs the end
+//             and tells observers.
+//
+// Write cache bookkeeping: volatile_ lists the landed pieces of content
+// changes in landing order since base_, the layer state before the first of
+// them; the live image is base_ with all of them replayed in order, durable_
+// is base_ with only the durable ones replayed. A flush marks pieces durable
+// and folds the durable prefix of volatile_ into base_, so volatile_ starts
+// at the oldest piece that is not durable. Replays run on a scratch image
+// built from base_ (copy-on-write: cheap), with the backing attached from
+// the piece that first landed with it attached, so the COW rule fills as it
+// did live.
+#include "sim/disks/sim_disk.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include "engine/invariant.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+std::string stream_name(std::string_view base, std::uint32_t id) {
+  return std::string(base) + "/" + std::to_string(id);
+}
+
+}  // namespace
+
+std::string_view power_loss_mode_name(PowerLossMode mode) {
+  switch (mode) {
+    case PowerLossMode::kAnySubset:
+      return "any_subset";
+    case PowerLossMode::kInOrderPrefix:
+      return "in_order_prefix";
+  }
+  return "unknown";
+}
+
+std::optional<PowerLossMode> parse_power_loss_mode(std::string_view name) {
+  for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+    if (power_loss_mode_name(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
+SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id,
+                 std::shared_ptr<DiskModel> image)
+    : simulation_(simulation),
+      content_(content),
+      id_(id),
+      image_(std::move(image)),
+      latency_stream_(simulation.stream(stream_name(streams::kLatency, id))),
+      fault_stream_(simulation.stream(stream_name(streams::kFaults, id))),
+      io_stream_(simulation.stream(stream_name(streams::kIo, id))) {
+  MIRRORSIM_ASSERT(image_ != nullptr, "a SimDisk needs an image");
+  const DiskOptions& o = image_->options();
+  o.validate();
+  if (o.start_with_old_data) image_->fill_with_old_data(content_.next());
+  unkind_ = o.io_model != IoModel::kAtomic || o.completion_delay_ns > 0 || o.write_cache;
+  if (o.write_cache) {
+    cache_image_ = dynamic_cast<DiskImage*>(image_.get());
+    if (cache_image_ == nullptr) {
+      throw std::invalid_argument("disk '" + o.name +
+                                  "': write_cache needs an extent image (DiskImage)");
+    }
+    base_ = cache_image_->save();
+    durable_ = base_;
+  }
+}
+
+SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id,
+                 DiskOptions options)
+    : SimDisk(simulation, content, id, std::make_shared<DiskImage>(std::move(options))) {}
+
+void SimDisk::add_observer(DiskObserver& observer) {
+  observers_.push_back(&observer);
+}
+
+void SimDisk::remove_observer(DiskObserver& observer) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), &observer), observers_.end());
+}
+
+void SimDisk::attach_backing(std::shared_ptr<DiskModel> backing) {
+  image_->attach_backing(std::move(backing));
+  if (cache_image_ != nullptr && attach_seq_ == UINT64_MAX) attach_seq_ = next_seq_;
+}
+
+engine::DeviceInfo SimDisk::info() const {
+  const DiskOptions& o = image_->options();
+  engine::DeviceInfo info;
+  info.name = o.name;
+  info.length = o.length_bytes;
+  info.cluster_bytes = o.cluster_bytes;
+  info.backing_attached = image_->backing() != nullptr;
+  info.backing_named = !o.backing_name.empty() || info.backing_attached;
+  info.zero_init = o.zero_init;
+  info.discard_reads_zero = o.discard_reads_zero;
+  return info;
+}
+
+bool SimDisk::valid_range(std::uint64_t offset, std::uint64_t length) const {
+  const std::uint64_t size = image_->length();
+  return offset % kSectorSize == 0 && length % kSectorSize == 0 && length > 0 && offset <= size &&
+         length <= size - offset;
+}
+
+engine::TimeNs SimDisk::service_time(DiskOp op, std::uint64_t length, engine::TimeNs start) {
+  const DiskOptions& o = image_->options();
+  const engine::TimeNs fixed = op == DiskOp::kFlush ? o.flush_latency_ns : o.latency_ns;
+  const engine::TimeNs jitter = o.jitter_ns > 0
+                                    ? static_cast<engine::TimeNs>(latency_stream_.between(
+                                          0, static_cast<std::uint64_t>(o.jitter_ns)))
+                                    : 0;
+  engine::TimeNs transfer = 0;
+  if ((op == DiskOp::kRead || op == DiskOp::kWrite) && o.bandwidth_bytes_per_s > 0) {
+    const unsigned __int128 ns = static_cast<unsigned __int128>(length) * engine::kNsPerSecond;
+    transfer =
+        static_cast<engine::TimeNs>((ns + o.bandwidth_bytes_per_s - 1) / o.bandwidth_bytes_per_s);
+  }
+  if (o.shared_bandwidth && transfer > 0) {
+    channel_free_ns_ = std::max(start, channel_free_ns_) + transfer;
+    return channel_free_ns_ - start + fixed + jitter;
+  }
+  return fixed + transfer + jitter;
+}
+
+engine::TimeNs SimDisk::claim_slot() {
+  const engine::TimeNs now = simulation_.now();
+  while (!starts_.empty() && starts_.front() <= now) starts_.pop_front();
+  const std::uint32_t depth = image_->options().queue_depth;
+  if (slot_free_.size() < depth) return now;
+  // FIFO: earlier arrivals hold the earlier-freed slots, so this request
+  // takes the first slot to fall free after all of theirs.
+  std::pop_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  const engine::TimeNs start = std::max(now, slot_free_.back());
+  slot_free_.pop_back();
+  return start;
+}
+
+void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
+  slot_free_.push_back(end);
+  std::push_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  // claim_slot() dropped the starts up to now: those left are all queued.
+  const auto queued_now = static_cast<std::uint32_t>(starts_.size());
+  if (start > simulation_.now()) {
+    stats_.max_queued = std::max(stats_.max_queued, queued_now + 1);
+    // It starts when another request ends: every slot is busy then.
+    stats_.max_in_flight = std::max(stats_.max_in_flight, image_->options().queue_depth);
+  } else {
+    stats_.max_in_flight = std::max(stats_.max_in_flight, outstanding_ - queued_now + 1);
+  }
+  starts_.push_back(start);
+  ++outstanding_;
+}
+
+std::size_t SimDisk::queued() const {
+  // Starts never decrease along starts_, so the queued ones are a suffix.
+  return static_cast<std::size_t>(
+      starts_.end() - std::upper_bound(starts_.begin(), starts_.end(), simulation_.now()));
+}
+
+std::uint32_t SimDisk::in_flight() const {
+  return outstanding_ - static_cast<std::uint32_t>(queued());
+}
+
+void SimDisk::log(EventKind kind, const DiskRequest& request, int error) {
+  simulation_.log().append(simulation_.now(), kind, id_, request.offset,
+                           pack_length_op(request.length, request.op),
+                           static_cast<std::uint64_t>(error));
+}
+
+void SimDisk::sleep_until(engine::TimeNs when) {
+  const engine::TimeNs now = simulation_.now();
+  if (when > now) simulation_.sleep_for(when - now);
+}
+
+engine::IoStatus SimDisk::execute(Request& r) {
+  DiskRequest& request = r.seen;
+  request.id = next_request_id_++;
+  request.disk = id_;
+  request.start_ns = simulation_.now();
+  log(EventKind::kDiskRequestStart, request, 0);
+  for (DiskObserver* observer : observers_) observer->on_request_start(request);
+
+  int error = 0;
+  if (request.op != DiskOp::kFlush && !valid_range(request.offset, request.length)) {
+    error = EINVAL;
+  } else {
+    bool torn = false;
+    const int fault = faults_.decide({request.op, request.offset, request.length, request.start_ns},
+                                     fault_stream_, &torn);
+    if (fault != 0) {
+      log(EventKind::kFaultInjected, request, fault);
+      ++stats_.faults_injected;
+    }
+    torn = torn && changes_content(request.op);
+    r.flush_stamp = completions_;
+    ++unfinished_;
+    image_->prefetch(request.offset);  // its cache misses overlap other tasks' work
+    error = unkind_ || torn ? serve_unkind(r, fault, torn) : serve_atomic(r, fault);
+    --unfinished_;
+  }
+  finish(r, error);
+  return {error};
+}
+
+int SimDisk::serve_atomic(Request& r, int fault) {
+  const DiskRequest& request = r.seen;
+  const std::uint64_t epoch = epoch_;
+  const engine::TimeNs start = claim_slot();
+  const engine::TimeNs end = start + service_time(request.op, request.length, start);
+  occupy_slot(start, end);
+  simulation_.sleep_for(end - simulation_.now());
+  --outstanding_;
+  if (epoch_ != epoch) return EIO;
+  if (fault != 0) return fault;
+  if (request.op == DiskOp::kFlush) return 0;
+  const int error = move_piece(r, request.offset, request.length);
+  if (error == 0) moved(r, request.offset, request.length, false);
+  return error;
+}
+
+int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
+  const DiskRequest& request = r.seen;
+  const DiskOptions& o = image_->options();
+  const std::uint64_t epoch = epoch_;
+  const engine::TimeNs start = claim_slot();
+  const engine::TimeNs end = start + service_time(request.op, request.length, start);
+  occupy_slot(start, end);
+  const Pieces pieces =
+      request.op == DiskOp::kFlush ? Pieces{} : plan_pieces(request, start, end, torn);
+  const engine::TimeNs delay = o.reorder
+                                   ? static_cast<engine::TimeNs>(io_stream_.between(
+                                         0, static_cast<std::uint64_t>(o.completion_delay_ns)))
+                                   : o.completion_delay_ns;
+  int error = 0;
+  if (fault == 0 || torn) {
+    for (const Piece& piece : pieces) {
+      if (!piece.lands) continue;
+      sleep_until(piece.at_ns);
+      if (epoch_ != epoch) break;
+      error = move_piece(r, piece.offset, piece.length);
+      if (error != 0) break;  // ENOSPC: this piece and those after it do not land
+      moved(r, piece.offset, piece.length, true);
+    }
+  }
+  sleep_until(end);
+  --outstanding_;
+  if (delay > 0) simulation_.sleep_for(delay);
+  if (epoch_ != epoch) return EIO;
+  return fault != 0 ? fault : error;
+}
+
+SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,
+                                     engine::TimeNs end, bool torn) {
+  const DiskOptions& o = image_->options();
+  const bool split = o.io_model == IoModel::kSplit;
+  Pieces pieces;
+  if (!split && !torn) {
+    pieces.push_back({request.offset, request.length, end, true});
+    return pieces;
+  }
+  const std::uint64_t unit = request.op == DiskOp::kRead || request.op == DiskOp::kWrite
+                                 ? kIoPieceUnitBytes
+                                 : std::max(kIoPieceUnitBytes, o.cluster_bytes);
+  const std::uint64_t stop = request.offset + request.length;
+  // Boundaries first * unit ... last * unit lie strictly inside the range.
+  const std::uint64_t first = request.offset / unit + 1;
+  const std::uint64_t last = (stop - 1) / unit;
+  const std::uint64_t inside = last >= first ? last - first + 1 : 0;
+  const std::uint64_t count =
+      io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
+  // count - 1 <= inside distinct cuts, kept sorted: a handful of draws.
+  boost::container::small_vector<std::uint64_t, kMaxIoPieces> cuts;
+  while (cuts.size() + 1 < count) {
+    const std::uint64_t cut = (first + io_stream_.below(inside)) * unit;
+    const auto at = std::lower_bound(cuts.begin(), cuts.end(), cut);
+    if (at == cuts.end() || *at != cut) cuts.insert(at, cut);
+  }
+  std::uint64_t from = request.offset;
+  for (const std::uint64_t cut : cuts) {
+    pieces.push_back({from, cut - from, end, true});
+    from = cut;
+  }
+  pieces.push_back({from, stop - from, end, true});
+  if (split) {
+    for (Piece& piece : pieces) {
+      piece.at_ns = start + static_cast<engine::TimeNs>(
+                                io_stream_.between(0, static_cast<std::uint64_t>(end - start)));
+    }
+  }
+  if (torn) {
+    for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
+  }
+  if (split) {
+    std::stable_sort(pieces.begin(), pieces.end(),
+                     [](const Piece& a, const Piece& b) { return a.at_ns < b.at_ns; });
+  }
+  return pieces;
+}
+
+int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) {
+  const DiskRequest& request = r.seen;
+  const bool whole = offset == request.offset && length == request.length;
+  switch (request.op) {
+    case DiskOp::kRead:
+      r.captures->emplace_back(offset, image_->read(offset, length));
+      return 0;
+    case DiskOp::kWrite:
+      if (whole) return image_->write(offset, *r.data).error;
+      return image_->write(offset, r.data->slice(offset - request.offset, length)).error;
+    case DiskOp::kWriteZeroes:
+    case DiskOp::kDiscard:
+      return apply_change(*image_, request.op, offset, length, nullptr, r.may_unmap).error;
+    case DiskOp::kFlush:
+      break;
+  }
+  throw_invariant_violation(__FILE__, __LINE__, "request.op != DiskOp::kFlush",
+                            "a flush has no data to move");
+}
+
+void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, bool log_it) {
+  const DiskRequest& request = r.seen;
+  if (log_it) {
+    simulation_.log().append(simulation_.now(), EventKind::kDiskDataMoved, id_, offset,
+                             pack_length_op(length, request.op), request.id);
+  }
+  if (cache_image_ != nullptr && changes_content(request.op)) {
+    Landing landing;
+    landing.seq = next_seq_++;
+    landing.request = request.id;
+    landing.op = request.op;
+    landing.offset = offset;
+    landing.length = length;
+    landing.may_unmap = r.may_unmap;
+    if (request.op == DiskOp::kWrite) {
+      landing.data = offset == request.offset && length == request.length
+                         ? *r.data
+                         : r.data->slice(offset - request.offset, length);
+    }
+    r.landed.push_back(landing.seq);
+    volatile_.push_back(std::move(landing));
+  }
+  for (DiskObserver* observer : observers_) observer->on_data_moved(request, offset, length);
+}
+
+void SimDisk::finish(Request& r, int error) {
+  DiskRequest& request = r.seen;
+  request.end_ns = simulation_.now();
+  request.error = error;
+  switch (request.op) {
+    case DiskOp::kRead:
+      ++stats_.reads;
+      break;
+    case DiskOp::kWrite:
+      ++stats_.writes;
+      break;
+    case DiskOp::kWriteZeroes:
+      ++stats_.zero_writes;
+      break;
+    case DiskOp::kDiscard:
+      ++stats_.discards;
+      break;
+    case DiskOp::kFlush:
+      ++stats_.flushes;
+      break;
+  }
+  if (error != 0) {
+    ++stats_.errors;
+  } else if (request.op == DiskOp::kRead) {
+    stats_.bytes_read += request.length;
+  } else if (request.op == DiskOp::kWrite) {
+    stats_.bytes_written += request.length;
+  }
+  if (cache_image_ != nullptr) {
+    if (!r.landed.empty()) stamp_landings(r);
+    if (request.op == DiskOp::kFlush && error == 0) make_durable(r.flush_stamp);
+  }
+  log(EventKind::kDiskRequestEnd, request, error);
+  for (DiskObserver* observer : observers_) observer->on_request_end(request);
+}
+
+std::uint64_t SimDisk::base_seq() const {
+  return volatile_.empty() ? next_seq_ : volatile_.front().seq;
+}
+
+void SimDisk::stamp_landings(const Request& r) {
+  const std::uint64_t stamp = ++completions_;
+  const std::uint64_t first = base_seq();
+  for (const std::uint64_t seq : r.landed) {
+    if (seq < first) continue;  // a power loss rebuilt the image since
+    Landing& landing = volatile_.at(seq - first);
+    MIRRORSIM_ASSERT(landing.seq == seq && landing.completed == 0,
+                     "disk '" + name() + "': landing " + std::to_string(seq) + " stamped twice");
+    landing.completed = stamp;
+  }
+}
+
+void SimDisk::make_durable(std::uint64_t stamp) {
+  std::uint64_t made = 0;
+  for (Landing& landing : volatile_) {
+    if (!landing.durable && landing.completed != 0 && landing.completed <= stamp) {
+      landing.durable = true;
+      ++made;
+    }
+  }
+  std::size_t prefix = 0;
+  while (prefix < volatile_.size() && volatile_[prefix].durable) ++prefix;
+  if (prefix == volatile_.size()) {
+    // Everything landed is durable: the live layer is the durable one.
+    base_ = cache_image_->save();
+    volatile_.clear();
+  } else if (prefix > 0) {
+    const std::uint64_t keep_below = volatile_[prefix].seq;
+    base_ = replay([keep_below](const Landing& l) { return l.seq < keep_below; });
+    volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(prefix));
+  }
+  const bool more_durable =
+      std::any_of(volatile_.begin(), volatile_.end(), [](const Landing& l) { return l.durable; });
+  durable_ = more_durable ? replay([](const Landing& l) { return l.durable; }) : base_;
+  simulation_.log().append(simulation_.now(), EventKind::kDiskDurable, id_, made,
+                           volatile_pieces());
+}
+
+template <typename Keep>
+DiskImage::LayerState SimDisk::replay(Keep keep) const {
+  DiskOptions o = cache_image_->options();
+  o.capacity_bytes = 0;  // what the cache held fitted once: its replay never fails
+  o.start_with_old_data = false;
+  DiskImage scratch(std::move(o), cache_image_->layer().page_bytes());
+  scratch.restore(base_);
+  const std::shared_ptr<DiskImage>& backing = cache_image_->shared_backing();
+  const std::uint64_t attach_at = attach_seq_ == UINT64_MAX ? 0 : attach_seq_;
+  bool attached = false;
+  auto attach_if_due = [&](std::uint64_t seq) {
+    if (backing != nullptr && !attached && seq >= attach_at) {
+      scratch.attach_backing(backing);
+      attached = true;
+    }
+  };
+  attach_if_due(base_seq());
+  for (const Landing& l : volatile_) {
+    if (!keep(l)) continue;
+    attach_if_due(l.seq);
+    const engine::IoStatus status =
+        apply_change(scratch, l.op, l.offset, l.length, &l.data, l.may_unmap);
+    MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
+                                      std::to_string(l.seq) + " failed");
+  }
+  return scratch.save();
+}
+
+GuestView SimDisk::durable_snapshot() const {
+  return cache_image_ != nullptr ? cache_image_->view_of(durable_) : image_->guest_view();
+}
+
+std::size_t SimDisk::volatile_pieces() const {
+  return static_cast<std::size_t>(std::count_if(volatile_.begin(), volatile_.end(),
+                                                [](const Landing& l) { return !l.durable; }));
+}
+
+PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
+  PowerLossResult result;
+  result.requests_failed = unfinished_;
+  ++epoch_;  // requests in flight move no more data and fail
+  if (cache_image_ != nullptr) {
+    std::vector<bool> keep(volatile_.size(), true);
+    if (mode == PowerLossMode::kAnySubset) {
+      // One draw per request, at its first piece in landing order.
+      std::map<std::uint64_t, bool> kept_request;
+      for (std::size_t i = 0; i < volatile_.size(); ++i) {
+        if (volatile_[i].durable) continue;
+        auto [it, fresh] = kept_request.try_emplace(volatile_[i].request, false);
+        if (fresh) it->second = stream.chance(0.5);
+        keep[i] = it->second;
+      }
+    } else {
+      const std::uint64_t n = volatile_pieces();
+      std::uint64_t survive = stream.between(0, n);
+      for (std::size_t i = 0; i < volatile_.size(); ++i) {
+        if (volatile_[i].durable) continue;
+        keep[i] = survive > 0;
+        if (survive > 0) --survive;
+      }
+    }
+    for (std::size_t i = 0; i < volatile_.size(); ++i) {
+      if (volatile_[i].durable) continue;
+      if (keep[i]) {
+        ++result.pieces_kept;
+      } else {
+        ++result.pieces_dropped;
+        result.dropped_requests.push_back(volatile_[i].request);
+      }
+    }
+    std::sort(result.dropped_requests.begin(), result.dropped_requests.end());
+    result.dropped_requests.erase(
+        std::unique(result.dropped_requests.begin(), result.dropped_requests.end()),
+        result.dropped_requests.end());
+    const std::uint64_t first = base_seq();
+    base_ = replay([&](const Landing& l) { return keep[l.seq - first]; });
+    cache_image_->restore(base_);
+    durable_ = base_;
+    volatile_.clear();
+  }
+  simulation_.log().append(simulation_.now(), EventKind::kPowerLoss, id_, result.pieces_kept,
+                           result.pieces_dropped, static_cast<std::uint64_t>(mode));
+  return result;
+}
+
+engine::IoStatus SimDisk::read(std::uint64_t offset, std::uint64_t length,
+                               engine::PayloadPtr& out) {
+  Captures captures;
+  Request r;
+  r.seen.op = DiskOp::kRead;
+  r.seen.offset = offset;
+  r.seen.length = length;
+  r.captures = &captures;
+  const engine::IoStatus status = execute(r);
+  if (!status.ok()) return status;
+  if (captures.size() == 1) {
+    out = std::make_unique<ContentPayload>(std::move(captures.front().second));
+    return status;
+  }
+  std::sort(captures.begin(), captures.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ContentPayload> parts;
+  parts.reserve(captures.size());
+  for (auto& capture : captures) parts.push_back(std::move(capture.second));
+  out = std::make_unique<ContentPayload>(ContentPayload::concat(parts));
+  return status;
+}
+
+SimDisk::Request SimDisk::request_of(DiskOp op, std::uint64_t offset, std::uint64_t length) {
+  Request r;
+  r.seen.op = op;
+  r.seen.offset = offset;
+  r.seen.length = length;
+  return r;
+}
+
+engine::IoStatus SimDisk::write(std::uint64_t offset, std::uint64_t length,
+                                const engine::Payload& data) {
+  const auto* content = dynamic_cast<const ContentPayload*>(&data);
+  MIRRORSIM_ASSERT(content != nullptr, "disk '" + name() + "' was given a foreign payload");
+  MIRRORSIM_ASSERT(content->length() == length,
+                   "disk '" + name() + "': write of " + std::to_string(length) +
+                       " bytes with a payload of " + std::to_string(content->length()));
+  Request r = request_of(DiskOp::kWrite, offset, length);
+  r.data = content;
+  return execute(r);
+}
+
+engine::IoStatus SimDisk::write_fresh(std::uint64_t offset, std::uint64_t length,
+                                      std::uint64_t* value) {
+  const std::uint64_t v = content_.next();
+  if (value != nullptr) *value = v;
+  if (length == 0 || length % kSectorSize != 0) {
+    // Not a payload anyone could build: still a request, failing with EINVAL.
+    Request r = request_of(DiskOp::kWrite, offset, length);
+    return execute(r);
+  }
+  return write(offset, length, ContentPayload::fresh(v, length));
+}
+
+engine::IoStatus SimDisk::write_zeroes(std::uint64_t offset, std::uint64_t length, bool may_unmap) {
+  Request r = request_of(DiskOp::kWriteZeroes, offset, length);
+  r.may_unmap = may_unmap;
+  return execute(r);
+}
+
+engine::IoStatus SimDisk::discard(std::uint64_t offset, std::uint64_t length) {
+  Request r = request_of(DiskOp::kDiscard, offset, length);
+  return execute(r);
+}
+
+engine::IoStatus SimDisk::flush() {
+  Request r = request_of(DiskOp::kFlush, 0, 0);
+  return execute(r);
+}
+
+engine::BlockStatus SimDisk::block_status(std::uint64_t offset, std::uint64_t length) {
+  MIRRORSIM_ASSERT(offset % kSectorSize == 0 && length > 0 && offset < image_->length(),
+                   "disk '" + name() + "': block_status at " + std::to_string(offset) + " length " +
+                       std::to_string(length) + " is out of range");
+  const std::uint64_t clamped =
+      std::min(length / kSectorSize * kSectorSize, image_->length() - offset);
+  MIRRORSIM_ASSERT(clamped > 0, "block_status of less than a sector");
+  return image_->block_status(offset, clamped);
+}
+
+}  // namespace mirrorsim::sim

@@ -1,0 +1,377 @@
+// A simulated disk on the virtual clock: the engine's BlockDevice.
+//
+// A SimDisk serves requests against a DiskModel (content semantics, see
+// disk_model.h) with a performance model and a fault plan:
+//  - queue depth: at most options().queue_depth requests are served at once;
+//    later ones wait in arrival order (a freed slot goes straight to the
+//    oldest waiter, so nobody overtakes). Since service times are known when
+//    a request starts, a request's start is known when it arrives (the slot
+//    that falls free first).
+//  - service time, from the moment a request gets its slot:
+//      fixed latency (latency_ns; flush: flush_latency_ns)
+//      + bytes / bandwidth for reads and writes (rounded up to whole ns)
+//      + jitter, uniform in [0, jitter_ns], drawn from the disk's latency stream.
+//    With shared_bandwidth, the transfers of in-flight requests take turns
+//    on one channel in slot order: a transfer starts when the channel is
+//    free, and the latency and jitter follow it. The slot falls free when
+//    the service time ends.
+//  - content, by default (io_model atomic, no completion delay, no write
+//    cache): a write (zero write, discard) changes the content when its
+//    service time ends; a read captures the content then; the caller resumes
+//    and observers see the end at that same instant. A failed request
+//    changes nothing.
+//  - faults: the fault plan decides when a request starts (its time window
+//    and counts refer to start times and start order); the request still
+//    takes its service time, then fails. A thin disk's ENOSPC comes from
+//    the image when the write is applied.
+//  - a misaligned, empty or out-of-range request fails with EINVAL at once,
+//    without a slot or service time. A payload that is not a ContentPayload
+//    of the request's length is an engine bug: InvariantViolation.
+//
+// An unkind world: DiskOptions switches, all off by default (a disk with
+// the defaults draws and logs exactly what it did before they existed).
+// What a request does is drawn when it starts, from the disk's stream
+// "io/<id>" (in this order: pieces, instants, torn subset, completion delay).
+//  - Pieces. With io_model split, a read or write is cut at 4 KiB
+//    boundaries, a zero write or discard at cluster boundaries (raw: 4 KiB),
+//    counted from the disk start, into n pieces: n uniform in
+//    [1, min(kMaxIoPieces, boundaries inside the range + 1)], the cuts a
+//    uniform choice of n - 1 distinct boundaries inside the range. Each
+//    piece gets an instant uniform in [start, end] of the service time, and
+//    the pieces move in (instant, offset) order, the requesting task
+//    sleeping to each instant: a read piece captures the content at its
+//    instant, a write piece lands at its instant as a request of its own to
+//    the image (the COW rule and capacity apply per piece). A read's payload
+//    is its pieces' captures put together in offset order. With io_model
+//    atomic, a request is one piece that moves when its service time ends.
+//  - Completion. A request completes completion_delay_ns after its service
+//    time ends (with reorder: a delay uniform in [0, completion_delay_ns]
+//    per request, so completions need not follow the order in which service
+//    ends; without, the order of ends is kept). At the completion, and only
+//    then: the request counts in stats(), kDiskRequestEnd is logged,
+//    observers' on_request_end run (end_ns = the completion instant) and
+//    the caller resumes. So for every request
+//      data moves (each piece)  <=  service end (slot free)  <=  completion,
+//    and other tasks run in between.
+//  - Torn failures. A write, zero write or discard failed by a FaultRule
+//    with `torn` is cut into pieces as above even with io_model atomic, and
+//    each piece lands with probability 1/2 (at its instant; atomic: all at
+//    the service end); the request then completes with the rule's errno.
+//    An untorn fault moves no data.
+//  - Partial ENOSPC. In split mode a thin image checks capacity per piece:
+//    the first piece (in move order) that would overflow fails, neither it
+//    nor any later piece lands, the pieces before it stay, and the request
+//    completes with ENOSPC. (Atomic: the whole request fails, changing nothing.)
+//  - Write cache. With write_cache, every landed piece of a write, zero
+//    write or discard is volatile until a flush that *started after the
+//    request completed* completes successfully (whatever the request's
+//    outcome: the landed pieces of a torn or ENOSPC write too). FUA is not
+//    modelled. The guest (reads, snapshot()) sees volatile data like any
+//    other; durable_snapshot() is what would survive losing all of it.
+//  - Power loss. power_loss() drops a seeded subset of the volatile pieces
+//    (PowerLossMode), rebuilds the image as the durable content with the
+//    kept pieces replayed in landing order, and makes that durable. Requests
+//    in flight (issued, not completed: queued, in service or in their
+//    completion delay) move no more data and complete, at their planned
+//    instants, with EIO; a flush among them makes nothing durable. Pieces
+//    they landed before the power loss were volatile and were kept or
+//    dropped with the rest. Without write_cache nothing is volatile: a power
+//    loss only fails the requests in flight.
+//
+// Everything a request does is in the event log: kDiskRequestStart and
+// kDiskRequestEnd (subject = disk id, a = offset, b = length | op << 56,
+// c = errno at the end) and kFaultInjected for each fault from the plan.
+// With any unkind switch on or a torn fault, kDiskDataMoved for each piece
+// that moves (a/b as above for the piece, c = request id), kDiskDurable at
+// each successful flush with a write cache and kPowerLoss at each power
+// loss. Observers see each request start and end and each piece's data
+// move; snapshot() takes the guest-visible content at any instant, cheaply.
+//
+// Each disk draws from its own streams "latency/<id>", "faults/<id>" and
+// "io/<id>", so one disk's draws never shift another's.
+//
+// REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
+// from inside a simulation task. The simulation and the content source
+// outlive the disk. With write_cache, content changes go through the SimDisk
+// (and a backing image is attached through it): what is written to the
+// image directly is not tracked and a power loss loses it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include "engine/block_device.h"
+#include "sim/disks/content.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_model.h"
+#include "sim/disks/disk_op.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/kernel/random.h"
+#include "sim/kernel/simulation.h"
+
+namespace mirrorsim::sim {
+
+// At most this many pieces per request in split mode: a format driver cuts
+// a request at a few cluster or page boundaries, not at every one.
+inline constexpr std::uint32_t kMaxIoPieces = 4;
+// Reads and writes are cut at multiples of this (a page); zero writes and
+// discards at multiples of the larger of this and the cluster size.
+inline constexpr std::uint64_t kIoPieceUnitBytes = 4096;
+
+// Which volatile pieces survive a power loss.
+enum class PowerLossMode : std::uint8_t {
+  // Each volatile request's pieces are kept together with probability 1/2,
+  // one draw per request in the order of their first landed piece (the
+  // subsets CrashMonkey explores).
+  kAnySubset,
+  // The first k volatile pieces in landing order are kept, k uniform in
+  // [0, volatile pieces] (a cache that writes back in order).
+  kInOrderPrefix,
+};
+// "any_subset", "in_order_prefix".
+std::string_view power_loss_mode_name(PowerLossMode mode);
+std::optional<PowerLossMode> parse_power_loss_mode(std::string_view name);
+
+struct PowerLossResult {
+  std::uint64_t pieces_kept = 0;  // volatile pieces that survived
+  std::uint64_t pieces_dropped = 0;
+  // Requests with at least one piece dropped, ascending.
+  std::vector<std::uint64_t> dropped_requests;
+  // Requests in flight at the power loss: each completes with EIO.
+  std::uint32_t requests_failed = 0;
+};
+
+// One request as observers see it.
+struct DiskRequest {
+  std::uint64_t id = 0;  // per disk, from 1, in submission order
+  std::uint32_t disk = 0;
+  DiskOp op = DiskOp::kRead;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;  // 0 for a flush
+  engine::TimeNs start_ns = 0;
+  engine::TimeNs end_ns = 0;  // set at the end (the completion)
+  int error = 0;              // set at the end
+};
+
+// Sees every request of the disks it is added to. Callbacks run inside the
+// requesting task, at the instant of the start, of each piece's data move
+// and of the end; they must not block and must not add or remove observers.
+class DiskObserver {
+ public:
+  virtual ~DiskObserver() = default;
+  virtual void on_request_start(const DiskRequest& request) { (void)request; }
+  // Bytes [offset, offset + length) of `request` were just captured (read)
+  // or landed (write, zero write, discard). Atomic requests: once, for the
+  // whole range, right before on_request_end (when they succeed).
+  virtual void on_data_moved(const DiskRequest& request, std::uint64_t offset,
+                             std::uint64_t length) {
+    (void)request;
+    (void)offset;
+    (void)length;
+  }
+  virtual void on_request_end(const DiskRequest& request) { (void)request; }
+};
+
+struct DiskStats {
+  std::uint64_t reads = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t zero_writes = 0;
+  std::uint64_t discards = 0;
+  std::uint64_t flushes = 0;
+  std::uint64_t bytes_read = 0;     // by successful reads
+  std::uint64_t bytes_written = 0;  // by successful writes
+  std::uint64_t errors = 0;         // requests that failed, for any reason
+  std::uint64_t faults_injected = 0;
+  std::uint32_t max_in_flight = 0;
+  std::uint32_t max_queued = 0;
+};
+
+class SimDisk final : public engine::BlockDevice {
+ public:
+  // Serves `image` (shared: properties keep it to inspect content). When
+  // the image's options ask for start_with_old_data, fills it with old data
+  // from a fresh value of `content`. `id` identifies the disk in the log.
+  // Throws std::invalid_argument when the options ask for a write cache and
+  // the image is not a DiskImage.
+  SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id,
+          std::shared_ptr<DiskModel> image);
+  // The same over a new extent image (DiskImage) built from `options`, whose
+  // name names the disk. Throws std::invalid_argument on bad options.
+  SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id, DiskOptions options);
+  SimDisk(const SimDisk&) = delete;
+  SimDisk& operator=(const SimDisk&) = delete;
+
+  std::uint32_t id() const { return id_; }
+  const std::string& name() const { return image_->name(); }
+  const DiskOptions& options() const { return image_->options(); }
+  DiskModel& image() { return *image_; }
+  const DiskModel& image() const { return *image_; }
+  const std::shared_ptr<DiskModel>& shared_image() const { return image_; }
+
+  void set_fault_plan(FaultPlan plan) { faults_ = std::move(plan); }
+  FaultPlan& fault_plan() { return faults_; }
+  const FaultPlan& fault_plan() const { return faults_; }
+
+  // REQUIRES: `observer` outlives the disk or is removed first.
+  void add_observer(DiskObserver& observer);
+  void remove_observer(DiskObserver& observer);
+
+  // Attaches the backing image the disk names (the pivot does this); see
+  // DiskModel::attach_backing. Takes effect at once.
+  void attach_backing(std::shared_ptr<DiskModel> backing);
+
+  // What the guest reads now, through the backing chain: a cheap snapshot.
+  GuestView snapshot() const { return image_->guest_view(); }
+  // What the guest would read after a power loss that dropped every
+  // volatile piece: snapshot() without a write cache. As cheap.
+  GuestView durable_snapshot() const;
+  // Landed pieces not yet durable (0 without a write cache).
+  std::size_t volatile_pieces() const;
+
+  // A power loss now: see the header comment. Draws from `stream` (the
+  // caller's, so the disk's own streams stay unshifted). Logged as
+  // kPowerLoss (a = pieces kept, b = pieces dropped, c = mode).
+  PowerLossResult power_loss(PowerLossMode mode, RandomStream& stream);
+
+  // A guest write of fresh content: `length` bytes of a new value from the
+  // content source, stored in *value when given. Same path as write().
+  engine::IoStatus write_fresh(std::uint64_t offset, std::uint64_t length,
+                               std::uint64_t* value = nullptr);
+
+  const DiskStats& stats() const { return stats_; }
+  // Requests being served now, and requests waiting for a slot (a request
+  // in its completion delay is neither).
+  std::uint32_t in_flight() const;
+  std::size_t queued() const;
+
+  // engine::BlockDevice
+  engine::DeviceInfo info() const override;
+  engine::IoStatus read(std::uint64_t offset, std::uint64_t length,
+                        engine::PayloadPtr& out) override;
+  engine::IoStatus write(std::uint64_t offset, std::uint64_t length,
+                         const engine::Payload& data) override;
+  engine::IoStatus write_zeroes(std::uint64_t offset, std::uint64_t length,
+                                bool may_unmap) override;
+  engine::IoStatus discard(std::uint64_t offset, std::uint64_t length) override;
+  engine::IoStatus flush() override;
+  // Instant (no service time, not logged). The run is clamped to the disk end.
+  // REQUIRES: offset aligned and < length, length > 0 (else InvariantViolation).
+  engine::BlockStatus block_status(std::uint64_t offset, std::uint64_t length) override;
+
+ private:
+  // One piece of a request and when its data moves.
+  struct Piece {
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    engine::TimeNs at_ns = 0;
+    bool lands = true;  // false: a torn write leaves it out
+  };
+  using Pieces = boost::container::small_vector<Piece, kMaxIoPieces>;
+  // A read's captures, by offset.
+  using Captures = boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, 1>;
+  // What a request asks for.
+  struct Request {
+    DiskRequest seen;                      // as observers see it
+    const ContentPayload* data = nullptr;  // write
+    bool may_unmap = false;                // write_zeroes
+    Captures* captures = nullptr;          // read
+    // Flush: the completion stamps handed out when it started.
+    std::uint64_t flush_stamp = 0;
+    // Write cache: the sequence numbers of the pieces it landed.
+    boost::container::small_vector<std::uint64_t, kMaxIoPieces> landed;
+  };
+  // A landed piece of a content change, while a write cache holds it.
+  struct Landing {
+    std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
+    std::uint64_t request = 0;
+    DiskOp op = DiskOp::kWrite;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    bool may_unmap = false;
+    ContentPayload data;          // write: the piece's content
+    std::uint64_t completed = 0;  // its request's completion stamp; 0 in flight
+    bool durable = false;
+  };
+
+  static Request request_of(DiskOp op, std::uint64_t offset, std::uint64_t length);
+  engine::IoStatus execute(Request& request);
+  // The default path: data moves at the service end, no extra draws or events.
+  int serve_atomic(Request& request, int fault);
+  // Everything else (see the header comment).
+  int serve_unkind(Request& request, int fault, bool torn);
+  // Cuts a request into pieces and draws their instants in [start, end].
+  Pieces plan_pieces(const DiskRequest& request, engine::TimeNs start, engine::TimeNs end,
+                     bool torn);
+  // Moves one piece's data: capture or land. Returns its errno (ENOSPC).
+  int move_piece(Request& request, std::uint64_t offset, std::uint64_t length);
+  // After a piece moved: logs it (unkind), tells observers, remembers a landing.
+  void moved(Request& request, std::uint64_t offset, std::uint64_t length, bool log_it);
+  void sleep_until(engine::TimeNs when);
+  void finish(Request& request, int error);
+
+  // Write cache: stamps a completed request's landings; makes the landings
+  // completed by `stamp` durable (a flush that started then completed).
+  void stamp_landings(const Request& request);
+  void make_durable(std::uint64_t stamp);
+  // The layer `base_` with the landings for which keep(landing) holds
+  // replayed on it in landing order, the backing attached where it was.
+  template <typename Keep>
+  DiskImage::LayerState replay(Keep keep) const;
+  std::uint64_t base_seq() const;
+
+  bool valid_range(std::uint64_t offset, std::uint64_t length) const;
+  // Service time of a request that gets its slot at `start`.
+  engine::TimeNs service_time(DiskOp op, std::uint64_t length, engine::TimeNs start);
+  // When a request arriving now gets a slot, and so starts; reserves it.
+  engine::TimeNs claim_slot();
+  // Marks the claimed slot busy until `end`.
+  void occupy_slot(engine::TimeNs start, engine::TimeNs end);
+  void log(EventKind kind, const DiskRequest& request, int error);
+
+  Simulation& simulation_;
+  ContentSource& content_;
+  std::uint32_t id_;
+  std::shared_ptr<DiskModel> image_;
+  FaultPlan faults_;
+  RandomStream latency_stream_;
+  RandomStream fault_stream_;
+  RandomStream io_stream_;
+  // Some switch of the unkind world is on (the default path is off limits).
+  bool unkind_ = false;
+  // When each busy slot falls free, as a min-heap; fewer entries than the
+  // queue depth means some slots are free.
+  std::vector<engine::TimeNs> slot_free_;
+  // Start times of requests in arrival order (and so in start order); those
+  // past now have started and are dropped at the next arrival.
+  std::deque<engine::TimeNs> starts_;
+  std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
+  std::uint32_t unfinished_ = 0;   // requests issued (valid), not completed
+  engine::TimeNs channel_free_ns_ = 0;
+  std::uint64_t next_request_id_ = 1;
+  std::vector<DiskObserver*> observers_;
+  DiskStats stats_;
+  // Power losses so far: a request that sees it change fails with EIO.
+  std::uint64_t epoch_ = 0;
+
+  // --- Write cache (null image when off) ---
+  DiskImage* cache_image_ = nullptr;
+  // The layer before the first landing in volatile_; and with the durable
+  // ones among them replayed on it.
+  DiskImage::LayerState base_;
+  DiskImage::LayerState durable_;
+  std::deque<Landing> volatile_;  // landings since base_, in landing order
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t completions_ = 0;  // completion stamps handed out
+  // The first landing applied with the backing attached (UINT64_MAX: not
+  // attached through this disk).
+  std::uint64_t attach_seq_ = UINT64_MAX;
+};
+
+}  // namespace mirrorsim::sim

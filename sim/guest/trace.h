@@ -1,0 +1,100 @@
+// Guest workloads replayed from trace files: CSV and fio iolog.
+//
+// Formats (both text):
+//  - CSV: a header row naming the columns time_us, op, offset, length (any
+//    order), then one request per row: time in microseconds, op one of
+//    write|write_zeroes|discard|read, offset and length in bytes. Lines
+//    starting with '#' and empty lines are skipped.
+//  - fio iolog, versions 2 and 3 (fio's HOWTO, "Trace file format"): the first
+//    line is "fio version 2 iolog" or "fio version 3 iolog"; then lines
+//    "filename action" (add, open, close) or "filename action offset length"
+//    (read, write, trim, sync, datasync; v2 also wait). Version 3 puts a
+//    timestamp first: microseconds since the start, as fio writes them. In
+//    version 2 a request's time is the sum of the "wait" lines before it
+//    (wait's offset field is microseconds relative to the previous wait).
+//    read -> read, write -> write, trim -> discard; sync and datasync carry
+//    no guest request here and are counted as skipped. One file per trace,
+//    added and opened before I/O is done on it.
+// Limits: a trace file is at most kMaxTraceFileBytes and a CSV line at most
+// kMaxTraceLineBytes. A NUL byte anywhere is an error naming its line and
+// field; reading stops at the first one, so /dev/zero fails at once.
+// Guarantees of a Trace that was read without error: every request is
+// 512-aligned in offset and length, has length > 0, ends within
+// TraceOptions::disk_length when that is set, and times never decrease.
+// Anything else is a TraceError naming the file, the line and the problem;
+// nothing is rounded or skipped silently.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/guest/workload_request.h"
+
+namespace mirrorsim::sim {
+
+inline constexpr std::uint64_t kMaxTraceFileBytes = std::uint64_t{256} << 20;  // 256 MiB
+inline constexpr std::uint64_t kMaxTraceLineBytes = std::uint64_t{1} << 20;    // 1 MiB
+
+enum class TraceFormat : std::uint8_t {
+  kAuto,  // fio iolog if the first line says "fio version", else CSV
+  kCsv,
+  kFioIolog,
+};
+std::string_view trace_format_name(TraceFormat format);  // "auto", "csv", "fio"
+std::optional<TraceFormat> parse_trace_format(std::string_view name);
+
+// what() is "<file>:<line>: <message>" (line 0 when the file could not be read).
+class TraceError : public std::runtime_error {
+ public:
+  TraceError(std::string file, std::uint64_t line, std::string message);
+  const std::string& file() const { return file_; }
+  std::uint64_t line() const { return line_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  std::uint64_t line_;
+  std::string message_;
+};
+
+struct TraceOptions {
+  std::uint64_t disk_length = 0;  // when > 0, every request must end within this many bytes
+  std::uint64_t max_file_bytes = kMaxTraceFileBytes;  // read_trace refuses larger files
+};
+
+struct Trace {
+  std::vector<GuestRequest> requests;
+  std::uint64_t skipped_lines = 0;  // fio lines with no guest request: add/open/close/sync/wait
+};
+
+// Reads a trace file. Throws TraceError.
+Trace read_trace(const std::filesystem::path& path, TraceFormat format,
+                 const TraceOptions& options = {});
+// The same from text in memory; `name` is used in errors.
+Trace parse_trace(std::string_view text, std::string_view name, TraceFormat format,
+                  const TraceOptions& options = {});
+Trace parse_csv_trace(std::string_view text, std::string_view name,
+                      const TraceOptions& options = {});
+Trace parse_fio_iolog(std::string_view text, std::string_view name,
+                      const TraceOptions& options = {});
+
+// Hands out a trace's requests in order.
+class TraceReplay final : public RequestSource {
+ public:
+  explicit TraceReplay(std::vector<GuestRequest> requests) : requests_(std::move(requests)) {}
+  std::optional<GuestRequest> next() override {
+    if (next_ == requests_.size()) return std::nullopt;
+    return requests_[next_++];
+  }
+
+ private:
+  std::vector<GuestRequest> requests_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace mirrorsim::sim

@@ -1,0 +1,27 @@
+#include "sim/guest/workload_request.h"
+
+#include <array>
+
+namespace mirrorsim::sim {
+namespace {
+
+constexpr std::array<std::string_view, 4> kOpNames = {"write", "write_zeroes", "discard", "read"};
+
+}  // namespace
+
+std::string_view guest_op_name(GuestOp op) {
+  return kOpNames.at(static_cast<std::size_t>(op));
+}
+
+std::optional<GuestOp> parse_guest_op(std::string_view name) {
+  for (std::size_t i = 0; i < kOpNames.size(); ++i) {
+    if (kOpNames[i] == name) return static_cast<GuestOp>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view guest_op_names() {
+  return "write, write_zeroes, discard, read";
+}
+
+}  // namespace mirrorsim::sim
