@@ -42,6 +42,7 @@ struct MutantsCommandOptions {
   std::string jobs;
   std::string out = "mirrorsim-out/mutants";
   std::vector<std::string> only;
+  std::vector<std::string> without;  // capabilities switched off
 };
 
 CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& options);

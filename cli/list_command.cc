@@ -8,21 +8,24 @@
 
 #include "cli/exit_codes.h"
 #include "engine/known_bugs.h"
+#include "properties/campaign.h"
 #include "properties/scenario_build.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_keys.h"
 #include "scenarios/scenario_loader.h"
+#include "scenarios/swarm_options.h"
 
 namespace mirrorsim::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListCommandOptions& o) {
   CLI::App* list = app.add_subcommand(
-      "list", "list built-in scenarios, engine bugs, workloads or scenario keys");
+      "list", "list built-in scenarios, engine bugs, workloads, scenario keys or swarm switches");
   list->add_option("what", o.what,
-                   "scenarios, bugs, workloads, or keys (the scenario file reference, Markdown)")
+                   "scenarios, bugs, workloads, keys (the scenario file reference, Markdown), "
+                   "or swarm (the generator's switches; `mutants --without` takes these)")
       ->required()
-      ->check(CLI::IsMember({"scenarios", "bugs", "workloads", "keys"}));
+      ->check(CLI::IsMember({"scenarios", "bugs", "workloads", "keys", "swarm"}));
   return list;
 }
 
@@ -31,6 +34,15 @@ int list_command(const ListCommandOptions& o) {
     for (const engine::BugInfo& bug : engine::known_bugs()) {
       fmt::print("{:<28} fix {:<20} {}\n", bug.name, bug.fix, bug.summary);
     }
+    return kExitPassed;
+  }
+  if (o.what == "swarm") {
+    for (const scenarios::SwarmSwitch& s : scenarios::swarm_switches()) {
+      fmt::print("{:<20} {}\n", s.name, s.meaning);
+    }
+    fmt::print("{:<20} {}\n", properties::kWithoutSpec,
+               "(mutants --without only) the bounds oracle takes MIRROR.md's limits, not the "
+               "engine's");
     return kExitPassed;
   }
   if (o.what == "keys") {

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "cli/bug_flags.h"
 #include "cli/campaign_output.h"
@@ -27,6 +28,10 @@ CLI::App* add_mutants_command(CLI::App& app, MutantsCommandOptions& o) {
   m->add_option("--jobs", o.jobs, "worker processes (default: one per core)");
   m->add_option("--out", o.out, "folder for the shrunk reproductions")->capture_default_str();
   m->add_option("--only", o.only, "run only these bugs (repeatable)");
+  m->add_option("--without", o.without,
+                "switch a capability off in every case (repeatable): a swarm switch "
+                "(`mirrorsim list swarm`) or 'spec' (the bounds oracle takes the "
+                "engine's own limits), to see which bugs need it");
   return m;
 }
 
@@ -36,6 +41,12 @@ int mutants_command(const MutantsCommandOptions& o) {
   const auto jobs = parse_jobs("mirrorsim mutants: --jobs", o.jobs);
   if (!seed || !budget || !jobs) return kExitBadInput;
   if (!known_bug_names("mirrorsim mutants: --only", o.only)) return kExitBadInput;
+  try {
+    properties::check_without(o.without);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "mirrorsim mutants: --without: {}\n", e.what());
+    return kExitBadInput;
+  }
   std::vector<engine::Bug> bugs;
   for (const engine::BugInfo& info : engine::known_bugs()) {
     if (o.only.empty() ||
@@ -45,8 +56,10 @@ int mutants_command(const MutantsCommandOptions& o) {
   }
   properties::install_interrupt_handlers();
   fmt::print("{:<28} {:<7} {:>7} {:>8}  {:<20} {:>8} {:>6} {:>10}\n", "bug", "caught", "cases",
-             "seconds", "property", "requests", "faults", "disk");
+             "catch_s", "property", "requests", "faults", "disk");
+  if (!o.without.empty()) fmt::print("without: {}\n", fmt::join(o.without, ", "));
   int escaped = 0;
+  std::vector<double> catch_seconds;
   for (engine::Bug bug : bugs) {
     const engine::BugInfo& info = engine::bug_info(bug);
     properties::CampaignOptions c;
@@ -55,6 +68,7 @@ int mutants_command(const MutantsCommandOptions& o) {
     c.time_budget_s = *budget;
     c.jobs = *jobs;
     c.bugs = {std::string(info.name)};
+    c.without = o.without;
     c.out_dir = o.out;
     c.shrink_budget_s = 15;
     const properties::CampaignResult r = properties::run_campaign(c);
@@ -68,12 +82,22 @@ int mutants_command(const MutantsCommandOptions& o) {
       continue;
     }
     const properties::CampaignFailure& f = r.failures.front();
+    const double to_catch = r.first_failure_s.value_or(r.elapsed_s);
+    catch_seconds.push_back(to_catch);
     fmt::print("{:<28} {:<7} {:>7} {:>8.2f}  {:<20} {:>8} {:>6} {:>10}\n", info.name, "yes",
-               r.cases_run, r.elapsed_s, f.property, f.guest_requests, f.faults, f.disk_bytes);
+               r.cases_run, to_catch, f.property, f.guest_requests, f.faults, f.disk_bytes);
     if (!f.replay_command.empty()) fmt::print("    replay: {}\n", f.replay_command);
   }
-  fmt::print("{} of {} bugs caught\n", bugs.size() - static_cast<std::size_t>(escaped),
-             bugs.size());
+  fmt::print("{} of {} bugs caught", bugs.size() - static_cast<std::size_t>(escaped), bugs.size());
+  if (!catch_seconds.empty()) {
+    // The campaign's wall time to the first failure, shrinking not included.
+    std::sort(catch_seconds.begin(), catch_seconds.end());
+    const std::size_t n = catch_seconds.size();
+    const double median =
+        n % 2 == 1 ? catch_seconds[n / 2] : (catch_seconds[n / 2 - 1] + catch_seconds[n / 2]) / 2;
+    fmt::print("; median time to catch {:.2f} s", median);
+  }
+  fmt::print("\n");
   return escaped == 0 ? kExitPassed : kExitBugEscaped;
 }
 

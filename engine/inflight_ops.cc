@@ -9,8 +9,8 @@
 namespace mirrorsim::engine {
 
 std::uint64_t InflightOps::add(OpKind kind, ByteSpan span, bool background, bool pseudo) {
-  MIRRORSIM_ASSERT(!background || background_count_ < kMaxInFlightOps,
-                   "more than 16 background ops in flight");
+  MIRRORSIM_ASSERT(!background || background_count_ < max_background_,
+                   "more background ops in flight than the limit");
   const std::uint64_t id = next_id_++;
   InflightOp& op = ops_.emplace_back();
   op.id = id;

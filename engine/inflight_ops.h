@@ -6,7 +6,8 @@
 //  1. Ids start at 1, grow, and are never reused; ops() lists the ops in id
 //     order, so every scan over them is deterministic.
 //  2. background_count() is the number of ops added with background set, and
-//     never exceeds kMaxInFlightOps: adding a 17th throws InvariantViolation.
+//     never exceeds max_background() (kMaxInFlightOps unless set): adding one
+//     more throws InvariantViolation.
 //  3. active_write_count() is the number of ops of kind kActiveWrite.
 //  4. In-flight tracking is by exact byte ranges, not per chunk: two ops may
 //     share a chunk, and removing one leaves the other's range in place.
@@ -29,6 +30,7 @@
 
 #include "engine/byte_span.h"
 #include "engine/job_observer.h"
+#include "engine/limits.h"
 
 namespace mirrorsim::engine {
 
@@ -66,6 +68,10 @@ class InflightOps {
   // stand-in nor a guest's write-blocking write.
   bool job_io_in_flight() const;
 
+  // The job sets its resolved limit when it starts.
+  void set_max_background(std::uint32_t max_background) { max_background_ = max_background; }
+  std::uint32_t max_background() const { return max_background_; }
+
   std::span<const InflightOp> ops() const { return ops_; }
   std::uint32_t background_count() const { return background_count_; }
   std::uint32_t active_write_count() const { return active_write_count_; }
@@ -74,6 +80,7 @@ class InflightOps {
   std::vector<InflightOp> ops_;  // in id order
   std::uint64_t next_id_ = 1;
   std::uint32_t background_count_ = 0;
+  std::uint32_t max_background_ = kMaxInFlightOps;
   std::uint32_t active_write_count_ = 0;
 };
 

@@ -37,6 +37,8 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
      "a zero-length disk finishes without ever emitting READY"},
     {Bug::kCowWidenAfterInflightCheck, "cow-widen-after-inflight-check", "QEMU 7.2 literal",
      "the COW widening skips the wait for ops in flight on the widened part"},
+    {Bug::kInflightLimitDrift, "inflight-limit-drift", "none (MIRROR.md: 16 ops)",
+     "the engine's limit of background ops in flight drifts from 16 to 32"},
 }};
 
 }  // namespace

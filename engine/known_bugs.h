@@ -31,6 +31,8 @@ enum class Bug : unsigned {
   kZeroLengthNoReady,
   // Not a fixed bug but QEMU 7.2's literal behaviour (MIRROR.md, last section).
   kCowWidenAfterInflightCheck,
+  // Not from QEMU: a constant that drifts from MIRROR.md (docs/bugs.md).
+  kInflightLimitDrift,
   kCount,
 };
 

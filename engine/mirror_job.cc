@@ -93,7 +93,7 @@ void MirrorJob::run() {
     }
 
     const std::uint64_t dirty_count = dirty_->count();
-    if (ops_.background_count() >= kMaxInFlightOps || buffer_->free_pieces() == 0 ||
+    if (ops_.background_count() >= ops_.max_background() || buffer_->free_pieces() == 0 ||
         (dirty_count == 0 && ops_.background_count() > 0)) {
       wait_for_any_op();
       continue;

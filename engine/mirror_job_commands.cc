@@ -15,6 +15,7 @@ void MirrorJob::start() {
   const DeviceInfo source = source_.info();
   const DeviceInfo target = target_.info();
   resolved_ = resolve_params(params_, source, target, &source_ == &target_);
+  ops_.set_max_background(resolved_.max_in_flight_ops);
   commands_.copy_mode = params_.copy_mode;
   rate_.set_speed(static_cast<std::uint64_t>(params_.speed_bytes_per_s));
 

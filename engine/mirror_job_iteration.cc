@@ -195,7 +195,7 @@ void MirrorJob::wait_for_room(const PlannedOp& op) {
   const std::uint64_t pieces =
       op.kind == OpKind::kCopy ? buffer_->pieces_for(op.span.length_bytes) : 0;
   op_done_.wait_until([&] {
-    return ops_.background_count() < kMaxInFlightOps && buffer_->free_pieces() >= pieces;
+    return ops_.background_count() < ops_.max_background() && buffer_->free_pieces() >= pieces;
   });
 }
 

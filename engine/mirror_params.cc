@@ -124,7 +124,11 @@ ResolvedParams resolve_params(const MirrorParams& params, const DeviceInfo& sour
     buf = std::max(buf, target.cluster_bytes);
   }
   r.buf_size_bytes = buf;
-  r.max_io_bytes = std::max({buf / kMaxInFlightOps, kMaxIoFloorBytes, r.granularity_bytes});
+  // The drift is the kind an engineer makes "for throughput": every use of
+  // the limit follows it, the engine's own assertion included.
+  r.max_in_flight_ops =
+      params.bugs.has(Bug::kInflightLimitDrift) ? 2 * kMaxInFlightOps : kMaxInFlightOps;
+  r.max_io_bytes = std::max({buf / r.max_in_flight_ops, kMaxIoFloorBytes, r.granularity_bytes});
   r.max_io_bytes = r.max_io_bytes / r.granularity_bytes * r.granularity_bytes;
   return r;
 }

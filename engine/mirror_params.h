@@ -52,6 +52,7 @@ struct ResolvedParams {
   std::uint64_t granularity_bytes = 0;
   std::uint64_t buf_size_bytes = 0;        // multiple of granularity
   std::uint64_t max_io_bytes = 0;          // cap of one copy op holding data
+  std::uint32_t max_in_flight_ops = 0;     // background ops in flight at once
   std::uint64_t target_cluster_bytes = 0;  // 0: target has no clusters
   bool cow = false;                        // the per-chunk COW bitmap is in use
   // The target is clustered and names a backing image it has not attached:

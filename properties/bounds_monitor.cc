@@ -27,9 +27,9 @@ void BoundsMonitor::on_op_start(engine::TimeNs now, const engine::OpInfo& op) {
     violate("buffer", fmt::format("at {} ns buffer in use is {} bytes, above buf-size {}", now,
                                   op.buffer_bytes_in_use, buf_size_bytes_));
   }
-  if (op.background_in_flight > spec::kMaxInFlightOps) {
+  if (op.background_in_flight > max_in_flight_ops_) {
     violate("in-flight", fmt::format("at {} ns {} background ops are in flight, above {}", now,
-                                     op.background_in_flight, spec::kMaxInFlightOps));
+                                     op.background_in_flight, max_in_flight_ops_));
   }
 }
 

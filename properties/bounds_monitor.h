@@ -12,6 +12,7 @@
 
 #include "engine/job_observer.h"
 #include "engine/runtime.h"
+#include "properties/mirror_spec.h"
 #include "sim/disks/sim_disk.h"
 
 namespace mirrorsim::properties {
@@ -19,7 +20,12 @@ namespace mirrorsim::properties {
 class BoundsMonitor {
  public:
   // buf_size_bytes: the buffer MIRROR.md gives the job (spec::buf_size_bytes).
-  void set_buffer_limit(std::uint64_t buf_size_bytes) { buf_size_bytes_ = buf_size_bytes; }
+  // max_in_flight_ops: MIRROR.md's 16, unless a run asks for the engine's own
+  // limit to show what such an oracle misses (RunOptions::oracle_limits).
+  void set_limits(std::uint64_t buf_size_bytes, std::uint32_t max_in_flight_ops) {
+    buf_size_bytes_ = buf_size_bytes;
+    max_in_flight_ops_ = max_in_flight_ops;
+  }
 
   void on_op_start(engine::TimeNs now, const engine::OpInfo& op);
   // Every request on a disk of `disk_length` bytes must be sector-aligned
@@ -37,6 +43,7 @@ class BoundsMonitor {
   void violate(const std::string& kind, const std::string& message);
 
   std::uint64_t buf_size_bytes_ = 0;
+  std::uint32_t max_in_flight_ops_ = spec::kMaxInFlightOps;
   // Writes in flight to the target: a handful, so a vector beats a map.
   std::vector<sim::DiskRequest> target_writes_;
   // Rate accounting since the speed last changed.

@@ -115,7 +115,11 @@ void fill_size(CampaignFailure& f, const GeneratedCase& c) {
 class CampaignRun {
  public:
   CampaignRun(const CampaignOptions& options, const CampaignHooks& hooks)
-      : options_(options), hooks_(hooks), numbers_(options) {}
+      : options_(options),
+        hooks_(hooks),
+        numbers_(options),
+        swarm_off_(swarm_off(options.without)),
+        limits_(oracle_limits(options.without)) {}
 
   CampaignResult run();
 
@@ -137,6 +141,13 @@ class CampaignRun {
   void save_unshrunk(CampaignFailure& f);
   void shrink(CampaignFailure& f);
   void report_progress(bool force);
+  GeneratedCase case_at(std::uint64_t index) const {
+    return generate_case(options_.seed, index, swarm_off_);
+  }
+  CaseOutcome evaluate(std::uint64_t index) const {
+    const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
+    return evaluate_case(case_at(index), index, options_.bugs, check, limits_);
+  }
   bool out_of_time() const {
     return options_.time_budget_s && seconds_since(start_) > *options_.time_budget_s;
   }
@@ -144,6 +155,8 @@ class CampaignRun {
   const CampaignOptions& options_;
   const CampaignHooks& hooks_;
   CaseNumbers numbers_;
+  const std::vector<std::string> swarm_off_;  // from options_.without
+  const OracleLimits limits_;
   CampaignResult result_;
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_progress_ = Clock::now();
@@ -162,7 +175,7 @@ void CampaignRun::record(const CaseOutcome& o) {
   }
   // A worker that died before it reported did not say: the case number does.
   std::optional<scenarios::SwarmOptions> swarm = o.swarm;
-  if (!swarm) swarm = generate_case(options_.seed, o.index).scenario.swarm;
+  if (!swarm) swarm = case_at(o.index).scenario.swarm;
   if (swarm) count_swarm(result_, *swarm, !o.passed);
   if (o.inconclusive()) {
     ++result_.inconclusive_cases;
@@ -171,6 +184,7 @@ void CampaignRun::record(const CaseOutcome& o) {
     }
   }
   if (o.passed) return;
+  if (!result_.first_failure_s) result_.first_failure_s = seconds_since(start_);
   if (o.property == property::kDeterminism || o.property == property::kCrash) {
     ++result_.verdict_counts[o.property][1];
   }
@@ -188,7 +202,7 @@ void CampaignRun::record(const CaseOutcome& o) {
 }
 
 void CampaignRun::save_unshrunk(CampaignFailure& f) {
-  const GeneratedCase c = generate_case(options_.seed, *f.case_index);
+  const GeneratedCase c = case_at(*f.case_index);
   fill_size(f, c);
   f.swarm = c.scenario.swarm;
   f.digest = case_digest(c, options_.bugs);
@@ -209,12 +223,9 @@ std::optional<CaseOutcome> CampaignRun::rerun_alone(std::uint64_t index) {
   // A crash that repeats belongs to the case; one that does not (a kill, the
   // OOM killer) belonged to the environment. SIGKILL says little (the OOM
   // killer, or a person), so it must repeat kSigkillRepeats times to count.
-  const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
   std::optional<CaseOutcome> again;
   for (int attempt = 0; attempt < kSigkillRepeats; ++attempt) {
-    again = run_isolated(index, [&] {
-      return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
-    });
+    again = run_isolated(index, [&] { return evaluate(index); });
     if (interrupted()) return std::nullopt;
     if (again->property != property::kCrash || again->signal != SIGKILL) break;
   }
@@ -306,10 +317,7 @@ void CampaignRun::run_replays() {
 }
 
 void CampaignRun::run_generated() {
-  WorkerPool pool(options_.jobs, [this](std::uint64_t index) {
-    const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
-    return evaluate_case(generate_case(options_.seed, index), index, options_.bugs, check);
-  });
+  WorkerPool pool(options_.jobs, [this](std::uint64_t index) { return evaluate(index); });
   std::optional<Clock::time_point> grace_start;
   for (;;) {
     if (interrupted()) {
@@ -356,6 +364,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
   so.property = f.property;
   so.message = f.message;
   so.bugs = options_.bugs;
+  so.oracle_limits = limits_;
   so.budget_s = options_.shrink_budget_s;
   so.check_determinism = f.property == property::kDeterminism;
   auto save = [&](const GeneratedCase& smallest) {
@@ -368,7 +377,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
     }
   };
   tell(fmt::format("shrinking case {} (up to {:.0f} s)", *f.case_index, so.budget_s));
-  const ShrinkResult r = shrink_case(shrinkable_case(options_.seed, *f.case_index), so,
+  const ShrinkResult r = shrink_case(shrinkable_case(options_.seed, *f.case_index, swarm_off_), so,
                                      [&](const ShrinkResult& step) { save(step.smallest); });
   f.message = r.message;
   f.shrink_steps = r.steps;
@@ -440,18 +449,46 @@ bool CampaignResult::ok() const {
   return true;
 }
 
-rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index) {
+void check_without(std::span<const std::string> without) {
+  for (const std::string& name : without) {
+    if (name == kWithoutSpec || scenarios::find_swarm_switch(name) != nullptr) continue;
+    std::string allowed(kWithoutSpec);
+    for (const scenarios::SwarmSwitch& s : scenarios::swarm_switches()) {
+      allowed += ", " + std::string(s.name);
+    }
+    throw std::invalid_argument(fmt::format("unknown capability '{}'; known: {}", name, allowed));
+  }
+}
+
+std::vector<std::string> swarm_off(std::span<const std::string> without) {
+  std::vector<std::string> off;
+  for (const std::string& name : without) {
+    if (name != kWithoutSpec) off.push_back(name);
+  }
+  return off;
+}
+
+OracleLimits oracle_limits(std::span<const std::string> without) {
+  const bool no_spec = std::find(without.begin(), without.end(), kWithoutSpec) != without.end();
+  return no_spec ? OracleLimits::kEngine : OracleLimits::kSpecification;
+}
+
+rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index,
+                                              const std::vector<std::string>& swarm_off) {
   const rc::Random random(sim::mix64(sim::mix64(seed) ^ index));
-  return gen_case()(random, static_cast<int>(case_size(index)));
+  return gen_case(swarm_off)(random, static_cast<int>(case_size(index)));
 }
 
-GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index) {
-  return shrinkable_case(seed, index).value();
+GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index,
+                            const std::vector<std::string>& swarm_off) {
+  return shrinkable_case(seed, index, swarm_off).value();
 }
 
-RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs) {
+RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
+                   OracleLimits limits) {
   RunOptions options;
   options.extra_bugs = bugs;
+  options.oracle_limits = limits;
   if (std::holds_alternative<scenarios::TraceWorkload>(c.scenario.workload)) {
     options.requests = c.requests;
   }
@@ -459,12 +496,13 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs)
 }
 
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
-                          const std::vector<std::string>& bugs, bool check_determinism) {
-  const RunReport report = run_case(c, bugs);
+                          const std::vector<std::string>& bugs, bool check_determinism,
+                          OracleLimits limits) {
+  const RunReport report = run_case(c, bugs, limits);
   CaseOutcome o = outcome_of(report, index);
   if (!o.passed || !check_determinism) return o;
   o.determinism_checked = true;
-  const Verdict determinism = determinism_verdict(report, run_case(c, bugs));
+  const Verdict determinism = determinism_verdict(report, run_case(c, bugs, limits));
   if (determinism.violated()) {
     o.passed = false;
     o.property = determinism.property;

@@ -27,11 +27,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "properties/case_protocol.h"
 #include "properties/generators.h"
+#include "properties/oracle_limits.h"
 #include "properties/run_report.h"
 #include "properties/scenario_replays.h"
 #include "properties/worker_pool.h"
@@ -49,7 +52,11 @@ struct CampaignOptions {
   int jobs = 1;                               // worker processes
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
-  std::vector<std::string> bugs;         // engine bug switches for every case
+  std::vector<std::string> bugs;  // engine bug switches for every case
+  // Capabilities switched off (`mutants --without`): swarm switch names,
+  // forced off in every generated case, and "spec": the bounds oracle takes
+  // the engine's own limits (see OracleLimits). Checked by check_without().
+  std::vector<std::string> without;
   double shrink_budget_s = 20;           // wall clock for shrinking one failure
   std::uint64_t determinism_every = 50;  // re-run every Nth case and compare hashes
   bool stop_at_first_failure = true;
@@ -117,6 +124,9 @@ struct CampaignResult {
   int interrupt_signal = 0;
   double elapsed_s = 0;
   double cases_per_s = 0;
+  // Wall time from the start to the first failing case's result (before any
+  // shrinking): how long the campaign took to catch what it caught.
+  std::optional<double> first_failure_s;
   std::uint64_t determinism_checks = 0;
   // Per property: how often it held, was violated, did not apply, was inconclusive.
   std::map<std::string, std::array<std::uint64_t, 4>> verdict_counts;
@@ -140,16 +150,29 @@ struct CampaignResult {
 // How many cases this shard runs when the campaign has a case count.
 std::optional<std::uint64_t> shard_case_count(const CampaignOptions& options);
 
-// Generates case `index` of campaign `seed` (the same on every machine).
-GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index);
-rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index);
+// The name of a capability `without` may switch off: "spec" or a swarm switch.
+inline constexpr std::string_view kWithoutSpec = "spec";
+// Throws std::invalid_argument naming the allowed names for an unknown one.
+void check_without(std::span<const std::string> without);
+// The swarm switches among `without` ("spec" left out).
+std::vector<std::string> swarm_off(std::span<const std::string> without);
+OracleLimits oracle_limits(std::span<const std::string> without);
+
+// Generates case `index` of campaign `seed` (the same on every machine), with
+// the `swarm_off` switches forced off.
+GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index,
+                            const std::vector<std::string>& swarm_off = {});
+rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index,
+                                              const std::vector<std::string>& swarm_off = {});
 
 // Runs one generated case in this process.
-RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs);
+RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
+                   OracleLimits limits = OracleLimits::kSpecification);
 // Runs it and reduces the report to an outcome; with `check_determinism`
 // runs it twice and fails when the event-log hashes differ.
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
-                          const std::vector<std::string>& bugs, bool check_determinism);
+                          const std::vector<std::string>& bugs, bool check_determinism,
+                          OracleLimits limits = OracleLimits::kSpecification);
 
 // Writes `c` as DIR/<name>.toml (+ DIR/<name>.csv for its requests) and
 // returns the scenario file's path. Throws FileWriteError.

@@ -333,13 +333,14 @@ std::vector<Command> draw_commands(const SwarmOptions& o) {
 
 }  // namespace
 
-rc::Gen<GeneratedCase> gen_case() {
-  return rc::gen::exec([] {
+rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
+  return rc::gen::exec([swarm_off = std::move(swarm_off)] {
     GeneratedCase c;
     Scenario& s = c.scenario;
     s.name = "generated";
     s.seed = *rc::gen::noShrink(rc::gen::inRange<std::uint64_t>(1, UINT64_MAX));
-    const SwarmOptions swarm = draw_swarm();
+    SwarmOptions swarm = draw_swarm();
+    scenarios::switch_off(swarm, swarm_off);
     s.swarm = swarm;
     const Geometry g = draw_geometry(swarm);
     s.base = draw_base(swarm, g);

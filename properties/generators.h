@@ -36,7 +36,9 @@ struct GeneratedCase {
   std::vector<sim::GuestRequest> requests;
 };
 
-rc::Gen<GeneratedCase> gen_case();
+// `swarm_off`: swarm switches forced off after the draw, so the rest of the
+// case draws as it would have (`mutants --without`). REQUIRES: known names.
+rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off = {});
 
 // Size measures for shrunk reproductions.
 std::uint64_t guest_request_count(const GeneratedCase& c);

@@ -34,8 +34,9 @@ ShrinkResult shrink_case(rc::Shrinkable<GeneratedCase> current, const ShrinkOpti
         break;
       }
       const GeneratedCase c = candidate->value();
-      const CaseOutcome o = run_isolated(
-          0, [&] { return evaluate_case(c, 0, options.bugs, options.check_determinism); });
+      const CaseOutcome o = run_isolated(0, [&] {
+        return evaluate_case(c, 0, options.bugs, options.check_determinism, options.oracle_limits);
+      });
       if (interrupted()) {
         stopped = true;
         break;

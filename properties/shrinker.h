@@ -13,6 +13,7 @@
 #include <rapidcheck.h>
 
 #include "properties/generators.h"
+#include "properties/oracle_limits.h"
 
 namespace mirrorsim::properties {
 
@@ -20,6 +21,7 @@ struct ShrinkOptions {
   std::string property;  // the property the case must keep failing
   std::string message;   // its first message
   std::vector<std::string> bugs;
+  OracleLimits oracle_limits = OracleLimits::kSpecification;
   double budget_s = 20;
   bool check_determinism = false;  // for "determinism" failures: run each twice
 };

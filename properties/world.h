@@ -38,6 +38,7 @@
 #include "engine/wait_queue.h"
 #include "properties/bounds_monitor.h"
 #include "properties/content_provenance.h"
+#include "properties/oracle_limits.h"
 #include "properties/oracles.h"
 #include "properties/progress_tracker.h"
 #include "properties/run_report.h"
@@ -45,8 +46,8 @@
 #include "sim/disks/content.h"
 #include "sim/disks/disk_image.h"
 #include "sim/disks/sim_disk.h"
-#include "sim/kernel/simulation.h"
 #include "sim/guest/workload_request.h"
+#include "sim/kernel/simulation.h"
 
 namespace mirrorsim::properties {
 
@@ -58,6 +59,7 @@ struct RunOptions {
   // When set, the guest replays exactly these requests (a generated case's
   // trace) instead of the scenario's workload.
   std::optional<std::vector<sim::GuestRequest>> requests;
+  OracleLimits oracle_limits = OracleLimits::kSpecification;
 };
 
 // Runs one scenario to its end and checks every property that applies. A

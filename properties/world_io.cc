@@ -22,7 +22,11 @@ void World::drive() {
     return;
   }
   job_started_ = true;
-  bounds_.set_buffer_limit(spec_buf_size_bytes());
+  if (options_.oracle_limits == OracleLimits::kEngine) {
+    bounds_.set_limits(job_->resolved().buf_size_bytes, job_->resolved().max_in_flight_ops);
+  } else {
+    bounds_.set_limits(spec_buf_size_bytes(), spec::kMaxInFlightOps);
+  }
   schedule_next_guest();
   for (const scenarios::Command& c : scenario_.commands) {
     simulation_->spawn("command " + std::string(scenarios::name_of(c.kind)),

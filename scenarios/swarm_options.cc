@@ -79,6 +79,17 @@ std::optional<SwarmOptions> swarm_from_labels(std::span<const std::string> label
   return options;
 }
 
+const SwarmSwitch* find_swarm_switch(std::string_view name) {
+  for (const SwarmSwitch& s : kSwitches) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+void switch_off(SwarmOptions& options, std::span<const std::string> names) {
+  for (const std::string& name : names) options.*find_swarm_switch(name)->member = false;
+}
+
 std::string describe_swarm(const SwarmOptions& options) {
   std::string on;
   for (const SwarmSwitch& s : kSwitches) {

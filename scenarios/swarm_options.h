@@ -64,6 +64,11 @@ std::vector<std::string> all_swarm_labels();
 // for an unknown label or a missing or repeated sync.
 std::optional<SwarmOptions> swarm_from_labels(std::span<const std::string> labels);
 
+// The switch called `name`; nullptr for an unknown name.
+const SwarmSwitch* find_swarm_switch(std::string_view name);
+// Turns these switches off (`mutants --without`). REQUIRES: known names.
+void switch_off(SwarmOptions& options, std::span<const std::string> names);
+
 // "cow faults pause; sync full" (or "none on; sync top"): one line for reports.
 std::string describe_swarm(const SwarmOptions& options);
 

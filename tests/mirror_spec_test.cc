@@ -53,6 +53,7 @@ TEST(MirrorSpec, EngineResolvesParametersAsSpecified) {
           const std::uint64_t b = spec::buf_size_bytes(static_cast<std::uint64_t>(buf), g, t);
           EXPECT_EQ(r.buf_size_bytes, b) << where;
           EXPECT_EQ(r.max_io_bytes, spec::max_op_bytes(b, g)) << where;
+          EXPECT_EQ(r.max_in_flight_ops, spec::kMaxInFlightOps) << where;
           ++combinations;
         }
       }

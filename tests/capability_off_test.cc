@@ -1,0 +1,72 @@
+// `mutants --without`: a capability switched off is off in every generated
+// case and changes nothing else of it, and the bounds oracle that takes the
+// engine's own limits misses what the one from MIRROR.md catches.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "properties/campaign.h"
+#include "properties/verdict.h"
+#include "scenarios/swarm_options.h"
+
+namespace mirrorsim {
+namespace {
+
+using properties::GeneratedCase;
+
+TEST(CapabilityOff, ASwitchedOffFeatureIsOffInEveryCaseAndTheRestDrawsAsBefore) {
+  const std::vector<std::string> off = {"cow", "faults"};
+  int had_cow_or_faults = 0;
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    const GeneratedCase with = properties::generate_case(5, i);
+    const GeneratedCase without = properties::generate_case(5, i, off);
+    ASSERT_TRUE(with.scenario.swarm && without.scenario.swarm);
+    EXPECT_FALSE(without.scenario.swarm->cow) << "case " << i;
+    EXPECT_FALSE(without.scenario.swarm->faults) << "case " << i;
+    EXPECT_TRUE(without.scenario.faults.empty()) << "case " << i;
+    scenarios::SwarmOptions expected = *with.scenario.swarm;
+    scenarios::switch_off(expected, off);
+    EXPECT_EQ(*without.scenario.swarm, expected) << "case " << i;
+    had_cow_or_faults += with.scenario.swarm->cow || with.scenario.swarm->faults;
+  }
+  EXPECT_GT(had_cow_or_faults, 30);  // the switches were on often enough to matter
+}
+
+TEST(CapabilityOff, UnknownNamesAreRefusedWithTheKnownOnes) {
+  EXPECT_NO_THROW(properties::check_without(std::vector<std::string>{"spec", "cow"}));
+  try {
+    properties::check_without(std::vector<std::string>{"cows"});
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'cows'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("spec, cow, faults"), std::string::npos) << e.what();
+  }
+}
+
+// The first of the first 400 cases of seed 1 in which the bounds property
+// fails for `bug`, with the oracle's limits from `limits`; -1 if none.
+int first_bounds_failure(const std::string& bug, properties::OracleLimits limits) {
+  for (std::uint64_t i = 0; i < 400; ++i) {
+    const properties::RunReport r =
+        properties::run_case(properties::generate_case(1, i), {bug}, limits);
+    const properties::Verdict* v = properties::first_violation(r.verdicts);
+    if (v != nullptr && v->property == "bounds") return static_cast<int>(i);
+  }
+  return -1;
+}
+
+TEST(CapabilityOff, AnOracleWithTheEnginesLimitsMissesALimitThatDrifted) {
+  EXPECT_GE(first_bounds_failure("inflight-limit-drift", properties::OracleLimits::kSpecification),
+            0);
+  EXPECT_EQ(first_bounds_failure("inflight-limit-drift", properties::OracleLimits::kEngine), -1);
+  EXPECT_EQ(properties::oracle_limits(std::vector<std::string>{"cow", "spec"}),
+            properties::OracleLimits::kEngine);
+  EXPECT_EQ(properties::swarm_off(std::vector<std::string>{"cow", "spec"}),
+            std::vector<std::string>{"cow"});
+}
+
+}  // namespace
+}  // namespace mirrorsim
