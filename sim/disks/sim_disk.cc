@@ -310,8 +310,13 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
     for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
   }
   if (split) {
-    std::stable_sort(pieces.begin(), pieces.end(),
-                     [](const Piece& a, const Piece& b) { return a.at_ns < b.at_ns; });
+    // A stable insertion sort: a handful of pieces, and no buffer to allocate.
+    for (auto it = pieces.begin() + 1; it < pieces.end(); ++it) {
+      const Piece piece = *it;
+      auto to = it;
+      for (; to > pieces.begin() && (to - 1)->at_ns > piece.at_ns; --to) *to = *(to - 1);
+      *to = piece;
+    }
   }
   return pieces;
 }
@@ -325,7 +330,9 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) 
       return 0;
     case DiskOp::kWrite:
       if (whole) return image_->write(offset, *r.data).error;
-      return image_->write(offset, r.data->slice(offset - request.offset, length)).error;
+      // Kept for moved(): a write cache holds the same slice.
+      r.piece_data = r.data->slice(offset - request.offset, length);
+      return image_->write(offset, r.piece_data).error;
     case DiskOp::kWriteZeroes:
     case DiskOp::kDiscard:
       return apply_change(*image_, request.op, offset, length, nullptr, r.may_unmap).error;
@@ -351,9 +358,8 @@ void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, bool
     landing.length = length;
     landing.may_unmap = r.may_unmap;
     if (request.op == DiskOp::kWrite) {
-      landing.data = offset == request.offset && length == request.length
-                         ? *r.data
-                         : r.data->slice(offset - request.offset, length);
+      landing.data =
+          offset == request.offset && length == request.length ? *r.data : std::move(r.piece_data);
     }
     r.landed.push_back(landing.seq);
     volatile_.push_back(std::move(landing));

@@ -275,12 +275,14 @@ class SimDisk final : public engine::BlockDevice {
     bool lands = true;  // false: a torn write leaves it out
   };
   using Pieces = boost::container::small_vector<Piece, kMaxIoPieces>;
-  // A read's captures, by offset.
-  using Captures = boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, 1>;
+  // A read's captures, by offset (one per piece: no allocation).
+  using Captures =
+      boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, kMaxIoPieces>;
   // What a request asks for.
   struct Request {
     DiskRequest seen;                      // as observers see it
     const ContentPayload* data = nullptr;  // write
+    ContentPayload piece_data;             // write: the slice of the piece moving now
     bool may_unmap = false;                // write_zeroes
     Captures* captures = nullptr;          // read
     // Flush: the completion stamps handed out when it started.
@@ -381,7 +383,9 @@ class SimDisk final : public engine::BlockDevice {
   // base_ with the durable landings replayed, made when asked for and
   // dropped when a flush or a power loss changes what is durable.
   mutable std::optional<DiskImage::LayerState> durable_;
-  std::deque<Landing> volatile_;  // landings since base_, in landing order
+  // Landings since base_, in landing order. A vector: a flush drops its
+  // durable prefix with one move of the rest, and the storage stays.
+  std::vector<Landing> volatile_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t completions_ = 0;  // completion stamps handed out
   // The first landing applied with the backing attached (UINT64_MAX: not
