@@ -254,9 +254,22 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
     std::copy(mid.begin(), mid.end(), data + i);
   }
   if (new_size != 0) slot.set_counts(static_cast<std::uint32_t>(new_size), data_sectors);
+  if (new_size == 1) share_full_page(slot, page);
   group.stored_extents = group.stored_extents - old_size + new_size;
   stored_extents_ = stored_extents_ - old_size + new_size;
   return replaced * kSectorSize;
+}
+
+void ExtentStore::share_full_page(Page& slot, std::uint64_t page) {
+  const Stored only = slot.extents().front();
+  if (only.start() != 0 || only.sectors() != page_sectors(page)) return;
+  const std::span<const Stored> last = last_full_page_.extents();
+  if (last.size() == 1 && last.front().start() == 0 && last.front().sectors() == only.sectors() &&
+      last.front().same_content(only)) {
+    slot = last_full_page_;  // equal bits, equal counts: one block
+  } else {
+    last_full_page_ = slot;
+  }
 }
 
 std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,

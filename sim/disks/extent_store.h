@@ -319,6 +319,11 @@ class ExtentStore {
   // Returns the data bytes replaced (see assign).
   std::uint64_t replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
                                 std::span<const Stored> items);
+  // A page that a write left holding one extent over all of it takes the
+  // block of the last such page when their extents are equal, as whole-page
+  // writes share one block: the pieces of a long write that land one after
+  // another then leave no block per page behind.
+  void share_full_page(Page& slot, std::uint64_t page);
   // Points every page of [first_page, end_page) at `shared` (empty = hole):
   // whole groups at once where the range covers them. Returns data bytes replaced.
   std::uint64_t set_whole_pages(std::uint64_t first_page, std::uint64_t end_page,
@@ -336,6 +341,7 @@ class ExtentStore {
   // owned_[g]: this store alone holds group g, known without reading its
   // reference count (which costs a cache miss per write otherwise).
   mutable std::vector<std::uint8_t> owned_;
+  Page last_full_page_;  // see share_full_page (a cache: copies start without it)
 };
 
 }  // namespace mirrorsim::sim

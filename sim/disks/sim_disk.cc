@@ -14,14 +14,15 @@
 //             and tells observers.
 //
 // Write cache bookkeeping: volatile_ lists the landed pieces of content
-// changes in landing order since base_, the layer state before the first of
-// them; the live image is base_ with all of them replayed in order, durable_
-// is base_ with only the durable ones replayed. A flush marks pieces durable
-// and folds the durable prefix of volatile_ into base_, so volatile_ starts
-// at the oldest piece that is not durable. Replays run on a scratch image
-// built from base_ (copy-on-write: cheap), with the backing attached from
-// the piece that first landed with it attached, so the COW rule fills as it
-// did live.
+// changes in landing order since base_, an image of the layer before the
+// first of them; the live image is base_ with all of them replayed in
+// order, the durable content is base_ with only the durable ones replayed
+// (made when asked for). A flush marks pieces durable and folds the durable
+// prefix of volatile_ into base_ by applying it there, so volatile_ starts
+// at the oldest piece that is not durable. base_ and replays attach the
+// backing before the first piece that landed with it attached, so the COW
+// rule fills as it did live. Replays run on a scratch image built from a
+// snapshot of base_ (copy-on-write: cheap).
 #include "sim/disks/sim_disk.h"
 
 #include <algorithm>
@@ -79,8 +80,8 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
       throw std::invalid_argument("disk '" + o.name +
                                   "': write_cache needs an extent image (DiskImage)");
     }
-    base_ = cache_image_->save();
-    durable_ = base_;
+    base_ = scratch_image();
+    base_->restore(cache_image_->save());
   }
 }
 
@@ -309,8 +310,13 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
     for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
   }
   if (split) {
-    std::stable_sort(pieces.begin(), pieces.end(),
-                     [](const Piece& a, const Piece& b) { return a.at_ns < b.at_ns; });
+    // A stable insertion sort: a handful of pieces, and no buffer to allocate.
+    for (auto it = pieces.begin() + 1; it < pieces.end(); ++it) {
+      const Piece piece = *it;
+      auto to = it;
+      for (; to > pieces.begin() && (to - 1)->at_ns > piece.at_ns; --to) *to = *(to - 1);
+      *to = piece;
+    }
   }
   return pieces;
 }
@@ -324,7 +330,9 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) 
       return 0;
     case DiskOp::kWrite:
       if (whole) return image_->write(offset, *r.data).error;
-      return image_->write(offset, r.data->slice(offset - request.offset, length)).error;
+      // Kept for moved(): a write cache holds the same slice.
+      r.piece_data = r.data->slice(offset - request.offset, length);
+      return image_->write(offset, r.piece_data).error;
     case DiskOp::kWriteZeroes:
     case DiskOp::kDiscard:
       return apply_change(*image_, request.op, offset, length, nullptr, r.may_unmap).error;
@@ -350,9 +358,8 @@ void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, bool
     landing.length = length;
     landing.may_unmap = r.may_unmap;
     if (request.op == DiskOp::kWrite) {
-      landing.data = offset == request.offset && length == request.length
-                         ? *r.data
-                         : r.data->slice(offset - request.offset, length);
+      landing.data =
+          offset == request.offset && length == request.length ? *r.data : std::move(r.piece_data);
     }
     r.landed.push_back(landing.seq);
     volatile_.push_back(std::move(landing));
@@ -422,52 +429,66 @@ void SimDisk::make_durable(std::uint64_t stamp) {
   }
   std::size_t prefix = 0;
   while (prefix < volatile_.size() && volatile_[prefix].durable) ++prefix;
-  if (prefix == volatile_.size()) {
-    // Everything landed is durable: the live layer is the durable one.
-    base_ = cache_image_->save();
-    volatile_.clear();
-  } else if (prefix > 0) {
-    const std::uint64_t keep_below = volatile_[prefix].seq;
-    base_ = replay([keep_below](const Landing& l) { return l.seq < keep_below; });
-    volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(prefix));
-  }
-  const bool more_durable =
-      std::any_of(volatile_.begin(), volatile_.end(), [](const Landing& l) { return l.durable; });
-  durable_ = more_durable ? replay([](const Landing& l) { return l.durable; }) : base_;
+  for (std::size_t i = 0; i < prefix; ++i) fold_into_base(volatile_[i]);
+  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(prefix));
+  if (made > 0) durable_.reset();
   simulation_.log().append(simulation_.now(), EventKind::kDiskDurable, id_, made,
                            volatile_pieces());
 }
 
-template <typename Keep>
-DiskImage::LayerState SimDisk::replay(Keep keep) const {
+std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
   DiskOptions o = cache_image_->options();
   o.capacity_bytes = 0;  // what the cache held fitted once: its replay never fails
   o.start_with_old_data = false;
-  DiskImage scratch(std::move(o), cache_image_->layer().page_bytes());
-  scratch.restore(base_);
+  return std::make_unique<DiskImage>(std::move(o), cache_image_->layer().page_bytes());
+}
+
+void SimDisk::attach_backing_if_due(DiskImage& image, std::uint64_t seq) const {
   const std::shared_ptr<DiskImage>& backing = cache_image_->shared_backing();
+  // A backing attached other than through this disk was there from the start.
   const std::uint64_t attach_at = attach_seq_ == UINT64_MAX ? 0 : attach_seq_;
-  bool attached = false;
-  auto attach_if_due = [&](std::uint64_t seq) {
-    if (backing != nullptr && !attached && seq >= attach_at) {
-      scratch.attach_backing(backing);
-      attached = true;
-    }
-  };
-  attach_if_due(base_seq());
+  if (backing != nullptr && image.backing() == nullptr && seq >= attach_at) {
+    image.attach_backing(backing);
+  }
+}
+
+void SimDisk::fold_into_base(const Landing& l) {
+  attach_backing_if_due(*base_, l.seq);
+  const engine::IoStatus status =
+      apply_change(*base_, l.op, l.offset, l.length, &l.data, l.may_unmap);
+  MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': folding landing " + std::to_string(l.seq) +
+                                    " into the durable base failed");
+}
+
+template <typename Keep>
+DiskImage::LayerState SimDisk::replay(Keep keep) const {
+  const std::unique_ptr<DiskImage> scratch = scratch_image();
+  scratch->restore(base_->save());
+  if (base_->backing() != nullptr) scratch->attach_backing(base_->shared_backing());
+  attach_backing_if_due(*scratch, base_seq());
   for (const Landing& l : volatile_) {
     if (!keep(l)) continue;
-    attach_if_due(l.seq);
+    attach_backing_if_due(*scratch, l.seq);
     const engine::IoStatus status =
-        apply_change(scratch, l.op, l.offset, l.length, &l.data, l.may_unmap);
+        apply_change(*scratch, l.op, l.offset, l.length, &l.data, l.may_unmap);
     MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
                                       std::to_string(l.seq) + " failed");
   }
-  return scratch.save();
+  return scratch->save();
+}
+
+const DiskImage::LayerState& SimDisk::durable_state() const {
+  if (!durable_) {
+    const bool durable_landings =
+        std::any_of(volatile_.begin(), volatile_.end(), [](const Landing& l) { return l.durable; });
+    durable_ =
+        durable_landings ? replay([](const Landing& l) { return l.durable; }) : base_->save();
+  }
+  return *durable_;
 }
 
 GuestView SimDisk::durable_snapshot() const {
-  return cache_image_ != nullptr ? cache_image_->view_of(durable_) : image_->guest_view();
+  return cache_image_ != nullptr ? cache_image_->view_of(durable_state()) : image_->guest_view();
 }
 
 std::size_t SimDisk::volatile_pieces() const {
@@ -513,9 +534,10 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
         std::unique(result.dropped_requests.begin(), result.dropped_requests.end()),
         result.dropped_requests.end());
     const std::uint64_t first = base_seq();
-    base_ = replay([&](const Landing& l) { return keep[l.seq - first]; });
-    cache_image_->restore(base_);
-    durable_ = base_;
+    DiskImage::LayerState kept = replay([&](const Landing& l) { return keep[l.seq - first]; });
+    cache_image_->restore(kept);
+    base_->restore(std::move(kept));
+    durable_.reset();
     volatile_.clear();
   }
   simulation_.log().append(simulation_.now(), EventKind::kPowerLoss, id_, result.pieces_kept,

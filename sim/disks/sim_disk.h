@@ -100,6 +100,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -274,12 +275,14 @@ class SimDisk final : public engine::BlockDevice {
     bool lands = true;  // false: a torn write leaves it out
   };
   using Pieces = boost::container::small_vector<Piece, kMaxIoPieces>;
-  // A read's captures, by offset.
-  using Captures = boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, 1>;
+  // A read's captures, by offset (one per piece: no allocation).
+  using Captures =
+      boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, kMaxIoPieces>;
   // What a request asks for.
   struct Request {
     DiskRequest seen;                      // as observers see it
     const ContentPayload* data = nullptr;  // write
+    ContentPayload piece_data;             // write: the slice of the piece moving now
     bool may_unmap = false;                // write_zeroes
     Captures* captures = nullptr;          // read
     // Flush: the completion stamps handed out when it started.
@@ -320,10 +323,20 @@ class SimDisk final : public engine::BlockDevice {
   // completed by `stamp` durable (a flush that started then completed).
   void stamp_landings(const Request& request);
   void make_durable(std::uint64_t stamp);
-  // The layer `base_` with the landings for which keep(landing) holds
+  // An empty image of the cached image's geometry that never runs out of
+  // space (what the cache held fitted once).
+  std::unique_ptr<DiskImage> scratch_image() const;
+  // Attaches the backing to `image` (the base or a replay's scratch) before
+  // it applies the landing `seq`, if that landed with the backing attached.
+  void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
+  // Applies a durable landing to base_, which then starts after it.
+  void fold_into_base(const Landing& landing);
+  // The layer base_ with the landings for which keep(landing) holds
   // replayed on it in landing order, the backing attached where it was.
   template <typename Keep>
   DiskImage::LayerState replay(Keep keep) const;
+  // base_ with the durable landings replayed: what survives losing the rest.
+  const DiskImage::LayerState& durable_state() const;
   std::uint64_t base_seq() const;
 
   bool valid_range(std::uint64_t offset, std::uint64_t length) const;
@@ -360,13 +373,19 @@ class SimDisk final : public engine::BlockDevice {
   // Power losses so far: a request that sees it change fails with EIO.
   std::uint64_t epoch_ = 0;
 
-  // --- Write cache (null image when off) ---
+  // --- Write cache (null images when off) ---
   DiskImage* cache_image_ = nullptr;
-  // The layer before the first landing in volatile_; and with the durable
-  // ones among them replayed on it.
-  DiskImage::LayerState base_;
-  DiskImage::LayerState durable_;
-  std::deque<Landing> volatile_;  // landings since base_, in landing order
+  // The layer before the first landing in volatile_: an image of its own
+  // that durable landings are applied to as flushes fold them in. (A
+  // snapshot of the live image would share its every page, and its next
+  // writes would copy them all again.)
+  std::unique_ptr<DiskImage> base_;
+  // base_ with the durable landings replayed, made when asked for and
+  // dropped when a flush or a power loss changes what is durable.
+  mutable std::optional<DiskImage::LayerState> durable_;
+  // Landings since base_, in landing order. A vector: a flush drops its
+  // durable prefix with one move of the rest, and the storage stays.
+  std::vector<Landing> volatile_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t completions_ = 0;  // completion stamps handed out
   // The first landing applied with the backing attached (UINT64_MAX: not

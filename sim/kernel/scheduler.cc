@@ -10,12 +10,6 @@ namespace mirrorsim::sim {
 Scheduler::Scheduler(std::optional<RandomStream> tie_shuffle)
     : tie_shuffle_(std::move(tie_shuffle)) {}
 
-bool Scheduler::later(const Entry& x, const Entry& y) {
-  if (x.time != y.time) return x.time > y.time;
-  if (x.key != y.key) return x.key > y.key;
-  return x.sequence > y.sequence;
-}
-
 void Scheduler::at(engine::TimeNs when, Callback callback) {
   MIRRORSIM_ASSERT(when >= now_, "an event cannot be scheduled in the past");
   std::uint32_t slot;

@@ -71,8 +71,17 @@ class Scheduler {
     std::uintptr_t target;
   };
   void push(engine::TimeNs when, std::uintptr_t target);
-  // std heap functions build a max-heap; this puts the earliest on top.
-  static bool later(const Entry& x, const Entry& y);
+  // std heap functions build a max-heap; this puts the earliest on top. A
+  // function object, so that the heap functions inline it: every event
+  // pays a few of these comparisons.
+  struct Later {
+    bool operator()(const Entry& x, const Entry& y) const {
+      if (x.time != y.time) return x.time > y.time;
+      if (x.key != y.key) return x.key > y.key;
+      return x.sequence > y.sequence;
+    }
+  };
+  static constexpr Later later{};
 
   engine::TimeNs now_ = 0;
   std::uint64_t next_sequence_ = 0;
