@@ -29,6 +29,7 @@ MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
       resumed_(runtime, "mirror job resume"),
       guest_gate_(runtime, "mirror drain (guest I/O held off)"),
       guest_quiet_(runtime, "guest requests to finish (drain)"),
+      background_write_done_(runtime, "overlapping background-mode guest writes to return"),
       ended_(runtime, "mirror job end") {}
 
 MirrorJob::~MirrorJob() = default;

@@ -40,6 +40,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/block_device.h"
 #include "engine/buffer_pool.h"
@@ -216,12 +217,17 @@ class MirrorJob {
   // Guest drain.
   std::uint32_t guest_in_flight_ = 0;
   bool drained_ = false;
+  // Guest writes sent to the source in background mode that have not
+  // returned: each marks the dirty bitmap only when it returns. An active
+  // write waits for those it overlaps (see active_write).
+  std::vector<ByteSpan> background_writes_;
 
-  WaitQueue op_done_;      // any op ended
-  WaitQueue kick_;         // the idle job waits here for work or a command
-  WaitQueue resumed_;      // a paused job waits here
-  WaitQueue guest_gate_;   // guest requests wait here while drained
-  WaitQueue guest_quiet_;  // a drain waits here for guest requests to end
+  WaitQueue op_done_;                // any op ended
+  WaitQueue kick_;                   // the idle job waits here for work or a command
+  WaitQueue resumed_;                // a paused job waits here
+  WaitQueue guest_gate_;             // guest requests wait here while drained
+  WaitQueue guest_quiet_;            // a drain waits here for guest requests to end
+  WaitQueue background_write_done_;  // active writes wait here for background ones
   WaitQueue ended_;
 
   JobMetrics metrics_;

@@ -63,7 +63,11 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
   }
   BlockDevice& backend = guest_backend();
   if (tracking_guest_writes()) dirty_->prefetch(offset);  // marked after the write
+  background_writes_.push_back(ByteSpan{offset, length});
   const IoStatus status = write_as(backend, kind, offset, length, data, may_unmap);
+  background_writes_.erase(
+      std::find(background_writes_.begin(), background_writes_.end(), ByteSpan{offset, length}));
+  background_write_done_.wake_all();
   // Re-check: the job may have started tracking, or ended, while we waited.
   if (!tracking_guest_writes() || length == 0) return status;
   // Mark after the write has landed, whether or not it succeeded: a copy
@@ -97,6 +101,17 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   const std::uint64_t op_start = op_span.offset_bytes;
   const std::uint64_t op_end = op_span.end_bytes();
 
+  // A guest write sent in background mode before the switch to
+  // write-blocking marks its chunks dirty only when it returns, and its data
+  // may land on the source after ours (requests in flight together land in
+  // any order). Clearing those chunks below before it returned could then
+  // leave its data on the source and ours on the target, with nothing dirty:
+  // wait for the ones we overlap first. (QEMU's mirror_change() does not
+  // wait for them either.)
+  background_write_done_.wait_until([&] {
+    return std::none_of(background_writes_.begin(), background_writes_.end(),
+                        [&](ByteSpan w) { return overlaps(w, op_span); });
+  });
   // Wait for every op that overlaps, then stand in their way ourselves.
   wait_for_conflicts(op_span, 0);
   const std::uint64_t id = register_op(OpKind::kActiveWrite, op_span, false, false);

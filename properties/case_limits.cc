@@ -69,7 +69,8 @@ double ceil_div(double a, double b) {
 // with a shared channel every transfer ahead of it first.
 double request_seconds(const DiskSpec& disk, double bytes, double queued) {
   const double rounds = ceil_div(queued, std::max<std::uint32_t>(1, disk.queue_depth));
-  const double fixed = seconds_of_us(disk.latency_us + disk.jitter_us);
+  // A completion delay holds no slot, but the caller waits it out.
+  const double fixed = seconds_of_us(disk.latency_us + disk.jitter_us + disk.completion_delay_us);
   double transfer = 0;
   if (disk.bandwidth_bytes_per_s > 0) {
     transfer = bytes / static_cast<double>(disk.bandwidth_bytes_per_s);
@@ -80,7 +81,7 @@ double request_seconds(const DiskSpec& disk, double bytes, double queued) {
 
 double flush_seconds(const DiskSpec& disk, double queued) {
   return ceil_div(queued, std::max<std::uint32_t>(1, disk.queue_depth)) *
-         seconds_of_us(disk.flush_latency_us + disk.jitter_us);
+         seconds_of_us(disk.flush_latency_us + disk.jitter_us + disk.completion_delay_us);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <optional>
+#include <span>
+#include <tuple>
 #include <utility>
 
 #include "properties/case_limits.h"
@@ -131,7 +133,8 @@ FaultSpec fault(bool on_source, std::uint64_t length, bool open) {
 }
 
 // Swarm: whole features on or off for this case, drawn before anything
-// else of it. Each switch shrinks towards off.
+// else of it (but the unkind-world switches: see draw_unkind). Each switch
+// shrinks towards off.
 SwarmOptions draw_swarm() {
   SwarmOptions o;
   o.cow = feature(40);
@@ -331,6 +334,58 @@ std::vector<Command> draw_commands(const SwarmOptions& o) {
   return commands;
 }
 
+// The longest completion delay a generated disk gets: a few of the slowest
+// latencies, enough for completions to trail their service well past the
+// next requests' starts.
+constexpr std::uint64_t kMaxCompletionDelayUs = 3'000;
+
+// Which of the two disks a per-disk feature goes to; shrinks towards the
+// target alone.
+struct DiskChoice {
+  bool source = false;
+  bool target = false;
+};
+DiskChoice draw_disks() {
+  const int which = uniform(0, 3);
+  return DiskChoice{which >= 1, which != 1};
+}
+
+// The unkind world: split I/O, late (and reordered) completions, torn
+// faults. Drawn after everything else of the case, so that with these
+// switches off the case is exactly the one drawn before they existed; every
+// value is drawn whether or not its switch is on, so that shrinking a switch
+// away leaves the others' values as they were.
+void draw_unkind(Scenario& s, SwarmOptions& o, std::span<const std::string> swarm_off) {
+  o.split_io = feature(25);
+  o.late_completions = feature(25);
+  o.reorder = feature(50);
+  o.torn_faults = feature(50);
+  scenarios::switch_off(o, swarm_off);
+  o.reorder = o.late_completions && o.reorder;
+  o.torn_faults = o.faults && o.torn_faults;
+  const DiskChoice split = draw_disks();
+  const DiskChoice late = draw_disks();
+  const std::uint64_t source_delay_us = uniform<std::uint64_t>(1, kMaxCompletionDelayUs + 1);
+  const std::uint64_t target_delay_us = uniform<std::uint64_t>(1, kMaxCompletionDelayUs + 1);
+  for (auto [disk, on_split, on_late, delay_us] :
+       {std::tuple{&s.source, split.source, late.source, source_delay_us},
+        std::tuple{&s.target, split.target, late.target, target_delay_us}}) {
+    if (o.split_io && on_split) disk->io_model = sim::IoModel::kSplit;
+    if (o.late_completions && on_late) {
+      disk->completion_delay_us = delay_us;
+      disk->reorder = o.reorder;
+    }
+  }
+  if (!o.torn_faults) return;
+  bool any_torn = false;
+  for (FaultSpec& f : s.faults) {
+    // A read or a flush moves no data to tear.
+    f.rule.torn = !f.rule.op || sim::changes_content(*f.rule.op);
+    any_torn = any_torn || f.rule.torn;
+  }
+  o.torn_faults = any_torn;  // on only when some rule is torn
+}
+
 }  // namespace
 
 rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
@@ -339,7 +394,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
     Scenario& s = c.scenario;
     s.name = "generated";
     s.seed = *rc::gen::noShrink(rc::gen::inRange<std::uint64_t>(1, UINT64_MAX));
-    SwarmOptions swarm = draw_swarm();
+    SwarmOptions swarm = draw_swarm();  // the unkind switches come last
     scenarios::switch_off(swarm, swarm_off);
     s.swarm = swarm;
     const Geometry g = draw_geometry(swarm);
@@ -350,6 +405,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
     draw_faults(s, swarm, g.length);
     draw_guest(c, swarm, g);
     s.commands = draw_commands(swarm);
+    draw_unkind(s, *s.swarm, swarm_off);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

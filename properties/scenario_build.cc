@@ -31,6 +31,9 @@ sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name)
   o.jitter_ns = us(spec.jitter_us);
   o.flush_latency_ns = us(spec.flush_latency_us);
   o.shared_bandwidth = spec.shared_bandwidth;
+  o.io_model = spec.io_model;
+  o.completion_delay_ns = us(spec.completion_delay_us);
+  o.reorder = spec.reorder;
   return o;
 }
 

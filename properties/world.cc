@@ -163,18 +163,25 @@ void World::request_start(bool target, const sim::DiskRequest& r) {
 }
 
 void World::request_end(bool target, const sim::DiskRequest& r) {
+  if (target) bounds_.on_target_request_end(r);
+}
+
+// Follows the content as it lands, not as requests complete: a split
+// request changes it piece by piece, and a torn one changes part of its range
+// and then fails, which a check at the request's successful end would miss.
+void World::data_moved(bool target, const sim::DiskRequest& r, std::uint64_t offset,
+                       std::uint64_t length) {
+  if (!sim::changes_content(r.op)) return;
   if (target) {
-    bounds_.on_target_request_end(r);
     // A guest write after the pivot: make the source (the guest's expected
     // disk) read what the target now reads there.
-    if (pivoted_ && r.start_ns >= pivot_time_ && sim::changes_content(r.op) && r.error == 0) {
-      sim::ContentPayload now = target_->image().read(r.offset, r.length);
-      (void)source_->image().write(r.offset, now);
+    if (pivoted_ && r.start_ns >= pivot_time_) {
+      sim::ContentPayload now = target_->image().read(offset, length);
+      (void)source_->image().write(offset, now);
     }
     return;
   }
-  if (snapshotting_ && sim::changes_content(r.op) && r.error == 0)
-    snapshots_.push_back(source_->snapshot());
+  if (snapshotting_) snapshots_.push_back(source_->snapshot());
 }
 
 void World::on_event(const engine::JobEvent& event) {

@@ -174,6 +174,10 @@ class World final : public engine::JobObserver {
     World* world = nullptr;
     bool target = false;
     void on_request_start(const sim::DiskRequest& r) override { world->request_start(target, r); }
+    void on_data_moved(const sim::DiskRequest& r, std::uint64_t offset,
+                       std::uint64_t length) override {
+      world->data_moved(target, r, offset, length);
+    }
     void on_request_end(const sim::DiskRequest& r) override { world->request_end(target, r); }
   };
 
@@ -181,6 +185,11 @@ class World final : public engine::JobObserver {
   void pivot();
   void request_start(bool target, const sim::DiskRequest& r);
   void request_end(bool target, const sim::DiskRequest& r);
+  // Content changed under [offset, offset + length): a piece of a write, zero
+  // write or discard landed (the whole request, when it is atomic and
+  // succeeds; a split or torn one lands in pieces, and a torn one then fails).
+  void data_moved(bool target, const sim::DiskRequest& r, std::uint64_t offset,
+                  std::uint64_t length);
   void drive();  // the driver task: start the job, the guest, the commands
   void schedule_next_guest();
   void run_guest_request(sim::GuestRequest request, std::uint64_t number);

@@ -30,14 +30,21 @@ std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
       backing = ", backing attached at pivot";
       break;
   }
+  // The unkind keys, only when set (a line without them reads as before).
+  std::string unkind;
+  if (d.io_model != sim::IoModel::kAtomic) unkind += ", split I/O";
+  if (d.completion_delay_us != 0) {
+    unkind += fmt::format(", completions {}{} us late{}", d.reorder ? "up to " : "",
+                          d.completion_delay_us, d.reorder ? " (reordered)" : "");
+  }
   return fmt::format(
-      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}\n", role,
+      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}{}\n", role,
       bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
       d.zero_init ? "" : ", not zero-initialised", d.latency_us,
       d.bandwidth_bytes_per_s == 0
           ? std::string("unlimited")
           : fmt::format("{:g} MB", static_cast<double>(d.bandwidth_bytes_per_s) / 1e6),
-      d.queue_depth);
+      d.queue_depth, unkind);
 }
 
 std::string event_text(const engine::JobEvent& e) {

@@ -88,5 +88,12 @@ template <>
 std::span<const std::string_view> enum_names<sim::TraceFormat>() {
   return kTraceFormats;
 }
+template <>
+std::span<const std::string_view> enum_names<sim::IoModel>() {
+  // The disk's own names, in enum order.
+  static const std::array<std::string_view, 2> names = {sim::io_model_name(sim::IoModel::kAtomic),
+                                                        sim::io_model_name(sim::IoModel::kSplit)};
+  return names;
+}
 
 }  // namespace mirrorsim::scenarios

@@ -27,6 +27,7 @@
 #include "engine/limits.h"
 #include "engine/mirror_params.h"
 #include "scenarios/swarm_options.h"
+#include "sim/disks/disk_options.h"
 #include "sim/disks/fault_plan.h"
 #include "sim/guest/trace.h"
 #include "sim/guest/workload_params.h"
@@ -73,6 +74,17 @@ struct DiskSpec {
   // No request to this disk that starts at or after this time fails, so a
   // run ends with a fault-free phase; nullopt: the faults never end.
   std::optional<std::uint64_t> faults_end_us;
+  // An unkind disk (sim/disks/sim_disk.h), off by default. Source and
+  // target only: the base is read through their images, never served as a
+  // disk of its own, so the checker refuses these on [base].
+  // Where a request's data moves in its service time: at the end ("atomic")
+  // or in seeded pieces at seeded instants ("split").
+  sim::IoModel io_model = sim::IoModel::kAtomic;
+  // The caller resumes this long after the service time ends; 0 = at once.
+  std::uint64_t completion_delay_us = 0;
+  // Each request draws its delay in [0, completion_delay_us], so completions
+  // may come out of order. Requires completion_delay_us > 0.
+  bool reorder = false;
 
   bool operator==(const DiskSpec&) const = default;
 };
@@ -209,7 +221,8 @@ struct Scenario {
 };
 
 // The names of enum values as written in files, in enum order. Specialized
-// for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat.
+// for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat,
+// sim::IoModel.
 template <typename Enum>
 std::span<const std::string_view> enum_names();
 
@@ -258,5 +271,7 @@ template <>
 std::span<const std::string_view> enum_names<sim::Locality>();
 template <>
 std::span<const std::string_view> enum_names<sim::TraceFormat>();
+template <>
+std::span<const std::string_view> enum_names<sim::IoModel>();
 
 }  // namespace mirrorsim::scenarios

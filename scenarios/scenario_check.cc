@@ -7,6 +7,7 @@
 
 #include "engine/block_device.h"
 #include "scenarios/scenario_units.h"
+#include "sim/disks/disk_op.h"
 
 namespace mirrorsim::scenarios {
 namespace {
@@ -38,6 +39,33 @@ Problem check_sector_multiple(const std::string& key, std::uint64_t bytes) {
   if (bytes % engine::kSectorSize != 0) {
     return problem(key, fmt::format("{} bytes is not a multiple of 512", bytes),
                    "a multiple of 512 bytes (the engine works in 512-byte sectors)");
+  }
+  return std::nullopt;
+}
+
+// The unkind-disk keys: source and target only, and reorder needs a delay to draw.
+Problem check_unkind(const std::string& name, const DiskSpec& disk) {
+  const std::string at = name + ".";
+  const DiskSpec def;
+  if (name == "base") {
+    // The base is read through the source's and the target's images (their
+    // io model and delays apply), never served as a disk of its own, so
+    // these would silently do nothing.
+    const char* key = disk.io_model != def.io_model                         ? "io_model"
+                      : disk.completion_delay_us != def.completion_delay_us ? "completion_delay_us"
+                      : disk.reorder != def.reorder                         ? "reorder"
+                                                                            : nullptr;
+    if (key != nullptr) {
+      return problem(at + key,
+                     "the base image is not served as a disk of its own (it is read through "
+                     "the source and the target)",
+                     fmt::format("{} on [source] or [target]; on [base] only its default", key));
+    }
+  }
+  if (auto p = check_time(at + "completion_delay_us", disk.completion_delay_us)) return p;
+  if (disk.reorder && disk.completion_delay_us == 0) {
+    return problem(at + "reorder", "reorder = true without a completion delay to draw from",
+                   "reorder = true only with completion_delay_us > 0");
   }
   return std::nullopt;
 }
@@ -103,7 +131,7 @@ Problem check_disk(const std::string& name, const DiskSpec& disk, bool have_base
     return problem(at + "queue_depth", fmt::format("{} is out of range", disk.queue_depth),
                    fmt::format("1 to {}", kMaxQueueDepth));
   }
-  return std::nullopt;
+  return check_unkind(name, disk);
 }
 
 Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
@@ -220,6 +248,12 @@ Problem check_fault(const Scenario& scenario, std::size_t index) {
   if (!std::isfinite(rule.probability) || rule.probability < 0.0 || rule.probability > 1.0) {
     return problem(at + "probability", fmt::format("{} is out of range", rule.probability),
                    "a number from 0 to 1");
+  }
+  if (rule.torn && rule.op && !sim::changes_content(*rule.op)) {
+    return problem(at + "torn",
+                   fmt::format("a '{}' request moves no data to tear", sim::disk_op_name(*rule.op)),
+                   "torn = true only with op \"write\", \"write_zeroes\", \"discard\" or "
+                   "\"any\"");
   }
   const auto errnos = fault_errno_names();
   if (std::none_of(errnos.begin(), errnos.end(),

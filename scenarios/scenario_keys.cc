@@ -127,6 +127,19 @@ std::vector<KeyInfo> build() {
       {T::kDisk, "faults_end_us", "time", "us", "", "none: the faults never end", kTimeRange,
        "no request to this disk that starts at or after this time fails: the run ends with a "
        "fault-free phase, in which the job must still converge"},
+      {T::kDisk, "io_model", "choice", "", toml_name(d.io_model), "",
+       quoted_names<sim::IoModel>() + "; not on [base]",
+       "where a request's data moves: \"atomic\": all of it when its service time ends; "
+       "\"split\": in up to 4 seeded pieces (4 KiB boundaries; zero writes and discards at "
+       "cluster boundaries), each at a seeded instant within the service time"},
+      {T::kDisk, "completion_delay_us", "time", "us", toml_time(d.completion_delay_us), "",
+       kTimeRange + "; not on [base]",
+       "the caller learns of a request's end this long after its service time ends (its data "
+       "has moved by then; other requests run in between)"},
+      {T::kDisk, "reorder", "boolean", "", toml_bool(d.reorder), "",
+       "true only with completion_delay_us > 0; not on [base]",
+       "each request's completion delay is drawn uniform in [0, completion_delay_us] from the "
+       "run seed, so completions may come in another order than their service ends"},
 
       // [mirror]
       {T::kMirror, "sync", "choice", "", "", "required", quoted_names<SyncMode>(),
@@ -253,6 +266,10 @@ std::vector<KeyInfo> build() {
        "the rule fires at most once"},
       {T::kFault, "errno", "choice", "", toml_named(fault_errno_names(), f.rule.error), "",
        quoted_names(fault_errno_names()), "the error the request fails with"},
+      {T::kFault, "torn", "boolean", "", toml_bool(f.rule.torn), "",
+       "true only with op \"write\", \"write_zeroes\", \"discard\" or \"any\"",
+       "a failing write, zero write or discard first lands a seeded subset of its pieces "
+       "(allocating clusters), then reports its error; reads and flushes fail untorn"},
 
       // [[commands]]
       {T::kCommand, "action", "choice", "", "", "required", quoted_names<CommandKind>(),
@@ -382,7 +399,10 @@ std::string key_reference() {
   out += fmt::format("- Times: {}.\n", kTimeForms);
   out +=
       "- Files written by mirrorsim (saved failures) write every key, and mark those whose\n"
-      "  value is not the default with `# differs from default (<default>)`.\n";
+      "  value is not the default with `# differs from default (<default>)`; the newer\n"
+      "  keys `io_model`, `completion_delay_us`, `reorder`, `torn` and the [swarm] switches\n"
+      "  `split_io`, `late_completions`, `reorder`, `torn_faults` only when they are not\n"
+      "  the default, so that a case without them is written as before they existed.\n";
   constexpr std::array<KeyTable, 13> kTables = {
       KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,
       KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace, KeyTable::kSizeRange,

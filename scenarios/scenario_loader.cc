@@ -61,6 +61,9 @@ DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string
   if (const toml::node* end = in.find("faults_end_us")) {
     disk.faults_end_us = read_time_us(ctx, *end, in.key_path("faults_end_us"));
   }
+  in.choice("io_model", disk.io_model);
+  in.time_us("completion_delay_us", disk.completion_delay_us);
+  in.boolean("reorder", disk.reorder);
   return disk;
 }
 
@@ -218,6 +221,7 @@ FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::stri
   in.real("probability", rule.probability);
   in.boolean("once", rule.once);
   in.named("errno", fault_errno_names(), rule.error);
+  in.boolean("torn", rule.torn);
   return fault;
 }
 

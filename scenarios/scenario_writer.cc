@@ -66,6 +66,18 @@ void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
   if (disk.faults_end_us) {
     w.line("faults_end_us", toml_time(*disk.faults_end_us), std::string("none"));
   }
+  // Keys newer than the files already saved: written only when they differ
+  // from the default, so that a case without them is written byte for byte
+  // as before they existed.
+  if (disk.io_model != def.io_model) {
+    w.line("io_model", toml_name(disk.io_model), toml_name(def.io_model));
+  }
+  if (disk.completion_delay_us != def.completion_delay_us) {
+    w.line("completion_delay_us", toml_time(disk.completion_delay_us),
+           toml_time(def.completion_delay_us));
+  }
+  if (disk.reorder != def.reorder)
+    w.line("reorder", toml_bool(disk.reorder), toml_bool(def.reorder));
 }
 
 std::string bug_list(const std::vector<std::string>& bugs) {
@@ -167,6 +179,8 @@ void write_fault(Writer& w, const FaultSpec& fault) {
   w.line("once", toml_bool(rule.once), toml_bool(def.rule.once));
   w.line("errno", toml_named(fault_errno_names(), rule.error),
          toml_named(fault_errno_names(), def.rule.error));
+  // Newer than the files already saved: written only when set (see write_disk).
+  if (rule.torn != def.rule.torn) w.line("torn", toml_bool(rule.torn), toml_bool(def.rule.torn));
 }
 
 void write_swarm(Writer& w, const SwarmOptions& swarm) {
@@ -174,7 +188,9 @@ void write_swarm(Writer& w, const SwarmOptions& swarm) {
   w.section("[swarm]");
   w.text("# How the generator drew this case. Informational: a run does not read it.\n");
   for (const SwarmSwitch& sw : swarm_switches()) {
-    w.line(sw.name, toml_bool(swarm.*sw.member), toml_bool(def.*sw.member));
+    if (sw.written_when_off || swarm.*sw.member != def.*sw.member) {
+      w.line(sw.name, toml_bool(swarm.*sw.member), toml_bool(def.*sw.member));
+    }
   }
   w.line("sync", toml_name(swarm.sync), toml_name(def.sync));
 }

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSyncPrefix = "sync=";
 
-constexpr std::array<SwarmSwitch, 17> kSwitches = {{
+constexpr std::array<SwarmSwitch, 21> kSwitches = {{
     {"cow", &SwarmOptions::cow, "the target's clusters are larger than the granularity (COW)"},
     {"faults", &SwarmOptions::faults, "fault rules on the source and the target"},
     {"faults_end", &SwarmOptions::faults_end,
@@ -30,6 +30,14 @@ constexpr std::array<SwarmSwitch, 17> kSwitches = {{
     {"bursts", &SwarmOptions::bursts, "guest requests come in bursts"},
     {"steady", &SwarmOptions::steady, "a steady generated guest workload (write-blocking only)"},
     {"raw_target", &SwarmOptions::raw_target, "a raw target (no clusters) when there is no COW"},
+    {"split_io", &SwarmOptions::split_io, "io_model = \"split\" on the source, the target or both",
+     false},
+    {"late_completions", &SwarmOptions::late_completions,
+     "a completion delay (up to 3 ms) on the source, the target or both", false},
+    {"reorder", &SwarmOptions::reorder,
+     "late completions with reorder = true: completions out of order", false},
+    {"torn_faults", &SwarmOptions::torn_faults,
+     "fault rules that fail writes, zero writes or discards are torn", false},
 }};
 
 }  // namespace

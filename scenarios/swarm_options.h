@@ -40,6 +40,13 @@ struct SwarmOptions {
   bool bursts = false;          // guest requests in bursts
   bool steady = false;          // a steady generated guest workload (write-blocking only)
   bool raw_target = false;      // a raw target (no clusters) when there is no COW
+  // An unkind world (sim/disks/sim_disk.h). Drawn after the rest of the
+  // case, so that the other switches and every other draw are what they were
+  // before these existed.
+  bool split_io = false;          // io_model "split" on the source, the target or both
+  bool late_completions = false;  // completion delays on the source, the target or both
+  bool reorder = false;           // late completions, each request drawing its own delay
+  bool torn_faults = false;       // failing writes, zero writes and discards land in part
   engine::SyncMode sync = engine::SyncMode::kFull;
 
   bool operator==(const SwarmOptions&) const = default;
@@ -50,6 +57,10 @@ struct SwarmSwitch {
   std::string_view name;
   bool SwarmOptions::*member;
   std::string_view meaning;
+  // False for switches newer than the cases already saved: a [swarm] table
+  // then holds them only when on, so a case without them is written byte
+  // for byte as before.
+  bool written_when_off = true;
 };
 
 // Every switch, in the order the generator draws them (sync comes last).

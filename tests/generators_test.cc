@@ -11,6 +11,7 @@
 
 #include "properties/campaign.h"
 #include "properties/case_files.h"
+#include "properties/case_limits.h"
 #include "scenarios/scenario_writer.h"
 
 namespace mirrorsim::properties {
@@ -31,6 +32,27 @@ bool has_command(const Scenario& s, CommandKind kind) {
 bool has_faults_on(const Scenario& s, FaultDisk disk) {
   return std::any_of(s.faults.begin(), s.faults.end(),
                      [disk](const scenarios::FaultSpec& f) { return f.disk == disk; });
+}
+
+// The unkind-world switches against the disks and rules; "" when they agree.
+std::string unkind_disagreement(const Scenario& s) {
+  const SwarmOptions& o = *s.swarm;
+  const auto split = [](const scenarios::DiskSpec& d) {
+    return d.io_model == sim::IoModel::kSplit;
+  };
+  const auto late = [](const scenarios::DiskSpec& d) { return d.completion_delay_us != 0; };
+  if (o.split_io != (split(s.source) || split(s.target))) return "split_io";
+  if (o.late_completions != (late(s.source) || late(s.target))) return "late_completions";
+  for (const scenarios::DiskSpec* d : {&s.source, &s.target}) {
+    if (d->completion_delay_us > 3'000) return "a completion delay above 3 ms";
+    if (d->reorder != (o.reorder && late(*d))) return "reorder";
+  }
+  if (o.reorder && !o.late_completions) return "reorder without late completions";
+  const bool torn = std::any_of(s.faults.begin(), s.faults.end(),
+                                [](const scenarios::FaultSpec& f) { return f.rule.torn; });
+  if (o.torn_faults != torn) return "torn_faults";
+  if (s.base && (s.base->io_model != sim::IoModel::kAtomic || late(*s.base))) return "base";
+  return "";
 }
 
 // What the case holds agrees with its options; "" when it does.
@@ -67,7 +89,7 @@ std::string disagreement(const GeneratedCase& c) {
     if (!(o.steady && s.source.length_bytes == 0)) return "steady";
   }
   if (o.cow && s.target.cluster_bytes == 0) return "cow";
-  return "";
+  return unkind_disagreement(s);
 }
 
 TEST(Generator, EveryCaseHasSwarmOptionsThatSayWhatItHolds) {
@@ -81,6 +103,55 @@ TEST(Generator, EveryCaseHasSwarmOptionsThatSayWhatItHolds) {
   // Each feature comes up (the rarest, at 3%, about 60 times).
   for (const std::string& label : scenarios::all_swarm_labels()) {
     EXPECT_GT(on[label], 10u) << label;
+  }
+}
+
+// The unkind-world switches are drawn after the rest of the case, so each
+// one shrinks away on its own: among a case's first shrinks is the same case
+// with that one feature off and nothing else changed (but the limits, sized
+// from the case's work). A shrunk failure then keeps only what it needs.
+TEST(Generator, EachUnkindSwitchShrinksAwayAlone) {
+  using Off = void (*)(Scenario&);
+  const std::vector<std::pair<bool SwarmOptions::*, Off>> switches = {
+      {&SwarmOptions::split_io,
+       [](Scenario& s) {
+         s.swarm->split_io = false;
+         s.source.io_model = s.target.io_model = sim::IoModel::kAtomic;
+       }},
+      {&SwarmOptions::late_completions,
+       [](Scenario& s) {
+         s.swarm->late_completions = s.swarm->reorder = false;
+         s.source.completion_delay_us = s.target.completion_delay_us = 0;
+         s.source.reorder = s.target.reorder = false;
+       }},
+      {&SwarmOptions::reorder,
+       [](Scenario& s) {
+         s.swarm->reorder = false;
+         s.source.reorder = s.target.reorder = false;
+       }},
+      {&SwarmOptions::torn_faults,
+       [](Scenario& s) {
+         s.swarm->torn_faults = false;
+         for (scenarios::FaultSpec& f : s.faults) f.rule.torn = false;
+       }},
+  };
+  for (const auto& [member, off] : switches) {
+    std::uint64_t index = 0;
+    while (!(*generate_case(1, index).scenario.swarm.*member)) ++index;
+    const rc::Shrinkable<GeneratedCase> shrinkable = shrinkable_case(1, index);
+    GeneratedCase expected = shrinkable.value();
+    off(expected.scenario);
+    expected.scenario.limits = limits_for(estimate_work(expected.scenario, expected.requests));
+    bool found = false;
+    rc::Seq<rc::Shrinkable<GeneratedCase>> shrinks = shrinkable.shrinks();
+    while (auto candidate = shrinks.next()) {
+      const GeneratedCase c = candidate->value();
+      if (c.scenario == expected.scenario && c.requests == expected.requests) {
+        found = true;
+        break;
+      }
+    }
+    EXPECT_TRUE(found) << "case " << index << ":\n" << scenarios::write_scenario(expected.scenario);
   }
 }
 

@@ -66,6 +66,9 @@ const std::map<Key, std::string>& examples() {
       {{T::kDisk, "queue_depth"}, "4"},
       {{T::kDisk, "flush_latency_us"}, "\"2ms\""},
       {{T::kDisk, "faults_end_us"}, "\"50ms\""},
+      {{T::kDisk, "io_model"}, "\"split\""},
+      {{T::kDisk, "completion_delay_us"}, "\"2ms\""},
+      {{T::kDisk, "reorder"}, "true"},
       {{T::kMirror, "sync"}, "\"top\""},
       {{T::kMirror, "copy_mode"}, "\"write-blocking\""},
       {{T::kMirror, "granularity_bytes"}, "\"4KiB\""},
@@ -113,6 +116,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kFault, "probability"}, "0.5"},
       {{T::kFault, "once"}, "true"},
       {{T::kFault, "errno"}, "\"ENOSPC\""},
+      {{T::kFault, "torn"}, "true"},
       {{T::kCommand, "action"}, "\"pause\""},
       {{T::kCommand, "at_us"}, "\"5ms\""},
       {{T::kCommand, "on_ready"}, "true"},
@@ -168,6 +172,7 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
       }
       if (key == "backing_name") context += "backing = \"attached\"\n";
       if (key == "old_data") context += "zero_init = false\n";
+      if (key == "reorder") context += "completion_delay_us = 5\n";
       return kMirror + "[base]\nkind = \"cluster\"\n[source]\n" + context + kv;
     }
     case KeyTable::kMirror:
@@ -293,7 +298,15 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.workload = params;
   generated.faults = {FaultSpec{}};
   generated.source.faults_end_us = 5;
+  // Keys written only when they differ from the default.
+  generated.source.io_model = sim::IoModel::kSplit;
+  generated.source.completion_delay_us = 7;
+  generated.source.reorder = true;
+  generated.faults[0].rule.torn = true;
   generated.swarm = SwarmOptions{};
+  for (const SwarmSwitch& sw : swarm_switches()) {
+    if (!sw.written_when_off) (*generated.swarm).*sw.member = true;
+  }
   generated.commands = {Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5, 7},
                         Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0}};
   Scenario traced;
@@ -372,6 +385,39 @@ TEST(ScenarioKeys, TheWriterMarksValuesThatDifferFromTheDefault) {
   EXPECT_EQ(line_of("[target]", "faults_end_us"),
             "faults_end_us = \"50ms\"  # differs from default (none)");
   EXPECT_EQ(load(text), s);  // the comments change nothing
+}
+
+// Keys newer than the saved cases are written only when they differ from
+// the default, so that a case that does not use them is written byte for
+// byte as before they existed (and keeps its digest); when set, they are
+// marked like any other.
+TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
+  Scenario s;
+  s.base.emplace();
+  s.faults = {FaultSpec{}};
+  s.swarm = SwarmOptions{};
+  const std::string plain = write_scenario(s);
+  for (const char* key : {"io_model", "completion_delay_us", "reorder", "torn", "split_io",
+                          "late_completions", "torn_faults"}) {
+    EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
+                                                                              << plain;
+  }
+  s.target.io_model = sim::IoModel::kSplit;
+  s.target.completion_delay_us = 2000;
+  s.target.reorder = true;
+  s.faults[0].rule.torn = true;
+  s.swarm->split_io = true;
+  const std::string text = write_scenario(s);
+  for (const char* line : {"io_model = \"split\"  # differs from default (\"atomic\")",
+                           "completion_delay_us = \"2ms\"  # differs from default (0)",
+                           "reorder = true  # differs from default (false)",
+                           "torn = true  # differs from default (false)",
+                           "split_io = true  # differs from default (false)"}) {
+    EXPECT_NE(text.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
+                                                                             << text;
+  }
+  EXPECT_EQ(text.find("late_completions"), std::string::npos) << text;
+  EXPECT_EQ(load(text), s);
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -204,7 +204,8 @@ rc::Gen<std::string> text() {
   return rc::gen::container<std::string>(rc::gen::inRange<char>(1, 127));
 }
 
-DiskSpec gen_disk(std::uint64_t length, bool may_back) {
+// `served`: a source or target (the unkind keys apply), not the base.
+DiskSpec gen_disk(std::uint64_t length, bool may_back, bool served) {
   DiskSpec d;
   d.kind = *any_of<DiskKind>();
   d.length_bytes = length;
@@ -224,6 +225,11 @@ DiskSpec gen_disk(std::uint64_t length, bool may_back) {
   d.queue_depth = *rc::gen::inRange<std::uint32_t>(1, kMaxQueueDepth + 1);
   d.flush_latency_us = *time_us();
   if (*rc::gen::arbitrary<bool>()) d.faults_end_us = *time_us();
+  if (served) {
+    d.io_model = *any_of<sim::IoModel>();
+    d.completion_delay_us = *time_us();
+    d.reorder = d.completion_delay_us > 0 && *rc::gen::arbitrary<bool>();
+  }
   return d;
 }
 
@@ -277,9 +283,9 @@ Scenario gen_scenario() {
   const bool have_base = *rc::gen::arbitrary<bool>();
   const std::uint64_t length =
       *rc::gen::oneOf(sectors(1 << 22), rc::gen::just(kTiB), rc::gen::just(kMaxDiskBytes));
-  s.source = gen_disk(length, have_base);
-  s.target = gen_disk(length, have_base);
-  if (have_base) s.base = gen_disk(*sectors(1 << 22), false);
+  s.source = gen_disk(length, have_base, true);
+  s.target = gen_disk(length, have_base, true);
+  if (have_base) s.base = gen_disk(*sectors(1 << 22), false, false);
   s.mirror.sync = *any_of<SyncMode>();
   s.mirror.copy_mode = *any_of<CopyMode>();
   s.mirror.granularity_bytes =
@@ -315,6 +321,7 @@ Scenario gen_scenario() {
     r.probability = *fraction(1.0);
     r.once = *rc::gen::arbitrary<bool>();
     r.error = *rc::gen::element(EIO, ENOSPC, EINVAL);
+    r.torn = (!r.op || sim::changes_content(*r.op)) && *rc::gen::arbitrary<bool>();
     s.faults.push_back(f);
   }
   const std::size_t commands = *rc::gen::inRange<std::size_t>(0, 5);
