@@ -36,8 +36,9 @@ struct GeneratedCase {
   std::vector<sim::GuestRequest> requests;
 };
 
-// `swarm_off`: swarm switches forced off after the draw, so the rest of the
-// case draws as it would have (`mutants --without`). REQUIRES: known names.
+// `swarm_off`: swarm switches forced off as soon as they are drawn
+// (`mutants --without`); the other switches are drawn as without it, and the
+// rest of the case follows the options as forced. REQUIRES: known names.
 rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off = {});
 
 // Size measures for shrunk reproductions.

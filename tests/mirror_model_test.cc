@@ -245,6 +245,8 @@ rc::Gen<Case> gen_model_case(const engine::BugSet& bugs) {
     s.workload = scenarios::NoWorkload{};
     s.commands.clear();
     s.target.length_bytes = s.source.length_bytes;
+    // A failed request changes nothing in the model: no torn failures here.
+    for (scenarios::FaultSpec& f : s.faults) f.rule.torn = false;
     using engine::ErrorPolicy;
     s.mirror.on_source_error = *pick<ErrorPolicy>({ErrorPolicy::kIgnore, ErrorPolicy::kStop});
     s.mirror.on_target_error = *pick<ErrorPolicy>({ErrorPolicy::kIgnore, ErrorPolicy::kStop});
