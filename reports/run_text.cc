@@ -1,5 +1,6 @@
 #include "reports/run_text.h"
 
+#include <algorithm>
 #include <optional>
 
 #include <fmt/core.h>
@@ -104,7 +105,10 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
       m.speed_bytes_per_s == 0 ? std::string("unlimited") : bytes_text(m.speed_bytes_per_s) + "/s",
       scenarios::name_of(m.on_source_error), scenarios::name_of(m.on_target_error), m.unmap,
       m.target_is_zero);
-  out += fmt::format("  faults  {} rule(s); commands {}; bugs {}\n", s.faults.size(),
+  const auto torn = std::count_if(s.faults.begin(), s.faults.end(),
+                                  [](const scenarios::FaultSpec& f) { return f.rule.torn; });
+  const std::string torn_text = torn == 0 ? "" : fmt::format(" ({} torn)", torn);
+  out += fmt::format("  faults  {} rule(s){}; commands {}; bugs {}\n", s.faults.size(), torn_text,
                      s.commands.size(),
                      bugs.empty() ? std::string("none") : fmt::format("{}", fmt::join(bugs, ", ")));
   if (s.swarm) out += "  swarm   " + scenarios::describe_swarm(*s.swarm) + "\n";
