@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -14,6 +15,7 @@
 #include "reports/timeline.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_loader.h"
+#include "scenarios/scenario_overrides.h"
 #include "sim/guest/trace.h"
 
 namespace mirrorsim::cli {
@@ -24,6 +26,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
   run->add_option("--seed", o.seed, "run seed (overrides the file's)");
   run->add_option("--bug", o.bugs, "re-create a known engine bug (repeatable; see `list bugs`)");
   run->add_option("--trace", o.trace_path, "write a Chrome trace-event timeline (Perfetto)");
+  run->add_option("--set", o.overrides,
+                  "KEY=VALUE: set a scenario key, e.g. target.cluster_bytes=1MiB (repeatable)");
   run->add_flag("--json", o.json, "print the report as JSON");
   run->add_flag("--quiet", o.quiet, "print only the outcome and the verdicts");
   run->add_flag("--check-determinism", o.check_determinism,
@@ -37,11 +41,16 @@ int run_command(const RunCommandOptions& o) {
   try {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
+    for (const std::string& text : o.overrides)
+      load.overrides.push_back(scenarios::parse_override(text));
     scenario = scenarios::load_scenario(o.file, load);
   } catch (const scenarios::ScenarioError& e) {
     fmt::print(stderr, "mirrorsim run: {}\n", e.what());
     return kExitBadInput;
   } catch (const sim::TraceError& e) {
+    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {  // a malformed --set
     fmt::print(stderr, "mirrorsim run: {}\n", e.what());
     return kExitBadInput;
   }

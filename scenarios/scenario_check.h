@@ -38,6 +38,14 @@ inline constexpr std::uint64_t kMaxClusterBytes = sim::kClusterMaxBytes;  // 2 M
 inline constexpr std::uint64_t kDefaultClusterBytes = 64 * kKiB;
 inline constexpr std::uint32_t kMaxQueueDepth = sim::kMaxQueueDepth;  // 4096
 
+// A key set from the command line (`--set path=value`; scenario_overrides.h).
+struct KeyOverride {
+  std::string path;   // "target.cluster_bytes", "faults[0].errno"
+  std::string value;  // the text after '=', as given
+
+  bool operator==(const KeyOverride&) const = default;
+};
+
 struct LoadOptions {
   // Names mirror.bugs may list (the engine's catalogue). Empty: none.
   std::vector<std::string> known_bugs;
@@ -48,6 +56,8 @@ struct LoadOptions {
   // per old key name per file). Empty: they are printed to stderr. Notes
   // never make a load fail.
   std::function<void(const std::string& line)> note = nullptr;
+  // Applied to the file's keys, in order, before any is read.
+  std::vector<KeyOverride> overrides;
 };
 
 struct ScenarioProblem {

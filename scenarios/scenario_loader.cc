@@ -13,6 +13,7 @@
 #include "scenarios/scenario_check.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_keys.h"
+#include "scenarios/scenario_overrides.h"
 #include "scenarios/scenario_toml.h"
 #include "scenarios/scenario_units.h"
 
@@ -319,14 +320,24 @@ Scenario parse_scenario(std::string_view text, std::string_view source_name,
     throw ScenarioError(file, std::max<std::uint64_t>(error.source().begin.line, 1), "syntax",
                         std::string(error.description()), "TOML 1.0 (https://toml.io)");
   }
+  apply_overrides(doc, options.overrides, file);
   TomlContext ctx(file, options.note);
   const std::filesystem::path base_dir = std::filesystem::path(file).parent_path();
-  Scenario scenario = read_scenario(ctx, doc, base_dir);
-  if (auto problem = check_scenario(scenario, options)) {
-    ctx.fail(ctx.line_of(problem->key), problem->key, std::move(problem->what),
-             std::move(problem->allowed));
+  try {
+    Scenario scenario = read_scenario(ctx, doc, base_dir);
+    if (auto problem = check_scenario(scenario, options)) {
+      ctx.fail(ctx.line_of(problem->key), problem->key, std::move(problem->what),
+               std::move(problem->allowed));
+    }
+    return scenario;
+  } catch (const ScenarioError& e) {
+    // A value that came from --set has no line in the file: say where it came from.
+    const KeyOverride* from = override_of(options.overrides, e.key());
+    if (from == nullptr) throw;
+    throw ScenarioError(e.file(), 0, e.key(),
+                        fmt::format("{} (from {})", e.problem(), describe_override(*from)),
+                        e.allowed());
   }
-  return scenario;
 }
 
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {

@@ -104,6 +104,20 @@ std::string line_after(const std::string& text, const std::string& prefix) {
 
 // ---- running scenarios ---------------------------------------------------------
 
+TEST_F(CliTest, RunSetOverridesAKeyAndABadSetIsOneLineExit2) {
+  const CliResult bug =
+      run({"run", library("cow-founding"), "--quiet", "--set", "mirror.bugs=[\"cow-no-round\"]"});
+  EXPECT_EQ(bug.exit_code, 1) << bug.out << bug.err;
+  const CliResult bad = run({"run", library("cow-founding"), "--set", "mirror.sync=fast"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(
+      bad.err.find(":0: mirror.sync: 'fast' is not a choice here (from --set mirror.sync=fast)"),
+      std::string::npos)
+      << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  EXPECT_EQ(run({"run", library("cow-founding"), "--set", "seed"}).exit_code, 2);
+}
+
 TEST_F(CliTest, RunOfALibraryScenarioPasses) {
   const CliResult r = run({"run", library("complete")});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
