@@ -89,7 +89,11 @@ int run_command(const RunCommandOptions& o) {
     out << reports::timeline_json(report).dump() << "\n";
   }
   if (o.json) {
-    std::cout << reports::report_json(report).dump(2) << "\n";
+    nlohmann::json j = reports::report_json(report);
+    scenarios::Scenario inputs = scenario;
+    inputs.seed = seed;  // --seed wins over the file's
+    j["inputs"] = reports::scenario_json(inputs);
+    std::cout << j.dump(2) << "\n";
   } else {
     std::cout << (o.quiet ? reports::describe_verdicts(report) : reports::describe_report(report));
     if (!report.passed()) {

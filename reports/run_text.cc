@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <optional>
+#include <sstream>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include "engine/known_bugs.h"
 #include "reports/swarm_json.h"
+#include "scenarios/scenario_units.h"
+#include "scenarios/scenario_writer.h"
 
 namespace mirrorsim::reports {
 namespace {
@@ -198,6 +202,17 @@ nlohmann::json report_json(const properties::RunReport& r) {
   j["hash"] = hex(r.sim.log_hash);
   j["virtual_time_ns"] = r.sim.end_time_ns;
   j["events_dispatched"] = r.sim.events;
+  // The job's parameters after defaults and rounding (null: it never started).
+  const engine::ResolvedParams& p = r.resolved;
+  j["job"] = r.job_started ? nlohmann::json{{"length_bytes", p.length_bytes},
+                                            {"granularity_bytes", p.granularity_bytes},
+                                            {"buf_size_bytes", p.buf_size_bytes},
+                                            {"max_op_bytes", p.max_io_bytes},
+                                            {"max_in_flight_ops", p.max_in_flight_ops},
+                                            {"target_cluster_bytes", p.target_cluster_bytes},
+                                            {"cow", p.cow},
+                                            {"target_fills_zeroes", p.target_fills_zeroes}}
+                           : nlohmann::json(nullptr);
   nlohmann::json events = nlohmann::json::array();
   for (const engine::JobEvent& e : r.events) {
     events.push_back({{"time_ns", e.time}, {"event", event_text(e)}});
@@ -240,6 +255,39 @@ nlohmann::json report_json(const properties::RunReport& r) {
   j["properties"] = verdicts;
   const std::optional<properties::FailureKind> kind = properties::failure_kind(r.verdicts);
   j["failure_kind"] = kind ? nlohmann::json(properties::failure_kind_name(*kind)) : nullptr;
+  return j;
+}
+
+namespace {
+
+// "64KiB" under a key ending in _bytes, "1ms" under one ending in _us: the
+// number (bytes, microseconds), which is what a reader of the JSON computes with.
+void numbers_for_units(nlohmann::json& j) {
+  if (j.is_array()) {
+    for (nlohmann::json& item : j) numbers_for_units(item);
+    return;
+  }
+  if (!j.is_object()) return;
+  for (auto& [key, value] : j.items()) {
+    if (value.is_string()) {
+      const std::string text = value.get<std::string>();
+      const scenarios::Quantity q = key.ends_with("_bytes") ? scenarios::parse_size_text(text)
+                                    : key.ends_with("_us")  ? scenarios::parse_time_text(text)
+                                                            : scenarios::Quantity{};
+      if (q.status == scenarios::Quantity::Status::kOk) value = q.value;
+    } else {
+      numbers_for_units(value);
+    }
+  }
+}
+
+}  // namespace
+
+nlohmann::json scenario_json(const scenarios::Scenario& scenario) {
+  std::ostringstream text;
+  text << toml::json_formatter{toml::parse(scenarios::write_scenario(scenario))};
+  nlohmann::json j = nlohmann::json::parse(text.str());
+  numbers_for_units(j);
   return j;
 }
 

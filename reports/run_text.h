@@ -24,6 +24,11 @@ std::string describe_verdicts(const properties::RunReport& report);
 
 nlohmann::json report_json(const properties::RunReport& report);
 
+// The scenario as JSON, key for key what its file would say (write_scenario's
+// TOML read back), sizes in bytes and times in microseconds as numbers: the
+// inputs a run's JSON report carries beside its results.
+nlohmann::json scenario_json(const scenarios::Scenario& scenario);
+
 // "1.5 MiB", "512 B": for messages.
 std::string bytes_text(std::uint64_t bytes);
 // "0.012345 s"

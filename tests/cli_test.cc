@@ -118,6 +118,23 @@ TEST_F(CliTest, RunSetOverridesAKeyAndABadSetIsOneLineExit2) {
   EXPECT_EQ(run({"run", library("cow-founding"), "--set", "seed"}).exit_code, 2);
 }
 
+TEST_F(CliTest, RunJsonCarriesItsInputsAndTheJobsEffectiveParameters) {
+  const CliResult r = run({"run", library("cow-founding"), "--json", "--seed", "4", "--set",
+                           "target.latency_us=300us", "--set", "mirror.buf_size_bytes=3MiB"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["inputs"]["seed"], 4);
+  EXPECT_EQ(j["inputs"]["target"]["latency_us"], 300);
+  EXPECT_EQ(j["inputs"]["mirror"]["buf_size_bytes"], 3 * 1024 * 1024);
+  EXPECT_EQ(j["inputs"]["mirror"]["sync"], "top");
+  // The job rounds and derives: buf-size stays a multiple of the chunk, COW
+  // is on for a 1 MiB target cluster over 64 KiB chunks.
+  EXPECT_EQ(j["job"]["granularity_bytes"], 64 * 1024);
+  EXPECT_EQ(j["job"]["buf_size_bytes"].get<std::uint64_t>() % (64 * 1024), 0u);
+  EXPECT_EQ(j["job"]["cow"], true);
+  EXPECT_EQ(j["job"]["target_cluster_bytes"], 1024 * 1024);
+}
+
 TEST_F(CliTest, RunOfALibraryScenarioPasses) {
   const CliResult r = run({"run", library("complete")});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
