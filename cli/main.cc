@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/list_command.h"
 #include "cli/run_command.h"
+#include "cli/sweep_command.h"
 
 int main(int argc, char** argv) {
   using namespace mirrorsim::cli;
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   merge_options.command_line = command_line;
   MutantsCommandOptions mutants_options;
   CLI::App* mutants = add_mutants_command(app, mutants_options);
+  SweepCommandOptions sweep_options;
+  CLI::App* sweep = add_sweep_command(app, sweep_options);
   ListCommandOptions list_options;
   CLI::App* list = add_list_command(app, list_options);
 
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     if (*check) return check_command(check_options);
     if (*merge) return merge_command(merge_options);
     if (*mutants) return mutants_command(mutants_options);
+    if (*sweep) return sweep_command(sweep_options);
     if (*list) return list_command(list_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mirrorsim: internal error: {}\n", e.what());
