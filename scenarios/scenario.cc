@@ -22,7 +22,7 @@ constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
 }};
 constexpr std::array<std::string_view, 7> kCommandKinds = {
     "complete", "cancel", "force_cancel", "pause", "resume", "set_speed", "write_blocking"};
-constexpr std::array<std::string_view, 2> kArrivals = {"fixed", "uniform"};
+constexpr std::array<std::string_view, 3> kArrivals = {"fixed", "uniform", "poisson"};
 constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential", "hotspot",
                                                          "zipf"};
 constexpr std::array<std::string_view, 3> kTraceFormats = {"auto", "csv", "fio"};

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "engine/block_device.h"
-#include "sim/kernel/random.h"
 #include "sim/guest/workload.h"
 #include "sim/guest/workload_zipf.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -78,7 +78,7 @@ RC_GTEST_PROP(Workload, RequestsAreAlignedInRangeAndOrdered, ()) {
   WorkloadParams p;
   p.locality = *rc::gen::element(Locality::kUniform, Locality::kSequential, Locality::kHotspot,
                                  Locality::kZipf);
-  p.arrival = *rc::gen::element(Arrival::kFixed, Arrival::kUniform);
+  p.arrival = *rc::gen::element(Arrival::kFixed, Arrival::kUniform, Arrival::kPoisson);
   p.align_bytes = std::uint64_t{512} << *rc::gen::inRange(0, 12);
   const auto sector_count = rc::gen::inRange<std::uint64_t>(1, 4096);
   const std::uint64_t a = *sector_count * 512;
@@ -217,6 +217,23 @@ TEST(Workload, RateAndArrival) {
   const double mean_gap =
       static_cast<double>(jittered.back().time - jittered.front().time) / 10000.0;
   EXPECT_NEAR(mean_gap, 1e6, 2e4);
+  // Poisson: exponential gaps, so the mean and the standard deviation are
+  // both 1/r, and about e^-1 of the gaps are longer than the mean.
+  p.arrival = Arrival::kPoisson;
+  auto poisson = generate(p, 64 * kMiB, 10);
+  double sum = 0, squares = 0;
+  std::size_t longer = 0;
+  for (std::size_t i = 1; i < poisson.size(); ++i) {
+    const auto gap = static_cast<double>(poisson[i].time - poisson[i - 1].time);
+    sum += gap;
+    squares += gap * gap;
+    longer += gap > 1e6 ? 1 : 0;
+  }
+  const double n = static_cast<double>(poisson.size() - 1);
+  const double mean = sum / n;
+  EXPECT_NEAR(mean, 1e6, 3e4);
+  EXPECT_NEAR(std::sqrt(squares / n - mean * mean), 1e6, 5e4);
+  EXPECT_NEAR(static_cast<double>(longer) / n, std::exp(-1.0), 0.02);
 }
 
 TEST(Workload, StopTimeAndMaxRequestsEndTheWorkload) {

@@ -163,6 +163,8 @@ std::uint64_t WorkloadGenerator::draw_size() {
 engine::TimeNs WorkloadGenerator::draw_gap(double rate) {
   double mean_ns = 1e9 / rate;
   if (params_.arrival == Arrival::kUniform) mean_ns = random_.unit() * 2.0 * mean_ns;
+  // Inverse transform: -ln(1 - u) is exponential with mean 1 for u in [0, 1).
+  if (params_.arrival == Arrival::kPoisson) mean_ns = -std::log1p(-random_.unit()) * mean_ns;
   const double limit = static_cast<double>(kEndOfTimeNs);
   const double gap = std::min(std::floor(mean_ns + 0.5), limit);
   return std::max<engine::TimeNs>(static_cast<engine::TimeNs>(gap), 1);

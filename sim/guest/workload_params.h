@@ -28,6 +28,7 @@ inline constexpr std::size_t kMaxPhases = 1024;
 enum class Arrival : std::uint8_t {
   kFixed,    // exactly 1/r apart
   kUniform,  // uniform in [0, 2/r): mean 1/r, with jitter
+  kPoisson,  // exponential gaps, mean 1/r: independent arrivals (an open system)
 };
 
 // Where requests land.
