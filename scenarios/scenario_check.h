@@ -57,7 +57,7 @@ struct LoadOptions {
   // never make a load fail.
   std::function<void(const std::string& line)> note = nullptr;
   // Applied to the file's keys, in order, before any is read.
-  std::vector<KeyOverride> overrides;
+  std::vector<KeyOverride> overrides = {};
 };
 
 struct ScenarioProblem {
