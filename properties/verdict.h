@@ -30,6 +30,9 @@ inline constexpr std::string_view kErrorPolicy = "error-policy";
 inline constexpr std::string_view kBounds = "bounds";
 inline constexpr std::string_view kCompletionEquality = "completion-equality";
 inline constexpr std::string_view kPointInTimeCopy = "point-in-time-copy";
+inline constexpr std::string_view kDurableCompletion = "durable-completion";
+inline constexpr std::string_view kFlushProtocol = "flush-protocol";
+inline constexpr std::string_view kCrashSafety = "crash-safety";
 // Not verdicts of one run but failures a campaign finds about a case: its
 // process died ("crash"), or two runs gave different event-log hashes.
 inline constexpr std::string_view kCrash = "crash";
