@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,14 @@ inline constexpr std::string_view kCrashSafety = "crash-safety";
 inline constexpr std::string_view kCrash = "crash";
 inline constexpr std::string_view kDeterminism = "determinism";
 }  // namespace property
+
+// Every property of a run, in report order, with what it checks in one line
+// (`mirrorsim list properties`).
+struct PropertyInfo {
+  std::string_view name;
+  std::string_view meaning;
+};
+std::span<const PropertyInfo> property_list();
 
 const Verdict* first_violation(const std::vector<Verdict>& verdicts);
 

@@ -20,7 +20,10 @@
 //     the target's flushes are watched (flush_protocol.h), and the guest's
 //     writes and flushes are followed so that a power loss can be judged
 //     (crash_safety.h). A power loss is a host crash: both disks drop what
-//     their caches hold, requests in flight fail with EIO, and the job,
+//     their caches hold (after the pivot only the target: the source is no
+//     longer the guest's disk, and its image, the guest's expected content
+//     (1), becomes what the target kept), requests in flight fail with
+//     EIO, and the job,
 //     which ran on that host, is gone: the world force-cancels it (recorded
 //     as the command "force-cancel (power loss)") and the guest stops with
 //     it. The properties that apply after a crash are crash safety's;

@@ -200,8 +200,17 @@ CommandRecord World::power_loss(sim::PowerLossMode mode) {
     target_loss_stream_.emplace(simulation_->stream("power-loss/target"));
   }
   const bool after_pivot = pivoted_;
-  (void)source_->power_loss(mode, *source_loss_stream_);
-  (void)target_->power_loss(mode, *target_loss_stream_);
+  if (after_pivot) {
+    // The guest's disk is the target; the source image is the world's
+    // record of what the guest expects (header, 1), which now becomes what
+    // the target kept: the guest restarts from that.
+    (void)target_->power_loss(mode, *target_loss_stream_);
+    const std::uint64_t length = scenario_.source.length_bytes;
+    if (length > 0) (void)source_->image().write(0, target_->image().read(0, length));
+  } else {
+    (void)source_->power_loss(mode, *source_loss_stream_);
+    (void)target_->power_loss(mode, *target_loss_stream_);
+  }
   if (durability_) {
     CrashCheck check;
     check.time = simulation_->now();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "properties/run_report.h"
 #include "properties/verdict.h"
@@ -182,6 +183,18 @@ TEST(CrashSafety, FailsWhenAcknowledgedContentIsLost) {
 TEST(CrashSafety, NotJudgedWithoutAPowerLoss) {
   const RunReport r = run(cached_full_copy(true, true));
   EXPECT_EQ(verdict(r, property::kCrashSafety).status, VerdictStatus::kNotApplicable);
+}
+
+// `mirrorsim list properties` and the README name what a report holds.
+TEST(PropertyList, NamesEveryVerdictOfARunInReportOrder) {
+  const RunReport r = run(cached_full_copy(true, true));
+  std::vector<std::string> reported;
+  for (const properties::Verdict& v : r.verdicts) reported.push_back(v.property);
+  std::vector<std::string> listed;
+  for (const properties::PropertyInfo& p : properties::property_list()) {
+    listed.emplace_back(p.name);
+  }
+  EXPECT_EQ(reported, listed);
 }
 
 }  // namespace
