@@ -62,9 +62,8 @@ std::string durability_disagreement(const GeneratedCase& c) {
   if (o.write_cache != (s.source.write_cache || s.target.write_cache)) return "write_cache";
   if (s.base && s.base->write_cache) return "base write_cache";
   if (o.power_loss != has_command(s, CommandKind::kPowerLoss)) return "power_loss";
-  const bool flushes = std::any_of(c.requests.begin(), c.requests.end(), [](const auto& r) {
-    return r.op == sim::GuestOp::kFlush;
-  });
+  const bool flushes = std::any_of(c.requests.begin(), c.requests.end(),
+                                   [](const auto& r) { return r.op == sim::GuestOp::kFlush; });
   const auto* steady = std::get_if<sim::WorkloadParams>(&s.workload);
   if (!o.guest_flush && (flushes || (steady && steady->flush_every != 0))) return "guest_flush";
   if (o.guest_flush && steady && steady->flush_every == 0) return "guest_flush (steady)";

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/kernel/random.h"
 #include "sim/guest/trace.h"
 #include "sim/guest/workload.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -137,8 +137,8 @@ const std::string nul(1, '\0');
 
 std::vector<BadTrace> bad_traces() {
   return {
-      {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,flush,0,512\n", 3,
-       "op 'flush' is not an operation; allowed: write, write_zeroes, discard, read"},
+      {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,fsync,0,512\n", 3,
+       "op 'fsync' is not an operation; allowed: write, write_zeroes, discard, read, flush"},
       {"CsvUnalignedOffset", TraceFormat::kCsv, kCsvHeader + "0,write,100,512\n", 2,
        "offset 100 is not a multiple of 512"},
       {"CsvUnalignedLength", TraceFormat::kCsv, kCsvHeader + "0,write,0,4000\n", 2,

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "engine/block_device.h"
-#include "sim/kernel/random.h"
 #include "sim/guest/workload.h"
 #include "sim/guest/workload_zipf.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::sim {
 namespace {
