@@ -75,6 +75,13 @@ class Child {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   long max_rss_kib() const { return max_rss_kib_; }
+  // The process has ended (it is left unreaped, for wait()). kill(pid, 0)
+  // cannot tell: it succeeds on a zombie.
+  bool ended() const {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid_;
+  }
   // The process's children (its workers), from /proc.
   std::vector<pid_t> children() const {
     std::vector<pid_t> pids;
@@ -161,7 +168,7 @@ TEST_F(CampaignCliTest, KillingWorkersAtRandomNeverLosesACase) {
           dir_, "kill");
   std::mt19937 random(7);
   int kills = 0;
-  while (kills < 20 && ::kill(c.pid(), 0) == 0) {
+  while (kills < 20 && !c.ended()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 100));
     const std::vector<pid_t> workers = c.children();
     if (workers.empty()) continue;
