@@ -10,6 +10,7 @@
 #include "engine/known_bugs.h"
 #include "properties/campaign.h"
 #include "properties/scenario_build.h"
+#include "properties/verdict.h"
 #include "scenarios/library.h"
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_keys.h"
@@ -20,12 +21,15 @@ namespace mirrorsim::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListCommandOptions& o) {
   CLI::App* list = app.add_subcommand(
-      "list", "list built-in scenarios, engine bugs, workloads, scenario keys or swarm switches");
+      "list",
+      "list built-in scenarios, engine bugs, workloads, scenario keys, swarm switches or "
+      "properties");
   list->add_option("what", o.what,
                    "scenarios, bugs, workloads, keys (the scenario file reference, Markdown), "
-                   "or swarm (the generator's switches; `mutants --without` takes these)")
+                   "swarm (the generator's switches; `mutants --without` takes these), or "
+                   "properties (what each run is checked for)")
       ->required()
-      ->check(CLI::IsMember({"scenarios", "bugs", "workloads", "keys", "swarm"}));
+      ->check(CLI::IsMember({"scenarios", "bugs", "workloads", "keys", "swarm", "properties"}));
   return list;
 }
 
@@ -43,6 +47,12 @@ int list_command(const ListCommandOptions& o) {
     fmt::print("{:<20} {}\n", properties::kWithoutSpec,
                "(mutants --without only) the bounds oracle takes MIRROR.md's limits, not the "
                "engine's");
+    return kExitPassed;
+  }
+  if (o.what == "properties") {
+    for (const properties::PropertyInfo& p : properties::property_list()) {
+      fmt::print("{:<20} {}\n", p.name, p.meaning);
+    }
     return kExitPassed;
   }
   if (o.what == "keys") {

@@ -39,6 +39,9 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
      "the COW widening skips the wait for ops in flight on the widened part"},
     {Bug::kInflightLimitDrift, "inflight-limit-drift", "none (MIRROR.md: 16 ops)",
      "the engine's limit of background ops in flight drifts from 16 to 32"},
+    {Bug::kFlushBeforeLastCopy, "flush-before-last-copy",
+     "none (mirror_run flushes only when in_flight == 0)",
+     "the flush before READY is sent once nothing is dirty, while the last copies are in flight"},
 }};
 
 }  // namespace

@@ -33,6 +33,8 @@ enum class Bug : unsigned {
   kCowWidenAfterInflightCheck,
   // Not from QEMU: a constant that drifts from MIRROR.md (docs/bugs.md).
   kInflightLimitDrift,
+  // Not from QEMU: the flush before READY overtakes the last copies (docs/bugs.md).
+  kFlushBeforeLastCopy,
   kCount,
 };
 

@@ -94,6 +94,15 @@ void MirrorJob::run() {
     }
 
     const std::uint64_t dirty_count = dirty_->count();
+    if (dirty_count > 0) flushed_before_last_copy_ = false;
+    // Not a QEMU fix (docs/bugs.md): "nothing dirty" taken for "in sync", so
+    // the flush before READY goes out while the last copies are in flight;
+    // a flush covers only writes completed before it started.
+    if (params_.bugs.has(Bug::kFlushBeforeLastCopy) && !ready_ && dirty_count == 0 &&
+        ops_.background_count() > 0 && !flushed_before_last_copy_) {
+      flushed_before_last_copy_ = flush_target_or_handle_error();
+      continue;
+    }
     if (ops_.background_count() >= ops_.max_background() || buffer_->free_pieces() == 0 ||
         (dirty_count == 0 && ops_.background_count() > 0)) {
       wait_for_any_op();
@@ -111,7 +120,7 @@ void MirrorJob::run() {
 
     // Nothing dirty and nothing in flight.
     if (!ready_) {
-      if (!flush_target_or_handle_error()) continue;
+      if (!flushed_before_last_copy_ && !flush_target_or_handle_error()) continue;
       if (failure_) break;
       announce_ready();
     }

@@ -209,6 +209,8 @@ class MirrorJob {
 
   JobCommands commands_;
   bool ready_ = false;
+  // Bug::kFlushBeforeLastCopy: the early flush succeeded and nothing was dirtied since.
+  bool flushed_before_last_copy_ = false;
   IoStatusKind io_status_ = IoStatusKind::kOk;
   std::optional<std::string> failure_;
   int failure_errno_ = 0;

@@ -159,7 +159,7 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     for (const sim::GuestRequest& r : trace) {
       e.settle_seconds = std::max(e.settle_seconds, static_cast<double>(r.time) / 1e9);
       e.guest_seconds += guest_request(static_cast<double>(r.length));
-      if (r.op == sim::GuestOp::kRead) continue;
+      if (!sim::changes_content(r.op)) continue;
       const std::uint64_t first = r.offset / unit * unit;
       const std::uint64_t span = round_up(r.offset + r.length, unit) - first;
       e.copy_bytes += static_cast<double>(span);

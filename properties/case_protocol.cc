@@ -43,9 +43,11 @@ char letter(VerdictStatus status) {
 
 const std::vector<std::string_view>& property_order() {
   static const std::vector<std::string_view> kOrder = {
-      property::kNoCrash,        property::kLiveness, property::kStateMachine,
-      property::kErrorPolicy,    property::kBounds,   property::kCompletionEquality,
-      property::kPointInTimeCopy};
+      property::kNoCrash,         property::kLiveness,
+      property::kStateMachine,    property::kErrorPolicy,
+      property::kBounds,          property::kCompletionEquality,
+      property::kPointInTimeCopy, property::kDurableCompletion,
+      property::kFlushProtocol,   property::kCrashSafety};
   return kOrder;
 }
 

@@ -386,6 +386,46 @@ void draw_unkind(Scenario& s, SwarmOptions& o, std::span<const std::string> swar
   o.torn_faults = any_torn;  // on only when some rule is torn
 }
 
+// Durability: a write cache, guest flushes, a power loss. Drawn after the
+// unkind world, and every value whether or not its switch is on, for the
+// same reasons (see draw_unkind).
+void draw_durability(GeneratedCase& c, SwarmOptions& o, std::span<const std::string> swarm_off) {
+  Scenario& s = c.scenario;
+  o.write_cache = feature(30);
+  o.guest_flush = feature(40);
+  o.power_loss = feature(20);
+  scenarios::switch_off(o, swarm_off);
+  const DiskChoice cache = draw_disks();
+  const std::uint64_t flush_every = uniform<std::uint64_t>(1, 6);
+  Command loss;
+  loss.kind = CommandKind::kPowerLoss;
+  loss.trigger = feature(50) ? CommandTrigger::kOnReady : CommandTrigger::kAt;
+  loss.time_us = uniform<std::uint64_t>(0, 40'000);
+  loss.power_loss_mode =
+      feature(50) ? sim::PowerLossMode::kInOrderPrefix : sim::PowerLossMode::kAnySubset;
+  if (o.write_cache) {
+    s.source.write_cache = cache.source;
+    s.target.write_cache = cache.target;
+  }
+  if (o.guest_flush) {
+    if (auto* w = std::get_if<sim::WorkloadParams>(&s.workload)) {
+      w->flush_every = flush_every;
+    } else {
+      // A flush at the instant of every flush_every-th content change.
+      std::vector<GuestRequest> with_flushes;
+      std::uint64_t changes = 0;
+      for (const GuestRequest& r : c.requests) {
+        with_flushes.push_back(r);
+        if (sim::changes_content(r.op) && ++changes % flush_every == 0) {
+          with_flushes.push_back(GuestRequest{r.time, GuestOp::kFlush, 0, 0});
+        }
+      }
+      c.requests = std::move(with_flushes);
+    }
+  }
+  if (o.power_loss) s.commands.push_back(loss);
+}
+
 }  // namespace
 
 rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
@@ -406,6 +446,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
     draw_guest(c, swarm, g);
     s.commands = draw_commands(swarm);
     draw_unkind(s, *s.swarm, swarm_off);
+    draw_durability(c, *s.swarm, swarm_off);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

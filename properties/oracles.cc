@@ -238,9 +238,16 @@ Verdict check_point_in_time(const RunFacts& f) {
 }
 
 std::vector<Verdict> check_all(const RunFacts& f) {
-  return {check_no_crash(f),     check_liveness(f), check_state_machine(f),
-          check_error_policy(f), check_bounds(f),   check_completion_equality(f),
-          check_point_in_time(f)};
+  return {check_no_crash(f),
+          check_liveness(f),
+          check_state_machine(f),
+          check_error_policy(f),
+          check_bounds(f),
+          check_completion_equality(f),
+          check_point_in_time(f),
+          check_durable_completion(f.durable),
+          check_flush_protocol(f.flush_protocol),
+          check_crash_safety(f.crash)};
 }
 
 }  // namespace mirrorsim::properties

@@ -10,6 +10,9 @@
 #include "engine/job_observer.h"
 #include "engine/mirror_job.h"
 #include "properties/content_provenance.h"
+#include "properties/crash_safety.h"
+#include "properties/durable_completion.h"
+#include "properties/flush_protocol.h"
 #include "properties/progress_tracker.h"
 #include "properties/verdict.h"
 #include "sim/disks/disk_view.h"
@@ -45,6 +48,10 @@ struct RunFacts {
   // last part of the run, and the copy mode it was in at the end.
   std::optional<ProgressWindow> progress;
   engine::CopyMode copy_mode = engine::CopyMode::kBackground;
+  // Durability (write caches and power losses).
+  DurableCompletionFacts durable;
+  FlushProtocolFacts flush_protocol;
+  CrashSafetyFacts crash;
 };
 
 Verdict check_no_crash(const RunFacts& facts);

@@ -34,6 +34,7 @@ sim::DiskOptions disk_options(const scenarios::DiskSpec& spec, std::string name)
   o.io_model = spec.io_model;
   o.completion_delay_ns = us(spec.completion_delay_us);
   o.reorder = spec.reorder;
+  o.write_cache = spec.write_cache;
   return o;
 }
 

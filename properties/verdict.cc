@@ -1,6 +1,32 @@
 #include "properties/verdict.h"
 
+#include <array>
+
 namespace mirrorsim::properties {
+
+std::span<const PropertyInfo> property_list() {
+  static constexpr std::array<PropertyInfo, 10> kList = {{
+      {property::kNoCrash, "the run did not throw (an engine invariant) or die"},
+      {property::kLiveness, "READY and the end within bounds; a stall is a failure, never a hang"},
+      {property::kStateMachine, "only legal job transitions; events consistent with states"},
+      {property::kErrorPolicy, "report fails the job without pivot; ignore and stop converge"},
+      {property::kBounds,
+       "buffer <= buf-size, <= 16 background ops, no overlapping target writes, rate limit"},
+      {property::kCompletionEquality, "after the pivot the target reads as the source"},
+      {property::kPointInTimeCopy,
+       "after a soft cancel past READY the target equals the source at some instant"},
+      {property::kDurableCompletion,
+       "target write cache: at READY and the pivot the target's durable content equals the "
+       "source, but for writes in flight through the job"},
+      {property::kFlushProtocol,
+       "target write cache: a successful target flush started after the last target write "
+       "the job relied on, before READY and before the pivot"},
+      {property::kCrashSafety,
+       "after a power loss the guest's disk (source before the pivot, target after) holds "
+       "every write a guest flush acknowledged"},
+  }};
+  return kList;
+}
 
 std::string_view verdict_status_name(VerdictStatus status) {
   switch (status) {

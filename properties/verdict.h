@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +31,22 @@ inline constexpr std::string_view kErrorPolicy = "error-policy";
 inline constexpr std::string_view kBounds = "bounds";
 inline constexpr std::string_view kCompletionEquality = "completion-equality";
 inline constexpr std::string_view kPointInTimeCopy = "point-in-time-copy";
+inline constexpr std::string_view kDurableCompletion = "durable-completion";
+inline constexpr std::string_view kFlushProtocol = "flush-protocol";
+inline constexpr std::string_view kCrashSafety = "crash-safety";
 // Not verdicts of one run but failures a campaign finds about a case: its
 // process died ("crash"), or two runs gave different event-log hashes.
 inline constexpr std::string_view kCrash = "crash";
 inline constexpr std::string_view kDeterminism = "determinism";
 }  // namespace property
+
+// Every property of a run, in report order, with what it checks in one line
+// (`mirrorsim list properties`).
+struct PropertyInfo {
+  std::string_view name;
+  std::string_view meaning;
+};
+std::span<const PropertyInfo> property_list();
 
 const Verdict* first_violation(const std::vector<Verdict>& verdicts);
 

@@ -82,6 +82,8 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
     requests_ = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
   }
   ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
+  target_cache_ = scenario_.target.write_cache;
+  if (target_cache_) guest_writes_since_target_flush_ = RangeMask(scenario_.source.length_bytes);
 }
 
 World::~World() {
@@ -154,16 +156,63 @@ void World::pivot() {
   if (scenario_.target.backing == Backing::kAtPivot) target_->attach_backing(base_image_);
   pivoted_ = true;
   pivot_time_ = simulation_->now();
+  if (target_cache_) {
+    flush_protocol_.on_pivot(pivot_time_);
+    compare_durable("the pivot");
+  }
+}
+
+void World::compare_durable(const char* moment) {
+  const sim::GuestView source = source_->snapshot();
+  sim::GuestView target = target_->durable_snapshot();
+  // Read the target as it will be opened: under the base it is attached to
+  // at the pivot.
+  if (scenario_.target.backing == Backing::kAtPivot && target_->image().backing() == nullptr) {
+    target = stacked(target, base_image_->guest_view());
+  }
+  RangeMask mask = guest_writes_since_target_flush_;
+  for (const OpSpan& op : ops_in_flight_) mask.add(op.offset, op.length);
+  for (const OpSpan& w : guest_writes_in_flight_) mask.add(w.offset, w.length);
+  DurableComparison c;
+  c.moment = moment;
+  c.time = simulation_->now();
+  c.difference = mask.difference(target, source);
+  if (c.difference) c.sides = describe_sides(*c.difference, target, source);
+  durable_comparisons_.push_back(std::move(c));
+}
+
+void World::guest_write_started(std::uint64_t number, const sim::GuestRequest& request) {
+  if (target_cache_) guest_writes_in_flight_.push_back({number, request.offset, request.length});
+  if (durability_) durability_->write_started(number, request.offset, request.length);
+}
+
+void World::guest_write_ended(std::uint64_t number) {
+  if (target_cache_) {
+    const auto it = std::find_if(guest_writes_in_flight_.begin(), guest_writes_in_flight_.end(),
+                                 [number](const OpSpan& w) { return w.id == number; });
+    if (it != guest_writes_in_flight_.end()) {
+      guest_writes_since_target_flush_.add(it->offset, it->length);
+      guest_writes_in_flight_.erase(it);
+    }
+  }
+  if (durability_) durability_->write_ended(number);
 }
 
 void World::request_start(bool target, const sim::DiskRequest& r) {
   const sim::SimDisk& disk = target ? *target_ : *source_;
   bounds_.on_request_validity(target ? "target" : "source", disk.options().length_bytes, r);
-  if (target && !pivoted_ && !job_->ended()) bounds_.on_target_request_start(r);
+  if (target && !pivoted_ && !job_->ended()) {
+    bounds_.on_target_request_start(r);
+    // Durable completion leaves out what the guest wrote since the job's
+    // last target flush started: that flush cannot cover it.
+    if (target_cache_ && r.op == sim::DiskOp::kFlush) guest_writes_since_target_flush_.clear();
+  }
 }
 
 void World::request_end(bool target, const sim::DiskRequest& r) {
-  if (target) bounds_.on_target_request_end(r);
+  if (!target) return;
+  bounds_.on_target_request_end(r);
+  if (target_cache_ && !pivoted_) flush_protocol_.on_target_request_end(r);
 }
 
 // Follows the content as it lands, not as requests complete: a split
@@ -193,7 +242,13 @@ void World::on_event(const engine::JobEvent& event) {
     log.append(event.time, sim::EventKind::kJobEvent, static_cast<std::uint32_t>(event.kind),
                static_cast<std::uint64_t>(event.error), event.pivoted ? 1 : 0);
   }
-  if (event.kind == engine::JobEventKind::kReady) ready_or_end_->wake_all();
+  if (event.kind == engine::JobEventKind::kReady) {
+    if (target_cache_) {
+      flush_protocol_.on_ready(event.time);
+      compare_durable("READY");
+    }
+    ready_or_end_->wake_all();
+  }
   // The operator (header, 4): one resume after each error that stopped the
   // job (a job already stopped that fails again stays stopped, with no state
   // change, so a resume may find it running and be refused).
@@ -215,6 +270,7 @@ void World::on_op_start(const engine::OpInfo& op) {
   // run first and starts its ops one by one, so until its last op has
   // started the bytes left would be undercounted.
   if (op.kind != engine::OpKind::kActiveWrite) in_flight_bytes_ += op.length;
+  if (target_cache_) ops_in_flight_.push_back({op.id, op.offset, op.length});
 }
 
 void World::on_op_end(const engine::OpInfo& op, int error) {
@@ -224,6 +280,12 @@ void World::on_op_end(const engine::OpInfo& op, int error) {
   if (op.kind != engine::OpKind::kActiveWrite) {
     in_flight_bytes_ -= std::min(in_flight_bytes_, op.length);
     if (error == 0) copied_bytes_ += op.length;
+  }
+  if (target_cache_) {
+    std::erase_if(ops_in_flight_, [&op](const OpSpan& o) { return o.id == op.id; });
+    if (op.kind != engine::OpKind::kActiveWrite) {
+      flush_protocol_.on_background_op_end(simulation_->now(), op);
+    }
   }
   progress_.sample(simulation_->now(), copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
 }
@@ -237,6 +299,10 @@ void World::on_rate_dispatch(TimeNs now, std::uint64_t bytes, std::uint64_t spee
 void World::start() {
   if (started_) throw std::logic_error("World::start called twice");
   started_ = true;
+  const bool power_loss =
+      std::any_of(scenario_.commands.begin(), scenario_.commands.end(),
+                  [](const scenarios::Command& c) { return c.kind == CommandKind::kPowerLoss; });
+  if (power_loss) durability_.emplace(source_->snapshot());
   simulation_->spawn("driver", [this] { drive(); });
 }
 
@@ -401,10 +467,15 @@ void World::finish_checks(RunReport& report) {
     facts.copy_mode = job_->copy_mode();
   }
   const bool clean_end = report.sim.status == sim::RunOutcome::Status::kCompleted;
+  // After a power loss the disks are judged as they were just before it.
+  const sim::GuestView end_target =
+      before_power_loss_ ? before_power_loss_->first : target_->snapshot();
+  const sim::GuestView end_source =
+      before_power_loss_ ? before_power_loss_->second : source_->snapshot();
   if (clean_end && facts.job.ended && facts.job.pivoted) {
     facts.pivot_compared = true;
-    const sim::GuestView target = target_->snapshot();
-    const sim::GuestView source = source_->snapshot();
+    const sim::GuestView& target = end_target;
+    const sim::GuestView& source = end_source;
     facts.pivot_difference = sim::first_difference(target, source);
     if (facts.pivot_difference) {
       facts.pivot_sides = describe_sides(*facts.pivot_difference, target, source);
@@ -413,12 +484,14 @@ void World::finish_checks(RunReport& report) {
   if (clean_end && facts.job.ended && soft_cancel_after_ready_ && facts.job.success &&
       !facts.job.pivoted) {
     // Read the target as it would be opened later: with its backing.
+    sim::GuestView target = end_target;
     if (scenario_.target.backing == Backing::kAtPivot && target_->image().backing() == nullptr) {
       target_->attach_backing(base_image_);
+      target =
+          before_power_loss_ ? stacked(end_target, base_image_->guest_view()) : target_->snapshot();
     }
     facts.point_in_time_checked = true;
     facts.snapshots = snapshots_.size();
-    const sim::GuestView target = target_->snapshot();
     for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
       std::optional<sim::Difference> d = sim::first_difference(target, *it);
       if (!d) {
@@ -431,6 +504,12 @@ void World::finish_checks(RunReport& report) {
       }
     }
   }
+  facts.durable.target_cache = target_cache_;
+  facts.durable.comparisons = durable_comparisons_;
+  facts.flush_protocol.target_cache = target_cache_;
+  facts.flush_protocol.judged = flush_protocol_.judged();
+  facts.flush_protocol.violation = flush_protocol_.violation();
+  facts.crash.checks = crash_checks_;
   report.verdicts = check_all(facts);
 }
 

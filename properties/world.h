@@ -15,6 +15,20 @@
 //     change until the job ends; the target must equal one of the snapshots.
 //  3. Ops, target requests and rate dispatches are watched while they
 //     happen (BoundsMonitor); the job's events are kept for the oracles.
+//  5. Durability (write caches): at READY and at the pivot the target's
+//     durable content is compared with the source (durable_completion.h),
+//     the target's flushes are watched (flush_protocol.h), and the guest's
+//     writes and flushes are followed so that a power loss can be judged
+//     (crash_safety.h). A power loss is a host crash: both disks drop what
+//     their caches hold (after the pivot only the target: the source is no
+//     longer the guest's disk, and its image, the guest's expected content
+//     (1), becomes what the target kept), requests in flight fail with
+//     EIO, and the job,
+//     which ran on that host, is gone: the world force-cancels it (recorded
+//     as the command "force-cancel (power loss)") and the guest stops with
+//     it. The properties that apply after a crash are crash safety's;
+//     completion equality and the point-in-time copy judge the disks as
+//     they were just before the first power loss.
 //  4. The operator: a job stopped on an I/O error (policy stop) is resumed
 //     kOperatorResumeDelayNs after each such error, unless the user has
 //     paused it too (then the user's resume resumes both, as in QEMU).
@@ -38,9 +52,13 @@
 #include "engine/wait_queue.h"
 #include "properties/bounds_monitor.h"
 #include "properties/content_provenance.h"
+#include "properties/crash_safety.h"
+#include "properties/durable_completion.h"
+#include "properties/flush_protocol.h"
 #include "properties/oracle_limits.h"
 #include "properties/oracles.h"
 #include "properties/progress_tracker.h"
+#include "properties/range_mask.h"
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
 #include "sim/disks/content.h"
@@ -136,6 +154,8 @@ class World final : public engine::JobObserver {
   CommandRecord resume();
   CommandRecord set_speed(std::int64_t speed_bytes_per_s);
   CommandRecord switch_to_write_blocking();
+  // A host crash now (see the header comment, 5).
+  CommandRecord power_loss(sim::PowerLossMode mode);
   // What the operator does 1 ms after a stop on error, done at once (a test
   // that must see the job as the user left it does not wait for it).
   void operator_resume_now();
@@ -209,6 +229,10 @@ class World final : public engine::JobObserver {
   RunFacts facts_so_far() const;
   // The buffer MIRROR.md gives this job (the bounds oracle's limit).
   std::uint64_t spec_buf_size_bytes() const;
+  // Durable completion's comparison at READY or at the pivot.
+  void compare_durable(const char* moment);
+  void guest_write_started(std::uint64_t number, const sim::GuestRequest& request);
+  void guest_write_ended(std::uint64_t number);
 
   scenarios::Scenario scenario_;
   RunOptions options_;
@@ -249,6 +273,29 @@ class World final : public engine::JobObserver {
   std::uint64_t guest_requests_ = 0;
   std::uint64_t guest_errors_ = 0;
   std::vector<engine::TimeNs> guest_write_latencies_;
+
+  // ---- durability (header, 5) ----
+  bool target_cache_ = false;  // durable completion and the flush protocol are judged
+  FlushProtocolMonitor flush_protocol_;
+  std::vector<DurableComparison> durable_comparisons_;
+  // Job ops in flight (id, offset, length): left out of the comparison.
+  struct OpSpan {
+    std::uint64_t id = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+  std::vector<OpSpan> ops_in_flight_;
+  // Guest writes in flight (number, offset, length), and the ranges of
+  // those completed since the last target flush started.
+  std::vector<OpSpan> guest_writes_in_flight_;
+  RangeMask guest_writes_since_target_flush_;
+  // Crash safety: only for scenarios with a power_loss command.
+  std::optional<GuestDurability> durability_;
+  std::vector<CrashCheck> crash_checks_;
+  std::optional<sim::RandomStream> source_loss_stream_;
+  std::optional<sim::RandomStream> target_loss_stream_;
+  // The disks as they were just before the first power loss.
+  std::optional<std::pair<sim::GuestView, sim::GuestView>> before_power_loss_;  // target, source
 };
 
 }  // namespace mirrorsim::properties

@@ -50,15 +50,27 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
       result.value = value;
       provenance_.record_guest_write(value, number, pivoted_);
       const sim::ContentPayload data = sim::ContentPayload::fresh(value, request.length);
+      guest_write_started(number, request);
       status = device.write(request.offset, request.length, data);
+      guest_write_ended(number);
       guest_write_latencies_.push_back(simulation_->now() - start);
       break;
     }
     case sim::GuestOp::kWriteZeroes:
+      guest_write_started(number, request);
       status = device.write_zeroes(request.offset, request.length, request.may_unmap);
+      guest_write_ended(number);
       break;
     case sim::GuestOp::kDiscard:
+      guest_write_started(number, request);
       status = device.discard(request.offset, request.length);
+      guest_write_ended(number);
+      break;
+    case sim::GuestOp::kFlush:
+      // What the guest reads now is what this flush acknowledges once it succeeds.
+      if (durability_) durability_->flush_started(number, start, source_->snapshot());
+      status = device.flush();
+      if (durability_) durability_->flush_ended(number, status.ok());
       break;
     case sim::GuestOp::kRead: {
       engine::PayloadPtr out;
@@ -68,7 +80,7 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
   }
   ++guest_requests_;
   if (!status.ok()) ++guest_errors_;
-  if (request.op != sim::GuestOp::kRead) progress_.guest_write(simulation_->now());
+  if (sim::changes_content(request.op)) progress_.guest_write(simulation_->now());
   return result;
 }
 
@@ -180,6 +192,46 @@ CommandRecord World::switch_to_write_blocking() {
   return execute("write-blocking", [this] { job_->switch_to_write_blocking(); });
 }
 
+CommandRecord World::power_loss(sim::PowerLossMode mode) {
+  if (!before_power_loss_) before_power_loss_.emplace(target_->snapshot(), source_->snapshot());
+  if (!source_loss_stream_) {
+    // Streams of their own, so that no other stream's draws shift.
+    source_loss_stream_.emplace(simulation_->stream("power-loss/source"));
+    target_loss_stream_.emplace(simulation_->stream("power-loss/target"));
+  }
+  const bool after_pivot = pivoted_;
+  if (after_pivot) {
+    // The guest's disk is the target; the source image is the world's
+    // record of what the guest expects (header, 1), which now becomes what
+    // the target kept: the guest restarts from that.
+    (void)target_->power_loss(mode, *target_loss_stream_);
+    const std::uint64_t length = scenario_.source.length_bytes;
+    if (length > 0) (void)source_->image().write(0, target_->image().read(0, length));
+  } else {
+    (void)source_->power_loss(mode, *source_loss_stream_);
+    (void)target_->power_loss(mode, *target_loss_stream_);
+  }
+  if (durability_) {
+    CrashCheck check;
+    check.time = simulation_->now();
+    check.after_pivot = after_pivot;
+    check.acknowledged_at = durability_->acknowledged_at();
+    check.difference = durability_->lost(after_pivot ? target_->snapshot() : source_->snapshot());
+    crash_checks_.push_back(std::move(check));
+  }
+  CommandRecord record =
+      record_command(fmt::format("power-loss ({})", sim::power_loss_mode_name(mode)), true, "");
+  // The host restarts without the job that ran on it (the guest stops with it).
+  if (!job_->ended()) {
+    execute("force-cancel (power loss)", [this] {
+      job_->cancel(true);
+      cancel_accepted_ = true;
+      user_paused_ = false;
+    });
+  }
+  return record;
+}
+
 void World::operator_resume() {
   const std::string action = "resume (operator, after a stop on error)";
   if (user_paused_) {
@@ -223,6 +275,9 @@ void World::run_command(const scenarios::Command& c) {
       break;
     case CommandKind::kWriteBlocking:
       switch_to_write_blocking();
+      break;
+    case CommandKind::kPowerLoss:
+      power_loss(c.power_loss_mode);
       break;
   }
 }

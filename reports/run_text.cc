@@ -42,6 +42,7 @@ std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
     unkind += fmt::format(", completions {}{} us late{}", d.reorder ? "up to " : "",
                           d.completion_delay_us, d.reorder ? " (reordered)" : "");
   }
+  if (d.write_cache) unkind += ", volatile write cache";
   return fmt::format(
       "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}{}\n", role,
       bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",

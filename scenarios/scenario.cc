@@ -20,8 +20,9 @@ constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
     {"ENOSPC", ENOSPC},
     {"EINVAL", EINVAL},
 }};
-constexpr std::array<std::string_view, 7> kCommandKinds = {
-    "complete", "cancel", "force_cancel", "pause", "resume", "set_speed", "write_blocking"};
+constexpr std::array<std::string_view, 8> kCommandKinds = {
+    "complete", "cancel",    "force_cancel",   "pause",
+    "resume",   "set_speed", "write_blocking", "power_loss"};
 constexpr std::array<std::string_view, 3> kArrivals = {"fixed", "uniform", "poisson"};
 constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential", "hotspot",
                                                          "zipf"};
@@ -93,6 +94,13 @@ std::span<const std::string_view> enum_names<sim::IoModel>() {
   // The disk's own names, in enum order.
   static const std::array<std::string_view, 2> names = {sim::io_model_name(sim::IoModel::kAtomic),
                                                         sim::io_model_name(sim::IoModel::kSplit)};
+  return names;
+}
+template <>
+std::span<const std::string_view> enum_names<sim::PowerLossMode>() {
+  static const std::array<std::string_view, 2> names = {
+      sim::power_loss_mode_name(sim::PowerLossMode::kAnySubset),
+      sim::power_loss_mode_name(sim::PowerLossMode::kInOrderPrefix)};
   return names;
 }
 

@@ -29,6 +29,7 @@
 #include "scenarios/swarm_options.h"
 #include "sim/disks/disk_options.h"
 #include "sim/disks/fault_plan.h"
+#include "sim/disks/sim_disk.h"
 #include "sim/guest/trace.h"
 #include "sim/guest/workload_params.h"
 
@@ -85,6 +86,10 @@ struct DiskSpec {
   // Each request draws its delay in [0, completion_delay_us], so completions
   // may come out of order. Requires completion_delay_us > 0.
   bool reorder = false;
+  // A volatile write cache: what a write, zero write or discard landed is
+  // lost at a power loss unless a flush that started after it completed
+  // has completed. Source and target only (the base is never written).
+  bool write_cache = false;
 
   bool operator==(const DiskSpec&) const = default;
 };
@@ -178,6 +183,11 @@ enum class CommandKind : std::uint8_t {
   kResume,         // "resume"
   kSetSpeed,       // "set_speed": speed_bytes_per_s is the new limit
   kWriteBlocking,  // "write_blocking": switch copy mode to write-blocking
+  // "power_loss": the host crashes. Both disks drop what their write caches
+  // hold (power_loss_mode), requests in flight fail with EIO, and the job,
+  // which ran on that host, is gone: the world force-cancels it and the
+  // guest stops. See properties/world.h.
+  kPowerLoss,
 };
 
 enum class CommandTrigger : std::uint8_t {
@@ -190,6 +200,8 @@ struct Command {
   CommandTrigger trigger = CommandTrigger::kOnReady;
   std::uint64_t time_us = 0;            // at_us or delay_us, as the trigger says
   std::uint64_t speed_bytes_per_s = 0;  // set_speed only (0 = unlimited); 0 for the others
+  // power_loss only ("mode"): which volatile writes survive; the default for the others.
+  sim::PowerLossMode power_loss_mode = sim::PowerLossMode::kAnySubset;
 
   bool operator==(const Command&) const = default;
 };
@@ -222,7 +234,7 @@ struct Scenario {
 
 // The names of enum values as written in files, in enum order. Specialized
 // for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat,
-// sim::IoModel.
+// sim::IoModel, sim::PowerLossMode.
 template <typename Enum>
 std::span<const std::string_view> enum_names();
 
@@ -273,5 +285,7 @@ template <>
 std::span<const std::string_view> enum_names<sim::TraceFormat>();
 template <>
 std::span<const std::string_view> enum_names<sim::IoModel>();
+template <>
+std::span<const std::string_view> enum_names<sim::PowerLossMode>();
 
 }  // namespace mirrorsim::scenarios

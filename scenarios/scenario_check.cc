@@ -54,6 +54,7 @@ Problem check_unkind(const std::string& name, const DiskSpec& disk) {
     const char* key = disk.io_model != def.io_model                         ? "io_model"
                       : disk.completion_delay_us != def.completion_delay_us ? "completion_delay_us"
                       : disk.reorder != def.reorder                         ? "reorder"
+                      : disk.write_cache != def.write_cache                 ? "write_cache"
                                                                             : nullptr;
     if (key != nullptr) {
       return problem(at + key,
@@ -274,6 +275,11 @@ Problem check_command(const Command& command, std::size_t index) {
     return problem(at + "speed_bytes_per_s",
                    fmt::format("'{}' takes no speed", name_of(command.kind)),
                    "speed_bytes_per_s only with action = \"set_speed\"");
+  }
+  if (command.kind != CommandKind::kPowerLoss &&
+      command.power_loss_mode != Command{}.power_loss_mode) {
+    return problem(at + "mode", fmt::format("'{}' takes no mode", name_of(command.kind)),
+                   "mode only with action = \"power_loss\"");
   }
   return std::nullopt;
 }

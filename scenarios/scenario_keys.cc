@@ -140,6 +140,11 @@ std::vector<KeyInfo> build() {
        "true only with completion_delay_us > 0; not on [base]",
        "each request's completion delay is drawn uniform in [0, completion_delay_us] from the "
        "run seed, so completions may come in another order than their service ends"},
+      {T::kDisk, "write_cache", "boolean", "", toml_bool(d.write_cache), "",
+       "true, false; not on [base]",
+       "a volatile write cache: what a write, zero write or discard landed survives a "
+       "power_loss command only once a flush that started after the request completed has "
+       "completed (FUA is not modelled)"},
 
       // [mirror]
       {T::kMirror, "sync", "choice", "", "", "required", quoted_names<SyncMode>(),
@@ -212,6 +217,10 @@ std::vector<KeyInfo> build() {
        "0, or a time after start_us", "no request at or after this time"},
       {T::kGenerator, "max_requests", "integer", "", toml_count(w.max_requests), "0 = no limit",
        "any count", "stop after this many requests"},
+      {T::kGenerator, "flush_every", "integer", "", toml_count(w.flush_every), "0 = no flushes",
+       fmt::format("0 to {}", sim::kMaxFlushEvery),
+       "a guest flush after every flush_every-th write, zero write or discard, at its instant "
+       "(a write is acknowledged as durable once a flush issued after it completed succeeds)"},
 
       // [workload], kind = "trace"
       {T::kTrace, "trace", "string", "", "", "required",
@@ -282,6 +291,12 @@ std::vector<KeyInfo> build() {
        "the delay after READY"},
       {T::kCommand, "speed_bytes_per_s", "size", "bytes/s", "", "required for set_speed",
        "0 (unlimited) or any size; set_speed only", "the new rate limit"},
+      {T::kCommand, "mode", "choice", "", toml_name(Command{}.power_loss_mode), "",
+       quoted_names<sim::PowerLossMode>() + "; power_loss only",
+       "which volatile writes survive a power loss: \"any_subset\": each request's landed "
+       "pieces kept or dropped together, a seeded coin per request (as CrashMonkey explores); "
+       "\"in_order_prefix\": the first k landed pieces, k seeded (a cache that writes back in "
+       "order)"},
   };
   // [swarm]
   const SwarmOptions swarm;
@@ -400,8 +415,9 @@ std::string key_reference() {
   out +=
       "- Files written by mirrorsim (saved failures) write every key, and mark those whose\n"
       "  value is not the default with `# differs from default (<default>)`; the newer\n"
-      "  keys `io_model`, `completion_delay_us`, `reorder`, `torn` and the [swarm] switches\n"
-      "  `split_io`, `late_completions`, `reorder`, `torn_faults` only when they are not\n"
+      "  keys `io_model`, `completion_delay_us`, `reorder`, `write_cache`, `torn`,\n"
+      "  `flush_every` and the [swarm] switches `split_io`, `late_completions`, `reorder`,\n"
+      "  `torn_faults`, `write_cache`, `guest_flush`, `power_loss` only when they are not\n"
       "  the default, so that a case without them is written as before they existed.\n";
   constexpr std::array<KeyTable, 13> kTables = {
       KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,

@@ -65,6 +65,7 @@ DiskSpec read_disk(TomlContext& ctx, const toml::table* table, const std::string
   in.choice("io_model", disk.io_model);
   in.time_us("completion_delay_us", disk.completion_delay_us);
   in.boolean("reorder", disk.reorder);
+  in.boolean("write_cache", disk.write_cache);
   return disk;
 }
 
@@ -156,6 +157,7 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
   in.time_us("start_us", params.start_us);
   in.time_us("stop_us", params.stop_us);
   in.count("max_requests", params.max_requests);
+  in.count("flush_every", params.flush_every);
   return params;
 }
 
@@ -261,6 +263,13 @@ Command read_command(TomlContext& ctx, const toml::table& table, const std::stri
   } else if (speed != nullptr) {
     ctx.fail(*speed, in.key_path(kSpeed), fmt::format("'{}' takes no speed", name_of(command.kind)),
              "speed_bytes_per_s only with action = \"set_speed\"");
+  }
+  const toml::node* mode = in.find("mode");
+  if (command.kind == CommandKind::kPowerLoss) {
+    in.choice("mode", command.power_loss_mode);
+  } else if (mode != nullptr) {
+    ctx.fail(*mode, in.key_path("mode"), fmt::format("'{}' takes no mode", name_of(command.kind)),
+             "mode only with action = \"power_loss\"");
   }
   return command;
 }

@@ -78,6 +78,8 @@ void write_disk(Writer& w, std::string_view table, const DiskSpec& disk) {
   }
   if (disk.reorder != def.reorder)
     w.line("reorder", toml_bool(disk.reorder), toml_bool(def.reorder));
+  if (disk.write_cache != def.write_cache)
+    w.line("write_cache", toml_bool(disk.write_cache), toml_bool(def.write_cache));
 }
 
 std::string bug_list(const std::vector<std::string>& bugs) {
@@ -142,6 +144,10 @@ void write_generator(Writer& w, const sim::WorkloadParams& p) {
   w.line("start_us", toml_time(p.start_us), toml_time(def.start_us));
   w.line("stop_us", toml_time(p.stop_us), toml_time(def.stop_us));
   w.line("max_requests", toml_count(p.max_requests), toml_count(def.max_requests));
+  // Newer than the files already saved: written only when set (see write_disk).
+  if (p.flush_every != def.flush_every) {
+    w.line("flush_every", toml_count(p.flush_every), toml_count(def.flush_every));
+  }
   if (p.phases.empty()) w.line("phases", "[]");
   for (const sim::Phase& phase : p.phases) {
     w.section("[[workload.phases]]");
@@ -206,6 +212,9 @@ void write_command(Writer& w, const Command& command) {
   }
   if (command.kind == CommandKind::kSetSpeed)
     w.line("speed_bytes_per_s", toml_size(command.speed_bytes_per_s));
+  if (command.kind == CommandKind::kPowerLoss) {
+    w.line("mode", toml_name(command.power_loss_mode), toml_name(Command{}.power_loss_mode));
+  }
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSyncPrefix = "sync=";
 
-constexpr std::array<SwarmSwitch, 21> kSwitches = {{
+constexpr std::array<SwarmSwitch, 24> kSwitches = {{
     {"cow", &SwarmOptions::cow, "the target's clusters are larger than the granularity (COW)"},
     {"faults", &SwarmOptions::faults, "fault rules on the source and the target"},
     {"faults_end", &SwarmOptions::faults_end,
@@ -38,6 +38,12 @@ constexpr std::array<SwarmSwitch, 21> kSwitches = {{
      "late completions with reorder = true: completions out of order", false},
     {"torn_faults", &SwarmOptions::torn_faults,
      "fault rules that fail writes, zero writes or discards are torn", false},
+    {"write_cache", &SwarmOptions::write_cache,
+     "write_cache = true on the target, the source or both", false},
+    {"guest_flush", &SwarmOptions::guest_flush,
+     "the guest flushes after every 1 to 5 writes, zero writes or discards", false},
+    {"power_loss", &SwarmOptions::power_loss,
+     "a power_loss command (host crash) at a drawn time or after READY", false},
 }};
 
 }  // namespace

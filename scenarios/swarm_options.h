@@ -47,6 +47,10 @@ struct SwarmOptions {
   bool late_completions = false;  // completion delays on the source, the target or both
   bool reorder = false;           // late completions, each request drawing its own delay
   bool torn_faults = false;       // failing writes, zero writes and discards land in part
+  // Durability: drawn after the unkind switches, for the same reason.
+  bool write_cache = false;  // a volatile write cache on the target, the source or both
+  bool guest_flush = false;  // the guest flushes after every few writes
+  bool power_loss = false;   // a power_loss command at a drawn time
   engine::SyncMode sync = engine::SyncMode::kFull;
 
   bool operator==(const SwarmOptions&) const = default;

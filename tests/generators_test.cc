@@ -55,6 +55,21 @@ std::string unkind_disagreement(const Scenario& s) {
   return "";
 }
 
+// The durability switches against the disks, the guest and the commands.
+std::string durability_disagreement(const GeneratedCase& c) {
+  const Scenario& s = c.scenario;
+  const SwarmOptions& o = *s.swarm;
+  if (o.write_cache != (s.source.write_cache || s.target.write_cache)) return "write_cache";
+  if (s.base && s.base->write_cache) return "base write_cache";
+  if (o.power_loss != has_command(s, CommandKind::kPowerLoss)) return "power_loss";
+  const bool flushes = std::any_of(c.requests.begin(), c.requests.end(),
+                                   [](const auto& r) { return r.op == sim::GuestOp::kFlush; });
+  const auto* steady = std::get_if<sim::WorkloadParams>(&s.workload);
+  if (!o.guest_flush && (flushes || (steady && steady->flush_every != 0))) return "guest_flush";
+  if (o.guest_flush && steady && steady->flush_every == 0) return "guest_flush (steady)";
+  return "";
+}
+
 // What the case holds agrees with its options; "" when it does.
 std::string disagreement(const GeneratedCase& c) {
   const Scenario& s = c.scenario;
@@ -89,7 +104,8 @@ std::string disagreement(const GeneratedCase& c) {
     if (!(o.steady && s.source.length_bytes == 0)) return "steady";
   }
   if (o.cow && s.target.cluster_bytes == 0) return "cow";
-  return unkind_disagreement(s);
+  if (std::string u = unkind_disagreement(s); !u.empty()) return u;
+  return durability_disagreement(c);
 }
 
 TEST(Generator, EveryCaseHasSwarmOptionsThatSayWhatItHolds) {
@@ -111,28 +127,50 @@ TEST(Generator, EveryCaseHasSwarmOptionsThatSayWhatItHolds) {
 // with that one feature off and nothing else changed (but the limits, sized
 // from the case's work). A shrunk failure then keeps only what it needs.
 TEST(Generator, EachUnkindSwitchShrinksAwayAlone) {
-  using Off = void (*)(Scenario&);
+  using Off = void (*)(GeneratedCase&);
   const std::vector<std::pair<bool SwarmOptions::*, Off>> switches = {
       {&SwarmOptions::split_io,
-       [](Scenario& s) {
+       [](GeneratedCase& c) {
+         Scenario& s = c.scenario;
          s.swarm->split_io = false;
          s.source.io_model = s.target.io_model = sim::IoModel::kAtomic;
        }},
       {&SwarmOptions::late_completions,
-       [](Scenario& s) {
+       [](GeneratedCase& c) {
+         Scenario& s = c.scenario;
          s.swarm->late_completions = s.swarm->reorder = false;
          s.source.completion_delay_us = s.target.completion_delay_us = 0;
          s.source.reorder = s.target.reorder = false;
        }},
       {&SwarmOptions::reorder,
-       [](Scenario& s) {
+       [](GeneratedCase& c) {
+         Scenario& s = c.scenario;
          s.swarm->reorder = false;
          s.source.reorder = s.target.reorder = false;
        }},
       {&SwarmOptions::torn_faults,
-       [](Scenario& s) {
+       [](GeneratedCase& c) {
+         Scenario& s = c.scenario;
          s.swarm->torn_faults = false;
          for (scenarios::FaultSpec& f : s.faults) f.rule.torn = false;
+       }},
+      {&SwarmOptions::write_cache,
+       [](GeneratedCase& c) {
+         c.scenario.swarm->write_cache = false;
+         c.scenario.source.write_cache = c.scenario.target.write_cache = false;
+       }},
+      {&SwarmOptions::guest_flush,
+       [](GeneratedCase& c) {
+         c.scenario.swarm->guest_flush = false;
+         std::erase_if(c.requests, [](const auto& r) { return r.op == sim::GuestOp::kFlush; });
+         if (auto* w = std::get_if<sim::WorkloadParams>(&c.scenario.workload)) w->flush_every = 0;
+       }},
+      {&SwarmOptions::power_loss,
+       [](GeneratedCase& c) {
+         c.scenario.swarm->power_loss = false;
+         std::erase_if(c.scenario.commands, [](const scenarios::Command& x) {
+           return x.kind == CommandKind::kPowerLoss;
+         });
        }},
   };
   for (const auto& [member, off] : switches) {
@@ -140,7 +178,7 @@ TEST(Generator, EachUnkindSwitchShrinksAwayAlone) {
     while (!(*generate_case(1, index).scenario.swarm.*member)) ++index;
     const rc::Shrinkable<GeneratedCase> shrinkable = shrinkable_case(1, index);
     GeneratedCase expected = shrinkable.value();
-    off(expected.scenario);
+    off(expected);
     expected.scenario.limits = limits_for(estimate_work(expected.scenario, expected.requests));
     bool found = false;
     rc::Seq<rc::Shrinkable<GeneratedCase>> shrinks = shrinkable.shrinks();

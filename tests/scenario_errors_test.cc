@@ -220,6 +220,21 @@ std::vector<BadCase> bad_cases() {
        "faults[0].torn", "a 'flush' request moves no data to tear", "\"any\""},
       {"TornNotABoolean", kDisks + kMirror + "[[faults]]\ntorn = \"yes\"\n", 8, "faults[0].torn",
        "a string is the wrong type", "true or false"},
+      // Write caches, power losses and guest flushes.
+      {"WriteCacheOnBase", kDisks + "[base]\nkind = \"cluster\"\nwrite_cache = true\n" + kMirror, 7,
+       "base.write_cache", "not served as a disk of its own", "[source] or [target]"},
+      {"WriteCacheNotABoolean", "[source]\nwrite_cache = \"on\"\n" + kMirror, 2,
+       "source.write_cache", "a string is the wrong type", "true or false"},
+      {"BadPowerLossMode",
+       kDisks + kMirror + "[[commands]]\naction = \"power_loss\"\nat_us = 5\nmode = \"all\"\n", 10,
+       "commands[0].mode", "'all' is not a choice here", "any_subset, in_order_prefix"},
+      {"ModeWithoutPowerLoss",
+       kDisks + kMirror + "[[commands]]\naction = \"pause\"\nat_us = 5\nmode = \"any_subset\"\n",
+       10, "commands[0].mode", "'pause' takes no mode", "action = \"power_loss\""},
+      {"PowerLossWithoutTime", kDisks + kMirror + "[[commands]]\naction = \"power_loss\"\n", 7,
+       "commands[0]", "no time given", "on_ready"},
+      {"FlushEveryNegative", kDisks + kMirror + "[workload]\nflush_every = -1\n", 8,
+       "workload.flush_every", "negative", ""},
   };
 }
 

@@ -69,6 +69,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kDisk, "io_model"}, "\"split\""},
       {{T::kDisk, "completion_delay_us"}, "\"2ms\""},
       {{T::kDisk, "reorder"}, "true"},
+      {{T::kDisk, "write_cache"}, "true"},
       {{T::kMirror, "sync"}, "\"top\""},
       {{T::kMirror, "copy_mode"}, "\"write-blocking\""},
       {{T::kMirror, "granularity_bytes"}, "\"4KiB\""},
@@ -96,6 +97,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kGenerator, "start_us"}, "\"1ms\""},
       {{T::kGenerator, "stop_us"}, "\"3s\""},
       {{T::kGenerator, "max_requests"}, "1000"},
+      {{T::kGenerator, "flush_every"}, "3"},
       {{T::kTrace, "trace"}, "\"trace_v2.iolog\""},
       {{T::kTrace, "format"}, "\"csv\""},
       {{T::kSizeRange, "min_bytes"}, "\"8KiB\""},
@@ -122,6 +124,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kCommand, "on_ready"}, "true"},
       {{T::kCommand, "delay_us"}, "\"10ms\""},
       {{T::kCommand, "speed_bytes_per_s"}, "\"1MiB\""},
+      {{T::kCommand, "mode"}, "\"in_order_prefix\""},
       {{T::kSwarm, "sync"}, "\"top\""},
   };
   static const std::map<Key, std::string> with_swarm = [] {
@@ -209,6 +212,7 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
       std::string c = kMirror + "[[commands]]\n";
       c += key == "action"              ? kv
            : key == "speed_bytes_per_s" ? "action = \"set_speed\"\n"
+           : key == "mode"              ? "action = \"power_loss\"\n"
                                         : "action = \"pause\"\n";
       if (key == "on_ready") return c + (v == "true" ? kv : "at_us = 0\n" + kv);
       if (key == "delay_us") return c + "on_ready = true\n" + kv;
@@ -295,6 +299,7 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   sim::WorkloadParams params;
   params.size = sim::UniformSize{};
   params.phases = {sim::Phase{}};
+  params.flush_every = 2;
   generated.workload = params;
   generated.faults = {FaultSpec{}};
   generated.source.faults_end_us = 5;
@@ -302,13 +307,16 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.source.io_model = sim::IoModel::kSplit;
   generated.source.completion_delay_us = 7;
   generated.source.reorder = true;
+  generated.source.write_cache = true;
   generated.faults[0].rule.torn = true;
   generated.swarm = SwarmOptions{};
   for (const SwarmSwitch& sw : swarm_switches()) {
     if (!sw.written_when_off) (*generated.swarm).*sw.member = true;
   }
   generated.commands = {Command{CommandKind::kSetSpeed, CommandTrigger::kAt, 5, 7},
-                        Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0}};
+                        Command{CommandKind::kComplete, CommandTrigger::kOnReady, 0, 0},
+                        Command{CommandKind::kPowerLoss, CommandTrigger::kAt, 9, 0,
+                                sim::PowerLossMode::kInOrderPrefix}};
   Scenario traced;
   traced.workload = TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv};
   const Scenario idle;
@@ -397,21 +405,26 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   s.faults = {FaultSpec{}};
   s.swarm = SwarmOptions{};
   const std::string plain = write_scenario(s);
-  for (const char* key : {"io_model", "completion_delay_us", "reorder", "torn", "split_io",
-                          "late_completions", "torn_faults"}) {
+  for (const char* key :
+       {"io_model", "completion_delay_us", "reorder", "write_cache", "torn", "flush_every",
+        "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }
   s.target.io_model = sim::IoModel::kSplit;
   s.target.completion_delay_us = 2000;
   s.target.reorder = true;
+  s.target.write_cache = true;
   s.faults[0].rule.torn = true;
   s.swarm->split_io = true;
+  s.swarm->power_loss = true;
   const std::string text = write_scenario(s);
   for (const char* line : {"io_model = \"split\"  # differs from default (\"atomic\")",
                            "completion_delay_us = \"2ms\"  # differs from default (0)",
                            "reorder = true  # differs from default (false)",
                            "torn = true  # differs from default (false)",
+                           "write_cache = true  # differs from default (false)",
+                           "power_loss = true  # differs from default (false)",
                            "split_io = true  # differs from default (false)"}) {
     EXPECT_NE(text.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
                                                                              << text;

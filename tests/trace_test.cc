@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/kernel/random.h"
 #include "sim/guest/trace.h"
 #include "sim/guest/workload.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -49,6 +49,14 @@ TEST(Trace, CsvColumnsMayComeInAnyOrder) {
   const Trace trace = parse_csv_trace("op,length,time_us,offset\nread,512,7,1024\n", "t.csv");
   ASSERT_EQ(trace.requests.size(), 1u);
   EXPECT_EQ(trace.requests[0], (GuestRequest{us(7), GuestOp::kRead, 1024, 512}));
+}
+
+// A flush row has no range: offset and length 0.
+TEST(Trace, CsvFlushRowsAreGuestFlushes) {
+  const Trace trace =
+      parse_csv_trace("time_us,op,offset,length\n3,write,0,512\n3,flush,0,0\n", "t.csv");
+  ASSERT_EQ(trace.requests.size(), 2u);
+  EXPECT_EQ(trace.requests[1], (GuestRequest{us(3), GuestOp::kFlush, 0, 0}));
 }
 
 TEST(Trace, ReplayOfAWrittenCsvReproducesTheWorkload) {
@@ -129,8 +137,8 @@ const std::string nul(1, '\0');
 
 std::vector<BadTrace> bad_traces() {
   return {
-      {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,flush,0,512\n", 3,
-       "op 'flush' is not an operation; allowed: write, write_zeroes, discard, read"},
+      {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,fsync,0,512\n", 3,
+       "op 'fsync' is not an operation; allowed: write, write_zeroes, discard, read, flush"},
       {"CsvUnalignedOffset", TraceFormat::kCsv, kCsvHeader + "0,write,100,512\n", 2,
        "offset 100 is not a multiple of 512"},
       {"CsvUnalignedLength", TraceFormat::kCsv, kCsvHeader + "0,write,0,4000\n", 2,
@@ -152,6 +160,8 @@ std::vector<BadTrace> bad_traces() {
       {"CsvUnknownColumn", TraceFormat::kCsv, "time_us,op,offset,length,disk\n", 1,
        "unknown column 'disk'"},
       {"CsvNoHeader", TraceFormat::kCsv, "", 1, "no header row"},
+      {"CsvFlushWithARange", TraceFormat::kCsv, kCsvHeader + "0,flush,0,512\n", 2,
+       "a flush has offset 0 and length 512; allowed: offset 0 and length 0"},
       {"FioBadHeader", TraceFormat::kFioIolog, "fio version 4 iolog\n", 1,
        "is not an fio iolog header"},
       {"FioV3Wait", TraceFormat::kFioIolog, kV3Open + "5 /dev/sda wait 100 0\n", 4,

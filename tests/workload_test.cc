@@ -105,6 +105,32 @@ RC_GTEST_PROP(Workload, RequestsAreAlignedInRangeAndOrdered, ()) {
   }
 }
 
+// flush_every draws nothing: the other requests are those drawn without
+// it, and a flush follows every n-th content change at its instant.
+TEST(Workload, FlushEveryAddsFlushesAndChangesNothingElse) {
+  WorkloadParams p;
+  p.max_requests = 300;
+  p.mix = OpMix{4, 1, 1, 2};
+  const auto plain = generate(p, 64 * kMiB, 5);
+  p.flush_every = 3;
+  const auto flushed = generate(p, 64 * kMiB, 5);
+  std::vector<GuestRequest> others;
+  std::uint64_t changes = 0;
+  for (std::size_t i = 0; i < flushed.size(); ++i) {
+    if (flushed[i].op == GuestOp::kFlush) {
+      ASSERT_GT(i, 0u);
+      EXPECT_EQ(flushed[i], (GuestRequest{flushed[i - 1].time, GuestOp::kFlush, 0, 0}));
+      EXPECT_EQ(changes % 3, 0u);
+      EXPECT_TRUE(changes_content(flushed[i - 1].op));
+      continue;
+    }
+    if (changes_content(flushed[i].op)) ++changes;
+    others.push_back(flushed[i]);
+  }
+  EXPECT_EQ(others, plain);
+  EXPECT_EQ(flushed.size() - plain.size(), changes / 3);
+}
+
 TEST(Workload, OpMixIsRoughlyItsWeights) {
   WorkloadParams p = counted(40000);
   p.mix = OpMix{4, 2, 1, 1};

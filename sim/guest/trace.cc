@@ -124,10 +124,19 @@ void RequestChecker::add(Trace& trace, std::uint64_t line, std::uint64_t time_us
                          std::uint64_t offset, std::uint64_t length) {
   const auto bytes = [](std::uint64_t v) { return std::to_string(v) + " bytes"; };
   const std::string kSectors = "; allowed: multiples of 512 (the engine works in 512-byte sectors)";
-  if (offset % engine::kSectorSize != 0) {
+  if (op == GuestOp::kFlush) {
+    // A flush covers every write completed before it: it has no range.
+    if (offset != 0 || length != 0) {
+      fail(line, "a flush has offset " + std::to_string(offset) + " and length " +
+                     std::to_string(length) +
+                     "; allowed: offset 0 and length 0 (a flush has no range)");
+    }
+  } else if (offset % engine::kSectorSize != 0) {
     fail(line, "offset " + std::to_string(offset) + " is not a multiple of 512" + kSectors);
   }
-  if (length == 0) fail(line, "length is 0; allowed: a positive multiple of 512");
+  if (length == 0 && op != GuestOp::kFlush) {
+    fail(line, "length is 0; allowed: a positive multiple of 512");
+  }
   if (length % engine::kSectorSize != 0) {
     fail(line, "length " + std::to_string(length) + " is not a multiple of 512" + kSectors);
   }

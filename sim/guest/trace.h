@@ -3,8 +3,9 @@
 // Formats (both text):
 //  - CSV: a header row naming the columns time_us, op, offset, length (any
 //    order), then one request per row: time in microseconds, op one of
-//    write|write_zeroes|discard|read, offset and length in bytes. Lines
-//    starting with '#' and empty lines are skipped.
+//    write|write_zeroes|discard|read|flush, offset and length in bytes (a
+//    flush has no range: offset and length 0). Lines starting with '#' and
+//    empty lines are skipped.
 //  - fio iolog, versions 2 and 3 (fio's HOWTO, "Trace file format"): the first
 //    line is "fio version 2 iolog" or "fio version 3 iolog"; then lines
 //    "filename action" (add, open, close) or "filename action offset length"
@@ -13,13 +14,16 @@
 //    version 2 a request's time is the sum of the "wait" lines before it
 //    (wait's offset field is microseconds relative to the previous wait).
 //    read -> read, write -> write, trim -> discard; sync and datasync carry
-//    no guest request here and are counted as skipped. One file per trace,
+//    no guest request here and are counted as skipped (CSV rows say "flush"
+//    for that; mapping them here would change what old fio traces replay).
+//    One file per trace,
 //    added and opened before I/O is done on it.
 // Limits: a trace file is at most kMaxTraceFileBytes and a CSV line at most
 // kMaxTraceLineBytes. A NUL byte anywhere is an error naming its line and
 // field; reading stops at the first one, so /dev/zero fails at once.
 // Guarantees of a Trace that was read without error: every request is
-// 512-aligned in offset and length, has length > 0, ends within
+// 512-aligned in offset and length, has length > 0 (a flush: offset and
+// length 0), ends within
 // TraceOptions::disk_length when that is set, and times never decrease.
 // Anything else is a TraceError naming the file, the line and the problem;
 // nothing is rounded or skipped silently.

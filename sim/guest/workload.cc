@@ -57,6 +57,11 @@ WorkloadGenerator::WorkloadGenerator(WorkloadParams params, std::uint64_t disk_l
 }
 
 std::optional<GuestRequest> WorkloadGenerator::next() {
+  if (pending_flush_) {
+    const GuestRequest flush = *pending_flush_;
+    pending_flush_.reset();
+    return flush;
+  }
   if (done_) return std::nullopt;
   double rate = 0.0;
   if ((params_.max_requests != 0 && issued_ >= params_.max_requests) || !advance_to_active(rate)) {
@@ -73,6 +78,11 @@ std::optional<GuestRequest> WorkloadGenerator::next() {
   }
   cursor_ns_ += draw_gap(rate);
   ++issued_;
+  if (params_.flush_every != 0 && changes_content(request.op) &&
+      ++changes_since_flush_ == params_.flush_every) {
+    changes_since_flush_ = 0;
+    pending_flush_ = GuestRequest{request.time, GuestOp::kFlush, 0, 0};
+  }
   return request;
 }
 

@@ -10,7 +10,10 @@
 //   - the same parameters, disk length and stream give the same sequence, on
 //     any platform with the same C math library: every draw goes through
 //     RandomStream's own mappings (below, unit, chance), in a fixed order per
-//     request: operation, offset, size, then the gap to the next request.
+//     request: operation, offset, size, then the gap to the next request;
+//   - with flush_every, a flush (offset and length 0) follows every
+//     flush_every-th content change at its instant, drawing nothing, so the
+//     other requests are those drawn without it.
 // A generator with no end (no stop_us, no max_requests, no phases) stops at
 // kMaxWorkloadTimeUs; the simulation's own limits normally end a run first.
 #pragma once
@@ -19,10 +22,10 @@
 #include <optional>
 #include <vector>
 
-#include "sim/kernel/random.h"
 #include "sim/guest/workload_params.h"
 #include "sim/guest/workload_request.h"
 #include "sim/guest/workload_zipf.h"
+#include "sim/kernel/random.h"
 
 namespace mirrorsim::sim {
 
@@ -60,6 +63,8 @@ class WorkloadGenerator final : public RequestSource {
   engine::TimeNs cursor_ns_;
   std::uint64_t sequential_next_ = 0;
   std::uint64_t issued_ = 0;
+  std::uint64_t changes_since_flush_ = 0;
+  std::optional<GuestRequest> pending_flush_;
   bool done_ = false;
 };
 

@@ -158,6 +158,10 @@ std::optional<ParamProblem> check_workload_params(const WorkloadParams& params) 
                    "a number greater than 0, at most 10");
   }
   if (auto p = check_mix(params.mix)) return p;
+  if (params.flush_every > kMaxFlushEvery) {
+    return problem("flush_every", std::to_string(params.flush_every) + " is out of range",
+                   "0 (no flushes) to " + std::to_string(kMaxFlushEvery));
+  }
   if (auto p = check_time("start_us", params.start_us)) return p;
   if (auto p = check_time("stop_us", params.stop_us)) return p;
   if (params.stop_us != 0 && params.stop_us <= params.start_us) {

@@ -23,6 +23,7 @@ inline constexpr double kMaxRateIops = 1e9;                                  // 
 inline constexpr double kMaxZipfTheta = 10.0;
 inline constexpr std::size_t kMaxSizeChoices = 64;
 inline constexpr std::size_t kMaxPhases = 1024;
+inline constexpr std::uint64_t kMaxFlushEvery = std::uint64_t{1} << 32;
 
 // How far apart consecutive requests are, for a rate r.
 enum class Arrival : std::uint8_t {
@@ -92,6 +93,10 @@ struct WorkloadParams {
   std::uint64_t start_us = 0;      // time of the first request
   std::uint64_t stop_us = 0;       // no request at or after this time; 0 = no stop time
   std::uint64_t max_requests = 0;  // stop after this many requests; 0 = no limit
+  // After every flush_every-th write, zero write or discard, a guest flush
+  // at the same instant (no draw of its own); 0 = no flushes. A flush does
+  // not count against max_requests.
+  std::uint64_t flush_every = 0;
 
   bool operator==(const WorkloadParams&) const = default;
 };

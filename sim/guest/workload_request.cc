@@ -5,7 +5,8 @@
 namespace mirrorsim::sim {
 namespace {
 
-constexpr std::array<std::string_view, 4> kOpNames = {"write", "write_zeroes", "discard", "read"};
+constexpr std::array<std::string_view, 5> kOpNames = {"write", "write_zeroes", "discard", "read",
+                                                      "flush"};
 
 }  // namespace
 
@@ -21,7 +22,7 @@ std::optional<GuestOp> parse_guest_op(std::string_view name) {
 }
 
 std::string_view guest_op_names() {
-  return "write, write_zeroes, discard, read";
+  return "write, write_zeroes, discard, read, flush";
 }
 
 }  // namespace mirrorsim::sim

@@ -3,7 +3,8 @@
 // A GuestRequest is one guest I/O at one virtual time. Every request that a
 // RequestSource hands out satisfies:
 //   - offset and length are multiples of engine::kSectorSize;
-//   - length > 0 and offset + length <= the disk length the source was built for;
+//   - length > 0 and offset + length <= the disk length the source was built
+//     for, but for a flush, whose offset and length are 0;
 //   - times never decrease from one request to the next.
 // Generated workloads (workload.h) and replayed traces (trace.h) are both
 // RequestSources, so whoever drives the guest does not care which it has.
@@ -17,14 +18,21 @@
 
 namespace mirrorsim::sim {
 
-enum class GuestOp : std::uint8_t { kWrite, kWriteZeroes, kDiscard, kRead };
+// kFlush (last, so that the others keep their numbers in logs) asks the
+// disk to make every write completed before it durable; it has no range
+// (offset and length 0).
+enum class GuestOp : std::uint8_t { kWrite, kWriteZeroes, kDiscard, kRead, kFlush };
 
-// "write", "write_zeroes", "discard", "read": the names used in scenario
-// files and CSV traces.
+// "write", "write_zeroes", "discard", "read", "flush": the names used in
+// scenario files and CSV traces.
 std::string_view guest_op_name(GuestOp op);
 std::optional<GuestOp> parse_guest_op(std::string_view name);
-// The accepted names, for error messages: "write, write_zeroes, discard, read".
+// The accepted names, for error messages: "write, write_zeroes, discard, read, flush".
 std::string_view guest_op_names();
+// Write, zero write or discard: the ops that change what the guest reads.
+constexpr bool changes_content(GuestOp op) {
+  return op == GuestOp::kWrite || op == GuestOp::kWriteZeroes || op == GuestOp::kDiscard;
+}
 
 struct GuestRequest {
   engine::TimeNs time = 0;  // virtual time at which the guest issues it

@@ -1,0 +1,80 @@
+#include "properties/flush_protocol.h"
+
+#include <fmt/core.h>
+
+#include "sim/disks/disk_op.h"
+
+namespace mirrorsim::properties {
+namespace {
+
+std::string at(engine::TimeNs ns) {
+  return fmt::format("t={:.6f} s", static_cast<double>(ns) / 1e9);
+}
+
+}  // namespace
+
+void FlushProtocolMonitor::on_target_request_end(const sim::DiskRequest& r) {
+  if (r.op == sim::DiskOp::kFlush) {
+    if (r.error == 0) last_ok_flush_ = Flush{r.start_ns, r.end_ns};
+    return;
+  }
+  if (!sim::changes_content(r.op) || r.end_ns < last_write_end_ns_) return;
+  last_write_end_ns_ = r.end_ns;
+  last_write_ = fmt::format("the target {} [{}, +{}) that completed {}", sim::disk_op_name(r.op),
+                            r.offset, r.length, at(r.end_ns));
+}
+
+void FlushProtocolMonitor::on_background_op_end(engine::TimeNs now, const engine::OpInfo& op) {
+  last_op_end_ns_ = now;
+  last_op_ = fmt::format("the {} op [{}, +{}) that ended {}", engine::op_kind_name(op.kind),
+                         op.offset, op.length, at(now));
+}
+
+void FlushProtocolMonitor::on_ready(engine::TimeNs now) {
+  check(now, "READY", last_op_end_ns_, last_op_);
+}
+
+void FlushProtocolMonitor::on_pivot(engine::TimeNs now) {
+  check(now, "the pivot", last_write_end_ns_, last_write_);
+}
+
+void FlushProtocolMonitor::check(engine::TimeNs now, const char* moment,
+                                 engine::TimeNs last_write_end_ns, const std::string& last_write) {
+  judged_ = true;
+  if (!violation_.empty()) return;
+  if (!last_ok_flush_) {
+    if (last_write_end_ns >= 0) {
+      violation_ = fmt::format("{} {} with no successful target flush before it, after {}", moment,
+                               at(now), last_write);
+    }
+    return;
+  }
+  if (last_write_end_ns > last_ok_flush_->start_ns) {
+    violation_ = fmt::format(
+        "{} {}: the last successful target flush ({} to {}) started before {}, so it did "
+        "not cover it",
+        moment, at(now), at(last_ok_flush_->start_ns), at(last_ok_flush_->end_ns), last_write);
+  }
+}
+
+Verdict check_flush_protocol(const FlushProtocolFacts& f) {
+  Verdict v;
+  v.property = std::string(property::kFlushProtocol);
+  if (!f.target_cache) {
+    v.message = "the target has no write cache: every completed write is durable";
+    return v;
+  }
+  if (!f.judged) {
+    v.message = "the job reached neither READY nor the pivot";
+    return v;
+  }
+  if (!f.violation.empty()) {
+    v.status = VerdictStatus::kViolated;
+    v.message = f.violation;
+    return v;
+  }
+  v.status = VerdictStatus::kHolds;
+  return v;
+}
+
+}  // namespace mirrorsim::properties
