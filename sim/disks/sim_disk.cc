@@ -5,10 +5,12 @@
 //             sleep to the service end, where the data moves. This is the
 //             path every run took before the unkind world existed; it draws
 //             and logs nothing new.
-//   serve_unkind  plans the pieces and the completion delay, sleeps to each
-//             piece's instant and moves it (unless a power loss came in
-//             between), sleeps to the service end (the slot falls free),
-//             then through the completion delay.
+//   serve_unkind  plans the pieces and the completion delay, moves each
+//             piece at its instant (unless a power loss came in between),
+//             sleeps to the service end (the slot falls free), then through
+//             the completion delay. The pieces before the end move in plain
+//             scheduler events (PieceMover) while the task stays blocked: a
+//             switch into the task per piece cost more than the move.
 //   finish    counts the request, stamps its landed pieces as completed and
 //             lets a flush make pieces durable (write cache), logs the end
 //             and tells observers.
@@ -250,22 +252,52 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
                                    ? static_cast<engine::TimeNs>(io_stream_.between(
                                          0, static_cast<std::uint64_t>(o.completion_delay_ns)))
                                    : o.completion_delay_ns;
-  int error = 0;
+  PieceMover mover;
+  mover.disk = this;
+  mover.request = &r;
+  mover.pieces = &pieces;
+  mover.epoch = epoch;
+  mover.end = end;
   if (fault == 0 || torn) {
-    for (const Piece& piece : pieces) {
-      if (!piece.lands) continue;
-      sleep_until(piece.at_ns);
-      if (epoch_ != epoch) break;
-      error = move_piece(r, piece.offset, piece.length);
-      if (error != 0) break;  // ENOSPC: this piece and those after it do not land
-      moved(r, piece.offset, piece.length, true);
+    move_due_pieces(mover);
+    if (mover.next < pieces.size() && pieces[mover.next].at_ns < end) {
+      // The pieces before the end move as events; the mover wakes this
+      // task at the end. (Pieces at the end move here, as the task wakes.)
+      mover.task = simulation_.current();
+      simulation_.scheduler().at(pieces[mover.next].at_ns, mover);
+      simulation_.block("its request's pieces to move");
     }
   }
   sleep_until(end);
+  if (fault == 0 || torn) move_due_pieces(mover);
   --outstanding_;
   if (delay > 0) simulation_.sleep_for(delay);
   if (epoch_ != epoch) return EIO;
-  return fault != 0 ? fault : error;
+  return fault != 0 ? fault : mover.error;
+}
+
+void SimDisk::PieceMover::fire() {
+  disk->move_due_pieces(*this);
+  if (next < pieces->size() && (*pieces)[next].at_ns < end) {
+    disk->simulation_.scheduler().at((*pieces)[next].at_ns, *this);
+  } else {
+    disk->simulation_.wake_at(task, end);
+  }
+}
+
+void SimDisk::move_due_pieces(PieceMover& mover) {
+  const Pieces& pieces = *mover.pieces;
+  const engine::TimeNs now = simulation_.now();
+  for (; mover.next < pieces.size(); ++mover.next) {
+    const Piece& piece = pieces[mover.next];
+    if (!piece.lands) continue;
+    if (piece.at_ns > now) return;
+    if (epoch_ != mover.epoch) break;
+    mover.error = move_piece(*mover.request, piece.offset, piece.length);
+    if (mover.error != 0) break;  // ENOSPC: this piece and those after it do not land
+    moved(*mover.request, piece.offset, piece.length, true);
+  }
+  mover.next = pieces.size();
 }
 
 SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,

@@ -161,9 +161,11 @@ struct DiskRequest {
   int error = 0;              // set at the end
 };
 
-// Sees every request of the disks it is added to. Callbacks run inside the
-// requesting task, at the instant of the start, of each piece's data move
-// and of the end; they must not block and must not add or remove observers.
+// Sees every request of the disks it is added to. Callbacks run at the
+// instant of the start, of each piece's data move and of the end, inside
+// the requesting task, except the moves of a split request's pieces before
+// its service end: those run in a scheduler event on the blocked task's
+// behalf. They must not block and must not add or remove observers.
 class DiskObserver {
  public:
   virtual ~DiskObserver() = default;
@@ -303,6 +305,22 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
   };
 
+  // Moves a split request's pieces at their instants before its service
+  // end, each as a plain scheduler event: the requesting task stays blocked
+  // through them (no switch into it per piece) and is woken at the end.
+  // Lives in the task's frame, which outlives every firing.
+  struct PieceMover final : Event {
+    SimDisk* disk = nullptr;
+    Request* request = nullptr;
+    const Pieces* pieces = nullptr;
+    std::size_t next = 0;  // the first piece not yet moved or skipped
+    std::uint64_t epoch = 0;
+    engine::TimeNs end = 0;
+    engine::TaskId task = engine::kNoTask;
+    int error = 0;  // ENOSPC from a piece: no later piece moves
+    void fire() override;
+  };
+
   static Request request_of(DiskOp op, std::uint64_t offset, std::uint64_t length);
   engine::IoStatus execute(Request& request);
   // The default path: data moves at the service end, no extra draws or events.
@@ -312,6 +330,9 @@ class SimDisk final : public engine::BlockDevice {
   // Cuts a request into pieces and draws their instants in [start, end].
   Pieces plan_pieces(const DiskRequest& request, engine::TimeNs start, engine::TimeNs end,
                      bool torn);
+  // Moves the landing pieces due by now, in order, until a power loss or
+  // an error stops them; leaves mover.next at the first piece still to move.
+  void move_due_pieces(PieceMover& mover);
   // Moves one piece's data: capture or land. Returns its errno (ENOSPC).
   int move_piece(Request& request, std::uint64_t offset, std::uint64_t length);
   // After a piece moved: logs it (unkind), tells observers, remembers a landing.
