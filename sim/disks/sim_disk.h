@@ -163,9 +163,9 @@ struct DiskRequest {
 
 // Sees every request of the disks it is added to. Callbacks run at the
 // instant of the start, of each piece's data move and of the end, inside
-// the requesting task, except the moves of a split request's pieces before
-// its service end: those run in a scheduler event on the blocked task's
-// behalf. They must not block and must not add or remove observers.
+// the requesting task, except the moves of an unkind request's pieces
+// before its completion: those run in a scheduler event on the blocked
+// task's behalf. They must not block and must not add or remove observers.
 class DiskObserver {
  public:
   virtual ~DiskObserver() = default;
@@ -305,9 +305,9 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
   };
 
-  // Moves a split request's pieces at their instants before its service
-  // end, each as a plain scheduler event: the requesting task stays blocked
-  // through them (no switch into it per piece) and is woken at the end.
+  // Moves a request's pieces at their instants before the task's wake (its
+  // completion), each as a plain scheduler event: the requesting task stays
+  // blocked through them (no switch into it per piece) and is woken then.
   // Lives in the task's frame, which outlives every firing.
   struct PieceMover final : Event {
     SimDisk* disk = nullptr;
@@ -315,7 +315,7 @@ class SimDisk final : public engine::BlockDevice {
     const Pieces* pieces = nullptr;
     std::size_t next = 0;  // the first piece not yet moved or skipped
     std::uint64_t epoch = 0;
-    engine::TimeNs end = 0;
+    engine::TimeNs wake = 0;  // when the task resumes: the completion
     engine::TaskId task = engine::kNoTask;
     int error = 0;  // ENOSPC from a piece: no later piece moves
     void fire() override;
@@ -365,6 +365,8 @@ class SimDisk final : public engine::BlockDevice {
   engine::TimeNs service_time(DiskOp op, std::uint64_t length, engine::TimeNs start);
   // When a request arriving now gets a slot, and so starts; reserves it.
   engine::TimeNs claim_slot();
+  // Counts the unkind requests whose service ended by now out of outstanding_.
+  void settle_ends();
   // Marks the claimed slot busy until `end`.
   void occupy_slot(engine::TimeNs start, engine::TimeNs end);
   void log(EventKind kind, const DiskRequest& request, int error);
@@ -386,7 +388,11 @@ class SimDisk final : public engine::BlockDevice {
   // past now have started and are dropped at the next arrival.
   std::deque<engine::TimeNs> starts_;
   std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
-  std::uint32_t unfinished_ = 0;   // requests issued (valid), not completed
+  // Service ends of unkind requests still counted in outstanding_, as a
+  // min-heap: their tasks do not wake at the end (only at the completion),
+  // so the ends are settled when the count is next read.
+  std::vector<engine::TimeNs> unkind_ends_;
+  std::uint32_t unfinished_ = 0;  // requests issued (valid), not completed
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::vector<DiskObserver*> observers_;
