@@ -38,8 +38,8 @@
 //    [1, min(kMaxIoPieces, boundaries inside the range + 1)], the cuts a
 //    uniform choice of n - 1 distinct boundaries inside the range. Each
 //    piece gets an instant uniform in [start, end] of the service time, and
-//    the pieces move in (instant, offset) order, the requesting task
-//    sleeping to each instant: a read piece captures the content at its
+//    the pieces move in (instant, offset) order while the requesting task
+//    waits for its completion: a read piece captures the content at its
 //    instant, a write piece lands at its instant as a request of its own to
 //    the image (the COW rule and capacity apply per piece). A read's payload
 //    is its pieces' captures put together in offset order. With io_model
