@@ -364,6 +364,33 @@ TEST(Completion, CallerResumesADelayAfterTheDataLanded) {
   EXPECT_EQ(w.records(EventKind::kDiskRequestEnd).at(0).time, 140 * kNsPerUs);
 }
 
+// The slot falls free at the service end, not at the completion: a request
+// in its completion delay is not in flight, and a request queued behind it
+// starts at the service end.
+TEST(Completion, TheSlotFallsFreeAtTheServiceEnd) {
+  DiskOptions o = options();
+  o.completion_delay_ns = 40 * kNsPerUs;
+  o.queue_depth = 1;
+  World w(o);
+  std::vector<std::uint32_t> in_flight;
+  TimeNs second_resumed = -1;
+  w.sim.spawn("first", [&] { ASSERT_TRUE(w.disk.write_fresh(0, 4096).ok()); });
+  w.sim.spawn("second", [&] {
+    ASSERT_TRUE(w.disk.write_fresh(4096, 4096).ok());
+    second_resumed = w.sim.now();
+  });
+  for (const TimeNs at : {50 * kNsPerUs, 120 * kNsPerUs, 230 * kNsPerUs, 260 * kNsPerUs}) {
+    w.sim.spawn_after(at, "peek", [&] { in_flight.push_back(w.disk.in_flight()); });
+  }
+  w.run();
+  // 50 us: the first served, the second queued; 120 us: the first in its
+  // delay, the second served (from 100 us); 230 us: the second in its delay.
+  EXPECT_EQ(in_flight, (std::vector<std::uint32_t>{1, 1, 0, 0}));
+  EXPECT_EQ(second_resumed, 240 * kNsPerUs);
+  EXPECT_EQ(w.disk.stats().max_in_flight, 1u);
+  EXPECT_EQ(w.disk.stats().max_queued, 1u);
+}
+
 // Eight writes issued at once, equal service: their completion order is the
 // order of their delays, drawn from "io/<id>" one per request in issue order.
 TEST(Completion, ReorderCompletesInTheDrawnOrder) {

@@ -5,10 +5,13 @@
 //             sleep to the service end, where the data moves. This is the
 //             path every run took before the unkind world existed; it draws
 //             and logs nothing new.
-//   serve_unkind  plans the pieces and the completion delay, sleeps to each
-//             piece's instant and moves it (unless a power loss came in
-//             between), sleeps to the service end (the slot falls free),
-//             then through the completion delay.
+//   serve_unkind  plans the pieces and the completion delay, moves each
+//             piece at its instant (unless a power loss came in between)
+//             and wakes the task at the completion (service end + delay).
+//             The pieces move in plain scheduler events (PieceMover) while
+//             the task stays blocked, and the slot's end is settled when the
+//             in-flight count is next read: a switch into the task per piece
+//             and at the service end cost more than the moves themselves.
 //   finish    counts the request, stamps its landed pieces as completed and
 //             lets a flush make pieces durable (write cache), logs the end
 //             and tells observers.
@@ -157,6 +160,7 @@ engine::TimeNs SimDisk::claim_slot() {
 void SimDisk::occupy_slot(engine::TimeNs start, engine::TimeNs end) {
   slot_free_.push_back(end);
   std::push_heap(slot_free_.begin(), slot_free_.end(), std::greater<>{});
+  settle_ends();
   // claim_slot() dropped the starts up to now: those left are all queued.
   const auto queued_now = static_cast<std::uint32_t>(starts_.size());
   if (start > simulation_.now()) {
@@ -177,7 +181,19 @@ std::size_t SimDisk::queued() const {
 }
 
 std::uint32_t SimDisk::in_flight() const {
-  return outstanding_ - static_cast<std::uint32_t>(queued());
+  const engine::TimeNs now = simulation_.now();
+  const auto ended = static_cast<std::uint32_t>(std::count_if(
+      unkind_ends_.begin(), unkind_ends_.end(), [now](engine::TimeNs end) { return end <= now; }));
+  return outstanding_ - ended - static_cast<std::uint32_t>(queued());
+}
+
+void SimDisk::settle_ends() {
+  const engine::TimeNs now = simulation_.now();
+  while (!unkind_ends_.empty() && unkind_ends_.front() <= now) {
+    std::pop_heap(unkind_ends_.begin(), unkind_ends_.end(), std::greater<>{});
+    unkind_ends_.pop_back();
+    --outstanding_;
+  }
 }
 
 void SimDisk::log(EventKind kind, const DiskRequest& request, int error) {
@@ -244,28 +260,61 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   const engine::TimeNs start = claim_slot();
   const engine::TimeNs end = start + service_time(request.op, request.length, start);
   occupy_slot(start, end);
+  // The slot falls free at the end without waking this task there.
+  unkind_ends_.push_back(end);
+  std::push_heap(unkind_ends_.begin(), unkind_ends_.end(), std::greater<>{});
   const Pieces pieces =
       request.op == DiskOp::kFlush ? Pieces{} : plan_pieces(request, start, end, torn);
   const engine::TimeNs delay = o.reorder
                                    ? static_cast<engine::TimeNs>(io_stream_.between(
                                          0, static_cast<std::uint64_t>(o.completion_delay_ns)))
                                    : o.completion_delay_ns;
-  int error = 0;
-  if (fault == 0 || torn) {
-    for (const Piece& piece : pieces) {
-      if (!piece.lands) continue;
-      sleep_until(piece.at_ns);
-      if (epoch_ != epoch) break;
-      error = move_piece(r, piece.offset, piece.length);
-      if (error != 0) break;  // ENOSPC: this piece and those after it do not land
-      moved(r, piece.offset, piece.length, true);
+  PieceMover mover;
+  mover.disk = this;
+  mover.request = &r;
+  mover.pieces = &pieces;
+  mover.epoch = epoch;
+  // The task wakes once: at the completion (the service end plus the delay).
+  mover.wake = end + delay;
+  const bool moves = fault == 0 || torn;
+  if (moves) {
+    move_due_pieces(mover);
+    if (mover.next < pieces.size() && pieces[mover.next].at_ns < mover.wake) {
+      // The pieces before the wake move as events; the mover wakes this
+      // task. (Pieces at the wake, if any, move here as the task wakes.)
+      mover.task = simulation_.current();
+      simulation_.scheduler().at(pieces[mover.next].at_ns, mover);
+      simulation_.block("its request's pieces to move");
     }
   }
-  sleep_until(end);
-  --outstanding_;
-  if (delay > 0) simulation_.sleep_for(delay);
+  sleep_until(mover.wake);
+  if (moves) move_due_pieces(mover);
   if (epoch_ != epoch) return EIO;
-  return fault != 0 ? fault : error;
+  return fault != 0 ? fault : mover.error;
+}
+
+void SimDisk::PieceMover::fire() {
+  disk->move_due_pieces(*this);
+  if (next < pieces->size() && (*pieces)[next].at_ns < wake) {
+    disk->simulation_.scheduler().at((*pieces)[next].at_ns, *this);
+  } else {
+    disk->simulation_.wake_at(task, wake);
+  }
+}
+
+void SimDisk::move_due_pieces(PieceMover& mover) {
+  const Pieces& pieces = *mover.pieces;
+  const engine::TimeNs now = simulation_.now();
+  for (; mover.next < pieces.size(); ++mover.next) {
+    const Piece& piece = pieces[mover.next];
+    if (!piece.lands) continue;
+    if (piece.at_ns > now) return;
+    if (epoch_ != mover.epoch) break;
+    mover.error = move_piece(*mover.request, piece.offset, piece.length);
+    if (mover.error != 0) break;  // ENOSPC: this piece and those after it do not land
+    moved(*mover.request, piece.offset, piece.length, true);
+  }
+  mover.next = pieces.size();
 }
 
 SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,

@@ -38,8 +38,8 @@
 //    [1, min(kMaxIoPieces, boundaries inside the range + 1)], the cuts a
 //    uniform choice of n - 1 distinct boundaries inside the range. Each
 //    piece gets an instant uniform in [start, end] of the service time, and
-//    the pieces move in (instant, offset) order, the requesting task
-//    sleeping to each instant: a read piece captures the content at its
+//    the pieces move in (instant, offset) order while the requesting task
+//    waits for its completion: a read piece captures the content at its
 //    instant, a write piece lands at its instant as a request of its own to
 //    the image (the COW rule and capacity apply per piece). A read's payload
 //    is its pieces' captures put together in offset order. With io_model
@@ -161,9 +161,11 @@ struct DiskRequest {
   int error = 0;              // set at the end
 };
 
-// Sees every request of the disks it is added to. Callbacks run inside the
-// requesting task, at the instant of the start, of each piece's data move
-// and of the end; they must not block and must not add or remove observers.
+// Sees every request of the disks it is added to. Callbacks run at the
+// instant of the start, of each piece's data move and of the end, inside
+// the requesting task, except the moves of an unkind request's pieces
+// before its completion: those run in a scheduler event on the blocked
+// task's behalf. They must not block and must not add or remove observers.
 class DiskObserver {
  public:
   virtual ~DiskObserver() = default;
@@ -303,6 +305,22 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
   };
 
+  // Moves a request's pieces at their instants before the task's wake (its
+  // completion), each as a plain scheduler event: the requesting task stays
+  // blocked through them (no switch into it per piece) and is woken then.
+  // Lives in the task's frame, which outlives every firing.
+  struct PieceMover final : Event {
+    SimDisk* disk = nullptr;
+    Request* request = nullptr;
+    const Pieces* pieces = nullptr;
+    std::size_t next = 0;  // the first piece not yet moved or skipped
+    std::uint64_t epoch = 0;
+    engine::TimeNs wake = 0;  // when the task resumes: the completion
+    engine::TaskId task = engine::kNoTask;
+    int error = 0;  // ENOSPC from a piece: no later piece moves
+    void fire() override;
+  };
+
   static Request request_of(DiskOp op, std::uint64_t offset, std::uint64_t length);
   engine::IoStatus execute(Request& request);
   // The default path: data moves at the service end, no extra draws or events.
@@ -312,6 +330,9 @@ class SimDisk final : public engine::BlockDevice {
   // Cuts a request into pieces and draws their instants in [start, end].
   Pieces plan_pieces(const DiskRequest& request, engine::TimeNs start, engine::TimeNs end,
                      bool torn);
+  // Moves the landing pieces due by now, in order, until a power loss or
+  // an error stops them; leaves mover.next at the first piece still to move.
+  void move_due_pieces(PieceMover& mover);
   // Moves one piece's data: capture or land. Returns its errno (ENOSPC).
   int move_piece(Request& request, std::uint64_t offset, std::uint64_t length);
   // After a piece moved: logs it (unkind), tells observers, remembers a landing.
@@ -344,6 +365,8 @@ class SimDisk final : public engine::BlockDevice {
   engine::TimeNs service_time(DiskOp op, std::uint64_t length, engine::TimeNs start);
   // When a request arriving now gets a slot, and so starts; reserves it.
   engine::TimeNs claim_slot();
+  // Counts the unkind requests whose service ended by now out of outstanding_.
+  void settle_ends();
   // Marks the claimed slot busy until `end`.
   void occupy_slot(engine::TimeNs start, engine::TimeNs end);
   void log(EventKind kind, const DiskRequest& request, int error);
@@ -365,7 +388,11 @@ class SimDisk final : public engine::BlockDevice {
   // past now have started and are dropped at the next arrival.
   std::deque<engine::TimeNs> starts_;
   std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
-  std::uint32_t unfinished_ = 0;   // requests issued (valid), not completed
+  // Service ends of unkind requests still counted in outstanding_, as a
+  // min-heap: their tasks do not wake at the end (only at the completion),
+  // so the ends are settled when the count is next read.
+  std::vector<engine::TimeNs> unkind_ends_;
+  std::uint32_t unfinished_ = 0;  // requests issued (valid), not completed
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::vector<DiskObserver*> observers_;

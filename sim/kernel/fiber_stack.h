@@ -41,14 +41,16 @@ class FiberStackAllocator {
   // Each allocation's bounds are written to *last (shared by copies, since
   // Boost copies the allocator into the coroutine).
   FiberStackAllocator(std::size_t stack_bytes, std::shared_ptr<StackBounds> last)
-      : inner_(stack_bytes), last_(std::move(last)) {}
+      : inner_(stack_bytes), stack_bytes_(stack_bytes), last_(std::move(last)) {}
 
-  // Both clear the stack's sanitizer shadow (no-ops without ASan).
+  // Both clear the stack's sanitizer shadow (no-ops without ASan). Freed
+  // stacks are kept for reuse on the same thread (a few dozen at most).
   boost::context::stack_context allocate();
   void deallocate(boost::context::stack_context& context) noexcept;
 
  private:
   boost::context::protected_fixedsize_stack inner_;
+  std::size_t stack_bytes_;
   std::shared_ptr<StackBounds> last_;
 };
 

@@ -240,6 +240,17 @@ void Simulation::wake(engine::TaskId id) {
   schedule_resume(task, 0);
 }
 
+void Simulation::wake_at(engine::TaskId id, engine::TimeNs when) {
+  if (shutting_down_) return;
+  MIRRORSIM_ASSERT(when >= now(), "wake_at of a past instant");
+  auto it = find_task(id);
+  MIRRORSIM_ASSERT(it != tasks_.end(), "wake_at of a task that does not exist");
+  Task& task = **it;
+  MIRRORSIM_ASSERT(task.state == TaskState::kBlocked, "wake_at of a task that is not blocked");
+  task.state = TaskState::kSleeping;
+  schedule_resume(task, when - now());
+}
+
 std::string Simulation::describe_waiting_tasks() const {
   // Tasks of one name waiting on the same thing are counted, not listed
   // (a full guest queue is 32 of them), in the order they were created.

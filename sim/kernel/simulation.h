@@ -118,6 +118,11 @@ class Simulation final : public engine::Runtime {
   engine::TaskId current() const override;
   void block(std::string_view what) override;
   void wake(engine::TaskId id) override;
+  // As wake(), with the task resuming at `when` instead of now: an event
+  // that does work on a blocked task's behalf (a disk moving its request's
+  // pieces) hands the task back its sleep without a switch into it.
+  // REQUIRES: task `id` is blocked in block(), when >= now().
+  void wake_at(engine::TaskId id, engine::TimeNs when);
 
  private:
   using Coroutine = boost::coroutines2::coroutine<void>;
