@@ -104,7 +104,7 @@ void MirrorJob::run() {
       continue;
     }
     if (ops_.background_count() >= ops_.max_background() || buffer_->free_pieces() == 0 ||
-        (dirty_count == 0 && ops_.background_count() > 0)) {
+        (dirty_count == 0 && (ops_.background_count() > 0 || active_takeovers_ > 0))) {
       wait_for_any_op();
       continue;
     }

@@ -169,7 +169,9 @@ class MirrorJob {
   IoStatus active_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                         OpKind kind, bool may_unmap);
   ByteSpan outward_chunks(ByteSpan span) const;
-  void clear_covered_chunks(ByteSpan op_span);
+  // True when a chunk it cleared was dirty: the write then carries that
+  // chunk's copy, work the background owed.
+  bool clear_covered_chunks(ByteSpan op_span);
   void guest_enter();
   void guest_leave();
   void drain_begin();
@@ -211,6 +213,10 @@ class MirrorJob {
   bool ready_ = false;
   // Bug::kFlushBeforeLastCopy: the early flush succeeded and nothing was dirtied since.
   bool flushed_before_last_copy_ = false;
+  // Write-blocking writes in flight that took over dirty chunks (a COW-widened
+  // write copies whole clusters from the source): READY's flush waits for
+  // them like for background copies, or it would not cover their data.
+  std::uint32_t active_takeovers_ = 0;
   IoStatusKind io_status_ = IoStatusKind::kOk;
   std::optional<std::string> failure_;
   int failure_errno_ = 0;

@@ -130,7 +130,8 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     kick();
     return status;
   }
-  clear_covered_chunks(op_span);
+  const bool takes_over = clear_covered_chunks(op_span);
+  if (takes_over) ++active_takeovers_;
 
   IoStatus target_status;
   Side failed_side = Side::kTarget;
@@ -157,6 +158,7 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     dirty_->set(outward.offset_bytes, outward.length_bytes);
     handle_error(failed_side, target_status.error);
   }
+  if (takes_over) --active_takeovers_;
   retire_op(id, target_status.error);
   kick();
   return status;
@@ -172,7 +174,8 @@ ByteSpan MirrorJob::outward_chunks(ByteSpan span) const {
 // After a write-blocking write landed on the source: clears the dirty bits
 // of the chunks the op covers whole (or up to the disk end). A partly
 // covered dirty chunk keeps its bit and is left to background copying.
-void MirrorJob::clear_covered_chunks(ByteSpan op_span) {
+// Says whether any of them was dirty.
+bool MirrorJob::clear_covered_chunks(ByteSpan op_span) {
   std::uint64_t clear_start = chunk_ceil(op_span.offset_bytes);
   std::uint64_t clear_end = op_span.end_bytes() == resolved_.length_bytes
                                 ? resolved_.length_bytes
@@ -183,7 +186,10 @@ void MirrorJob::clear_covered_chunks(ByteSpan op_span) {
     clear_start = outward.offset_bytes;
     clear_end = outward.end_bytes();
   }
-  if (clear_end > clear_start) dirty_->reset(clear_start, clear_end - clear_start);
+  if (clear_end <= clear_start) return false;
+  const bool was_dirty = dirty_->any_in(clear_start, clear_end - clear_start);
+  dirty_->reset(clear_start, clear_end - clear_start);
+  return was_dirty;
 }
 
 }  // namespace mirrorsim::engine
