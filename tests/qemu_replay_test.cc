@@ -18,6 +18,8 @@ namespace mirrorsim::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using engine::kKiB;
+using engine::kMiB;
 using engine::kNsPerMs;
 using scenarios::Backing;
 using scenarios::Command;
@@ -173,10 +175,11 @@ TEST(QemuReplay, RawDisksAndFullSyncNeedNoBacking) {
   s.source.old_data = true;
   s.target.length_bytes = 2 * kMiB;
   const QemuReplay r = qemu_replay(s, SimulatedTimeline{kNsPerMs, 2 * kNsPerMs}, {});
-  expect_in_order(r.script,
-                  {"create -q -f raw source.img 2097152", "-c 'write -P 0xb2 0 2097152' source.img",
-                   "create -q -f raw target.img 2097152", R"("sync":"full")", "block-job-complete",
-                   "compare -f raw -F raw source.img target.img"});
+  expect_in_order(
+      r.script,
+      {"create -q -f raw source.img 2097152", "-c 'write -P 0xb2 0 2097152' source.img",
+       "create -q -f raw target.img 2097152", "compare -f raw -F raw source.img target.img",
+       R"("sync":"full")", "block-job-complete", "finish_qemu\ncompare\n"});
   EXPECT_EQ(r.script.find("backing"), std::string::npos);
   EXPECT_EQ(r.script.find(" -b "), std::string::npos);
 }
