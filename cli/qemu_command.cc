@@ -90,6 +90,8 @@ int run_script(const fs::path& script, const reports::QemuReplay& replay) {
       return kExitPassed;
     case reports::kReplayDiffers:
       return kExitCorrectness;
+    case reports::kReplayQemuCrashed:
+      return kExitCrash;
     case reports::kReplayCannotJudge:
       return kExitInconclusive;
     default:
@@ -106,7 +108,8 @@ CLI::App* add_qemu_command(CLI::App& app, QemuCommandOptions& o) {
   c->add_option("--seed", o.seed, "run seed (overrides the file's)");
   c->add_option("--out", o.out, "folder for replay.sh and the images (default: qemu-replay)");
   c->add_flag("--run", o.run,
-              "run the script and print its verdict (exit 0 agrees, 1 differs, 4 cannot judge)");
+              "run the script and print its verdict (exit 0 agrees, 1 differs, 4 cannot judge, 6 "
+              "QEMU crashed)");
   return c;
 }
 

@@ -310,13 +310,23 @@ cannot_judge() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; verdict 4 "
 for tool in "$QEMU" "$QEMU_IMG" "$QEMU_IO"; do
   command -v "$tool" >/dev/null 2>&1 || cannot_run "$tool is not installed"
 done
-send() { printf '%s\n' "$1" >&3; }
+# QEMU exited before the replay asked it to: a crash (a signal, as an
+# assertion's abort) is a finding of its own.
+qemu_died() {
+  wait "$qemu_pid"
+  status=$?
+  qemu_pid=
+  [ "$status" -le 128 ] || verdict 6 "QEMU crashed (signal $((status - 128))): $(tail -n 1 qemu.err)"
+  cannot_judge "QEMU exited with status $status: $(tail -n 1 qemu.err)"
+}
+trap '' PIPE
+send() { printf '%s\n' "$1" >&3 2>/dev/null || qemu_died; }
 # Polls QMP's output for a line; QEMU's exit or the timeout ends the replay.
 wait_for() { # $1: a grep pattern, $2: what it is
   waited=0
   while ! grep -q "$1" qmp.log; do
     check_refused
-    kill -0 "$qemu_pid" 2>/dev/null || cannot_judge "QEMU exited while waiting for $2 ($(cat qemu.err))"
+    kill -0 "$qemu_pid" 2>/dev/null || qemu_died
     waited=$((waited + 1))
     [ "$waited" -le $((TIMEOUT * 10)) ] || cannot_judge "no $2 after $TIMEOUT s"
     sleep 0.1 2>/dev/null || sleep 1
@@ -331,7 +341,9 @@ finish_qemu() {
   send '{"execute": "quit"}'
   exec 3>&-
   wait "$qemu_pid"
+  status=$?
   qemu_pid=
+  [ "$status" -le 128 ] || verdict 6 "QEMU crashed (signal $((status - 128))): $(tail -n 1 qemu.err)"
   check_refused
 }
 byte_at() { # $1: format, $2: file, $3: offset
@@ -358,7 +370,8 @@ QemuReplay qemu_replay(const Scenario& s, const SimulatedTimeline& timeline,
                         s.name, s.seed);
   script += R"SH(# `mirrorsim qemu-replay`. Needs qemu-system-x86_64, qemu-img and qemu-io.
 # Run: sh replay.sh. Prints one verdict line; exit 0 when the target equals
-# the source, 1 when they differ, 3 when it cannot run, 4 when it cannot judge.
+# the source, 1 when they differ, 3 when it cannot run, 4 when it cannot judge,
+# 6 when QEMU crashed.
 #
 # Order kept: the guest's requests in the simulation's order, and each
 # command and request before or after READY as in the simulation (the script

@@ -51,6 +51,7 @@ inline constexpr int kReplayDiffers = 1;
 inline constexpr int kReplayCannotRun = 3;    // a tool is missing, or qemu-img failed
 inline constexpr int kReplayCannotJudge = 4;  // QEMU refused a command, timed out, or the case
                                               // has nothing to compare (a cancel before READY)
+inline constexpr int kReplayQemuCrashed = 6;  // QEMU died of a signal (an assertion's abort)
 
 struct QemuReplay {
   std::string script;              // replay.sh
