@@ -19,7 +19,7 @@
 #include "scenarios/scenario_error.h"
 #include "scenarios/scenario_loader.h"
 #include "sim/guest/trace.h"
-#include "sim/kernel/random.h"
+#include "sim/kernel/event_log.h"
 
 namespace mirrorsim::cli {
 namespace {
@@ -40,16 +40,14 @@ reports::SimulatedTimeline timeline_of(const properties::RunReport& report) {
   return t;
 }
 
-// The guest's requests as the simulation drew them, up to the job's end
-// (the simulated guest stops there): the same stream the World uses.
-std::vector<sim::GuestRequest> guest_requests(const scenarios::Scenario& s, engine::TimeNs end) {
+// The guest's requests as the simulated run issued them, from its event
+// log: in their order (the guest queue is first in, first out), each at the
+// time it started; the simulated guest stops when the job ends.
+std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& report) {
   std::vector<sim::GuestRequest> out;
-  std::unique_ptr<sim::RequestSource> source =
-      properties::request_source(s, sim::RandomStream::derive(s.seed, sim::streams::kWorkload));
-  if (!source) return out;
-  while (std::optional<sim::GuestRequest> r = source->next()) {
-    if (r->time >= end) break;
-    out.push_back(*r);
+  for (const sim::LogRecord& r : report.log) {
+    if (r.kind != sim::EventKind::kGuestRequest) continue;
+    out.push_back(sim::GuestRequest{r.time, static_cast<sim::GuestOp>(r.subject), r.a, r.b, true});
   }
   return out;
 }
@@ -131,9 +129,10 @@ int qemu_command(const QemuCommandOptions& o) {
   reports::QemuReplay replay;
   try {
     // The simulated run gives the order to keep: READY, the job's end.
-    const properties::RunReport report = properties::run_scenario(scenario);
-    const reports::SimulatedTimeline timeline = timeline_of(report);
-    replay = reports::qemu_replay(scenario, timeline, guest_requests(scenario, timeline.end));
+    properties::RunOptions options;
+    options.retain_log = true;
+    const properties::RunReport report = properties::run_scenario(scenario, options);
+    replay = reports::qemu_replay(scenario, timeline_of(report), guest_requests(report));
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "mirrorsim qemu-replay: {}: {}\n", o.file, e.what());
     return kExitBadInput;
