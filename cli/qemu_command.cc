@@ -54,7 +54,9 @@ std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& repor
 
 // Runs the script, echoing its output; names both sides of a difference.
 int run_script(const fs::path& script, const reports::QemuReplay& replay) {
-  const std::string command = "sh '" + script.string() + "' 2>&1";
+  std::string quoted = "'";
+  for (char c : script.string()) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  const std::string command = "sh " + quoted + "' 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) {
     fmt::print(stderr, "mirrorsim qemu-replay: cannot run {}\n", script.string());
@@ -152,6 +154,7 @@ int qemu_command(const QemuCommandOptions& o) {
     fmt::print(stderr, "mirrorsim qemu-replay: cannot write {}\n", script.string());
     return kExitInternal;
   }
+  // Executable for the user's convenience; a failure is harmless (it runs with sh).
   fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add, error);
   fmt::print("wrote {}: {} guest requests ({} sent to QEMU), {} note(s)\n", script.string(),
