@@ -11,6 +11,7 @@
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/list_command.h"
+#include "cli/qemu_command.h"
 #include "cli/run_command.h"
 #include "cli/sweep_command.h"
 
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   CLI::App* mutants = add_mutants_command(app, mutants_options);
   SweepCommandOptions sweep_options;
   CLI::App* sweep = add_sweep_command(app, sweep_options);
+  QemuCommandOptions qemu_options;
+  CLI::App* qemu = add_qemu_command(app, qemu_options);
   ListCommandOptions list_options;
   CLI::App* list = add_list_command(app, list_options);
 
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
     if (*mutants) return mutants_command(mutants_options);
     if (*sweep) return sweep_command(sweep_options);
     if (*list) return list_command(list_options);
+    if (*qemu) return qemu_command(qemu_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mirrorsim: internal error: {}\n", e.what());
     return kExitInternal;
