@@ -39,6 +39,9 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
      "the COW widening skips the wait for ops in flight on the widened part"},
     {Bug::kInflightLimitDrift, "inflight-limit-drift", "none (MIRROR.md: 16 ops)",
      "the engine's limit of background ops in flight drifts from 16 to 32"},
+    {Bug::kFailedWriteChangedNothing, "failed-write-changed-nothing",
+     "none (QEMU's bdrv_mirror_top_do_write as written)",
+     "a guest write that fails on the source is taken to have changed nothing: not dirtied"},
 }};
 
 }  // namespace

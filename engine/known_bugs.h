@@ -33,6 +33,8 @@ enum class Bug : unsigned {
   kCowWidenAfterInflightCheck,
   // Not from QEMU: a constant that drifts from MIRROR.md (docs/bugs.md).
   kInflightLimitDrift,
+  // Not from QEMU's history: slips only an unkind world exposes (docs/bugs.md).
+  kFailedWriteChangedNothing,
   kCount,
 };
 
