@@ -34,7 +34,9 @@ enum class Bug : unsigned {
   // Not from QEMU: a constant that drifts from MIRROR.md (docs/bugs.md).
   kInflightLimitDrift,
   // Not from QEMU's history: slips only an unkind world exposes (docs/bugs.md).
-  kFailedWriteChangedNothing,
+  kFailedWriteChangedNothing,  // torn faults
+  kSwitchIgnoresGuestWrites,   // split I/O
+  kClearAfterRead,             // split I/O or reordered completions
   kCount,
 };
 

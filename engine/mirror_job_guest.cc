@@ -111,8 +111,9 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   // any order). Clearing those chunks below before it returned could then
   // leave its data on the source and ours on the target, with nothing dirty:
   // wait for the ones we overlap first. (QEMU's mirror_change() does not
-  // wait for them either.)
+  // wait for them either: Bug::kSwitchIgnoresGuestWrites.)
   background_write_done_.wait_until([&] {
+    if (params_.bugs.has(Bug::kSwitchIgnoresGuestWrites)) return true;
     return std::none_of(background_writes_.begin(), background_writes_.end(),
                         [&](ByteSpan w) { return overlaps(w, op_span); });
   });
