@@ -75,6 +75,13 @@ class Child {
   }
   long max_rss_kib() const { return max_rss_kib_; }
   // The process's children (its workers), from /proc.
+  // True once the process has exited (a zombie until wait() reaps it, so
+  // kill(pid, 0) still succeeds).
+  bool exited() const {
+    const std::string stat = read_text(fs::path("/proc") / std::to_string(pid_) / "stat");
+    const std::size_t paren = stat.rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z';
+  }
   std::vector<pid_t> children() const {
     std::vector<pid_t> pids;
     std::istringstream in(read_text(fs::path("/proc") / std::to_string(pid_) / "task" /
@@ -160,7 +167,7 @@ TEST_F(CampaignCliTest, KillingWorkersAtRandomNeverLosesACase) {
           dir_, "kill");
   std::mt19937 random(7);
   int kills = 0;
-  while (kills < 20 && ::kill(c.pid(), 0) == 0) {
+  while (kills < 20 && !c.exited()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + random() % 100));
     const std::vector<pid_t> workers = c.children();
     if (workers.empty()) continue;
