@@ -42,6 +42,15 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
     {Bug::kFlushBeforeLastCopy, "flush-before-last-copy",
      "none (mirror_run flushes only when in_flight == 0)",
      "the flush before READY is sent once nothing is dirty, while the last copies are in flight"},
+    {Bug::kFailedWriteChangedNothing, "failed-write-changed-nothing",
+     "none (QEMU's bdrv_mirror_top_do_write as written)",
+     "a guest write that fails on the source is taken to have changed nothing: not dirtied"},
+    {Bug::kSwitchIgnoresGuestWrites, "switch-ignores-guest-writes",
+     "none (QEMU's mirror_change as written)",
+     "after a switch to write-blocking, a guest write does not wait for overlapping ones sent "
+     "before it"},
+    {Bug::kClearAfterRead, "clear-after-read", "none (QEMU clears before it reads)",
+     "a copy clears its dirty bits when its read of the source returns, not before it is sent"},
 }};
 
 }  // namespace

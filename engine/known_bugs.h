@@ -35,6 +35,10 @@ enum class Bug : unsigned {
   kInflightLimitDrift,
   // Not from QEMU: the flush before READY overtakes the last copies (docs/bugs.md).
   kFlushBeforeLastCopy,
+  // Not from QEMU's history: slips only an unkind world exposes (docs/bugs.md).
+  kFailedWriteChangedNothing,  // torn faults
+  kSwitchIgnoresGuestWrites,   // split I/O
+  kClearAfterRead,             // split I/O or reordered completions
   kCount,
 };
 

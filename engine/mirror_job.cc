@@ -272,6 +272,17 @@ void MirrorJob::run_background_op(std::uint64_t id) {
   const std::uint64_t length = span.length_bytes;
   IoStatus status;
   Side failed_side = Side::kTarget;
+  // Bug::kClearAfterRead: the op clears its own dirty bits once it has its
+  // data, reasoning that a guest write which returned before that is in
+  // the data. It is not when that write landed after the read sampled its
+  // range and only returned first: a read's pieces move at different
+  // instants (split I/O), or completions overtake each other (reorder).
+  // QEMU's mirror_iteration clears before it sends the read.
+  const bool clear_after_read = params_.bugs.has(Bug::kClearAfterRead);
+  const std::uint64_t clear_end = std::min(offset + length, resolved_.length_bytes);
+  if (clear_after_read && kind != OpKind::kCopy && clear_end > offset) {
+    dirty_->reset(offset, clear_end - offset);
+  }
   switch (kind) {
     case OpKind::kCopy: {
       PayloadPtr data;
@@ -281,6 +292,9 @@ void MirrorJob::run_background_op(std::uint64_t id) {
         break;
       }
       metrics_.bytes_read += length;
+      if (clear_after_read && clear_end > offset) {
+        dirty_->reset(offset, clear_end - offset);
+      }
       status = target_.write(offset, length, *data);
       if (status.ok()) {
         metrics_.bytes_written += length;

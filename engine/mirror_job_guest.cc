@@ -70,6 +70,10 @@ IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, cons
   background_write_done_.wake_all();
   // Re-check: the job may have started tracking, or ended, while we waited.
   if (!tracking_guest_writes() || length == 0) return status;
+  // A failed write may still have changed part of the range (a torn write
+  // lands some of its pieces before it fails): mark it all the same. QEMU's
+  // bdrv_mirror_top_do_write marks before it looks at the result.
+  if (!status.ok() && params_.bugs.has(Bug::kFailedWriteChangedNothing)) return status;
   // Mark after the write has landed, whether or not it succeeded: a copy
   // that read the old data must run again.
   if (kind == OpKind::kDiscard && params_.bugs.has(Bug::kDiscardClearsDirty)) {
@@ -107,8 +111,9 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   // any order). Clearing those chunks below before it returned could then
   // leave its data on the source and ours on the target, with nothing dirty:
   // wait for the ones we overlap first. (QEMU's mirror_change() does not
-  // wait for them either.)
+  // wait for them either: Bug::kSwitchIgnoresGuestWrites.)
   background_write_done_.wait_until([&] {
+    if (params_.bugs.has(Bug::kSwitchIgnoresGuestWrites)) return true;
     return std::none_of(background_writes_.begin(), background_writes_.end(),
                         [&](ByteSpan w) { return overlaps(w, op_span); });
   });
@@ -125,7 +130,11 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   const ByteSpan outward = outward_chunks(op_span);
   if (!status.ok()) {
     // A failed source write may have changed part of the range: copy it later.
-    dirty_->set(outward.offset_bytes, outward.length_bytes);
+    // QEMU's bdrv_mirror_top_do_write jumps past the copy and, its bitmap
+    // being disabled in write-blocking mode, marks nothing.
+    if (!params_.bugs.has(Bug::kFailedWriteChangedNothing)) {
+      dirty_->set(outward.offset_bytes, outward.length_bytes);
+    }
     retire_op(id, status.error);
     kick();
     return status;

@@ -85,7 +85,10 @@ std::uint64_t MirrorJob::claim_run(std::uint64_t first_chunk, std::uint64_t pseu
   ++metrics_.iterations;
 
   // Clear before reading: a guest write that lands meanwhile dirties again.
-  dirty_->reset(offset, std::min(end, length) - offset);
+  // (Bug::kClearAfterRead leaves it to each op, once its read has returned.)
+  if (!params_.bugs.has(Bug::kClearAfterRead)) {
+    dirty_->reset(offset, std::min(end, length) - offset);
+  }
   ops_.at(pseudo_id).span.length_bytes = end - offset;  // now stands for the whole run
   return end;
 }
