@@ -4,14 +4,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "properties/scenario_build.h"
+#include "properties/world.h"
 #include "reports/qemu_replay.h"
 #include "scenarios/library.h"
+#include "scenarios/scenario_loader.h"
 #include "tests/cli_support.h"
 
 namespace mirrorsim::reports {
@@ -195,6 +199,64 @@ TEST(QemuReplay, ABytePatternNamesTheRequestThatWroteIt) {
   EXPECT_EQ(name_byte(r, 0, 0x01), "0x01, which no write of this case puts there");
   EXPECT_EQ(guest_write_pattern(160), 0xa0);
   EXPECT_EQ(guest_write_pattern(161), 0x01);
+}
+
+bool qemu_installed() {
+  return std::system(
+             "command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v qemu-img "
+             ">/dev/null 2>&1 && command -v qemu-io >/dev/null 2>&1") == 0;
+}
+
+std::vector<fs::path> qemu72_findings() {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(scenarios::regressions_dir() / "qemu-7.2")) {
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The verdict a finding's file says QEMU 7.2 gives ("# qemu-7.2 verdict: ...").
+std::string expected_verdict(const fs::path& file) {
+  const std::string text = testing_support::read_text(file);
+  const std::string key = "qemu-7.2 verdict: ";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  return text.substr(at + key.size(), text.find('\n', at) - at - key.size());
+}
+
+// The findings pass in the simulator: mirrorsim's engine does not have them.
+TEST(Qemu72Findings, PassInTheSimulator) {
+  const auto files = qemu72_findings();
+  ASSERT_GE(files.size(), 2u);
+  for (const fs::path& file : files) {
+    scenarios::LoadOptions load;
+    load.known_bugs = properties::known_bug_names();
+    const properties::RunReport r = properties::run_scenario(scenarios::load_scenario(file, load));
+    EXPECT_TRUE(r.passed()) << file;
+    EXPECT_TRUE(r.job.ended) << file;
+    EXPECT_FALSE(expected_verdict(file).empty()) << file << " names no qemu-7.2 verdict";
+  }
+}
+
+// And they still go wrong on the QEMU this machine has.
+TEST(Qemu72Findings, StillGoWrongOnQemu) {
+  if (!qemu_installed()) GTEST_SKIP() << "QEMU is not installed";
+  const char* bin = std::getenv("MIRRORSIM_BIN");
+  if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
+  for (const fs::path& file : qemu72_findings()) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("qemu72_" + file.stem().string() + std::to_string(getpid()));
+    const fs::path out = dir.string() + ".out";
+    const std::string command = std::string("'") + bin + "' qemu-replay '" + file.string() +
+                                "' --out '" + dir.string() + "' --run >'" + out.string() + "' 2>&1";
+    std::system(command.c_str());
+    const std::string text = testing_support::read_text(out);
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+    fs::remove(out, ignored);
+    EXPECT_NE(text.find(expected_verdict(file)), std::string::npos) << file << "\n" << text;
+  }
 }
 
 // Real QEMU: the founding case must replay to "QEMU agrees".
