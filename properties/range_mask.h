@@ -27,6 +27,10 @@ class RangeMask {
     (void)mask_.assign(offset, std::min(length, mask_.length() - offset), sim::kZeroValue, 0);
   }
   void clear() { mask_ = sim::ExtentStore(mask_.length()); }
+  // Bytes left out (the union of every range added).
+  std::uint64_t bytes() const {
+    return mask_.bytes_where(0, mask_.length(), [](std::uint64_t) { return true; });
+  }
 
   // `view` read through the mask. REQUIRES: view.length() == length().
   sim::GuestView over(const sim::GuestView& view) const {

@@ -10,6 +10,7 @@
 #include "engine/job_observer.h"
 #include "engine/mirror_job.h"
 #include "engine/mirror_params.h"
+#include "properties/run_metrics.h"
 #include "properties/verdict.h"
 #include "scenarios/swarm_options.h"
 #include "sim/kernel/event_log.h"
@@ -44,6 +45,7 @@ struct RunReport {
   std::uint64_t guest_errors = 0;
   engine::TimeNs guest_write_p50_ns = 0;
   engine::TimeNs guest_write_p99_ns = 0;
+  RunMetrics run_metrics;  // what researchers compare (run_metrics.h)
   std::uint64_t faults_injected = 0;
   std::uint64_t source_length = 0;
   std::vector<sim::LogRecord> log;  // only when RunOptions::retain_log

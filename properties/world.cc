@@ -71,7 +71,8 @@ std::vector<scenarios::Command> with_default_end(std::vector<scenarios::Command>
 World::World(const scenarios::Scenario& scenario, RunOptions options)
     : scenario_(scenario),
       options_(std::move(options)),
-      simulation_(std::make_unique<sim::Simulation>(simulation_options(scenario_, options_))) {
+      simulation_(std::make_unique<sim::Simulation>(simulation_options(scenario_, options_))),
+      metrics_(scenario_.source.length_bytes) {
   build_disks();
   params_ = mirror_params(scenario_.mirror, options_.extra_bugs);
   job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
@@ -156,6 +157,7 @@ void World::pivot() {
   if (scenario_.target.backing == Backing::kAtPivot) target_->attach_backing(base_image_);
   pivoted_ = true;
   pivot_time_ = simulation_->now();
+  metrics_.pivoted(pivot_time_);
   if (target_cache_) {
     flush_protocol_.on_pivot(pivot_time_);
     compare_durable("the pivot");
@@ -202,6 +204,7 @@ void World::request_start(bool target, const sim::DiskRequest& r) {
   const sim::SimDisk& disk = target ? *target_ : *source_;
   bounds_.on_request_validity(target ? "target" : "source", disk.options().length_bytes, r);
   if (target && !pivoted_ && !job_->ended()) {
+    if (sim::changes_content(r.op)) metrics_.target_write();
     bounds_.on_target_request_start(r);
     // Durable completion leaves out what the guest wrote since the job's
     // last target flush started: that flush cannot cover it.
@@ -235,6 +238,10 @@ void World::data_moved(bool target, const sim::DiskRequest& r, std::uint64_t off
 
 void World::on_event(const engine::JobEvent& event) {
   events_.push_back(event);
+  if (event.kind == engine::JobEventKind::kCompleted ||
+      event.kind == engine::JobEventKind::kCancelled) {
+    metrics_.job_running_until(event.time);
+  }
   sim::EventLog& log = simulation_->log();
   if (event.kind == engine::JobEventKind::kStateChange) {
     log.append(event.time, sim::EventKind::kJobState, static_cast<std::uint32_t>(event.state));
@@ -262,6 +269,7 @@ void World::on_event(const engine::JobEvent& event) {
 
 void World::on_op_start(const engine::OpInfo& op) {
   bounds_.on_op_start(simulation_->now(), op);
+  if (op.kind == engine::OpKind::kCopy) metrics_.copy_op_started(op.length);
   simulation_->log().append(simulation_->now(), sim::EventKind::kMirrorOpStart,
                             static_cast<std::uint32_t>(op.kind), op.offset, op.length);
   simulation_->log().append(simulation_->now(), sim::EventKind::kDirtyBytes, 0,
@@ -393,6 +401,9 @@ RunReport World::report(const sim::RunOutcome& outcome) {
   report.guest_errors = guest_errors_;
   report.guest_write_p50_ns = percentile(guest_write_latencies_, 0.50);
   report.guest_write_p99_ns = percentile(guest_write_latencies_, 0.99);
+  report.run_metrics = metrics_.finish(outcome.end_time_ns,
+                                       report.metrics.bytes_written + report.metrics.bytes_zeroed,
+                                       job_->dirty_bytes());
   report.faults_injected = source_->stats().faults_injected + target_->stats().faults_injected;
   report.source_length = scenario_.source.length_bytes;
   finish_checks(report);

@@ -59,6 +59,7 @@
 #include "properties/oracles.h"
 #include "properties/progress_tracker.h"
 #include "properties/range_mask.h"
+#include "properties/run_metrics.h"
 #include "properties/run_report.h"
 #include "scenarios/scenario.h"
 #include "sim/disks/content.h"
@@ -273,6 +274,7 @@ class World final : public engine::JobObserver {
   std::uint64_t guest_requests_ = 0;
   std::uint64_t guest_errors_ = 0;
   std::vector<engine::TimeNs> guest_write_latencies_;
+  MetricsRecorder metrics_;  // observations for the report (run_metrics.h)
 
   // ---- durability (header, 5) ----
   bool target_cache_ = false;  // durable completion and the flush protocol are judged

@@ -22,6 +22,7 @@ void World::drive() {
     return;
   }
   job_started_ = true;
+  metrics_.job_started(simulation_->now(), scenario_.mirror.sync, source_->snapshot());
   if (options_.oracle_limits == OracleLimits::kEngine) {
     bounds_.set_limits(job_->resolved().buf_size_bytes, job_->resolved().max_in_flight_ops);
   } else {
@@ -40,6 +41,8 @@ void World::drive() {
 GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t number) {
   engine::BlockDevice& device = job_->guest_device();
   const TimeNs start = simulation_->now();
+  metrics_.guest_started(start);
+  if (sim::changes_content(request.op)) metrics_.guest_changed(request.offset, request.length);
   simulation_->log().append(start, sim::EventKind::kGuestRequest,
                             static_cast<std::uint32_t>(request.op), request.offset, request.length);
   GuestResult result;
@@ -54,6 +57,7 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
       status = device.write(request.offset, request.length, data);
       guest_write_ended(number);
       guest_write_latencies_.push_back(simulation_->now() - start);
+      metrics_.guest_write_latency(start, simulation_->now() - start);
       break;
     }
     case sim::GuestOp::kWriteZeroes:
@@ -79,6 +83,7 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
     }
   }
   ++guest_requests_;
+  metrics_.guest_ended(simulation_->now(), request.op == sim::GuestOp::kFlush ? 0 : request.length);
   if (!status.ok()) ++guest_errors_;
   if (sim::changes_content(request.op)) progress_.guest_write(simulation_->now());
   return result;
@@ -152,6 +157,7 @@ CommandRecord World::complete() {
   return execute("complete", [this] {
     job_->complete();
     complete_accepted_ = true;
+    metrics_.complete_accepted(simulation_->now());
   });
 }
 

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "engine/known_bugs.h"
+#include "reports/run_metrics_text.h"
 #include "reports/swarm_json.h"
 #include "scenarios/scenario_units.h"
 #include "scenarios/scenario_writer.h"
@@ -162,6 +163,7 @@ std::string describe_report(const properties::RunReport& r) {
       "  guest: {} requests, {} errors, write latency p50 {} us, p99 {} us; faults injected {}\n",
       r.guest_requests, r.guest_errors, r.guest_write_p50_ns / 1000, r.guest_write_p99_ns / 1000,
       r.faults_injected);
+  out += run_metrics_text(r.run_metrics);
   out += "properties:\n";
   for (const properties::Verdict& v : r.verdicts) {
     out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
@@ -247,6 +249,7 @@ nlohmann::json report_json(const properties::RunReport& r) {
                   {"guest_write_p50_ns", r.guest_write_p50_ns},
                   {"guest_write_p99_ns", r.guest_write_p99_ns},
                   {"faults_injected", r.faults_injected}};
+  j["metrics"].update(run_metrics_json(r.run_metrics));
   nlohmann::json verdicts = nlohmann::json::array();
   for (const properties::Verdict& v : r.verdicts) {
     verdicts.push_back({{"property", v.property},

@@ -138,6 +138,25 @@ Row sweep_row(const properties::RunReport& report, const scenarios::SweepSpec& s
   row["guest_write_p50_us"] = static_cast<double>(report.guest_write_p50_ns) / 1e3;
   row["guest_write_p99_us"] = static_cast<double>(report.guest_write_p99_ns) / 1e3;
   row["events"] = report.sim.events;
+  const properties::RunMetrics& rm = report.run_metrics;
+  const auto maybe = [](const std::optional<double>& v) { return v ? Row(*v) : Row(nullptr); };
+  const auto us = [](engine::TimeNs ns) { return static_cast<double>(ns) / 1e3; };
+  row["guest_iops"] = maybe(rm.guest_iops);
+  row["guest_bytes_per_s"] = maybe(rm.guest_bytes_per_s);
+  const std::pair<const char*, const std::optional<properties::LatencyPercentiles>*> latencies[] = {
+      {"during", &rm.guest_write_latency_during_job},
+      {"before", &rm.guest_write_latency_before_job}};
+  for (const auto& [when, l] : latencies) {
+    const std::string prefix = fmt::format("guest_write_{}_", when);
+    row[prefix + "p50_us"] = *l ? Row(us((*l)->p50_ns)) : Row(nullptr);
+    row[prefix + "p99_us"] = *l ? Row(us((*l)->p99_ns)) : Row(nullptr);
+    row[prefix + "p999_us"] = *l ? Row(us((*l)->p999_ns)) : Row(nullptr);
+  }
+  row["needed_copy_bytes"] = rm.needed_copy_bytes;
+  row["write_amplification"] = maybe(rm.write_amplification);
+  row["pivot_drain_us"] = rm.pivot_drain_ns ? Row(us(*rm.pivot_drain_ns)) : Row(nullptr);
+  row["target_writes_per_s"] = maybe(rm.target_writes_per_s);
+  row["dirty_bytes_at_end"] = rm.dirty_bytes_at_end;
   row["hash"] = fmt::format("{:016x}", report.sim.log_hash);
   return row;
 }
