@@ -39,8 +39,11 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
 
 int run_command(const RunCommandOptions& o) {
   if (!known_bug_names("mirrorsim run: --bug", o.bugs)) return kExitBadInput;
-  const std::optional<engine::Profile> profile = parse_profile_flag("mirrorsim run", o.profile);
-  if (!o.profile.empty() && !profile) return kExitBadInput;
+  std::optional<engine::Profile> profile;  // none: the file's own
+  if (!o.profile.empty()) {
+    profile = parse_profile_flag("mirrorsim run", o.profile);
+    if (!profile) return kExitBadInput;
+  }
   scenarios::Scenario scenario;
   try {
     scenarios::LoadOptions load;

@@ -56,7 +56,11 @@ void MirrorJob::wait_on_inflight_bits(ByteSpan span, std::uint64_t self_id) {
     }
     return false;
   };
-  while (any_bit_set() && !failure_) {
+  // QEMU also stops waiting once the job has failed (`s->ret >= 0`, :145);
+  // the profile keeps waiting, as the default engine does: the target is
+  // abandoned then, and overlapping writes to it would only hide, behind
+  // the bounds property, what the bookkeeping does to a live job.
+  while (any_bit_set()) {
     std::uint64_t blocker = 0;
     for (const InflightOp& op : ops_.ops()) {
       if (op.id == self_id) continue;
