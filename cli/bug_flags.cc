@@ -26,4 +26,13 @@ std::string bug_flags(const std::vector<std::string>& names) {
   return flags;
 }
 
+std::optional<engine::Profile> parse_profile_flag(std::string_view command, std::string_view name) {
+  const std::optional<engine::Profile> profile = engine::parse_profile(name);
+  if (!profile) {
+    fmt::print(stderr, "{}: --profile: '{}' is not a profile; known profiles: default, qemu-7.2\n",
+               command, name);
+  }
+  return profile;
+}
+
 }  // namespace mirrorsim::cli

@@ -33,6 +33,9 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
   c.jobs = *jobs;
   if (!known_bug_names("mirrorsim check: --bug", o.bugs)) return std::nullopt;
   c.bugs = o.bugs;
+  const std::optional<engine::Profile> profile = parse_profile_flag("mirrorsim check", o.profile);
+  if (!profile) return std::nullopt;
+  c.profile = *profile;
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream shard(o.shard);
@@ -92,8 +95,9 @@ std::string describe_plan(const properties::CampaignOptions& c) {
                                             c.shard_count, c.shard_index);
   }
   if (c.time_budget_s) what += fmt::format(", at most {:g} s", *c.time_budget_s);
-  return fmt::format("mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}{}", c.seed,
-                     c.shard_index, c.shard_count, c.jobs, what,
+  return fmt::format("mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}",
+                     c.seed, c.shard_index, c.shard_count, c.jobs, what,
+                     engine::profile_name(c.profile),
                      c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs));
 }
 
@@ -154,6 +158,9 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
   c->add_option("--jobs", o.jobs, "worker processes (default: one per core)");
   c->add_option("--shard", o.shard, "K/N: run the cases i with i % N == K")->capture_default_str();
   c->add_option("--bug", o.bugs, "re-create a known engine bug in every case (repeatable)");
+  c->add_option("--profile", o.profile,
+                "engine profile of every generated case: \"default\" or \"qemu-7.2\"")
+      ->capture_default_str();
   c->add_option("--out", o.out, "folder for failures/ and summary.json")->capture_default_str();
   c->add_option("--junit", o.junit, "also write a JUnit XML report to this file");
   c->add_option("--corpus", o.corpus,

@@ -25,6 +25,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
   run->add_option("file", o.file, "scenario file (TOML)")->required();
   run->add_option("--seed", o.seed, "run seed (overrides the file's)");
   run->add_option("--bug", o.bugs, "re-create a known engine bug (repeatable; see `list bugs`)");
+  run->add_option("--profile", o.profile,
+                  "engine profile: \"default\" or \"qemu-7.2\" (overrides [mirror] profile)");
   run->add_option("--trace", o.trace_path, "write a Chrome trace-event timeline (Perfetto)");
   run->add_option("--set", o.overrides,
                   "KEY=VALUE: set a scenario key, e.g. target.cluster_bytes=1MiB (repeatable)");
@@ -37,6 +39,11 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
 
 int run_command(const RunCommandOptions& o) {
   if (!known_bug_names("mirrorsim run: --bug", o.bugs)) return kExitBadInput;
+  std::optional<engine::Profile> profile;  // none: the file's own
+  if (!o.profile.empty()) {
+    profile = parse_profile_flag("mirrorsim run", o.profile);
+    if (!profile) return kExitBadInput;
+  }
   scenarios::Scenario scenario;
   try {
     scenarios::LoadOptions load;
@@ -54,6 +61,8 @@ int run_command(const RunCommandOptions& o) {
     fmt::print(stderr, "mirrorsim run: {}\n", e.what());
     return kExitBadInput;
   }
+
+  if (profile) scenario.mirror.profile = *profile;
 
   properties::RunOptions run_options;
   run_options.seed = o.seed;
@@ -99,6 +108,7 @@ int run_command(const RunCommandOptions& o) {
     if (!report.passed()) {
       std::cout << fmt::format("replay: mirrorsim run {} --seed {}", o.file, seed);
       std::cout << bug_flags(o.bugs);
+      if (!o.profile.empty()) std::cout << " --profile " << o.profile;
       std::cout << (o.check_determinism ? " --check-determinism\n" : "\n");
     } else if (report.inconclusive() != nullptr) {
       std::cout << fmt::format(

@@ -15,6 +15,7 @@ struct RunCommandOptions {
   std::string file;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> bugs;
+  std::string profile;  // "": the file's [mirror] profile
   std::vector<std::string> overrides;  // --set KEY=VALUE, in order
   std::string trace_path;
   bool json = false;

@@ -30,6 +30,12 @@ const InflightOp& InflightOps::at(std::uint64_t id) const {
   return *it;
 }
 
+bool InflightOps::contains(std::uint64_t id) const {
+  const auto it = std::lower_bound(ops_.begin(), ops_.end(), id,
+                                   [](const InflightOp& op, std::uint64_t x) { return op.id < x; });
+  return it != ops_.end() && it->id == id;
+}
+
 InflightOp& InflightOps::at(std::uint64_t id) {
   return const_cast<InflightOp&>(std::as_const(*this).at(id));
 }

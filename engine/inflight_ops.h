@@ -64,6 +64,9 @@ class InflightOps {
   // `span`; nullptr if none.
   const InflightOp* find_overlap(ByteSpan span, std::uint64_t except_id) const;
 
+  // True while the op with this id is in the table.
+  bool contains(std::uint64_t id) const;
+
   // True while the job's own I/O is in flight: an op that is neither a
   // stand-in nor a guest's write-blocking write.
   bool job_io_in_flight() const;

@@ -62,6 +62,7 @@ class BugSet {
   static BugSet parse(std::span<const std::string> names);
 
   void add(Bug bug) { bits_.set(static_cast<unsigned>(bug)); }
+  void add_all(const BugSet& other) { bits_ |= other.bits_; }
   bool has(Bug bug) const { return bits_.test(static_cast<unsigned>(bug)); }
   bool empty() const { return bits_.none(); }
   std::vector<std::string> names() const;

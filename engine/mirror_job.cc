@@ -30,7 +30,9 @@ MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
       guest_gate_(runtime, "mirror drain (guest I/O held off)"),
       guest_quiet_(runtime, "guest requests to finish (drain)"),
       background_write_done_(runtime, "overlapping background-mode guest writes to return"),
-      ended_(runtime, "mirror job end") {}
+      ended_(runtime, "mirror job end") {
+  params_.bugs.add_all(profile_literals(params_.profile));
+}
 
 MirrorJob::~MirrorJob() = default;
 
@@ -328,6 +330,9 @@ void MirrorJob::run_background_op(std::uint64_t id) {
     if (in_disk > offset) dirty_->set(offset, in_disk - offset);
     handle_error(failed_side, status.error);
   }
+  // QEMU 7.2 clears in-flight bits over the widened range, whatever other
+  // ops still run there (mirror_iteration_done:209).
+  if (literal_qemu72()) clear_chunks_in_flight(span);
   retire_op(id, status.error);
   kick();
 }

@@ -132,6 +132,13 @@ class MirrorJob {
   void wait_for_any_op();
   void wait_for_all_ops();
   void wait_for_conflicts(ByteSpan span, std::uint64_t except_id);
+
+  // The qemu-7.2 profile's in-flight chunk bitmap (mirror_job_qemu72.cc).
+  bool literal_qemu72() const { return inflight_chunks_.has_value(); }
+  void wait_on_inflight_bits(ByteSpan span, std::uint64_t self_id);
+  void mark_chunks_in_flight(ByteSpan span);
+  void clear_chunks_in_flight(ByteSpan span);
+  bool chunk_in_flight(std::uint64_t chunk) const;
   bool flush_target_or_handle_error();
   void finish(bool drained);
 
@@ -204,6 +211,8 @@ class MirrorJob {
 
   std::optional<DirtyBitmap> dirty_;
   std::optional<DirtyBitmap> cow_copied_;  // per chunk: copied as part of a whole cluster
+  // Profile qemu-7.2 only: QEMU's in_flight_bitmap, one bit per chunk.
+  std::optional<DirtyBitmap> inflight_chunks_;
   std::optional<BufferPool> buffer_;
   RateLimiter rate_;
   InflightOps ops_;

@@ -24,6 +24,7 @@ void MirrorJob::start() {
   const std::uint64_t g = resolved_.granularity_bytes;
   dirty_.emplace(resolved_.length_bytes, g);
   if (resolved_.cow) cow_copied_.emplace(resolved_.length_bytes, g);
+  if (params_.profile == Profile::kQemu72) inflight_chunks_.emplace(resolved_.length_bytes, g);
   buffer_.emplace(resolved_.buf_size_bytes, g);
 
   drain_begin();  // no guest write may straddle the moment tracking starts

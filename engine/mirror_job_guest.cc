@@ -118,8 +118,15 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
                         [&](ByteSpan w) { return overlaps(w, op_span); });
   });
   // Wait for every op that overlaps, then stand in their way ourselves.
-  wait_for_conflicts(op_span, 0);
+  // QEMU 7.2 waits only while an in-flight bit in the range is set, then
+  // sets the write's own bits (active_write_prepare:1396-1398).
+  if (literal_qemu72()) {
+    wait_on_inflight_bits(op_span, 0);
+  } else {
+    wait_for_conflicts(op_span, 0);
+  }
   const std::uint64_t id = register_op(OpKind::kActiveWrite, op_span, false, false);
+  if (literal_qemu72()) mark_chunks_in_flight(op_span);
   ++metrics_.active_writes;
   if (observer_ != nullptr) {
     observer_->on_op_start(OpInfo{id, OpKind::kActiveWrite, op_start, op_span.length_bytes,
@@ -135,6 +142,7 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     if (!params_.bugs.has(Bug::kFailedWriteChangedNothing)) {
       dirty_->set(outward.offset_bytes, outward.length_bytes);
     }
+    if (literal_qemu72()) clear_chunks_in_flight(op_span);  // active_write_settle:1422
     retire_op(id, status.error);
     kick();
     return status;
@@ -168,6 +176,7 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
     handle_error(failed_side, target_status.error);
   }
   if (takes_over) --active_takeovers_;
+  if (literal_qemu72()) clear_chunks_in_flight(op_span);  // active_write_settle:1422
   retire_op(id, target_status.error);
   kick();
   return status;

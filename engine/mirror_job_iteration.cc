@@ -32,7 +32,13 @@ void MirrorJob::iteration() {
   const std::uint64_t pseudo = register_op(
       OpKind::kCopy, {offset, std::min(g, resolved_.length_bytes - offset)}, false, true);
   // Fixed by 9c83625b: an op still copying the first chunk must end first.
-  if (!params_.bugs.has(Bug::kConflictFirstChunk)) wait_for_conflicts({offset, g}, pseudo);
+  // QEMU 7.2 waits on one byte, and only while an in-flight bit is set
+  // there (mirror_iteration:500).
+  if (literal_qemu72()) {
+    if (!params_.bugs.has(Bug::kConflictFirstChunk)) wait_on_inflight_bits({offset, 1}, pseudo);
+  } else if (!params_.bugs.has(Bug::kConflictFirstChunk)) {
+    wait_for_conflicts({offset, g}, pseudo);
+  }
   const std::uint64_t end = claim_run(first, pseudo);
 
   std::uint64_t bytes_dispatched = 0;
@@ -89,6 +95,9 @@ std::uint64_t MirrorJob::claim_run(std::uint64_t first_chunk, std::uint64_t pseu
   if (!params_.bugs.has(Bug::kClearAfterRead)) {
     dirty_->reset(offset, std::min(end, length) - offset);
   }
+  // QEMU 7.2 marks in flight the claimed run only, before any COW widening
+  // (mirror_iteration:552).
+  if (literal_qemu72()) mark_chunks_in_flight({offset, end - offset});
   ops_.at(pseudo_id).span.length_bytes = end - offset;  // now stands for the whole run
   return end;
 }
@@ -104,8 +113,12 @@ std::uint64_t MirrorJob::run_chunks(std::uint64_t first_chunk, std::uint64_t pse
   while ((count + 1) * g <= resolved_.buf_size_bytes) {
     const std::uint64_t next = first_chunk + count;
     if (next >= dirty_->chunks() || !dirty_->test_chunk(next)) break;
+    // QEMU 7.2 stops at a chunk whose in-flight bit is set, not at one an
+    // op's widened range covers (mirror_iteration:515).
+    if (literal_qemu72() && chunk_in_flight(next)) break;
     ++count;
   }
+  if (literal_qemu72()) return count;
   for (const InflightOp& op : ops_.ops()) {
     if (op.id == pseudo_id) continue;
     const std::uint64_t run_end = offset + count * g;
@@ -185,7 +198,9 @@ MirrorJob::PlannedOp MirrorJob::widen_for_cow(PlannedOp op, std::uint64_t pseudo
   // after its in-flight check and does not wait here.
   if (!params_.bugs.has(Bug::kCowWidenAfterInflightCheck)) wait_for_conflicts(widened, pseudo_id);
   const std::uint64_t in_disk_end = std::min(widened.end_bytes(), resolved_.length_bytes);
-  if (in_disk_end > widened.offset_bytes) {
+  // QEMU 7.2's mirror_cow_align() (:273) leaves the widened part's dirty
+  // bits set: a dirty chunk in it is copied again by a later op.
+  if (!literal_qemu72() && in_disk_end > widened.offset_bytes) {
     dirty_->reset(widened.offset_bytes, in_disk_end - widened.offset_bytes);
   }
   metrics_.cow_extra_bytes +=

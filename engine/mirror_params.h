@@ -10,6 +10,7 @@
 
 #include "engine/block_device.h"
 #include "engine/known_bugs.h"
+#include "engine/profile.h"
 
 namespace mirrorsim::engine {
 
@@ -36,6 +37,7 @@ struct MirrorParams {
   bool unmap = true;
   bool target_is_zero = false;
   BugSet bugs;
+  Profile profile = Profile::kDefault;  // adds profile_literals(profile) to bugs
 
   friend bool operator==(const MirrorParams&, const MirrorParams&) = default;
 };

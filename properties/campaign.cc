@@ -13,6 +13,7 @@
 #include <deque>
 
 #include <fmt/core.h>
+#include <rapidcheck/shrinkable/Transform.h>
 #include <boost/icl/interval_set.hpp>
 
 #include "properties/atomic_file.h"
@@ -25,6 +26,15 @@
 
 namespace mirrorsim::properties {
 namespace {
+
+// Every shrink candidate of a generated case keeps the campaign's profile.
+rc::Shrinkable<GeneratedCase> with_profile(rc::Shrinkable<GeneratedCase> start,
+                                           engine::Profile profile) {
+  return rc::shrinkable::map(std::move(start), [profile](GeneratedCase c) {
+    c.scenario.mirror.profile = profile;
+    return c;
+  });
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -142,7 +152,9 @@ class CampaignRun {
   void shrink(CampaignFailure& f);
   void report_progress(bool force);
   GeneratedCase case_at(std::uint64_t index) const {
-    return generate_case(options_.seed, index, swarm_off_);
+    GeneratedCase c = generate_case(options_.seed, index, swarm_off_);
+    c.scenario.mirror.profile = options_.profile;
+    return c;
   }
   CaseOutcome evaluate(std::uint64_t index) const {
     const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
@@ -377,8 +389,9 @@ void CampaignRun::shrink(CampaignFailure& f) {
     }
   };
   tell(fmt::format("shrinking case {} (up to {:.0f} s)", *f.case_index, so.budget_s));
-  const ShrinkResult r = shrink_case(shrinkable_case(options_.seed, *f.case_index, swarm_off_), so,
-                                     [&](const ShrinkResult& step) { save(step.smallest); });
+  const ShrinkResult r = shrink_case(
+      with_profile(shrinkable_case(options_.seed, *f.case_index, swarm_off_), options_.profile), so,
+      [&](const ShrinkResult& step) { save(step.smallest); });
   f.message = r.message;
   f.shrink_steps = r.steps;
   f.shrink_s = r.seconds;

@@ -53,6 +53,7 @@ struct CampaignOptions {
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   std::vector<std::string> bugs;  // engine bug switches for every case
+  engine::Profile profile = engine::Profile::kDefault;  // of every generated case
   // Capabilities switched off (`mutants --without`): swarm switch names,
   // forced off in every generated case, and "spec": the bounds oracle takes
   // the engine's own limits (see OracleLimits). Checked by check_without().

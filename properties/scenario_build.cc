@@ -61,6 +61,7 @@ engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
   p.on_target_error = spec.on_target_error;
   p.unmap = spec.unmap;
   p.target_is_zero = spec.target_is_zero;
+  p.profile = spec.profile;
   std::vector<std::string> names = spec.bugs;
   names.insert(names.end(), extra_bugs.begin(), extra_bugs.end());
   p.bugs = engine::BugSet::parse(names);

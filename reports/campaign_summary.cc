@@ -153,6 +153,7 @@ json campaign_summary(const properties::CampaignOptions& o, const properties::Ca
   j["seed"] = o.seed;
   j["shard"] = {{"index", o.shard_index}, {"count", o.shard_count}};
   j["bugs"] = o.bugs;
+  j["profile"] = engine::profile_name(o.profile);
   j["cases_requested"] = o.cases ? json(*o.cases) : json(nullptr);
   j["time_budget_s"] = o.time_budget_s ? json(*o.time_budget_s) : json(nullptr);
   j["cases_run"] = r.cases_run;
@@ -231,6 +232,7 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   m["date"] = context.date;
   m["seed"] = first.at("seed");
   m["bugs"] = first.at("bugs");
+  m["profile"] = first.value("profile", "default");
   m["cases_requested"] = first.at("cases_requested");
   m["time_budget_s"] = first.at("time_budget_s");
   std::uint64_t cases = 0;
@@ -260,11 +262,12 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
           fmt::format("not a {} (or {}) summary", kSummaryFormat, kSummaryFormatWithoutSwarm));
     }
     if (s.at("seed") != first.at("seed") || s.at("bugs") != first.at("bugs") ||
+        s.value("profile", "default") != first.value("profile", "default") ||
         s.at("shard").at("count") != first.at("shard").at("count") ||
         s.at("cases_requested") != first.at("cases_requested")) {
       throw std::invalid_argument(
-          "the summaries come from different campaigns (seed, bugs, --cases or shard count "
-          "differ)");
+          "the summaries come from different campaigns (seed, bugs, profile, --cases or "
+          "shard count differ)");
     }
     const auto index = s.at("shard").at("index").get<std::uint64_t>();
     if (!shard_indices.insert(index).second) {

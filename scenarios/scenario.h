@@ -99,6 +99,7 @@ struct DiskSpec {
 // "ignore", "stop", "enospc".
 using engine::CopyMode;
 using engine::ErrorPolicy;
+using engine::Profile;
 using engine::SyncMode;
 
 struct MirrorSpec {
@@ -112,6 +113,7 @@ struct MirrorSpec {
   bool unmap = true;              // zero ranges may be discarded on the target
   bool target_is_zero = false;    // the caller promises the target reads as zeroes
   std::vector<std::string> bugs;  // engine bug switches by name; checked against LoadOptions
+  Profile profile = Profile::kDefault;  // "default" or "qemu-7.2" (engine/profile.h)
 
   bool operator==(const MirrorSpec&) const = default;
 };
@@ -273,6 +275,8 @@ template <>
 std::span<const std::string_view> enum_names<CopyMode>();
 template <>
 std::span<const std::string_view> enum_names<ErrorPolicy>();
+template <>
+std::span<const std::string_view> enum_names<Profile>();
 template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
 template <>

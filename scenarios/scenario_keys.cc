@@ -171,6 +171,9 @@ std::vector<KeyInfo> build() {
       {T::kMirror, "bugs", "list of strings", "", "[]", "",
        "names from `mirrorsim list bugs`, each once",
        "engine bugs to switch back on (the --bug flag adds more)"},
+      {T::kMirror, "profile", "choice", "", toml_name(m.profile), "", quoted_names<Profile>(),
+       "whose bookkeeping the engine follows: \"default\" is the correct engine, \"qemu-7.2\" "
+       "follows v7.2.0 block/mirror.c to the letter (the --profile flag overrides it)"},
 
       // [workload]
       {T::kWorkload, "kind", "choice", "", "",

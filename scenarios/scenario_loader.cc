@@ -85,6 +85,7 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
   in.choice("on_target_error", mirror.on_target_error);
   in.boolean("unmap", mirror.unmap);
   in.boolean("target_is_zero", mirror.target_is_zero);
+  in.choice("profile", mirror.profile);
   if (const toml::array* bugs = in.array("bugs")) {
     for (std::size_t i = 0; i < bugs->size(); ++i) {
       const std::string key = fmt::format("mirror.bugs[{}]", i);

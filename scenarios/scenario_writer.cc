@@ -103,6 +103,7 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   w.line("unmap", toml_bool(mirror.unmap), toml_bool(def.unmap));
   w.line("target_is_zero", toml_bool(mirror.target_is_zero), toml_bool(def.target_is_zero));
   w.line("bugs", bug_list(mirror.bugs), bug_list(def.bugs));
+  w.line("profile", toml_name(mirror.profile), toml_name(def.profile));
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {

@@ -80,6 +80,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kMirror, "unmap"}, "false"},
       {{T::kMirror, "target_is_zero"}, "true"},
       {{T::kMirror, "bugs"}, "[\"cow-no-round\"]"},
+      {{T::kMirror, "profile"}, "\"qemu-7.2\""},
       {{T::kWorkload, "kind"}, "\"none\""},
       {{T::kGenerator, "rate_iops"}, "5.0"},
       {{T::kGenerator, "arrival"}, "\"uniform\""},
