@@ -73,6 +73,7 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
       options_(std::move(options)),
       simulation_(std::make_unique<sim::Simulation>(simulation_options(scenario_, options_))) {
   build_disks();
+  apply_prefill();
   params_ = mirror_params(scenario_.mirror, options_.extra_bugs);
   job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
                                              [this] { pivot(); });
@@ -133,6 +134,39 @@ void World::build_disks() {
   target_watch_.target = true;
   source_->add_observer(source_watch_);
   target_->add_observer(target_watch_);
+}
+
+void World::apply_prefill() {
+  for (std::size_t i = 0; i < scenario_.prefill.size(); ++i) {
+    const scenarios::Prefill& p = scenario_.prefill[i];
+    const bool on_base = p.disk == scenarios::PrefillDisk::kBase;
+    if (on_base && !base_image_) {
+      throw std::invalid_argument(fmt::format("prefill[{}]: disk \"base\" without a [base]", i));
+    }
+    sim::DiskModel& image = on_base ? static_cast<sim::DiskModel&>(*base_image_)
+                                    : static_cast<sim::DiskModel&>(source_->image());
+    engine::IoStatus status;
+    switch (p.op) {
+      case scenarios::PrefillOp::kWrite: {
+        const std::uint64_t value = content_.next();
+        provenance_.record_fill(value, fmt::format("prefill[{}]", i), "written before the job");
+        status = image.write(p.offset_bytes, sim::ContentPayload::fresh(value, p.length_bytes));
+        break;
+      }
+      case scenarios::PrefillOp::kWriteZeroes:
+        status = image.write_zeroes(p.offset_bytes, p.length_bytes, /*may_unmap=*/true);
+        break;
+      case scenarios::PrefillOp::kDiscard:
+        status = image.discard(p.offset_bytes, p.length_bytes);
+        break;
+    }
+    // A thin disk may be too small for it: the scenario cannot be built.
+    if (!status.ok()) {
+      throw std::invalid_argument(fmt::format("prefill[{}]: the {} failed ({}) on the {}", i,
+                                              scenarios::name_of(p.op), status.error,
+                                              scenarios::name_of(p.disk)));
+    }
+  }
 }
 
 void World::write_fresh(DiskRole role, std::uint64_t offset, std::uint64_t length) {

@@ -202,6 +202,9 @@ class World final : public engine::JobObserver {
   };
 
   void build_disks();
+  // The scenario's [[prefill]] writes, straight into the images: the state
+  // the disks are in before anything runs.
+  void apply_prefill();
   void pivot();
   void request_start(bool target, const sim::DiskRequest& r);
   void request_end(bool target, const sim::DiskRequest& r);

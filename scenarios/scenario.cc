@@ -23,6 +23,8 @@ constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
 constexpr std::array<std::string_view, 8> kCommandKinds = {
     "complete", "cancel",    "force_cancel",   "pause",
     "resume",   "set_speed", "write_blocking", "power_loss"};
+constexpr std::array<std::string_view, 2> kPrefillDisks = {"source", "base"};
+constexpr std::array<std::string_view, 3> kPrefillOps = {"write", "write_zeroes", "discard"};
 constexpr std::array<std::string_view, 3> kArrivals = {"fixed", "uniform", "poisson"};
 constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential", "hotspot",
                                                          "zipf"};
@@ -76,6 +78,14 @@ std::span<const std::string_view> enum_names<FaultDisk>() {
 template <>
 std::span<const std::string_view> enum_names<CommandKind>() {
   return kCommandKinds;
+}
+template <>
+std::span<const std::string_view> enum_names<PrefillDisk>() {
+  return kPrefillDisks;
+}
+template <>
+std::span<const std::string_view> enum_names<PrefillOp>() {
+  return kPrefillOps;
 }
 template <>
 std::span<const std::string_view> enum_names<sim::Arrival>() {

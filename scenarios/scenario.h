@@ -112,6 +112,9 @@ struct MirrorSpec {
   bool unmap = true;              // zero ranges may be discarded on the target
   bool target_is_zero = false;    // the caller promises the target reads as zeroes
   std::vector<std::string> bugs;  // engine bug switches by name; checked against LoadOptions
+  // The job starts at this virtual time; the guest's workload and the
+  // prefill writes before it are simply the source's content then.
+  std::uint64_t start_us = 0;
 
   bool operator==(const MirrorSpec&) const = default;
 };
@@ -175,6 +178,24 @@ std::optional<T> parse_in(std::span<const NamedValue<T>> names, std::string_view
   return std::nullopt;
 }
 
+// [[prefill]]: a write made to the source or its base before the run
+// starts, so a scenario can begin from recorded state (a QEMU case's image).
+enum class PrefillDisk : std::uint8_t { kSource, kBase };  // "source", "base"
+enum class PrefillOp : std::uint8_t {
+  kWrite,        // "write": fresh data
+  kWriteZeroes,  // "write_zeroes"
+  kDiscard,      // "discard"
+};
+
+struct Prefill {
+  PrefillDisk disk = PrefillDisk::kSource;
+  std::uint64_t offset_bytes = 0;  // multiple of 512, inside the disk
+  std::uint64_t length_bytes = 0;  // multiple of 512, above 0, inside the disk
+  PrefillOp op = PrefillOp::kWrite;
+
+  bool operator==(const Prefill&) const = default;
+};
+
 enum class CommandKind : std::uint8_t {
   kComplete,       // "complete"
   kCancel,         // "cancel"
@@ -222,7 +243,8 @@ struct Scenario {
   DiskSpec target;
   std::optional<DiskSpec> base;  // backing image named by source/target backing
   MirrorSpec mirror;
-  WorkloadSpec workload;  // default: NoWorkload
+  WorkloadSpec workload;         // default: NoWorkload
+  std::vector<Prefill> prefill;  // applied in order before the run starts
   std::vector<FaultSpec> faults;
   std::vector<Command> commands;
   // How the generator drew this case ([swarm]; informational: a run never
@@ -277,6 +299,10 @@ template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
 template <>
 std::span<const std::string_view> enum_names<CommandKind>();
+template <>
+std::span<const std::string_view> enum_names<PrefillDisk>();
+template <>
+std::span<const std::string_view> enum_names<PrefillOp>();
 template <>
 std::span<const std::string_view> enum_names<sim::Arrival>();
 template <>

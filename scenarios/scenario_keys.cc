@@ -71,6 +71,8 @@ std::vector<KeyInfo> build() {
       {T::kTop, "mirror", "table", "", "", "required", "[mirror]", "the job's parameters"},
       {T::kTop, "workload", "table", "", "", "no [workload]: the guest does nothing", "[workload]",
        "what the guest does while the job runs"},
+      {T::kTop, "prefill", "array of tables", "", "[]", "", "[[prefill]] sections",
+       "writes to the source or the base made before the run starts, in file order"},
       {T::kTop, "faults", "array of tables", "", "[]", "", "[[faults]] sections",
        "injected I/O errors, as rules evaluated in file order"},
       {T::kTop, "commands", "array of tables", "", "[]", "none: the job completes on READY",
@@ -171,6 +173,9 @@ std::vector<KeyInfo> build() {
       {T::kMirror, "bugs", "list of strings", "", "[]", "",
        "names from `mirrorsim list bugs`, each once",
        "engine bugs to switch back on (the --bug flag adds more)"},
+      {T::kMirror, "start_us", "time", "us", toml_time(m.start_us), "", kTimeRange,
+       "the job starts at this time; guest requests and [[prefill]] before it are the "
+       "source's content when it starts; commands given before it wait for it"},
 
       // [workload]
       {T::kWorkload, "kind", "choice", "", "",
@@ -253,6 +258,16 @@ std::vector<KeyInfo> build() {
       {T::kPhase, "rate_iops", "number", "requests/s", "", "required", "0 (quiet) to 1e9",
        "the phase's request rate"},
 
+      // [[prefill]]
+      {T::kPrefill, "disk", "choice", "", toml_name(Prefill{}.disk), "",
+       quoted_names<PrefillDisk>() + "; \"base\" needs a [base]", "the disk written"},
+      {T::kPrefill, "op", "choice", "", toml_name(Prefill{}.op), "", quoted_names<PrefillOp>(),
+       "\"write\": fresh data; \"write_zeroes\", \"discard\" as a guest's would"},
+      {T::kPrefill, "offset_bytes", "size", "bytes", "", "required",
+       fmt::format("{}, inside the disk", kSectorMultiple), "where the write starts"},
+      {T::kPrefill, "length_bytes", "size", "bytes", "", "required",
+       fmt::format("{} above 0, inside the disk", kSectorMultiple), "how much is written"},
+
       // [[faults]]
       {T::kFault, "disk", "choice", "", toml_name(f.disk), "", "\"source\", \"target\"",
        "the disk whose requests fail (the base image's reads go through them)"},
@@ -297,6 +312,7 @@ std::vector<KeyInfo> build() {
        "pieces kept or dropped together, a seeded coin per request (as CrashMonkey explores); "
        "\"in_order_prefix\": the first k landed pieces, k seeded (a cache that writes back in "
        "order)"},
+
   };
   // [swarm]
   const SwarmOptions swarm;
@@ -359,7 +375,7 @@ std::vector<RenamedKey> renamed_keys(std::initializer_list<KeyTable> tables) {
 }
 
 std::string_view key_table_title(KeyTable table) {
-  static constexpr std::array<std::string_view, 13> kTitles = {
+  static constexpr std::array<std::string_view, 14> kTitles = {
       "Top level",
       "[limits]",
       "[source] [target] [base]",
@@ -370,6 +386,7 @@ std::string_view key_table_title(KeyTable table) {
       "workload.size_bytes = { min_bytes, max_bytes }",
       "workload.mix = { write, write_zeroes, discard, read }",
       "[[workload.phases]]",
+      "[[prefill]]",
       "[[faults]]",
       "[[commands]]",
       "[swarm]"};
@@ -419,11 +436,11 @@ std::string key_reference() {
       "  `flush_every` and the [swarm] switches `split_io`, `late_completions`, `reorder`,\n"
       "  `torn_faults`, `write_cache`, `guest_flush`, `power_loss` only when they are not\n"
       "  the default, so that a case without them is written as before they existed.\n";
-  constexpr std::array<KeyTable, 13> kTables = {
-      KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,
-      KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace, KeyTable::kSizeRange,
-      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kFault, KeyTable::kCommand,
-      KeyTable::kSwarm};
+  constexpr std::array<KeyTable, 14> kTables = {
+      KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,    KeyTable::kMirror,
+      KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace,   KeyTable::kSizeRange,
+      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kPrefill, KeyTable::kFault,
+      KeyTable::kCommand,  KeyTable::kSwarm};
   for (KeyTable table : kTables) {
     out += fmt::format("\n## {}\n\n", key_table_title(table));
     out += "| key | type | unit | default | allowed | meaning |\n";

@@ -92,6 +92,7 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
       mirror.bugs.push_back(toml_detail::read_string(ctx, *bugs->get(i), key));
     }
   }
+  in.time_us("start_us", mirror.start_us);
   return mirror;
 }
 
@@ -228,6 +229,18 @@ FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::stri
   return fault;
 }
 
+Prefill read_prefill(TomlContext& ctx, const toml::table& table, const std::string& path) {
+  TableReader in(ctx, table, path, {KeyTable::kPrefill});
+  Prefill prefill;
+  in.choice("disk", prefill.disk);
+  in.choice("op", prefill.op);
+  prefill.offset_bytes =
+      read_size(ctx, in.require("offset_bytes", kSizeForms), in.key_path("offset_bytes"));
+  prefill.length_bytes =
+      read_size(ctx, in.require("length_bytes", kSizeForms), in.key_path("length_bytes"));
+  return prefill;
+}
+
 Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {
   TableReader in(ctx, table, path, {KeyTable::kCommand});
   constexpr std::string_view kWhen = "at_us = <time>, or on_ready = true with an optional delay_us";
@@ -296,6 +309,9 @@ Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
   if (const toml::table* base = in.subtable("base")) scenario.base = read_disk(ctx, base, "base");
   scenario.mirror = read_mirror(ctx, in.subtable("mirror"));
   scenario.workload = read_workload(ctx, in.subtable("workload"), base_dir);
+  for (const auto& [table, path] : tables_of(in, "prefill")) {
+    scenario.prefill.push_back(read_prefill(ctx, *table, path));
+  }
   for (const auto& [table, path] : tables_of(in, "faults")) {
     scenario.faults.push_back(read_fault(ctx, *table, path));
   }

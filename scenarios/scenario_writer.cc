@@ -103,6 +103,10 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   w.line("unmap", toml_bool(mirror.unmap), toml_bool(def.unmap));
   w.line("target_is_zero", toml_bool(mirror.target_is_zero), toml_bool(def.target_is_zero));
   w.line("bugs", bug_list(mirror.bugs), bug_list(def.bugs));
+  // Newer than the files already saved: written only when set (see write_disk).
+  if (mirror.start_us != def.start_us) {
+    w.line("start_us", toml_time(mirror.start_us), toml_time(def.start_us));
+  }
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {
@@ -189,6 +193,15 @@ void write_fault(Writer& w, const FaultSpec& fault) {
   if (rule.torn != def.rule.torn) w.line("torn", toml_bool(rule.torn), toml_bool(def.rule.torn));
 }
 
+void write_prefill(Writer& w, const Prefill& prefill) {
+  const Prefill def;
+  w.section("[[prefill]]");
+  w.line("disk", toml_name(prefill.disk), toml_name(def.disk));
+  w.line("op", toml_name(prefill.op), toml_name(def.op));
+  w.line("offset_bytes", toml_size(prefill.offset_bytes));  // required
+  w.line("length_bytes", toml_size(prefill.length_bytes));  // required
+}
+
 void write_swarm(Writer& w, const SwarmOptions& swarm) {
   const SwarmOptions def;
   w.section("[swarm]");
@@ -240,6 +253,8 @@ std::string write_scenario(const Scenario& scenario) {
   if (scenario.base) write_disk(w, "base", *scenario.base);
   write_mirror(w, scenario.mirror);
   write_workload(w, scenario.workload);
+  // Newer than the files already saved: a case without prefill has no such section.
+  for (const Prefill& prefill : scenario.prefill) write_prefill(w, prefill);
   for (const FaultSpec& fault : scenario.faults) write_fault(w, fault);
   for (const Command& command : scenario.commands) write_command(w, command);
   return w.take();
