@@ -82,6 +82,10 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
   } else {
     requests_ = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
   }
+  if (const auto* trace = dynamic_cast<const sim::TraceReplay*>(requests_.get())) {
+    trace_requests_ = trace->requests().size();
+    if (trace_requests_ > 0) trace_first_request_ns_ = trace->requests().front().time;
+  }
   ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
   target_cache_ = scenario_.target.write_cache;
   if (target_cache_) guest_writes_since_target_flush_ = RangeMask(scenario_.source.length_bytes);
@@ -429,6 +433,9 @@ RunReport World::report(const sim::RunOutcome& outcome) {
   report.guest_write_p99_ns = percentile(guest_write_latencies_, 0.99);
   report.faults_injected = source_->stats().faults_injected + target_->stats().faults_injected;
   report.source_length = scenario_.source.length_bytes;
+  report.trace_requests = trace_requests_;
+  report.trace_requests_not_issued = trace_requests_ - std::min(trace_requests_, guest_requests_);
+  report.trace_first_request_ns = trace_first_request_ns_;
   finish_checks(report);
   report.sim.log_hash = simulation_->log().hash();
   if (options_.retain_log) {

@@ -79,6 +79,16 @@ template <>
 std::span<const std::string_view> enum_names<CommandKind>() {
   return kCommandKinds;
 }
+sim::TraceOptions trace_options(const Scenario& scenario, const TraceWorkload& trace) {
+  sim::TraceOptions options;
+  options.disk_length = scenario.source.length_bytes;
+  options.time_scale = trace.time_scale;
+  options.start_offset_us = trace.start_offset_us;
+  options.offset_shift_bytes = trace.offset_shift_bytes;
+  options.wrap = trace.wrap;
+  return options;
+}
+
 template <>
 std::span<const std::string_view> enum_names<PrefillDisk>() {
   return kPrefillDisks;

@@ -128,6 +128,14 @@ struct NoWorkload {
 struct TraceWorkload {
   std::filesystem::path path;  // absolute once loaded (a file's relative path is resolved)
   sim::TraceFormat format = sim::TraceFormat::kAuto;
+  // Remapping (sim::TraceOptions says how): times * time_scale +
+  // start_offset_us; offsets + offset_shift_bytes, modulo the source's
+  // length with wrap. loop: the trace repeats until the job ends.
+  double time_scale = 1.0;
+  std::uint64_t start_offset_us = 0;
+  bool loop = false;
+  std::uint64_t offset_shift_bytes = 0;
+  bool wrap = false;
   bool operator==(const TraceWorkload&) const = default;
 };
 
@@ -253,6 +261,10 @@ struct Scenario {
 
   bool operator==(const Scenario&) const = default;
 };
+
+// How the trace of `scenario` (which has a TraceWorkload) is read: the
+// source's length and the workload's remapping.
+sim::TraceOptions trace_options(const Scenario& scenario, const TraceWorkload& trace);
 
 // The names of enum values as written in files, in enum order. Specialized
 // for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat,

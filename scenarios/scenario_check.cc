@@ -191,10 +191,21 @@ Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
     return problem("workload.trace", fmt::format("trace file '{}' {}", trace->path.string(), what),
                    "an existing file (a relative path is relative to the scenario file)");
   }
+  if (!std::isfinite(trace->time_scale) || trace->time_scale <= 0.0 ||
+      trace->time_scale > kMaxTimeScale) {
+    return problem("workload.time_scale", fmt::format("{} is out of range", trace->time_scale),
+                   "a number greater than 0, at most 1e6 (0.5 replays twice as fast)");
+  }
+  if (auto p = check_time("workload.start_offset_us", trace->start_offset_us)) return p;
+  if (auto p = check_sector_multiple("workload.offset_shift_bytes", trace->offset_shift_bytes)) {
+    return p;
+  }
+  if (trace->wrap && scenario.source.length_bytes == 0) {
+    return problem("workload.wrap", "wrap on a source of length 0", "a source with a length");
+  }
   if (!options.check_trace_rows) return std::nullopt;
   try {
-    sim::read_trace(trace->path, trace->format,
-                    sim::TraceOptions{.disk_length = scenario.source.length_bytes});
+    sim::read_trace(trace->path, trace->format, trace_options(scenario, *trace));
   } catch (const sim::TraceError& e) {
     auto [what, allowed] = split_allowed(e.what());
     return problem("workload.trace", what, allowed);

@@ -234,6 +234,20 @@ std::vector<KeyInfo> build() {
        "a CSV (time_us,op,offset,length; lines up to 1 MiB) or fio iolog v2/v3 file"},
       {T::kTrace, "format", "choice", "", toml_name(TraceWorkload{}.format), "",
        quoted_names<sim::TraceFormat>(), "\"auto\": fio when the first line says so, else CSV"},
+      {T::kTrace, "time_scale", "number", "", toml_real(TraceWorkload{}.time_scale), "",
+       "greater than 0, at most 1e6",
+       "every request's time is multiplied by this: 0.5 replays "
+       "twice as fast"},
+      {T::kTrace, "start_offset_us", "time", "us", toml_time(0), "", kTimeRange,
+       "added to every request's time (after time_scale)"},
+      {T::kTrace, "loop", "boolean", "", toml_bool(false), "", "true, false",
+       "the trace repeats until the job ends, each repetition 1 us after the previous one's "
+       "last request"},
+      {T::kTrace, "offset_shift_bytes", "size", "bytes", toml_size(0), "", kSectorMultiple,
+       "added to every request's offset"},
+      {T::kTrace, "wrap", "boolean", "", toml_bool(false), "", "true, false",
+       "offsets (after the shift) modulo the source's length; a request that would cross the "
+       "end is moved back to end there, so a trace from a bigger disk fits"},
 
       // workload.size_bytes = { min_bytes, max_bytes }
       {T::kSizeRange, "min_bytes", "size", "bytes", "", "required",

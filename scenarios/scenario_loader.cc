@@ -175,6 +175,11 @@ TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
   if (resolved.is_relative()) resolved = base_dir / resolved;
   trace.path = std::filesystem::absolute(resolved).lexically_normal();
   in.choice("format", trace.format);
+  in.real("time_scale", trace.time_scale);
+  in.time_us("start_offset_us", trace.start_offset_us);
+  in.boolean("loop", trace.loop);
+  in.size("offset_shift_bytes", trace.offset_shift_bytes);
+  in.boolean("wrap", trace.wrap);
   return trace;
 }
 

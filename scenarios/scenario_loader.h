@@ -17,7 +17,8 @@
 //              target_is_zero, bugs, start_us (the job starts then; the guest may run before)
 //   [workload] kind = "none" | "generator" | "trace" (default: "trace" when a
 //              trace key is present, else "generator"; no [workload] = "none")
-//              trace:     trace (path, relative to the scenario file), format
+//              trace:     trace (path, relative to the scenario file), format,
+//                         time_scale, start_offset_us, loop, offset_shift_bytes, wrap
 //              generator: rate_iops, arrival, burst_on_us, burst_off_us,
 //                         size_bytes (a size, or [sizes] to pick from, or
 //                         {min_bytes, max_bytes}), align_bytes, locality,

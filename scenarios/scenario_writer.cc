@@ -168,6 +168,19 @@ void write_workload(Writer& w, const WorkloadSpec& workload) {
     w.line("kind", toml_string("trace"), toml_string("none"));
     w.line("trace", toml_string(trace->path.string()));  // required
     w.line("format", toml_name(trace->format), toml_name(TraceWorkload{}.format));
+    // Newer than the files already saved: written only when set (see write_disk).
+    const TraceWorkload def;
+    if (trace->time_scale != def.time_scale) {
+      w.line("time_scale", toml_real(trace->time_scale), toml_real(def.time_scale));
+    }
+    if (trace->start_offset_us != def.start_offset_us) {
+      w.line("start_offset_us", toml_time(trace->start_offset_us), toml_time(0));
+    }
+    if (trace->loop) w.line("loop", "true", toml_bool(false));
+    if (trace->offset_shift_bytes != def.offset_shift_bytes) {
+      w.line("offset_shift_bytes", toml_size(trace->offset_shift_bytes), toml_size(0));
+    }
+    if (trace->wrap) w.line("wrap", "true", toml_bool(false));
   } else {
     write_generator(w, std::get<sim::WorkloadParams>(workload));
   }

@@ -102,6 +102,11 @@ const std::map<Key, std::string>& examples() {
       {{T::kGenerator, "flush_every"}, "3"},
       {{T::kTrace, "trace"}, "\"trace_v2.iolog\""},
       {{T::kTrace, "format"}, "\"csv\""},
+      {{T::kTrace, "time_scale"}, "0.5"},
+      {{T::kTrace, "start_offset_us"}, "\"1ms\""},
+      {{T::kTrace, "loop"}, "true"},
+      {{T::kTrace, "offset_shift_bytes"}, "\"4KiB\""},
+      {{T::kTrace, "wrap"}, "true"},
       {{T::kSizeRange, "min_bytes"}, "\"8KiB\""},
       {{T::kSizeRange, "max_bytes"}, "\"128KiB\""},
       {{T::kMix, "write"}, "2.0"},
@@ -333,7 +338,8 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
                         Command{CommandKind::kPowerLoss, CommandTrigger::kAt, 9, 0,
                                 sim::PowerLossMode::kInOrderPrefix}};
   Scenario traced;
-  traced.workload = TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv};
+  traced.workload =
+      TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv, 2.0, 5, true, 512, true};
   const Scenario idle;
 
   std::map<KeyTable, std::set<std::string>> written;
@@ -423,9 +429,10 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   s.faults = {FaultSpec{}};
   s.swarm = SwarmOptions{};
   const std::string plain = write_scenario(s);
-  for (const char* key : {"io_model", "completion_delay_us", "reorder", "write_cache", "torn",
-                          "flush_every", "split_io", "late_completions", "torn_faults",
-                          "guest_flush", "power_loss", "start_us", "prefill"}) {
+  for (const char* key :
+       {"io_model", "completion_delay_us", "reorder", "write_cache", "torn", "flush_every",
+        "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss", "start_us",
+        "prefill", "time_scale", "start_offset_us", "loop", "offset_shift_bytes", "wrap"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }
