@@ -117,6 +117,14 @@ int run_command(const RunCommandOptions& o) {
           o.file);
     }
   }
+  // Not a failure, but the run did not test what the trace describes.
+  if (report.trace_never_reached()) {
+    fmt::print(stderr,
+               "mirrorsim run: warning: {}: the job ended before the trace's first request (at "
+               "{:.6f} s): none of its {} requests was issued\n",
+               o.file, static_cast<double>(report.trace_first_request_ns) / 1e9,
+               report.trace_requests);
+  }
   // Several violated properties: the most severe kind gives the code.
   if (const auto kind = properties::failure_kind(report.verdicts)) return exit_code_of(*kind);
   return report.inconclusive() != nullptr ? kExitInconclusive : kExitPassed;

@@ -47,6 +47,16 @@ struct RunReport {
   engine::TimeNs guest_write_p99_ns = 0;
   RunMetrics run_metrics;  // what researchers compare (run_metrics.h)
   std::uint64_t faults_injected = 0;
+  // A replayed trace (a trace file, or a generated case's requests) that
+  // does not loop: its requests, how many the guest never issued because
+  // the job had ended first, and when the first was due. All 0 otherwise.
+  std::uint64_t trace_requests = 0;
+  std::uint64_t trace_requests_not_issued = 0;
+  engine::TimeNs trace_first_request_ns = 0;
+  // The job ended before the trace's first request: the trace tested nothing.
+  bool trace_never_reached() const {
+    return trace_requests > 0 && trace_requests_not_issued == trace_requests;
+  }
   std::uint64_t source_length = 0;
   std::vector<sim::LogRecord> log;  // only when RunOptions::retain_log
 

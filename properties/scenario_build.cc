@@ -76,9 +76,9 @@ std::unique_ptr<sim::RequestSource> request_source(const scenarios::Scenario& sc
                                                     std::move(workload_stream));
   }
   if (const auto* trace = std::get_if<scenarios::TraceWorkload>(&w)) {
-    sim::TraceOptions options;
-    options.disk_length = scenario.source.length_bytes;
-    sim::Trace t = sim::read_trace(trace->path, trace->format, options);
+    sim::Trace t =
+        sim::read_trace(trace->path, trace->format, scenarios::trace_options(scenario, *trace));
+    if (trace->loop) return std::make_unique<sim::LoopingTraceReplay>(std::move(t.requests));
     return std::make_unique<sim::TraceReplay>(std::move(t.requests));
   }
   return nullptr;

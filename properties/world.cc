@@ -74,6 +74,7 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
       simulation_(std::make_unique<sim::Simulation>(simulation_options(scenario_, options_))),
       metrics_(scenario_.source.length_bytes) {
   build_disks();
+  apply_prefill();
   params_ = mirror_params(scenario_.mirror, options_.extra_bugs);
   job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
                                              [this] { pivot(); });
@@ -81,6 +82,10 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
     requests_ = std::make_unique<sim::TraceReplay>(*options_.requests);
   } else {
     requests_ = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
+  }
+  if (const auto* trace = dynamic_cast<const sim::TraceReplay*>(requests_.get())) {
+    trace_requests_ = trace->requests().size();
+    if (trace_requests_ > 0) trace_first_request_ns_ = trace->requests().front().time;
   }
   ready_or_end_ = std::make_unique<engine::WaitQueue>(*simulation_, "READY or job end");
   target_cache_ = scenario_.target.write_cache;
@@ -134,6 +139,39 @@ void World::build_disks() {
   target_watch_.target = true;
   source_->add_observer(source_watch_);
   target_->add_observer(target_watch_);
+}
+
+void World::apply_prefill() {
+  for (std::size_t i = 0; i < scenario_.prefill.size(); ++i) {
+    const scenarios::Prefill& p = scenario_.prefill[i];
+    const bool on_base = p.disk == scenarios::PrefillDisk::kBase;
+    if (on_base && !base_image_) {
+      throw std::invalid_argument(fmt::format("prefill[{}]: disk \"base\" without a [base]", i));
+    }
+    sim::DiskModel& image = on_base ? static_cast<sim::DiskModel&>(*base_image_)
+                                    : static_cast<sim::DiskModel&>(source_->image());
+    engine::IoStatus status;
+    switch (p.op) {
+      case scenarios::PrefillOp::kWrite: {
+        const std::uint64_t value = content_.next();
+        provenance_.record_fill(value, fmt::format("prefill[{}]", i), "written before the job");
+        status = image.write(p.offset_bytes, sim::ContentPayload::fresh(value, p.length_bytes));
+        break;
+      }
+      case scenarios::PrefillOp::kWriteZeroes:
+        status = image.write_zeroes(p.offset_bytes, p.length_bytes, /*may_unmap=*/true);
+        break;
+      case scenarios::PrefillOp::kDiscard:
+        status = image.discard(p.offset_bytes, p.length_bytes);
+        break;
+    }
+    // A thin disk may be too small for it: the scenario cannot be built.
+    if (!status.ok()) {
+      throw std::invalid_argument(fmt::format("prefill[{}]: the {} failed ({}) on the {}", i,
+                                              scenarios::name_of(p.op), status.error,
+                                              scenarios::name_of(p.disk)));
+    }
+  }
 }
 
 void World::write_fresh(DiskRole role, std::uint64_t offset, std::uint64_t length) {
@@ -406,6 +444,9 @@ RunReport World::report(const sim::RunOutcome& outcome) {
                                        job_->dirty_bytes());
   report.faults_injected = source_->stats().faults_injected + target_->stats().faults_injected;
   report.source_length = scenario_.source.length_bytes;
+  report.trace_requests = trace_requests_;
+  report.trace_requests_not_issued = trace_requests_ - std::min(trace_requests_, guest_requests_);
+  report.trace_first_request_ns = trace_first_request_ns_;
   finish_checks(report);
   report.sim.log_hash = simulation_->log().hash();
   if (options_.retain_log) {

@@ -203,6 +203,9 @@ class World final : public engine::JobObserver {
   };
 
   void build_disks();
+  // The scenario's [[prefill]] writes, straight into the images: the state
+  // the disks are in before anything runs.
+  void apply_prefill();
   void pivot();
   void request_start(bool target, const sim::DiskRequest& r);
   void request_end(bool target, const sim::DiskRequest& r);
@@ -270,7 +273,9 @@ class World final : public engine::JobObserver {
   std::uint32_t guest_in_flight_ = 0;
   // An arrival that found the guest queue full; it takes the next free slot.
   std::optional<std::pair<sim::GuestRequest, std::uint64_t>> waiting_guest_request_;
-  std::uint64_t guest_requests_taken_ = 0;  // from requests_: numbers them from 1
+  std::uint64_t guest_requests_taken_ = 0;
+  std::uint64_t trace_requests_ = 0;           // requests_ is a TraceReplay: its length
+  engine::TimeNs trace_first_request_ns_ = 0;  // from requests_: numbers them from 1
   std::uint64_t guest_requests_ = 0;
   std::uint64_t guest_errors_ = 0;
   std::vector<engine::TimeNs> guest_write_latencies_;

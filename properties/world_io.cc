@@ -15,11 +15,20 @@ using scenarios::CommandTrigger;
 }  // namespace
 
 void World::drive() {
+  // With a start time the guest runs first: what it writes before the job
+  // starts is simply the source's content then, as for a job started on a
+  // running VM.
+  const auto start_at = static_cast<TimeNs>(scenario_.mirror.start_us) * engine::kNsPerUs;
+  const bool guest_first = start_at > 0;
+  if (guest_first) {
+    schedule_next_guest();
+    simulation_->sleep_for(start_at);
+  }
   try {
     job_->start();
   } catch (const engine::MirrorConfigError& e) {
     start_error_ = e.what();
-    return;
+    return;  // the guest stops with the run (schedule_next_guest)
   }
   job_started_ = true;
   metrics_.job_started(simulation_->now(), scenario_.mirror.sync, source_->snapshot());
@@ -28,7 +37,8 @@ void World::drive() {
   } else {
     bounds_.set_limits(spec_buf_size_bytes(), spec::kMaxInFlightOps);
   }
-  schedule_next_guest();
+  if (!guest_first) schedule_next_guest();
+  // Commands are given once the job exists: one timed before start_us waits for it.
   for (const scenarios::Command& c : scenario_.commands) {
     simulation_->spawn("command " + std::string(scenarios::name_of(c.kind)),
                        [this, c] { run_command(c); });
@@ -95,7 +105,7 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
 // once it has one, so later arrivals queue up behind it (at most one waits).
 // A finishing request hands its slot, and its task, to the waiting one.
 void World::schedule_next_guest() {
-  if (!requests_ || job_->ended()) return;
+  if (!requests_ || job_->ended() || !start_error_.empty()) return;
   std::optional<sim::GuestRequest> request = requests_->next();
   if (!request) return;
   const TimeNs delay = std::max<TimeNs>(0, request->time - simulation_->now());
@@ -105,7 +115,7 @@ void World::schedule_next_guest() {
 }
 
 void World::run_guest_request(sim::GuestRequest request, std::uint64_t number) {
-  if (job_->ended()) return;
+  if (job_->ended() || !start_error_.empty()) return;
   if (guest_in_flight_ == kGuestQueueDepth) {
     waiting_guest_request_.emplace(request, number);
     return;

@@ -73,6 +73,28 @@ std::string image_commands(const Scenario& s) {
   fill(s.source, "source", kSourceOldPattern);
   create(s.target, "target");
   fill(s.target, "target", kTargetOldPattern);
+  // [[prefill]]: the state before the job, written into the image files.
+  for (const scenarios::Prefill& p : s.prefill) {
+    const bool on_base = p.disk == scenarios::PrefillDisk::kBase;
+    const DiskSpec& d = on_base && s.base ? *s.base : s.source;
+    const std::string name = on_base ? "base" : "source";
+    std::string command;
+    switch (p.op) {
+      case scenarios::PrefillOp::kWrite:
+        command =
+            fmt::format("write -P {:#04x} {} {}", kPrefillPattern, p.offset_bytes, p.length_bytes);
+        break;
+      case scenarios::PrefillOp::kWriteZeroes:
+        command = fmt::format("write -z -u {} {}", p.offset_bytes, p.length_bytes);
+        break;
+      case scenarios::PrefillOp::kDiscard:
+        command = fmt::format("discard {} {}", p.offset_bytes, p.length_bytes);
+        break;
+    }
+    out += fmt::format(
+        "\"$QEMU_IO\" -f {} -c '{}' {} >/dev/null || cannot_run \"qemu-io prefill on {}\"\n",
+        format_of(d), command, file_of(d, name), name);
+  }
   return out;
 }
 
@@ -126,6 +148,10 @@ std::vector<std::string> scenario_notes(const Scenario& s) {
       notes.push_back(
           fmt::format("{}: zero_init = false without old data (QEMU reads zeroes)", name));
     if (d->discard_reads_zero) notes.push_back(fmt::format("{}: discard_reads_zero", name));
+  }
+  if (s.mirror.start_us != 0) {
+    notes.push_back(
+        "start_us: guest requests made before the job started are sent after blockdev-mirror");
   }
   if (s.source.length_bytes != s.target.length_bytes) {
     notes.push_back(
@@ -442,6 +468,7 @@ std::string name_byte(const QemuReplay& replay, std::uint64_t offset, std::uint8
   if (value == kBaseOldPattern) return "the base image's old data";
   if (value == kSourceOldPattern) return "the source's old data";
   if (value == kTargetOldPattern) return "the target's old data (stale)";
+  if (value == kPrefillPattern) return "a [[prefill]] write";
   for (std::size_t i = replay.requests.size(); i-- > 0;) {
     const sim::GuestRequest& q = replay.requests[i];
     if (q.op == sim::GuestOp::kWrite && guest_write_pattern(i + 1) == value && q.offset <= offset &&

@@ -42,6 +42,7 @@ struct SimulatedTimeline {
 inline constexpr std::uint8_t kBaseOldPattern = 0xb1;
 inline constexpr std::uint8_t kSourceOldPattern = 0xb2;
 inline constexpr std::uint8_t kTargetOldPattern = 0xb3;
+inline constexpr std::uint8_t kPrefillPattern = 0xb4;  // every [[prefill]] write
 // Guest request `number` (from 1) writes this byte: 0x01..0xa0, cycling.
 std::uint8_t guest_write_pattern(std::uint64_t number);
 

@@ -111,6 +111,11 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
       m.speed_bytes_per_s == 0 ? std::string("unlimited") : bytes_text(m.speed_bytes_per_s) + "/s",
       scenarios::name_of(m.on_source_error), scenarios::name_of(m.on_target_error), m.unmap,
       m.target_is_zero);
+  // Shown only when set, so that the setup of older cases reads as before.
+  if (m.start_us != 0 || !s.prefill.empty()) {
+    out += fmt::format("  before  {} prefill write(s); the job starts at {} us\n", s.prefill.size(),
+                       m.start_us);
+  }
   const auto torn = std::count_if(s.faults.begin(), s.faults.end(),
                                   [](const scenarios::FaultSpec& f) { return f.rule.torn; });
   const std::string torn_text = torn == 0 ? "" : fmt::format(" ({} torn)", torn);

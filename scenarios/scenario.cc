@@ -24,6 +24,8 @@ constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{
 constexpr std::array<std::string_view, 8> kCommandKinds = {
     "complete", "cancel",    "force_cancel",   "pause",
     "resume",   "set_speed", "write_blocking", "power_loss"};
+constexpr std::array<std::string_view, 2> kPrefillDisks = {"source", "base"};
+constexpr std::array<std::string_view, 3> kPrefillOps = {"write", "write_zeroes", "discard"};
 constexpr std::array<std::string_view, 3> kArrivals = {"fixed", "uniform", "poisson"};
 constexpr std::array<std::string_view, 4> kLocalities = {"uniform", "sequential", "hotspot",
                                                          "zipf"};
@@ -81,6 +83,24 @@ std::span<const std::string_view> enum_names<FaultDisk>() {
 template <>
 std::span<const std::string_view> enum_names<CommandKind>() {
   return kCommandKinds;
+}
+sim::TraceOptions trace_options(const Scenario& scenario, const TraceWorkload& trace) {
+  sim::TraceOptions options;
+  options.disk_length = scenario.source.length_bytes;
+  options.time_scale = trace.time_scale;
+  options.start_offset_us = trace.start_offset_us;
+  options.offset_shift_bytes = trace.offset_shift_bytes;
+  options.wrap = trace.wrap;
+  return options;
+}
+
+template <>
+std::span<const std::string_view> enum_names<PrefillDisk>() {
+  return kPrefillDisks;
+}
+template <>
+std::span<const std::string_view> enum_names<PrefillOp>() {
+  return kPrefillOps;
 }
 template <>
 std::span<const std::string_view> enum_names<sim::Arrival>() {

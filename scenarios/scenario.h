@@ -114,6 +114,9 @@ struct MirrorSpec {
   bool target_is_zero = false;    // the caller promises the target reads as zeroes
   std::vector<std::string> bugs;  // engine bug switches by name; checked against LoadOptions
   Profile profile = Profile::kDefault;  // "default" or "qemu-7.2" (engine/profile.h)
+  // The job starts at this virtual time; the guest's workload and the
+  // prefill writes before it are simply the source's content then.
+  std::uint64_t start_us = 0;
 
   bool operator==(const MirrorSpec&) const = default;
 };
@@ -127,6 +130,14 @@ struct NoWorkload {
 struct TraceWorkload {
   std::filesystem::path path;  // absolute once loaded (a file's relative path is resolved)
   sim::TraceFormat format = sim::TraceFormat::kAuto;
+  // Remapping (sim::TraceOptions says how): times * time_scale +
+  // start_offset_us; offsets + offset_shift_bytes, modulo the source's
+  // length with wrap. loop: the trace repeats until the job ends.
+  double time_scale = 1.0;
+  std::uint64_t start_offset_us = 0;
+  bool loop = false;
+  std::uint64_t offset_shift_bytes = 0;
+  bool wrap = false;
   bool operator==(const TraceWorkload&) const = default;
 };
 
@@ -177,6 +188,24 @@ std::optional<T> parse_in(std::span<const NamedValue<T>> names, std::string_view
   return std::nullopt;
 }
 
+// [[prefill]]: a write made to the source or its base before the run
+// starts, so a scenario can begin from recorded state (a QEMU case's image).
+enum class PrefillDisk : std::uint8_t { kSource, kBase };  // "source", "base"
+enum class PrefillOp : std::uint8_t {
+  kWrite,        // "write": fresh data
+  kWriteZeroes,  // "write_zeroes"
+  kDiscard,      // "discard"
+};
+
+struct Prefill {
+  PrefillDisk disk = PrefillDisk::kSource;
+  std::uint64_t offset_bytes = 0;  // multiple of 512, inside the disk
+  std::uint64_t length_bytes = 0;  // multiple of 512, above 0, inside the disk
+  PrefillOp op = PrefillOp::kWrite;
+
+  bool operator==(const Prefill&) const = default;
+};
+
 enum class CommandKind : std::uint8_t {
   kComplete,       // "complete"
   kCancel,         // "cancel"
@@ -224,7 +253,8 @@ struct Scenario {
   DiskSpec target;
   std::optional<DiskSpec> base;  // backing image named by source/target backing
   MirrorSpec mirror;
-  WorkloadSpec workload;  // default: NoWorkload
+  WorkloadSpec workload;         // default: NoWorkload
+  std::vector<Prefill> prefill;  // applied in order before the run starts
   std::vector<FaultSpec> faults;
   std::vector<Command> commands;
   // How the generator drew this case ([swarm]; informational: a run never
@@ -233,6 +263,10 @@ struct Scenario {
 
   bool operator==(const Scenario&) const = default;
 };
+
+// How the trace of `scenario` (which has a TraceWorkload) is read: the
+// source's length and the workload's remapping.
+sim::TraceOptions trace_options(const Scenario& scenario, const TraceWorkload& trace);
 
 // The names of enum values as written in files, in enum order. Specialized
 // for every enum above and for sim::Arrival, sim::Locality, sim::TraceFormat,
@@ -281,6 +315,10 @@ template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
 template <>
 std::span<const std::string_view> enum_names<CommandKind>();
+template <>
+std::span<const std::string_view> enum_names<PrefillDisk>();
+template <>
+std::span<const std::string_view> enum_names<PrefillOp>();
 template <>
 std::span<const std::string_view> enum_names<sim::Arrival>();
 template <>

@@ -159,6 +159,7 @@ Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
       return problem(key, fmt::format("bug '{}' is listed twice", name), "each bug once");
     }
   }
+  if (auto p = check_time("mirror.start_us", mirror.start_us)) return p;
   return std::nullopt;
 }
 
@@ -190,10 +191,21 @@ Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
     return problem("workload.trace", fmt::format("trace file '{}' {}", trace->path.string(), what),
                    "an existing file (a relative path is relative to the scenario file)");
   }
+  if (!std::isfinite(trace->time_scale) || trace->time_scale <= 0.0 ||
+      trace->time_scale > kMaxTimeScale) {
+    return problem("workload.time_scale", fmt::format("{} is out of range", trace->time_scale),
+                   "a number greater than 0, at most 1e6 (0.5 replays twice as fast)");
+  }
+  if (auto p = check_time("workload.start_offset_us", trace->start_offset_us)) return p;
+  if (auto p = check_sector_multiple("workload.offset_shift_bytes", trace->offset_shift_bytes)) {
+    return p;
+  }
+  if (trace->wrap && scenario.source.length_bytes == 0) {
+    return problem("workload.wrap", "wrap on a source of length 0", "a source with a length");
+  }
   if (!options.check_trace_rows) return std::nullopt;
   try {
-    sim::read_trace(trace->path, trace->format,
-                    sim::TraceOptions{.disk_length = scenario.source.length_bytes});
+    sim::read_trace(trace->path, trace->format, trace_options(scenario, *trace));
   } catch (const sim::TraceError& e) {
     auto [what, allowed] = split_allowed(e.what());
     return problem("workload.trace", what, allowed);
@@ -265,6 +277,32 @@ Problem check_fault(const Scenario& scenario, std::size_t index) {
   return std::nullopt;
 }
 
+Problem check_prefill(const Scenario& scenario, std::size_t index) {
+  const Prefill& prefill = scenario.prefill[index];
+  const std::string at = fmt::format("prefill[{}].", index);
+  const DiskSpec* disk = &scenario.source;
+  if (prefill.disk == PrefillDisk::kBase) {
+    if (!scenario.base)
+      return problem(at + "disk", "\"base\" without a [base] disk",
+                     "\"source\", or a [base] table");
+    disk = &*scenario.base;
+  }
+  if (auto p = check_sector_multiple(at + "offset_bytes", prefill.offset_bytes)) return p;
+  if (auto p = check_sector_multiple(at + "length_bytes", prefill.length_bytes)) return p;
+  if (prefill.length_bytes == 0) {
+    return problem(at + "length_bytes", "a write of 0 bytes", "a multiple of 512 above 0");
+  }
+  if (prefill.offset_bytes > disk->length_bytes ||
+      prefill.length_bytes > disk->length_bytes - prefill.offset_bytes) {
+    return problem(
+        at + (prefill.offset_bytes > disk->length_bytes ? "offset_bytes" : "length_bytes"),
+        fmt::format("the range ends past the end of the {} disk ({})", name_of(prefill.disk),
+                    bytes_text(disk->length_bytes)),
+        "a range inside the disk");
+  }
+  return std::nullopt;
+}
+
 Problem check_command(const Command& command, std::size_t index) {
   const std::string at = fmt::format("commands[{}].", index);
   if (auto p = check_time(at + (command.trigger == CommandTrigger::kAt ? "at_us" : "delay_us"),
@@ -303,6 +341,9 @@ std::optional<ScenarioProblem> check_scenario(const Scenario& scenario,
   }
   if (auto p = check_mirror(scenario.mirror, options)) return p;
   if (auto p = check_workload(scenario, options)) return p;
+  for (std::size_t i = 0; i < scenario.prefill.size(); ++i) {
+    if (auto p = check_prefill(scenario, i)) return p;
+  }
   for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
     if (auto p = check_fault(scenario, i)) return p;
   }

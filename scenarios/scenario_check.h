@@ -37,6 +37,7 @@ inline constexpr std::uint64_t kMinClusterBytes = sim::kClusterMinBytes;  // 512
 inline constexpr std::uint64_t kMaxClusterBytes = sim::kClusterMaxBytes;  // 2 MiB
 inline constexpr std::uint64_t kDefaultClusterBytes = 64 * kKiB;
 inline constexpr std::uint32_t kMaxQueueDepth = sim::kMaxQueueDepth;  // 4096
+inline constexpr double kMaxTimeScale = 1e6;                          // a trace's time_scale
 
 // A key set from the command line (`--set path=value`; scenario_overrides.h).
 struct KeyOverride {

@@ -71,6 +71,8 @@ std::vector<KeyInfo> build() {
       {T::kTop, "mirror", "table", "", "", "required", "[mirror]", "the job's parameters"},
       {T::kTop, "workload", "table", "", "", "no [workload]: the guest does nothing", "[workload]",
        "what the guest does while the job runs"},
+      {T::kTop, "prefill", "array of tables", "", "[]", "", "[[prefill]] sections",
+       "writes to the source or the base made before the run starts, in file order"},
       {T::kTop, "faults", "array of tables", "", "[]", "", "[[faults]] sections",
        "injected I/O errors, as rules evaluated in file order"},
       {T::kTop, "commands", "array of tables", "", "[]", "none: the job completes on READY",
@@ -174,6 +176,9 @@ std::vector<KeyInfo> build() {
       {T::kMirror, "profile", "choice", "", toml_name(m.profile), "", quoted_names<Profile>(),
        "whose bookkeeping the engine follows: \"default\" is the correct engine, \"qemu-7.2\" "
        "follows v7.2.0 block/mirror.c to the letter (the --profile flag overrides it)"},
+      {T::kMirror, "start_us", "time", "us", toml_time(m.start_us), "", kTimeRange,
+       "the job starts at this time; guest requests and [[prefill]] before it are the "
+       "source's content when it starts; commands given before it wait for it"},
 
       // [workload]
       {T::kWorkload, "kind", "choice", "", "",
@@ -232,6 +237,20 @@ std::vector<KeyInfo> build() {
        "a CSV (time_us,op,offset,length; lines up to 1 MiB) or fio iolog v2/v3 file"},
       {T::kTrace, "format", "choice", "", toml_name(TraceWorkload{}.format), "",
        quoted_names<sim::TraceFormat>(), "\"auto\": fio when the first line says so, else CSV"},
+      {T::kTrace, "time_scale", "number", "", toml_real(TraceWorkload{}.time_scale), "",
+       "greater than 0, at most 1e6",
+       "every request's time is multiplied by this: 0.5 replays "
+       "twice as fast"},
+      {T::kTrace, "start_offset_us", "time", "us", toml_time(0), "", kTimeRange,
+       "added to every request's time (after time_scale)"},
+      {T::kTrace, "loop", "boolean", "", toml_bool(false), "", "true, false",
+       "the trace repeats until the job ends, each repetition 1 us after the previous one's "
+       "last request"},
+      {T::kTrace, "offset_shift_bytes", "size", "bytes", toml_size(0), "", kSectorMultiple,
+       "added to every request's offset"},
+      {T::kTrace, "wrap", "boolean", "", toml_bool(false), "", "true, false",
+       "offsets (after the shift) modulo the source's length; a request that would cross the "
+       "end is moved back to end there, so a trace from a bigger disk fits"},
 
       // workload.size_bytes = { min_bytes, max_bytes }
       {T::kSizeRange, "min_bytes", "size", "bytes", "", "required",
@@ -255,6 +274,16 @@ std::vector<KeyInfo> build() {
        "how long the phase lasts"},
       {T::kPhase, "rate_iops", "number", "requests/s", "", "required", "0 (quiet) to 1e9",
        "the phase's request rate"},
+
+      // [[prefill]]
+      {T::kPrefill, "disk", "choice", "", toml_name(Prefill{}.disk), "",
+       quoted_names<PrefillDisk>() + "; \"base\" needs a [base]", "the disk written"},
+      {T::kPrefill, "op", "choice", "", toml_name(Prefill{}.op), "", quoted_names<PrefillOp>(),
+       "\"write\": fresh data; \"write_zeroes\", \"discard\" as a guest's would"},
+      {T::kPrefill, "offset_bytes", "size", "bytes", "", "required",
+       fmt::format("{}, inside the disk", kSectorMultiple), "where the write starts"},
+      {T::kPrefill, "length_bytes", "size", "bytes", "", "required",
+       fmt::format("{} above 0, inside the disk", kSectorMultiple), "how much is written"},
 
       // [[faults]]
       {T::kFault, "disk", "choice", "", toml_name(f.disk), "", "\"source\", \"target\"",
@@ -300,6 +329,7 @@ std::vector<KeyInfo> build() {
        "pieces kept or dropped together, a seeded coin per request (as CrashMonkey explores); "
        "\"in_order_prefix\": the first k landed pieces, k seeded (a cache that writes back in "
        "order)"},
+
   };
   // [swarm]
   const SwarmOptions swarm;
@@ -362,7 +392,7 @@ std::vector<RenamedKey> renamed_keys(std::initializer_list<KeyTable> tables) {
 }
 
 std::string_view key_table_title(KeyTable table) {
-  static constexpr std::array<std::string_view, 13> kTitles = {
+  static constexpr std::array<std::string_view, 14> kTitles = {
       "Top level",
       "[limits]",
       "[source] [target] [base]",
@@ -373,6 +403,7 @@ std::string_view key_table_title(KeyTable table) {
       "workload.size_bytes = { min_bytes, max_bytes }",
       "workload.mix = { write, write_zeroes, discard, read }",
       "[[workload.phases]]",
+      "[[prefill]]",
       "[[faults]]",
       "[[commands]]",
       "[swarm]"};
@@ -422,11 +453,11 @@ std::string key_reference() {
       "  `flush_every` and the [swarm] switches `split_io`, `late_completions`, `reorder`,\n"
       "  `torn_faults`, `write_cache`, `guest_flush`, `power_loss` only when they are not\n"
       "  the default, so that a case without them is written as before they existed.\n";
-  constexpr std::array<KeyTable, 13> kTables = {
-      KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,  KeyTable::kMirror,
-      KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace, KeyTable::kSizeRange,
-      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kFault, KeyTable::kCommand,
-      KeyTable::kSwarm};
+  constexpr std::array<KeyTable, 14> kTables = {
+      KeyTable::kTop,      KeyTable::kLimits,    KeyTable::kDisk,    KeyTable::kMirror,
+      KeyTable::kWorkload, KeyTable::kGenerator, KeyTable::kTrace,   KeyTable::kSizeRange,
+      KeyTable::kMix,      KeyTable::kPhase,     KeyTable::kPrefill, KeyTable::kFault,
+      KeyTable::kCommand,  KeyTable::kSwarm};
   for (KeyTable table : kTables) {
     out += fmt::format("\n## {}\n\n", key_table_title(table));
     out += "| key | type | unit | default | allowed | meaning |\n";

@@ -32,6 +32,7 @@ enum class KeyTable : std::uint8_t {
   kSizeRange,  // workload.size_bytes = { min_bytes, max_bytes }
   kMix,        // workload.mix = { ... }
   kPhase,      // [[workload.phases]]
+  kPrefill,    // [[prefill]]
   kFault,      // [[faults]]
   kCommand,    // [[commands]]
   kSwarm,      // [swarm]

@@ -93,6 +93,7 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
       mirror.bugs.push_back(toml_detail::read_string(ctx, *bugs->get(i), key));
     }
   }
+  in.time_us("start_us", mirror.start_us);
   return mirror;
 }
 
@@ -175,6 +176,11 @@ TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
   if (resolved.is_relative()) resolved = base_dir / resolved;
   trace.path = std::filesystem::absolute(resolved).lexically_normal();
   in.choice("format", trace.format);
+  in.real("time_scale", trace.time_scale);
+  in.time_us("start_offset_us", trace.start_offset_us);
+  in.boolean("loop", trace.loop);
+  in.size("offset_shift_bytes", trace.offset_shift_bytes);
+  in.boolean("wrap", trace.wrap);
   return trace;
 }
 
@@ -227,6 +233,18 @@ FaultSpec read_fault(TomlContext& ctx, const toml::table& table, const std::stri
   in.named("errno", fault_errno_names(), rule.error);
   in.boolean("torn", rule.torn);
   return fault;
+}
+
+Prefill read_prefill(TomlContext& ctx, const toml::table& table, const std::string& path) {
+  TableReader in(ctx, table, path, {KeyTable::kPrefill});
+  Prefill prefill;
+  in.choice("disk", prefill.disk);
+  in.choice("op", prefill.op);
+  prefill.offset_bytes =
+      read_size(ctx, in.require("offset_bytes", kSizeForms), in.key_path("offset_bytes"));
+  prefill.length_bytes =
+      read_size(ctx, in.require("length_bytes", kSizeForms), in.key_path("length_bytes"));
+  return prefill;
 }
 
 Command read_command(TomlContext& ctx, const toml::table& table, const std::string& path) {
@@ -297,6 +315,9 @@ Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
   if (const toml::table* base = in.subtable("base")) scenario.base = read_disk(ctx, base, "base");
   scenario.mirror = read_mirror(ctx, in.subtable("mirror"));
   scenario.workload = read_workload(ctx, in.subtable("workload"), base_dir);
+  for (const auto& [table, path] : tables_of(in, "prefill")) {
+    scenario.prefill.push_back(read_prefill(ctx, *table, path));
+  }
   for (const auto& [table, path] : tables_of(in, "faults")) {
     scenario.faults.push_back(read_fault(ctx, *table, path));
   }

@@ -14,10 +14,11 @@
 //              ([base] is optional: the backing image that backing names)
 //   [mirror]   sync (required), copy_mode, granularity_bytes, buf_size_bytes,
 //              speed_bytes_per_s, on_source_error, on_target_error, unmap,
-//              target_is_zero, bugs
+//              target_is_zero, bugs, start_us (the job starts then; the guest may run before)
 //   [workload] kind = "none" | "generator" | "trace" (default: "trace" when a
 //              trace key is present, else "generator"; no [workload] = "none")
-//              trace:     trace (path, relative to the scenario file), format
+//              trace:     trace (path, relative to the scenario file), format,
+//                         time_scale, start_offset_us, loop, offset_shift_bytes, wrap
 //              generator: rate_iops, arrival, burst_on_us, burst_off_us,
 //                         size_bytes (a size, or [sizes] to pick from, or
 //                         {min_bytes, max_bytes}), align_bytes, locality,
@@ -25,6 +26,8 @@
 //                         zipf_theta, mix = {write, write_zeroes, discard, read}
 //                         (weights; absent ones are 0), start_us, stop_us,
 //                         max_requests, [[workload.phases]] duration_us, rate_iops
+//   [[prefill]]  disk ("source" | "base"), op (write | write_zeroes | discard),
+//                offset_bytes, length_bytes: written before anything runs
 //   [[faults]]   disk, op, offset_bytes, length_bytes, from_us, to_us, after_n,
 //                probability, once, errno
 //   [[commands]] action, then at_us = <time>, or on_ready = true with delay_us;

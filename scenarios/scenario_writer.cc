@@ -104,6 +104,10 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   w.line("target_is_zero", toml_bool(mirror.target_is_zero), toml_bool(def.target_is_zero));
   w.line("bugs", bug_list(mirror.bugs), bug_list(def.bugs));
   w.line("profile", toml_name(mirror.profile), toml_name(def.profile));
+  // Newer than the files already saved: written only when set (see write_disk).
+  if (mirror.start_us != def.start_us) {
+    w.line("start_us", toml_time(mirror.start_us), toml_time(def.start_us));
+  }
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {
@@ -165,6 +169,19 @@ void write_workload(Writer& w, const WorkloadSpec& workload) {
     w.line("kind", toml_string("trace"), toml_string("none"));
     w.line("trace", toml_string(trace->path.string()));  // required
     w.line("format", toml_name(trace->format), toml_name(TraceWorkload{}.format));
+    // Newer than the files already saved: written only when set (see write_disk).
+    const TraceWorkload def;
+    if (trace->time_scale != def.time_scale) {
+      w.line("time_scale", toml_real(trace->time_scale), toml_real(def.time_scale));
+    }
+    if (trace->start_offset_us != def.start_offset_us) {
+      w.line("start_offset_us", toml_time(trace->start_offset_us), toml_time(0));
+    }
+    if (trace->loop) w.line("loop", "true", toml_bool(false));
+    if (trace->offset_shift_bytes != def.offset_shift_bytes) {
+      w.line("offset_shift_bytes", toml_size(trace->offset_shift_bytes), toml_size(0));
+    }
+    if (trace->wrap) w.line("wrap", "true", toml_bool(false));
   } else {
     write_generator(w, std::get<sim::WorkloadParams>(workload));
   }
@@ -188,6 +205,15 @@ void write_fault(Writer& w, const FaultSpec& fault) {
          toml_named(fault_errno_names(), def.rule.error));
   // Newer than the files already saved: written only when set (see write_disk).
   if (rule.torn != def.rule.torn) w.line("torn", toml_bool(rule.torn), toml_bool(def.rule.torn));
+}
+
+void write_prefill(Writer& w, const Prefill& prefill) {
+  const Prefill def;
+  w.section("[[prefill]]");
+  w.line("disk", toml_name(prefill.disk), toml_name(def.disk));
+  w.line("op", toml_name(prefill.op), toml_name(def.op));
+  w.line("offset_bytes", toml_size(prefill.offset_bytes));  // required
+  w.line("length_bytes", toml_size(prefill.length_bytes));  // required
 }
 
 void write_swarm(Writer& w, const SwarmOptions& swarm) {
@@ -241,6 +267,8 @@ std::string write_scenario(const Scenario& scenario) {
   if (scenario.base) write_disk(w, "base", *scenario.base);
   write_mirror(w, scenario.mirror);
   write_workload(w, scenario.workload);
+  // Newer than the files already saved: a case without prefill has no such section.
+  for (const Prefill& prefill : scenario.prefill) write_prefill(w, prefill);
   for (const FaultSpec& fault : scenario.faults) write_fault(w, fault);
   for (const Command& command : scenario.commands) write_command(w, command);
   return w.take();

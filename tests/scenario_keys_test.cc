@@ -46,6 +46,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kTop, "base"}, "{ kind = \"cluster\" }"},
       {{T::kTop, "mirror"}, "{ sync = \"top\" }"},
       {{T::kTop, "workload"}, "{ rate_iops = 5 }"},
+      {{T::kTop, "prefill"}, "[{ offset_bytes = 0, length_bytes = 4096 }]"},
       {{T::kTop, "faults"}, "[{ once = true }]"},
       {{T::kTop, "commands"}, "[{ action = \"pause\", at_us = 5 }]"},
       {{T::kTop, "swarm"}, "{ cow = true }"},
@@ -81,6 +82,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kMirror, "target_is_zero"}, "true"},
       {{T::kMirror, "bugs"}, "[\"cow-no-round\"]"},
       {{T::kMirror, "profile"}, "\"qemu-7.2\""},
+      {{T::kMirror, "start_us"}, "\"5ms\""},
       {{T::kWorkload, "kind"}, "\"none\""},
       {{T::kGenerator, "rate_iops"}, "5.0"},
       {{T::kGenerator, "arrival"}, "\"uniform\""},
@@ -101,6 +103,11 @@ const std::map<Key, std::string>& examples() {
       {{T::kGenerator, "flush_every"}, "3"},
       {{T::kTrace, "trace"}, "\"trace_v2.iolog\""},
       {{T::kTrace, "format"}, "\"csv\""},
+      {{T::kTrace, "time_scale"}, "0.5"},
+      {{T::kTrace, "start_offset_us"}, "\"1ms\""},
+      {{T::kTrace, "loop"}, "true"},
+      {{T::kTrace, "offset_shift_bytes"}, "\"4KiB\""},
+      {{T::kTrace, "wrap"}, "true"},
       {{T::kSizeRange, "min_bytes"}, "\"8KiB\""},
       {{T::kSizeRange, "max_bytes"}, "\"128KiB\""},
       {{T::kMix, "write"}, "2.0"},
@@ -109,6 +116,10 @@ const std::map<Key, std::string>& examples() {
       {{T::kMix, "read"}, "2.0"},
       {{T::kPhase, "duration_us"}, "\"2s\""},
       {{T::kPhase, "rate_iops"}, "50.0"},
+      {{T::kPrefill, "disk"}, "\"base\""},
+      {{T::kPrefill, "op"}, "\"discard\""},
+      {{T::kPrefill, "offset_bytes"}, "\"4KiB\""},
+      {{T::kPrefill, "length_bytes"}, "\"8KiB\""},
       {{T::kFault, "disk"}, "\"source\""},
       {{T::kFault, "op"}, "\"write\""},
       {{T::kFault, "offset_bytes"}, "\"1MiB\""},
@@ -147,6 +158,8 @@ const std::map<Key, std::string> kBaseline = {
     {{KeyTable::kSizeRange, "max_bytes"}, "\"64KiB\""},
     {{KeyTable::kPhase, "duration_us"}, "\"1s\""},
     {{KeyTable::kPhase, "rate_iops"}, "10"},
+    {{KeyTable::kPrefill, "offset_bytes"}, "0"},
+    {{KeyTable::kPrefill, "length_bytes"}, "4096"},
     {{KeyTable::kCommand, "action"}, "\"complete\""},
     {{KeyTable::kCommand, "at_us"}, "0"},
     {{KeyTable::kCommand, "speed_bytes_per_s"}, "0"},
@@ -205,6 +218,11 @@ std::string doc(KeyTable table, const std::string& key, const std::optional<std:
       return kMirror + "[workload]\n[[workload.phases]]\n" +
              other("duration_us", "duration_us = \"1s\"\n") +
              other("rate_iops", "rate_iops = 10\n");
+    case KeyTable::kPrefill:
+      return kMirror + "[base]\nkind = \"cluster\"\n[[prefill]]\n" +
+             other("offset_bytes", "offset_bytes = 0\n") +
+             other("length_bytes", "length_bytes = 4096\n") +
+             (key == "offset_bytes" || key == "length_bytes" ? "" : kv);
     case KeyTable::kFault:
       return kMirror + "[[faults]]\n" + kv;
     case KeyTable::kSwarm:
@@ -303,6 +321,8 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   params.flush_every = 2;
   generated.workload = params;
   generated.faults = {FaultSpec{}};
+  generated.prefill = {Prefill{PrefillDisk::kBase, 0, 4096, PrefillOp::kWriteZeroes}};
+  generated.mirror.start_us = 3;
   generated.source.faults_end_us = 5;
   // Keys written only when they differ from the default.
   generated.source.io_model = sim::IoModel::kSplit;
@@ -319,7 +339,8 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
                         Command{CommandKind::kPowerLoss, CommandTrigger::kAt, 9, 0,
                                 sim::PowerLossMode::kInOrderPrefix}};
   Scenario traced;
-  traced.workload = TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv};
+  traced.workload =
+      TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv, 2.0, 5, true, 512, true};
   const Scenario idle;
 
   std::map<KeyTable, std::set<std::string>> written;
@@ -353,14 +374,17 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
     if (const toml::array* commands = doc["commands"].as_array()) {
       for (const toml::node& c : *commands) collect(*c.as_table(), written[KeyTable::kCommand]);
     }
+    if (const toml::array* prefill = doc["prefill"].as_array()) {
+      for (const toml::node& p : *prefill) collect(*p.as_table(), written[KeyTable::kPrefill]);
+    }
     if (const toml::table* swarm = doc["swarm"].as_table()) {
       collect(*swarm, written[KeyTable::kSwarm]);
     }
   }
   EXPECT_EQ(workload_kinds, (std::set<std::string>{"generator", "trace", "none"}));
-  for (KeyTable table :
-       {KeyTable::kTop, KeyTable::kLimits, KeyTable::kDisk, KeyTable::kMirror, KeyTable::kSizeRange,
-        KeyTable::kMix, KeyTable::kPhase, KeyTable::kFault, KeyTable::kCommand, KeyTable::kSwarm}) {
+  for (KeyTable table : {KeyTable::kTop, KeyTable::kLimits, KeyTable::kDisk, KeyTable::kMirror,
+                         KeyTable::kSizeRange, KeyTable::kMix, KeyTable::kPhase, KeyTable::kPrefill,
+                         KeyTable::kFault, KeyTable::kCommand, KeyTable::kSwarm}) {
     EXPECT_EQ(written[table], table_keys({table})) << key_table_title(table);
   }
 }
@@ -408,7 +432,8 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   const std::string plain = write_scenario(s);
   for (const char* key :
        {"io_model", "completion_delay_us", "reorder", "write_cache", "torn", "flush_every",
-        "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss"}) {
+        "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss", "start_us",
+        "prefill", "time_scale", "start_offset_us", "loop", "offset_shift_bytes", "wrap"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }
@@ -419,6 +444,10 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   s.faults[0].rule.torn = true;
   s.swarm->split_io = true;
   s.swarm->power_loss = true;
+  EXPECT_EQ(plain.find("[[prefill]]"), std::string::npos) << plain;
+  s.mirror.start_us = 5000;
+  s.prefill = {Prefill{}};
+  s.prefill[0].length_bytes = 4096;
   const std::string text = write_scenario(s);
   for (const char* line : {"io_model = \"split\"  # differs from default (\"atomic\")",
                            "completion_delay_us = \"2ms\"  # differs from default (0)",
@@ -426,7 +455,8 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
                            "torn = true  # differs from default (false)",
                            "write_cache = true  # differs from default (false)",
                            "power_loss = true  # differs from default (false)",
-                           "split_io = true  # differs from default (false)"}) {
+                           "split_io = true  # differs from default (false)",
+                           "start_us = \"5ms\"  # differs from default (0)", "[[prefill]]"}) {
     EXPECT_NE(text.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
                                                                              << text;
   }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "engine/block_device.h"
@@ -140,6 +141,24 @@ void RequestChecker::add(Trace& trace, std::uint64_t line, std::uint64_t time_us
   if (length % engine::kSectorSize != 0) {
     fail(line, "length " + std::to_string(length) + " is not a multiple of 512" + kSectors);
   }
+  if (op != GuestOp::kFlush && options_.offset_shift_bytes != 0) {
+    if (options_.offset_shift_bytes > UINT64_MAX - offset) {
+      fail(line,
+           "offset + offset_shift_bytes does not fit in 64 bits; allowed: requests "
+           "within the disk");
+    }
+    offset += options_.offset_shift_bytes;
+  }
+  if (op != GuestOp::kFlush && options_.wrap && options_.disk_length != 0) {
+    if (length > options_.disk_length) {
+      fail(line, "length " + bytes(length) +
+                     " is longer than the disk; allowed: with wrap, "
+                     "requests of at most the " +
+                     bytes(options_.disk_length) + " of the disk");
+    }
+    offset %= options_.disk_length;
+    if (offset + length > options_.disk_length) offset = options_.disk_length - length;
+  }
   if (length > UINT64_MAX - offset)
     fail(line, "offset + length does not fit in 64 bits; allowed: requests within the disk");
   if (options_.disk_length != 0 && offset + length > options_.disk_length) {
@@ -159,9 +178,47 @@ void RequestChecker::add(Trace& trace, std::uint64_t line, std::uint64_t time_us
   }
   previous_time_us_ = time_us;
   previous_line_ = line;
-  trace.requests.push_back(
-      GuestRequest{static_cast<engine::TimeNs>(time_us) * engine::kNsPerUs, op, offset, length});
+  trace.requests.push_back(GuestRequest{remapped_time(line, time_us), op, offset, length});
+}
+
+engine::TimeNs RequestChecker::remapped_time(std::uint64_t line, std::uint64_t time_us) const {
+  std::uint64_t scaled_us = time_us;
+  engine::TimeNs ns = static_cast<engine::TimeNs>(time_us) * engine::kNsPerUs;
+  if (options_.time_scale != 1.0) {  // 1.0 keeps the file's times exactly
+    const double scaled = static_cast<double>(time_us) * options_.time_scale;
+    scaled_us = static_cast<std::uint64_t>(scaled);
+    ns = static_cast<engine::TimeNs>(std::llround(scaled * engine::kNsPerUs));
+  }
+  if (options_.start_offset_us > kMaxWorkloadTimeUs - std::min(scaled_us, kMaxWorkloadTimeUs)) {
+    fail(line, "time " + std::to_string(time_us) +
+                   " us, scaled and shifted by start_offset_us, is too far in the future; "
+                   "allowed: at most " +
+                   std::to_string(kMaxWorkloadTimeUs) + " us");
+  }
+  return ns + static_cast<engine::TimeNs>(options_.start_offset_us) * engine::kNsPerUs;
 }
 
 }  // namespace trace_detail
+
+LoopingTraceReplay::LoopingTraceReplay(std::vector<GuestRequest> requests)
+    : requests_(std::move(requests)) {
+  if (!requests_.empty()) {
+    period_ = requests_.back().time - requests_.front().time + engine::kNsPerUs;
+  }
+}
+
+std::optional<GuestRequest> LoopingTraceReplay::next() {
+  if (requests_.empty()) return std::nullopt;
+  if (next_ == requests_.size()) {
+    next_ = 0;
+    shift_ += period_;
+  }
+  GuestRequest r = requests_[next_++];
+  constexpr auto kEnd = static_cast<engine::TimeNs>(kMaxWorkloadTimeUs) * engine::kNsPerUs;
+  if (shift_ > kEnd - r.time) return std::nullopt;
+  r.time += shift_;
+  return r;
+}
+
+namespace trace_detail {}  // namespace trace_detail
 }  // namespace mirrorsim::sim

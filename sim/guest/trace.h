@@ -69,6 +69,16 @@ class TraceError : public std::runtime_error {
 struct TraceOptions {
   std::uint64_t disk_length = 0;  // when > 0, every request must end within this many bytes
   std::uint64_t max_file_bytes = kMaxTraceFileBytes;  // read_trace refuses larger files
+  // Remapping, applied to each row as it is read (so an error still names
+  // its line). A request's time becomes time * time_scale + start_offset_us
+  // (1.0 and 0 keep the file's times exactly); its offset becomes offset +
+  // offset_shift_bytes, and with `wrap` that modulo disk_length, moved back
+  // to end at the disk's end when it would cross it (a trace recorded on a
+  // bigger disk then fits). Flushes have no range and keep offset 0.
+  double time_scale = 1.0;  // > 0: 0.5 replays twice as fast
+  std::uint64_t start_offset_us = 0;
+  std::uint64_t offset_shift_bytes = 0;  // a multiple of 512
+  bool wrap = false;                     // requires disk_length > 0
 };
 
 struct Trace {
@@ -96,8 +106,26 @@ class TraceReplay final : public RequestSource {
     return requests_[next_++];
   }
 
+  const std::vector<GuestRequest>& requests() const { return requests_; }
+
  private:
   std::vector<GuestRequest> requests_;
+  std::size_t next_ = 0;
+};
+
+// Hands out a trace's requests over and over, until the caller stops
+// asking (the world stops when the job ends) or the times pass
+// kMaxWorkloadTimeUs. Each repetition starts 1 us after the previous one's
+// last request: it is the trace shifted by (last - first) + 1 us.
+class LoopingTraceReplay final : public RequestSource {
+ public:
+  explicit LoopingTraceReplay(std::vector<GuestRequest> requests);
+  std::optional<GuestRequest> next() override;
+
+ private:
+  std::vector<GuestRequest> requests_;
+  engine::TimeNs period_ = 0;
+  engine::TimeNs shift_ = 0;
   std::size_t next_ = 0;
 };
 

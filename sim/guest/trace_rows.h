@@ -31,6 +31,9 @@ class RequestChecker {
            std::uint64_t offset, std::uint64_t length);
 
  private:
+  // The row's time after time_scale and start_offset_us, in nanoseconds.
+  engine::TimeNs remapped_time(std::uint64_t line, std::uint64_t time_us) const;
+
   std::string name_;
   TraceOptions options_;
   std::uint64_t previous_time_us_ = 0;
