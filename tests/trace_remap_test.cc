@@ -188,9 +188,16 @@ TEST_F(TraceScenario, ATraceTheJobNeverReachedIsReported) {
 }
 
 TEST_F(TraceScenario, ALoopedTraceRunsUntilTheJobEnds) {
-  const scenarios::Scenario s = load("wrap = true\nloop = true\n");
+  // Stretched 20x (a pass every 6 ms), the loop leaves the copy room to
+  // converge; complete waits 20 ms after READY, so several passes run. (At
+  // its own pace, a pass every 300 us, the guest outruns the job.)
+  const scenarios::Scenario s = load(
+      "wrap = true\nloop = true\ntime_scale = 20\n[[commands]]\naction = \"complete\"\n"
+      "on_ready = true\ndelay_us = \"20ms\"\n");
   const properties::RunReport report = properties::run_scenario(s);
   EXPECT_TRUE(report.passed());
+  EXPECT_EQ(report.inconclusive(), nullptr);
+  EXPECT_TRUE(report.job.ended) << report.outcome_line();
   EXPECT_GT(report.guest_requests, 3u);  // repeated while the job ran
   EXPECT_EQ(report.trace_requests, 0u);  // a loop has no end to miss
 }
