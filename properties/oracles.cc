@@ -1,5 +1,7 @@
 #include "properties/oracles.h"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 namespace mirrorsim::properties {
@@ -52,15 +54,21 @@ Verdict judge_limit(const RunFacts& f) {
       }
       return inconclusive(property::kLiveness, message);
     }
-    case LimitProgress::kOutrun:
+    case LimitProgress::kOutrun: {
       // Holds, not inconclusive: liveness promises READY only when the guest
       // dirties slower than the copy bandwidth (ARCHITECTURE.md), and this
       // job copied while its guest kept re-dirtying, so the property was
       // decided. That it did not converge is the run's outcome
       // (RunReport::convergence), which `run`, `sweep` and `check` report.
+      // After READY it had converged; only the end was outrun.
+      const bool ready = std::any_of(f.events.begin(), f.events.end(),
+                                     [](const auto& e) { return e.kind == JobEventKind::kReady; });
       return holds(property::kLiveness,
-                   "not converged (outrun by the guest) at the limit (" + limit +
+                   std::string(ready ? "outrun by the guest after READY"
+                                     : "not converged (outrun by the guest)") +
+                       " at the limit (" + limit +
                        "): the guest kept dirtying as fast as the job copied; " + over);
+    }
     case LimitProgress::kStalled:
       break;
   }

@@ -438,6 +438,14 @@ TEST_F(JudgeAtTheLimit, CopyingWithoutANewLowIsALivelock) {
   EXPECT_EQ(v.status, VerdictStatus::kHolds) << v.message;
   EXPECT_EQ(v.message.rfind("not converged (outrun by the guest) at the limit", 0), 0u)
       << v.message;
+  // After READY the job had converged: only its end was outrun.
+  engine::JobEvent ready;
+  ready.kind = engine::JobEventKind::kReady;
+  f.events.push_back(ready);
+  v = properties::check_liveness(f);
+  EXPECT_EQ(v.status, VerdictStatus::kHolds) << v.message;
+  EXPECT_EQ(v.message.rfind("outrun by the guest after READY at the limit", 0), 0u) << v.message;
+  f.events.clear();
   // In write-blocking mode the guest cannot outrun the job.
   f.copy_mode = engine::CopyMode::kWriteBlocking;
   EXPECT_TRUE(properties::check_liveness(f).violated());
