@@ -196,6 +196,51 @@ TEST_P(QemuDiff, MatchesOpForOp) {
   EXPECT_EQ(text.find("DIFFERS"), std::string::npos) << text;
 }
 
+// Runs `mirrorsim qemu-diff` with `env` before it; its exit code and output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string text;
+};
+CommandResult qemu_diff(const std::string& env, const std::string& args) {
+  const char* bin = std::getenv("MIRRORSIM_BIN");
+  const fs::path dir = fs::temp_directory_path() / ("qemu_diff_cli_" + std::to_string(getpid()));
+  const fs::path out = dir.string() + ".out";
+  const std::string command = env + " '" + bin + "' qemu-diff " + args + " --out '" + dir.string() +
+                              "' >'" + out.string() + "' 2>&1";
+  const int status = std::system(command.c_str());
+  CommandResult r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing_support::read_text(out)};
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  fs::remove(out, ignored);
+  return r;
+}
+
+TEST(QemuDiffCommand, BadInputCannotRunAndCannotJudge) {
+  const char* bin = std::getenv("MIRRORSIM_BIN");
+  if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
+  const std::string case_file =
+      "'" +
+      (scenarios::library_dir().parent_path() / "qemu-diff" / "raw-granularity-1m.toml").string() +
+      "'";
+  EXPECT_EQ(qemu_diff("", "no-such-case.toml").exit_code, 2);
+  const CommandResult profile = qemu_diff("", case_file + " --profile qemu-9");
+  EXPECT_EQ(profile.exit_code, 2) << profile.text;
+  // No QEMU (the replay script takes the binary from $QEMU).
+  const CommandResult missing = qemu_diff("QEMU=no-such-qemu-system", case_file);
+  EXPECT_EQ(missing.exit_code, 3) << missing.text;
+  EXPECT_NE(missing.text.find("cannot run: no-such-qemu-system is not installed"),
+            std::string::npos)
+      << missing.text;
+  // Guest writes during the job: QEMU's op order is not the simulation's.
+  if (!qemu_installed()) GTEST_SKIP() << "QEMU is not installed";
+  const CommandResult guest =
+      qemu_diff("", "'" + scenarios::library_file("cow-founding").string() + "'");
+  EXPECT_EQ(guest.exit_code, 4) << guest.text;
+  EXPECT_NE(guest.text.find("verdict: cannot judge: guest requests during the job"),
+            std::string::npos)
+      << guest.text;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Cases, QemuDiff, testing::ValuesIn(testing_support::scenario_file_params(qemu_diff_cases())),
     testing_support::scenario_file_param_name);
