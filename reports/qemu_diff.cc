@@ -129,8 +129,7 @@ DiffResult compare_sides(const DiffSide& sim, const DiffSide& qemu, std::string_
     out += fmt::format("  {:<34} {:<32} {:<32} {}\n", what, a, b, same ? "same" : "DIFFERS");
     agrees = agrees && same;
   };
-  out +=
-      fmt::format("  {:<34} {:<32} {:<32}\n", "", fmt::format("simulator ({})", profile), "QEMU");
+  out += fmt::format("  {:<34} {:<32} {}\n", "", fmt::format("simulator ({})", profile), "QEMU");
 
   // Copy ops: the compared prefixes, up to the shorter one when cut.
   const std::vector<DiffOp>& a = sim.ops.copies;
