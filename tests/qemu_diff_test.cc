@@ -11,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "properties/scenario_build.h"
+#include "properties/world.h"
 #include "reports/qemu_diff.h"
 #include "scenarios/library.h"
+#include "scenarios/scenario_loader.h"
 #include "tests/cli_support.h"
 #include "tests/scenario_file_param.h"
 
@@ -194,6 +197,64 @@ TEST_P(QemuDiff, MatchesOpForOp) {
   EXPECT_NE(text.find("simulator (qemu-7.2)"), std::string::npos) << text;
   EXPECT_NE(text.find("verdict: the simulator and QEMU agree\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("DIFFERS"), std::string::npos) << text;
+}
+
+// scenarios/qemu-diff/findings/: cases where QEMU 7.2 goes wrong and the
+// simulator does not; each names the verdict QEMU gives ("# qemu-7.2
+// verdict: ...").
+std::vector<fs::path> findings() {
+  std::vector<fs::path> files;
+  const fs::path dir = scenarios::library_dir().parent_path() / "qemu-diff" / "findings";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string expected_verdict(const fs::path& file) {
+  const std::string text = testing_support::read_text(file);
+  const std::string key = "qemu-7.2 verdict: ";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  return text.substr(at + key.size(), text.find('\n', at) - at - key.size());
+}
+
+TEST(QemuDiffFindings, PassInTheSimulatorUnderBothProfiles) {
+  const auto files = findings();
+  ASSERT_FALSE(files.empty());
+  for (const fs::path& file : files) {
+    EXPECT_FALSE(expected_verdict(file).empty()) << file << " names no qemu-7.2 verdict";
+    scenarios::LoadOptions load;
+    load.known_bugs = properties::known_bug_names();
+    scenarios::Scenario s = scenarios::load_scenario(file, load);
+    for (const engine::Profile profile : {engine::Profile::kDefault, engine::Profile::kQemu72}) {
+      s.mirror.profile = profile;
+      const properties::RunReport r = properties::run_scenario(s);
+      EXPECT_TRUE(r.passed()) << file << " " << engine::profile_name(profile);
+      EXPECT_TRUE(r.job.ended) << file;
+    }
+  }
+}
+
+TEST(QemuDiffFindings, StillDifferOnQemu) {
+  if (!qemu_installed()) GTEST_SKIP() << "QEMU is not installed";
+  const char* bin = std::getenv("MIRRORSIM_BIN");
+  if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
+  for (const fs::path& file : findings()) {
+    const fs::path dir = fs::temp_directory_path() / ("qemu_diff_finding_" + file.stem().string() +
+                                                      "_" + std::to_string(getpid()));
+    const fs::path out = dir.string() + ".out";
+    const std::string command = std::string("'") + bin + "' qemu-diff '" + file.string() +
+                                "' --out '" + dir.string() + "' >'" + out.string() + "' 2>&1";
+    const int status = std::system(command.c_str());
+    const std::string text = testing_support::read_text(out);
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+    fs::remove(out, ignored);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << file << "\n" << text;
+    EXPECT_NE(text.find(expected_verdict(file)), std::string::npos) << file << "\n" << text;
+  }
 }
 
 // Runs `mirrorsim qemu-diff` with `env` before it; its exit code and output.
