@@ -9,7 +9,9 @@
 //
 // Compared:
 //  - the copy ops, (offset, length) in start order. Without guest requests
-//    QEMU's order is deterministic and the whole sequence is compared. With
+//    QEMU's order is deterministic (unless ops of different sizes wait for
+//    buffer space: QEMU lets a later, smaller one start first depending on
+//    when ops complete) and the whole sequence is compared. With
 //    them it is compared up to the first guest request on each side (the
 //    shorter of the two prefixes): ops started before the first request are
 //    a prefix of the order the case has without guest I/O on both sides;
