@@ -30,6 +30,11 @@ constexpr std::uint32_t kMaxInFlightOps = 16;
 // A copy op holding data is at most max(buf-size / kMaxInFlightOps, this).
 constexpr std::uint64_t kMaxIoFloorBytes = 1 * kMiB;
 
+// A copy op holds one buffer piece per chunk in an I/O vector of at most
+// this many pieces (QEMU's IOV_MAX, s->max_iov in mirror_co_read()), so it
+// is at most granularity x this many bytes before any COW widening.
+constexpr std::uint64_t kMaxIovPieces = 1024;
+
 // Rate limiting and idle polling work in slices of this length.
 constexpr TimeNs kSliceNs = 100 * kNsPerMs;
 

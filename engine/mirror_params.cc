@@ -129,6 +129,8 @@ ResolvedParams resolve_params(const MirrorParams& params, const DeviceInfo& sour
   r.max_in_flight_ops =
       params.bugs.has(Bug::kInflightLimitDrift) ? 2 * kMaxInFlightOps : kMaxInFlightOps;
   r.max_io_bytes = std::max({buf / r.max_in_flight_ops, kMaxIoFloorBytes, r.granularity_bytes});
+  // QEMU caps a copy at its iovec in every version (mirror_co_read()).
+  r.max_io_bytes = std::min(r.max_io_bytes, r.granularity_bytes * kMaxIovPieces);
   r.max_io_bytes = r.max_io_bytes / r.granularity_bytes * r.granularity_bytes;
   return r;
 }

@@ -29,7 +29,7 @@ std::uint64_t buf_size_bytes(std::uint64_t requested_bytes, std::uint64_t granul
 std::uint64_t max_op_bytes(std::uint64_t buf_size_bytes, std::uint64_t granularity_bytes) {
   const std::uint64_t cap =
       std::max({buf_size_bytes / kMaxInFlightOps, kMaxOpFloorBytes, granularity_bytes});
-  return cap / granularity_bytes * granularity_bytes;
+  return std::min(cap / granularity_bytes * granularity_bytes, granularity_bytes * kMaxIovPieces);
 }
 
 }  // namespace mirrorsim::properties::spec

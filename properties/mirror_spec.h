@@ -18,6 +18,10 @@ inline constexpr std::uint32_t kMaxInFlightOps = 16;
 inline constexpr std::uint64_t kDefaultBufSizeBytes = 16 * kMiB;
 // "max op size: ... at most max(buf-size/16, 1 MiB) bytes".
 inline constexpr std::uint64_t kMaxOpFloorBytes = 1 * kMiB;
+// "an op is capped by its iovec count (one buffer piece per granularity, at
+// most 1024 pieces)": a rule of every profile (MIRROR.md, "Where QEMU's
+// literal behaviour and a property disagree").
+inline constexpr std::uint64_t kMaxIovPieces = 1024;
 // "speed: ... 100 ms slices, allowance speed/10 per slice".
 inline constexpr std::int64_t kRateSliceNs = 100'000'000;
 // "granularity: power of two, 512 B .. 64 MiB. Default: target cluster size
@@ -42,8 +46,8 @@ bool cow(std::uint64_t granularity_bytes, const TargetAtStart& target);
 // and at least one target cluster under the COW rule.
 std::uint64_t buf_size_bytes(std::uint64_t requested_bytes, std::uint64_t granularity_bytes,
                              const TargetAtStart& target);
-// The cap of one copy op holding data (never less than one chunk), a whole
-// number of chunks.
+// The cap of one copy op holding data (never less than one chunk, at most
+// kMaxIovPieces chunks), a whole number of chunks, before any COW widening.
 std::uint64_t max_op_bytes(std::uint64_t buf_size_bytes, std::uint64_t granularity_bytes);
 
 }  // namespace mirrorsim::properties::spec

@@ -20,6 +20,7 @@ TEST(MirrorSpec, EngineConstantsAreTheSpecification) {
   EXPECT_EQ(engine::kMaxInFlightOps, spec::kMaxInFlightOps);
   EXPECT_EQ(engine::kDefaultBufferBytes, spec::kDefaultBufSizeBytes);
   EXPECT_EQ(engine::kMaxIoFloorBytes, spec::kMaxOpFloorBytes);
+  EXPECT_EQ(engine::kMaxIovPieces, spec::kMaxIovPieces);
   EXPECT_EQ(engine::kSliceNs, spec::kRateSliceNs);
   EXPECT_EQ(engine::kGranularityMinBytes, spec::kGranularityMinBytes);
   EXPECT_EQ(engine::kGranularityMaxBytes, spec::kGranularityMaxBytes);
