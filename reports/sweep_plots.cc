@@ -125,8 +125,9 @@ std::string heatmap(const scenarios::SweepSpec& spec, const SweepPlot& plot,
       "set title {}\nset xlabel {}\nset ylabel {}\nset cblabel {}\n"
       "set xtics {}\nset ytics {}\nset xrange [-0.5:{}.5]\nset yrange [-0.5:{}.5]\n"
       "set palette rgbformulae 33,13,10\nset tics out nomirror\n"
-      "plot '{}.dat' using 1:2:3 with image notitle, '' using 1:2:($3 == $3 ? sprintf(\"%.3g\", "
-      "$3) : \"none\") with labels notitle\n",
+      // NaN (no run reached the metric) reads as a number to gnuplot: test the text.
+      "plot '{}.dat' using 1:2:3 with image notitle, '' using 1:2:(strcol(3) eq \"NaN\" ? "
+      "\"none\" : sprintf(\"%.3g\", $3)) with labels notitle\n",
       quoted(plot.metric + ": mean over seeds" +
              (spec.axes.size() > 2 + plot.where.size() ? " and other axes" : "") +
              where_text(spec, plot)),
@@ -188,6 +189,10 @@ std::string lines(const scenarios::SweepSpec& spec, const SweepPlot& plot,
                                  (positions.size() > 2 && positions.front() > 0 &&
                                   positions.back() / positions.front() >= 100))) {
     body += "set logscale x 2\n";
+    // A margin beyond the end points, so the last tic's label is not clipped.
+    body += fmt::format("set xrange [{:.9g}:{:.9g}]\n",
+                        *std::min_element(positions.begin(), positions.end()) / 1.25,
+                        *std::max_element(positions.begin(), positions.end()) * 1.25);
     // A tic per value while they stay readable; gnuplot's own beyond that.
     if (positions.size() <= kMaxNamedTics)
       body += fmt::format("set xtics {}\n", [&] {
