@@ -183,6 +183,9 @@ std::string lines(const scenarios::SweepSpec& spec, const SweepPlot& plot,
   if (plot.metric.ends_with("_bytes")) body += "set format y \"%.1s %cB\"\n";
   if (!plot.models.empty()) body += "set samples 1000\n";  // smooth model curves on a log axis
   if (plot.log_y) body += "set logscale y\n";
+  if (plot.metric == "converged" || plot.metric == "ready_reached" || plot.metric == "passed") {
+    body += "set yrange [-0.05:1.05]\n";  // a share: keep the lines at 0 and 1 off the frame
+  }
   if (!numeric) {
     body += fmt::format("set xtics {}\nset xrange [-0.5:{}.5]\n", tics(x), x.values.size() - 1);
   } else if (plot.log_x.value_or(x.multiplicative ||

@@ -5,6 +5,7 @@
 #            buf rounded up to a multiple of g, ops of S = max(g, min(buf, max(buf/16, 1 MiB))))
 #   background: READY at (C/r) ln(1/(1 - r g/R)) if r < R/g, else never         (convergence-threshold)
 #   write-blocking: READY at disk / R                                              (write-blocking)
+#   background above R/g: dirty n settles where r (1 - n/C) = R/g, n = C (1 - R/(g r))
 #   research/question/compare.sh [out-dir]
 cd "$(dirname "$0")" || exit 2
 awk -F, -v D=68719476736 -v BW=1e9 -v L=1e-4 -v RATE=5000 -v LIMIT=300 '
@@ -23,6 +24,10 @@ NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   if (mode == "background") {
     f = RATE * g / R; m = f < 1 ? D / (g * RATE) * log(1 / (1 - f)) : -1
   } else m = D / R
+  if (mode == "background" && f >= 1) {   # outrun: the dirty set settles at D (1 - R/(g r))
+    eq = D * (1 - 1 / f); de = $c["dirty_bytes_at_end_mean"]
+    stat = stat sprintf("  g %4s buf %3s: dirty at the end %5.1f GiB, model %5.1f GiB (%+.0f%%); guest achieved %.0f writes/s\n", size(g), size(b), de / 1073741824, eq / 1073741824, (de / eq - 1) * 100, $c["guest_iops_mean"])
+  }
   pm = m < 0 || m > LIMIT ? "never" : sprintf("%.1f", m)
   meas = t[k, g, b] == "" ? "never" : sprintf("%.1f", t[k, g, b])
   agree = (pm == "never") == (meas == "never")
@@ -55,5 +60,6 @@ END {
   printf "uniform cells: converged or not as the models say in %d of %d\n", agreed, total
   printf "%s", miss
   printf "cells more than 10%% off the model:\n%s", far
+  printf "background, uniform, outrun: the dirty set against its stationary level C (1 - R/(g r)) chunks:\n%s", stat
   for (mode in n) printf "  %s: time to READY within %.1f%% on average of the model, at most %.1f%% (%d cells)\n", mode, s[mode] / n[mode], mx[mode], n[mode]
 }' "${1:-out}/summary.csv"
