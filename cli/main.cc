@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/check_command.h"
+#include "cli/compare_command.h"
 #include "cli/exit_codes.h"
 #include "cli/list_command.h"
 #include "cli/qemu_command.h"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   CLI::App* mutants = add_mutants_command(app, mutants_options);
   SweepCommandOptions sweep_options;
   CLI::App* sweep = add_sweep_command(app, sweep_options);
+  CompareCommandOptions compare_options;
+  CLI::App* compare = add_compare_command(app, compare_options);
   QemuCommandOptions qemu_options;
   CLI::App* qemu = add_qemu_command(app, qemu_options);
   ListCommandOptions list_options;
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     if (*merge) return merge_command(merge_options);
     if (*mutants) return mutants_command(mutants_options);
     if (*sweep) return sweep_command(sweep_options);
+    if (*compare) return compare_command(compare_options);
     if (*list) return list_command(list_options);
     if (*qemu) return qemu_command(qemu_options);
   } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include "engine/known_bugs.h"
 #include "properties/scenario_build.h"
 #include "properties/world.h"
+#include "reports/run_metrics_text.h"
 #include "reports/run_text.h"
 #include "reports/timeline.h"
 #include "scenarios/scenario_error.h"
@@ -124,6 +125,10 @@ int run_command(const RunCommandOptions& o) {
                "{:.6f} s): none of its {} requests was issued\n",
                o.file, static_cast<double>(report.trace_first_request_ns) / 1e9,
                report.trace_requests);
+  }
+  // Not a failure either, but the guest did not make the arrivals it was asked for.
+  if (const std::string cap = reports::guest_cap_warning(report.run_metrics); !cap.empty()) {
+    fmt::print(stderr, "mirrorsim run: warning: {}: {}\n", o.file, cap);
   }
   // Several violated properties: the most severe kind gives the code.
   if (const auto kind = properties::failure_kind(report.verdicts)) return exit_code_of(*kind);

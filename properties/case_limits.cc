@@ -18,7 +18,6 @@ using scenarios::DiskSpec;
 // pace (properties/world.h).
 constexpr double kOpsInFlight = spec::kMaxInFlightOps;
 constexpr double kSliceSeconds = static_cast<double>(spec::kRateSliceNs) / 1e9;
-constexpr double kGuestInFlight = World::kGuestQueueDepth;
 constexpr double kOperatorResumeSeconds = static_cast<double>(World::kOperatorResumeDelayNs) / 1e9;
 // Flushes a job makes on its way to the end (before READY, at the pivot),
 // with one to spare.
@@ -144,7 +143,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   double guest_queue = 0;
   double guest_bytes = 0;
   if (const auto* steady = std::get_if<sim::WorkloadParams>(&s.workload)) {
-    guest_queue = kGuestInFlight;
+    // Requests beyond the guest's queue wait in the guest (world_io.cc), not at the disks.
+    guest_queue = World::guest_queue_depth(s);
     if (const auto* u = std::get_if<sim::UniformSize>(&steady->size)) {
       guest_bytes = static_cast<double>(u->max_bytes);
     } else if (const auto* f = std::get_if<sim::FixedSize>(&steady->size)) {
@@ -153,7 +153,7 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
       for (std::uint64_t b : c->bytes) guest_bytes = std::max(guest_bytes, static_cast<double>(b));
     }
     // The end drains the guest requests in flight.
-    e.guest_seconds = kGuestInFlight * guest_request(guest_bytes);
+    e.guest_seconds = guest_queue * guest_request(guest_bytes);
     if (active_cow) guest_bytes = std::max(guest_bytes, static_cast<double>(cluster));
   } else {
     for (const sim::GuestRequest& r : trace) {

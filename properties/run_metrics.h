@@ -28,6 +28,14 @@ struct RunMetrics {
   // first request's start to its last one's end. Null with no such time.
   std::optional<double> guest_iops;
   std::optional<double> guest_bytes_per_s;
+  // The guest's arrivals (an open loop, properties/world_io.cc): the rate
+  // its generator asks for (null for a trace or phases), its cap on
+  // outstanding requests, how many arrivals found the cap reached, and how
+  // long they waited for a request to complete, in all.
+  std::optional<double> guest_requested_iops;
+  std::uint64_t guest_max_outstanding = 0;
+  std::uint64_t guest_cap_hits = 0;
+  engine::TimeNs guest_cap_delay_ns = 0;
   // Guest write latency of writes started while the job ran, and of writes
   // started before the job started (null when there were none).
   std::optional<LatencyPercentiles> guest_write_latency_during_job;

@@ -82,6 +82,9 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
     requests_ = std::make_unique<sim::TraceReplay>(*options_.requests);
   } else {
     requests_ = request_source(scenario_, simulation_->stream(sim::streams::kWorkload));
+    if (const auto* params = std::get_if<sim::WorkloadParams>(&scenario_.workload)) {
+      guest_requested_iops_ = sim::requested_rate_iops(*params);
+    }
   }
   if (const auto* trace = dynamic_cast<const sim::TraceReplay*>(requests_.get())) {
     trace_requests_ = trace->requests().size();
@@ -442,6 +445,10 @@ RunReport World::report(const sim::RunOutcome& outcome) {
   report.run_metrics = metrics_.finish(outcome.end_time_ns,
                                        report.metrics.bytes_written + report.metrics.bytes_zeroed,
                                        job_->dirty_bytes());
+  report.run_metrics.guest_requested_iops = guest_requested_iops_;
+  report.run_metrics.guest_max_outstanding = scenario_.max_outstanding;
+  report.run_metrics.guest_cap_hits = guest_cap_hits_;
+  report.run_metrics.guest_cap_delay_ns = guest_cap_delay_ns_;
   report.faults_injected = source_->stats().faults_injected + target_->stats().faults_injected;
   report.source_length = scenario_.source.length_bytes;
   report.trace_requests = trace_requests_;

@@ -37,7 +37,9 @@
 // (between Simulation::run calls), except what the world's own tasks do.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -108,8 +110,13 @@ class World final : public engine::JobObserver {
  public:
   // A management layer resumes a job stopped on an error after this long.
   static constexpr engine::TimeNs kOperatorResumeDelayNs = engine::kNsPerMs;
-  // Guest requests in flight at once (a virtio queue's worth).
+  // Guest requests in flight at once (a virtio queue's worth), or the
+  // source's queue_depth when that is deeper (a queue sized to the device,
+  // so the guest can keep a deep device busy): guest_queue_depth().
   static constexpr std::uint32_t kGuestQueueDepth = 32;
+  static std::uint32_t guest_queue_depth(const scenarios::Scenario& scenario) {
+    return std::max(kGuestQueueDepth, scenario.source.queue_depth);
+  }
 
   // Builds the disks, the job and the guest's request source; nothing runs
   // until start(). The scenario's commands run as given (no implicit end).
@@ -215,9 +222,20 @@ class World final : public engine::JobObserver {
   void data_moved(bool target, const sim::DiskRequest& r, std::uint64_t offset,
                   std::uint64_t length);
   void drive();  // the driver task: start the job, the guest, the commands
+  // The guest (world_io.cc): an open-loop arrival process feeding a FIFO
+  // in front of guest_queue_depth() slots.
+  struct PendingGuestRequest {
+    sim::GuestRequest request;
+    std::uint64_t number = 0;
+    engine::TimeNs arrived = 0;  // its arrival time: latency counts from here
+  };
   void schedule_next_guest();
-  void run_guest_request(sim::GuestRequest request, std::uint64_t number);
-  GuestResult guest_request(const sim::GuestRequest& request, std::uint64_t number);
+  void guest_arrival(const PendingGuestRequest& pending);
+  void serve_guest(PendingGuestRequest pending);
+  void admit_capped_arrival();
+  std::uint64_t guest_outstanding() const { return guest_in_flight_ + guest_queue_.size(); }
+  GuestResult guest_request(const sim::GuestRequest& request, std::uint64_t number,
+                            engine::TimeNs arrived);
   void run_command(const scenarios::Command& command);
   // Runs a job command and records how it was answered.
   CommandRecord execute(const std::string& action, const std::function<void()>& call);
@@ -271,8 +289,14 @@ class World final : public engine::JobObserver {
   bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
   std::vector<sim::GuestView> snapshots_;
   std::uint32_t guest_in_flight_ = 0;
-  // An arrival that found the guest queue full; it takes the next free slot.
-  std::optional<std::pair<sim::GuestRequest, std::uint64_t>> waiting_guest_request_;
+  // Arrivals waiting for one of the guest_queue_depth() slots, oldest first.
+  std::deque<PendingGuestRequest> guest_queue_;
+  // An arrival that found max_outstanding requests outstanding: the arrival
+  // process pauses until a request completes and admits it.
+  std::optional<PendingGuestRequest> capped_arrival_;
+  std::optional<double> guest_requested_iops_;  // the generator's (requested_rate_iops)
+  std::uint64_t guest_cap_hits_ = 0;
+  engine::TimeNs guest_cap_delay_ns_ = 0;
   std::uint64_t guest_requests_taken_ = 0;
   std::uint64_t trace_requests_ = 0;           // requests_ is a TraceReplay: its length
   engine::TimeNs trace_first_request_ns_ = 0;  // from requests_: numbers them from 1

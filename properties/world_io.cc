@@ -48,10 +48,11 @@ void World::drive() {
   ready_or_end_->wake_all();
 }
 
-GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t number) {
+GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t number,
+                                 TimeNs arrived) {
   engine::BlockDevice& device = job_->guest_device();
   const TimeNs start = simulation_->now();
-  metrics_.guest_started(start);
+  metrics_.guest_started(arrived);
   if (sim::changes_content(request.op)) metrics_.guest_changed(request.offset, request.length);
   simulation_->log().append(start, sim::EventKind::kGuestRequest,
                             static_cast<std::uint32_t>(request.op), request.offset, request.length);
@@ -66,8 +67,9 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
       guest_write_started(number, request);
       status = device.write(request.offset, request.length, data);
       guest_write_ended(number);
-      guest_write_latencies_.push_back(simulation_->now() - start);
-      metrics_.guest_write_latency(start, simulation_->now() - start);
+      // From its arrival: time spent queued in the guest is latency it sees.
+      guest_write_latencies_.push_back(simulation_->now() - arrived);
+      metrics_.guest_write_latency(arrived, simulation_->now() - arrived);
       break;
     }
     case sim::GuestOp::kWriteZeroes:
@@ -99,43 +101,70 @@ GuestResult World::guest_request(const sim::GuestRequest& request, std::uint64_t
   return result;
 }
 
-// Each guest request arrives in a task of its own, at its arrival time. The
-// guest queue holds kGuestQueueDepth requests; an arrival that finds it full
-// waits for the first slot to free, and the next arrival is scheduled only
-// once it has one, so later arrivals queue up behind it (at most one waits).
-// A finishing request hands its slot, and its task, to the waiting one.
+// The guest is an open loop: each request arrives in a task of its own at
+// its own time, whatever the disks do, and the next arrival is scheduled at
+// once. guest_queue_depth() requests are in flight at most (a virtio queue);
+// later arrivals wait in a FIFO in front of it, and a finishing request's
+// task goes on with the oldest of them. What bounds the FIFO, and memory,
+// is the scenario's max_outstanding (in flight + queued): an arrival that
+// finds that many outstanding pauses the arrival process until a request
+// completes (counted as a cap hit, with its delay, in the report).
 void World::schedule_next_guest() {
   if (!requests_ || job_->ended() || !start_error_.empty()) return;
   std::optional<sim::GuestRequest> request = requests_->next();
   if (!request) return;
   const TimeNs delay = std::max<TimeNs>(0, request->time - simulation_->now());
-  const std::uint64_t number = ++guest_requests_taken_;
-  simulation_->spawn_after(delay, "guest-io",
-                           [this, r = *request, number] { run_guest_request(r, number); });
+  // It arrived at its own time, even when the cap held the process past it.
+  PendingGuestRequest pending{*request, ++guest_requests_taken_, request->time};
+  simulation_->spawn_after(delay, "guest-io", [this, pending] { guest_arrival(pending); });
 }
 
-void World::run_guest_request(sim::GuestRequest request, std::uint64_t number) {
+void World::guest_arrival(const PendingGuestRequest& pending) {
   if (job_->ended() || !start_error_.empty()) return;
-  if (guest_in_flight_ == kGuestQueueDepth) {
-    waiting_guest_request_.emplace(request, number);
+  if (guest_outstanding() >= scenario_.max_outstanding) {
+    capped_arrival_ = pending;
+    ++guest_cap_hits_;
+    return;
+  }
+  schedule_next_guest();
+  serve_guest(pending);
+}
+
+void World::serve_guest(PendingGuestRequest pending) {
+  if (guest_in_flight_ == guest_queue_depth(scenario_)) {
+    guest_queue_.push_back(pending);
     return;
   }
   ++guest_in_flight_;
   while (true) {
-    schedule_next_guest();
-    guest_request(request, number);
-    if (!waiting_guest_request_) break;
-    std::tie(request, number) = *waiting_guest_request_;
-    waiting_guest_request_.reset();
+    guest_request(pending.request, pending.number, pending.arrived);
+    // The guest stops with the job: what is still queued is never issued.
+    if (job_->ended()) break;
+    admit_capped_arrival();
+    if (guest_queue_.empty()) break;
+    pending = guest_queue_.front();
+    guest_queue_.pop_front();
   }
   --guest_in_flight_;
+}
+
+// A request has just completed (its slot is not yet given back): one fewer
+// is outstanding, so an arrival paused by the cap joins the FIFO now and the
+// arrival process goes on.
+void World::admit_capped_arrival() {
+  if (!capped_arrival_) return;
+  PendingGuestRequest pending = *capped_arrival_;
+  capped_arrival_.reset();
+  guest_cap_delay_ns_ += simulation_->now() - pending.arrived;
+  guest_queue_.push_back(pending);
+  schedule_next_guest();
 }
 
 void World::guest_request_now(const sim::GuestRequest& request,
                               std::function<void(const GuestResult&)> done) {
   const std::uint64_t number = ++guest_requests_taken_;
   simulation_->spawn("guest-io", [this, request, number, done = std::move(done)] {
-    const GuestResult result = guest_request(request, number);
+    const GuestResult result = guest_request(request, number, simulation_->now());
     if (done) done(result);
   });
 }

@@ -30,12 +30,26 @@ nlohmann::json maybe(const std::optional<double>& v) {
 
 }  // namespace
 
+std::string guest_cap_warning(const properties::RunMetrics& m) {
+  if (m.guest_cap_hits == 0) return "";
+  std::string achieved = "achieved " + rate_text(m.guest_iops, "IOPS");
+  if (m.guest_requested_iops)
+    achieved += fmt::format(" of {:.1f} requested", *m.guest_requested_iops);
+  return fmt::format(
+      "the guest hit its cap of {} outstanding requests {} times (arrivals delayed {} in all); "
+      "{}",
+      m.guest_max_outstanding, m.guest_cap_hits, time_text(m.guest_cap_delay_ns), achieved);
+}
+
 std::string run_metrics_text(const properties::RunMetrics& m) {
   std::string out;
-  out += fmt::format("  guest achieved: {}, {}\n", rate_text(m.guest_iops, "IOPS"),
-                     m.guest_bytes_per_s
-                         ? bytes_text(static_cast<std::uint64_t>(*m.guest_bytes_per_s)) + "/s"
-                         : std::string("n/a"));
+  out += fmt::format(
+      "  guest achieved: {}, {}{}\n", rate_text(m.guest_iops, "IOPS"),
+      m.guest_bytes_per_s ? bytes_text(static_cast<std::uint64_t>(*m.guest_bytes_per_s)) + "/s"
+                          : std::string("n/a"),
+      m.guest_requested_iops ? "; requested " + rate_text(m.guest_requested_iops, "IOPS")
+                             : std::string());
+  if (m.guest_cap_hits != 0) out += "  warning: " + guest_cap_warning(m) + "\n";
   out += fmt::format("  guest write latency during the job: {}; before it: {}\n",
                      latency_text(m.guest_write_latency_during_job),
                      latency_text(m.guest_write_latency_before_job));
@@ -53,6 +67,10 @@ nlohmann::json run_metrics_json(const properties::RunMetrics& m) {
   for (const auto& [bucket, ops] : m.copy_op_sizes) sizes[std::to_string(bucket)] = ops;
   return {{"guest_iops", maybe(m.guest_iops)},
           {"guest_bytes_per_s", maybe(m.guest_bytes_per_s)},
+          {"guest_requested_iops", maybe(m.guest_requested_iops)},
+          {"guest_max_outstanding", m.guest_max_outstanding},
+          {"guest_cap_hits", m.guest_cap_hits},
+          {"guest_cap_delay_ns", m.guest_cap_delay_ns},
           {"guest_write_latency_during_job", latency_json(m.guest_write_latency_during_job)},
           {"guest_write_latency_before_job", latency_json(m.guest_write_latency_before_job)},
           {"needed_copy_bytes", m.needed_copy_bytes},

@@ -11,6 +11,9 @@
 namespace mirrorsim::reports {
 
 std::string run_metrics_text(const properties::RunMetrics& metrics);
+// "the guest hit its cap of N outstanding requests K times ...; achieved X
+// IOPS of Y requested", or "" when the cap was never hit.
+std::string guest_cap_warning(const properties::RunMetrics& metrics);
 nlohmann::json run_metrics_json(const properties::RunMetrics& metrics);
 
 }  // namespace mirrorsim::reports

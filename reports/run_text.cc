@@ -45,12 +45,16 @@ std::string disk_line(const char* role, const scenarios::DiskSpec& d) {
   }
   if (d.write_cache) unkind += ", volatile write cache";
   return fmt::format(
-      "  {:<7} {} {}{}{}{}, latency {} us, {}/s, queue depth {}{}\n", role,
+      "  {:<7} {} {}{}{}{}, latency {} us, {}/s{}, queue depth {}{}\n", role,
       bytes_text(d.length_bytes), kind, backing, d.old_data ? ", holds data" : "",
       d.zero_init ? "" : ", not zero-initialised", d.latency_us,
       d.bandwidth_bytes_per_s == 0
           ? std::string("unlimited")
           : fmt::format("{:g} MB", static_cast<double>(d.bandwidth_bytes_per_s) / 1e6),
+      // The bandwidth model: a real device's (shared) or each request's own.
+      d.bandwidth_bytes_per_s == 0 ? ""
+      : d.shared_bandwidth         ? " shared by requests in flight"
+                                   : " for each request (not shared)",
       d.queue_depth, unkind);
 }
 

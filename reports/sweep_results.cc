@@ -157,6 +157,9 @@ Row sweep_row(const properties::RunReport& report, const scenarios::SweepSpec& s
   row["pivot_drain_us"] = rm.pivot_drain_ns ? Row(us(*rm.pivot_drain_ns)) : Row(nullptr);
   row["target_writes_per_s"] = maybe(rm.target_writes_per_s);
   row["dirty_bytes_at_end"] = rm.dirty_bytes_at_end;
+  row["guest_requested_iops"] = maybe(rm.guest_requested_iops);
+  row["guest_cap_hits"] = rm.guest_cap_hits;
+  row["guest_cap_delay_us"] = us(rm.guest_cap_delay_ns);
   row["hash"] = fmt::format("{:016x}", report.sim.log_hash);
   return row;
 }

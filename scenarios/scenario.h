@@ -66,9 +66,10 @@ struct DiskSpec {
   std::uint64_t latency_us = 100;  // fixed part of every request's latency
   // Transfer rate of reads and writes in bytes per second; 0 = instant.
   std::uint64_t bandwidth_bytes_per_s = 1'000'000'000;
-  // True: the bandwidth is one channel shared by the disk's in-flight
-  // requests; false: each request transfers at the full rate.
-  bool shared_bandwidth = false;
+  // True (the default, as a real device's): the bandwidth is one channel
+  // shared by the disk's in-flight requests; false: each request transfers
+  // at the full rate (up to queue_depth times the bandwidth in all).
+  bool shared_bandwidth = true;
   std::uint64_t jitter_us = 0;            // extra latency, uniform in [0, jitter_us], seeded
   std::uint32_t queue_depth = 32;         // requests in service at once, 1..4096
   std::uint64_t flush_latency_us = 1000;  // latency of a flush
@@ -110,9 +111,9 @@ struct MirrorSpec {
   std::uint64_t speed_bytes_per_s = 0;  // rate limit in bytes per second; 0 = unlimited
   ErrorPolicy on_source_error = ErrorPolicy::kReport;
   ErrorPolicy on_target_error = ErrorPolicy::kReport;
-  bool unmap = true;              // zero ranges may be discarded on the target
-  bool target_is_zero = false;    // the caller promises the target reads as zeroes
-  std::vector<std::string> bugs;  // engine bug switches by name; checked against LoadOptions
+  bool unmap = true;                    // zero ranges may be discarded on the target
+  bool target_is_zero = false;          // the caller promises the target reads as zeroes
+  std::vector<std::string> bugs;        // engine bug switches by name; checked against LoadOptions
   Profile profile = Profile::kDefault;  // "default" or "qemu-7.2" (engine/profile.h)
   // The job starts at this virtual time; the guest's workload and the
   // prefill writes before it are simply the source's content then.
@@ -244,6 +245,9 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
+inline constexpr std::uint64_t kDefaultMaxOutstanding = 1024;
+inline constexpr std::uint64_t kMaxMaxOutstanding = std::uint64_t{1} << 20;
+
 struct Scenario {
   std::string name;         // "" = unnamed
   std::string description;  // one line or more, free text
@@ -253,7 +257,11 @@ struct Scenario {
   DiskSpec target;
   std::optional<DiskSpec> base;  // backing image named by source/target backing
   MirrorSpec mirror;
-  WorkloadSpec workload;         // default: NoWorkload
+  WorkloadSpec workload;  // default: NoWorkload
+  // [workload] max_outstanding: the guest's cap on requests outstanding (in
+  // flight + queued behind its queue depth); an arrival that finds this
+  // many pauses the arrival process, and the run reports it.
+  std::uint64_t max_outstanding = kDefaultMaxOutstanding;
   std::vector<Prefill> prefill;  // applied in order before the run starts
   std::vector<FaultSpec> faults;
   std::vector<Command> commands;

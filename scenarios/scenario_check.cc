@@ -172,6 +172,11 @@ std::pair<std::string, std::string> split_allowed(const std::string& message) {
 }
 
 Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
+  if (scenario.max_outstanding == 0 || scenario.max_outstanding > kMaxMaxOutstanding) {
+    return problem("workload.max_outstanding",
+                   fmt::format("{} is out of range", scenario.max_outstanding),
+                   fmt::format("1 to {}", kMaxMaxOutstanding));
+  }
   if (const auto* params = std::get_if<sim::WorkloadParams>(&scenario.workload)) {
     if (auto p = sim::check_workload_params(*params)) {
       return problem("workload." + p->key, p->what, p->allowed);

@@ -119,7 +119,8 @@ std::vector<KeyInfo> build() {
        "0 (instant) or any size", "transfer rate of reads and writes"},
       {T::kDisk, "shared_bandwidth", "boolean", "", toml_bool(d.shared_bandwidth), "",
        "true, false",
-       "true: one channel shared by the requests in flight; false: each request at full rate"},
+       "true: one channel shared by the requests in flight, as a real device's; false: each "
+       "request at full rate (a disk then moves up to queue_depth times its bandwidth)"},
       {T::kDisk, "jitter_us", "time", "us", toml_time(d.jitter_us), "", kTimeRange,
        "extra latency, uniform in [0, jitter_us], from the run seed"},
       {T::kDisk, "queue_depth", "integer", "", toml_count(d.queue_depth), "",
@@ -185,6 +186,12 @@ std::vector<KeyInfo> build() {
        "\"trace\" when a trace key is present, else \"generator\"",
        "\"none\", \"generator\", \"trace\"",
        "how the guest's requests are made; a file without [workload] has none"},
+      {T::kWorkload, "max_outstanding", "integer", "", toml_count(s.max_outstanding), "",
+       fmt::format("1 to {}", kMaxMaxOutstanding),
+       "the guest's cap on requests outstanding: in flight (at most 32, its queue depth) plus "
+       "waiting behind them. Arrivals are open-loop (at their own times, whatever the disks "
+       "do); one that finds this many outstanding pauses the arrival process until a request "
+       "completes, and the run reports how often and how long"},
 
       // [workload], kind = "generator"
       {T::kGenerator, "rate_iops", "number", "requests/s", toml_real(w.rate_iops), "", "0 to 1e9",

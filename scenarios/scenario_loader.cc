@@ -122,8 +122,10 @@ sim::SizeDistribution read_size_distribution(TomlContext& ctx, const toml::node&
            "a size, a list of sizes to pick from, or a table {min, max}");
 }
 
-sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
+sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table,
+                                   std::uint64_t& max_outstanding) {
   TableReader in(ctx, table, "workload", {KeyTable::kWorkload, KeyTable::kGenerator});
+  in.count("max_outstanding", max_outstanding);
   sim::WorkloadParams params;
   in.real("rate_iops", params.rate_iops);
   in.choice("arrival", params.arrival);
@@ -164,8 +166,10 @@ sim::WorkloadParams read_generator(TomlContext& ctx, const toml::table& table) {
 }
 
 TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
-                                  const std::filesystem::path& base_dir) {
+                                  const std::filesystem::path& base_dir,
+                                  std::uint64_t& max_outstanding) {
   TableReader in(ctx, table, "workload", {KeyTable::kWorkload, KeyTable::kTrace});
+  in.count("max_outstanding", max_outstanding);
   TraceWorkload trace;
   const toml::node& node = in.require("trace", "a path to a CSV or fio iolog file");
   const std::string path = toml_detail::read_string(ctx, node, in.key_path("trace"));
@@ -184,8 +188,9 @@ TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
   return trace;
 }
 
+// Also reads max_outstanding, a key of every kind (the guest's, not the generator's).
 WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
-                           const std::filesystem::path& base_dir) {
+                           const std::filesystem::path& base_dir, std::uint64_t& max_outstanding) {
   if (table == nullptr) return NoWorkload{};
   std::string kind = table->contains("trace") ? "trace" : "generator";
   if (const toml::node* node = table->get("kind")) {
@@ -195,9 +200,10 @@ WorkloadSpec read_workload(TomlContext& ctx, const toml::table* table,
                std::string(kWorkloadKinds));
     }
   }
-  if (kind == "trace") return read_trace_workload(ctx, *table, base_dir);
-  if (kind == "generator") return read_generator(ctx, *table);
+  if (kind == "trace") return read_trace_workload(ctx, *table, base_dir, max_outstanding);
+  if (kind == "generator") return read_generator(ctx, *table, max_outstanding);
   TableReader in(ctx, *table, "workload", {KeyTable::kWorkload});
+  in.count("max_outstanding", max_outstanding);
   return NoWorkload{};
 }
 
@@ -314,7 +320,8 @@ Scenario read_scenario(TomlContext& ctx, const toml::table& doc,
   scenario.target = read_disk(ctx, in.subtable("target"), "target");
   if (const toml::table* base = in.subtable("base")) scenario.base = read_disk(ctx, base, "base");
   scenario.mirror = read_mirror(ctx, in.subtable("mirror"));
-  scenario.workload = read_workload(ctx, in.subtable("workload"), base_dir);
+  scenario.workload =
+      read_workload(ctx, in.subtable("workload"), base_dir, scenario.max_outstanding);
   for (const auto& [table, path] : tables_of(in, "prefill")) {
     scenario.prefill.push_back(read_prefill(ctx, *table, path));
   }

@@ -161,8 +161,12 @@ void write_generator(Writer& w, const sim::WorkloadParams& p) {
   }
 }
 
-void write_workload(Writer& w, const WorkloadSpec& workload) {
+void write_workload(Writer& w, const WorkloadSpec& workload, std::uint64_t max_outstanding) {
   w.section("[workload]");
+  // Newer than the files already saved: written only when set (see write_disk).
+  if (max_outstanding != kDefaultMaxOutstanding) {
+    w.line("max_outstanding", toml_count(max_outstanding), toml_count(kDefaultMaxOutstanding));
+  }
   if (std::holds_alternative<NoWorkload>(workload)) {
     w.line("kind", toml_string("none"), toml_string("none"));
   } else if (const auto* trace = std::get_if<TraceWorkload>(&workload)) {
@@ -266,7 +270,7 @@ std::string write_scenario(const Scenario& scenario) {
   write_disk(w, "target", scenario.target);
   if (scenario.base) write_disk(w, "base", *scenario.base);
   write_mirror(w, scenario.mirror);
-  write_workload(w, scenario.workload);
+  write_workload(w, scenario.workload, scenario.max_outstanding);
   // Newer than the files already saved: a case without prefill has no such section.
   for (const Prefill& prefill : scenario.prefill) write_prefill(w, prefill);
   for (const FaultSpec& fault : scenario.faults) write_fault(w, fault);

@@ -357,7 +357,9 @@ const std::vector<std::string>& sweep_metric_names() {
       "guest_iops", "guest_bytes_per_s", "guest_write_during_p50_us", "guest_write_during_p99_us",
       "guest_write_during_p999_us", "guest_write_before_p50_us", "guest_write_before_p99_us",
       "guest_write_before_p999_us", "needed_copy_bytes", "write_amplification", "pivot_drain_us",
-      "target_writes_per_s", "dirty_bytes_at_end"};
+      "target_writes_per_s", "dirty_bytes_at_end",
+      // the guest's open loop (properties/world_io.cc)
+      "guest_requested_iops", "guest_cap_hits", "guest_cap_delay_us"};
   return names;
 }
 

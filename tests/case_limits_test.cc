@@ -55,6 +55,8 @@ Scenario slow_small_chunks() {
   s.source.latency_us = 1000;
   s.source.bandwidth_bytes_per_s = 20'000'000;
   s.source.jitter_us = 250;
+  // Each request at the full rate, as when these figures were measured.
+  s.source.shared_bandwidth = false;
   s.target = s.source;
   s.target.old_data = false;
   s.target.zero_init = true;

@@ -391,6 +391,39 @@ TEST_F(CliTest, HelpListsTheExitCodes) {
 
 // A run cut short by its limit while the job still copies is inconclusive:
 // exit 4, the copy rate and what is left in human units, no replay line.
+// ---- comparing sweeps -------------------------------------------------------------
+
+TEST_F(CliTest, CompareListsOutcomeChangesAndFailsOnThemOnlyWhenAsked) {
+  const auto rows = [](bool converged) {
+    std::string out;
+    for (int seed : {1, 2}) {
+      out += R"({"run":0,"cell":0,"seed":)" + std::to_string(seed) +
+             R"(,"mirror.granularity_bytes":65536,"failure_kind":null,"converged":)" +
+             (converged ? "true" : "false") +
+             R"(,"time_to_ready_s":1.5,"written_bytes":100,"guest_write_p99_us":20,"hash":"ab"})" +
+             "\n";
+    }
+    return out;
+  };
+  const fs::path a = write("a.jsonl", rows(true));
+  const fs::path b = write("b.jsonl", rows(false));
+  const CliResult same = run({"compare", a.string(), a.string(), "--fail-on-change"});
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_NE(same.out.find("2 of 2 paired runs (same cell and seed) identical"), std::string::npos)
+      << same.out;
+  const CliResult changed = run({"compare", a.string(), b.string()});
+  EXPECT_EQ(changed.exit_code, 0) << changed.out << changed.err;
+  EXPECT_NE(changed.out.find("mirror.granularity_bytes=64 KiB: A 2 converged -> B 2 not converged"),
+            std::string::npos)
+      << changed.out;
+  const CliResult strict = run({"compare", a.string(), b.string(), "--fail-on-change"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
+  const CliResult missing = run({"compare", a.string(), (dir_ / "none").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("mirrorsim compare: "), std::string::npos) << missing.err;
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
+}
+
 TEST_F(CliTest, RunStillProgressingAtItsLimitExitsInconclusive) {
   const fs::path file = write("slow.toml", R"(name = "slow"
 [limits]

@@ -126,7 +126,11 @@ TEST(SimDiskTiming, SharedBandwidthSerializesTransfers) {
     s.shared_bandwidth = true;
     return s;
   }());
-  World separate_world(o);
+  World separate_world([&] {
+    DiskOptions s = o;
+    s.shared_bandwidth = false;
+    return s;
+  }());
   auto three_reads = [](World& w) {
     return w.concurrently(3, [&](int i) {
       engine::PayloadPtr out;
@@ -143,6 +147,7 @@ TEST(SimDiskTiming, SharedBandwidthSerializesTransfers) {
 std::vector<TimeNs> jittered_times(std::uint64_t seed) {
   DiskOptions o = disk_options();
   o.jitter_ns = 50 * kNsPerUs;
+  o.shared_bandwidth = false;  // 20 requests at once, each its own transfer
   World w(o, seed);
   return w.concurrently(
       20, [&](int i) { w.disk.write_fresh(static_cast<std::uint64_t>(i) * 4096, 4096); });

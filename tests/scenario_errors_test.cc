@@ -118,7 +118,7 @@ std::vector<BadCase> bad_cases() {
        "workload.trace", "does not exist", "an existing file"},
       {"TraceWithBadRow", kDisks + kMirror + "[workload]\ntrace = \"trace_bad_row.csv\"\n", 8,
        "workload.trace", "trace_bad_row.csv:4: op 'wrte' is not an operation",
-       "write, write_zeroes, discard, read"},
+       "write, write_zeroes, discard (or trim), read"},
       {"TraceRowPastDiskEnd",
        "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = \"1MiB\"\n" + kMirror +
            "[workload]\ntrace = \"trace_sample.csv\"\n",
@@ -126,7 +126,7 @@ std::vector<BadCase> bad_cases() {
        "requests within the 1048576 bytes"},
       {"GeneratorKeyInTraceWorkload",
        kDisks + kMirror + "[workload]\ntrace = \"trace_sample.csv\"\nrate_iops = 5\n", 9,
-       "workload.rate_iops", "unknown key", "kind, trace, format"},
+       "workload.rate_iops", "unknown key", "kind, max_outstanding, trace, format"},
       {"BadWorkloadKind", kDisks + kMirror + "[workload]\nkind = \"replay\"\n", 8, "workload.kind",
        "'replay' is not a choice here", "none, generator, trace"},
       {"ZipfThetaZero", kDisks + kMirror + "[workload]\nlocality = \"zipf\"\nzipf_theta = 0\n", 9,

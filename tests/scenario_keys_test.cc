@@ -62,7 +62,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kDisk, "capacity_bytes"}, "\"1MiB\""},
       {{T::kDisk, "latency_us"}, "\"5ms\""},
       {{T::kDisk, "bandwidth_bytes_per_s"}, "\"100MiB\""},
-      {{T::kDisk, "shared_bandwidth"}, "true"},
+      {{T::kDisk, "shared_bandwidth"}, "false"},
       {{T::kDisk, "jitter_us"}, "20"},
       {{T::kDisk, "queue_depth"}, "4"},
       {{T::kDisk, "flush_latency_us"}, "\"2ms\""},
@@ -84,6 +84,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kMirror, "profile"}, "\"qemu-7.2\""},
       {{T::kMirror, "start_us"}, "\"5ms\""},
       {{T::kWorkload, "kind"}, "\"none\""},
+      {{T::kWorkload, "max_outstanding"}, "8"},
       {{T::kGenerator, "rate_iops"}, "5.0"},
       {{T::kGenerator, "arrival"}, "\"uniform\""},
       {{T::kGenerator, "burst_on_us"}, "\"50ms\""},
@@ -330,6 +331,7 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.source.reorder = true;
   generated.source.write_cache = true;
   generated.faults[0].rule.torn = true;
+  generated.max_outstanding = 8;
   generated.swarm = SwarmOptions{};
   for (const SwarmSwitch& sw : swarm_switches()) {
     if (!sw.written_when_off) (*generated.swarm).*sw.member = true;
@@ -341,7 +343,9 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   Scenario traced;
   traced.workload =
       TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv, 2.0, 5, true, 512, true};
-  const Scenario idle;
+  traced.max_outstanding = 8;
+  Scenario idle;
+  idle.max_outstanding = 8;
 
   std::map<KeyTable, std::set<std::string>> written;
   std::set<std::string> workload_kinds;

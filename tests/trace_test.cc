@@ -84,6 +84,24 @@ TEST(Trace, ReplayOfAWrittenCsvReproducesTheWorkload) {
   EXPECT_EQ(replay(trace.requests), written);
 }
 
+// "trim" is fio's name for a discard: a CSV row and a v3 iolog line that
+// say it give the same request as "discard".
+TEST(Trace, TrimIsADiscardInCsvAndFio) {
+  const Trace csv =
+      parse_csv_trace("time_us,op,offset,length\n5,trim,4096,8192\n6,discard,4096,8192\n", "t.csv");
+  ASSERT_EQ(csv.requests.size(), 2u);
+  EXPECT_EQ(csv.requests[0], (GuestRequest{us(5), GuestOp::kDiscard, 4096, 8192}));
+  EXPECT_EQ(csv.requests[1].op, GuestOp::kDiscard);
+  const Trace fio = parse_fio_iolog(
+      "fio version 3 iolog\n0 /dev/sda add\n0 /dev/sda open\n5 /dev/sda trim 4096 8192\n",
+      "t.iolog");
+  ASSERT_EQ(fio.requests.size(), 1u);
+  EXPECT_EQ(fio.requests[0], csv.requests[0]);
+  EXPECT_EQ(parse_guest_op("trim"), GuestOp::kDiscard);
+  EXPECT_EQ(guest_op_name(GuestOp::kDiscard), "discard");  // written back as "discard"
+  EXPECT_FALSE(parse_guest_op("Trim").has_value());
+}
+
 TEST(Trace, FioVersion2SampleIsRead) {
   const Trace trace = read_trace(kData / "trace_v2.iolog", TraceFormat::kAuto);
   const std::vector<GuestRequest> expected = {
@@ -138,7 +156,8 @@ const std::string nul(1, '\0');
 std::vector<BadTrace> bad_traces() {
   return {
       {"CsvBadOp", TraceFormat::kCsv, kCsvHeader + "0,write,0,512\n5,fsync,0,512\n", 3,
-       "op 'fsync' is not an operation; allowed: write, write_zeroes, discard, read, flush"},
+       "op 'fsync' is not an operation; allowed: write, write_zeroes, discard (or trim), read, "
+       "flush"},
       {"CsvUnalignedOffset", TraceFormat::kCsv, kCsvHeader + "0,write,100,512\n", 2,
        "offset 100 is not a multiple of 512"},
       {"CsvUnalignedLength", TraceFormat::kCsv, kCsvHeader + "0,write,0,4000\n", 2,

@@ -68,10 +68,11 @@ struct DiskOptions {
   engine::TimeNs jitter_ns = 0;
   // Service time of a flush (plus jitter).
   engine::TimeNs flush_latency_ns = engine::kNsPerMs;
-  // True: the bandwidth is one channel shared by the disk's in-flight
-  // requests, whose transfers then take turns. False: each request
-  // transfers at the full rate.
-  bool shared_bandwidth = false;
+  // True (the default, as a real device's): the bandwidth is one channel
+  // shared by the disk's in-flight requests, whose transfers then take
+  // turns. False: each request transfers at the full rate, so a disk of
+  // queue depth 32 moves up to 32 times its bandwidth.
+  bool shared_bandwidth = true;
 
   // --- An unkind world (SimDisk; see sim_disk.h). Off by default: a disk
   // with these defaults behaves, draws and logs exactly as before they existed.

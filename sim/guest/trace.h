@@ -3,9 +3,9 @@
 // Formats (both text):
 //  - CSV: a header row naming the columns time_us, op, offset, length (any
 //    order), then one request per row: time in microseconds, op one of
-//    write|write_zeroes|discard|read|flush, offset and length in bytes (a
-//    flush has no range: offset and length 0). Lines starting with '#' and
-//    empty lines are skipped.
+//    write|write_zeroes|discard|read|flush (trim, fio's name, is a discard), offset and length in
+//    bytes (a flush has no range: offset and length 0). Lines starting with '#' and empty lines are
+//    skipped.
 //  - fio iolog, versions 2 and 3 (fio's HOWTO, "Trace file format"): the first
 //    line is "fio version 2 iolog" or "fio version 3 iolog"; then lines
 //    "filename action" (add, open, close) or "filename action offset length"

@@ -171,4 +171,20 @@ std::optional<ParamProblem> check_workload_params(const WorkloadParams& params) 
   return check_phases(params.phases, params.start_us);
 }
 
+std::optional<double> requested_rate_iops(const WorkloadParams& params) {
+  if (!params.phases.empty()) return std::nullopt;
+  double rate = params.rate_iops;
+  if (params.burst_off_us != 0) {
+    const auto on = static_cast<double>(params.burst_on_us);
+    rate *= on / (on + static_cast<double>(params.burst_off_us));
+  }
+  if (params.flush_every != 0) {
+    const OpMix& m = params.mix;
+    const double total = m.write + m.write_zeroes + m.discard + m.read;
+    const double changes = total > 0 ? (m.write + m.write_zeroes + m.discard) / total : 0.0;
+    rate *= 1.0 + changes / static_cast<double>(params.flush_every);
+  }
+  return rate;
+}
+
 }  // namespace mirrorsim::sim

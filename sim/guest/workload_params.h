@@ -108,6 +108,12 @@ struct ParamProblem {
   std::string allowed;
 };
 
+// The rate the generator asks for, in requests per second, as a run's
+// achieved rate counts them: rate_iops, times the on share of a burst
+// period, plus the flushes flush_every adds. nullopt with phases (the rate
+// changes over time). For valid params only.
+std::optional<double> requested_rate_iops(const WorkloadParams& params);
+
 // nullopt when `params` is valid; otherwise the first problem found.
 std::optional<ParamProblem> check_workload_params(const WorkloadParams& params);
 

@@ -18,11 +18,12 @@ std::optional<GuestOp> parse_guest_op(std::string_view name) {
   for (std::size_t i = 0; i < kOpNames.size(); ++i) {
     if (kOpNames[i] == name) return static_cast<GuestOp>(i);
   }
+  if (name == "trim") return GuestOp::kDiscard;  // fio's name for it (trace_fio.cc maps it too)
   return std::nullopt;
 }
 
 std::string_view guest_op_names() {
-  return "write, write_zeroes, discard, read, flush";
+  return "write, write_zeroes, discard (or trim), read, flush";
 }
 
 }  // namespace mirrorsim::sim

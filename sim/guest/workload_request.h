@@ -24,10 +24,11 @@ namespace mirrorsim::sim {
 enum class GuestOp : std::uint8_t { kWrite, kWriteZeroes, kDiscard, kRead, kFlush };
 
 // "write", "write_zeroes", "discard", "read", "flush": the names used in
-// scenario files and CSV traces.
+// scenario files and CSV traces. parse_guest_op also takes "trim", fio's
+// name for a discard (guest_op_name says "discard").
 std::string_view guest_op_name(GuestOp op);
 std::optional<GuestOp> parse_guest_op(std::string_view name);
-// The accepted names, for error messages: "write, write_zeroes, discard, read, flush".
+// The accepted names, for error messages.
 std::string_view guest_op_names();
 // Write, zero write or discard: the ops that change what the guest reads.
 constexpr bool changes_content(GuestOp op) {
