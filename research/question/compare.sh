@@ -10,13 +10,16 @@
 cd "$(dirname "$0")" || exit 2
 awk -F, -v D=68719476736 -v BW=1e9 -v L=1e-4 -v RATE=5000 -v LIMIT=300 '
 function size(b) { return b >= 1048576 ? b / 1048576 "M" : b / 1024 "K" }
-NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; hascap = ("guest_cap_hits_mean" in c); next }
 {
   g = $c["mirror.granularity_bytes"]; b = $c["mirror.buf_size_bytes"]
   loc = $c["workload.locality"]; mode = $c["mirror.copy_mode"]
   k = mode "/" loc; keys[k] = 1; gs[g] = 1; bs[b] = 1
   t[k, g, b] = $c["time_to_ready_s_mean"]; w[k, g, b] = $c["written_bytes_mean"] / 1073741824
   conv[k, g, b] = $c["converged_share"]
+  hits = hascap ? $c["guest_cap_hits_mean"] : 0
+  if (hits > 0 || $c["guest_iops_mean"] < 0.97 * RATE)
+    capped = capped sprintf("  %s g %s buf %s: achieved %.0f writes/s, %.0f arrivals held by the cap, p99 %.0f ms\n", k, size(g), size(b), $c["guest_iops_mean"], hits, $c["guest_write_during_p99_us_mean"] / 1000)
   if (loc != "uniform") next
   bb = b < g ? g : b                      # buf-size is rounded up to a multiple of g
   S = bb / 16 > 1048576 ? bb / 16 : 1048576; if (S > bb) S = bb; if (S < g) S = g
@@ -57,6 +60,7 @@ END {
     }
     printf "\n"
   }
+  printf "cells where the guest did not get its 5,000 writes/s (cap of outstanding requests hit, or under 97%%):\n%s", capped == "" ? "  none\n" : capped
   printf "uniform cells: converged or not as the models say in %d of %d\n", agreed, total
   printf "%s", miss
   printf "cells more than 10%% off the model:\n%s", far
