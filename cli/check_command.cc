@@ -213,9 +213,9 @@ int check_command(const CheckCommandOptions& o) {
   for (const properties::CampaignFailure& f : r.failures) print_failure(f);
   fmt::print(
       "{} cases in {:.1f} s ({:.0f} cases/s), {} determinism re-runs, {} inconclusive, "
-      "stopped: {}\n",
+      "{} not converged (outrun by the guest), {} trace never reached, stopped: {}\n",
       r.cases_run, r.elapsed_s, r.cases_per_s, r.determinism_checks, r.inconclusive_cases,
-      properties::campaign_stop_name(r.stop));
+      r.not_converged_cases, r.trace_never_reached_cases, properties::campaign_stop_name(r.stop));
   const bool lost = lost_cases(c, r);
   if (lost) fmt::print("INTERNAL ERROR: cases were lost (ran {})\n", r.cases_run);
   nlohmann::json summary = reports::campaign_summary(c, r, summary_context(o.command_line));

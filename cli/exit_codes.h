@@ -11,6 +11,7 @@
 //   3    internal: mirrorsim itself failed, could not write its results, or
 //        lost cases or workers
 //   4    inconclusive (`run` only): the run hit its limit still progressing
+//        (a job outrun by its guest is not inconclusive: it passed, 0)
 //   5    liveness: the job stalled, spun without progress, or never ended
 //   6    crash: the run threw (an engine invariant), or its process died
 //   7    determinism: one seed gave two different event-log hashes

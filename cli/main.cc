@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/list_command.h"
 #include "cli/qemu_command.h"
+#include "cli/qemu_diff_command.h"
 #include "cli/run_command.h"
 #include "cli/sweep_command.h"
 
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   CLI::App* compare = add_compare_command(app, compare_options);
   QemuCommandOptions qemu_options;
   CLI::App* qemu = add_qemu_command(app, qemu_options);
+  QemuDiffOptions qemu_diff_options;
+  CLI::App* qemu_diff = add_qemu_diff_command(app, qemu_diff_options);
   ListCommandOptions list_options;
   CLI::App* list = add_list_command(app, list_options);
 
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
     if (*compare) return compare_command(compare_options);
     if (*list) return list_command(list_options);
     if (*qemu) return qemu_command(qemu_options);
+    if (*qemu_diff) return qemu_diff_command(qemu_diff_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mirrorsim: internal error: {}\n", e.what());
     return kExitInternal;

@@ -66,9 +66,11 @@ int merge_command(const MergeCommandOptions& o) {
     fmt::print(stderr, "mirrorsim merge: --out: {}\n", e.what());
     return kExitBadInput;
   }
-  fmt::print("merged {} shard(s): {} cases, {} failure(s), {} inconclusive\n", shards.size(),
-             merged.at("cases_run").get<std::uint64_t>(), merged.at("failures").get<std::size_t>(),
-             merged.at("inconclusive").at("cases").get<std::uint64_t>());
+  fmt::print("merged {} shard(s): {} cases, {} failure(s), {} inconclusive, {} not converged\n",
+             shards.size(), merged.at("cases_run").get<std::uint64_t>(),
+             merged.at("failures").get<std::size_t>(),
+             merged.at("inconclusive").at("cases").get<std::uint64_t>(),
+             merged.at("not_converged").at("cases").get<std::uint64_t>());
   for (const auto& f : merged.at("failure_list")) {
     fmt::print("FAILED {}: {}: {}\n  replay: {}\n", f.value("id", ""), f.value("property", ""),
                f.value("message", ""), f.value("replay", ""));

@@ -26,32 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Where the simulated job became READY and ended: the order the replay keeps.
-reports::SimulatedTimeline timeline_of(const properties::RunReport& report) {
-  reports::SimulatedTimeline t;
-  t.end = report.sim.end_time_ns;
-  for (const engine::JobEvent& e : report.events) {
-    if (e.kind == engine::JobEventKind::kReady && !t.ready) t.ready = e.time;
-    if (e.kind == engine::JobEventKind::kCompleted || e.kind == engine::JobEventKind::kCancelled) {
-      t.end = e.time;
-      break;
-    }
-  }
-  return t;
-}
-
-// The guest's requests as the simulated run issued them, from its event
-// log: in their order (the guest queue is first in, first out), each at the
-// time it started; the simulated guest stops when the job ends.
-std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& report) {
-  std::vector<sim::GuestRequest> out;
-  for (const sim::LogRecord& r : report.log) {
-    if (r.kind != sim::EventKind::kGuestRequest) continue;
-    out.push_back(sim::GuestRequest{r.time, static_cast<sim::GuestOp>(r.subject), r.a, r.b, true});
-  }
-  return out;
-}
-
 // Runs the script, echoing its output; names both sides of a difference.
 int run_script(const fs::path& script, const reports::QemuReplay& replay) {
   std::string quoted = "'";
@@ -100,6 +74,32 @@ int run_script(const fs::path& script, const reports::QemuReplay& replay) {
 }
 
 }  // namespace
+
+// Where the simulated job became READY and ended: the order the replay keeps.
+reports::SimulatedTimeline timeline_of(const properties::RunReport& report) {
+  reports::SimulatedTimeline t;
+  t.end = report.sim.end_time_ns;
+  for (const engine::JobEvent& e : report.events) {
+    if (e.kind == engine::JobEventKind::kReady && !t.ready) t.ready = e.time;
+    if (e.kind == engine::JobEventKind::kCompleted || e.kind == engine::JobEventKind::kCancelled) {
+      t.end = e.time;
+      break;
+    }
+  }
+  return t;
+}
+
+// The guest's requests as the simulated run issued them, from its event
+// log: in their order (the guest queue is first in, first out), each at the
+// time it started; the simulated guest stops when the job ends.
+std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& report) {
+  std::vector<sim::GuestRequest> out;
+  for (const sim::LogRecord& r : report.log) {
+    if (r.kind != sim::EventKind::kGuestRequest) continue;
+    out.push_back(sim::GuestRequest{r.time, static_cast<sim::GuestOp>(r.subject), r.a, r.b, true});
+  }
+  return out;
+}
 
 CLI::App* add_qemu_command(CLI::App& app, QemuCommandOptions& o) {
   CLI::App* c = app.add_subcommand(

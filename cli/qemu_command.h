@@ -6,8 +6,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "properties/run_report.h"
+#include "reports/qemu_replay.h"
+#include "sim/guest/workload_request.h"
 
 namespace mirrorsim::cli {
 
@@ -20,5 +25,10 @@ struct QemuCommandOptions {
 
 CLI::App* add_qemu_command(CLI::App& app, QemuCommandOptions& options);
 int qemu_command(const QemuCommandOptions& options);
+
+// Shared with `qemu-diff`: where the simulated job became READY and ended,
+// and the guest's requests in the order the simulated run issued them.
+reports::SimulatedTimeline timeline_of(const properties::RunReport& report);
+std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& report);
 
 }  // namespace mirrorsim::cli

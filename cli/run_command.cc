@@ -35,6 +35,12 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& o) {
   run->add_flag("--quiet", o.quiet, "print only the outcome and the verdicts");
   run->add_flag("--check-determinism", o.check_determinism,
                 "run twice and fail (exit 7) when the event-log hashes differ");
+  run->footer(
+      "Exit codes: 0 passed (every property held; this includes a job outrun by its guest in\n"
+      "background mode, reported as `outcome: not converged (outrun by the guest)`), 1\n"
+      "correctness property violated, 2 bad input, 4 inconclusive (the run hit its limit while\n"
+      "the job was still progressing: raise [limits]), 5 liveness failure (a stall: no\n"
+      "progress, or nothing copied), 6 crash, 7 determinism mismatch.");
   return run;
 }
 
@@ -119,12 +125,8 @@ int run_command(const RunCommandOptions& o) {
     }
   }
   // Not a failure, but the run did not test what the trace describes.
-  if (report.trace_never_reached()) {
-    fmt::print(stderr,
-               "mirrorsim run: warning: {}: the job ended before the trace's first request (at "
-               "{:.6f} s): none of its {} requests was issued\n",
-               o.file, static_cast<double>(report.trace_first_request_ns) / 1e9,
-               report.trace_requests);
+  for (const std::string& warning : report.warnings()) {
+    fmt::print(stderr, "mirrorsim run: warning: {}: {}\n", o.file, warning);
   }
   // Not a failure either, but the guest did not make the arrivals it was asked for.
   if (const std::string cap = reports::guest_cap_warning(report.run_metrics); !cap.empty()) {

@@ -18,6 +18,15 @@
 #include "engine/mirror_job.h"
 
 namespace mirrorsim::engine {
+namespace {
+
+// QEMU's copy op holds one buffer piece per chunk in an I/O vector of at
+// most this many pieces (IOV_MAX, s->max_iov): mirror_co_read() caps an op
+// at granularity x 1024 bytes. Only the qemu-7.2 profile follows it so far:
+// the default profile's runs (and their event-log hashes) stay as they were.
+constexpr std::uint64_t kQemuMaxIovPieces = 1024;
+
+}  // namespace
 
 // One pass of the copy loop: plan the next dirty run, then classify each
 // piece of it and issue an op for it.
@@ -146,6 +155,9 @@ MirrorJob::PlannedOp MirrorJob::classify(std::uint64_t pos_bytes, std::uint64_t 
   }
   bytes = std::min(bytes, run_end_bytes - pos_bytes);
   if (kind == OpKind::kCopy) bytes = std::min(bytes, resolved_.buf_size_bytes);
+  // QEMU 7.2 caps the copy at its iovec (mirror_co_read(), max_bytes) before any COW
+  // widening; the run's rest goes to the next op, as a buffer cap's does.
+  if (kind == OpKind::kCopy && literal_qemu72()) bytes = std::min(bytes, g * kQemuMaxIovPieces);
   return PlannedOp{kind, {pos_bytes, bytes}};
 }
 

@@ -40,7 +40,8 @@ using Clock = std::chrono::steady_clock;
 
 // After the time budget, cases already running may finish for this long.
 constexpr double kTimeUpGraceSeconds = 2.0;
-// Inconclusive cases listed one by one in the result (all are counted).
+// Inconclusive and not-converged cases listed one by one in the result (all
+// are counted).
 constexpr std::size_t kInconclusiveListed = 20;
 // A case whose worker was killed by SIGKILL is a crash only when running it
 // alone is killed this many times in a row.
@@ -195,6 +196,13 @@ void CampaignRun::record(const CaseOutcome& o) {
       result_.inconclusive.push_back({o.index, o.message});
     }
   }
+  if (o.passed && o.outrun) {
+    ++result_.not_converged_cases;
+    if (result_.not_converged.size() < kInconclusiveListed) {
+      result_.not_converged.push_back({o.index, o.message});
+    }
+  }
+  if (o.trace_never_reached) ++result_.trace_never_reached_cases;
   if (o.passed) return;
   if (!result_.first_failure_s) result_.first_failure_s = seconds_since(start_);
   if (o.property == property::kDeterminism || o.property == property::kCrash) {

@@ -52,7 +52,7 @@ struct CampaignOptions {
   int jobs = 1;                               // worker processes
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
-  std::vector<std::string> bugs;  // engine bug switches for every case
+  std::vector<std::string> bugs;                        // engine bug switches for every case
   engine::Profile profile = engine::Profile::kDefault;  // of every generated case
   // Capabilities switched off (`mutants --without`): swarm switch names,
   // forced off in every generated case, and "spec": the bounds oracle takes
@@ -113,6 +113,7 @@ struct CoveredRange {
 enum class CampaignStop { kAllCasesRun, kTimeUp, kFailure, kInterrupted, kTooManyWorkerDeaths };
 std::string_view campaign_stop_name(CampaignStop stop);
 
+// A case listed by its outcome (inconclusive, or not converged), not failed.
 struct Inconclusive {
   std::uint64_t case_index = 0;
   std::string message;
@@ -133,6 +134,12 @@ struct CampaignResult {
   std::map<std::string, std::array<std::uint64_t, 4>> verdict_counts;
   std::uint64_t inconclusive_cases = 0;
   std::vector<Inconclusive> inconclusive;  // the first few
+  // Passed, but the job was outrun by its guest (not converged): counted
+  // apart from the slow (inconclusive) ones.
+  std::uint64_t not_converged_cases = 0;
+  std::vector<Inconclusive> not_converged;  // the first few
+  // Passed, but the job ended before its trace's first request.
+  std::uint64_t trace_never_reached_cases = 0;
   // Generated cases counted per swarm feature: every finished case once,
   // under each label it has (the sync label always).
   std::uint64_t swarm_cases = 0;

@@ -63,6 +63,8 @@ CaseOutcome outcome_of(const RunReport& report, std::uint64_t index) {
   o.hash = report.sim.log_hash;
   o.verdicts = verdict_letters(report.verdicts);
   o.swarm = report.swarm;
+  o.outrun = report.outrun();
+  o.trace_never_reached = report.trace_never_reached();
   if (const Verdict* v = first_violation(report.verdicts)) {
     o.passed = false;
     o.property = v->property;
@@ -71,6 +73,7 @@ CaseOutcome outcome_of(const RunReport& report, std::uint64_t index) {
     for (const Verdict& v : report.verdicts) {
       if (v.status == VerdictStatus::kInconclusive) o.message = v.property + ": " + v.message;
     }
+    if (o.outrun) o.message = report.outcome_line();
   }
   return o;
 }
@@ -78,9 +81,11 @@ CaseOutcome outcome_of(const RunReport& report, std::uint64_t index) {
 std::string encode(const CaseOutcome& o) {
   std::string swarm = "-";
   if (o.swarm) swarm = fmt::format("{}", fmt::join(scenarios::swarm_labels(*o.swarm), ","));
-  return fmt::format("R {} {} {} {} {} {}\t{}\t{}\n", o.index, o.passed ? 1 : 0,
+  std::string notes = std::string(o.outrun ? "o" : "") + (o.trace_never_reached ? "t" : "");
+  if (notes.empty()) notes = "-";
+  return fmt::format("R {} {} {} {} {} {} {}\t{}\t{}\n", o.index, o.passed ? 1 : 0,
                      o.determinism_checked ? 1 : 0, o.hash, o.verdicts.empty() ? "-" : o.verdicts,
-                     swarm, one_line(o.property), one_line(o.message));
+                     swarm, notes, one_line(o.property), one_line(o.message));
 }
 
 std::optional<CaseOutcome> decode(std::string_view line) {
@@ -94,8 +99,12 @@ std::optional<CaseOutcome> decode(std::string_view line) {
   int passed = 0;
   int checked = 0;
   std::string swarm;
-  in >> tag >> o.index >> passed >> checked >> o.hash >> o.verdicts >> swarm;
+  std::string notes;
+  in >> tag >> o.index >> passed >> checked >> o.hash >> o.verdicts >> swarm >> notes;
   if (tag != "R" || !in) return std::nullopt;
+  if (notes.find_first_not_of("-ot") != std::string::npos) return std::nullopt;
+  o.outrun = notes.find('o') != std::string::npos;
+  o.trace_never_reached = notes.find('t') != std::string::npos;
   if (o.verdicts == "-") o.verdicts.clear();
   if (swarm != "-") {
     std::vector<std::string> labels;

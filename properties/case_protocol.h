@@ -1,9 +1,11 @@
 // What a campaign worker process tells its parent, one line per message:
 //   "S <case>"                       the worker started a case
-//   "R <case> <passed> <det> <hash> <letters> <swarm>\t<property>\t<message>"
+//   "R <case> <passed> <det> <hash> <letters> <swarm> <notes>\t<property>\t<message>"
 // `letters` holds one verdict per property in property order: h(olds),
 // v(iolated), n(ot applicable), i(nconclusive); `swarm` the case's swarm
-// labels joined by ',' (scenarios/swarm_options.h), or '-'. Also here: running one
+// labels joined by ',' (scenarios/swarm_options.h), or '-'; `notes` the
+// outcomes that are not failures: o (the job was outrun by its guest: not
+// converged), t (the job ended before its trace's first request), or '-'. Also here: running one
 // outcome-producing function in a child process, so that a crash, an abort
 // or a wall-clock hang becomes an outcome instead of the campaign's death.
 #pragma once
@@ -30,6 +32,8 @@ struct CaseOutcome {
   int signal = 0;  // a crash: the signal that ended the process, if one did
   // The case's swarm options; nullopt when the worker died before it reported.
   std::optional<scenarios::SwarmOptions> swarm;
+  bool outrun = false;               // passed, not converged: outrun by its guest
+  bool trace_never_reached = false;  // the job ended before its trace's first request
 
   bool inconclusive() const { return passed && verdicts.find('i') != std::string::npos; }
 };

@@ -1,5 +1,7 @@
 #include "properties/oracles.h"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 namespace mirrorsim::properties {
@@ -27,8 +29,9 @@ std::string at(engine::TimeNs t) {
 }
 
 // The run hit its time or event limit: a job still gaining ground is slow,
-// not stuck (inconclusive); one that got nowhere in the last part of the run
-// is livelocked (violated).
+// not stuck (inconclusive); one outrun by its guest has not converged, an
+// outcome; one that got nowhere in the last part of the run is livelocked
+// (violated).
 Verdict judge_limit(const RunFacts& f) {
   const std::string& m = f.sim.message;
   const std::string limit = m.substr(0, m.find(';'));  // without the waiting tasks
@@ -41,25 +44,37 @@ Verdict judge_limit(const RunFacts& f) {
       "over the last {:.3f} s ({:.3f} s to {:.3f} s) {} copied ({}), left to copy {} -> {}",
       w.length_ns() / 1e9, w.start_ns / 1e9, w.end_ns / 1e9, amount_text(w.copied_bytes),
       rate_text(w.copy_rate()), amount_text(w.left_at_start), amount_text(w.left_at_end));
-  const bool copying = w.copied_bytes > 0;
-  if (copying && w.new_low) {
-    std::string message = "still progressing at the limit (" + limit + "): " + over + "; " +
-                          amount_text(w.left_at_end) + " left (dirty or being copied)";
-    if (w.drain_rate() > 0) {
-      message += fmt::format(", about {:.1f} s more at this rate",
-                             static_cast<double>(w.left_at_end) / w.drain_rate());
+  switch (classify_limit(w, f.copy_mode == engine::CopyMode::kBackground)) {
+    case LimitProgress::kProgressing: {
+      std::string message = "still progressing at the limit (" + limit + "): " + over + "; " +
+                            amount_text(w.left_at_end) + " left (dirty or being copied)";
+      if (w.drain_rate() > 0) {
+        message += fmt::format(", about {:.1f} s more at this rate",
+                               static_cast<double>(w.left_at_end) / w.drain_rate());
+      }
+      return inconclusive(property::kLiveness, message);
     }
-    return inconclusive(property::kLiveness, message);
-  }
-  if (copying && w.guest_wrote && f.copy_mode == engine::CopyMode::kBackground) {
-    // ARCHITECTURE.md: a job outrun by its guest is an outcome, not a violation.
-    const std::string what = "outrun by the guest at the limit (" + limit +
-                             "): the guest kept dirtying as fast as the job copied; ";
-    return inconclusive(property::kLiveness, what + over);
+    case LimitProgress::kOutrun: {
+      // Holds, not inconclusive: liveness promises READY only when the guest
+      // dirties slower than the copy bandwidth (ARCHITECTURE.md), and this
+      // job copied while its guest kept re-dirtying, so the property was
+      // decided. That it did not converge is the run's outcome
+      // (RunReport::convergence), which `run`, `sweep` and `check` report.
+      // After READY it had converged; only the end was outrun.
+      const bool ready = std::any_of(f.events.begin(), f.events.end(),
+                                     [](const auto& e) { return e.kind == JobEventKind::kReady; });
+      return holds(property::kLiveness,
+                   std::string(ready ? "outrun by the guest after READY"
+                                     : "not converged (outrun by the guest)") +
+                       " at the limit (" + limit +
+                       "): the guest kept dirtying as fast as the job copied; " + over);
+    }
+    case LimitProgress::kStalled:
+      break;
   }
   // Stuck or spinning: nothing copied, or copies that never got the job
   // below the bytes left it had reached before.
-  const std::string low = copying ? ", never below its earlier low" : "";
+  const std::string low = w.copied_bytes > 0 ? ", never below its earlier low" : "";
   return violated(property::kLiveness, "no progress at the limit: " + over + low + "; " + m);
 }
 

@@ -16,6 +16,47 @@ double ProgressWindow::drain_rate() const {
   return static_cast<double>(left_at_start - left_at_end) * 1e9 / static_cast<double>(length_ns());
 }
 
+double ProgressWindow::net_drain_rate() const {
+  if (length_ns() <= 0) return 0;
+  const double net = static_cast<double>(left_at_start) - static_cast<double>(left_at_end);
+  return net * 1e9 / static_cast<double>(length_ns());
+}
+
+LimitProgress classify_limit(const ProgressWindow& w, bool background_mode) {
+  const bool copying = w.copied_bytes > 0;
+  if (copying && w.new_low) return LimitProgress::kProgressing;
+  // ARCHITECTURE.md: a job outrun by its guest is an outcome, not a
+  // violation. Only where the spec allows it: copies ran (a job that stopped
+  // copying is stuck whatever its guest does) and guest writes could have
+  // re-dirtied them, in the mode where they may.
+  if (copying && w.guest_wrote && background_mode) return LimitProgress::kOutrun;
+  return LimitProgress::kStalled;
+}
+
+LeftSample ProgressTracker::first() const {
+  if (samples_.empty()) return {};
+  return {samples_.front().time, samples_.front().left};
+}
+
+std::vector<LeftSample> ProgressTracker::series(std::size_t points) const {
+  std::vector<LeftSample> out;
+  if (!any_ || points == 0) return out;
+  // The kept samples, then the latest state when it is newer than them.
+  const std::size_t kept = samples_.size();
+  const bool latest_apart = last_.time > samples_.back().time;
+  const std::size_t total = kept + (latest_apart ? 1 : 0);
+  const auto at = [&](std::size_t i) {
+    return i < kept ? LeftSample{samples_[i].time, samples_[i].left} : latest();
+  };
+  if (total <= points) {
+    for (std::size_t i = 0; i < total; ++i) out.push_back(at(i));
+    return out;
+  }
+  if (points == 1) return {at(total - 1)};
+  for (std::size_t p = 0; p < points; ++p) out.push_back(at(p * (total - 1) / (points - 1)));
+  return out;
+}
+
 void ProgressTracker::sample(engine::TimeNs now, std::uint64_t copied_total, std::uint64_t left) {
   if (!any_) {
     any_ = true;

@@ -47,6 +47,26 @@ struct ProgressWindow {
   double copy_rate() const;
   // Net bytes left retired per second in the window (0 when none were).
   double drain_rate() const;
+  // The same, signed: negative when the bytes left grew (0 for an empty window).
+  double net_drain_rate() const;
+};
+
+// What a job cut at a limit was doing over the window, by MIRROR.md's rules
+// alone (a job copies, and in background mode a guest may dirty as fast):
+//   kProgressing  copying, and the bytes left reached a new low: slow
+//   kOutrun       copying in background mode while the guest wrote, with no
+//                 new low: the guest re-dirtied what the job copied
+//   kStalled      nothing copied, or copies that gained no ground with no
+//                 guest write to explain it, or in write-blocking mode
+//                 (where guest writes cannot make the job diverge)
+enum class LimitProgress { kProgressing, kOutrun, kStalled };
+LimitProgress classify_limit(const ProgressWindow& w, bool background_mode);
+
+// One point of the bytes-left series (`run --json`): a plot of dirty bytes
+// over time.
+struct LeftSample {
+  engine::TimeNs time = 0;
+  std::uint64_t left = 0;
 };
 
 class ProgressTracker {
@@ -64,6 +84,13 @@ class ProgressTracker {
   std::optional<ProgressWindow> window(engine::TimeNs end, double fraction = 0.25) const;
 
   std::size_t kept_samples() const { return samples_.size(); }
+  bool any() const { return any_; }
+  // The first and the latest state.
+  LeftSample first() const;
+  LeftSample latest() const { return {last_.time, last_.left}; }
+  // At most `points` of the kept samples, evenly picked, the first and the
+  // latest state always among them.
+  std::vector<LeftSample> series(std::size_t points) const;
 
  private:
   struct Sample {

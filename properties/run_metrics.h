@@ -82,6 +82,7 @@ class MetricsRecorder {
   void complete_accepted(engine::TimeNs now);
   void pivoted(engine::TimeNs now);
   bool job_has_started() const { return job_start_.has_value(); }
+  std::optional<engine::TimeNs> job_start() const { return job_start_; }
 
   // The figures at the end of a run that ended at `end` (the job's own end
   // when it ended first); `job_bytes_written` is what the job wrote to the

@@ -455,6 +455,7 @@ RunReport World::report(const sim::RunOutcome& outcome) {
   report.trace_requests_not_issued = trace_requests_ - std::min(trace_requests_, guest_requests_);
   report.trace_first_request_ns = trace_first_request_ns_;
   finish_checks(report);
+  report.convergence = convergence(report);
   report.sim.log_hash = simulation_->log().hash();
   if (options_.retain_log) {
     auto records = simulation_->log().records();
@@ -515,6 +516,28 @@ std::optional<DifferenceSides> World::describe_sides(const sim::Difference& d,
   return provenance_.describe_sides(
       d, target, kTargetLayers, source, kSourceLayers,
       [this](std::uint64_t number) { return find_guest_request(number); });
+}
+
+ConvergenceOutcome World::convergence(const RunReport& report) {
+  ConvergenceFacts f;
+  f.job_started = report.job_started;
+  f.job_ended = report.job.ended;
+  f.job_error = !report.job.error.empty();
+  f.cut_at_limit = report.sim.status == sim::RunOutcome::Status::kLimit;
+  f.background_mode = job_->copy_mode() == engine::CopyMode::kBackground;
+  f.time_to_ready_ns = report.metrics.time_to_ready_ns;
+  f.time_to_end_ns = report.metrics.time_to_end_ns;
+  f.end_ns = report.sim.end_time_ns;
+  const std::optional<TimeNs> start = metrics_.job_start();
+  if (start && report.job.ended && report.metrics.time_to_end_ns >= 0) {
+    f.end_ns = std::min(f.end_ns, *start + report.metrics.time_to_end_ns);
+  }
+  // The state at the end (a sample never goes back in time, and nothing
+  // here reaches the event log).
+  if (report.job_started) {
+    progress_.sample(f.end_ns, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+  }
+  return convergence_of(f, progress_);
 }
 
 void World::finish_checks(RunReport& report) {

@@ -246,6 +246,7 @@ class World final : public engine::JobObserver {
   std::optional<DifferenceSides> describe_sides(const sim::Difference& d,
                                                 const sim::GuestView& target,
                                                 const sim::GuestView& source) const;
+  ConvergenceOutcome convergence(const RunReport& report);
   void finish_checks(RunReport& report);
   // What the oracles need, as the run stands (no content comparisons).
   RunFacts facts_so_far() const;

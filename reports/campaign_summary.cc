@@ -181,6 +181,13 @@ json campaign_summary(const properties::CampaignOptions& o, const properties::Ca
     inconclusive.push_back({{"case", i.case_index}, {"message", i.message}});
   }
   j["inconclusive"] = {{"cases", r.inconclusive_cases}, {"examples", inconclusive}};
+  json not_converged = json::array();
+  for (const properties::Inconclusive& i : r.not_converged) {
+    not_converged.push_back({{"case", i.case_index}, {"message", i.message}});
+  }
+  // Passed cases whose job its guest outran: an outcome, not a failure.
+  j["not_converged"] = {{"cases", r.not_converged_cases}, {"examples", not_converged}};
+  j["trace_never_reached"] = {{"cases", r.trace_never_reached_cases}};
   j["swarm"] = swarm_summary(r);
   j["library"] = json::array();
   for (const auto& l : r.library) j["library"].push_back(library_entry(l));
@@ -238,6 +245,9 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   std::uint64_t cases = 0;
   std::uint64_t checks = 0;
   std::uint64_t inconclusive_cases = 0;
+  std::uint64_t not_converged_cases = 0;
+  std::uint64_t trace_never_reached_cases = 0;
+  json not_converged_examples = json::array();
   double elapsed = 0;
   bool ok = true;
   bool interrupted = false;
@@ -277,6 +287,14 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
     checks += s.at("determinism_checks").get<std::uint64_t>();
     inconclusive_cases += s.at("inconclusive").at("cases").get<std::uint64_t>();
     for (const json& e : s.at("inconclusive").at("examples")) inconclusive_examples.push_back(e);
+    // Summaries from before issue 13 have neither count (nothing to add).
+    if (const auto n = s.find("not_converged"); n != s.end()) {
+      not_converged_cases += n->at("cases").get<std::uint64_t>();
+      for (const json& e : n->at("examples")) not_converged_examples.push_back(e);
+    }
+    if (const auto t = s.find("trace_never_reached"); t != s.end()) {
+      trace_never_reached_cases += t->at("cases").get<std::uint64_t>();
+    }
     elapsed = std::max(elapsed, s.at("elapsed_s").get<double>());
     ok = ok && summary_ok(s);
     interrupted = interrupted || s.at("interrupted").get<bool>();
@@ -330,6 +348,8 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   m["determinism_checks"] = checks;
   m["properties"] = properties;
   m["inconclusive"] = {{"cases", inconclusive_cases}, {"examples", inconclusive_examples}};
+  m["not_converged"] = {{"cases", not_converged_cases}, {"examples", not_converged_examples}};
+  m["trace_never_reached"] = {{"cases", trace_never_reached_cases}};
   m["swarm"] = {{"cases", swarm_cases}, {"features", swarm_features}};
   m["library"] = json::array();
   for (auto& [name, l] : library) m["library"].push_back(l);

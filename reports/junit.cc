@@ -147,6 +147,17 @@ Suite generated_suite(const json& s) {
     }
     suite.cases.push_back(std::move(c));
   }
+  // Outcomes, not failures: a job outrun by its guest, a trace never reached.
+  const auto count = [&s](const char* key) {
+    const auto it = s.find(key);
+    return it == s.end() ? std::uint64_t{0} : it->value("cases", std::uint64_t{0});
+  };
+  TestCase outcomes{"generated", "outcomes", TestCase::Result::kPassed, "", ""};
+  outcomes.text = fmt::format(
+      "{} cases: not converged (outrun by the guest) {}, inconclusive (still progressing at the "
+      "limit) {}, trace never reached {}",
+      cases, count("not_converged"), count("inconclusive"), count("trace_never_reached"));
+  suite.cases.push_back(std::move(outcomes));
   for (const json& f : s.at("failure_list")) {
     if (f.value("source", "") != "generated") continue;
     suite.cases.push_back({"generated." + f.value("id", ""), f.value("property", ""),

@@ -391,7 +391,7 @@ std::uint8_t guest_write_pattern(std::uint64_t number) {
 }
 
 QemuReplay qemu_replay(const Scenario& s, const SimulatedTimeline& timeline,
-                       std::span<const sim::GuestRequest> requests) {
+                       std::span<const sim::GuestRequest> requests, const ReplayOptions& options) {
   QemuReplay r;
   r.requests.assign(requests.begin(), requests.end());
   r.notes = scenario_notes(s);
@@ -424,7 +424,8 @@ QemuReplay qemu_replay(const Scenario& s, const SimulatedTimeline& timeline,
   script += kPrelude;
   script +=
       "rm -f base.qcow2 base.img source.qcow2 source.img target.qcow2 target.img "
-      "qmp.in qmp.log qemu.err\n\n";
+      "qmp.in qmp.log qemu.err" +
+      (options.trace_file.empty() ? std::string() : " " + sh_quote(options.trace_file)) + "\n\n";
   script += image_commands(s);
 
   const std::string source_fmt = format_of(s.source);
@@ -445,11 +446,20 @@ compare() {{
 )SH",
                   source_fmt, target_fmt, file_of(s.source, "source"), file_of(s.target, "target"));
 
+  std::string trace;
+  if (!options.trace_file.empty()) {
+    trace =
+        " -trace enable=mirror_one_iteration -trace enable=mirror_iteration_done -trace "
+        "enable=handle_hmp_command -D " +
+        sh_quote(options.trace_file);
+  }
   script += R"SH(
 # QEMU with no machine and no guest; QMP on stdin (a FIFO) and stdout.
 mkfifo qmp.in || cannot_run "mkfifo"
-"$QEMU" -machine none -nodefaults -display none -qmp stdio <qmp.in >qmp.log 2>qemu.err &
-qemu_pid=$!
+)SH";
+  script += "\"$QEMU\" -machine none -nodefaults -display none" + trace +
+            " -qmp stdio <qmp.in >qmp.log 2>qemu.err &\n";
+  script += R"SH(qemu_pid=$!
 exec 3>qmp.in
 send '{"execute": "qmp_capabilities"}'
 )SH";

@@ -62,10 +62,20 @@ struct QemuReplay {
   std::uint64_t replayed_requests = 0;  // writes, zero writes and discards sent to QEMU
 };
 
+struct ReplayOptions {
+  // When not empty: QEMU runs with its mirror trace events on
+  // (mirror_one_iteration, mirror_iteration_done) and handle_hmp_command,
+  // which marks each guest request sent, logged to this file in the
+  // script's folder (`-D`, the log trace backend). `mirrorsim qemu-diff`
+  // reads it.
+  std::string trace_file;
+};
+
 // `requests`: the guest's requests the simulation issued (before the job
 // ended), in order.
 QemuReplay qemu_replay(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
-                       std::span<const sim::GuestRequest> requests);
+                       std::span<const sim::GuestRequest> requests,
+                       const ReplayOptions& options = {});
 
 // What put `value` at byte `offset`: "zeroes", "the base image's old data",
 // "guest request #12 (write, t=0.030000 s, offset 2101248, 4096 bytes)"...

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "engine/known_bugs.h"
+#include "reports/convergence_text.h"
 #include "reports/run_metrics_text.h"
 #include "reports/swarm_json.h"
 #include "scenarios/scenario_units.h"
@@ -173,6 +174,7 @@ std::string describe_report(const properties::RunReport& r) {
       r.guest_requests, r.guest_errors, r.guest_write_p50_ns / 1000, r.guest_write_p99_ns / 1000,
       r.faults_injected);
   out += run_metrics_text(r.run_metrics);
+  out += convergence_text(r);
   out += "properties:\n";
   for (const properties::Verdict& v : r.verdicts) {
     out += fmt::format("  {:<9} {}", properties::verdict_status_name(v.status), v.property);
@@ -211,6 +213,10 @@ nlohmann::json report_json(const properties::RunReport& r) {
   j["passed"] = r.passed();
   // The run hit its limit while still progressing: neither passed nor failed.
   j["inconclusive"] = r.inconclusive() != nullptr;
+  // Converged, or not (an outcome: an outrun job passes), with its figures.
+  j["converged"] = r.convergence.converged;
+  j["convergence"] = convergence_json(r);
+  j["warnings"] = r.warnings();
   j["hash"] = hex(r.sim.log_hash);
   j["virtual_time_ns"] = r.sim.end_time_ns;
   j["events_dispatched"] = r.sim.events;

@@ -100,27 +100,69 @@ std::string axis_label(const scenarios::SweepAxis& axis, const std::string& valu
   return bytes_text(n);
 }
 
+namespace {
+
+using properties::RunReport;
+
+// The job's resolved parameters and the run's outcome: one table for the
+// columns of a run's row and of a crashed run's row (which has no report),
+// so the two can never name them differently.
+struct JobColumn {
+  const char* name;
+  Row (*value)(const engine::ResolvedParams&);
+};
+const JobColumn kJobColumns[] = {
+    {"job.granularity_bytes",
+     [](const engine::ResolvedParams& p) { return Row(p.granularity_bytes); }},
+    {"job.buf_size_bytes", [](const engine::ResolvedParams& p) { return Row(p.buf_size_bytes); }},
+    {"job.max_op_bytes", [](const engine::ResolvedParams& p) { return Row(p.max_io_bytes); }},
+    {"job.cow", [](const engine::ResolvedParams& p) { return Row(p.cow); }},
+};
+
+struct OutcomeColumn {
+  const char* name;
+  Row (*value)(const RunReport&);
+  Row (*crashed)(const std::string& how);
+};
+Row failure_kind_of(const RunReport& r) {
+  const auto kind = properties::failure_kind(r.verdicts);
+  return kind ? Row(std::string(properties::failure_kind_name(*kind))) : Row(nullptr);
+}
+const OutcomeColumn kOutcomeColumns[] = {
+    {"outcome", [](const RunReport& r) { return Row(r.outcome_line()); },
+     [](const std::string& how) { return Row("crash: " + how); }},
+    {"failure_kind", failure_kind_of, [](const std::string&) { return Row("crash"); }},
+    // READY, or the bytes left drained (properties/convergence.h); an outrun
+    // job is not converged, and passed.
+    {"converged", [](const RunReport& r) { return Row(r.convergence.converged); },
+     [](const std::string&) { return Row(false); }},
+    {"ready_reached", [](const RunReport& r) { return Row(r.convergence.ready_reached); },
+     [](const std::string&) { return Row(false); }},
+    {"outrun", [](const RunReport& r) { return Row(r.outrun()); },
+     [](const std::string&) { return Row(nullptr); }},
+    {"passed", [](const RunReport& r) { return Row(r.passed()); },
+     [](const std::string&) { return Row(false); }},
+};
+
+Row maybe_seconds(const std::optional<engine::TimeNs>& ns) {
+  return ns ? Row(seconds(*ns)) : Row(nullptr);
+}
+
+}  // namespace
+
 Row sweep_row(const properties::RunReport& report, const scenarios::SweepSpec& spec,
               const scenarios::SweepCell& cell, std::uint64_t cell_index, std::uint64_t seed,
               std::uint64_t run_index) {
   Row row = row_head(spec, cell, cell_index, seed, run_index);
-  const engine::ResolvedParams& p = report.resolved;
-  const bool started = report.job_started;
-  row["job.granularity_bytes"] = started ? Row(p.granularity_bytes) : Row(nullptr);
-  row["job.buf_size_bytes"] = started ? Row(p.buf_size_bytes) : Row(nullptr);
-  row["job.max_op_bytes"] = started ? Row(p.max_io_bytes) : Row(nullptr);
-  row["job.cow"] = started ? Row(p.cow) : Row(nullptr);
-  row["outcome"] = report.outcome_line();
-  const auto kind = properties::failure_kind(report.verdicts);
-  row["failure_kind"] =
-      kind ? Row(std::string(properties::failure_kind_name(*kind))) : Row(nullptr);
+  for (const JobColumn& c : kJobColumns) {
+    row[c.name] = report.job_started ? c.value(report.resolved) : Row(nullptr);
+  }
+  for (const OutcomeColumn& c : kOutcomeColumns) row[c.name] = c.value(report);
   const engine::JobMetrics& m = report.metrics;
-  const bool ready = m.time_to_ready_ns >= 0;
-  row["converged"] = ready;
-  row["ready_reached"] = ready;
-  row["passed"] = report.passed();
-  row["time_to_ready_s"] = ready ? Row(seconds(m.time_to_ready_ns)) : Row(nullptr);
+  const properties::ConvergenceOutcome& conv = report.convergence;
+  row["time_to_ready_s"] = maybe_seconds(conv.time_to_ready_ns);
   row["time_to_end_s"] = m.time_to_end_ns >= 0 ? Row(seconds(m.time_to_end_ns)) : Row(nullptr);
+  row["time_to_completion_s"] = maybe_seconds(conv.time_to_completion_ns);
   row["virtual_time_s"] = seconds(report.sim.end_time_ns);
   row["read_bytes"] = m.bytes_read;
   row["written_bytes"] = m.bytes_written;
@@ -160,6 +202,8 @@ Row sweep_row(const properties::RunReport& report, const scenarios::SweepSpec& s
   row["guest_requested_iops"] = maybe(rm.guest_requested_iops);
   row["guest_cap_hits"] = rm.guest_cap_hits;
   row["guest_cap_delay_us"] = us(rm.guest_cap_delay_ns);
+  row["convergence_rate_bytes_per_s"] = maybe(conv.rate_over_life);
+  row["convergence_rate_last_window_bytes_per_s"] = maybe(conv.rate_over_last_window);
   row["hash"] = fmt::format("{:016x}", report.sim.log_hash);
   return row;
 }
@@ -168,16 +212,11 @@ Row sweep_crash_row(const scenarios::SweepSpec& spec, const scenarios::SweepCell
                     std::uint64_t cell_index, std::uint64_t seed, std::uint64_t run_index,
                     const std::string& how) {
   Row row = row_head(spec, cell, cell_index, seed, run_index);
-  for (const char* job :
-       {"job.granularity_bytes", "job.buf_size_bytes", "job.max_op_bytes", "job.cow"}) {
-    row[job] = nullptr;
+  for (const JobColumn& c : kJobColumns) row[c.name] = nullptr;
+  for (const OutcomeColumn& c : kOutcomeColumns) row[c.name] = c.crashed(how);
+  for (const std::string& metric : scenarios::sweep_metric_names()) {
+    if (!row.contains(metric)) row[metric] = nullptr;
   }
-  row["outcome"] = "crash: " + how;
-  row["failure_kind"] = "crash";
-  for (const std::string& metric : scenarios::sweep_metric_names()) row[metric] = nullptr;
-  row["converged"] = false;
-  row["ready_reached"] = false;
-  row["passed"] = false;
   row["hash"] = nullptr;
   return row;
 }

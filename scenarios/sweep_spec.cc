@@ -349,17 +349,20 @@ SweepPlot read_plot(const SpecReader& r, const toml::table& t, const std::string
 
 const std::vector<std::string>& sweep_metric_names() {
   static const std::vector<std::string> names = {
-      "converged", "ready_reached", "passed", "time_to_ready_s", "time_to_end_s", "virtual_time_s",
-      "read_bytes", "written_bytes", "zeroed_bytes", "discarded_bytes", "cow_extra_bytes",
-      "copy_ops", "iterations", "bitmap_passes", "errors", "peak_buffer_bytes", "peak_in_flight",
-      "guest_requests", "guest_errors", "guest_write_p50_us", "guest_write_p99_us", "events",
+      "converged", "ready_reached", "outrun", "passed", "time_to_ready_s", "time_to_end_s",
+      "time_to_completion_s", "virtual_time_s", "read_bytes", "written_bytes", "zeroed_bytes",
+      "discarded_bytes", "cow_extra_bytes", "copy_ops", "iterations", "bitmap_passes", "errors",
+      "peak_buffer_bytes", "peak_in_flight", "guest_requests", "guest_errors", "guest_write_p50_us",
+      "guest_write_p99_us", "events",
       // properties/run_metrics.h
       "guest_iops", "guest_bytes_per_s", "guest_write_during_p50_us", "guest_write_during_p99_us",
       "guest_write_during_p999_us", "guest_write_before_p50_us", "guest_write_before_p99_us",
       "guest_write_before_p999_us", "needed_copy_bytes", "write_amplification", "pivot_drain_us",
       "target_writes_per_s", "dirty_bytes_at_end",
       // the guest's open loop (properties/world_io.cc)
-      "guest_requested_iops", "guest_cap_hits", "guest_cap_delay_us"};
+      "guest_requested_iops", "guest_cap_hits", "guest_cap_delay_us",
+      // properties/convergence.h
+      "convergence_rate_bytes_per_s", "convergence_rate_last_window_bytes_per_s"};
   return names;
 }
 

@@ -47,8 +47,27 @@ TEST(CaseProtocol, EncodeDecodeRoundTripsEveryField) {
   EXPECT_TRUE(back->inconclusive());
   EXPECT_EQ(back->message, "liveness: still progressing with a tab and a newline");
   EXPECT_FALSE(back->swarm);
+  EXPECT_FALSE(back->outrun);
+  EXPECT_FALSE(back->trace_never_reached);
   EXPECT_FALSE(properties::decode("S 12"));
   EXPECT_FALSE(properties::decode("R 1 1 0"));
+}
+
+// Outcomes that are not failures travel too: outrun (not converged) and a
+// trace the job never reached.
+TEST(CaseProtocol, NotesTravelWithTheOutcome) {
+  for (const auto& [outrun, never] : {std::pair{true, false}, {false, true}, {true, true}}) {
+    CaseOutcome o;
+    o.verdicts = "hh";
+    o.outrun = outrun;
+    o.trace_never_reached = never;
+    const std::string line = properties::encode(o);
+    const auto back = properties::decode(line.substr(0, line.size() - 1));
+    ASSERT_TRUE(back) << line;
+    EXPECT_EQ(back->outrun, outrun) << line;
+    EXPECT_EQ(back->trace_never_reached, never) << line;
+  }
+  EXPECT_FALSE(properties::decode("R 1 1 0 5 hh - x\t\t"));
 }
 
 TEST(CaseProtocol, SwarmOptionsTravelWithTheOutcome) {
@@ -61,7 +80,7 @@ TEST(CaseProtocol, SwarmOptionsTravelWithTheOutcome) {
   swarm.sync = scenarios::SyncMode::kTop;
   o.swarm = swarm;
   const std::string line = properties::encode(o);
-  EXPECT_NE(line.find(" cow,faults,faults_end,sync=top\t"), std::string::npos) << line;
+  EXPECT_NE(line.find(" cow,faults,faults_end,sync=top -\t"), std::string::npos) << line;
   const auto back = properties::decode(line.substr(0, line.size() - 1));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->swarm, swarm);
@@ -72,7 +91,7 @@ TEST(CaseProtocol, SwarmOptionsTravelWithTheOutcome) {
     all.sync = mode;
     EXPECT_EQ(scenarios::swarm_from_labels(scenarios::swarm_labels(all)), all);
   }
-  EXPECT_FALSE(properties::decode("R 1 1 0 5 hh cow,colour,sync=full\t\t"));
+  EXPECT_FALSE(properties::decode("R 1 1 0 5 hh cow,colour,sync=full -\t\t"));
   const std::vector<std::string> no_sync = {"cow"};
   EXPECT_FALSE(scenarios::swarm_from_labels(no_sync));
 }
@@ -453,7 +472,36 @@ TEST(JUnit, EscapesTextAndCountsFailures) {
   EXPECT_NE(xml.find("&lt;in use&gt; &amp; &quot;more&quot;"), std::string::npos) << xml;
   EXPECT_EQ(xml.find("<in use>"), std::string::npos);
   EXPECT_NE(xml.find("replay: mirrorsim run failures/case-1-4.toml"), std::string::npos);
-  EXPECT_NE(xml.find("tests=\"4\" failures=\"2\""), std::string::npos) << xml;
+  // The outcomes line is a passed test case: 5 tests, still 2 failures.
+  EXPECT_NE(xml.find("tests=\"5\" failures=\"2\""), std::string::npos) << xml;
+}
+
+// Not-converged (outrun) cases are counted apart from the slow ones, in the
+// summary, through a merge, and in JUnit as a passed test case's text.
+TEST(CampaignSummary, NotConvergedCasesAreCountedApartFromInconclusive) {
+  properties::CampaignResult r0 = shard_result(0, 2, 2);
+  r0.inconclusive_cases = 1;
+  r0.not_converged_cases = 2;
+  r0.not_converged.push_back({0, "not converged (outrun by the guest): dirty 3 MiB"});
+  r0.trace_never_reached_cases = 1;
+  properties::CampaignResult r1 = shard_result(1, 3, 2);
+  r1.not_converged_cases = 1;
+  const json s0 = shard_summary(0, 2, 4, r0);
+  EXPECT_EQ(s0.at("not_converged").at("cases"), 2);
+  EXPECT_EQ(s0.at("not_converged").at("examples")[0].at("case"), 0);
+  EXPECT_EQ(s0.at("inconclusive").at("cases"), 1);
+  EXPECT_EQ(s0.at("trace_never_reached").at("cases"), 1);
+  EXPECT_TRUE(s0.at("ok").get<bool>());
+  const json m = reports::merge_summaries({s0, shard_summary(1, 2, 4, r1)}, {});
+  EXPECT_EQ(m.at("not_converged").at("cases"), 3);
+  EXPECT_EQ(m.at("inconclusive").at("cases"), 1);
+  EXPECT_EQ(m.at("trace_never_reached").at("cases"), 1);
+  const std::string xml = reports::junit_xml(m);
+  EXPECT_NE(xml.find("not converged (outrun by the guest) 3, inconclusive (still progressing at "
+                     "the limit) 1, trace never reached 1"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("failures=\"0\""), std::string::npos) << xml;
 }
 
 }  // namespace

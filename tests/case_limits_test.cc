@@ -378,15 +378,19 @@ TEST(LivenessAtTheLimit, LivelockAtTheLimitIsViolated) {
 
 // A background job whose guest dirties faster than it copies (32 MiB/s of
 // guest writes against an 8 MiB/s copy, until 2 s) is outrun: at a 1.5 s
-// limit that is an outcome (ARCHITECTURE.md), not a violated property.
-TEST(LivenessAtTheLimit, JobOutrunByItsGuestIsInconclusive) {
+// limit that is an outcome (ARCHITECTURE.md), not a violated property, and
+// not inconclusive either: liveness held, the job did not converge.
+TEST(LivenessAtTheLimit, JobOutrunByItsGuestIsNotConverged) {
   Scenario s = scenarios::load_scenario(scenarios::library_dir() / "write-blocking-switch.toml");
   s.commands.erase(s.commands.begin());  // no switch to write-blocking
   s.limits.max_time_us = 1'500'000;
   const RunReport r = run(s);
   EXPECT_EQ(r.sim.status, sim::RunOutcome::Status::kLimit) << reports::describe_report(r);
-  EXPECT_EQ(liveness(r).status, VerdictStatus::kInconclusive) << liveness(r).message;
+  EXPECT_EQ(liveness(r).status, VerdictStatus::kHolds) << liveness(r).message;
   EXPECT_TRUE(r.passed());
+  EXPECT_EQ(r.inconclusive(), nullptr);
+  EXPECT_FALSE(r.convergence.converged);
+  EXPECT_EQ(r.convergence.state, properties::ConvergenceState::kOutrun);
 }
 
 // The verdict at a limit, from the progress facts alone.
@@ -429,11 +433,21 @@ TEST_F(JudgeAtTheLimit, CopyingWithoutANewLowIsALivelock) {
   EXPECT_NE(v.message.find("never below its earlier low"), std::string::npos) << v.message;
   EXPECT_NE(v.message.find("task 'x' waits on y"), std::string::npos) << v.message;
 
-  // Unless a background job's guest kept writing: outrun, an outcome.
+  // Unless a background job's guest kept writing: outrun, an outcome (not
+  // converged), so liveness holds.
   f.progress->guest_wrote = true;
   v = properties::check_liveness(f);
-  EXPECT_EQ(v.status, VerdictStatus::kInconclusive) << v.message;
-  EXPECT_EQ(v.message.rfind("outrun by the guest at the limit", 0), 0u) << v.message;
+  EXPECT_EQ(v.status, VerdictStatus::kHolds) << v.message;
+  EXPECT_EQ(v.message.rfind("not converged (outrun by the guest) at the limit", 0), 0u)
+      << v.message;
+  // After READY the job had converged: only its end was outrun.
+  engine::JobEvent ready;
+  ready.kind = engine::JobEventKind::kReady;
+  f.events.push_back(ready);
+  v = properties::check_liveness(f);
+  EXPECT_EQ(v.status, VerdictStatus::kHolds) << v.message;
+  EXPECT_EQ(v.message.rfind("outrun by the guest after READY at the limit", 0), 0u) << v.message;
+  f.events.clear();
   // In write-blocking mode the guest cannot outrun the job.
   f.copy_mode = engine::CopyMode::kWriteBlocking;
   EXPECT_TRUE(properties::check_liveness(f).violated());
