@@ -5,6 +5,7 @@ set xlabel "mirror.granularity_bytes"
 set ylabel "converged"
 set key outside right
 set grid
+set yrange [-0.05:1.05]
 set logscale x 2
 set xrange [3276.8:20971520]
 set xtics ("4 KiB" 4096, "16 KiB" 16384, "64 KiB" 65536, "256 KiB" 262144, "1 MiB" 1048576, "4 MiB" 4194304, "16 MiB" 16777216)
