@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 using scenarios::SweepAxis;
 using scenarios::SweepPlot;
 
+constexpr std::size_t kMaxNamedTics = 12;
+
 std::size_t axis_index(const scenarios::SweepSpec& spec, const std::string& key) {
   for (std::size_t i = 0; i < spec.axes.size(); ++i) {
     if (spec.axes[i].key == key) return i;
@@ -60,13 +62,19 @@ bool numeric_positions(const SweepAxis& axis, std::vector<double>& out) {
 }
 
 // The metric's values per (x index, y index) over the rows.
+// Only the rows of cells that have the plot's `where` values.
 std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> grouped(
     const std::vector<Row>& rows, const std::vector<scenarios::SweepCell>& cells,
-    std::size_t x_axis, std::optional<std::size_t> y_axis, const std::string& metric) {
+    const SweepPlot& plot, std::size_t x_axis, std::optional<std::size_t> y_axis) {
+  const std::string& metric = plot.metric;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> out;
   for (const Row& row : rows) {
     const auto cell = row["cell"].get<std::uint64_t>();
     if (cell >= cells.size()) continue;
+    if (std::any_of(plot.where.begin(), plot.where.end(),
+                    [&](const auto& w) { return cells[cell].value_index[w.first] != w.second; })) {
+      continue;
+    }
     const std::size_t x = cells[cell].value_index[x_axis];
     const std::size_t y = y_axis ? cells[cell].value_index[*y_axis] : 0;
     double v = 0;
@@ -75,6 +83,16 @@ std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> grouped(
     } else {
       out[{x, y}];  // the point exists, without a value
     }
+  }
+  return out;
+}
+
+// ", where mirror.copy_mode = background": the runs a plot keeps.
+std::string where_text(const scenarios::SweepSpec& spec, const SweepPlot& plot) {
+  std::string out;
+  for (const auto& [axis, value] : plot.where) {
+    out += fmt::format("{} {} = {}", out.empty() ? ", where" : ",", spec.axes[axis].key,
+                       axis_label(spec.axes[axis], spec.axes[axis].values[value]));
   }
   return out;
 }
@@ -91,7 +109,7 @@ std::string heatmap(const scenarios::SweepSpec& spec, const SweepPlot& plot,
                     const std::string& name, std::string& data) {
   const std::size_t xi = axis_index(spec, plot.x);
   const std::size_t yi = axis_index(spec, plot.y);
-  const auto groups = grouped(rows, cells, xi, yi, plot.metric);
+  const auto groups = grouped(rows, cells, plot, xi, yi);
   const SweepAxis& x = spec.axes[xi];
   const SweepAxis& y = spec.axes[yi];
   for (std::size_t j = 0; j < y.values.size(); ++j) {
@@ -107,12 +125,27 @@ std::string heatmap(const scenarios::SweepSpec& spec, const SweepPlot& plot,
       "set title {}\nset xlabel {}\nset ylabel {}\nset cblabel {}\n"
       "set xtics {}\nset ytics {}\nset xrange [-0.5:{}.5]\nset yrange [-0.5:{}.5]\n"
       "set palette rgbformulae 33,13,10\nset tics out nomirror\n"
-      "plot '{}.dat' using 1:2:3 with image notitle, '' using 1:2:($3 == $3 ? sprintf(\"%.3g\", "
-      "$3) : \"none\") with labels notitle\n",
-      quoted(plot.metric + ": mean over seeds" + (spec.axes.size() > 2 ? " and other axes" : "")),
+      // NaN (no run reached the metric) reads as a number to gnuplot: test the text.
+      "plot '{}.dat' using 1:2:3 with image notitle, '' using 1:2:(strcol(3) eq \"NaN\" ? "
+      "\"none\" : sprintf(\"%.3g\", $3)) with labels notitle\n",
+      quoted(plot.metric + ": mean over seeds" +
+             (spec.axes.size() > 2 + plot.where.size() ? " and other axes" : "") +
+             where_text(spec, plot)),
       quoted(plot.x), quoted(plot.y), quoted(plot.metric), tics(x), tics(y), x.values.size() - 1,
       y.values.size() - 1, name);
   return terminals_then(name, body);
+}
+
+// The plot's model expressions as dashed lines: the i-th in the i-th series'
+// colour when there is one model per series, else in colours after them.
+std::string model_lines(const SweepPlot& plot, std::size_t series) {
+  std::string out;
+  for (std::size_t m = 0; m < plot.models.size(); ++m) {
+    const std::size_t colour = plot.models.size() == series ? m + 1 : series + m + 1;
+    out += fmt::format(", ({}) with lines dashtype 2 linewidth 2 linecolor {} title {}",
+                       plot.models[m], colour, quoted(plot.model_titles[m]));
+  }
+  return out;
 }
 
 std::string lines(const scenarios::SweepSpec& spec, const SweepPlot& plot,
@@ -121,7 +154,7 @@ std::string lines(const scenarios::SweepSpec& spec, const SweepPlot& plot,
   const std::size_t xi = axis_index(spec, plot.x);
   const std::optional<std::size_t> si =
       plot.y.empty() ? std::nullopt : std::optional<std::size_t>(axis_index(spec, plot.y));
-  const auto groups = grouped(rows, cells, xi, si, plot.metric);
+  const auto groups = grouped(rows, cells, plot, xi, si);
   const SweepAxis& x = spec.axes[xi];
   std::vector<double> positions;
   const bool numeric = numeric_positions(x, positions);
@@ -143,26 +176,38 @@ std::string lines(const scenarios::SweepSpec& spec, const SweepPlot& plot,
     plots += fmt::format("{}'{}.dat' index {} using 1:2:3 with yerrorlines title {}",
                          s == 0 ? "" : ", ", name, s, quoted(title));
   }
-  std::string body =
-      fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset key outside right\nset grid\n",
-                  quoted(plot.metric + ": mean and 95% interval over seeds"), quoted(plot.x),
-                  quoted(plot.metric));
+  std::string body = fmt::format(
+      "set title {}\nset xlabel {}\nset ylabel {}\nset key outside right\nset grid\n",
+      quoted(plot.metric + ": mean and 95% interval over seeds" + where_text(spec, plot)),
+      quoted(plot.x), quoted(plot.metric));
   if (plot.metric.ends_with("_bytes")) body += "set format y \"%.1s %cB\"\n";
+  if (!plot.models.empty()) body += "set samples 1000\n";  // smooth model curves on a log axis
+  if (plot.log_y) body += "set logscale y\n";
+  if (plot.metric == "converged" || plot.metric == "ready_reached" || plot.metric == "passed") {
+    body += "set yrange [-0.05:1.05]\n";  // a share: keep the lines at 0 and 1 off the frame
+  }
   if (!numeric) {
     body += fmt::format("set xtics {}\nset xrange [-0.5:{}.5]\n", tics(x), x.values.size() - 1);
-  } else if (x.multiplicative || (positions.size() > 2 && positions.front() > 0 &&
-                                  positions.back() / positions.front() >= 100)) {
+  } else if (plot.log_x.value_or(x.multiplicative ||
+                                 (positions.size() > 2 && positions.front() > 0 &&
+                                  positions.back() / positions.front() >= 100))) {
     body += "set logscale x 2\n";
-    body += fmt::format("set xtics {}\n", [&] {
-      std::string t = "(";
-      for (std::size_t i = 0; i < positions.size(); ++i) {
-        t += fmt::format("{}{} {:.9g}", i == 0 ? "" : ", ", quoted(axis_label(x, x.values[i])),
-                         positions[i]);
-      }
-      return t + ")";
-    }());
+    // A margin beyond the end points, so the last tic's label is not clipped.
+    body += fmt::format("set xrange [{:.9g}:{:.9g}]\n",
+                        *std::min_element(positions.begin(), positions.end()) / 1.25,
+                        *std::max_element(positions.begin(), positions.end()) * 1.25);
+    // A tic per value while they stay readable; gnuplot's own beyond that.
+    if (positions.size() <= kMaxNamedTics)
+      body += fmt::format("set xtics {}\n", [&] {
+        std::string t = "(";
+        for (std::size_t i = 0; i < positions.size(); ++i) {
+          t += fmt::format("{}{} {:.9g}", i == 0 ? "" : ", ", quoted(axis_label(x, x.values[i])),
+                           positions[i]);
+        }
+        return t + ")";
+      }());
   }
-  body += "plot " + plots + "\n";
+  body += "plot " + plots + model_lines(plot, series) + "\n";
   return terminals_then(name, body);
 }
 

@@ -3,7 +3,8 @@
 //  - heatmap: the metric's mean over the runs of each (x, y) pair (seeds and
 //    any other axes pooled), with the value printed in each square;
 //  - lines: the metric's mean against x, one line per value of `series`,
-//    with error bars of the 95% interval; a log x axis for "x" ranges.
+//    with error bars of the 95% interval; a log x axis for "x" ranges; each
+//    `model` expression as a dashed line beside the measurement.
 #pragma once
 
 #include <filesystem>

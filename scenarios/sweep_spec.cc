@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,8 @@ namespace mirrorsim::scenarios {
 namespace {
 
 constexpr std::size_t kMaxAxisValues = 1000;
+constexpr std::size_t kMaxModels = 16;
+constexpr std::size_t kMaxModelChars = 2000;
 
 // Errors at a node's line (or the table's, when the node is absent).
 class SpecReader {
@@ -172,9 +175,100 @@ SweepAxis read_axis(const SpecReader& r, const toml::table& t, const std::string
   return axis;
 }
 
+// `model` or `model_title`: a string or a list of strings, each one line of
+// gnuplot text that cannot end the plot command or run a shell command.
+std::vector<std::string> read_models(const SpecReader& r, const toml::table& t,
+                                     const std::string& path, std::string_view key) {
+  std::vector<std::string> out;
+  const toml::node* node = t.get(key);
+  if (node == nullptr) return out;
+  const std::string where = path + "." + std::string(key);
+  const std::string allowed =
+      "a gnuplot expression in x (or a list of them), e.g. \"1e9 / x\", without ; ` # or a "
+      "line break";
+  const auto add = [&](const toml::node& n) {
+    const auto* s = n.as_string();
+    if (s == nullptr) r.fail(&n, where, "not a string", allowed);
+    const std::string& text = s->get();
+    if (text.empty() || text.size() > kMaxModelChars) {
+      r.fail(&n, where, fmt::format("{} characters", text.size()),
+             fmt::format("1 to {} characters", kMaxModelChars));
+    }
+    if (text.find_first_of(";`#\n\r") != std::string::npos) {
+      r.fail(&n, where, fmt::format("'{}' holds ; ` # or a line break", text), allowed);
+    }
+    out.push_back(text);
+  };
+  if (const toml::array* list = node->as_array()) {
+    if (list->empty() || list->size() > kMaxModels) {
+      r.fail(node, where, fmt::format("{} entries", list->size()),
+             fmt::format("1 to {} entries", kMaxModels));
+    }
+    for (const toml::node& n : *list) add(n);
+  } else {
+    add(*node);
+  }
+  return out;
+}
+
+// The number a *_bytes or *_us axis value means, to match "4KiB" with 4096.
+std::optional<std::uint64_t> quantity_of(const std::string& key, const std::string& text) {
+  const Quantity q = key.ends_with("_us") ? parse_time_text(text) : parse_size_text(text);
+  if (q.status != Quantity::Status::kOk) return std::nullopt;
+  return q.value;
+}
+
+// `where = { "axis.key" = value, ... }`: each an axis the plot does not draw,
+// each value one of that axis's.
+std::vector<std::pair<std::size_t, std::size_t>> read_where(const SpecReader& r,
+                                                            const toml::table& t,
+                                                            const std::string& path,
+                                                            const std::vector<SweepAxis>& axes,
+                                                            const SweepPlot& plot) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  const toml::node* node = t.get("where");
+  if (node == nullptr) return out;
+  const std::string where = path + ".where";
+  const toml::table* table = node->as_table();
+  if (table == nullptr) {
+    r.fail(node, where, "not a table", "{ \"axis.key\" = value, ... }");
+  }
+  for (const auto& [key, value] : *table) {
+    const std::string name(key.str());
+    const std::string at = where + "." + name;
+    const auto axis =
+        std::find_if(axes.begin(), axes.end(), [&](const SweepAxis& a) { return a.key == name; });
+    if (axis == axes.end()) {
+      std::string allowed;
+      for (const SweepAxis& a : axes) allowed += (allowed.empty() ? "" : ", ") + a.key;
+      r.fail(&value, at, fmt::format("'{}' is not an axis", name), allowed);
+    }
+    if (name == plot.x || name == plot.y) {
+      r.fail(&value, at, "the plot draws this axis", "an axis the plot pools");
+    }
+    if (value.is_table() || value.is_array()) {
+      r.fail(&value, at, "a table or list", "one of the axis's values");
+    }
+    const std::string text = value_text(value);
+    const bool numeric = name.ends_with("_bytes") || name.ends_with("_us");
+    const auto wanted = numeric ? quantity_of(name, text) : std::nullopt;
+    const auto match = std::find_if(axis->values.begin(), axis->values.end(), [&](const auto& v) {
+      return v == text || (wanted && quantity_of(name, v) == wanted);
+    });
+    if (match == axis->values.end()) {
+      r.fail(&value, at, fmt::format("'{}' is not one of the axis's values", text),
+             fmt::format("{}", fmt::join(axis->values, ", ")));
+    }
+    out.emplace_back(static_cast<std::size_t>(axis - axes.begin()),
+                     static_cast<std::size_t>(match - axis->values.begin()));
+  }
+  return out;
+}
+
 SweepPlot read_plot(const SpecReader& r, const toml::table& t, const std::string& path,
                     const std::vector<SweepAxis>& axes) {
-  r.only(t, path, {"kind", "x", "y", "series", "metric"});
+  r.only(t, path,
+         {"kind", "x", "y", "series", "metric", "model", "model_title", "log_x", "log_y", "where"});
   SweepPlot plot;
   const std::string kind = r.text(t, path, "kind", true);
   if (kind == "heatmap") {
@@ -215,6 +309,38 @@ SweepPlot read_plot(const SpecReader& r, const toml::table& t, const std::string
   if (std::find(metrics.begin(), metrics.end(), plot.metric) == metrics.end()) {
     r.fail(t.get("metric"), path + ".metric", fmt::format("'{}' is not a metric", plot.metric),
            fmt::format("{}", fmt::join(metrics, ", ")));
+  }
+  plot.where = read_where(r, t, path, axes, plot);
+  plot.models = read_models(r, t, path, "model");
+  plot.model_titles = read_models(r, t, path, "model_title");
+  if (!plot.models.empty() && plot.kind == SweepPlot::Kind::kHeatmap) {
+    r.fail(t.get("model"), path + ".model", "a heatmap has no model line", "a lines plot");
+  }
+  if (plot.models.empty() && !plot.model_titles.empty()) {
+    r.fail(t.get("model_title"), path + ".model_title", "a title without a model",
+           "model = \"...\" beside it");
+  }
+  for (const std::string_view key : {"log_x", "log_y"}) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) continue;
+    const std::string where = path + "." + std::string(key);
+    if (!node->is_boolean()) r.fail(node, where, "not a boolean", "true or false");
+    if (plot.kind == SweepPlot::Kind::kHeatmap) {
+      r.fail(node, where, "a heatmap's axes are its cells", "a lines plot");
+    }
+    if (key == "log_x") {
+      plot.log_x = node->as_boolean()->get();
+    } else {
+      plot.log_y = node->as_boolean()->get();
+    }
+  }
+  if (plot.model_titles.empty()) {
+    plot.model_titles.assign(plot.models.size(), "model");
+  } else if (plot.model_titles.size() != plot.models.size()) {
+    r.fail(t.get("model_title"), path + ".model_title",
+           fmt::format("{} titles for {} model expressions", plot.model_titles.size(),
+                       plot.models.size()),
+           "one title per model");
   }
   return plot;
 }

@@ -24,6 +24,20 @@
 //   x = "mirror.granularity_bytes"
 //   series = "mirror.copy_mode"
 //   metric = "written_bytes"
+//   model = "1073741824 * (1 - (1 - x / 1073741824)**1000)"  # optional, lines only: a
+//                                      # gnuplot expression in x drawn as a dashed line
+//                                      # beside the measurement; x is the axis value as
+//                                      # results.csv writes it (bytes, us, the number),
+//                                      # or 0, 1, ... for an axis of words; a list of
+//                                      # expressions draws one line each (the i-th in the
+//                                      # colour of the i-th series when there are as many)
+//   model_title = "E[distinct chunks] x g"  # optional: the legend, a string or a list
+//                                      # as long as model's (default "model")
+//   log_x = true                       # optional, lines only: a log x axis (default: for
+//                                      # "x" ranges and numbers spanning 100x or more)
+//   log_y = true                       # optional, lines only: a log y axis (default false)
+//   where = { "mirror.copy_mode" = "background" }  # optional: only the runs with these
+//                                      # values of other axes (else they are pooled)
 //
 // The cells are the cross product of the axis groups (an axis and those
 // zipped with it form one group, of equal lengths), the first axis varying
@@ -32,7 +46,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scenarios/scenario_check.h"
@@ -52,6 +68,12 @@ struct SweepPlot {
   std::string x;
   std::string y;  // heatmap: the second axis; lines: the axis that names each line ("" = one line)
   std::string metric;
+  std::vector<std::string> models;        // gnuplot expressions in x, each a dashed line
+  std::vector<std::string> model_titles;  // one per model
+  std::optional<bool> log_x;              // unset: chosen from the axis
+  bool log_y = false;
+  // Only runs with these values: (axis index, value index) pairs.
+  std::vector<std::pair<std::size_t, std::size_t>> where;
 };
 
 struct SweepSpec {

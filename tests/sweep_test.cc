@@ -127,6 +127,73 @@ TEST_F(SweepTest, BadSweepFilesNameTheLineAndKey) {
   EXPECT_NE(error_of(head + "axis = 1\n").find(":2: axis: unknown key"), std::string::npos);
 }
 
+TEST_F(SweepTest, ModelLinesAreGnuplotExpressionsOnLinePlots) {
+  const std::string head =
+      "base = \"base.toml\"\n[[axes]]\nkey = \"mirror.granularity_bytes\"\nvalues = [4096]\n"
+      "[[axes]]\nkey = \"mirror.copy_mode\"\nvalues = [\"background\"]\n[[plots]]\n"
+      "kind = \"lines\"\nx = \"mirror.granularity_bytes\"\nmetric = \"written_bytes\"\n";
+  const auto one = load_sweep_spec(write("s.toml", head + "model = \"1e9 / x\"\n"));
+  EXPECT_EQ(one.plots[0].models, (std::vector<std::string>{"1e9 / x"}));
+  EXPECT_EQ(one.plots[0].model_titles, (std::vector<std::string>{"model"}));
+  const auto two = load_sweep_spec(
+      write("s.toml", head + "model = [\"x\", \"2 * x\"]\nmodel_title = [\"a\", \"b\"]\n"));
+  EXPECT_EQ(two.plots[0].models, (std::vector<std::string>{"x", "2 * x"}));
+  EXPECT_EQ(two.plots[0].model_titles, (std::vector<std::string>{"a", "b"}));
+
+  EXPECT_NE(error_of(head + "model = \"x\"\nmodel_title = [\"a\", \"b\"]\n")
+                .find(":13: plots[0].model_title: 2 titles for 1 model expressions"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "model = \"x; system('rm -rf /')\"\n")
+                .find(":12: plots[0].model: 'x; system('rm -rf /')' holds ; ` # or a line break"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "model = \"`date`\"\n").find("plots[0].model:"), std::string::npos);
+  EXPECT_NE(error_of(head + "model = 3\n").find(":12: plots[0].model: not a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "model = []\n").find("plots[0].model: 0 entries"), std::string::npos);
+  EXPECT_NE(error_of(head + "log_y = 1\n").find(":12: plots[0].log_y: not a boolean"),
+            std::string::npos);
+  const auto logs = load_sweep_spec(write("s.toml", head + "log_x = false\nlog_y = true\n"));
+  EXPECT_EQ(logs.plots[0].log_x, std::optional<bool>(false));
+  EXPECT_TRUE(logs.plots[0].log_y);
+  EXPECT_NE(error_of(head + "model_title = \"t\"\n").find("plots[0].model_title: a title without"),
+            std::string::npos);
+  EXPECT_NE(error_of("base = \"base.toml\"\n[[axes]]\nkey = \"a\"\nvalues = [1]\n[[axes]]\nkey = "
+                     "\"b\"\nvalues = [1]\n[[plots]]\nkind = \"heatmap\"\nx = \"a\"\ny = \"b\"\n"
+                     "metric = \"events\"\nmodel = \"x\"\n")
+                .find(":13: plots[0].model: a heatmap has no model line"),
+            std::string::npos);
+}
+
+TEST_F(SweepTest, WhereKeepsOnlyTheRunsWithTheGivenAxisValues) {
+  const std::string head =
+      "base = \"base.toml\"\n[[axes]]\nkey = \"mirror.granularity_bytes\"\nrange = \"4KiB..64KiB "
+      "x4\"\n[[axes]]\nkey = \"mirror.copy_mode\"\nvalues = [\"background\", "
+      "\"write-blocking\"]\n[[plots]]\nkind = \"lines\"\nx = \"mirror.copy_mode\"\n"
+      "metric = \"events\"\n";
+  const auto spec = load_sweep_spec(
+      write("s.toml", head + "where = { \"mirror.granularity_bytes\" = \"16KiB\" }\n"));
+  using Where = std::vector<std::pair<std::size_t, std::size_t>>;
+  EXPECT_EQ(spec.plots[0].where, (Where{{0, 1}}));  // 16 KiB is the second value of axis 0
+  EXPECT_EQ(
+      load_sweep_spec(write("s.toml", head + "where = { \"mirror.granularity_bytes\" = 65536 }\n"))
+          .plots[0]
+          .where,
+      (Where{{0, 2}}));
+  EXPECT_NE(error_of(head + "where = { \"mirror.granularity_bytes\" = \"8KiB\" }\n")
+                .find(":12: plots[0].where.mirror.granularity_bytes: '8KiB' is not one of the "
+                      "axis's values; allowed: 4096, 16384, 65536"),
+            std::string::npos)
+      << error_of(head + "where = { \"mirror.granularity_bytes\" = \"8KiB\" }\n");
+  EXPECT_NE(error_of(head + "where = { \"mirror.copy_mode\" = \"background\" }\n")
+                .find("plots[0].where.mirror.copy_mode: the plot draws this axis"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "where = { \"mirror.sync\" = \"full\" }\n")
+                .find("plots[0].where.mirror.sync: 'mirror.sync' is not an axis"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "where = 3\n").find(":12: plots[0].where: not a table"),
+            std::string::npos);
+}
+
 TEST(SweepStats, MeanSdAndStudentInterval) {
   const reports::Stats st = reports::stats_of({1, 2, 3, 4});
   EXPECT_DOUBLE_EQ(st.mean, 2.5);
@@ -152,7 +219,7 @@ std::size_t lines_of(const fs::path& file) {
 TEST_F(SweepTest, TheCommandWritesRowsSummaryAndPlotsAndResumes) {
   const char* bin = std::getenv("MIRRORSIM_BIN");
   if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
-  const fs::path spec = write("s.toml", R"(base = "base.toml"
+  const fs::path spec = write("s.toml", R"spec(base = "base.toml"
 seeds = 2
 [[axes]]
 key = "mirror.granularity_bytes"
@@ -165,7 +232,20 @@ kind = "heatmap"
 x = "mirror.granularity_bytes"
 y = "mirror.buf_size_bytes"
 metric = "time_to_ready_s"
-)");
+[[plots]]
+kind = "lines"
+x = "mirror.granularity_bytes"
+series = "mirror.buf_size_bytes"
+metric = "written_bytes"
+model = ["8388608 + 0 * x", "8388608 * (1 + x / 1048576)"]
+model_title = ["the disk", "the disk and a chunk per MiB"]
+log_y = true
+[[plots]]
+kind = "lines"
+x = "mirror.granularity_bytes"
+metric = "copy_ops"
+where = { "mirror.buf_size_bytes" = "4MiB" }
+)spec");
   const fs::path out = dir_ / "out";
   const std::string command = std::string(bin) + " sweep " + spec.string() + " --jobs 2 --out " +
                               out.string() + " > " + (dir_ / "log.txt").string() + " 2>&1";
@@ -180,6 +260,26 @@ metric = "time_to_ready_s"
   for (const auto& e : fs::directory_iterator(out / "plots"))
     png = png || e.path().extension() == ".png";
   EXPECT_TRUE(png);
+  // The model lines are in the script, dashed, in their series' colours, and were drawn.
+  const std::string gp = testing_support::read_text(
+      out / "plots" / "2-written_bytes-by-mirror_granularity_bytes-and-mirror_buf_size_bytes.gp");
+  EXPECT_NE(gp.find(", (8388608 + 0 * x) with lines dashtype 2 linewidth 2 linecolor 1 title "
+                    "\"the disk\""),
+            std::string::npos)
+      << gp;
+  EXPECT_NE(gp.find(", (8388608 * (1 + x / 1048576)) with lines dashtype 2 linewidth 2 linecolor 2 "
+                    "title \"the disk and a chunk per MiB\""),
+            std::string::npos)
+      << gp;
+  EXPECT_NE(gp.find("set logscale y\n"), std::string::npos) << gp;
+  // `where` keeps the 4 MiB runs only: one point per granularity, from 2 seeds each.
+  const fs::path where_plot = out / "plots" / "3-copy_ops-by-mirror_granularity_bytes";
+  EXPECT_NE(testing_support::read_text(fs::path(where_plot.string() + ".gp"))
+                .find("where mirror.buf_size_bytes = 4 MiB"),
+            std::string::npos);
+  EXPECT_EQ(lines_of(fs::path(where_plot.string() + ".dat")), 1u + 2u + 2u);
+  EXPECT_TRUE(fs::exists(
+      out / "plots" / "2-written_bytes-by-mirror_granularity_bytes-and-mirror_buf_size_bytes.png"));
 
   // Resume: a lost run is run again, the rest are kept.
   fs::remove(out / "runs" / "000005.json");

@@ -1,0 +1,17 @@
+set terminal pngcairo size 1000,700 noenhanced font ",10"
+set output '1-written_bytes-by-mirror_granularity_bytes-and-workload_max_requests.png'
+set title "written_bytes: mean and 95% interval over seeds"
+set xlabel "mirror.granularity_bytes"
+set ylabel "written_bytes"
+set key outside right
+set grid
+set format y "%.1s %cB"
+set samples 1000
+set logscale y
+set logscale x 2
+set xrange [3276.8:20971520]
+set xtics ("4 KiB" 4096, "16 KiB" 16384, "64 KiB" 65536, "256 KiB" 262144, "1 MiB" 1048576, "4 MiB" 4194304, "16 MiB" 16777216)
+plot '1-written_bytes-by-mirror_granularity_bytes-and-workload_max_requests.dat' index 0 using 1:2:3 with yerrorlines title "workload.max_requests = 1000", '1-written_bytes-by-mirror_granularity_bytes-and-workload_max_requests.dat' index 1 using 1:2:3 with yerrorlines title "workload.max_requests = 10000", '1-written_bytes-by-mirror_granularity_bytes-and-workload_max_requests.dat' index 2 using 1:2:3 with yerrorlines title "workload.max_requests = 100000", (1073741824 * (1 - (1 - x / 1073741824)**1000)) with lines dashtype 2 linewidth 2 linecolor 1 title "model, N = 1,000", (1073741824 * (1 - (1 - x / 1073741824)**10000)) with lines dashtype 2 linewidth 2 linecolor 2 title "model, N = 10,000", (1073741824 * (1 - (1 - x / 1073741824)**100000)) with lines dashtype 2 linewidth 2 linecolor 3 title "model, N = 100,000"
+set terminal svg size 1000,700 noenhanced
+set output '1-written_bytes-by-mirror_granularity_bytes-and-workload_max_requests.svg'
+replot
