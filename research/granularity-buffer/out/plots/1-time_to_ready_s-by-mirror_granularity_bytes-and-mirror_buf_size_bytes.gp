@@ -10,7 +10,7 @@ set xrange [-0.5:4.5]
 set yrange [-0.5:2.5]
 set palette rgbformulae 33,13,10
 set tics out nomirror
-plot '1-time_to_ready_s-by-mirror_granularity_bytes-and-mirror_buf_size_bytes.dat' using 1:2:3 with image notitle, '' using 1:2:($3 == $3 ? sprintf("%.3g", $3) : "none") with labels notitle
+plot '1-time_to_ready_s-by-mirror_granularity_bytes-and-mirror_buf_size_bytes.dat' using 1:2:3 with image notitle, '' using 1:2:(strcol(3) eq "NaN" ? "none" : sprintf("%.3g", $3)) with labels notitle
 set terminal svg size 1000,700 noenhanced
 set output '1-time_to_ready_s-by-mirror_granularity_bytes-and-mirror_buf_size_bytes.svg'
 replot
