@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "cli/exit_codes.h"
+#include "cli/input_errors.h"
 #include "properties/scenario_build.h"
 #include "properties/world.h"
 #include "reports/qemu_replay.h"
@@ -114,34 +115,19 @@ CLI::App* add_qemu_command(CLI::App& app, QemuCommandOptions& o) {
 }
 
 int qemu_command(const QemuCommandOptions& o) {
-  scenarios::Scenario scenario;
-  try {
+  reports::QemuReplay replay;
+  const bool read = read_user_input("qemu-replay", o.file, [&] {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
-    scenario = scenarios::load_scenario(o.file, load);
-  } catch (const scenarios::ScenarioError& e) {
-    fmt::print(stderr, "mirrorsim qemu-replay: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim qemu-replay: {}\n", e.what());
-    return kExitBadInput;
-  }
-  if (o.seed) scenario.seed = *o.seed;
-
-  reports::QemuReplay replay;
-  try {
+    scenarios::Scenario scenario = scenarios::load_scenario(o.file, load);
+    if (o.seed) scenario.seed = *o.seed;
     // The simulated run gives the order to keep: READY, the job's end.
     properties::RunOptions options;
     options.retain_log = true;
     const properties::RunReport report = properties::run_scenario(scenario, options);
     replay = reports::qemu_replay(scenario, timeline_of(report), guest_requests(report));
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "mirrorsim qemu-replay: {}: {}\n", o.file, e.what());
-    return kExitBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim qemu-replay: {}\n", e.what());
-    return kExitBadInput;
-  }
+  });
+  if (!read) return kExitBadInput;
 
   const fs::path dir = o.out;
   const fs::path script = dir / "replay.sh";

@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "cli/bug_flags.h"
+#include "cli/input_errors.h"
 #include "cli/qemu_command.h"
 #include "properties/scenario_build.h"
 #include "properties/world.h"
@@ -166,7 +167,7 @@ int qemu_diff_command(const QemuDiffOptions& o) {
   scenarios::Scenario scenario;
   properties::RunReport report;
   reports::QemuReplay replay;
-  try {
+  const bool read = read_user_input("qemu-diff", o.file, [&] {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
     scenario = scenarios::load_scenario(o.file, load);
@@ -179,16 +180,8 @@ int qemu_diff_command(const QemuDiffOptions& o) {
     replay_options.trace_file = std::string(kTraceFile);
     replay =
         reports::qemu_replay(scenario, timeline_of(report), guest_requests(report), replay_options);
-  } catch (const scenarios::ScenarioError& e) {
-    fmt::print(stderr, "mirrorsim qemu-diff: {}\n", e.what());
-    return kDiffBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim qemu-diff: {}\n", e.what());
-    return kDiffBadInput;
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "mirrorsim qemu-diff: {}: {}\n", o.file, e.what());
-    return kDiffBadInput;
-  }
+  });
+  if (!read) return kDiffBadInput;
 
   const fs::path dir = o.out;
   const fs::path script = dir / "replay.sh";

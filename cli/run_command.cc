@@ -8,6 +8,7 @@
 
 #include "cli/bug_flags.h"
 #include "cli/exit_codes.h"
+#include "cli/input_errors.h"
 #include "engine/known_bugs.h"
 #include "properties/scenario_build.h"
 #include "properties/world.h"
@@ -52,22 +53,14 @@ int run_command(const RunCommandOptions& o) {
     if (!profile) return kExitBadInput;
   }
   scenarios::Scenario scenario;
-  try {
+  const bool loaded = read_user_input("run", "", [&] {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
     for (const std::string& text : o.overrides)
-      load.overrides.push_back(scenarios::parse_override(text));
+      load.overrides.push_back(scenarios::parse_override(text));  // names its --set
     scenario = scenarios::load_scenario(o.file, load);
-  } catch (const scenarios::ScenarioError& e) {
-    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const std::invalid_argument& e) {  // a malformed --set
-    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
-    return kExitBadInput;
-  }
+  });
+  if (!loaded) return kExitBadInput;
 
   if (profile) scenario.mirror.profile = *profile;
 
@@ -82,19 +75,14 @@ int run_command(const RunCommandOptions& o) {
   if (!o.json && !o.quiet) std::cout << reports::describe_setup(scenario, seed, bugs) << std::flush;
 
   properties::RunReport report;
-  try {
+  const bool ran = read_user_input("run", o.file, [&] {
     report = properties::run_scenario(scenario, run_options);
     if (o.check_determinism) {
       report.verdicts.push_back(
           properties::determinism_verdict(report, properties::run_scenario(scenario, run_options)));
     }
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "mirrorsim run: {}: {}\n", o.file, e.what());
-    return kExitBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim run: {}\n", e.what());
-    return kExitBadInput;
-  }
+  });
+  if (!ran) return kExitBadInput;
 
   if (!o.trace_path.empty()) {
     std::ofstream out(o.trace_path);

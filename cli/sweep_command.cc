@@ -12,6 +12,7 @@
 
 #include "cli/campaign_output.h"
 #include "cli/exit_codes.h"
+#include "cli/input_errors.h"
 #include "properties/atomic_file.h"
 #include "properties/case_protocol.h"
 #include "properties/interrupt.h"
@@ -131,18 +132,13 @@ int sweep_command(const SweepCommandOptions& o) {
   const auto jobs = parse_jobs("mirrorsim sweep: --jobs", o.jobs);
   if (!jobs) return kExitBadInput;
   Sweep sweep;
-  try {
+  const bool read = read_user_input("sweep", o.spec, [&] {
     sweep.spec = scenarios::load_sweep_spec(o.spec);
     sweep.cells = scenarios::sweep_cells(sweep.spec);
     // Every cell must load before anything runs: a bad value is bad input, not a crash.
     for (std::uint64_t c = 0; c < sweep.cells.size(); ++c) sweep.scenario_of(c, c == 0);
-  } catch (const scenarios::ScenarioError& e) {
-    fmt::print(stderr, "mirrorsim sweep: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const sim::TraceError& e) {
-    fmt::print(stderr, "mirrorsim sweep: {}\n", e.what());
-    return kExitBadInput;
-  }
+  });
+  if (!read) return kExitBadInput;
   sweep.out =
       o.out.empty() ? fs::path("sweep-" + fs::path(o.spec).stem().string()) : fs::path(o.out);
   const fs::path identity_file = sweep.out / "sweep.json";
