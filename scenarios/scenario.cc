@@ -90,6 +90,7 @@ sim::TraceOptions trace_options(const Scenario& scenario, const TraceWorkload& t
   options.time_scale = trace.time_scale;
   options.start_offset_us = trace.start_offset_us;
   options.offset_shift_bytes = trace.offset_shift_bytes;
+  options.scale_from_bytes = trace.scale_from_bytes;
   options.wrap = trace.wrap;
   return options;
 }

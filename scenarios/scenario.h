@@ -132,12 +132,14 @@ struct TraceWorkload {
   std::filesystem::path path;  // absolute once loaded (a file's relative path is resolved)
   sim::TraceFormat format = sim::TraceFormat::kAuto;
   // Remapping (sim::TraceOptions says how): times * time_scale +
-  // start_offset_us; offsets + offset_shift_bytes, modulo the source's
-  // length with wrap. loop: the trace repeats until the job ends.
+  // start_offset_us; offsets + offset_shift_bytes, scaled to the source from
+  // a disk of scale_from_bytes, modulo the source's length with wrap. loop:
+  // the trace repeats until the job ends.
   double time_scale = 1.0;
   std::uint64_t start_offset_us = 0;
   bool loop = false;
   std::uint64_t offset_shift_bytes = 0;
+  std::uint64_t scale_from_bytes = 0;  // 0: offsets are not scaled
   bool wrap = false;
   bool operator==(const TraceWorkload&) const = default;
 };

@@ -208,6 +208,13 @@ Problem check_workload(const Scenario& scenario, const LoadOptions& options) {
   if (trace->wrap && scenario.source.length_bytes == 0) {
     return problem("workload.wrap", "wrap on a source of length 0", "a source with a length");
   }
+  if (auto p = check_sector_multiple("workload.scale_from_bytes", trace->scale_from_bytes)) {
+    return p;
+  }
+  if (trace->scale_from_bytes != 0 && scenario.source.length_bytes == 0) {
+    return problem("workload.scale_from_bytes", "scaling to a source of length 0",
+                   "a source with a length");
+  }
   if (!options.check_trace_rows) return std::nullopt;
   try {
     sim::read_trace(trace->path, trace->format, trace_options(scenario, *trace));

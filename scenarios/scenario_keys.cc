@@ -255,6 +255,12 @@ std::vector<KeyInfo> build() {
        "last request"},
       {T::kTrace, "offset_shift_bytes", "size", "bytes", toml_size(0), "", kSectorMultiple,
        "added to every request's offset"},
+      {T::kTrace, "scale_from_bytes", "size", "bytes", toml_size(0), "0 = no scaling",
+       kSectorMultiple,
+       "the length of the disk the trace was recorded on: offsets (after the shift) are scaled "
+       "by the source's length over this, down to a multiple of 512, so the trace keeps its "
+       "layout on a disk of another size; lengths are kept, and a request that would cross the "
+       "end is moved back to end there"},
       {T::kTrace, "wrap", "boolean", "", toml_bool(false), "", "true, false",
        "offsets (after the shift) modulo the source's length; a request that would cross the "
        "end is moved back to end there, so a trace from a bigger disk fits"},

@@ -184,6 +184,7 @@ TraceWorkload read_trace_workload(TomlContext& ctx, const toml::table& table,
   in.time_us("start_offset_us", trace.start_offset_us);
   in.boolean("loop", trace.loop);
   in.size("offset_shift_bytes", trace.offset_shift_bytes);
+  in.size("scale_from_bytes", trace.scale_from_bytes);
   in.boolean("wrap", trace.wrap);
   return trace;
 }

@@ -185,6 +185,9 @@ void write_workload(Writer& w, const WorkloadSpec& workload, std::uint64_t max_o
     if (trace->offset_shift_bytes != def.offset_shift_bytes) {
       w.line("offset_shift_bytes", toml_size(trace->offset_shift_bytes), toml_size(0));
     }
+    if (trace->scale_from_bytes != def.scale_from_bytes) {
+      w.line("scale_from_bytes", toml_size(trace->scale_from_bytes), toml_size(0));
+    }
     if (trace->wrap) w.line("wrap", "true", toml_bool(false));
   } else {
     write_generator(w, std::get<sim::WorkloadParams>(workload));

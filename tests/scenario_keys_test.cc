@@ -108,6 +108,7 @@ const std::map<Key, std::string>& examples() {
       {{T::kTrace, "start_offset_us"}, "\"1ms\""},
       {{T::kTrace, "loop"}, "true"},
       {{T::kTrace, "offset_shift_bytes"}, "\"4KiB\""},
+      {{T::kTrace, "scale_from_bytes"}, "\"1TiB\""},
       {{T::kTrace, "wrap"}, "true"},
       {{T::kSizeRange, "min_bytes"}, "\"8KiB\""},
       {{T::kSizeRange, "max_bytes"}, "\"128KiB\""},
@@ -341,8 +342,8 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
                         Command{CommandKind::kPowerLoss, CommandTrigger::kAt, 9, 0,
                                 sim::PowerLossMode::kInOrderPrefix}};
   Scenario traced;
-  traced.workload =
-      TraceWorkload{kData / "trace_sample.csv", sim::TraceFormat::kCsv, 2.0, 5, true, 512, true};
+  traced.workload = TraceWorkload{
+      kData / "trace_sample.csv", sim::TraceFormat::kCsv, 2.0, 5, true, 512, 1 << 30, true};
   traced.max_outstanding = 8;
   Scenario idle;
   idle.max_outstanding = 8;
@@ -437,7 +438,8 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   for (const char* key :
        {"io_model", "completion_delay_us", "reorder", "write_cache", "torn", "flush_every",
         "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss", "start_us",
-        "prefill", "time_scale", "start_offset_us", "loop", "offset_shift_bytes", "wrap"}) {
+        "prefill", "time_scale", "start_offset_us", "loop", "offset_shift_bytes",
+        "scale_from_bytes", "wrap"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }

@@ -1,5 +1,5 @@
 // Trace remapping (issue 13, an honest guest): time_scale, start_offset_us,
-// offset_shift_bytes, wrap and loop, and the warning for a trace the job
+// offset_shift_bytes, scale_from_bytes, wrap and loop, and the warning for a trace the job
 // never reached.
 #include <gtest/gtest.h>
 
@@ -85,6 +85,25 @@ TEST(TraceRemap, WrapRefusesARequestLongerThanTheDisk) {
   EXPECT_THROW(parse(o), sim::TraceError);
 }
 
+TEST(TraceRemap, ScaleFromKeepsTheLayoutOnASmallerDisk) {
+  // Recorded on a 4 MiB disk, replayed on 1 MiB: offsets shrink by 4.
+  sim::TraceOptions o{.disk_length = 1024 * 1024};
+  o.scale_from_bytes = 4 * 1024 * 1024;
+  const sim::Trace t = parse(o);
+  EXPECT_EQ(t.requests[0].offset, 0u);
+  EXPECT_EQ(t.requests[1].offset, 256u * 1024);  // 1 MiB of 4 MiB: a quarter in
+  EXPECT_EQ(t.requests[1].length, 8192u);        // lengths are kept
+  EXPECT_EQ(t.requests[2].op, GuestOp::kFlush);
+  EXPECT_EQ(t.requests[2].offset, 0u);
+  // Recorded on 3 MiB: 1 MiB * 1/3 = 349525.33 bytes, down to a sector.
+  o.scale_from_bytes = 3 * 1024 * 1024;
+  EXPECT_EQ(parse(o).requests[1].offset, 349184u);
+  // Recorded on a disk smaller than the request's end: scaled past the
+  // end, moved back to end there.
+  o.scale_from_bytes = 1024 * 1024 + 4096;
+  EXPECT_EQ(parse(o).requests[1].offset, 1024u * 1024 - 8192);
+}
+
 TEST(TraceRemap, LoopRepeatsOneMicrosecondAfterTheLastRequest) {
   const sim::Trace t = parse({.disk_length = 2 * 1024 * 1024});
   sim::LoopingTraceReplay loop(t.requests);
@@ -153,6 +172,21 @@ TEST_F(TraceScenario, ATraceFromABiggerDiskNeedsWrap) {
     EXPECT_EQ(e.key(), "workload.trace");
   }
   EXPECT_NO_THROW(load("wrap = true\n"));
+}
+
+TEST_F(TraceScenario, ScaleFromLoadsRoundTripsAndMakesABigTraceFit) {
+  const scenarios::Scenario s = load("scale_from_bytes = \"1TiB\"\n");
+  const auto& t = std::get<scenarios::TraceWorkload>(s.workload);
+  EXPECT_EQ(t.scale_from_bytes, 1ULL << 40);
+  std::ofstream(dir_ / "again.toml") << scenarios::write_scenario(s);
+  const scenarios::Scenario again = scenarios::load_scenario(dir_ / "again.toml");
+  EXPECT_EQ(std::get<scenarios::TraceWorkload>(again.workload), t);
+  try {
+    load("scale_from_bytes = 100\n");
+    FAIL() << "loaded";
+  } catch (const scenarios::ScenarioError& e) {
+    EXPECT_EQ(e.key(), "workload.scale_from_bytes");
+  }
 }
 
 TEST_F(TraceScenario, BadValuesNameTheirKey) {

@@ -149,14 +149,23 @@ void RequestChecker::add(Trace& trace, std::uint64_t line, std::uint64_t time_us
     }
     offset += options_.offset_shift_bytes;
   }
-  if (op != GuestOp::kFlush && options_.wrap && options_.disk_length != 0) {
+  const bool remap = options_.wrap || options_.scale_from_bytes != 0;
+  if (op != GuestOp::kFlush && remap && options_.disk_length != 0) {
     if (length > options_.disk_length) {
       fail(line, "length " + bytes(length) +
-                     " is longer than the disk; allowed: with wrap, "
+                     " is longer than the disk; allowed: with wrap or scale_from_bytes, "
                      "requests of at most the " +
                      bytes(options_.disk_length) + " of the disk");
     }
-    offset %= options_.disk_length;
+    if (options_.scale_from_bytes != 0) {
+      // 128 bits: a 1 PiB offset times a 1 PiB disk does not fit in 64.
+      const unsigned __int128 scaled =
+          static_cast<unsigned __int128>(offset) * options_.disk_length / options_.scale_from_bytes;
+      offset = scaled >= options_.disk_length
+                   ? options_.disk_length
+                   : static_cast<std::uint64_t>(scaled) / engine::kSectorSize * engine::kSectorSize;
+    }
+    if (options_.wrap) offset %= options_.disk_length;
     if (offset + length > options_.disk_length) offset = options_.disk_length - length;
   }
   if (length > UINT64_MAX - offset)

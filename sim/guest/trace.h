@@ -72,12 +72,16 @@ struct TraceOptions {
   // Remapping, applied to each row as it is read (so an error still names
   // its line). A request's time becomes time * time_scale + start_offset_us
   // (1.0 and 0 keep the file's times exactly); its offset becomes offset +
-  // offset_shift_bytes, and with `wrap` that modulo disk_length, moved back
-  // to end at the disk's end when it would cross it (a trace recorded on a
-  // bigger disk then fits). Flushes have no range and keep offset 0.
+  // offset_shift_bytes; with `scale_from_bytes` (the length of the disk the
+  // trace was recorded on) that times disk_length / scale_from_bytes, down to
+  // a multiple of 512, so the trace's layout keeps its shape on a smaller or
+  // bigger disk; and with `wrap` that modulo disk_length. Scaled or wrapped, a
+  // request that would cross the disk's end is moved back to end there.
+  // Lengths are kept. Flushes have no range and keep offset 0.
   double time_scale = 1.0;  // > 0: 0.5 replays twice as fast
   std::uint64_t start_offset_us = 0;
   std::uint64_t offset_shift_bytes = 0;  // a multiple of 512
+  std::uint64_t scale_from_bytes = 0;    // 0 = no scaling; requires disk_length > 0
   bool wrap = false;                     // requires disk_length > 0
 };
 
