@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "cli/bug_flags.h"
 #include "cli/campaign_output.h"
@@ -36,6 +37,20 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
   const std::optional<engine::Profile> profile = parse_profile_flag("mirrorsim check", o.profile);
   if (!profile) return std::nullopt;
   c.profile = *profile;
+  try {
+    properties::check_set_aside(o.skip_properties);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "mirrorsim check: --skip-property: {}\n", e.what());
+    return std::nullopt;
+  }
+  c.set_aside = o.skip_properties;
+  try {
+    properties::check_without(o.without);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "mirrorsim check: --without: {}\n", e.what());
+    return std::nullopt;
+  }
+  c.without = o.without;
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream shard(o.shard);
@@ -98,7 +113,9 @@ std::string describe_plan(const properties::CampaignOptions& c) {
   return fmt::format("mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}",
                      c.seed, c.shard_index, c.shard_count, c.jobs, what,
                      engine::profile_name(c.profile),
-                     c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs));
+                     c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs)) +
+         (c.set_aside.empty() ? "" : fmt::format(", set aside: {}", fmt::join(c.set_aside, ", "))) +
+         (c.without.empty() ? "" : fmt::format(", without: {}", fmt::join(c.without, ", ")));
 }
 
 // A status line on a terminal, redrawn in place; nothing when not a terminal.
@@ -161,6 +178,12 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
   c->add_option("--profile", o.profile,
                 "engine profile of every generated case: \"default\" or \"qemu-7.2\"")
       ->capture_default_str();
+  c->add_option("--skip-property", o.skip_properties,
+                "count this property's violations as not applicable (repeatable): hunt past a "
+                "failure already known, e.g. bounds under --profile qemu-7.2");
+  c->add_option("--without", o.without,
+                "switch a capability off in every case (repeatable), as `mutants --without` does: "
+                "a swarm switch (`mirrorsim list swarm`) or 'spec'");
   c->add_option("--out", o.out, "folder for failures/ and summary.json")->capture_default_str();
   c->add_option("--junit", o.junit, "also write a JUnit XML report to this file");
   c->add_option("--corpus", o.corpus,

@@ -19,7 +19,9 @@ struct CheckCommandOptions {
   std::string jobs;  // "": one per core
   std::string shard = "0/1";
   std::vector<std::string> bugs;
-  std::string profile = "default";  // engine profile of every generated case
+  std::string profile = "default";           // engine profile of every generated case
+  std::vector<std::string> skip_properties;  // violations that do not count
+  std::vector<std::string> without;          // capabilities switched off, as in mutants
   std::string out = "mirrorsim-out";
   std::string junit;                // JUnit XML file ("" = none)
   std::vector<std::string> corpus;  // failure databases ("": <out>/failures)

@@ -20,6 +20,7 @@
 #include "properties/case_files.h"
 #include "properties/interrupt.h"
 #include "properties/shrinker.h"
+#include "properties/verdict.h"
 #include "properties/world.h"
 #include "scenarios/library.h"
 #include "sim/kernel/random.h"
@@ -159,7 +160,7 @@ class CampaignRun {
   }
   CaseOutcome evaluate(std::uint64_t index) const {
     const bool check = options_.determinism_every != 0 && index % options_.determinism_every == 0;
-    return evaluate_case(case_at(index), index, options_.bugs, check, limits_);
+    return evaluate_case(case_at(index), index, options_.bugs, check, limits_, options_.set_aside);
   }
   bool out_of_time() const {
     return options_.time_budget_s && seconds_since(start_) > *options_.time_budget_s;
@@ -385,6 +386,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
   so.message = f.message;
   so.bugs = options_.bugs;
   so.oracle_limits = limits_;
+  so.set_aside = options_.set_aside;
   so.budget_s = options_.shrink_budget_s;
   so.check_determinism = f.property == property::kDeterminism;
   auto save = [&](const GeneratedCase& smallest) {
@@ -516,10 +518,39 @@ RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs,
   return run_scenario(c.scenario, options);
 }
 
+void check_set_aside(std::span<const std::string> names) {
+  for (const std::string& name : names) {
+    const auto props = property_list();
+    const bool known = std::any_of(props.begin(), props.end(),
+                                   [&](const PropertyInfo& p) { return p.name == name; });
+    if (!known || name == property::kNoCrash) {
+      throw std::invalid_argument(fmt::format(
+          "'{}' is not a property that can be set aside (see `mirrorsim list properties`; "
+          "no-crash cannot be)",
+          name));
+    }
+  }
+}
+
+namespace {
+
+void set_aside_verdicts(RunReport& report, std::span<const std::string> set_aside) {
+  for (Verdict& v : report.verdicts) {
+    if (v.violated() &&
+        std::find(set_aside.begin(), set_aside.end(), v.property) != set_aside.end()) {
+      v.status = VerdictStatus::kNotApplicable;
+      v.message = "set aside (--skip-property): " + v.message;
+    }
+  }
+}
+
+}  // namespace
+
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
                           const std::vector<std::string>& bugs, bool check_determinism,
-                          OracleLimits limits) {
-  const RunReport report = run_case(c, bugs, limits);
+                          OracleLimits limits, std::span<const std::string> set_aside) {
+  RunReport report = run_case(c, bugs, limits);
+  set_aside_verdicts(report, set_aside);
   CaseOutcome o = outcome_of(report, index);
   if (!o.passed || !check_determinism) return o;
   o.determinism_checked = true;

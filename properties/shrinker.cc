@@ -35,7 +35,8 @@ ShrinkResult shrink_case(rc::Shrinkable<GeneratedCase> current, const ShrinkOpti
       }
       const GeneratedCase c = candidate->value();
       const CaseOutcome o = run_isolated(0, [&] {
-        return evaluate_case(c, 0, options.bugs, options.check_determinism, options.oracle_limits);
+        return evaluate_case(c, 0, options.bugs, options.check_determinism, options.oracle_limits,
+                             options.set_aside);
       });
       if (interrupted()) {
         stopped = true;

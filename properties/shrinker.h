@@ -22,6 +22,7 @@ struct ShrinkOptions {
   std::string message;   // its first message
   std::vector<std::string> bugs;
   OracleLimits oracle_limits = OracleLimits::kSpecification;
+  std::vector<std::string> set_aside;  // properties whose violations do not count
   double budget_s = 20;
   bool check_determinism = false;  // for "determinism" failures: run each twice
 };

@@ -154,6 +154,8 @@ json campaign_summary(const properties::CampaignOptions& o, const properties::Ca
   j["shard"] = {{"index", o.shard_index}, {"count", o.shard_count}};
   j["bugs"] = o.bugs;
   j["profile"] = engine::profile_name(o.profile);
+  j["skip_properties"] = o.set_aside;
+  j["without"] = o.without;
   j["cases_requested"] = o.cases ? json(*o.cases) : json(nullptr);
   j["time_budget_s"] = o.time_budget_s ? json(*o.time_budget_s) : json(nullptr);
   j["cases_run"] = r.cases_run;
@@ -240,6 +242,8 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
   m["seed"] = first.at("seed");
   m["bugs"] = first.at("bugs");
   m["profile"] = first.value("profile", "default");
+  m["skip_properties"] = first.value("skip_properties", json::array());
+  m["without"] = first.value("without", json::array());
   m["cases_requested"] = first.at("cases_requested");
   m["time_budget_s"] = first.at("time_budget_s");
   std::uint64_t cases = 0;
@@ -273,11 +277,14 @@ json merge_summaries(const std::vector<json>& shards, const SummaryContext& cont
     }
     if (s.at("seed") != first.at("seed") || s.at("bugs") != first.at("bugs") ||
         s.value("profile", "default") != first.value("profile", "default") ||
+        s.value("skip_properties", json::array()) !=
+            first.value("skip_properties", json::array()) ||
+        s.value("without", json::array()) != first.value("without", json::array()) ||
         s.at("shard").at("count") != first.at("shard").at("count") ||
         s.at("cases_requested") != first.at("cases_requested")) {
       throw std::invalid_argument(
-          "the summaries come from different campaigns (seed, bugs, profile, --cases or "
-          "shard count differ)");
+          "the summaries come from different campaigns (seed, bugs, profile, skipped "
+          "properties, --without, --cases or shard count differ)");
     }
     const auto index = s.at("shard").at("index").get<std::uint64_t>();
     if (!shard_indices.insert(index).second) {
