@@ -11,6 +11,7 @@
 #include "cli/check_command.h"
 #include "cli/compare_command.h"
 #include "cli/exit_codes.h"
+#include "cli/export_command.h"
 #include "cli/list_command.h"
 #include "cli/qemu_command.h"
 #include "cli/qemu_diff_command.h"
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   CLI::App* qemu = add_qemu_command(app, qemu_options);
   QemuDiffOptions qemu_diff_options;
   CLI::App* qemu_diff = add_qemu_diff_command(app, qemu_diff_options);
+  ExportOptions export_options;
+  CLI::App* export_app = add_export_command(app, export_options);
   ListCommandOptions list_options;
   CLI::App* list = add_list_command(app, list_options);
 
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
     if (*list) return list_command(list_options);
     if (*qemu) return qemu_command(qemu_options);
     if (*qemu_diff) return qemu_diff_command(qemu_diff_options);
+    if (*export_app) return export_command(export_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mirrorsim: internal error: {}\n", e.what());
     return kExitInternal;

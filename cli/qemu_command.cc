@@ -23,15 +23,15 @@
 #include "sim/kernel/event_log.h"
 
 namespace mirrorsim::cli {
-namespace {
 
 namespace fs = std::filesystem;
 
 // Runs the script, echoing its output; names both sides of a difference.
-int run_script(const fs::path& script, const reports::QemuReplay& replay) {
+int run_replay_script(const std::string& interpreter, const fs::path& script,
+                      const reports::QemuReplay& replay, const std::string& arguments) {
   std::string quoted = "'";
   for (char c : script.string()) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  const std::string command = "sh " + quoted + "' 2>&1";
+  const std::string command = interpreter + " " + quoted + "' " + arguments + " 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) {
     fmt::print(stderr, "mirrorsim qemu-replay: cannot run {}\n", script.string());
@@ -73,8 +73,6 @@ int run_script(const fs::path& script, const reports::QemuReplay& replay) {
       return kExitInternal;
   }
 }
-
-}  // namespace
 
 // Where the simulated job became READY and ended: the order the replay keeps.
 reports::SimulatedTimeline timeline_of(const properties::RunReport& report) {
@@ -149,7 +147,7 @@ int qemu_command(const QemuCommandOptions& o) {
     fmt::print("run it where QEMU is installed: sh {}\n", script.string());
     return kExitPassed;
   }
-  return run_script(script, replay);
+  return run_replay_script("sh", script, replay);
 }
 
 }  // namespace mirrorsim::cli

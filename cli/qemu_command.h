@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,5 +31,11 @@ int qemu_command(const QemuCommandOptions& options);
 // and the guest's requests in the order the simulated run issued them.
 reports::SimulatedTimeline timeline_of(const properties::RunReport& report);
 std::vector<sim::GuestRequest> guest_requests(const properties::RunReport& report);
+
+// Runs a replay script with `interpreter` ("sh", "python3"), echoing its
+// output and naming what each side holds where they differ; the script's
+// verdict as mirrorsim's exit code.
+int run_replay_script(const std::string& interpreter, const std::filesystem::path& script,
+                      const reports::QemuReplay& replay, const std::string& arguments = "");
 
 }  // namespace mirrorsim::cli

@@ -44,26 +44,28 @@ std::string send(const std::string& execute, const nlohmann::json& arguments, st
   return "send " + sh_quote(j.dump()) + "\n";
 }
 
-// The images: qemu-img create, then the old data with qemu-io.
-std::string image_commands(const Scenario& s) {
-  std::string out = "# The images. Old data is one byte pattern per disk over the whole disk.\n";
+// The images: qemu-img create, then the old data and [[prefill]] with qemu-io.
+std::vector<ImageCommand> image_commands(const Scenario& s) {
+  std::vector<ImageCommand> out;
   auto create = [&](const DiskSpec& d, std::string_view name) {
-    std::string options;
-    if (d.kind == DiskKind::kCluster) options = fmt::format(" -o cluster_size={}", d.cluster_bytes);
-    std::string backing;
-    if (d.backing != Backing::kNone && s.base) {
-      backing = fmt::format(" -b {} -F {}", file_of(*s.base, "base"), format_of(*s.base));
+    ImageCommand c{
+        "qemu-img", {"create", "-q", "-f", format_of(d)}, fmt::format("qemu-img create {}", name)};
+    if (d.kind == DiskKind::kCluster) {
+      c.args.insert(c.args.end(), {"-o", fmt::format("cluster_size={}", d.cluster_bytes)});
     }
-    out += fmt::format(
-        "\"$QEMU_IMG\" create -q -f {}{}{} {} {} || cannot_run \"qemu-img create {}\"\n",
-        format_of(d), options, backing, file_of(d, name), d.length_bytes, name);
+    if (d.backing != Backing::kNone && s.base) {
+      c.args.insert(c.args.end(), {"-b", file_of(*s.base, "base"), "-F", format_of(*s.base)});
+    }
+    c.args.insert(c.args.end(), {file_of(d, name), std::to_string(d.length_bytes)});
+    out.push_back(std::move(c));
   };
   auto fill = [&](const DiskSpec& d, std::string_view name, std::uint8_t pattern) {
     if (!d.old_data || d.length_bytes == 0) return;
-    out += fmt::format(
-        "\"$QEMU_IO\" -f {} -c 'write -P {:#04x} 0 {}' {} >/dev/null || cannot_run \"qemu-io on "
-        "{}\"\n",
-        format_of(d), pattern, d.length_bytes, file_of(d, name), name);
+    out.push_back(
+        {"qemu-io",
+         {"-f", format_of(d), "-c", fmt::format("write -P {:#04x} 0 {}", pattern, d.length_bytes),
+          file_of(d, name)},
+         fmt::format("qemu-io on {}", name)});
   };
   if (s.base) {
     create(*s.base, "base");
@@ -91,11 +93,21 @@ std::string image_commands(const Scenario& s) {
         command = fmt::format("discard {} {}", p.offset_bytes, p.length_bytes);
         break;
     }
-    out += fmt::format(
-        "\"$QEMU_IO\" -f {} -c '{}' {} >/dev/null || cannot_run \"qemu-io prefill on {}\"\n",
-        format_of(d), command, file_of(d, name), name);
+    out.push_back({"qemu-io",
+                   {"-f", format_of(d), "-c", command, file_of(d, name)},
+                   fmt::format("qemu-io prefill on {}", name)});
   }
   return out;
+}
+
+// sh for one image command; exits 3 ("cannot run") when it fails.
+std::string sh_image_command(const ImageCommand& c) {
+  std::string line = c.tool == "qemu-img" ? "\"$QEMU_IMG\"" : "\"$QEMU_IO\"";
+  for (const std::string& a : c.args) {
+    line += " " + (a.find(' ') == std::string::npos ? a : sh_quote(a));
+  }
+  if (c.tool == "qemu-io") line += " >/dev/null";
+  return line + fmt::format(" || cannot_run \"{}\"\n", c.what);
 }
 
 nlohmann::json blockdev(const DiskSpec& d, std::string_view name,
@@ -179,19 +191,21 @@ std::vector<Command> commands_with_implicit_end(const Scenario& s) {
   return c;
 }
 
-class ScriptWriter {
+// The replay's steps after blockdev-mirror, in the order the simulated run
+// had them.
+class ActionWriter {
  public:
-  ScriptWriter(const Scenario& s, const SimulatedTimeline& t, QemuReplay& r)
-      : s_(s), timeline_(t), r_(r) {}
+  ActionWriter(const Scenario& s, const SimulatedTimeline& t, ReplayPlan& p)
+      : s_(s), timeline_(t), p_(p) {}
 
-  std::string body() {
+  void write() {
     const std::vector<Command> commands = commands_with_implicit_end(s_);
     std::vector<Step> steps;
     if (timeline_.ready) steps.push_back({*timeline_.ready, Step::Kind::kReady, 0});
     for (std::size_t i = 0; i < commands.size(); ++i) {
       const Command& c = commands[i];
       if (c.trigger == CommandTrigger::kOnReady && !timeline_.ready) {
-        r_.notes.push_back(fmt::format("command {} on READY: the simulated job never became READY",
+        p_.notes.push_back(fmt::format("command {} on READY: the simulated job never became READY",
                                        scenarios::name_of(c.kind)));
         continue;
       }
@@ -200,45 +214,53 @@ class ScriptWriter {
                             : *timeline_.ready + static_cast<TimeNs>(c.time_us) * engine::kNsPerUs;
       steps.push_back({at, Step::Kind::kCommand, i});
     }
-    for (std::size_t i = 0; i < r_.requests.size(); ++i)
-      steps.push_back({r_.requests[i].time, Step::Kind::kGuest, i});
+    for (std::size_t i = 0; i < p_.requests.size(); ++i)
+      steps.push_back({p_.requests[i].time, Step::Kind::kGuest, i});
     std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
       return a.time != b.time ? a.time < b.time : a.kind < b.kind;
     });
 
-    std::string out;
     for (std::size_t i = 0; i < steps.size() && !ended_; ++i) {
       const Step& step = steps[i];
       if (step.kind == Step::Kind::kReady) {
-        out += fmt::format("# READY came at {} in the simulation\n", seconds(step.time));
-        out += "wait_for '\"event\": \"BLOCK_JOB_READY\"' BLOCK_JOB_READY\n";
+        add(ReplayAction::Kind::kComment,
+            fmt::format("READY came at {} in the simulation", seconds(step.time)));
+        add(ReplayAction::Kind::kWaitEvent, "BLOCK_JOB_READY");
         ready_seen_ = true;
       } else if (step.kind == Step::Kind::kGuest) {
-        out += guest(step.index);
+        guest(step.index);
       } else if (ends_job(commands[step.index].kind)) {
         // The simulation's guest stops when the job ends; its requests
         // between this command and the pivot are sent before the command,
         // so none of them races the pivot (they reach both disks either way).
         for (std::size_t j = i + 1; j < steps.size(); ++j) {
-          if (steps[j].kind == Step::Kind::kGuest) out += guest(steps[j].index);
+          if (steps[j].kind == Step::Kind::kGuest) guest(steps[j].index);
         }
-        out += end_job(commands[step.index], step.time);
+        end_job(commands[step.index], step.time);
       } else {
-        out += command(commands[step.index], step.time);
+        command(commands[step.index], step.time);
       }
     }
     if (!ended_) {
-      out += "finish_qemu\n";
-      out +=
-          "cannot_judge 'the simulated job never ended by a command (it failed or ran out of "
-          "time)'\n";
+      add(ReplayAction::Kind::kFinish);
+      add(ReplayAction::Kind::kCannotJudge,
+          "the simulated job never ended by a command (it failed or ran out of time)");
     }
-    return out;
   }
 
  private:
-  std::string guest(std::size_t index) {
-    const sim::GuestRequest& q = r_.requests[index];
+  void add(ReplayAction::Kind kind, std::string text = {}, nlohmann::json qmp = {}) {
+    p_.actions.push_back({kind, std::move(text), std::move(qmp), 0});
+  }
+  void qmp(const std::string& execute, const nlohmann::json& arguments, std::string id) {
+    nlohmann::json j = {{"execute", execute}};
+    if (!arguments.empty()) j["arguments"] = arguments;
+    if (!id.empty()) j["id"] = std::move(id);
+    add(ReplayAction::Kind::kQmp, {}, std::move(j));
+  }
+
+  void guest(std::size_t index) {
+    const sim::GuestRequest& q = p_.requests[index];
     const std::uint64_t number = index + 1;
     std::string io;
     switch (q.op) {
@@ -252,76 +274,121 @@ class ScriptWriter {
         io = fmt::format("discard {} {}", q.offset, q.length);
         break;
       case sim::GuestOp::kRead:
-        return fmt::format("# guest request #{}: read {} {}, skipped\n", number, q.offset,
-                           q.length);
+        add(ReplayAction::Kind::kComment,
+            fmt::format("guest request #{}: read {} {}, skipped", number, q.offset, q.length));
+        return;
       case sim::GuestOp::kFlush:
         io = "flush";
         break;
     }
-    ++r_.replayed_requests;
-    return fmt::format("# guest request #{} at {}\n", number, seconds(q.time)) +
-           send("human-monitor-command",
-                {{"command-line", fmt::format("qemu-io {} \"{}\"", kFilterNode, io)}},
-                fmt::format("g{}", number));
+    ++p_.replayed_requests;
+    add(ReplayAction::Kind::kComment,
+        fmt::format("guest request #{} at {}", number, seconds(q.time)));
+    p_.actions.push_back({ReplayAction::Kind::kGuestIo, io, {}, number});
   }
 
-  std::string command(const Command& c, TimeNs at) {
+  void command(const Command& c, TimeNs at) {
     const std::string id = fmt::format("c{}", ++commands_sent_);
     const std::string head =
-        fmt::format("# command {} at {}\n", scenarios::name_of(c.kind), seconds(at));
+        fmt::format("command {} at {}", scenarios::name_of(c.kind), seconds(at));
     const nlohmann::json job = {{"device", kJob}};
     switch (c.kind) {
       case CommandKind::kPause:
-        return head + send("block-job-pause", job, id);
+        add(ReplayAction::Kind::kComment, head);
+        return qmp("block-job-pause", job, id);
       case CommandKind::kResume:
-        return head + send("block-job-resume", job, id);
+        add(ReplayAction::Kind::kComment, head);
+        return qmp("block-job-resume", job, id);
       case CommandKind::kSetSpeed:
-        return head +
-               send("block-job-set-speed", {{"device", kJob}, {"speed", c.speed_bytes_per_s}}, id);
+        add(ReplayAction::Kind::kComment, head);
+        return qmp("block-job-set-speed", {{"device", kJob}, {"speed", c.speed_bytes_per_s}}, id);
       case CommandKind::kWriteBlocking:
-        r_.notes.push_back("write_blocking: QEMU 7.2 cannot switch a running job's copy mode");
-        return fmt::format("# NOTE: command write_blocking at {} is not replayed\n", seconds(at));
+        p_.notes.push_back("write_blocking: QEMU 7.2 cannot switch a running job's copy mode");
+        return add(ReplayAction::Kind::kComment,
+                   fmt::format("NOTE: command write_blocking at {} is not replayed", seconds(at)));
       case CommandKind::kPowerLoss:
-        r_.notes.push_back("power_loss: a host crash is not replayed (QEMU runs on)");
-        return fmt::format("# NOTE: command power_loss at {} is not replayed\n", seconds(at));
+        p_.notes.push_back("power_loss: a host crash is not replayed (QEMU runs on)");
+        return add(ReplayAction::Kind::kComment,
+                   fmt::format("NOTE: command power_loss at {} is not replayed", seconds(at)));
       default:
-        return head;  // the commands that end the job go through end_job()
+        return add(ReplayAction::Kind::kComment, head);  // the ending ones: end_job()
     }
   }
 
-  std::string end_job(const Command& c, TimeNs at) {
+  void end_job(const Command& c, TimeNs at) {
     ended_ = true;
     const std::string id = fmt::format("c{}", ++commands_sent_);
-    std::string out = fmt::format("# command {} at {}\n", scenarios::name_of(c.kind), seconds(at));
-    // "BLOCK_JOB_C": BLOCK_JOB_COMPLETED (a soft cancel past READY) or _CANCELLED.
-    const std::string either = "wait_for '\"event\": \"BLOCK_JOB_C' \"the job's end\"\n";
+    add(ReplayAction::Kind::kComment,
+        fmt::format("command {} at {}", scenarios::name_of(c.kind), seconds(at)));
     if (c.kind == CommandKind::kComplete) {
-      out += send("block-job-complete", {{"device", kJob}}, id);
-      out += "wait_for '\"event\": \"BLOCK_JOB_COMPLETED\"' BLOCK_JOB_COMPLETED\n";
-      out += "finish_qemu\ncompare\n";
-      return out;
+      qmp("block-job-complete", {{"device", kJob}}, id);
+      add(ReplayAction::Kind::kWaitEvent, "BLOCK_JOB_COMPLETED");
+      add(ReplayAction::Kind::kFinish);
+      add(ReplayAction::Kind::kCompare);
+      return;
     }
     const bool force = c.kind == CommandKind::kForceCancel;
-    out += send("block-job-cancel", {{"device", kJob}, {"force", force}}, id) + either;
-    out += "finish_qemu\n";
+    qmp("block-job-cancel", {{"device", kJob}, {"force", force}}, id);
+    // BLOCK_JOB_COMPLETED (a soft cancel past READY) or BLOCK_JOB_CANCELLED.
+    add(ReplayAction::Kind::kWaitEvent, "BLOCK_JOB_C");
+    add(ReplayAction::Kind::kFinish);
     if (force || !ready_seen_) {
-      out +=
-          "cannot_judge 'the case cancels the job before READY or by force: the target is not "
-          "meant to equal the source'\n";
+      add(ReplayAction::Kind::kCannotJudge,
+          "the case cancels the job before READY or by force: the target is not meant to equal "
+          "the source");
     } else {
-      out += "# A soft cancel past READY leaves a point-in-time copy: the guest has stopped.\n";
-      out += "compare\n";
+      add(ReplayAction::Kind::kComment,
+          "A soft cancel past READY leaves a point-in-time copy: the guest has stopped.");
+      add(ReplayAction::Kind::kCompare);
     }
-    return out;
   }
 
   const Scenario& s_;
   const SimulatedTimeline& timeline_;
-  QemuReplay& r_;
+  ReplayPlan& p_;
   bool ready_seen_ = false;
   bool ended_ = false;
   std::uint64_t commands_sent_ = 0;
 };
+
+// The actions as sh lines (replay.sh).
+std::string sh_actions(std::span<const ReplayAction> actions) {
+  std::string out;
+  for (const ReplayAction& a : actions) {
+    switch (a.kind) {
+      case ReplayAction::Kind::kComment:
+        out += "# " + a.text + "\n";
+        break;
+      case ReplayAction::Kind::kWaitEvent:
+        out += a.text == "BLOCK_JOB_C" ? "wait_for '\"event\": \"BLOCK_JOB_C' \"the job's end\"\n"
+                                       : fmt::format("wait_for '\"event\": \"{0}\"' {0}\n", a.text);
+        break;
+      case ReplayAction::Kind::kQmp:
+        out += "send " + sh_quote(a.qmp.dump()) + "\n";
+        break;
+      case ReplayAction::Kind::kGuestIo:
+        out += "send " +
+               sh_quote(nlohmann::json{
+                   {"execute", "human-monitor-command"},
+                   {"arguments",
+                    {{"command-line", fmt::format("qemu-io {} \"{}\"", kFilterNode, a.text)}}},
+                   {"id", fmt::format("g{}", a.request)}}
+                            .dump()) +
+               "\n";
+        break;
+      case ReplayAction::Kind::kFinish:
+        out += "finish_qemu\n";
+        break;
+      case ReplayAction::Kind::kCompare:
+        out += "compare\n";
+        break;
+      case ReplayAction::Kind::kCannotJudge:
+        out += "cannot_judge " + sh_quote(a.text) + "\n";
+        break;
+    }
+  }
+  return out;
+}
 
 // The helpers every script starts with: POSIX sh, grep, sed, mkfifo, sleep.
 constexpr std::string_view kPrelude = R"SH(set -u
@@ -390,12 +457,31 @@ std::uint8_t guest_write_pattern(std::uint64_t number) {
   return static_cast<std::uint8_t>(1 + (number - 1) % 0xa0);
 }
 
+ReplayPlan plan_replay(const Scenario& s, const SimulatedTimeline& timeline,
+                       std::span<const sim::GuestRequest> requests) {
+  ReplayPlan p;
+  p.requests.assign(requests.begin(), requests.end());
+  p.notes = scenario_notes(s);
+  p.images = image_commands(s);
+  if (s.base) p.base_node = blockdev(*s.base, "base", std::nullopt, false);
+  p.source_node = blockdev(s.source, "source", s.base, true);
+  p.target_node = blockdev(s.target, "target", s.base, s.target.backing == Backing::kAttached);
+  p.mirror = mirror_arguments(s);
+  p.source_file = file_of(s.source, "source");
+  p.target_file = file_of(s.target, "target");
+  p.source_format = format_of(s.source);
+  p.target_format = format_of(s.target);
+  ActionWriter(s, timeline, p).write();
+  return p;
+}
+
 QemuReplay qemu_replay(const Scenario& s, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, const ReplayOptions& options) {
+  const ReplayPlan plan = plan_replay(s, timeline, requests);
   QemuReplay r;
-  r.requests.assign(requests.begin(), requests.end());
-  r.notes = scenario_notes(s);
-  const std::string steps = ScriptWriter(s, timeline, r).body();
+  r.requests = plan.requests;
+  r.notes = plan.notes;
+  r.replayed_requests = plan.replayed_requests;
 
   std::string script = "#!/bin/sh\n";
   script += fmt::format("# Replays the mirrorsim case '{}' (seed {}) on real QEMU; written by\n",
@@ -426,7 +512,8 @@ QemuReplay qemu_replay(const Scenario& s, const SimulatedTimeline& timeline,
       "rm -f base.qcow2 base.img source.qcow2 source.img target.qcow2 target.img "
       "qmp.in qmp.log qemu.err" +
       (options.trace_file.empty() ? std::string() : " " + sh_quote(options.trace_file)) + "\n\n";
-  script += image_commands(s);
+  script += "# The images. Old data is one byte pattern per disk over the whole disk.\n";
+  for (const ImageCommand& c : plan.images) script += sh_image_command(c);
 
   const std::string source_fmt = format_of(s.source);
   const std::string target_fmt = format_of(s.target);
@@ -463,12 +550,11 @@ mkfifo qmp.in || cannot_run "mkfifo"
 exec 3>qmp.in
 send '{"execute": "qmp_capabilities"}'
 )SH";
-  if (s.base) script += send("blockdev-add", blockdev(*s.base, "base", std::nullopt, false), "");
-  script += send("blockdev-add", blockdev(s.source, "source", s.base, true), "");
-  script += send("blockdev-add",
-                 blockdev(s.target, "target", s.base, s.target.backing == Backing::kAttached), "");
-  script += send("blockdev-mirror", mirror_arguments(s), "mirror");
-  script += "\n" + steps;
+  if (s.base) script += send("blockdev-add", plan.base_node, "");
+  script += send("blockdev-add", plan.source_node, "");
+  script += send("blockdev-add", plan.target_node, "");
+  script += send("blockdev-mirror", plan.mirror, "mirror");
+  script += "\n" + sh_actions(plan.actions);
   r.script = std::move(script);
   return r;
 }

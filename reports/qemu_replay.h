@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/runtime.h"
 #include "scenarios/scenario.h"
 #include "sim/guest/workload_request.h"
@@ -61,6 +63,49 @@ struct QemuReplay {
   std::vector<sim::GuestRequest> requests;
   std::uint64_t replayed_requests = 0;  // writes, zero writes and discards sent to QEMU
 };
+
+// One command that builds an image: `tool` ("qemu-img" or "qemu-io") and
+// its arguments; `what` names it when it fails.
+struct ImageCommand {
+  std::string tool;
+  std::vector<std::string> args;
+  std::string what;
+};
+
+// One step of a replay after blockdev-mirror, in the order the simulated
+// run had it. Each script language renders the same steps.
+struct ReplayAction {
+  enum class Kind : std::uint8_t {
+    kComment,      // text
+    kWaitEvent,    // text: a QMP event name ("BLOCK_JOB_C": COMPLETED or CANCELLED)
+    kQmp,          // qmp: the whole command
+    kGuestIo,      // text: a qemu-io command line for the guest's device; request: its number
+    kFinish,       // quit QEMU and wait for it
+    kCompare,      // qemu-img compare, the verdict
+    kCannotJudge,  // text: why
+  };
+  Kind kind = Kind::kComment;
+  std::string text;
+  nlohmann::json qmp;
+  std::uint64_t request = 0;
+};
+
+// Everything a replay script does, whatever its language.
+struct ReplayPlan {
+  std::vector<sim::GuestRequest> requests;  // request n (from 1) is requests[n - 1]
+  std::vector<std::string> notes;           // what the replay does not set up
+  std::uint64_t replayed_requests = 0;
+  std::vector<ImageCommand> images;
+  nlohmann::json base_node;  // blockdev-add arguments (base_node is null without a base)
+  nlohmann::json source_node;
+  nlohmann::json target_node;
+  nlohmann::json mirror;  // blockdev-mirror arguments
+  std::string source_file, target_file, source_format, target_format;
+  std::vector<ReplayAction> actions;
+};
+
+ReplayPlan plan_replay(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
+                       std::span<const sim::GuestRequest> requests);
 
 struct ReplayOptions {
   // When not empty: QEMU runs with its mirror trace events on

@@ -1,0 +1,548 @@
+#include "reports/qemu_export.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+namespace mirrorsim::reports {
+namespace {
+
+using nlohmann::json;
+using scenarios::Scenario;
+
+// The part of the script that is the same for every case; CASE (above it)
+// holds the case.
+constexpr std::string_view kRunner = R"PY(
+import json, os, re, signal, socket, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+QEMU_IMG = os.environ.get("QEMU_IMG", "qemu-img")
+QEMU_IO = os.environ.get("QEMU_IO", "qemu-io")
+TIMEOUT = float(os.environ.get("REPLAY_TIMEOUT", "120"))
+UNDO = "--undo" in sys.argv[1:]
+qemu = None
+
+
+def verdict(code, line):
+    if qemu is not None and qemu.poll() is None:
+        qemu.kill()
+    for note in CASE["notes"]:
+        print("note: " + note)
+    if UNDO and CASE["holds"]:
+        line += " (--undo: the holds were released before the guest request)"
+    print(line + (" (not replayed: see the notes above)" if CASE["notes"] else ""))
+    sys.exit(code)
+
+
+def cannot_run(why):
+    verdict(3, "cannot run: " + why)
+
+
+def cannot_judge(why):
+    verdict(4, "cannot judge: " + why)
+
+
+def qemu_died():
+    status = qemu.wait()
+    if status < 0:
+        verdict(6, "QEMU crashed (signal %d): %s" % (-status, last_line("qemu.err")))
+    cannot_judge("QEMU exited with status %d: %s" % (status, last_line("qemu.err")))
+
+
+def last_line(path):
+    try:
+        with open(path) as f:
+            lines = f.read().strip().splitlines()
+        return lines[-1] if lines else ""
+    except OSError:
+        return ""
+
+
+class Qmp:
+    def __init__(self, path):
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path):
+            if qemu.poll() is not None:
+                qemu_died()
+            if time.monotonic() > deadline:
+                cannot_run("QEMU opened no QMP socket")
+            time.sleep(0.02)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.sock.settimeout(0.2)
+        self.buffer = b""
+        self.events = []
+        self.log = open("qmp.log", "w")
+        self.receive_until(lambda m: "QMP" in m, "the QMP greeting")
+
+    def receive_one(self):
+        while b"\n" not in self.buffer:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                if qemu.poll() is not None:
+                    qemu_died()
+                return None
+            if not data:
+                qemu_died()
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        self.log.write(line.decode() + "\n")
+        self.log.flush()
+        message = json.loads(line)
+        if "event" in message:
+            self.events.append(message)
+        return message
+
+    def receive_until(self, done, what):
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            message = self.receive_one()
+            if message is not None and done(message):
+                return message
+        cannot_judge("no %s after %g s" % (what, TIMEOUT))
+
+    def command(self, command):
+        self.log.write(">> " + json.dumps(command) + "\n")
+        self.sock.sendall((json.dumps(command) + "\n").encode())
+        reply = self.receive_until(lambda m: "return" in m or "error" in m, "reply to " + command["execute"])
+        if "error" in reply:
+            cannot_judge("QEMU refused a command: %s: %s" % (command["execute"], reply["error"]))
+        return reply["return"]
+
+    def hmp(self, line):
+        reply = self.command({"execute": "human-monitor-command", "arguments": {"command-line": line}})
+        if re.search(r"error|failed|Error", reply or ""):
+            cannot_judge("QEMU refused %s: %s" % (line, reply.strip()))
+        return reply
+
+    def wait_event(self, name):
+        def seen():
+            return any(e["event"].startswith(name) for e in self.events)
+        if not seen():
+            self.receive_until(lambda m: "event" in m and m["event"].startswith(name), name)
+
+
+def trace_done_count(offset, length):
+    try:
+        with open("trace.log") as f:
+            text = f.read()
+    except OSError:
+        return 0
+    return len(re.findall(r"mirror_iteration_done .*offset %d bytes %d " % (offset, length), text))
+
+
+def wait_done(offset, length, count, qmp):
+    deadline = time.monotonic() + TIMEOUT
+    while trace_done_count(offset, length) < count:
+        if time.monotonic() > deadline:
+            cannot_judge("copy op [%d, +%d) did not end in QEMU as it did in the simulation" % (offset, length))
+        qmp.receive_one()
+
+
+def byte_at(fmt, path, offset):
+    out = subprocess.run([QEMU_IO, "-r", "-f", fmt, "-c", "read -v %d 1" % offset, path],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"^[0-9a-f]+:\s+([0-9a-f]{2})\s", out, re.M)
+    return "0x" + m.group(1) if m else "?"
+
+
+def compare():
+    c = CASE["compare"]
+    r = subprocess.run([QEMU_IMG, "compare", "-f", c["source_format"], "-F", c["target_format"],
+                        c["source"], c["target"]], capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip()
+    if r.returncode == 0:
+        verdict(0, "QEMU agrees: the target equals the source")
+    if r.returncode == 1:
+        m = re.search(r"Content mismatch at offset (\d+)!", out)
+        if not m:
+            verdict(1, "QEMU differs: " + out)
+        offset = int(m.group(1))
+        print("at byte %d the source holds %s, the target %s" % (
+            offset, byte_at(c["source_format"], c["source"], offset),
+            byte_at(c["target_format"], c["target"], offset)))
+        verdict(1, "QEMU differs at byte %d" % offset)
+    cannot_run("qemu-img compare: " + out)
+
+
+def drive_option(node, prefix=""):
+    parts = []
+    for key, value in node.items():
+        name = prefix + key
+        if isinstance(value, dict):
+            parts.append(drive_option(value, name + "."))
+        elif value is None:
+            parts.append(name + "=null")
+        elif isinstance(value, bool):
+            parts.append("%s=%s" % (name, "on" if value else "off"))
+        else:
+            parts.append("%s=%s" % (name, value))
+    return ",".join(parts)
+
+
+def main():
+    global qemu
+    os.chdir(HERE)
+    for tool in (QEMU, QEMU_IMG, QEMU_IO):
+        if subprocess.run(["sh", "-c", "command -v " + tool], capture_output=True).returncode != 0:
+            cannot_run(tool + " is not installed")
+    for f in CASE["files"] + ["qmp.sock", "qmp.log", "qemu.err", "trace.log"]:
+        if os.path.exists(f):
+            os.remove(f)
+    for c in CASE["images"]:
+        tool = QEMU_IMG if c["tool"] == "qemu-img" else QEMU_IO
+        if subprocess.run([tool] + c["args"], stdout=subprocess.DEVNULL).returncode != 0:
+            cannot_run(c["what"])
+    args = [QEMU, "-machine", "none", "-nodefaults", "-display", "none",
+            "-qmp", "unix:qmp.sock,server=on,wait=off",
+            "-trace", "enable=mirror_one_iteration", "-trace", "enable=mirror_iteration_done",
+            "-D", "trace.log"]
+    if CASE["base_node"]:
+        args += ["-blockdev", json.dumps(CASE["base_node"])]
+    # The source through a named -drive: guest I/O goes through its
+    # BlockBackend (HMP qemu-io on a node name would drain, and hang, while
+    # a request is held), and blkdebug sits between the format and the file.
+    source = dict(CASE["source_node"])
+    source["file"] = {"driver": "blkdebug", "image": source["file"]}
+    args += ["-drive", "if=none,id=guest," + drive_option(source)]
+    qemu = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=open("qemu.err", "w"))
+    qmp = Qmp("qmp.sock")
+    qmp.command({"execute": "qmp_capabilities"})
+    qmp.command({"execute": "blockdev-add", "arguments": CASE["target_node"]})
+    for hold in CASE["holds"]:
+        qmp.hmp('qemu-io guest "break %s %s"' % (hold["event"], hold["tag"]))
+    qmp.command({"execute": "blockdev-mirror", "arguments": CASE["mirror"], "id": "mirror"})
+    for step in CASE["steps"]:
+        kind = step["kind"]
+        if kind == "wait_event":
+            qmp.wait_event(step["event"])
+        elif kind == "qmp":
+            qmp.command(step["qmp"])
+        elif kind == "guest":
+            qmp.hmp('qemu-io guest "%s"' % step["io"])
+        elif kind == "held":
+            for tag in step["tags"]:
+                qmp.hmp('qemu-io guest "wait_break %s"' % tag)
+            if UNDO:
+                for tag in step["tags"]:
+                    qmp.hmp('qemu-io guest "resume %s"' % tag)
+        elif kind == "release":
+            for want in step["after"]:
+                wait_done(want["offset"], want["length"], want["count"], qmp)
+            if not UNDO:
+                qmp.hmp('qemu-io guest "resume %s"' % step["tag"])
+        elif kind == "finish":
+            qmp.sock.sendall(b'{"execute": "quit"}\n')
+            try:
+                status = qemu.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                cannot_judge("QEMU did not quit")
+            if status < 0:
+                verdict(6, "QEMU crashed (signal %d): %s" % (-status, last_line("qemu.err")))
+        elif kind == "compare":
+            compare()
+        elif kind == "cannot_judge":
+            cannot_judge(step["why"])
+    cannot_judge("the replay ended without a verdict")
+
+
+if __name__ == "__main__":
+    main()
+)PY";
+
+bool writes_data(sim::GuestOp op) {
+  return op == sim::GuestOp::kWrite || op == sim::GuestOp::kWriteZeroes ||
+         op == sim::GuestOp::kDiscard;
+}
+
+bool overlaps(std::uint64_t a, std::uint64_t a_len, std::uint64_t b, std::uint64_t b_len) {
+  return a < b + b_len && b < a + a_len;
+}
+
+// One read task of QEMU's qcow2 driver: a run of clusters of one kind, and
+// the blkdebug event it reaches ("" for none: zeroes are not read).
+struct ReadTask {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::string event;
+};
+
+// Which clusters of the source's top image hold data when an op starts:
+// [[prefill]] writes, then the guest's writes before it. A zero write or a
+// discard makes a cluster's kind unknown (QEMU may keep or drop it).
+class SourceAllocation {
+ public:
+  SourceAllocation(const Scenario& s, std::span<const sim::GuestRequest> requests)
+      : s_(s), requests_(requests), cluster_(s.source.cluster_bytes) {}
+
+  // The read tasks of a copy op that starts at `at`; nothing when a cluster's
+  // kind is unknown.
+  std::optional<std::vector<ReadTask>> tasks(const SimCopyOp& op) const {
+    std::map<std::uint64_t, int> kind;  // cluster -> 1 data, 0 none, -1 unknown
+    auto mark = [&](std::uint64_t offset, std::uint64_t length, int k) {
+      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) kind[c] = k;
+    };
+    for (const scenarios::Prefill& p : s_.prefill) {
+      if (p.disk != scenarios::PrefillDisk::kSource) continue;
+      mark(p.offset_bytes, p.length_bytes, p.op == scenarios::PrefillOp::kWrite ? 1 : -1);
+    }
+    for (const sim::GuestRequest& q : requests_) {
+      if (q.time >= op.start) break;
+      if (q.op == sim::GuestOp::kWrite) mark(q.offset, q.length, 1);
+      if (q.op == sim::GuestOp::kWriteZeroes || q.op == sim::GuestOp::kDiscard) {
+        mark(q.offset, q.length, -1);
+      }
+    }
+    const bool backing = s_.source.backing == scenarios::Backing::kAttached && s_.base;
+    std::vector<ReadTask> out;
+    for (std::uint64_t pos = op.offset; pos < op.offset + op.length;) {
+      const std::uint64_t c = pos / cluster_;
+      const int k = kind.count(c) ? kind.at(c) : 0;
+      if (k < 0) return std::nullopt;
+      const std::string event = k == 1 ? "read_aio" : backing ? "read_backing_aio" : "";
+      const std::uint64_t end = std::min((c + 1) * cluster_, op.offset + op.length);
+      if (!out.empty() && out.back().event == event &&
+          out.back().offset + out.back().length == pos) {
+        out.back().length += end - pos;
+      } else {
+        out.push_back({pos, end - pos, event});
+      }
+      pos = end;
+    }
+    return out;
+  }
+
+ private:
+  const Scenario& s_;
+  std::span<const sim::GuestRequest> requests_;
+  std::uint64_t cluster_;
+};
+
+struct HoldPlan {
+  std::vector<QemuHold> holds;
+  std::size_t request = 0;  // the guest request (index) they are held across
+  std::string why;
+};
+
+// Which ops of `ops` (started before `until`) blkdebug would hold with
+// these events armed: each breakpoint fires once, for the first read task
+// that reaches its event, in the order the ops start (a qcow2 read starts
+// its tasks in offset order). Returns, per held op, the event and its task.
+std::vector<std::pair<std::size_t, ReadTask>> held_with(const std::set<std::string>& armed_events,
+                                                        std::span<const SimCopyOp> ops,
+                                                        const SourceAllocation& alloc,
+                                                        engine::TimeNs until, bool& unknown) {
+  std::set<std::string> armed = armed_events;
+  std::vector<std::pair<std::size_t, ReadTask>> held;
+  for (std::size_t i = 0; i < ops.size() && ops[i].start <= until && !armed.empty(); ++i) {
+    const auto tasks = alloc.tasks(ops[i]);
+    if (!tasks) {
+      unknown = true;
+      return {};
+    }
+    bool first = true;
+    for (const ReadTask& t : *tasks) {
+      if (!armed.erase(t.event)) continue;
+      if (first) held.push_back({i, t});
+      first = false;
+    }
+  }
+  return held;
+}
+
+HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> requests,
+                    std::span<const SimCopyOp> ops) {
+  HoldPlan plan;
+  std::optional<std::size_t> w;
+  std::vector<std::size_t> in_flight;
+  for (std::size_t r = 0; r < requests.size() && !w; ++r) {
+    if (!writes_data(requests[r].op)) continue;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].start <= requests[r].time && requests[r].time < ops[i].end) in_flight.push_back(i);
+    }
+    if (!in_flight.empty()) w = r;
+  }
+  if (!w) {
+    plan.why = "no guest request came while copy ops were in flight: nothing to hold";
+    return plan;
+  }
+  const sim::GuestRequest& q = requests[*w];
+  if (s.source.kind != scenarios::DiskKind::kCluster) {
+    plan.why = fmt::format(
+        "guest request #{} came with {} copy op(s) in flight, but holds need a qcow2 source "
+        "(its read events): the interleaving is not imposed",
+        *w + 1, in_flight.size());
+    return plan;
+  }
+  const SourceAllocation alloc(s, requests);
+  const std::vector<std::set<std::string>> choices = {
+      {"read_aio"}, {"read_backing_aio"}, {"read_aio", "read_backing_aio"}};
+  for (const auto& armed : choices) {
+    bool unknown = false;
+    const auto held = held_with(armed, ops, alloc, q.time, unknown);
+    if (unknown) {
+      plan.why =
+          "a zero write or discard before the ops leaves the source's allocation unknown: "
+          "the interleaving is not imposed";
+      return plan;
+    }
+    std::vector<std::size_t> held_ops;
+    for (const auto& h : held) held_ops.push_back(h.first);
+    if (held_ops != in_flight) continue;
+    for (const auto& [i, task] : held) {
+      plan.holds.push_back({task.event, fmt::format("op{}", plan.holds.size() + 1), ops[i]});
+      if (overlaps(task.offset, task.length, q.offset, q.length)) {
+        plan.why = fmt::format(
+            "the held part [{}, +{}) of op [{}, +{}) overlaps guest request #{}: QEMU reads it "
+            "after the request, the simulation before. ",
+            task.offset, task.length, ops[i].offset, ops[i].length, *w + 1);
+      }
+    }
+    plan.request = *w;
+    plan.why += fmt::format(
+        "guest request #{} is sent while {} copy op(s) are held at blkdebug breakpoints, as they "
+        "were in flight in the simulation; they are resumed in the simulation's order of ends",
+        *w + 1, plan.holds.size());
+    return plan;
+  }
+  plan.why = fmt::format(
+      "guest request #{} came with {} copy op(s) in flight, which blkdebug's two read events "
+      "cannot hold one by one: the interleaving is not imposed",
+      *w + 1, in_flight.size());
+  return plan;
+}
+
+// The ops the simulation ended before `held` (by offset and length, as
+// QEMU's trace names them), counted.
+json ended_before(const SimCopyOp& held, std::span<const SimCopyOp> ops) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> count;
+  for (const SimCopyOp& op : ops) {
+    if (op.end < held.end) ++count[{op.offset, op.length}];
+  }
+  json after = json::array();
+  for (const auto& [key, n] : count) {
+    after.push_back({{"offset", key.first}, {"length", key.second}, {"count", n}});
+  }
+  return after;
+}
+
+json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const SimCopyOp> ops) {
+  json steps = json::array();
+  for (const ReplayAction& a : plan.actions) {
+    const bool held_here = !holds.holds.empty() && a.kind == ReplayAction::Kind::kGuestIo &&
+                           a.request == holds.request + 1;
+    if (held_here) {
+      json tags = json::array();
+      for (const QemuHold& h : holds.holds) tags.push_back(h.tag);
+      steps.push_back({{"kind", "held"}, {"tags", tags}});
+    }
+    switch (a.kind) {
+      case ReplayAction::Kind::kComment:
+        break;
+      case ReplayAction::Kind::kWaitEvent:
+        steps.push_back({{"kind", "wait_event"}, {"event", a.text}});
+        break;
+      case ReplayAction::Kind::kQmp:
+        steps.push_back({{"kind", "qmp"}, {"qmp", a.qmp}});
+        break;
+      case ReplayAction::Kind::kGuestIo:
+        steps.push_back({{"kind", "guest"}, {"io", a.text}, {"request", a.request}});
+        break;
+      case ReplayAction::Kind::kFinish:
+        steps.push_back({{"kind", "finish"}});
+        break;
+      case ReplayAction::Kind::kCompare:
+        steps.push_back({{"kind", "compare"}});
+        break;
+      case ReplayAction::Kind::kCannotJudge:
+        steps.push_back({{"kind", "cannot_judge"}, {"why", a.text}});
+        break;
+    }
+    if (held_here) {
+      std::vector<QemuHold> order = holds.holds;
+      std::stable_sort(order.begin(), order.end(),
+                       [](const QemuHold& x, const QemuHold& y) { return x.op.end < y.op.end; });
+      for (const QemuHold& h : order) {
+        steps.push_back({{"kind", "release"}, {"tag", h.tag}, {"after", ended_before(h.op, ops)}});
+      }
+    }
+  }
+  return steps;
+}
+
+}  // namespace
+
+QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
+                       std::span<const sim::GuestRequest> requests,
+                       std::span<const SimCopyOp> ops) {
+  const ReplayPlan plan = plan_replay(s, timeline, requests);
+  const HoldPlan holds = plan_holds(s, plan.requests, ops);
+  QemuExport e;
+  e.notes = plan.notes;
+  e.holds = holds.holds;
+  e.holds_why = holds.why;
+  e.replayed_requests = plan.replayed_requests;
+
+  json images = json::array();
+  for (const ImageCommand& c : plan.images) {
+    images.push_back({{"tool", c.tool}, {"args", c.args}, {"what", c.what}});
+  }
+  json hold_list = json::array();
+  for (const QemuHold& h : holds.holds) {
+    hold_list.push_back({{"event", h.event},
+                         {"tag", h.tag},
+                         {"op", {{"offset", h.op.offset}, {"length", h.op.length}}}});
+  }
+  json files = json::array({plan.source_file, plan.target_file});
+  if (!plan.base_node.is_null()) files.push_back(plan.base_node["file"]["filename"]);
+  const json c = {
+      {"name", s.name},
+      {"seed", s.seed},
+      {"notes", plan.notes},
+      {"files", files},
+      {"images", images},
+      {"base_node", plan.base_node},
+      {"source_node", plan.source_node},
+      {"target_node", plan.target_node},
+      {"mirror", plan.mirror},
+      {"holds", hold_list},
+      {"holds_why", holds.why},
+      {"steps", case_steps(plan, holds, ops)},
+      {"compare",
+       {{"source", plan.source_file},
+        {"target", plan.target_file},
+        {"source_format", plan.source_format},
+        {"target_format", plan.target_format}}},
+  };
+  e.script = "#!/usr/bin/env python3\n";
+  e.script += fmt::format(
+      "# Replays the mirrorsim case '{}' (seed {}) on real QEMU; written by `mirrorsim export "
+      "qemu`.\n",
+      s.name, s.seed);
+  e.script +=
+      "# Needs Python 3 (standard library), qemu-system-x86_64, qemu-img and qemu-io.\n"
+      "# Run: python3 replay.py [--undo]. Prints one verdict line; exit 0 when the target\n"
+      "# equals the source, 1 when they differ, 3 when it cannot run, 4 when it cannot judge,\n"
+      "# 6 when QEMU crashed. --undo releases the holds before the guest request (a control).\n"
+      "#\n"
+      "# Order kept: the guest's requests in the simulation's order, each command and request\n"
+      "# before or after READY as in the simulation, and, where the holds say so, which copy\n"
+      "# ops are in flight when a request comes. Holds: " +
+      holds.why +
+      ".\n"
+      "# Byte patterns: guest request #n writes 0x01 + (n - 1) % 160; old data: base 0xb1,\n"
+      "# source 0xb2, target 0xb3; [[prefill]] 0xb4; zeroes are 0x00.\n";
+  // JSON inside a raw string: no escape of the dump is read twice.
+  e.script += "import json\n\nCASE = json.loads(r\"\"\"\n" + c.dump(2) + "\n\"\"\")\n";
+  e.script += kRunner;
+  return e;
+}
+
+}  // namespace mirrorsim::reports

@@ -1,0 +1,64 @@
+// `mirrorsim export qemu` (issue 12, item 4): a case as a self-contained
+// Python 3 script (standard library only) that replays it on real QEMU:
+// qemu-img builds the images (sizes, clusters, backing files, prefill),
+// `qemu-system-x86_64 -machine none -nodefaults` runs the job with QMP on a
+// unix socket, guest I/O goes through a named -drive on the source, and
+// `qemu-img compare` gives the verdict (exit 0 equal, 1 differ, 3 cannot
+// run, 4 cannot judge, 6 QEMU crashed), as replay.sh does.
+//
+// Where the simulated interleaving matters, the script imposes it with
+// blkdebug breakpoints on the source's file node. The rule: at the first
+// guest request that came while copy ops were in flight in the simulation,
+// those ops are held (each at one read event: `read_aio` for data in the
+// source's top image, `read_backing_aio` for data read through to its
+// backing file) until the request has been sent; then each is resumed in
+// the order the simulation ended them, after QEMU's trace shows the ops the
+// simulation ended before it. blkdebug fires each breakpoint once, for the
+// first request that reaches its event, so at most two ops can be held and
+// the exporter checks, from the source's allocation, that exactly the
+// wanted ops reach the armed events; when it cannot, the script runs
+// without holds and says why. `python3 replay.py --undo` releases every
+// hold before the request: the control run, in which the interleaving is
+// undone.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/runtime.h"
+#include "reports/qemu_replay.h"
+#include "scenarios/scenario.h"
+#include "sim/guest/workload_request.h"
+
+namespace mirrorsim::reports {
+
+// A copy op as the simulated run had it (start after COW widening).
+struct SimCopyOp {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  engine::TimeNs start = 0;
+  engine::TimeNs end = 0;
+};
+
+// One op held at a breakpoint.
+struct QemuHold {
+  std::string event;  // "read_aio" or "read_backing_aio"
+  std::string tag;
+  SimCopyOp op;
+};
+
+struct QemuExport {
+  std::string script;              // replay.py
+  std::vector<std::string> notes;  // what the replay does not set up
+  std::vector<QemuHold> holds;     // empty: the interleaving is not imposed
+  std::string holds_why;           // why there are no holds, or what they impose
+  std::uint64_t replayed_requests = 0;
+};
+
+// `ops`: the simulated run's copy ops, in start order.
+QemuExport qemu_export(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
+                       std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops);
+
+}  // namespace mirrorsim::reports

@@ -1,0 +1,79 @@
+// `mirrorsim export qemu`'s script (reports/qemu_export.h): what it holds,
+// and why not when it cannot. Running it on QEMU: qemu_replay_test.cc.
+#include "reports/qemu_export.h"
+
+#include <gtest/gtest.h>
+
+#include "scenarios/library.h"
+#include "scenarios/scenario_loader.h"
+
+namespace mirrorsim::reports {
+namespace {
+
+using engine::kNsPerMs;
+using engine::kNsPerUs;
+using scenarios::Scenario;
+
+Scenario finding() {
+  return scenarios::load_scenario(scenarios::regressions_dir() / "qemu-7.2" /
+                                  "widened-copy-loses-guest-write.toml");
+}
+
+constexpr std::uint64_t kMiB = 1 << 20;
+const sim::GuestRequest kWrite{1500 * kNsPerUs, sim::GuestOp::kWrite, 21 * 65536, 65536, true};
+// The copy of cluster 0 (all in the source's top image) and the widened copy
+// of cluster 1 (chunk 17 in the top image, the rest in the backing file),
+// both in flight at the write; the newer copy of cluster 1 ends first.
+const std::vector<SimCopyOp> kOps = {{0, kMiB, 0, 2 * kNsPerMs},
+                                     {kMiB, kMiB, 10 * kNsPerUs, 5 * kNsPerMs},
+                                     {kMiB, kMiB, 2 * kNsPerMs, 3 * kNsPerMs}};
+
+TEST(QemuExport, HoldsTheOpsInFlightAtTheWriteEachAtItsOwnReadEvent) {
+  const QemuExport e = qemu_export(finding(), {}, std::vector{kWrite}, kOps);
+  ASSERT_EQ(e.holds.size(), 2u) << e.holds_why;
+  EXPECT_EQ(e.holds[0].event, "read_aio");
+  EXPECT_EQ(e.holds[0].op.offset, 0u);
+  EXPECT_EQ(e.holds[1].event, "read_backing_aio");
+  EXPECT_EQ(e.holds[1].op.offset, kMiB);
+  // Released in the simulation's order of ends: cluster 0's copy, then,
+  // once QEMU's trace shows the newer copy of cluster 1 ended, the older.
+  const std::size_t held = e.script.find(R"("kind": "held")");
+  const std::size_t guest = e.script.find(R"("kind": "guest")");
+  const std::size_t op1 = e.script.find(R"("tag": "op1")", guest);
+  const std::size_t op2 = e.script.find(R"("tag": "op2")", guest);
+  ASSERT_NE(held, std::string::npos);
+  EXPECT_LT(held, guest);
+  EXPECT_LT(op1, op2);
+  EXPECT_NE(e.script.find(R"("count": 1)", op1), std::string::npos);
+  EXPECT_NE(e.script.find("def main():"), std::string::npos);
+}
+
+TEST(QemuExport, WithoutOpsInFlightAtAWriteNothingIsHeld) {
+  const std::vector<SimCopyOp> done_before = {{0, kMiB, 0, kNsPerMs}};
+  const QemuExport e = qemu_export(finding(), {}, std::vector{kWrite}, done_before);
+  EXPECT_TRUE(e.holds.empty());
+  EXPECT_NE(e.holds_why.find("nothing to hold"), std::string::npos) << e.holds_why;
+}
+
+TEST(QemuExport, ARawSourceCannotBeHeldAndTheScriptSaysSo) {
+  Scenario s = finding();
+  s.source.kind = scenarios::DiskKind::kRaw;
+  s.source.cluster_bytes = 0;
+  s.source.backing = scenarios::Backing::kNone;
+  const QemuExport e = qemu_export(s, {}, std::vector{kWrite}, kOps);
+  EXPECT_TRUE(e.holds.empty());
+  EXPECT_NE(e.holds_why.find("need a qcow2 source"), std::string::npos) << e.holds_why;
+  EXPECT_NE(e.script.find(e.holds_why), std::string::npos);
+}
+
+TEST(QemuExport, OpsThatTheTwoReadEventsCannotSeparateAreNotHeld) {
+  // Three ops in flight: blkdebug has two read events to hold them with.
+  std::vector<SimCopyOp> three = kOps;
+  three[2].start = kNsPerUs;
+  const QemuExport e = qemu_export(finding(), {}, std::vector{kWrite}, three);
+  EXPECT_TRUE(e.holds.empty());
+  EXPECT_NE(e.holds_why.find("cannot hold"), std::string::npos) << e.holds_why;
+}
+
+}  // namespace
+}  // namespace mirrorsim::reports
