@@ -13,6 +13,7 @@
 #include "properties/world.h"
 #include "reports/qemu_export.h"
 #include "scenarios/scenario_loader.h"
+#include "sim/disks/disk_op.h"
 #include "sim/kernel/event_log.h"
 
 namespace mirrorsim::cli {
@@ -25,10 +26,39 @@ namespace fs = std::filesystem;
 // its range, not the op).
 std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
   std::vector<reports::SimCopyOp> ops;
+  constexpr std::uint32_t kSourceDisk = 1;  // properties/world.cc
+  constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   for (const sim::LogRecord& r : report.log) {
+    // A piece of a copy's read moved: the op still reading that covers it.
+    if (r.kind == sim::EventKind::kDiskDataMoved && r.subject == kSourceDisk &&
+        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kRead) {
+      const std::uint64_t length = r.b & kLengthBits;
+      for (reports::SimCopyOp& op : ops) {
+        if (op.read_end == report.sim.end_time_ns && op.offset <= r.a &&
+            r.a + length <= op.offset + op.length) {
+          op.pieces.push_back({r.a, length, r.time});
+          break;
+        }
+      }
+      continue;
+    }
+    // A copy's read: the first read of its range to end after it started.
+    if (r.kind == sim::EventKind::kDiskRequestEnd && r.subject == kSourceDisk &&
+        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kRead) {
+      for (reports::SimCopyOp& op : ops) {
+        if (op.offset == r.a && op.length == (r.b & kLengthBits) &&
+            op.read_end == report.sim.end_time_ns) {
+          op.read_end = r.time;
+          break;
+        }
+      }
+      continue;
+    }
+    if (r.kind != sim::EventKind::kMirrorOpStart && r.kind != sim::EventKind::kMirrorOpEnd)
+      continue;
     if (static_cast<engine::OpKind>(r.subject) != engine::OpKind::kCopy) continue;
     if (r.kind == sim::EventKind::kMirrorOpStart) {
-      ops.push_back({r.a, r.b, r.time, report.sim.end_time_ns});
+      ops.push_back({r.a, r.b, r.time, report.sim.end_time_ns, report.sim.end_time_ns, {}});
     } else if (r.kind == sim::EventKind::kMirrorOpEnd) {
       for (reports::SimCopyOp& op : ops) {
         if (op.offset == r.a && op.length == r.b && op.end == report.sim.end_time_ns) {
@@ -39,6 +69,38 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
     }
   }
   return ops;
+}
+
+// When each guest request's data landed on the source: its last piece
+// where pieces are logged, else the end of its request to the source.
+std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
+                                          std::span<const sim::GuestRequest> requests) {
+  constexpr std::uint32_t kSourceDisk = 1;  // properties/world.cc
+  constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
+  std::vector<engine::TimeNs> landed;
+  for (const sim::GuestRequest& q : requests) {
+    engine::TimeNs piece = 0;
+    engine::TimeNs end = q.time;
+    for (const sim::LogRecord& r : report.log) {
+      if (r.time < q.time || r.subject != kSourceDisk) continue;
+      if (r.kind != sim::EventKind::kDiskDataMoved && r.kind != sim::EventKind::kDiskRequestEnd) {
+        continue;
+      }
+      const auto op = static_cast<sim::DiskOp>(r.b >> 56);
+      if (op == sim::DiskOp::kRead || op == sim::DiskOp::kFlush) continue;
+      const std::uint64_t length = r.b & kLengthBits;
+      if (r.kind == sim::EventKind::kDiskDataMoved && q.offset <= r.a &&
+          r.a + length <= q.offset + q.length) {
+        piece = std::max(piece, r.time);
+      } else if (r.kind == sim::EventKind::kDiskRequestEnd && r.a == q.offset &&
+                 length == q.length) {
+        end = r.time;
+        break;
+      }
+    }
+    landed.push_back(piece != 0 ? piece : end);
+  }
+  return landed;
 }
 
 }  // namespace
@@ -71,8 +133,8 @@ int export_command(const ExportOptions& o) {
     options.retain_log = true;
     const properties::RunReport report = properties::run_scenario(scenario, options);
     naming.requests = guest_requests(report);
-    exported =
-        reports::qemu_export(scenario, timeline_of(report), naming.requests, copy_ops(report));
+    exported = reports::qemu_export(scenario, timeline_of(report), naming.requests,
+                                    copy_ops(report), landing_times(report, naming.requests));
   });
   if (!read) return kExitBadInput;
 

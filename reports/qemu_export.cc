@@ -280,7 +280,7 @@ struct ReadTask {
 class SourceAllocation {
  public:
   SourceAllocation(const Scenario& s, std::span<const sim::GuestRequest> requests)
-      : s_(s), requests_(requests), cluster_(s.source.cluster_bytes) {}
+      : s_(s), requests_(requests), cluster_(std::max<std::uint64_t>(s.source.cluster_bytes, 1)) {}
 
   // The read tasks of a copy op that starts at `at`; nothing when a cluster's
   // kind is unknown.
@@ -299,6 +299,9 @@ class SourceAllocation {
       if (q.op == sim::GuestOp::kWriteZeroes || q.op == sim::GuestOp::kDiscard) {
         mark(q.offset, q.length, -1);
       }
+    }
+    if (s_.source.kind != scenarios::DiskKind::kCluster) {
+      return std::vector<ReadTask>{{op.offset, op.length, "read_aio"}};  // raw: one read
     }
     const bool backing = s_.source.backing == scenarios::Backing::kAttached && s_.base;
     std::vector<ReadTask> out;
@@ -357,8 +360,35 @@ std::vector<std::pair<std::size_t, ReadTask>> held_with(const std::set<std::stri
   return held;
 }
 
+// Whether the simulation's op took the data of the request's range before
+// the request's data landed (`landed`).
+bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs landed) {
+  bool any = false;
+  for (const SampledPiece& p : op.pieces) {
+    if (!overlaps(p.offset, p.length, q.offset, q.length)) continue;
+    if (p.time > landed) return false;
+    any = true;
+  }
+  return any || op.read_end <= landed;
+}
+
+// Whether holding `op` at `held` lets QEMU read the request's range when the
+// simulation did: before the request when the op's read had returned by
+// then (so the held part must not cover the range), after it when the read
+// was still running (so only the held part may cover it: the others run at
+// once).
+bool reads_as_simulated(const SimCopyOp& op, const ReadTask& held, const SourceAllocation& alloc,
+                        const sim::GuestRequest& q, engine::TimeNs landed) {
+  if (!overlaps(op.offset, op.length, q.offset, q.length)) return true;
+  if (read_before(op, q, landed)) return !overlaps(held.offset, held.length, q.offset, q.length);
+  const auto tasks = alloc.tasks(op);
+  return tasks && std::none_of(tasks->begin(), tasks->end(), [&](const ReadTask& t) {
+           return t.offset != held.offset && overlaps(t.offset, t.length, q.offset, q.length);
+         });
+}
+
 HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> requests,
-                    std::span<const SimCopyOp> ops) {
+                    std::span<const engine::TimeNs> landed, std::span<const SimCopyOp> ops) {
   HoldPlan plan;
   std::optional<std::size_t> w;
   std::vector<std::size_t> in_flight;
@@ -374,13 +404,6 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     return plan;
   }
   const sim::GuestRequest& q = requests[*w];
-  if (s.source.kind != scenarios::DiskKind::kCluster) {
-    plan.why = fmt::format(
-        "guest request #{} came with {} copy op(s) in flight, but holds need a qcow2 source "
-        "(its read events): the interleaving is not imposed",
-        *w + 1, in_flight.size());
-    return plan;
-  }
   const SourceAllocation alloc(s, requests);
   const std::vector<std::set<std::string>> choices = {
       {"read_aio"}, {"read_backing_aio"}, {"read_aio", "read_backing_aio"}};
@@ -396,25 +419,25 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     std::vector<std::size_t> held_ops;
     for (const auto& h : held) held_ops.push_back(h.first);
     if (held_ops != in_flight) continue;
+    const bool faithful = std::all_of(held.begin(), held.end(), [&](const auto& h) {
+      return reads_as_simulated(ops[h.first], h.second, alloc, q,
+                                *w < landed.size() ? landed[*w] : q.time);
+    });
+    if (!faithful) continue;
     for (const auto& [i, task] : held) {
       plan.holds.push_back({task.event, fmt::format("op{}", plan.holds.size() + 1), ops[i]});
-      if (overlaps(task.offset, task.length, q.offset, q.length)) {
-        plan.why = fmt::format(
-            "the held part [{}, +{}) of op [{}, +{}) overlaps guest request #{}: QEMU reads it "
-            "after the request, the simulation before. ",
-            task.offset, task.length, ops[i].offset, ops[i].length, *w + 1);
-      }
     }
     plan.request = *w;
-    plan.why += fmt::format(
+    plan.why = fmt::format(
         "guest request #{} is sent while {} copy op(s) are held at blkdebug breakpoints, as they "
         "were in flight in the simulation; they are resumed in the simulation's order of ends",
         *w + 1, plan.holds.size());
     return plan;
   }
   plan.why = fmt::format(
-      "guest request #{} came with {} copy op(s) in flight, which blkdebug's two read events "
-      "cannot hold one by one: the interleaving is not imposed",
+      "guest request #{} came with {} copy op(s) in flight, which blkdebug's read events "
+      "cannot hold one by one at the parts the simulation needs: the interleaving is not "
+      "imposed",
       *w + 1, in_flight.size());
   return plan;
 }
@@ -480,10 +503,10 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
 }  // namespace
 
 QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
-                       std::span<const sim::GuestRequest> requests,
-                       std::span<const SimCopyOp> ops) {
+                       std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
+                       std::span<const engine::TimeNs> landed) {
   const ReplayPlan plan = plan_replay(s, timeline, requests);
-  const HoldPlan holds = plan_holds(s, plan.requests, ops);
+  const HoldPlan holds = plan_holds(s, plan.requests, landed, ops);
   QemuExport e;
   e.notes = plan.notes;
   e.holds = holds.holds;

@@ -10,14 +10,20 @@
 // blkdebug breakpoints on the source's file node. The rule: at the first
 // guest request that came while copy ops were in flight in the simulation,
 // those ops are held (each at one read event: `read_aio` for data in the
-// source's top image, `read_backing_aio` for data read through to its
-// backing file) until the request has been sent; then each is resumed in
-// the order the simulation ended them, after QEMU's trace shows the ops the
-// simulation ended before it. blkdebug fires each breakpoint once, for the
-// first request that reaches its event, so at most two ops can be held and
-// the exporter checks, from the source's allocation, that exactly the
-// wanted ops reach the armed events; when it cannot, the script runs
-// without holds and says why. `python3 replay.py --undo` releases every
+// source's top image or a raw source, `read_backing_aio` for data read
+// through to its backing file) until the request has been sent; then each
+// is resumed in the order the simulation ended them, after QEMU's trace
+// shows the ops the simulation ended before it. A qcow2 read runs one task
+// per run of clusters of one kind and the breakpoint holds only its task,
+// so an op can be held after it has read the request's range (as an op the
+// simulation had writing to the target at the request: its data was taken
+// before) or before (an op still reading, which takes the request's data).
+// blkdebug fires each breakpoint once, for the first request that reaches
+// its event, so at most two ops can be held; the exporter checks, from the
+// source's allocation, that exactly the wanted ops reach the armed events
+// at the right part; when it cannot, the script runs without holds and
+// says why. (The target cannot be held: a block device on its file node
+// conflicts with the job's permissions.) `python3 replay.py --undo` releases every
 // hold before the request: the control run, in which the interleaving is
 // undone.
 #pragma once
@@ -34,12 +40,22 @@
 
 namespace mirrorsim::reports {
 
+// A piece of a read whose data moved at `time` (before the reader learned
+// of it, with late completions; at different instants, with split reads).
+struct SampledPiece {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  engine::TimeNs time = 0;
+};
+
 // A copy op as the simulated run had it (start after COW widening).
 struct SimCopyOp {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   engine::TimeNs start = 0;
+  engine::TimeNs read_end = 0;  // its read of the source returned (its data was taken)
   engine::TimeNs end = 0;
+  std::vector<SampledPiece> pieces;  // where logged; else the data moved at read_end
 };
 
 // One op held at a breakpoint.
@@ -57,8 +73,11 @@ struct QemuExport {
   std::uint64_t replayed_requests = 0;
 };
 
-// `ops`: the simulated run's copy ops, in start order.
+// `ops`: the simulated run's copy ops, in start order. `landed[n]`: when
+// request n's data landed on the source in the simulation (its issue time
+// where not given).
 QemuExport qemu_export(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
-                       std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops);
+                       std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
+                       std::span<const engine::TimeNs> landed = {});
 
 }  // namespace mirrorsim::reports
