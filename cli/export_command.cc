@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <vector>
 
 #include <fmt/core.h>
@@ -103,6 +105,20 @@ std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
   return landed;
 }
 
+// The guest request the target lost, when completion equality names one
+// ("... the source holds guest request #N ..."): as an index.
+std::optional<std::size_t> lost_request(const properties::RunReport& report) {
+  static const std::regex kNamed(R"(the source holds guest request #(\d+))");
+  for (const properties::Verdict& v : report.verdicts) {
+    std::smatch m;
+    if (v.violated() && v.property == properties::property::kCompletionEquality &&
+        std::regex_search(v.message, m, kNamed)) {
+      return std::stoull(m[1]) - 1;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
@@ -133,8 +149,9 @@ int export_command(const ExportOptions& o) {
     options.retain_log = true;
     const properties::RunReport report = properties::run_scenario(scenario, options);
     naming.requests = guest_requests(report);
-    exported = reports::qemu_export(scenario, timeline_of(report), naming.requests,
-                                    copy_ops(report), landing_times(report, naming.requests));
+    exported =
+        reports::qemu_export(scenario, timeline_of(report), naming.requests, copy_ops(report),
+                             landing_times(report, naming.requests), lost_request(report));
   });
   if (!read) return kExitBadInput;
 

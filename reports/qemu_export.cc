@@ -388,12 +388,13 @@ bool reads_as_simulated(const SimCopyOp& op, const ReadTask& held, const SourceA
 }
 
 HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> requests,
-                    std::span<const engine::TimeNs> landed, std::span<const SimCopyOp> ops) {
+                    std::span<const engine::TimeNs> landed, std::span<const SimCopyOp> ops,
+                    std::optional<std::size_t> lost) {
   HoldPlan plan;
   std::optional<std::size_t> w;
   std::vector<std::size_t> in_flight;
   for (std::size_t r = 0; r < requests.size() && !w; ++r) {
-    if (!writes_data(requests[r].op)) continue;
+    if (!writes_data(requests[r].op) || (lost && r != *lost)) continue;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       if (ops[i].start <= requests[r].time && requests[r].time < ops[i].end) in_flight.push_back(i);
     }
@@ -504,9 +505,9 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
 
 QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
-                       std::span<const engine::TimeNs> landed) {
+                       std::span<const engine::TimeNs> landed, std::optional<std::size_t> lost) {
   const ReplayPlan plan = plan_replay(s, timeline, requests);
-  const HoldPlan holds = plan_holds(s, plan.requests, landed, ops);
+  const HoldPlan holds = plan_holds(s, plan.requests, landed, ops, lost);
   QemuExport e;
   e.notes = plan.notes;
   e.holds = holds.holds;

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,9 +76,12 @@ struct QemuExport {
 
 // `ops`: the simulated run's copy ops, in start order. `landed[n]`: when
 // request n's data landed on the source in the simulation (its issue time
-// where not given).
+// where not given). `lost`: the request (index) the simulated target lost,
+// when the run says so: the holds are planned at that request, not at the
+// first one with ops in flight.
 QemuExport qemu_export(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
-                       std::span<const engine::TimeNs> landed = {});
+                       std::span<const engine::TimeNs> landed = {},
+                       std::optional<std::size_t> lost = std::nullopt);
 
 }  // namespace mirrorsim::reports
