@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
   std::vector<reports::SimCopyOp> ops;
   constexpr std::uint32_t kSourceDisk = 1;  // properties/world.cc
+  constexpr std::uint32_t kTargetDisk = 2;
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   for (const sim::LogRecord& r : report.log) {
     // A piece of a copy's read moved: the op still reading that covers it.
@@ -39,6 +40,18 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
         if (op.read_end == report.sim.end_time_ns && op.offset <= r.a &&
             r.a + length <= op.offset + op.length) {
           op.pieces.push_back({r.a, length, r.time});
+          break;
+        }
+      }
+      continue;
+    }
+    // A copy's write: the first write of its range after its read.
+    if (r.kind == sim::EventKind::kDiskRequestStart && r.subject == kTargetDisk &&
+        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kWrite) {
+      for (reports::SimCopyOp& op : ops) {
+        if (op.offset == r.a && op.length == (r.b & kLengthBits) &&
+            op.read_end != report.sim.end_time_ns && op.write_start == report.sim.end_time_ns) {
+          op.write_start = r.time;
           break;
         }
       }
@@ -60,7 +73,13 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
       continue;
     if (static_cast<engine::OpKind>(r.subject) != engine::OpKind::kCopy) continue;
     if (r.kind == sim::EventKind::kMirrorOpStart) {
-      ops.push_back({r.a, r.b, r.time, report.sim.end_time_ns, report.sim.end_time_ns, {}});
+      ops.push_back({r.a,
+                     r.b,
+                     r.time,
+                     report.sim.end_time_ns,
+                     report.sim.end_time_ns,
+                     report.sim.end_time_ns,
+                     {}});
     } else if (r.kind == sim::EventKind::kMirrorOpEnd) {
       for (reports::SimCopyOp& op : ops) {
         if (op.offset == r.a && op.length == r.b && op.end == report.sim.end_time_ns) {

@@ -1,6 +1,7 @@
 #include "reports/qemu_export.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -88,6 +89,8 @@ class Qmp:
                 if qemu.poll() is not None:
                     qemu_died()
                 return None
+            except ConnectionError:
+                qemu_died()
             if not data:
                 qemu_died()
             self.buffer += data
@@ -215,9 +218,20 @@ def main():
                             stderr=open("qemu.err", "w"))
     qmp = Qmp("qmp.sock")
     qmp.command({"execute": "qmp_capabilities"})
-    qmp.command({"execute": "blockdev-add", "arguments": CASE["target_node"]})
-    for hold in CASE["holds"]:
-        qmp.hmp('qemu-io guest "break %s %s"' % (hold["event"], hold["tag"]))
+    # blkdebug under the target's file too, reached through a raw node that
+    # asks no permissions (the job's own would refuse a drive there).
+    target = dict(CASE["target_node"])
+    target["file"] = {"driver": "blkdebug", "node-name": "target-debug", "image": target["file"]}
+    qmp.command({"execute": "blockdev-add", "arguments": target})
+    qmp.command({"execute": "blockdev-add",
+                 "arguments": {"driver": "raw", "node-name": "target-hook", "file": "target-debug"}})
+
+    def arm():
+        for hold in CASE["holds"]:
+            qmp.hmp('qemu-io %s "break %s %s"' % (hold["device"], hold["event"], hold["tag"]))
+
+    if CASE["arm_at_start"]:
+        arm()
     qmp.command({"execute": "blockdev-mirror", "arguments": CASE["mirror"], "id": "mirror"})
     for step in CASE["steps"]:
         kind = step["kind"]
@@ -227,17 +241,21 @@ def main():
             qmp.command(step["qmp"])
         elif kind == "guest":
             qmp.hmp('qemu-io guest "%s"' % step["io"])
+        elif kind == "arm":
+            for want in step["after"]:
+                wait_done(want["offset"], want["length"], want["count"], qmp)
+            arm()
         elif kind == "held":
-            for tag in step["tags"]:
-                qmp.hmp('qemu-io guest "wait_break %s"' % tag)
+            for hold in step["holds"]:
+                qmp.hmp('qemu-io %s "wait_break %s"' % (hold["device"], hold["tag"]))
             if UNDO:
-                for tag in step["tags"]:
-                    qmp.hmp('qemu-io guest "resume %s"' % tag)
+                for hold in step["holds"]:
+                    qmp.hmp('qemu-io %s "resume %s"' % (hold["device"], hold["tag"]))
         elif kind == "release":
             for want in step["after"]:
                 wait_done(want["offset"], want["length"], want["count"], qmp)
             if not UNDO:
-                qmp.hmp('qemu-io guest "resume %s"' % step["tag"])
+                qmp.hmp('qemu-io %s "resume %s"' % (step["device"], step["tag"]))
         elif kind == "finish":
             qmp.sock.sendall(b'{"execute": "quit"}\n')
             try:
@@ -331,32 +349,76 @@ class SourceAllocation {
 struct HoldPlan {
   std::vector<QemuHold> holds;
   std::size_t request = 0;  // the guest request (index) they are held across
+  // The breakpoints are armed before this request (index + 1), once QEMU
+  // has ended the ops the simulation had ended by then; 0: before the job.
+  std::size_t arm_before = 0;
+  engine::TimeNs arm_time = 0;
   std::string why;
 };
 
-// Which ops of `ops` (started before `until`) blkdebug would hold with
-// these events armed: each breakpoint fires once, for the first read task
-// that reaches its event, in the order the ops start (a qcow2 read starts
-// its tasks in offset order). Returns, per held op, the event and its task.
-std::vector<std::pair<std::size_t, ReadTask>> held_with(const std::set<std::string>& armed_events,
-                                                        std::span<const SimCopyOp> ops,
-                                                        const SourceAllocation& alloc,
-                                                        engine::TimeNs until, bool& unknown) {
+// Where QEMU's node `device` (the guest's drive on the source, a hook node
+// on the target's blkdebug) reaches a breakpoint for `event`.
+constexpr std::string_view kSourceDevice = "guest";
+constexpr std::string_view kTargetDevice = "target-hook";
+
+// The first write task of an op on the target: a qcow2 target writes an op
+// cluster run by cluster run, and the first run starts at the op (taken as
+// its first cluster); a raw target writes it whole.
+ReadTask first_write_task(const Scenario& s, const SimCopyOp& op) {
+  if (s.target.kind != scenarios::DiskKind::kCluster) return {op.offset, op.length, "write_aio"};
+  const std::uint64_t c = std::max<std::uint64_t>(s.target.cluster_bytes, 1);
+  const std::uint64_t end = std::min(op.offset + op.length, (op.offset / c + 1) * c);
+  return {op.offset, end - op.offset, "write_aio"};
+}
+
+struct HeldPart {
+  std::size_t op = 0;
+  std::string device;
+  ReadTask part;
+};
+
+// Which ops blkdebug would hold with these events armed at `armed_at`:
+// each breakpoint fires once, for the first request that reaches its event:
+// on the source, the read tasks of the ops that start from then on, in the
+// order they start (a qcow2 read starts its tasks in offset order); on the
+// target, the first op to write from then on. Only ops that start (or
+// write) by `until` may take one, or an op after the request would be held.
+std::optional<std::vector<HeldPart>> held_with(
+    const Scenario& s, const std::set<std::string>& armed_events, std::span<const SimCopyOp> ops,
+    const SourceAllocation& alloc, engine::TimeNs armed_at, engine::TimeNs until, bool& unknown) {
   std::set<std::string> armed = armed_events;
-  std::vector<std::pair<std::size_t, ReadTask>> held;
+  std::vector<HeldPart> held;
+  const bool on_target = armed.erase("write_aio") > 0;
   for (std::size_t i = 0; i < ops.size() && ops[i].start <= until && !armed.empty(); ++i) {
+    if (ops[i].start < armed_at) continue;
     const auto tasks = alloc.tasks(ops[i]);
     if (!tasks) {
       unknown = true;
-      return {};
+      return std::nullopt;
     }
     bool first = true;
     for (const ReadTask& t : *tasks) {
       if (!armed.erase(t.event)) continue;
-      if (first) held.push_back({i, t});
+      if (first) held.push_back({i, std::string(kSourceDevice), t});
       first = false;
     }
   }
+  if (!armed.empty()) return std::nullopt;
+  if (on_target) {
+    std::optional<std::size_t> writer;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].write_start < armed_at || ops[i].write_start > until) continue;
+      // An op held at its read writes only once it is resumed.
+      if (std::any_of(held.begin(), held.end(), [&](const HeldPart& h) { return h.op == i; })) {
+        continue;
+      }
+      if (!writer || ops[i].write_start < ops[*writer].write_start) writer = i;
+    }
+    if (!writer) return std::nullopt;
+    held.push_back({*writer, std::string(kTargetDevice), first_write_task(s, ops[*writer])});
+  }
+  std::sort(held.begin(), held.end(),
+            [](const HeldPart& x, const HeldPart& y) { return x.op < y.op; });
   return held;
 }
 
@@ -373,18 +435,44 @@ bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs
 }
 
 // Whether holding `op` at `held` lets QEMU read the request's range when the
-// simulation did: before the request when the op's read had returned by
-// then (so the held part must not cover the range), after it when the read
-// was still running (so only the held part may cover it: the others run at
-// once).
-bool reads_as_simulated(const SimCopyOp& op, const ReadTask& held, const SourceAllocation& alloc,
+// simulation did and land it as late. A read held on the source: before the
+// request when the op's read had returned by then (so the held part must
+// not cover the range), after it when the read was still running (so only
+// the held part may cover it: the others run at once). A write held on the
+// target: the op read the range before the request, and the held part
+// covers all of the op's overlap with it.
+bool holds_as_simulated(const HeldPart& h, const SimCopyOp& op, const SourceAllocation& alloc,
                         const sim::GuestRequest& q, engine::TimeNs landed) {
   if (!overlaps(op.offset, op.length, q.offset, q.length)) return true;
-  if (read_before(op, q, landed)) return !overlaps(held.offset, held.length, q.offset, q.length);
+  const bool before = read_before(op, q, landed);
+  if (h.device == kTargetDevice) {
+    const std::uint64_t from = std::max(op.offset, q.offset);
+    const std::uint64_t to = std::min(op.offset + op.length, q.offset + q.length);
+    return before && h.part.offset <= from && to <= h.part.offset + h.part.length;
+  }
+  if (before) return !overlaps(h.part.offset, h.part.length, q.offset, q.length);
   const auto tasks = alloc.tasks(op);
   return tasks && std::none_of(tasks->begin(), tasks->end(), [&](const ReadTask& t) {
-           return t.offset != held.offset && overlaps(t.offset, t.length, q.offset, q.length);
+           return t.offset != h.part.offset && overlaps(t.offset, t.length, q.offset, q.length);
          });
+}
+
+// Where to arm the breakpoints: before the latest guest request (up to the
+// one held across) at which, in the simulation, every op started before it
+// had ended and none of the ops to hold had started; before the job when
+// none is. Returns the request's number (0: before the job) and its time.
+std::pair<std::size_t, engine::TimeNs> arm_point(std::span<const sim::GuestRequest> requests,
+                                                 std::size_t w, std::span<const SimCopyOp> ops,
+                                                 std::span<const std::size_t> to_hold) {
+  for (std::size_t k = w + 1; k-- > 0;) {
+    const engine::TimeNs t = requests[k].time;
+    const bool quiet = std::all_of(
+        ops.begin(), ops.end(), [&](const SimCopyOp& op) { return op.start >= t || op.end <= t; });
+    const bool before_holds = std::all_of(to_hold.begin(), to_hold.end(),
+                                          [&](std::size_t i) { return ops[i].start >= t; });
+    if (quiet && before_holds) return {k + 1, t};
+  }
+  return {0, std::numeric_limits<engine::TimeNs>::min()};
 }
 
 HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> requests,
@@ -405,30 +493,42 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     return plan;
   }
   const sim::GuestRequest& q = requests[*w];
+  const engine::TimeNs q_landed = *w < landed.size() ? landed[*w] : q.time;
+  const auto [arm_before, arm_time] = arm_point(requests, *w, ops, in_flight);
   const SourceAllocation alloc(s, requests);
   const std::vector<std::set<std::string>> choices = {
-      {"read_aio"}, {"read_backing_aio"}, {"read_aio", "read_backing_aio"}};
+      {"read_aio"},
+      {"read_backing_aio"},
+      {"write_aio"},
+      {"read_aio", "read_backing_aio"},
+      {"read_aio", "write_aio"},
+      {"read_backing_aio", "write_aio"},
+      {"read_aio", "read_backing_aio", "write_aio"}};
   for (const auto& armed : choices) {
     bool unknown = false;
-    const auto held = held_with(armed, ops, alloc, q.time, unknown);
+    const auto held = held_with(s, armed, ops, alloc, arm_time, q.time, unknown);
     if (unknown) {
       plan.why =
           "a zero write or discard before the ops leaves the source's allocation unknown: "
           "the interleaving is not imposed";
       return plan;
     }
+    if (!held) continue;
     std::vector<std::size_t> held_ops;
-    for (const auto& h : held) held_ops.push_back(h.first);
+    for (const HeldPart& h : *held) held_ops.push_back(h.op);
     if (held_ops != in_flight) continue;
-    const bool faithful = std::all_of(held.begin(), held.end(), [&](const auto& h) {
-      return reads_as_simulated(ops[h.first], h.second, alloc, q,
-                                *w < landed.size() ? landed[*w] : q.time);
-    });
-    if (!faithful) continue;
-    for (const auto& [i, task] : held) {
-      plan.holds.push_back({task.event, fmt::format("op{}", plan.holds.size() + 1), ops[i]});
+    if (!std::all_of(held->begin(), held->end(), [&](const HeldPart& h) {
+          return holds_as_simulated(h, ops[h.op], alloc, q, q_landed);
+        })) {
+      continue;
+    }
+    for (const HeldPart& h : *held) {
+      plan.holds.push_back(
+          {h.device, h.part.event, fmt::format("op{}", plan.holds.size() + 1), ops[h.op]});
     }
     plan.request = *w;
+    plan.arm_before = arm_before;
+    plan.arm_time = arm_time;
     plan.why = fmt::format(
         "guest request #{} is sent while {} copy op(s) are held at blkdebug breakpoints, as they "
         "were in flight in the simulation; they are resumed in the simulation's order of ends",
@@ -436,8 +536,8 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     return plan;
   }
   plan.why = fmt::format(
-      "guest request #{} came with {} copy op(s) in flight, which blkdebug's read events "
-      "cannot hold one by one at the parts the simulation needs: the interleaving is not "
+      "guest request #{} came with {} copy op(s) in flight, which blkdebug's read and write "
+      "events cannot hold one by one at the parts the simulation needs: the interleaving is not "
       "imposed",
       *w + 1, in_flight.size());
   return plan;
@@ -445,10 +545,10 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
 
 // The ops the simulation ended before `held` (by offset and length, as
 // QEMU's trace names them), counted.
-json ended_before(const SimCopyOp& held, std::span<const SimCopyOp> ops) {
+json ended_before(engine::TimeNs t, std::span<const SimCopyOp> ops) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> count;
   for (const SimCopyOp& op : ops) {
-    if (op.end < held.end) ++count[{op.offset, op.length}];
+    if (op.end <= t) ++count[{op.offset, op.length}];
   }
   json after = json::array();
   for (const auto& [key, n] : count) {
@@ -460,12 +560,15 @@ json ended_before(const SimCopyOp& held, std::span<const SimCopyOp> ops) {
 json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const SimCopyOp> ops) {
   json steps = json::array();
   for (const ReplayAction& a : plan.actions) {
-    const bool held_here = !holds.holds.empty() && a.kind == ReplayAction::Kind::kGuestIo &&
-                           a.request == holds.request + 1;
+    const bool guest = a.kind == ReplayAction::Kind::kGuestIo && !holds.holds.empty();
+    if (guest && holds.arm_before != 0 && a.request == holds.arm_before) {
+      steps.push_back({{"kind", "arm"}, {"after", ended_before(holds.arm_time, ops)}});
+    }
+    const bool held_here = guest && a.request == holds.request + 1;
     if (held_here) {
-      json tags = json::array();
-      for (const QemuHold& h : holds.holds) tags.push_back(h.tag);
-      steps.push_back({{"kind", "held"}, {"tags", tags}});
+      json waits = json::array();
+      for (const QemuHold& h : holds.holds) waits.push_back({{"device", h.device}, {"tag", h.tag}});
+      steps.push_back({{"kind", "held"}, {"holds", waits}});
     }
     switch (a.kind) {
       case ReplayAction::Kind::kComment:
@@ -494,7 +597,10 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
       std::stable_sort(order.begin(), order.end(),
                        [](const QemuHold& x, const QemuHold& y) { return x.op.end < y.op.end; });
       for (const QemuHold& h : order) {
-        steps.push_back({{"kind", "release"}, {"tag", h.tag}, {"after", ended_before(h.op, ops)}});
+        steps.push_back({{"kind", "release"},
+                         {"device", h.device},
+                         {"tag", h.tag},
+                         {"after", ended_before(h.op.end - 1, ops)}});
       }
     }
   }
@@ -520,7 +626,8 @@ QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
   }
   json hold_list = json::array();
   for (const QemuHold& h : holds.holds) {
-    hold_list.push_back({{"event", h.event},
+    hold_list.push_back({{"device", h.device},
+                         {"event", h.event},
                          {"tag", h.tag},
                          {"op", {{"offset", h.op.offset}, {"length", h.op.length}}}});
   }
@@ -537,6 +644,7 @@ QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
       {"target_node", plan.target_node},
       {"mirror", plan.mirror},
       {"holds", hold_list},
+      {"arm_at_start", holds.arm_before == 0},
       {"holds_why", holds.why},
       {"steps", case_steps(plan, holds, ops)},
       {"compare",

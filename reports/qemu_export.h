@@ -18,13 +18,17 @@
 // so an op can be held after it has read the request's range (as an op the
 // simulation had writing to the target at the request: its data was taken
 // before) or before (an op still reading, which takes the request's data).
-// blkdebug fires each breakpoint once, for the first request that reaches
-// its event, so at most two ops can be held; the exporter checks, from the
-// source's allocation, that exactly the wanted ops reach the armed events
-// at the right part; when it cannot, the script runs without holds and
-// says why. (The target cannot be held: a block device on its file node
-// conflicts with the job's permissions.) `python3 replay.py --undo` releases every
-// hold before the request: the control run, in which the interleaving is
+// An op can also be held at its write to the target (`write_aio` on a
+// blkdebug under the target's file, reached through a raw node above it
+// that asks no permissions: a drive there would conflict with the job's,
+// and a temporary one on a node in the held request's path would drain it
+// and hang). blkdebug fires each breakpoint once, for the first request
+// that reaches its event, so at most three ops can be held; they are armed
+// at the latest guest request at which the simulation had no op in flight,
+// once QEMU has ended the same ops. The exporter checks, from the source's
+// allocation, that exactly the wanted ops reach the armed events at the
+// right part; when it cannot, the script runs without holds and says why. `python3 replay.py
+// --undo` releases every hold before the request: the control run, in which the interleaving is
 // undone.
 #pragma once
 
@@ -54,14 +58,16 @@ struct SimCopyOp {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   engine::TimeNs start = 0;
-  engine::TimeNs read_end = 0;  // its read of the source returned (its data was taken)
+  engine::TimeNs read_end = 0;     // its read of the source returned
+  engine::TimeNs write_start = 0;  // its write to the target started
   engine::TimeNs end = 0;
   std::vector<SampledPiece> pieces;  // where logged; else the data moved at read_end
 };
 
 // One op held at a breakpoint.
 struct QemuHold {
-  std::string event;  // "read_aio" or "read_backing_aio"
+  std::string device;  // "guest" (the source's drive) or "target-hook" (the target's blkdebug)
+  std::string event;   // "read_aio" or "read_backing_aio" on the source, "write_aio" on the target
   std::string tag;
   SimCopyOp op;
 };

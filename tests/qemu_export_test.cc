@@ -25,9 +25,10 @@ const sim::GuestRequest kWrite{1500 * kNsPerUs, sim::GuestOp::kWrite, 21 * 65536
 // of cluster 1 (chunk 17 in the top image, the rest in the backing file),
 // both in flight at the write (cluster 1's has read it already); the newer
 // copy of cluster 1 ends first.
-const std::vector<SimCopyOp> kOps = {{0, kMiB, 0, kNsPerMs, 2 * kNsPerMs, {}},
-                                     {kMiB, kMiB, 10 * kNsPerUs, kNsPerMs, 5 * kNsPerMs, {}},
-                                     {kMiB, kMiB, 2 * kNsPerMs, 2500 * kNsPerUs, 3 * kNsPerMs, {}}};
+const std::vector<SimCopyOp> kOps = {
+    {0, kMiB, 0, kNsPerMs, kNsPerMs, 2 * kNsPerMs, {}},
+    {kMiB, kMiB, 10 * kNsPerUs, kNsPerMs, kNsPerMs, 5 * kNsPerMs, {}},
+    {kMiB, kMiB, 2 * kNsPerMs, 2500 * kNsPerUs, 2500 * kNsPerUs, 3 * kNsPerMs, {}}};
 
 TEST(QemuExport, HoldsTheOpsInFlightAtTheWriteEachAtItsOwnReadEvent) {
   const QemuExport e = qemu_export(finding(), {}, std::vector{kWrite}, kOps);
@@ -50,28 +51,32 @@ TEST(QemuExport, HoldsTheOpsInFlightAtTheWriteEachAtItsOwnReadEvent) {
 }
 
 TEST(QemuExport, WithoutOpsInFlightAtAWriteNothingIsHeld) {
-  const std::vector<SimCopyOp> done_before = {{0, kMiB, 0, kNsPerMs / 2, kNsPerMs, {}}};
+  const std::vector<SimCopyOp> done_before = {
+      {0, kMiB, 0, kNsPerMs / 2, kNsPerMs / 2, kNsPerMs, {}}};
   const QemuExport e = qemu_export(finding(), {}, std::vector{kWrite}, done_before);
   EXPECT_TRUE(e.holds.empty());
   EXPECT_NE(e.holds_why.find("nothing to hold"), std::string::npos) << e.holds_why;
 }
 
-TEST(QemuExport, AnOpThatReadTheRangeBeforeTheWriteIsHeldOnlyAtAnotherPart) {
-  // A raw source reads an op in one piece: holding cluster 1's copy would
-  // make QEMU read chunk 21 after the write, where the simulation read it
-  // before. The script runs without holds and says why.
+TEST(QemuExport, AnOpThatReadTheRangeBeforeTheWriteIsHeldAtItsWriteToTheTarget) {
+  // A raw source reads an op in one piece: holding cluster 1's copy at its
+  // read would make QEMU read chunk 21 after the write, where the
+  // simulation read it before; it is held at its write to the target.
   Scenario s = finding();
   s.source.kind = scenarios::DiskKind::kRaw;
   s.source.cluster_bytes = 0;
   s.source.backing = scenarios::Backing::kNone;
   const QemuExport e = qemu_export(s, {}, std::vector{kWrite}, kOps);
-  EXPECT_TRUE(e.holds.empty());
-  EXPECT_NE(e.holds_why.find("cannot hold"), std::string::npos) << e.holds_why;
-  EXPECT_NE(e.script.find(e.holds_why), std::string::npos);
-  // Still reading at the write (and alone in flight), it may be held in
-  // one piece: QEMU then reads the write's data, as the simulation did.
+  ASSERT_EQ(e.holds.size(), 2u) << e.holds_why;
+  EXPECT_EQ(e.holds[0].device, "guest");
+  EXPECT_EQ(e.holds[0].event, "read_aio");
+  EXPECT_EQ(e.holds[1].device, "target-hook");
+  EXPECT_EQ(e.holds[1].event, "write_aio");
+  EXPECT_EQ(e.holds[1].op.offset, kMiB);
+  // Still reading at the write (and alone in flight), it is held at its
+  // read: QEMU then reads the write's data, as the simulation did.
   const std::vector<SimCopyOp> reading = {
-      {kMiB, kMiB, 10 * kNsPerUs, 2 * kNsPerMs, 5 * kNsPerMs, {}}};
+      {kMiB, kMiB, 10 * kNsPerUs, 2 * kNsPerMs, 2 * kNsPerMs, 5 * kNsPerMs, {}}};
   const QemuExport r = qemu_export(s, {}, std::vector{kWrite}, reading);
   ASSERT_EQ(r.holds.size(), 1u) << r.holds_why;
   EXPECT_EQ(r.holds[0].event, "read_aio");
