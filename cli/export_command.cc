@@ -124,16 +124,30 @@ std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
   return landed;
 }
 
-// The guest request the target lost, when completion equality names one
-// ("... the source holds guest request #N ..."): as an index.
-std::optional<std::size_t> lost_request(const properties::RunReport& report) {
+// What the target lost, when completion equality says so ("... at byte N
+// (64 KiB long): ... the source holds guest request #M ...").
+std::optional<reports::LostWrite> lost_write(const properties::RunReport& report) {
   static const std::regex kNamed(R"(the source holds guest request #(\d+))");
+  static const std::regex kWhere(
+      R"(at byte (\d+) \((?:at least )?([0-9.]+) (bytes|KiB|MiB|GiB|TiB) long\))");
   for (const properties::Verdict& v : report.verdicts) {
     std::smatch m;
-    if (v.violated() && v.property == properties::property::kCompletionEquality &&
-        std::regex_search(v.message, m, kNamed)) {
-      return std::stoull(m[1]) - 1;
+    if (!v.violated() || v.property != properties::property::kCompletionEquality ||
+        !std::regex_search(v.message, m, kNamed)) {
+      continue;
     }
+    reports::LostWrite lost{std::stoull(m[1]) - 1, 0, 0};
+    if (std::regex_search(v.message, m, kWhere)) {
+      const std::string unit = m[3];
+      const double scale = unit == "bytes" ? 1.0
+                           : unit == "KiB" ? 1024.0
+                           : unit == "MiB" ? 1048576.0
+                           : unit == "GiB" ? 1073741824.0
+                                           : 1099511627776.0;
+      lost.offset = std::stoull(m[1]);
+      lost.length = static_cast<std::uint64_t>(std::stod(m[2]) * scale);
+    }
+    return lost;
   }
   return std::nullopt;
 }
@@ -170,7 +184,7 @@ int export_command(const ExportOptions& o) {
     naming.requests = guest_requests(report);
     exported =
         reports::qemu_export(scenario, timeline_of(report), naming.requests, copy_ops(report),
-                             landing_times(report, naming.requests), lost_request(report));
+                             landing_times(report, naming.requests), lost_write(report));
   });
   if (!read) return kExitBadInput;
 

@@ -226,12 +226,12 @@ def main():
     qmp.command({"execute": "blockdev-add",
                  "arguments": {"driver": "raw", "node-name": "target-hook", "file": "target-debug"}})
 
-    def arm():
+    def arm(tags):
         for hold in CASE["holds"]:
-            qmp.hmp('qemu-io %s "break %s %s"' % (hold["device"], hold["event"], hold["tag"]))
+            if hold["tag"] in tags:
+                qmp.hmp('qemu-io %s "break %s %s"' % (hold["device"], hold["event"], hold["tag"]))
 
-    if CASE["arm_at_start"]:
-        arm()
+    arm(CASE["arm_at_start"])
     qmp.command({"execute": "blockdev-mirror", "arguments": CASE["mirror"], "id": "mirror"})
     for step in CASE["steps"]:
         kind = step["kind"]
@@ -244,7 +244,7 @@ def main():
         elif kind == "arm":
             for want in step["after"]:
                 wait_done(want["offset"], want["length"], want["count"], qmp)
-            arm()
+            arm(step["tags"])
         elif kind == "held":
             for hold in step["holds"]:
                 qmp.hmp('qemu-io %s "wait_break %s"' % (hold["device"], hold["tag"]))
@@ -346,13 +346,31 @@ class SourceAllocation {
   std::uint64_t cluster_;
 };
 
+// A part of an op that a breakpoint holds: one of its read tasks on the
+// source, or its first write task on the target.
+struct HeldPart {
+  std::size_t op = 0;
+  std::string device;
+  ReadTask part;
+};
+
+// Where a breakpoint is armed: before guest request `before` (a number; 0:
+// before the job starts), once QEMU has ended `wait_for` (ops that reach the
+// same event earlier and must pass it first).
+struct ArmPoint {
+  std::size_t before = 0;
+  std::vector<std::size_t> wait_for;
+};
+
+struct PlannedHold {
+  HeldPart held;
+  ArmPoint arm;
+};
+
 struct HoldPlan {
   std::vector<QemuHold> holds;
-  std::size_t request = 0;  // the guest request (index) they are held across
-  // The breakpoints are armed before this request (index + 1), once QEMU
-  // has ended the ops the simulation had ended by then; 0: before the job.
-  std::size_t arm_before = 0;
-  engine::TimeNs arm_time = 0;
+  std::vector<ArmPoint> arms;  // holds[i] is armed at arms[i]
+  std::size_t request = 0;     // the guest request (index) they are held across
   std::string why;
 };
 
@@ -369,57 +387,6 @@ ReadTask first_write_task(const Scenario& s, const SimCopyOp& op) {
   const std::uint64_t c = std::max<std::uint64_t>(s.target.cluster_bytes, 1);
   const std::uint64_t end = std::min(op.offset + op.length, (op.offset / c + 1) * c);
   return {op.offset, end - op.offset, "write_aio"};
-}
-
-struct HeldPart {
-  std::size_t op = 0;
-  std::string device;
-  ReadTask part;
-};
-
-// Which ops blkdebug would hold with these events armed at `armed_at`:
-// each breakpoint fires once, for the first request that reaches its event:
-// on the source, the read tasks of the ops that start from then on, in the
-// order they start (a qcow2 read starts its tasks in offset order); on the
-// target, the first op to write from then on. Only ops that start (or
-// write) by `until` may take one, or an op after the request would be held.
-std::optional<std::vector<HeldPart>> held_with(
-    const Scenario& s, const std::set<std::string>& armed_events, std::span<const SimCopyOp> ops,
-    const SourceAllocation& alloc, engine::TimeNs armed_at, engine::TimeNs until, bool& unknown) {
-  std::set<std::string> armed = armed_events;
-  std::vector<HeldPart> held;
-  const bool on_target = armed.erase("write_aio") > 0;
-  for (std::size_t i = 0; i < ops.size() && ops[i].start <= until && !armed.empty(); ++i) {
-    if (ops[i].start < armed_at) continue;
-    const auto tasks = alloc.tasks(ops[i]);
-    if (!tasks) {
-      unknown = true;
-      return std::nullopt;
-    }
-    bool first = true;
-    for (const ReadTask& t : *tasks) {
-      if (!armed.erase(t.event)) continue;
-      if (first) held.push_back({i, std::string(kSourceDevice), t});
-      first = false;
-    }
-  }
-  if (!armed.empty()) return std::nullopt;
-  if (on_target) {
-    std::optional<std::size_t> writer;
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].write_start < armed_at || ops[i].write_start > until) continue;
-      // An op held at its read writes only once it is resumed.
-      if (std::any_of(held.begin(), held.end(), [&](const HeldPart& h) { return h.op == i; })) {
-        continue;
-      }
-      if (!writer || ops[i].write_start < ops[*writer].write_start) writer = i;
-    }
-    if (!writer) return std::nullopt;
-    held.push_back({*writer, std::string(kTargetDevice), first_write_task(s, ops[*writer])});
-  }
-  std::sort(held.begin(), held.end(),
-            [](const HeldPart& x, const HeldPart& y) { return x.op < y.op; });
-  return held;
 }
 
 // Whether the simulation's op took the data of the request's range before
@@ -457,32 +424,90 @@ bool holds_as_simulated(const HeldPart& h, const SimCopyOp& op, const SourceAllo
          });
 }
 
-// Where to arm the breakpoints: before the latest guest request (up to the
-// one held across) at which, in the simulation, every op started before it
-// had ended and none of the ops to hold had started; before the job when
-// none is. Returns the request's number (0: before the job) and its time.
-std::pair<std::size_t, engine::TimeNs> arm_point(std::span<const sim::GuestRequest> requests,
-                                                 std::size_t w, std::span<const SimCopyOp> ops,
-                                                 std::span<const std::size_t> to_hold) {
-  for (std::size_t k = w + 1; k-- > 0;) {
-    const engine::TimeNs t = requests[k].time;
-    const bool quiet = std::all_of(
-        ops.begin(), ops.end(), [&](const SimCopyOp& op) { return op.start >= t || op.end <= t; });
-    const bool before_holds = std::all_of(to_hold.begin(), to_hold.end(),
-                                          [&](std::size_t i) { return ops[i].start >= t; });
-    if (quiet && before_holds) return {k + 1, t};
+// The ways op `i` can be held: at the first read task of each event its
+// read reaches, or at its first write to the target.
+std::vector<HeldPart> hold_options(const Scenario& s, std::size_t i, const SimCopyOp& op,
+                                   const std::vector<ReadTask>& tasks) {
+  std::vector<HeldPart> out;
+  std::set<std::string> seen;
+  for (const ReadTask& t : tasks) {
+    if (!t.event.empty() && seen.insert(t.event).second) {
+      out.push_back({i, std::string(kSourceDevice), t});
+    }
   }
-  return {0, std::numeric_limits<engine::TimeNs>::min()};
+  out.push_back({i, std::string(kTargetDevice), first_write_task(s, op)});
+  return out;
+}
+
+// When op `j` reaches `h`'s event in the simulation, if it does: a read
+// event when it starts (its read tasks run at once), the target's write
+// event when its write starts, unless it is held at its read by then.
+std::optional<engine::TimeNs> reaches(const HeldPart& h, std::size_t j, const SimCopyOp& op,
+                                      const std::vector<ReadTask>& tasks,
+                                      std::span<const HeldPart> held) {
+  if (h.device == kTargetDevice) {
+    const bool held_at_read = std::any_of(held.begin(), held.end(), [&](const HeldPart& x) {
+      return x.op == j && x.device == kSourceDevice;
+    });
+    if (held_at_read) return std::nullopt;
+    return op.write_start;
+  }
+  const bool emits = std::any_of(tasks.begin(), tasks.end(),
+                                 [&](const ReadTask& t) { return t.event == h.part.event; });
+  return emits ? std::optional(op.start) : std::nullopt;
+}
+
+// Where to arm `h` so that its op, and no other, is the first to reach its
+// event after arming: before the first guest request of the latest instant
+// at which (in the simulation) its op had not started and no other op was
+// about to reach the event before it; the ops that reached the event
+// earlier are waited for. None: the event is reached by another op in
+// between, or by one held elsewhere.
+std::optional<ArmPoint> arm_point(const HeldPart& h, std::span<const HeldPart> held,
+                                  std::span<const sim::GuestRequest> requests, std::size_t w,
+                                  std::span<const SimCopyOp> ops,
+                                  const std::vector<std::vector<ReadTask>>& tasks) {
+  const SimCopyOp& op = ops[h.op];
+  const auto own = reaches(h, h.op, op, tasks[h.op], held);
+  if (!own) return std::nullopt;
+  // Candidate instants: the requests' times up to w (latest first), then
+  // the job's start.
+  std::vector<std::pair<std::size_t, engine::TimeNs>> points;
+  for (std::size_t k = 0; k <= w; ++k) {
+    if (k == 0 || requests[k].time != requests[k - 1].time)
+      points.push_back({k + 1, requests[k].time});
+  }
+  std::reverse(points.begin(), points.end());
+  points.push_back({0, std::numeric_limits<engine::TimeNs>::min()});
+  for (const auto& [before, t] : points) {
+    if (op.start < t) continue;  // QEMU may have started it already
+    ArmPoint arm{before, {}};
+    bool ok = true;
+    for (std::size_t j = 0; j < ops.size() && ok; ++j) {
+      if (j == h.op) continue;
+      const auto at = reaches(h, j, ops[j], tasks[j], held);
+      if (!at || *at > *own || (*at == *own && j > h.op)) continue;  // reaches it later
+      const bool is_held =
+          std::any_of(held.begin(), held.end(), [&](const HeldPart& x) { return x.op == j; });
+      if (ops[j].start >= t || is_held) {
+        ok = false;  // reaches it between the arming and the op, or never ends by then
+      } else {
+        arm.wait_for.push_back(j);
+      }
+    }
+    if (ok) return arm;
+  }
+  return std::nullopt;
 }
 
 HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> requests,
                     std::span<const engine::TimeNs> landed, std::span<const SimCopyOp> ops,
-                    std::optional<std::size_t> lost) {
+                    const std::optional<LostWrite>& lost) {
   HoldPlan plan;
   std::optional<std::size_t> w;
   std::vector<std::size_t> in_flight;
   for (std::size_t r = 0; r < requests.size() && !w; ++r) {
-    if (!writes_data(requests[r].op) || (lost && r != *lost)) continue;
+    if (!writes_data(requests[r].op) || (lost && r != lost->request)) continue;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       if (ops[i].start <= requests[r].time && requests[r].time < ops[i].end) in_flight.push_back(i);
     }
@@ -492,48 +517,67 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     plan.why = "no guest request came while copy ops were in flight: nothing to hold";
     return plan;
   }
-  const sim::GuestRequest& q = requests[*w];
+  // The range that matters: where the simulated target lost the request's
+  // data, when the run says so; else all of it.
+  sim::GuestRequest q = requests[*w];
+  if (lost && lost->length != 0 && overlaps(q.offset, q.length, lost->offset, lost->length)) {
+    const std::uint64_t from = std::max(q.offset, lost->offset);
+    const std::uint64_t to = std::min(q.offset + q.length, lost->offset + lost->length);
+    q.offset = from;
+    q.length = to - from;
+  }
   const engine::TimeNs q_landed = *w < landed.size() ? landed[*w] : q.time;
-  const auto [arm_before, arm_time] = arm_point(requests, *w, ops, in_flight);
   const SourceAllocation alloc(s, requests);
-  const std::vector<std::set<std::string>> choices = {
-      {"read_aio"},
-      {"read_backing_aio"},
-      {"write_aio"},
-      {"read_aio", "read_backing_aio"},
-      {"read_aio", "write_aio"},
-      {"read_backing_aio", "write_aio"},
-      {"read_aio", "read_backing_aio", "write_aio"}};
-  for (const auto& armed : choices) {
-    bool unknown = false;
-    const auto held = held_with(s, armed, ops, alloc, arm_time, q.time, unknown);
-    if (unknown) {
+  std::vector<std::vector<ReadTask>> tasks;
+  for (const SimCopyOp& op : ops) {
+    auto t = alloc.tasks(op);
+    if (!t) {
       plan.why =
           "a zero write or discard before the ops leaves the source's allocation unknown: "
           "the interleaving is not imposed";
       return plan;
     }
-    if (!held) continue;
-    std::vector<std::size_t> held_ops;
-    for (const HeldPart& h : *held) held_ops.push_back(h.op);
-    if (held_ops != in_flight) continue;
-    if (!std::all_of(held->begin(), held->end(), [&](const HeldPart& h) {
-          return holds_as_simulated(h, ops[h.op], alloc, q, q_landed);
-        })) {
-      continue;
+    tasks.push_back(std::move(*t));
+  }
+  // Every way to hold each op in flight, each breakpoint (device and event)
+  // used once: at most three ops.
+  std::vector<std::vector<HeldPart>> options;
+  for (std::size_t i : in_flight) options.push_back(hold_options(s, i, ops[i], tasks[i]));
+  std::vector<std::size_t> pick(options.size(), 0);
+  const bool too_many = in_flight.size() > 3;
+  while (!too_many) {
+    std::vector<HeldPart> held;
+    std::set<std::string> events;
+    for (std::size_t n = 0; n < pick.size(); ++n) held.push_back(options[n][pick[n]]);
+    bool ok = std::all_of(held.begin(), held.end(), [&](const HeldPart& h) {
+      return events.insert(h.device + "/" + h.part.event).second &&
+             holds_as_simulated(h, ops[h.op], alloc, q, q_landed);
+    });
+    std::vector<ArmPoint> arms;
+    for (const HeldPart& h : held) {
+      if (!ok) break;
+      const auto arm = arm_point(h, held, requests, *w, ops, tasks);
+      ok = arm.has_value();
+      if (ok) arms.push_back(*arm);
     }
-    for (const HeldPart& h : *held) {
-      plan.holds.push_back(
-          {h.device, h.part.event, fmt::format("op{}", plan.holds.size() + 1), ops[h.op]});
+    if (ok) {
+      for (const HeldPart& h : held) {
+        plan.holds.push_back(
+            {h.device, h.part.event, fmt::format("op{}", plan.holds.size() + 1), ops[h.op]});
+      }
+      plan.arms = std::move(arms);
+      plan.request = *w;
+      plan.why = fmt::format(
+          "guest request #{} is sent while {} copy op(s) are held at blkdebug breakpoints, as "
+          "they were in flight in the simulation; they are resumed in the simulation's order of "
+          "ends",
+          *w + 1, plan.holds.size());
+      return plan;
     }
-    plan.request = *w;
-    plan.arm_before = arm_before;
-    plan.arm_time = arm_time;
-    plan.why = fmt::format(
-        "guest request #{} is sent while {} copy op(s) are held at blkdebug breakpoints, as they "
-        "were in flight in the simulation; they are resumed in the simulation's order of ends",
-        *w + 1, plan.holds.size());
-    return plan;
+    // The next combination.
+    std::size_t n = 0;
+    while (n < pick.size() && ++pick[n] == options[n].size()) pick[n++] = 0;
+    if (n == pick.size()) break;
   }
   plan.why = fmt::format(
       "guest request #{} came with {} copy op(s) in flight, which blkdebug's read and write "
@@ -543,27 +587,47 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
   return plan;
 }
 
-// The ops the simulation ended before `held` (by offset and length, as
-// QEMU's trace names them), counted.
-json ended_before(engine::TimeNs t, std::span<const SimCopyOp> ops) {
+// The given ops, counted by offset and length (as QEMU's trace names them).
+json op_counts(std::span<const std::size_t> which, std::span<const SimCopyOp> ops) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> count;
-  for (const SimCopyOp& op : ops) {
-    if (op.end <= t) ++count[{op.offset, op.length}];
-  }
-  json after = json::array();
+  for (std::size_t i : which) ++count[{ops[i].offset, ops[i].length}];
+  json out = json::array();
   for (const auto& [key, n] : count) {
-    after.push_back({{"offset", key.first}, {"length", key.second}, {"count", n}});
+    out.push_back({{"offset", key.first}, {"length", key.second}, {"count", n}});
   }
-  return after;
+  return out;
+}
+
+// The ops the simulation ended before `t`, counted.
+json ended_before(engine::TimeNs t, std::span<const SimCopyOp> ops) {
+  std::vector<std::size_t> which;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].end < t) which.push_back(i);
+  }
+  return op_counts(which, ops);
+}
+
+json arm_step(const HoldPlan& holds, std::size_t before, std::span<const SimCopyOp> ops) {
+  std::vector<std::size_t> wait_for;
+  json tags = json::array();
+  for (std::size_t n = 0; n < holds.holds.size(); ++n) {
+    if (holds.arms[n].before != before) continue;
+    tags.push_back(holds.holds[n].tag);
+    wait_for.insert(wait_for.end(), holds.arms[n].wait_for.begin(), holds.arms[n].wait_for.end());
+  }
+  std::sort(wait_for.begin(), wait_for.end());
+  wait_for.erase(std::unique(wait_for.begin(), wait_for.end()), wait_for.end());
+  return {{"kind", "arm"}, {"tags", tags}, {"after", op_counts(wait_for, ops)}};
 }
 
 json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const SimCopyOp> ops) {
   json steps = json::array();
   for (const ReplayAction& a : plan.actions) {
     const bool guest = a.kind == ReplayAction::Kind::kGuestIo && !holds.holds.empty();
-    if (guest && holds.arm_before != 0 && a.request == holds.arm_before) {
-      steps.push_back({{"kind", "arm"}, {"after", ended_before(holds.arm_time, ops)}});
-    }
+    const bool arms_here =
+        guest && std::any_of(holds.arms.begin(), holds.arms.end(),
+                             [&](const ArmPoint& p) { return p.before == a.request; });
+    if (arms_here) steps.push_back(arm_step(holds, a.request, ops));
     const bool held_here = guest && a.request == holds.request + 1;
     if (held_here) {
       json waits = json::array();
@@ -600,7 +664,7 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
         steps.push_back({{"kind", "release"},
                          {"device", h.device},
                          {"tag", h.tag},
-                         {"after", ended_before(h.op.end - 1, ops)}});
+                         {"after", ended_before(h.op.end, ops)}});
       }
     }
   }
@@ -611,7 +675,8 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
 
 QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
-                       std::span<const engine::TimeNs> landed, std::optional<std::size_t> lost) {
+                       std::span<const engine::TimeNs> landed,
+                       const std::optional<LostWrite>& lost) {
   const ReplayPlan plan = plan_replay(s, timeline, requests);
   const HoldPlan holds = plan_holds(s, plan.requests, landed, ops, lost);
   QemuExport e;
@@ -644,7 +709,7 @@ QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
       {"target_node", plan.target_node},
       {"mirror", plan.mirror},
       {"holds", hold_list},
-      {"arm_at_start", holds.arm_before == 0},
+      {"arm_at_start", holds.holds.empty() ? json::array() : arm_step(holds, 0, ops)["tags"]},
       {"holds_why", holds.why},
       {"steps", case_steps(plan, holds, ops)},
       {"compare",

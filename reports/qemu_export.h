@@ -72,6 +72,13 @@ struct QemuHold {
   SimCopyOp op;
 };
 
+// A guest request whose data the simulated target lost, and where.
+struct LostWrite {
+  std::size_t request = 0;  // index
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;  // 0: not known
+};
+
 struct QemuExport {
   std::string script;              // replay.py
   std::vector<std::string> notes;  // what the replay does not set up
@@ -82,12 +89,12 @@ struct QemuExport {
 
 // `ops`: the simulated run's copy ops, in start order. `landed[n]`: when
 // request n's data landed on the source in the simulation (its issue time
-// where not given). `lost`: the request (index) the simulated target lost,
-// when the run says so: the holds are planned at that request, not at the
-// first one with ops in flight.
+// where not given). `lost`: what the simulated target lost, when the run
+// says so: the holds are planned at that request, not at the first one with
+// ops in flight, and for that range of it.
 QemuExport qemu_export(const scenarios::Scenario& scenario, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
                        std::span<const engine::TimeNs> landed = {},
-                       std::optional<std::size_t> lost = std::nullopt);
+                       const std::optional<LostWrite>& lost = std::nullopt);
 
 }  // namespace mirrorsim::reports
