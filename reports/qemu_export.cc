@@ -292,49 +292,66 @@ struct ReadTask {
   std::string event;
 };
 
-// Which clusters of the source's top image hold data when an op starts:
-// [[prefill]] writes, then the guest's writes before it. A zero write or a
-// discard makes a cluster's kind unknown (QEMU may keep or drop it).
+// Which clusters of the source's top image hold data when an op starts,
+// and where in the image file: old data, then [[prefill]] writes, then the
+// guest's writes before it, each allocating its new clusters at the end of
+// the file in order (qcow2 does; its few metadata clusters are left out).
+// A zero write or a discard makes a cluster's kind unknown (QEMU may keep
+// or drop it).
 class SourceAllocation {
  public:
   SourceAllocation(const Scenario& s, std::span<const sim::GuestRequest> requests)
       : s_(s), requests_(requests), cluster_(std::max<std::uint64_t>(s.source.cluster_bytes, 1)) {}
 
-  // The read tasks of a copy op that starts at `at`; nothing when a cluster's
-  // kind is unknown.
+  // The read tasks of a copy op: one per run of clusters of one kind that
+  // are contiguous in the file; nothing when a cluster's kind is unknown.
   std::optional<std::vector<ReadTask>> tasks(const SimCopyOp& op) const {
-    std::map<std::uint64_t, int> kind;  // cluster -> 1 data, 0 none, -1 unknown
-    auto mark = [&](std::uint64_t offset, std::uint64_t length, int k) {
-      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) kind[c] = k;
-    };
-    for (const scenarios::Prefill& p : s_.prefill) {
-      if (p.disk != scenarios::PrefillDisk::kSource) continue;
-      mark(p.offset_bytes, p.length_bytes, p.op == scenarios::PrefillOp::kWrite ? 1 : -1);
-    }
-    for (const sim::GuestRequest& q : requests_) {
-      if (q.time >= op.start) break;
-      if (q.op == sim::GuestOp::kWrite) mark(q.offset, q.length, 1);
-      if (q.op == sim::GuestOp::kWriteZeroes || q.op == sim::GuestOp::kDiscard) {
-        mark(q.offset, q.length, -1);
-      }
-    }
     if (s_.source.kind != scenarios::DiskKind::kCluster) {
       return std::vector<ReadTask>{{op.offset, op.length, "read_aio"}};  // raw: one read
     }
+    constexpr std::int64_t kUnknown = -1;
+    std::map<std::uint64_t, std::int64_t> host;  // cluster -> its place in the file
+    std::int64_t next = 0;
+    auto mark = [&](std::uint64_t offset, std::uint64_t length, bool data) {
+      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) {
+        if (!data) {
+          host[c] = kUnknown;
+        } else if (!host.count(c) || host[c] == kUnknown) {
+          host[c] = next++;
+        }
+      }
+    };
+    if (s_.source.old_data) mark(0, s_.source.length_bytes, true);
+    for (const scenarios::Prefill& p : s_.prefill) {
+      if (p.disk != scenarios::PrefillDisk::kSource) continue;
+      mark(p.offset_bytes, p.length_bytes, p.op == scenarios::PrefillOp::kWrite);
+    }
+    for (const sim::GuestRequest& q : requests_) {
+      if (q.time >= op.start) break;
+      if (q.op == sim::GuestOp::kWrite) mark(q.offset, q.length, true);
+      if (q.op == sim::GuestOp::kWriteZeroes || q.op == sim::GuestOp::kDiscard) {
+        mark(q.offset, q.length, false);
+      }
+    }
     const bool backing = s_.source.backing == scenarios::Backing::kAttached && s_.base;
     std::vector<ReadTask> out;
+    std::int64_t last_host = kUnknown;
     for (std::uint64_t pos = op.offset; pos < op.offset + op.length;) {
       const std::uint64_t c = pos / cluster_;
-      const int k = kind.count(c) ? kind.at(c) : 0;
-      if (k < 0) return std::nullopt;
-      const std::string event = k == 1 ? "read_aio" : backing ? "read_backing_aio" : "";
+      const std::int64_t h = host.count(c) ? host.at(c) : kUnknown - 1;  // -2: not allocated
+      if (h == kUnknown) return std::nullopt;
+      const bool data = h >= 0;
+      const std::string event = data ? "read_aio" : backing ? "read_backing_aio" : "";
       const std::uint64_t end = std::min((c + 1) * cluster_, op.offset + op.length);
-      if (!out.empty() && out.back().event == event &&
-          out.back().offset + out.back().length == pos) {
+      const bool joins = !out.empty() && out.back().event == event &&
+                         out.back().offset + out.back().length == pos &&
+                         (!data || h == last_host + 1);
+      if (joins) {
         out.back().length += end - pos;
       } else {
         out.push_back({pos, end - pos, event});
       }
+      last_host = h;
       pos = end;
     }
     return out;
