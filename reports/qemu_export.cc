@@ -25,6 +25,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 QEMU_IMG = os.environ.get("QEMU_IMG", "qemu-img")
 QEMU_IO = os.environ.get("QEMU_IO", "qemu-io")
 TIMEOUT = float(os.environ.get("REPLAY_TIMEOUT", "120"))
+HOLD_TIMEOUT = min(TIMEOUT, 20)
 UNDO = "--undo" in sys.argv[1:]
 qemu = None
 
@@ -102,24 +103,27 @@ class Qmp:
             self.events.append(message)
         return message
 
-    def receive_until(self, done, what):
-        deadline = time.monotonic() + TIMEOUT
+    def receive_until(self, done, what, timeout=None):
+        timeout = TIMEOUT if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = self.receive_one()
             if message is not None and done(message):
                 return message
-        cannot_judge("no %s after %g s" % (what, TIMEOUT))
+        cannot_judge("no %s after %g s" % (what, timeout))
 
-    def command(self, command):
+    def command(self, command, timeout=None, what=None):
         self.log.write(">> " + json.dumps(command) + "\n")
         self.sock.sendall((json.dumps(command) + "\n").encode())
-        reply = self.receive_until(lambda m: "return" in m or "error" in m, "reply to " + command["execute"])
+        reply = self.receive_until(lambda m: "return" in m or "error" in m,
+                                   what or "reply to " + command["execute"], timeout)
         if "error" in reply:
             cannot_judge("QEMU refused a command: %s: %s" % (command["execute"], reply["error"]))
         return reply["return"]
 
-    def hmp(self, line):
-        reply = self.command({"execute": "human-monitor-command", "arguments": {"command-line": line}})
+    def hmp(self, line, timeout=None, what=None):
+        reply = self.command({"execute": "human-monitor-command", "arguments": {"command-line": line}},
+                             timeout, what)
         if re.search(r"error|failed|Error", reply or ""):
             cannot_judge("QEMU refused %s: %s" % (line, reply.strip()))
         return reply
@@ -247,7 +251,11 @@ def main():
             arm(step["tags"])
         elif kind == "held":
             for hold in step["holds"]:
-                qmp.hmp('qemu-io %s "wait_break %s"' % (hold["device"], hold["tag"]))
+                # An op that never reaches its breakpoint (QEMU ran another
+                # way) would block the monitor: give up sooner.
+                qmp.hmp('qemu-io %s "wait_break %s"' % (hold["device"], hold["tag"]), HOLD_TIMEOUT,
+                        "hold %s (%s) reached: QEMU did not run that copy as the simulation did"
+                        % (hold["tag"], hold["event"]))
             if UNDO:
                 for hold in step["holds"]:
                     qmp.hmp('qemu-io %s "resume %s"' % (hold["device"], hold["tag"]))
@@ -648,7 +656,8 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
     const bool held_here = guest && a.request == holds.request + 1;
     if (held_here) {
       json waits = json::array();
-      for (const QemuHold& h : holds.holds) waits.push_back({{"device", h.device}, {"tag", h.tag}});
+      for (const QemuHold& h : holds.holds)
+        waits.push_back({{"device", h.device}, {"tag", h.tag}, {"event", h.event}});
       steps.push_back({{"kind", "held"}, {"holds", waits}});
     }
     switch (a.kind) {
