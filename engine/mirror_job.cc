@@ -307,6 +307,16 @@ void MirrorJob::issue_background_op(OpKind kind, ByteSpan span) {
                  });
 }
 
+std::uint64_t MirrorJob::bytes_awaiting_buffer() const {
+  std::uint64_t bytes = 0;
+  for (const InflightOp& op : ops_.ops()) {
+    if (op.background && op.kind == OpKind::kCopy && op.pieces.empty()) {
+      bytes += op.span.length_bytes;
+    }
+  }
+  return bytes;
+}
+
 // The op takes its buffer pieces and its I/O starts.
 void MirrorJob::start_op_io(std::uint64_t id, std::uint64_t pieces) {
   InflightOp& op = ops_.at(id);

@@ -118,6 +118,9 @@ class MirrorJob {
   CopyMode copy_mode() const { return commands_.copy_mode; }
   std::uint64_t dirty_bytes() const { return dirty_ ? dirty_->dirty_bytes() : 0; }
   std::uint32_t background_in_flight() const { return ops_.background_count(); }
+  // Bytes of copies issued (their dirty bits cleared) that still wait for
+  // buffer pieces, so are not started yet.
+  std::uint64_t bytes_awaiting_buffer() const;
 
  private:
   class GuestFilter;  // engine/guest_filter.h
