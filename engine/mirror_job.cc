@@ -228,7 +228,7 @@ void MirrorJob::wait_for_free_slot() {
 // mirror_wait_for_free_in_flight_slot() (v7.2.0 block/mirror.c:308): the
 // first op in the list that is no stand-in, has started its I/O (a copy
 // still waiting for buffer has not: is_in_flight is set after the buffer
-// wait, :384) and is no write-blocking guest write. 0 when there is none:
+// wait, :389) and is no write-blocking guest write. 0 when there is none:
 // QEMU aborts then, which its callers never let happen; the engine's own
 // wait for write-blocking takeovers (no background op in flight) can, and
 // waits for any op instead.
@@ -291,7 +291,10 @@ void MirrorJob::retire_op(std::uint64_t id, int error) {
 // own. A copy needs buffer pieces: it takes them at once when enough are
 // free, else its task waits for them while the iteration goes on, so a
 // later, smaller copy may take pieces first (QEMU's buffer wait is in the
-// op's coroutine, mirror_co_read:368, after the slot is taken).
+// op's coroutine, mirror_co_read:368). QEMU counts a copy in in_flight
+// only once it has its pieces (:387), so copies waiting for buffer hold no
+// slot there; every profile here counts the slot from the issue, which
+// keeps MIRROR.md's 16 a hard bound.
 void MirrorJob::issue_background_op(OpKind kind, ByteSpan span) {
   const std::uint64_t id = register_op(kind, span, true, false);
   const std::uint64_t pieces = kind == OpKind::kCopy ? buffer_->pieces_for(span.length_bytes) : 0;
