@@ -107,7 +107,9 @@ void MirrorJob::run() {
     }
     if (ops_.background_count() >= ops_.max_background() || buffer_->free_pieces() == 0 ||
         (dirty_count == 0 && (ops_.background_count() > 0 || active_takeovers_ > 0))) {
-      wait_for_any_op();
+      // A guest write that dirties a chunk meanwhile does not wake this
+      // wait; only an op's end does (mirror_run:1027).
+      wait_for_free_slot();
       continue;
     }
     // Fixed by d69a879b: background copying goes on beside active writes.
@@ -208,6 +210,41 @@ void MirrorJob::wait_for_any_op() {
   op_done_.wait();
 }
 
+// Waits for room: a slot among the 16, buffer pieces, or (nothing dirty)
+// the end of the copies in flight. The default profile looks again after
+// ANY op's end: that is when room comes back, and looking later only leaves
+// slots, buffer and new dirty chunks idle (slower, never less safe).
+// QEMU 7.2 hangs each waiter on the queue of one op, so the profile waits
+// for that op to end, whatever ends before it.
+void MirrorJob::wait_for_free_slot() {
+  const std::uint64_t first = literal_qemu72() ? first_op_in_flight() : 0;
+  if (first == 0) {
+    op_done_.wait();
+    return;
+  }
+  op_done_.wait_until([&] { return !ops_.contains(first); });
+}
+
+// mirror_wait_for_free_in_flight_slot() (v7.2.0 block/mirror.c:308): the
+// first op in the list that is no stand-in, has started its I/O (a copy
+// still waiting for buffer has not: is_in_flight is set after the buffer
+// wait, :389) and is no write-blocking guest write. 0 when there is none:
+// QEMU aborts then, which its callers never let happen; the engine's own
+// wait for write-blocking takeovers (no background op in flight) can, and
+// waits for any op instead.
+std::uint64_t MirrorJob::first_op_in_flight() const {
+  for (const InflightOp& op : ops_.ops()) {
+    if (op.pseudo || !op.background || op.kind == OpKind::kActiveWrite) continue;
+    if (op.kind == OpKind::kCopy && op.pieces.empty()) continue;  // waits for buffer
+    return op.id;
+  }
+  return 0;
+}
+
+// QEMU's mirror_wait_for_all_io() (:641) waits for the first op again and
+// again while any is in flight: it returns when the last one ends, as this
+// does, so the profile needs no wait of its own here. (Its other caller,
+// the initial zeroing of the target at :841, is not modelled.)
 void MirrorJob::wait_for_all_ops() {
   op_done_.wait_until([this] { return !ops_.job_io_in_flight(); });
 }
@@ -250,19 +287,49 @@ void MirrorJob::retire_op(std::uint64_t id, int error) {
   op_done_.wake_all();
 }
 
+// Registers the op (it takes its slot now) and runs it in a task of its
+// own. A copy needs buffer pieces: it takes them at once when enough are
+// free, else its task waits for them while the iteration goes on, so a
+// later, smaller copy may take pieces first (QEMU's buffer wait is in the
+// op's coroutine, mirror_co_read:368). QEMU counts a copy in in_flight
+// only once it has its pieces (:387), so copies waiting for buffer hold no
+// slot there; every profile here counts the slot from the issue, which
+// keeps MIRROR.md's 16 a hard bound.
 void MirrorJob::issue_background_op(OpKind kind, ByteSpan span) {
   const std::uint64_t id = register_op(kind, span, true, false);
-  if (kind == OpKind::kCopy) {
-    ops_.at(id).pieces = buffer_->take(buffer_->pieces_for(span.length_bytes));
+  const std::uint64_t pieces = kind == OpKind::kCopy ? buffer_->pieces_for(span.length_bytes) : 0;
+  const bool start_now = buffer_->free_pieces() >= pieces;
+  if (start_now) start_op_io(id, pieces);
+  runtime_.spawn(std::string("mirror-op-") + std::string(op_kind_name(kind)),
+                 [this, id, pieces, start_now] {
+                   if (!start_now) {
+                     while (buffer_->free_pieces() < pieces) wait_for_free_slot();
+                     start_op_io(id, pieces);
+                   }
+                   run_background_op(id);
+                 });
+}
+
+std::uint64_t MirrorJob::bytes_awaiting_buffer() const {
+  std::uint64_t bytes = 0;
+  for (const InflightOp& op : ops_.ops()) {
+    if (op.background && op.kind == OpKind::kCopy && op.pieces.empty()) {
+      bytes += op.span.length_bytes;
+    }
   }
+  return bytes;
+}
+
+// The op takes its buffer pieces and its I/O starts.
+void MirrorJob::start_op_io(std::uint64_t id, std::uint64_t pieces) {
+  InflightOp& op = ops_.at(id);
+  if (pieces > 0) op.pieces = buffer_->take(pieces);
   metrics_.peak_buffer_bytes = std::max(metrics_.peak_buffer_bytes, buffer_->bytes_in_use());
   MIRRORSIM_ASSERT(buffer_->bytes_in_use() <= resolved_.buf_size_bytes, "buffer overcommitted");
   if (observer_ != nullptr) {
-    observer_->on_op_start(OpInfo{id, kind, span.offset_bytes, span.length_bytes,
+    observer_->on_op_start(OpInfo{id, op.kind, op.span.offset_bytes, op.span.length_bytes,
                                   buffer_->bytes_in_use(), ops_.background_count()});
   }
-  runtime_.spawn(std::string("mirror-op-") + std::string(op_kind_name(kind)),
-                 [this, id] { run_background_op(id); });
 }
 
 void MirrorJob::run_background_op(std::uint64_t id) {

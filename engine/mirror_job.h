@@ -118,6 +118,9 @@ class MirrorJob {
   CopyMode copy_mode() const { return commands_.copy_mode; }
   std::uint64_t dirty_bytes() const { return dirty_ ? dirty_->dirty_bytes() : 0; }
   std::uint32_t background_in_flight() const { return ops_.background_count(); }
+  // Bytes of copies issued (their dirty bits cleared) that still wait for
+  // buffer pieces, so are not started yet.
+  std::uint64_t bytes_awaiting_buffer() const;
 
  private:
   class GuestFilter;  // engine/guest_filter.h
@@ -130,6 +133,10 @@ class MirrorJob {
   void announce_ready();
   bool in_sync_for_end(bool* drained);
   void wait_for_any_op();
+  // Waits for room: any op's end, or in the qemu-7.2 profile the end of
+  // the first op in flight (mirror_job.cc).
+  void wait_for_free_slot();
+  std::uint64_t first_op_in_flight() const;
   void wait_for_all_ops();
   void wait_for_conflicts(ByteSpan span, std::uint64_t except_id);
 
@@ -159,7 +166,7 @@ class MirrorJob {
   OpKind zero_kind(const BlockStatus& status, ByteSpan span) const;
   bool needs_cow_widening(ByteSpan span) const;
   PlannedOp widen_for_cow(PlannedOp op, std::uint64_t pseudo_id);
-  void wait_for_room(const PlannedOp& op);
+  void wait_for_slot();
   void throttle_after_dispatch(std::uint64_t bytes);
   void throttle(TimeNs delay);
 
@@ -167,6 +174,7 @@ class MirrorJob {
   std::uint64_t register_op(OpKind kind, ByteSpan span, bool background, bool pseudo);
   void retire_op(std::uint64_t id, int error);
   void issue_background_op(OpKind kind, ByteSpan span);
+  void start_op_io(std::uint64_t id, std::uint64_t pieces);
   void run_background_op(std::uint64_t id);
   void handle_error(Side side, int error);
 

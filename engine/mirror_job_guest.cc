@@ -98,9 +98,13 @@ IoStatus MirrorJob::active_write(std::uint64_t offset, std::uint64_t length, con
   // discard is copied from the source the same way: whether it reads back
   // as zeroes is up to each device, so the target takes what the source
   // now reads.
+  // QEMU 7.2 never widens a write-blocking write to target clusters:
+  // bdrv_mirror_top_do_write (:1434) hands the guest's range to
+  // active_write_prepare (:1361) and do_sync_target_write (:1251), which
+  // only shrinks it. The profile sends it as it is too.
   const ByteSpan write{offset, length};
-  const bool whole_clusters =
-      resolved_.target_fills_zeroes && !covers_whole_clusters(write, cow_rule());
+  const bool whole_clusters = resolved_.target_fills_zeroes && !literal_qemu72() &&
+                              !covers_whole_clusters(write, cow_rule());
   const ByteSpan op_span = whole_clusters ? cow_span(write, cow_rule()) : write;
   const std::uint64_t op_start = op_span.offset_bytes;
   const std::uint64_t op_end = op_span.end_bytes();

@@ -6,8 +6,10 @@
 //    discard, after what the source says it holds there, and a copy into a
 //    target cluster not yet copied whole is widened to whole clusters (the
 //    COW rule, engine/cow_span.h);
-//  - issue: each op waits for room (a slot among the 16, buffer pieces) and
-//    runs in its own task; the bytes dispatched then go to the rate limiter.
+//  - issue: each op waits for a slot among the 16 and runs in its own task,
+//    where a copy waits for its buffer pieces (so a copy short of pieces
+//    does not hold back the ops after it); the bytes dispatched then go to
+//    the rate limiter.
 // A stand-in op covers the run from the first wait to the last issue, so
 // write-blocking guest writes queue behind the iteration.
 #include <algorithm>
@@ -52,7 +54,7 @@ void MirrorJob::iteration() {
         !params_.bugs.has(Bug::kCowNoRound)) {
       op = widen_for_cow(op, pseudo);
     }
-    wait_for_room(op);
+    wait_for_slot();
     issue_background_op(op.kind, op.span);
     bytes_dispatched += op.span.length_bytes;
     // The op may end before the piece does (a copy capped by the buffer, a
@@ -208,13 +210,11 @@ MirrorJob::PlannedOp MirrorJob::widen_for_cow(PlannedOp op, std::uint64_t pseudo
   return PlannedOp{op.kind, widened};
 }
 
-// Room for the op: a slot among the 16 and, for copies, buffer pieces.
-void MirrorJob::wait_for_room(const PlannedOp& op) {
-  const std::uint64_t pieces =
-      op.kind == OpKind::kCopy ? buffer_->pieces_for(op.span.length_bytes) : 0;
-  op_done_.wait_until([&] {
-    return ops_.background_count() < ops_.max_background() && buffer_->free_pieces() >= pieces;
-  });
+// A slot among the 16 for the next op. Its buffer pieces are the op's own
+// business (start_or_queue_op()), as in QEMU, where mirror_iteration waits
+// for the slot (:587) and mirror_co_read for the buffer (:368).
+void MirrorJob::wait_for_slot() {
+  while (ops_.background_count() >= ops_.max_background()) wait_for_free_slot();
 }
 
 // Tells the rate limiter and the observer what the iteration dispatched,

@@ -336,13 +336,20 @@ void World::on_op_end(const engine::OpInfo& op, int error) {
       flush_protocol_.on_background_op_end(simulation_->now(), op);
     }
   }
-  progress_.sample(simulation_->now(), copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+  progress_.sample(simulation_->now(), copied_bytes_, bytes_left());
+}
+
+// Dirty, in flight, or issued and waiting for buffer pieces (a copy that
+// waits is no longer dirty and has not started: without it a sample taken
+// meanwhile would read low).
+std::uint64_t World::bytes_left() const {
+  return job_->dirty_bytes() + in_flight_bytes_ + job_->bytes_awaiting_buffer();
 }
 
 void World::on_rate_dispatch(TimeNs now, std::uint64_t bytes, std::uint64_t speed) {
   bounds_.on_rate_dispatch(now, bytes, speed);
   // An iteration has started all its ops: the bytes left are exact.
-  progress_.sample(now, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+  progress_.sample(now, copied_bytes_, bytes_left());
 }
 
 void World::start() {
@@ -535,7 +542,7 @@ ConvergenceOutcome World::convergence(const RunReport& report) {
   // The state at the end (a sample never goes back in time, and nothing
   // here reaches the event log).
   if (report.job_started) {
-    progress_.sample(f.end_ns, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+    progress_.sample(f.end_ns, copied_bytes_, bytes_left());
   }
   return convergence_of(f, progress_);
 }
@@ -544,7 +551,7 @@ void World::finish_checks(RunReport& report) {
   RunFacts facts = facts_so_far();
   facts.sim = report.sim;
   if (report.sim.status == sim::RunOutcome::Status::kLimit) {
-    progress_.sample(report.sim.end_time_ns, copied_bytes_, job_->dirty_bytes() + in_flight_bytes_);
+    progress_.sample(report.sim.end_time_ns, copied_bytes_, bytes_left());
     facts.progress = progress_.window(report.sim.end_time_ns);
     facts.copy_mode = job_->copy_mode();
   }

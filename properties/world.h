@@ -252,6 +252,8 @@ class World final : public engine::JobObserver {
   RunFacts facts_so_far() const;
   // The buffer MIRROR.md gives this job (the bounds oracle's limit).
   std::uint64_t spec_buf_size_bytes() const;
+  // Bytes the job has still to copy: dirty, in flight or waiting to start.
+  std::uint64_t bytes_left() const;
   // Durable completion's comparison at READY or at the pivot.
   void compare_durable(const char* moment);
   void guest_write_started(std::uint64_t number, const sim::GuestRequest& request);
