@@ -58,6 +58,15 @@ void MirrorJob::drain_end() {
 
 IoStatus MirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, const Payload* data,
                                 OpKind kind, bool may_unmap) {
+  // QEMU 7.2 opens its filter without BDRV_O_UNMAP (mirror_start_job:1667,
+  // flags BDRV_O_RDWR only), so bdrv_co_pdiscard() returns at once on it
+  // and a zero write loses its may-unmap flag: while the job runs, a guest
+  // discard changes nothing and marks nothing dirty. Real QEMU 7.2 does so
+  // (a discard through the filter leaves the source's data in place).
+  if (literal_qemu72() && tracking_guest_writes()) {
+    if (kind == OpKind::kDiscard) return IoStatus::success();
+    may_unmap = false;
+  }
   if (tracking_guest_writes() && commands_.copy_mode == CopyMode::kWriteBlocking) {
     return active_write(offset, length, data, kind, may_unmap);
   }

@@ -215,7 +215,9 @@ def main():
     # The source through a named -drive: guest I/O goes through its
     # BlockBackend (HMP qemu-io on a node name would drain, and hang, while
     # a request is held), and blkdebug sits between the format and the file.
-    source = dict(CASE["source_node"])
+    # Guest discards reach the image (and the dirty bitmap), as in the
+    # simulation: a drive ignores them by default.
+    source = dict(CASE["source_node"], discard="unmap")
     source["file"] = {"driver": "blkdebug", "image": source["file"]}
     args += ["-drive", "if=none,id=guest," + drive_option(source)]
     qemu = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -224,7 +226,7 @@ def main():
     qmp.command({"execute": "qmp_capabilities"})
     # blkdebug under the target's file too, reached through a raw node that
     # asks no permissions (the job's own would refuse a drive there).
-    target = dict(CASE["target_node"])
+    target = dict(CASE["target_node"], discard="unmap")
     target["file"] = {"driver": "blkdebug", "node-name": "target-debug", "image": target["file"]}
     qmp.command({"execute": "blockdev-add", "arguments": target})
     qmp.command({"execute": "blockdev-add",
@@ -245,10 +247,21 @@ def main():
             qmp.command(step["qmp"])
         elif kind == "guest":
             qmp.hmp('qemu-io guest "%s"' % step["io"])
+        elif kind == "pause":
+            # No new copy starts while the requests before the arming go.
+            qmp.command({"execute": "block-job-pause", "arguments": {"device": "mirror"}})
+            deadline = time.monotonic() + HOLD_TIMEOUT
+            while not any(j["status"] in ("paused", "standby")
+                          for j in qmp.command({"execute": "query-block-jobs"})):
+                if time.monotonic() > deadline:
+                    cannot_judge("the job did not pause")
+                time.sleep(0.01)
         elif kind == "arm":
             for want in step["after"]:
                 wait_done(want["offset"], want["length"], want["count"], qmp)
             arm(step["tags"])
+            if step["resume"]:
+                qmp.command({"execute": "block-job-resume", "arguments": {"device": "mirror"}})
         elif kind == "held":
             for hold in step["holds"]:
                 # An op that never reaches its breakpoint (QEMU ran another
@@ -304,52 +317,30 @@ struct ReadTask {
 // and where in the image file: old data, then [[prefill]] writes, then the
 // guest's writes before it, each allocating its new clusters at the end of
 // the file in order (qcow2 does; its few metadata clusters are left out).
-// A zero write or a discard makes a cluster's kind unknown (QEMU may keep
-// or drop it).
 class SourceAllocation {
  public:
   SourceAllocation(const Scenario& s, std::span<const sim::GuestRequest> requests)
-      : s_(s), requests_(requests), cluster_(std::max<std::uint64_t>(s.source.cluster_bytes, 1)) {}
+      : s_(s),
+        requests_(requests),
+        cluster_(std::max<std::uint64_t>(s.source.cluster_bytes, 1)),
+        backing_(s.source.backing == scenarios::Backing::kAttached && s.base.has_value()) {}
 
   // The read tasks of a copy op: one per run of clusters of one kind that
-  // are contiguous in the file; nothing when a cluster's kind is unknown.
-  std::optional<std::vector<ReadTask>> tasks(const SimCopyOp& op) const {
+  // are contiguous in the file.
+  std::vector<ReadTask> tasks(const SimCopyOp& op) const {
     if (s_.source.kind != scenarios::DiskKind::kCluster) {
-      return std::vector<ReadTask>{{op.offset, op.length, "read_aio"}};  // raw: one read
+      return {{op.offset, op.length, "read_aio"}};  // raw: one read
     }
-    constexpr std::int64_t kUnknown = -1;
-    std::map<std::uint64_t, std::int64_t> host;  // cluster -> its place in the file
-    std::int64_t next = 0;
-    auto mark = [&](std::uint64_t offset, std::uint64_t length, bool data) {
-      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) {
-        if (!data) {
-          host[c] = kUnknown;
-        } else if (!host.count(c) || host[c] == kUnknown) {
-          host[c] = next++;
-        }
-      }
-    };
-    if (s_.source.old_data) mark(0, s_.source.length_bytes, true);
-    for (const scenarios::Prefill& p : s_.prefill) {
-      if (p.disk != scenarios::PrefillDisk::kSource) continue;
-      mark(p.offset_bytes, p.length_bytes, p.op == scenarios::PrefillOp::kWrite);
-    }
-    for (const sim::GuestRequest& q : requests_) {
-      if (q.time >= op.start) break;
-      if (q.op == sim::GuestOp::kWrite) mark(q.offset, q.length, true);
-      if (q.op == sim::GuestOp::kWriteZeroes || q.op == sim::GuestOp::kDiscard) {
-        mark(q.offset, q.length, false);
-      }
-    }
-    const bool backing = s_.source.backing == scenarios::Backing::kAttached && s_.base;
+    const Clusters host = before(op.start);
     std::vector<ReadTask> out;
-    std::int64_t last_host = kUnknown;
+    std::int64_t last_host = kUnallocated;
     for (std::uint64_t pos = op.offset; pos < op.offset + op.length;) {
       const std::uint64_t c = pos / cluster_;
-      const std::int64_t h = host.count(c) ? host.at(c) : kUnknown - 1;  // -2: not allocated
-      if (h == kUnknown) return std::nullopt;
+      const std::int64_t h = kind(host, c);
       const bool data = h >= 0;
-      const std::string event = data ? "read_aio" : backing ? "read_backing_aio" : "";
+      const std::string event = data                            ? "read_aio"
+                                : h == kUnallocated && backing_ ? "read_backing_aio"
+                                                                : "";
       const std::uint64_t end = std::min((c + 1) * cluster_, op.offset + op.length);
       const bool joins = !out.empty() && out.back().event == event &&
                          out.back().offset + out.back().length == pos &&
@@ -365,10 +356,80 @@ class SourceAllocation {
     return out;
   }
 
+  // Whether guest request `q` reads the backing file (`read_backing_aio`):
+  // a write to part of a cluster that holds no data in the top image copies
+  // the rest of it from the backing file first.
+  bool reads_backing(const sim::GuestRequest& q) const {
+    if (s_.source.kind != scenarios::DiskKind::kCluster || !backing_) return false;
+    if (q.op != sim::GuestOp::kWrite && q.op != sim::GuestOp::kWriteZeroes) return false;
+    const Clusters host = before(q.time);
+    for (std::uint64_t c : {q.offset / cluster_, (q.offset + q.length - 1) / cluster_}) {
+      const bool whole = q.offset <= c * cluster_ && (c + 1) * cluster_ <= q.offset + q.length;
+      if (!whole && kind(host, c) == kUnallocated) return true;
+    }
+    return false;
+  }
+
  private:
+  // A cluster is data (its place in the file), a zero cluster (read
+  // without I/O) or not allocated (read from the backing file, if any).
+  static constexpr std::int64_t kZero = -1;
+  static constexpr std::int64_t kUnallocated = -2;
+  using Clusters = std::map<std::uint64_t, std::int64_t>;
+
+  static std::int64_t kind(const Clusters& host, std::uint64_t c) {
+    const auto it = host.find(c);
+    return it == host.end() ? kUnallocated : it->second;
+  }
+
+  // The clusters after old data, [[prefill]] and the guest's requests
+  // before `t`, each allocating its new clusters at the end of the file.
+  Clusters before(engine::TimeNs t) const {
+    Clusters host;
+    std::int64_t next = 0;
+    auto write = [&](std::uint64_t c) {
+      if (kind(host, c) < 0) host[c] = next++;
+    };
+    // qcow2 zeroes (and discards) whole clusters as zero clusters; a zero
+    // write to part of a cluster that does not read as zeroes elsewhere is
+    // written as data, and a discard of part of one does nothing.
+    auto zero = [&](std::uint64_t offset, std::uint64_t length, bool discard) {
+      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) {
+        const bool whole = offset <= c * cluster_ && (c + 1) * cluster_ <= offset + length;
+        const bool reads_zero =
+            kind(host, c) == kZero || (kind(host, c) == kUnallocated && !backing_);
+        if (whole || (!discard && reads_zero)) {
+          host[c] = kZero;
+        } else if (!discard) {
+          write(c);
+        }
+      }
+    };
+    auto data = [&](std::uint64_t offset, std::uint64_t length) {
+      for (std::uint64_t c = offset / cluster_; c * cluster_ < offset + length; ++c) write(c);
+    };
+    if (s_.source.old_data) data(0, s_.source.length_bytes);
+    for (const scenarios::Prefill& p : s_.prefill) {
+      if (p.disk != scenarios::PrefillDisk::kSource) continue;
+      if (p.op == scenarios::PrefillOp::kWrite) {
+        data(p.offset_bytes, p.length_bytes);
+      } else {
+        zero(p.offset_bytes, p.length_bytes, p.op == scenarios::PrefillOp::kDiscard);
+      }
+    }
+    for (const sim::GuestRequest& q : requests_) {
+      if (q.time >= t) break;
+      if (q.op == sim::GuestOp::kWrite) data(q.offset, q.length);
+      if (q.op == sim::GuestOp::kWriteZeroes) zero(q.offset, q.length, false);
+      if (q.op == sim::GuestOp::kDiscard) zero(q.offset, q.length, true);
+    }
+    return host;
+  }
+
   const Scenario& s_;
   std::span<const sim::GuestRequest> requests_;
   std::uint64_t cluster_;
+  bool backing_;
 };
 
 // A part of an op that a breakpoint holds: one of its read tasks on the
@@ -385,6 +446,14 @@ struct HeldPart {
 struct ArmPoint {
   std::size_t before = 0;
   std::vector<std::size_t> wait_for;
+  // The script waits for the op to be held before this guest request (a
+  // number), the first one sent after the op reaches its event.
+  std::size_t held_before = 0;
+  // Not 0: the job is paused before this guest request and resumed once the
+  // breakpoint is armed, so that requests sent at the same instant as the
+  // ones before the arming (one of which would take the breakpoint) start
+  // no copy before it is armed, as in the simulation.
+  std::size_t paused_from = 0;
 };
 
 struct PlannedHold {
@@ -444,9 +513,9 @@ bool holds_as_simulated(const HeldPart& h, const SimCopyOp& op, const SourceAllo
   }
   if (before) return !overlaps(h.part.offset, h.part.length, q.offset, q.length);
   const auto tasks = alloc.tasks(op);
-  return tasks && std::none_of(tasks->begin(), tasks->end(), [&](const ReadTask& t) {
-           return t.offset != h.part.offset && overlaps(t.offset, t.length, q.offset, q.length);
-         });
+  return std::none_of(tasks.begin(), tasks.end(), [&](const ReadTask& t) {
+    return t.offset != h.part.offset && overlaps(t.offset, t.length, q.offset, q.length);
+  });
 }
 
 // The ways op `i` can be held: at the first read task of each event its
@@ -491,30 +560,76 @@ std::optional<engine::TimeNs> reaches(const HeldPart& h, std::size_t j, const Si
 std::optional<ArmPoint> arm_point(const HeldPart& h, std::span<const HeldPart> held,
                                   std::span<const sim::GuestRequest> requests, std::size_t w,
                                   std::span<const SimCopyOp> ops,
-                                  const std::vector<std::vector<ReadTask>>& tasks) {
+                                  const std::vector<std::vector<ReadTask>>& tasks,
+                                  const SourceAllocation& alloc, bool write_blocking) {
   const SimCopyOp& op = ops[h.op];
   const auto own = reaches(h, h.op, op, tasks[h.op], held);
   if (!own) return std::nullopt;
-  // Candidate instants: the requests' times up to w (latest first), then
-  // the job's start.
-  std::vector<std::pair<std::size_t, engine::TimeNs>> points;
-  for (std::size_t k = 0; k <= w; ++k) {
-    if (k == 0 || requests[k].time != requests[k - 1].time)
-      points.push_back({k + 1, requests[k].time});
+  // The script waits for the op to be held before the first request sent
+  // after it reached the event (at the latest, the request held across).
+  std::size_t held_before = w + 1;
+  for (std::size_t r = 0; r <= w; ++r) {
+    if (requests[r].time > *own) {
+      held_before = r + 1;
+      break;
+    }
+  }
+  // A guest request reaches the event too: a write that copies part of a
+  // cluster from the backing file, or, in write-blocking mode, any write to
+  // the target.
+  auto guest_reaches = [&](const sim::GuestRequest& q) {
+    if (!writes_data(q.op)) return false;
+    if (h.device == kTargetDevice) return write_blocking;
+    return h.part.event == "read_backing_aio" && alloc.reads_backing(q);
+  };
+  // Candidate arming points, latest first: for each instant at which guest
+  // requests were sent (up to w), right after them with the job paused
+  // while they are sent (when the op started after that instant), then
+  // right before them; last, before the job starts.
+  struct Candidate {
+    std::size_t before;  // arm before this request (a number; 0: before the job)
+    std::size_t paused_from;
+    engine::TimeNs t;  // the instant: ops started by then have passed
+    bool strictly_after;
+  };
+  std::vector<Candidate> points;
+  for (std::size_t k = 0; k <= w;) {
+    std::size_t last = k;
+    while (last + 1 <= w && requests[last + 1].time == requests[k].time) ++last;
+    points.push_back({last + 2, k + 1, requests[k].time, true});
+    points.push_back({k + 1, 0, requests[k].time, false});
+    k = last + 1;
   }
   std::reverse(points.begin(), points.end());
-  points.push_back({0, std::numeric_limits<engine::TimeNs>::min()});
-  for (const auto& [before, t] : points) {
-    if (op.start < t) continue;  // QEMU may have started it already
-    ArmPoint arm{before, {}};
+  // (after the reverse each pair reads "before, then after": put "after" first)
+  for (std::size_t n = 0; n + 1 < points.size(); n += 2) std::swap(points[n], points[n + 1]);
+  points.push_back({0, 0, std::numeric_limits<engine::TimeNs>::min(), false});
+  const bool another_held_early =
+      std::any_of(held.begin(), held.end(), [&](const HeldPart& x) { return x.op != h.op; });
+  for (const Candidate& c : points) {
+    if (c.strictly_after ? op.start <= c.t : op.start < c.t) continue;  // QEMU may have started it
+    if (held_before < c.before) continue;
+    if (c.paused_from != 0 && another_held_early) {
+      // A paused job first waits for its copies in flight: one held would
+      // never end.
+      const bool blocks = std::any_of(held.begin(), held.end(), [&](const HeldPart& x) {
+        return x.op != h.op && ops[x.op].start <= c.t;
+      });
+      if (blocks) continue;
+    }
+    ArmPoint arm{c.before, {}, held_before, c.paused_from};
     bool ok = true;
+    for (std::size_t r = c.before == 0 ? 0 : c.before - 1; r + 1 < held_before && ok; ++r) {
+      ok = !guest_reaches(requests[r]);  // it would take the breakpoint (and hang)
+    }
     for (std::size_t j = 0; j < ops.size() && ok; ++j) {
       if (j == h.op) continue;
       const auto at = reaches(h, j, ops[j], tasks[j], held);
       if (!at || *at > *own || (*at == *own && j > h.op)) continue;  // reaches it later
       const bool is_held =
           std::any_of(held.begin(), held.end(), [&](const HeldPart& x) { return x.op == j; });
-      if (ops[j].start >= t || is_held) {
+      const bool after_arming = c.strictly_after ? ops[j].start > c.t : ops[j].start >= c.t;
+      if (after_arming || is_held) {
         ok = false;  // reaches it between the arming and the op, or never ends by then
       } else {
         arm.wait_for.push_back(j);
@@ -554,16 +669,7 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
   const engine::TimeNs q_landed = *w < landed.size() ? landed[*w] : q.time;
   const SourceAllocation alloc(s, requests);
   std::vector<std::vector<ReadTask>> tasks;
-  for (const SimCopyOp& op : ops) {
-    auto t = alloc.tasks(op);
-    if (!t) {
-      plan.why =
-          "a zero write or discard before the ops leaves the source's allocation unknown: "
-          "the interleaving is not imposed";
-      return plan;
-    }
-    tasks.push_back(std::move(*t));
-  }
+  for (const SimCopyOp& op : ops) tasks.push_back(alloc.tasks(op));
   // Every way to hold each op in flight, each breakpoint (device and event)
   // used once: at most three ops.
   std::vector<std::vector<HeldPart>> options;
@@ -581,7 +687,8 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     std::vector<ArmPoint> arms;
     for (const HeldPart& h : held) {
       if (!ok) break;
-      const auto arm = arm_point(h, held, requests, *w, ops, tasks);
+      const auto arm = arm_point(h, held, requests, *w, ops, tasks, alloc,
+                                 s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking);
       ok = arm.has_value();
       if (ok) arms.push_back(*arm);
     }
@@ -635,30 +742,39 @@ json ended_before(engine::TimeNs t, std::span<const SimCopyOp> ops) {
 json arm_step(const HoldPlan& holds, std::size_t before, std::span<const SimCopyOp> ops) {
   std::vector<std::size_t> wait_for;
   json tags = json::array();
+  bool resume = false;
   for (std::size_t n = 0; n < holds.holds.size(); ++n) {
     if (holds.arms[n].before != before) continue;
     tags.push_back(holds.holds[n].tag);
+    resume = resume || holds.arms[n].paused_from != 0;
     wait_for.insert(wait_for.end(), holds.arms[n].wait_for.begin(), holds.arms[n].wait_for.end());
   }
   std::sort(wait_for.begin(), wait_for.end());
   wait_for.erase(std::unique(wait_for.begin(), wait_for.end()), wait_for.end());
-  return {{"kind", "arm"}, {"tags", tags}, {"after", op_counts(wait_for, ops)}};
+  return {{"kind", "arm"}, {"tags", tags}, {"after", op_counts(wait_for, ops)}, {"resume", resume}};
 }
 
 json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const SimCopyOp> ops) {
   json steps = json::array();
   for (const ReplayAction& a : plan.actions) {
     const bool guest = a.kind == ReplayAction::Kind::kGuestIo && !holds.holds.empty();
+    const bool pauses_here =
+        guest && std::any_of(holds.arms.begin(), holds.arms.end(),
+                             [&](const ArmPoint& p) { return p.paused_from == a.request; });
+    if (pauses_here) steps.push_back({{"kind", "pause"}});
     const bool arms_here =
         guest && std::any_of(holds.arms.begin(), holds.arms.end(),
                              [&](const ArmPoint& p) { return p.before == a.request; });
     if (arms_here) steps.push_back(arm_step(holds, a.request, ops));
     const bool held_here = guest && a.request == holds.request + 1;
-    if (held_here) {
+    if (guest) {
       json waits = json::array();
-      for (const QemuHold& h : holds.holds)
+      for (std::size_t n = 0; n < holds.holds.size(); ++n) {
+        if (holds.arms[n].held_before != a.request) continue;
+        const QemuHold& h = holds.holds[n];
         waits.push_back({{"device", h.device}, {"tag", h.tag}, {"event", h.event}});
-      steps.push_back({{"kind", "held"}, {"holds", waits}});
+      }
+      if (!waits.empty()) steps.push_back({{"kind", "held"}, {"holds", waits}});
     }
     switch (a.kind) {
       case ReplayAction::Kind::kComment:
