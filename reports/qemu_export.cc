@@ -495,6 +495,41 @@ bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs
   return any || op.read_end <= landed;
 }
 
+// Whether a write held on the target lets the ops that must end before it
+// is resumed write their data. A qcow2 target serializes writes that
+// allocate the same cluster: while the held write allocates one (nothing
+// wrote it before), any other write to it waits for the held one. So it
+// may hold an allocating write only if no op that the simulation ended
+// first writes those clusters after it.
+bool target_write_can_wait(const Scenario& s, const HeldPart& h, std::span<const SimCopyOp> ops,
+                           std::span<const HeldPart> held) {
+  if (h.device != kTargetDevice || s.target.kind != scenarios::DiskKind::kCluster ||
+      s.target.old_data) {
+    return true;
+  }
+  const std::uint64_t c = std::max<std::uint64_t>(s.target.cluster_bytes, 1);
+  const SimCopyOp& x = ops[h.op];
+  const std::uint64_t first = x.offset / c * c;
+  const std::uint64_t end = (x.offset + x.length + c - 1) / c * c;
+  auto held_at_read = [&](std::size_t j) {
+    return std::any_of(held.begin(), held.end(),
+                       [&](const HeldPart& y) { return y.op == j && y.device == kSourceDevice; });
+  };
+  // Allocated before: an op not held at its read wrote the clusters first.
+  const bool allocated = std::any_of(ops.begin(), ops.end(), [&](const SimCopyOp& y) {
+    const std::size_t j = static_cast<std::size_t>(&y - ops.data());
+    return j != h.op && !held_at_read(j) && y.write_start < x.write_start && y.offset <= first &&
+           end <= y.offset + y.length;
+  });
+  if (allocated) return true;
+  for (std::size_t j = 0; j < ops.size(); ++j) {
+    if (j == h.op || ops[j].end >= x.end) continue;
+    const bool writes_after = held_at_read(j) || ops[j].write_start >= x.write_start;
+    if (writes_after && overlaps(ops[j].offset, ops[j].length, first, end - first)) return false;
+  }
+  return true;
+}
+
 // Whether holding `op` at `held` lets QEMU read the request's range when the
 // simulation did and land it as late. A read held on the source: before the
 // request when the op's read had returned by then (so the held part must
@@ -682,7 +717,8 @@ HoldPlan plan_holds(const Scenario& s, std::span<const sim::GuestRequest> reques
     for (std::size_t n = 0; n < pick.size(); ++n) held.push_back(options[n][pick[n]]);
     bool ok = std::all_of(held.begin(), held.end(), [&](const HeldPart& h) {
       return events.insert(h.device + "/" + h.part.event).second &&
-             holds_as_simulated(h, ops[h.op], alloc, q, q_landed);
+             holds_as_simulated(h, ops[h.op], alloc, q, q_landed) &&
+             target_write_can_wait(s, h, ops, held);
     });
     std::vector<ArmPoint> arms;
     for (const HeldPart& h : held) {

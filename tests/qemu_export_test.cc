@@ -66,6 +66,14 @@ TEST(QemuExport, AnOpThatReadTheRangeBeforeTheWriteIsHeldAtItsWriteToTheTarget) 
   s.source.kind = scenarios::DiskKind::kRaw;
   s.source.cluster_bytes = 0;
   s.source.backing = scenarios::Backing::kNone;
+  // On the qcow2 target the held write would allocate cluster 1, and the
+  // newer copy of it, which must land first, would wait for that write.
+  const QemuExport allocating = qemu_export(s, {}, std::vector{kWrite}, kOps);
+  EXPECT_TRUE(allocating.holds.empty()) << allocating.holds_why;
+  // A raw target allocates nothing: the newer copy overtakes.
+  s.target.kind = scenarios::DiskKind::kRaw;
+  s.target.cluster_bytes = 0;
+  s.target.backing = scenarios::Backing::kNone;
   const QemuExport e = qemu_export(s, {}, std::vector{kWrite}, kOps);
   ASSERT_EQ(e.holds.size(), 2u) << e.holds_why;
   EXPECT_EQ(e.holds[0].device, "guest");
