@@ -36,6 +36,16 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
   const std::optional<engine::Profile> profile = parse_profile_flag("mirrorsim check", o.profile);
   if (!profile) return std::nullopt;
   c.profile = *profile;
+  if (!o.algorithm.empty()) {
+    c.algorithm = engine::parse_algorithm(o.algorithm);
+    if (!c.algorithm) {
+      fmt::print(stderr,
+                 "mirrorsim check: --algorithm: '{}' is not an algorithm; known algorithms: qemu, "
+                 "io-mirror\n",
+                 o.algorithm);
+      return std::nullopt;
+    }
+  }
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream shard(o.shard);
@@ -95,10 +105,12 @@ std::string describe_plan(const properties::CampaignOptions& c) {
                                             c.shard_count, c.shard_index);
   }
   if (c.time_budget_s) what += fmt::format(", at most {:g} s", *c.time_budget_s);
-  return fmt::format("mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}",
-                     c.seed, c.shard_index, c.shard_count, c.jobs, what,
-                     engine::profile_name(c.profile),
-                     c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs));
+  return fmt::format(
+      "mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}{}", c.seed,
+      c.shard_index, c.shard_count, c.jobs, what, engine::profile_name(c.profile),
+      c.algorithm ? ", algorithm " + std::string(engine::algorithm_name(*c.algorithm))
+                  : std::string(),
+      c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs));
 }
 
 // A status line on a terminal, redrawn in place; nothing when not a terminal.
@@ -161,6 +173,9 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
   c->add_option("--profile", o.profile,
                 "engine profile of every generated case: \"default\" or \"qemu-7.2\"")
       ->capture_default_str();
+  c->add_option("--algorithm", o.algorithm,
+                "every generated case runs this algorithm: \"qemu\" or \"io-mirror\" "
+                "(default: drawn per case, mostly qemu)");
   c->add_option("--out", o.out, "folder for failures/ and summary.json")->capture_default_str();
   c->add_option("--junit", o.junit, "also write a JUnit XML report to this file");
   c->add_option("--corpus", o.corpus,

@@ -20,6 +20,7 @@ struct CheckCommandOptions {
   std::string shard = "0/1";
   std::vector<std::string> bugs;
   std::string profile = "default";  // engine profile of every generated case
+  std::string algorithm;            // every generated case runs it ("": drawn per case)
   std::string out = "mirrorsim-out";
   std::string junit;                // JUnit XML file ("" = none)
   std::vector<std::string> corpus;  // failure databases ("": <out>/failures)

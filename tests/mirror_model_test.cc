@@ -336,7 +336,7 @@ class Harness {
   }
 
   World& world() { return world_; }
-  const engine::MirrorJob& job() const { return world_.job(); }
+  const engine::MirrorAlgorithm& job() const { return world_.job(); }
   sim::SimDisk& source() { return world_.disk(DiskRole::kSource); }
   sim::SimDisk& target() { return world_.disk(DiskRole::kTarget); }
 
@@ -669,7 +669,7 @@ void model_property(const engine::BugSet& bugs) {
   rc::state::applyAll(commands, last);
   harness.finish(last);
   if (std::getenv("MIRROR_MODEL_STATS") != nullptr) {
-    const engine::MirrorJob& job = harness.job();
+    const engine::MirrorAlgorithm& job = harness.job();
     const engine::JobOutcome& end = job.outcome();
     RC_TAG("commands " + std::to_string(commands.size() / 10 * 10) + "+",
            end.pivoted     ? "pivot"
