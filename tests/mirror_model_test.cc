@@ -241,7 +241,8 @@ rc::Gen<Case> gen_model_case(const engine::BugSet& bugs) {
   return rc::gen::exec([bugs] {
     Case c;
     scenarios::Scenario& s = c.scenario;
-    s = (*properties::gen_case()).scenario;
+    // QEMU's job: the model's commands include its switch to write-blocking.
+    s = (*properties::gen_case({}, engine::Algorithm::kQemu)).scenario;
     s.workload = scenarios::NoWorkload{};
     s.commands.clear();
     s.target.length_bytes = s.source.length_bytes;
