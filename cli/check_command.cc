@@ -51,6 +51,16 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
     return std::nullopt;
   }
   c.without = o.without;
+  if (!o.algorithm.empty()) {
+    c.algorithm = engine::parse_algorithm(o.algorithm);
+    if (!c.algorithm) {
+      fmt::print(stderr,
+                 "mirrorsim check: --algorithm: '{}' is not an algorithm; known algorithms: qemu, "
+                 "io-mirror\n",
+                 o.algorithm);
+      return std::nullopt;
+    }
+  }
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream shard(o.shard);
@@ -110,10 +120,12 @@ std::string describe_plan(const properties::CampaignOptions& c) {
                                             c.shard_count, c.shard_index);
   }
   if (c.time_budget_s) what += fmt::format(", at most {:g} s", *c.time_budget_s);
-  return fmt::format("mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}",
-                     c.seed, c.shard_index, c.shard_count, c.jobs, what,
-                     engine::profile_name(c.profile),
-                     c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs)) +
+  return fmt::format(
+             "mirrorsim check: seed {}, shard {}/{}, {} worker(s), {}, profile {}{}{}", c.seed,
+             c.shard_index, c.shard_count, c.jobs, what, engine::profile_name(c.profile),
+             c.algorithm ? ", algorithm " + std::string(engine::algorithm_name(*c.algorithm))
+                         : std::string(),
+             c.bugs.empty() ? "" : ", with" + bug_flags(c.bugs)) +
          (c.set_aside.empty() ? "" : fmt::format(", set aside: {}", fmt::join(c.set_aside, ", "))) +
          (c.without.empty() ? "" : fmt::format(", without: {}", fmt::join(c.without, ", ")));
 }
@@ -184,6 +196,9 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
   c->add_option("--without", o.without,
                 "switch a capability off in every case (repeatable), as `mutants --without` does: "
                 "a swarm switch (`mirrorsim list swarm`) or 'spec'");
+  c->add_option("--algorithm", o.algorithm,
+                "every generated case runs this algorithm: \"qemu\" or \"io-mirror\" "
+                "(default: drawn per case, mostly qemu)");
   c->add_option("--out", o.out, "folder for failures/ and summary.json")->capture_default_str();
   c->add_option("--junit", o.junit, "also write a JUnit XML report to this file");
   c->add_option("--corpus", o.corpus,

@@ -22,6 +22,7 @@ struct CheckCommandOptions {
   std::string profile = "default";           // engine profile of every generated case
   std::vector<std::string> skip_properties;  // violations that do not count
   std::vector<std::string> without;          // capabilities switched off, as in mutants
+  std::string algorithm;                     // every generated case runs it ("": drawn per case)
   std::string out = "mirrorsim-out";
   std::string junit;                // JUnit XML file ("" = none)
   std::vector<std::string> corpus;  // failure databases ("": <out>/failures)

@@ -178,6 +178,7 @@ int export_command(const ExportOptions& o) {
     load.known_bugs = properties::known_bug_names();
     scenarios::Scenario scenario = scenarios::load_scenario(o.file, load);
     if (o.seed) scenario.seed = *o.seed;
+    require_qemu_algorithm(scenario);
     properties::RunOptions options;
     options.retain_log = true;
     const properties::RunReport report = properties::run_scenario(scenario, options);

@@ -29,4 +29,11 @@ bool read_user_input(std::string_view command, std::string_view file,
   return false;
 }
 
+void require_qemu_algorithm(const scenarios::Scenario& scenario) {
+  if (scenario.mirror.algorithm == engine::Algorithm::kQemu) return;
+  throw std::invalid_argument(
+      "mirror.algorithm: \"" + std::string(engine::algorithm_name(scenario.mirror.algorithm)) +
+      "\" has no QEMU counterpart; allowed: \"qemu\" (QEMU runs only its own mirror job)");
+}
+
 }  // namespace mirrorsim::cli

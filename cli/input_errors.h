@@ -5,6 +5,8 @@
 #include <functional>
 #include <string_view>
 
+#include "scenarios/scenario.h"
+
 namespace mirrorsim::cli {
 
 // Runs `read`, the part of a command that reads what the user gave
@@ -14,5 +16,9 @@ namespace mirrorsim::cli {
 // given. True when `read` finished; false, with the line printed, on bad input.
 bool read_user_input(std::string_view command, std::string_view file,
                      const std::function<void()>& read);
+
+// Inside `read` of qemu-replay and qemu-diff: QEMU runs only its own mirror
+// job, so another algorithm's scenario is bad input (std::invalid_argument).
+void require_qemu_algorithm(const scenarios::Scenario& scenario);
 
 }  // namespace mirrorsim::cli

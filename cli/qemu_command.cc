@@ -118,6 +118,7 @@ int qemu_command(const QemuCommandOptions& o) {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
     scenarios::Scenario scenario = scenarios::load_scenario(o.file, load);
+    require_qemu_algorithm(scenario);
     if (o.seed) scenario.seed = *o.seed;
     // The simulated run gives the order to keep: READY, the job's end.
     properties::RunOptions options;

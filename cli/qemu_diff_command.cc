@@ -171,6 +171,7 @@ int qemu_diff_command(const QemuDiffOptions& o) {
     scenarios::LoadOptions load;
     load.known_bugs = properties::known_bug_names();
     scenario = scenarios::load_scenario(o.file, load);
+    require_qemu_algorithm(scenario);
     if (o.seed) scenario.seed = *o.seed;
     scenario.mirror.profile = *profile;
     properties::RunOptions options;

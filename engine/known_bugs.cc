@@ -51,6 +51,15 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
      "before it"},
     {Bug::kClearAfterRead, "clear-after-read", "none (QEMU clears before it reads)",
      "a copy clears its dirty bits when its read of the source returns, not before it is sent"},
+    {Bug::kIoStraddleAhead, "io-straddle-ahead", "none (io-mirror, docs/algorithms.md)",
+     "io-mirror: a guest write is mirrored only when it lies wholly behind the cursor, so one "
+     "that straddles it goes to the source alone"},
+    {Bug::kIoPassedAtRead, "io-passed-at-read", "none (io-mirror, docs/algorithms.md)",
+     "io-mirror: a region counts as copied (and unlocked) when its read returns, before its "
+     "write to the target lands"},
+    {Bug::kIoLockUntilRead, "io-lock-until-read", "none (io-mirror, docs/algorithms.md)",
+     "io-mirror: a guest write to a region being copied waits only for the copy's read, not "
+     "for its write"},
 }};
 
 }  // namespace
@@ -61,6 +70,17 @@ std::span<const BugInfo> known_bugs() {
 
 const BugInfo& bug_info(Bug bug) {
   return kBugs.at(static_cast<std::size_t>(bug));
+}
+
+Algorithm bug_algorithm(Bug bug) {
+  switch (bug) {
+    case Bug::kIoStraddleAhead:
+    case Bug::kIoPassedAtRead:
+    case Bug::kIoLockUntilRead:
+      return Algorithm::kIoMirror;
+    default:
+      return Algorithm::kQemu;
+  }
 }
 
 Bug parse_bug(std::string_view name) {

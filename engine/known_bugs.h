@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/algorithm.h"
+
 namespace mirrorsim::engine {
 
 enum class Bug : unsigned {
@@ -39,6 +41,10 @@ enum class Bug : unsigned {
   kFailedWriteChangedNothing,  // torn faults
   kSwitchIgnoresGuestWrites,   // split I/O
   kClearAfterRead,             // split I/O or reordered completions
+  // io-mirror's own slips (docs/bugs.md): not QEMU's, caught on io-mirror runs.
+  kIoStraddleAhead,
+  kIoPassedAtRead,
+  kIoLockUntilRead,
   kCount,
 };
 
@@ -72,6 +78,10 @@ class BugSet {
  private:
   std::bitset<static_cast<unsigned>(Bug::kCount)> bits_;
 };
+
+// The algorithm whose code holds the bug's switch: a campaign hunting it
+// must run that algorithm (`mirrorsim mutants` forces it).
+Algorithm bug_algorithm(Bug bug);
 
 // Throws std::invalid_argument naming the known bugs when `name` is unknown.
 Bug parse_bug(std::string_view name);

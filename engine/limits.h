@@ -41,6 +41,17 @@ constexpr TimeNs kSliceNs = 100 * kNsPerMs;
 // A job sleeping off its rate limit looks for commands this often.
 constexpr TimeNs kThrottlePollNs = kSliceNs / 10;
 
+// Single-pass IO mirroring (docs/algorithms.md): the copy unit (a region,
+// locked while it is copied) and the copy ops in flight at once.
+constexpr std::uint64_t kIoMirrorRegionMinBytes = kSectorSize;
+constexpr std::uint64_t kIoMirrorRegionMaxBytes = 64 * kMiB;
+constexpr std::uint64_t kIoMirrorDefaultRegionBytes = 1 * kMiB;
+constexpr std::uint32_t kIoMirrorMaxCopyOpsLimit = 64;
+constexpr std::uint32_t kIoMirrorDefaultCopyOps = 4;
+
+static_assert(kIoMirrorRegionMinBytes <= kIoMirrorDefaultRegionBytes);
+static_assert(kIoMirrorDefaultRegionBytes <= kIoMirrorRegionMaxBytes);
+static_assert(kIoMirrorDefaultCopyOps >= 1 && kIoMirrorDefaultCopyOps <= kIoMirrorMaxCopyOpsLimit);
 static_assert(kThrottlePollNs > 0 && kSliceNs % kThrottlePollNs == 0);
 static_assert((kGranularityMinBytes & (kGranularityMinBytes - 1)) == 0);
 static_assert((kGranularityMaxBytes & (kGranularityMaxBytes - 1)) == 0);

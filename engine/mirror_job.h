@@ -1,5 +1,6 @@
 // The mirror job: copies a live source device to a target while the guest
-// keeps writing, then pivots the guest to the target (MIRROR.md).
+// keeps writing, then pivots the guest to the target (MIRROR.md). QEMU's
+// algorithm behind the MirrorAlgorithm interface (engine/mirror_algorithm.h).
 //
 // Invariants (checked with MIRRORSIM_ASSERT, which throws):
 //  1. A chunk whose dirty bit is clear and that no op covers matched the
@@ -50,6 +51,7 @@
 #include "engine/job_commands.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
+#include "engine/mirror_algorithm.h"
 #include "engine/mirror_params.h"
 #include "engine/rate_limiter.h"
 #include "engine/runtime.h"
@@ -57,70 +59,54 @@
 
 namespace mirrorsim::engine {
 
-// A command that the job's state does not allow (QEMU would refuse it too).
-class JobCommandError : public std::runtime_error {
+class MirrorJob final : public MirrorAlgorithm {
  public:
-  using std::runtime_error::runtime_error;
-};
-
-struct JobOutcome {
-  bool ended = false;
-  bool success = false;    // completed without error (COMPLETED without error string)
-  bool pivoted = false;    // the guest now uses the target
-  bool cancelled = false;  // ended by a forced cancel or a cancel before READY
-  bool ever_ready = false;
-  std::string error;  // empty unless the job failed
-};
-
-enum class IoStatusKind : std::uint8_t { kOk, kFailed, kNoSpace };
-
-class MirrorJob {
- public:
-  // Called once, while guest I/O is held off, to switch the guest over to
-  // the target (the simulated world attaches the target's backing here).
-  using PivotHook = std::function<void()>;
-
   MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target, MirrorParams params,
             JobObserver* observer = nullptr, PivotHook pivot = {});
-  ~MirrorJob();
+  ~MirrorJob() override;
   MirrorJob(const MirrorJob&) = delete;
   MirrorJob& operator=(const MirrorJob&) = delete;
 
   // Checks the parameters (throws MirrorConfigError), installs the write
   // interceptor once the bookkeeping exists, and starts the job's task.
   // REQUIRES: state() == created. Blocks only if guest requests are in flight.
-  void start();
+  void start() override;
 
   // The device the guest reads and writes through. Before start() and after
   // an end without pivot it forwards to the source; after a pivot, to the
   // target.
-  BlockDevice& guest_device();
+  BlockDevice& guest_device() override;
 
   // Commands. Each throws JobCommandError when the state does not allow it.
-  void complete();          // only in ready or standby
-  void cancel(bool force);  // before READY or forced: abort; after READY: point-in-time copy
-  void pause();             // running -> paused, ready -> standby (after in-flight I/O)
-  void resume();            // undoes pause() or a stop on error
-  void set_speed(std::int64_t bytes_per_s);
-  void switch_to_write_blocking();
+  void complete() override;  // only in ready or standby
+  void cancel(
+      bool force) override;  // before READY or forced: abort; after READY: point-in-time copy
+  void pause() override;     // running -> paused, ready -> standby (after in-flight I/O)
+  void resume() override;    // undoes pause() or a stop on error
+  void set_speed(std::int64_t bytes_per_s) override;
+  void switch_to_write_blocking() override;
 
-  JobState state() const { return machine_.state(); }
-  bool ready_seen() const { return outcome_.ever_ready; }
-  bool ended() const { return outcome_.ended; }
-  const JobOutcome& outcome() const { return outcome_; }
-  IoStatusKind io_status() const { return io_status_; }
+  Algorithm algorithm() const override { return Algorithm::kQemu; }
+  // Converges whatever the guest does only in write-blocking mode.
+  AlgorithmPromises promises() const override;
+
+  JobState state() const override { return machine_.state(); }
+  bool ready_seen() const override { return outcome_.ever_ready; }
+  bool ended() const override { return outcome_.ended; }
+  const JobOutcome& outcome() const override { return outcome_; }
+  IoStatusKind io_status() const override { return io_status_; }
   // Blocks the calling task until the job has ended (concluded and dismissed).
-  void wait_until_ended();
+  void wait_until_ended() override;
 
-  const MirrorParams& params() const { return params_; }
-  const ResolvedParams& resolved() const { return resolved_; }
-  const JobMetrics& metrics() const { return metrics_; }
-  CopyMode copy_mode() const { return commands_.copy_mode; }
-  std::uint64_t dirty_bytes() const { return dirty_ ? dirty_->dirty_bytes() : 0; }
-  std::uint32_t background_in_flight() const { return ops_.background_count(); }
+  const MirrorParams& params() const override { return params_; }
+  const ResolvedParams& resolved() const override { return resolved_; }
+  const JobMetrics& metrics() const override { return metrics_; }
+  CopyMode copy_mode() const override { return commands_.copy_mode; }
+  std::uint64_t dirty_bytes() const override { return dirty_ ? dirty_->dirty_bytes() : 0; }
+  std::uint32_t background_in_flight() const override { return ops_.background_count(); }
   // Bytes of copies issued (their dirty bits cleared) that still wait for
   // buffer pieces, so are not started yet.
-  std::uint64_t bytes_awaiting_buffer() const;
+  std::uint64_t bytes_awaiting_buffer() const override;
 
  private:
   class GuestFilter;  // engine/guest_filter.h

@@ -98,6 +98,12 @@ void MirrorJob::switch_to_write_blocking() {
   commands_.copy_mode = CopyMode::kWriteBlocking;
 }
 
+AlgorithmPromises MirrorJob::promises() const {
+  AlgorithmPromises p;
+  p.converges_under_any_write_rate = commands_.copy_mode == CopyMode::kWriteBlocking;
+  return p;
+}
+
 void MirrorJob::wait_until_ended() {
   ended_.wait_until([this] { return outcome_.ended; });
 }

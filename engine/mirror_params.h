@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/algorithm.h"
 #include "engine/block_device.h"
 #include "engine/known_bugs.h"
 #include "engine/profile.h"
@@ -38,6 +39,12 @@ struct MirrorParams {
   bool target_is_zero = false;
   BugSet bugs;
   Profile profile = Profile::kDefault;  // adds profile_literals(profile) to bugs
+  // Which algorithm runs (engine/mirror_algorithm.h). The parameters above
+  // are the QEMU job's; io-mirror reads sync, speed, the error policies,
+  // unmap and bugs, and these two (0: the default, docs/algorithms.md):
+  Algorithm algorithm = Algorithm::kQemu;
+  std::uint64_t region_bytes = 0;  // io-mirror: bytes one copy op moves
+  std::uint32_t max_copy_ops = 0;  // io-mirror: copy ops in flight at once
 
   friend bool operator==(const MirrorParams&, const MirrorParams&) = default;
 };

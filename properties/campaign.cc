@@ -154,7 +154,7 @@ class CampaignRun {
   void shrink(CampaignFailure& f);
   void report_progress(bool force);
   GeneratedCase case_at(std::uint64_t index) const {
-    GeneratedCase c = generate_case(options_.seed, index, swarm_off_);
+    GeneratedCase c = generate_case(options_.seed, index, swarm_off_, options_.algorithm);
     c.scenario.mirror.profile = options_.profile;
     return c;
   }
@@ -400,8 +400,9 @@ void CampaignRun::shrink(CampaignFailure& f) {
   };
   tell(fmt::format("shrinking case {} (up to {:.0f} s)", *f.case_index, so.budget_s));
   const ShrinkResult r = shrink_case(
-      with_profile(shrinkable_case(options_.seed, *f.case_index, swarm_off_), options_.profile), so,
-      [&](const ShrinkResult& step) { save(step.smallest); });
+      with_profile(shrinkable_case(options_.seed, *f.case_index, swarm_off_, options_.algorithm),
+                   options_.profile),
+      so, [&](const ShrinkResult& step) { save(step.smallest); });
   f.message = r.message;
   f.shrink_steps = r.steps;
   f.shrink_s = r.seconds;
@@ -497,14 +498,16 @@ OracleLimits oracle_limits(std::span<const std::string> without) {
 }
 
 rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index,
-                                              const std::vector<std::string>& swarm_off) {
+                                              const std::vector<std::string>& swarm_off,
+                                              std::optional<engine::Algorithm> algorithm) {
   const rc::Random random(sim::mix64(sim::mix64(seed) ^ index));
-  return gen_case(swarm_off)(random, static_cast<int>(case_size(index)));
+  return gen_case(swarm_off, algorithm)(random, static_cast<int>(case_size(index)));
 }
 
 GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index,
-                            const std::vector<std::string>& swarm_off) {
-  return shrinkable_case(seed, index, swarm_off).value();
+                            const std::vector<std::string>& swarm_off,
+                            std::optional<engine::Algorithm> algorithm) {
+  return shrinkable_case(seed, index, swarm_off, algorithm).value();
 }
 
 RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs,

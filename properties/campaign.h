@@ -54,6 +54,8 @@ struct CampaignOptions {
   std::uint32_t shard_count = 1;
   std::vector<std::string> bugs;                        // engine bug switches for every case
   engine::Profile profile = engine::Profile::kDefault;  // of every generated case
+  // The algorithm of every generated case (none: drawn per case, mostly qemu).
+  std::optional<engine::Algorithm> algorithm;
   // Capabilities switched off (`mutants --without`): swarm switch names,
   // forced off in every generated case, and "spec": the bounds oracle takes
   // the engine's own limits (see OracleLimits). Checked by check_without().
@@ -172,10 +174,13 @@ OracleLimits oracle_limits(std::span<const std::string> without);
 
 // Generates case `index` of campaign `seed` (the same on every machine), with
 // the `swarm_off` switches forced off.
+// With `algorithm`, every case runs that algorithm (check --algorithm).
 GeneratedCase generate_case(std::uint64_t seed, std::uint64_t index,
-                            const std::vector<std::string>& swarm_off = {});
+                            const std::vector<std::string>& swarm_off = {},
+                            std::optional<engine::Algorithm> algorithm = {});
 rc::Shrinkable<GeneratedCase> shrinkable_case(std::uint64_t seed, std::uint64_t index,
-                                              const std::vector<std::string>& swarm_off = {});
+                                              const std::vector<std::string>& swarm_off = {},
+                                              std::optional<engine::Algorithm> algorithm = {});
 
 // Runs one generated case in this process.
 RunReport run_case(const GeneratedCase& c, const std::vector<std::string>& bugs,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <variant>
 
+#include "properties/io_mirror_spec.h"
 #include "properties/mirror_spec.h"
 #include "properties/world.h"
 
@@ -96,16 +97,28 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // Geometry (MIRROR.md "Vocabulary" and "Start" 3).
   const spec::TargetAtStart at_start{cluster, target.backing != scenarios::Backing::kNone,
                                      target.backing == scenarios::Backing::kAttached};
-  const std::uint64_t g = spec::granularity_bytes(s.mirror.granularity_bytes, at_start);
-  const bool cow = spec::cow(g, at_start);
-  const std::uint64_t buffer = spec::buf_size_bytes(s.mirror.buf_size_bytes, g, at_start);
+  std::uint64_t g = spec::granularity_bytes(s.mirror.granularity_bytes, at_start);
+  bool cow = spec::cow(g, at_start);
+  std::uint64_t buffer = spec::buf_size_bytes(s.mirror.buf_size_bytes, g, at_start);
   std::uint64_t op = std::min(spec::max_op_bytes(buffer, g), buffer);
   if (cow) op = std::max(op, cluster);  // widened to whole clusters (buffer >= cluster)
+  e.in_flight = std::clamp(std::floor(static_cast<double>(buffer) / static_cast<double>(op)), 1.0,
+                           kOpsInFlight);
+  // io-mirror (docs/algorithms.md): one region per op, max_copy_ops of them,
+  // and every guest write behind the cursor mirrored (widened to clusters
+  // when the target zero-fills them).
+  const bool io_mirror = s.mirror.algorithm == engine::Algorithm::kIoMirror;
+  if (io_mirror) {
+    g = spec::io_mirror::region_bytes(s.mirror.region_bytes, at_start);
+    const std::uint32_t ops = spec::io_mirror::max_copy_ops(s.mirror.max_copy_ops);
+    cow = at_start.cluster_bytes != 0 && at_start.backing_named && !at_start.backing_attached;
+    buffer = spec::io_mirror::buffer_bytes(g, ops);
+    op = g;
+    e.in_flight = ops;
+  }
   e.granularity_bytes = g;
   e.buffer_bytes = buffer;
   e.op_bytes = op;
-  e.in_flight = std::clamp(std::floor(static_cast<double>(buffer) / static_cast<double>(op)), 1.0,
-                           kOpsInFlight);
   const double op_d = static_cast<double>(op);
   const double buffer_d = static_cast<double>(buffer);
 
@@ -126,7 +139,7 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // set of ops.
   const std::uint64_t unit = cow ? cluster : g;
   const bool write_blocking =
-      s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking ||
+      io_mirror || s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking ||
       std::any_of(s.commands.begin(), s.commands.end(), [](const scenarios::Command& c) {
         return c.kind == CommandKind::kWriteBlocking;
       });

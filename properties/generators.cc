@@ -426,10 +426,28 @@ void draw_durability(GeneratedCase& c, SwarmOptions& o, std::span<const std::str
   if (o.power_loss) s.commands.push_back(loss);
 }
 
+// The algorithm: io-mirror now and then, with its region and copy ops.
+// Drawn after everything else, and its values whether or not it is chosen,
+// so that every case drawn before it existed is drawn as it was (a QEMU
+// case sets nothing); `forced` (check --algorithm, mutants) overrides the
+// choice and keeps the drawn parameters.
+void draw_algorithm(Scenario& s, std::optional<engine::Algorithm> forced) {
+  const bool io_mirror = feature(10);
+  const std::uint64_t region = pow2_bytes(9, 21);
+  const auto ops = uniform<std::uint32_t>(1, 9);
+  const engine::Algorithm algorithm =
+      forced.value_or(io_mirror ? engine::Algorithm::kIoMirror : engine::Algorithm::kQemu);
+  if (algorithm == engine::Algorithm::kQemu) return;
+  s.mirror.algorithm = algorithm;
+  s.mirror.region_bytes = region;
+  s.mirror.max_copy_ops = ops;
+}
+
 }  // namespace
 
-rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
-  return rc::gen::exec([swarm_off = std::move(swarm_off)] {
+rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off,
+                                std::optional<engine::Algorithm> algorithm) {
+  return rc::gen::exec([swarm_off = std::move(swarm_off), algorithm] {
     GeneratedCase c;
     Scenario& s = c.scenario;
     s.name = "generated";
@@ -447,6 +465,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off) {
     s.commands = draw_commands(swarm);
     draw_unkind(s, *s.swarm, swarm_off);
     draw_durability(c, *s.swarm, swarm_off);
+    draw_algorithm(s, algorithm);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <rapidcheck.h>
@@ -39,7 +40,9 @@ struct GeneratedCase {
 // `swarm_off`: swarm switches forced off as soon as they are drawn
 // (`mutants --without`); the other switches are drawn as without it, and the
 // rest of the case follows the options as forced. REQUIRES: known names.
-rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off = {});
+// `algorithm`: every case runs this algorithm (otherwise drawn: mostly qemu).
+rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off = {},
+                                std::optional<engine::Algorithm> algorithm = {});
 
 // Size measures for shrunk reproductions.
 std::uint64_t guest_request_count(const GeneratedCase& c);

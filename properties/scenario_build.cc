@@ -62,6 +62,9 @@ engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
   p.unmap = spec.unmap;
   p.target_is_zero = spec.target_is_zero;
   p.profile = spec.profile;
+  p.algorithm = spec.algorithm;
+  p.region_bytes = spec.region_bytes;
+  p.max_copy_ops = spec.max_copy_ops;
   std::vector<std::string> names = spec.bugs;
   names.insert(names.end(), extra_bugs.begin(), extra_bugs.end());
   p.bugs = engine::BugSet::parse(names);

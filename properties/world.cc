@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include "properties/io_mirror_spec.h"
 #include "properties/mirror_spec.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
@@ -76,8 +77,8 @@ World::World(const scenarios::Scenario& scenario, RunOptions options)
   build_disks();
   apply_prefill();
   params_ = mirror_params(scenario_.mirror, options_.extra_bugs);
-  job_ = std::make_unique<engine::MirrorJob>(*simulation_, *source_, *target_, params_, this,
-                                             [this] { pivot(); });
+  job_ = engine::make_mirror_algorithm(*simulation_, *source_, *target_, params_, this,
+                                       [this] { pivot(); });
   if (options_.requests) {
     requests_ = std::make_unique<sim::TraceReplay>(*options_.requests);
   } else {
@@ -408,9 +409,21 @@ RunReport World::run() {
 std::uint64_t World::spec_buf_size_bytes() const {
   const engine::DeviceInfo info = target_->info();
   const spec::TargetAtStart target{info.cluster_bytes, info.backing_named, info.backing_attached};
+  if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
+    return spec::io_mirror::buffer_bytes(
+        spec::io_mirror::region_bytes(scenario_.mirror.region_bytes, target),
+        spec_max_in_flight_ops());
+  }
   const std::uint64_t granularity =
       spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
+}
+
+std::uint32_t World::spec_max_in_flight_ops() const {
+  if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
+    return spec::io_mirror::max_copy_ops(scenario_.mirror.max_copy_ops);
+  }
+  return spec::kMaxInFlightOps;
 }
 
 RunFacts World::facts_so_far() const {
@@ -531,7 +544,8 @@ ConvergenceOutcome World::convergence(const RunReport& report) {
   f.job_ended = report.job.ended;
   f.job_error = !report.job.error.empty();
   f.cut_at_limit = report.sim.status == sim::RunOutcome::Status::kLimit;
-  f.background_mode = job_->copy_mode() == engine::CopyMode::kBackground;
+  // A guest may outrun only an algorithm that does not promise convergence.
+  f.background_mode = !job_->promises().converges_under_any_write_rate;
   f.time_to_ready_ns = report.metrics.time_to_ready_ns;
   f.time_to_end_ns = report.metrics.time_to_end_ns;
   f.end_ns = report.sim.end_time_ns;
@@ -553,7 +567,10 @@ void World::finish_checks(RunReport& report) {
   if (report.sim.status == sim::RunOutcome::Status::kLimit) {
     progress_.sample(report.sim.end_time_ns, copied_bytes_, bytes_left());
     facts.progress = progress_.window(report.sim.end_time_ns);
-    facts.copy_mode = job_->copy_mode();
+    // Judged as write-blocking when the guest cannot outrun the algorithm.
+    facts.copy_mode = job_->promises().converges_under_any_write_rate
+                          ? engine::CopyMode::kWriteBlocking
+                          : engine::CopyMode::kBackground;
   }
   const bool clean_end = report.sim.status == sim::RunOutcome::Status::kCompleted;
   // After a power loss the disks are judged as they were just before it.

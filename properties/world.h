@@ -50,7 +50,7 @@
 
 #include "engine/block_device.h"
 #include "engine/job_observer.h"
-#include "engine/mirror_job.h"
+#include "engine/mirror_algorithm.h"
 #include "engine/wait_queue.h"
 #include "properties/bounds_monitor.h"
 #include "properties/content_provenance.h"
@@ -170,7 +170,7 @@ class World final : public engine::JobObserver {
 
   // ---- looking ----
   engine::TimeNs now() const { return simulation_->now(); }
-  const engine::MirrorJob& job() const { return *job_; }
+  const engine::MirrorAlgorithm& job() const { return *job_; }
   sim::SimDisk& disk(DiskRole role);
   bool job_started() const { return job_started_; }
   const std::string& start_error() const { return start_error_; }
@@ -250,10 +250,12 @@ class World final : public engine::JobObserver {
   void finish_checks(RunReport& report);
   // What the oracles need, as the run stands (no content comparisons).
   RunFacts facts_so_far() const;
-  // The buffer MIRROR.md gives this job (the bounds oracle's limit).
+  // The buffer and the ops in flight the specification gives this job (the
+  // bounds oracle's limits): MIRROR.md's, or docs/algorithms.md's.
   std::uint64_t spec_buf_size_bytes() const;
   // Bytes the job has still to copy: dirty, in flight or waiting to start.
   std::uint64_t bytes_left() const;
+  std::uint32_t spec_max_in_flight_ops() const;
   // Durable completion's comparison at READY or at the pivot.
   void compare_durable(const char* moment);
   void guest_write_started(std::uint64_t number, const sim::GuestRequest& request);
@@ -270,7 +272,7 @@ class World final : public engine::JobObserver {
   Watch source_watch_;
   Watch target_watch_;
   engine::MirrorParams params_;
-  std::unique_ptr<engine::MirrorJob> job_;
+  std::unique_ptr<engine::MirrorAlgorithm> job_;
   std::unique_ptr<sim::RequestSource> requests_;
   std::unique_ptr<engine::WaitQueue> ready_or_end_;
 

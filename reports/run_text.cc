@@ -117,6 +117,13 @@ std::string describe_setup(const scenarios::Scenario& s, std::uint64_t seed,
       scenarios::name_of(m.on_source_error), scenarios::name_of(m.on_target_error), m.unmap,
       m.target_is_zero);
   // Shown only when set, so that the setup of older cases reads as before.
+  if (m.algorithm != engine::Algorithm::kQemu) {
+    out +=
+        fmt::format("  algorithm {}, region {}, copy ops {} (docs/algorithms.md)\n",
+                    engine::algorithm_name(m.algorithm),
+                    m.region_bytes == 0 ? std::string("default") : bytes_text(m.region_bytes),
+                    m.max_copy_ops == 0 ? std::string("default") : std::to_string(m.max_copy_ops));
+  }
   if (m.start_us != 0 || !s.prefill.empty()) {
     out += fmt::format("  before  {} prefill write(s); the job starts at {} us\n", s.prefill.size(),
                        m.start_us);

@@ -98,6 +98,7 @@ struct DiskSpec {
 // The job's own enums, so a scenario hands them over unchanged. Names in
 // files: "full", "top", "none"; "background", "write-blocking"; "report",
 // "ignore", "stop", "enospc".
+using engine::Algorithm;
 using engine::CopyMode;
 using engine::ErrorPolicy;
 using engine::Profile;
@@ -118,6 +119,12 @@ struct MirrorSpec {
   // The job starts at this virtual time; the guest's workload and the
   // prefill writes before it are simply the source's content then.
   std::uint64_t start_us = 0;
+  // The algorithm (docs/algorithms.md) and io-mirror's own parameters (0:
+  // its defaults); the keys above are the QEMU job's, save sync, speed, the
+  // error policies, unmap and bugs, which io-mirror reads too.
+  Algorithm algorithm = Algorithm::kQemu;
+  std::uint64_t region_bytes = 0;
+  std::uint32_t max_copy_ops = 0;
 
   bool operator==(const MirrorSpec&) const = default;
 };
@@ -321,6 +328,8 @@ template <>
 std::span<const std::string_view> enum_names<ErrorPolicy>();
 template <>
 std::span<const std::string_view> enum_names<Profile>();
+template <>
+std::span<const std::string_view> enum_names<Algorithm>();
 template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
 template <>

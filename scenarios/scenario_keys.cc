@@ -180,6 +180,20 @@ std::vector<KeyInfo> build() {
       {T::kMirror, "start_us", "time", "us", toml_time(m.start_us), "", kTimeRange,
        "the job starts at this time; guest requests and [[prefill]] before it are the "
        "source's content when it starts; commands given before it wait for it"},
+      {T::kMirror, "algorithm", "choice", "", toml_name(m.algorithm), "", quoted_names<Algorithm>(),
+       "the mirror algorithm (docs/algorithms.md): \"qemu\" is QEMU's mirror job, "
+       "\"io-mirror\" single-pass IO mirroring (a copy cursor, region locking, writes behind "
+       "the cursor mirrored synchronously); io-mirror ignores copy_mode, granularity_bytes, "
+       "buf_size_bytes, target_is_zero and profile"},
+      {T::kMirror, "region_bytes", "size", "bytes", toml_size(m.region_bytes),
+       "0 = io-mirror's default, 1MiB",
+       fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kIoMirrorRegionMinBytes),
+                   bytes_text(engine::kIoMirrorRegionMaxBytes)),
+       "io-mirror: the bytes one copy op moves and locks (raised to one target cluster when the "
+       "target's backing is attached only at the pivot)"},
+      {T::kMirror, "max_copy_ops", "integer", "", toml_count(m.max_copy_ops),
+       "0 = io-mirror's default, 4", fmt::format("0 to {}", engine::kIoMirrorMaxCopyOpsLimit),
+       "io-mirror: copy ops in flight at once"},
 
       // [workload]
       {T::kWorkload, "kind", "choice", "", "",

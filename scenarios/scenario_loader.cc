@@ -94,6 +94,9 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
     }
   }
   in.time_us("start_us", mirror.start_us);
+  in.choice("algorithm", mirror.algorithm);
+  in.size("region_bytes", mirror.region_bytes);
+  in.count("max_copy_ops", mirror.max_copy_ops);
   return mirror;
 }
 

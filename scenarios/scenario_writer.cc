@@ -108,6 +108,16 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   if (mirror.start_us != def.start_us) {
     w.line("start_us", toml_time(mirror.start_us), toml_time(def.start_us));
   }
+  // Newer still, each only when set: a QEMU job's file is written as before.
+  if (mirror.algorithm != def.algorithm) {
+    w.line("algorithm", toml_name(mirror.algorithm), toml_name(def.algorithm));
+  }
+  if (mirror.region_bytes != def.region_bytes) {
+    w.line("region_bytes", toml_size(mirror.region_bytes), toml_size(def.region_bytes));
+  }
+  if (mirror.max_copy_ops != def.max_copy_ops) {
+    w.line("max_copy_ops", toml_count(mirror.max_copy_ops), toml_count(def.max_copy_ops));
+  }
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {

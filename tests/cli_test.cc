@@ -118,6 +118,30 @@ TEST_F(CliTest, RunSetOverridesAKeyAndABadSetIsOneLineExit2) {
   EXPECT_EQ(run({"run", library("cow-founding"), "--set", "seed"}).exit_code, 2);
 }
 
+// io-mirror runs from the command line like the QEMU job; QEMU itself
+// runs only its own job, so a replay or diff of an io-mirror case is bad
+// input, and so is an unknown --algorithm.
+TEST_F(CliTest, AnIoMirrorCaseRunsButQemuReplayRefusesItAndABadAlgorithmIsExit2) {
+  const std::string text =
+      "[source]\nlength_bytes = \"1MiB\"\n[target]\nlength_bytes = "
+      "\"1MiB\"\n[mirror]\nsync = \"full\"\nalgorithm = \"io-mirror\"\n";
+  const std::string file = write("io.toml", text).string();
+  const CliResult ran = run({"run", file});
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  EXPECT_NE(ran.out.find("algorithm io-mirror"), std::string::npos) << ran.out;
+  for (const char* command : {"qemu-replay", "qemu-diff"}) {
+    const CliResult refused = run({command, file, "--out", (dir_ / "replay").string()});
+    EXPECT_EQ(refused.exit_code, 2) << command << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("mirror.algorithm: \"io-mirror\" has no QEMU counterpart"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  }
+  const CliResult bad = run({"check", "--cases", "1", "--algorithm", "paxos"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--algorithm: 'paxos' is not an algorithm"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, RunJsonCarriesItsInputsAndTheJobsEffectiveParameters) {
   const CliResult r = run({"run", library("cow-founding"), "--json", "--seed", "4", "--set",
                            "target.latency_us=300us", "--set", "mirror.buf_size_bytes=3MiB"});

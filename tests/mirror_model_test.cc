@@ -241,7 +241,8 @@ rc::Gen<Case> gen_model_case(const engine::BugSet& bugs) {
   return rc::gen::exec([bugs] {
     Case c;
     scenarios::Scenario& s = c.scenario;
-    s = (*properties::gen_case()).scenario;
+    // QEMU's job: the model's commands include its switch to write-blocking.
+    s = (*properties::gen_case({}, engine::Algorithm::kQemu)).scenario;
     s.workload = scenarios::NoWorkload{};
     s.commands.clear();
     s.target.length_bytes = s.source.length_bytes;
@@ -336,7 +337,7 @@ class Harness {
   }
 
   World& world() { return world_; }
-  const engine::MirrorJob& job() const { return world_.job(); }
+  const engine::MirrorAlgorithm& job() const { return world_.job(); }
   sim::SimDisk& source() { return world_.disk(DiskRole::kSource); }
   sim::SimDisk& target() { return world_.disk(DiskRole::kTarget); }
 
@@ -669,7 +670,7 @@ void model_property(const engine::BugSet& bugs) {
   rc::state::applyAll(commands, last);
   harness.finish(last);
   if (std::getenv("MIRROR_MODEL_STATS") != nullptr) {
-    const engine::MirrorJob& job = harness.job();
+    const engine::MirrorAlgorithm& job = harness.job();
     const engine::JobOutcome& end = job.outcome();
     RC_TAG("commands " + std::to_string(commands.size() / 10 * 10) + "+",
            end.pivoted     ? "pivot"

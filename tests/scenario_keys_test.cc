@@ -83,6 +83,9 @@ const std::map<Key, std::string>& examples() {
       {{T::kMirror, "bugs"}, "[\"cow-no-round\"]"},
       {{T::kMirror, "profile"}, "\"qemu-7.2\""},
       {{T::kMirror, "start_us"}, "\"5ms\""},
+      {{T::kMirror, "algorithm"}, "\"io-mirror\""},
+      {{T::kMirror, "region_bytes"}, "\"64KiB\""},
+      {{T::kMirror, "max_copy_ops"}, "8"},
       {{T::kWorkload, "kind"}, "\"none\""},
       {{T::kWorkload, "max_outstanding"}, "8"},
       {{T::kGenerator, "rate_iops"}, "5.0"},
@@ -325,6 +328,9 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.faults = {FaultSpec{}};
   generated.prefill = {Prefill{PrefillDisk::kBase, 0, 4096, PrefillOp::kWriteZeroes}};
   generated.mirror.start_us = 3;
+  generated.mirror.algorithm = engine::Algorithm::kIoMirror;
+  generated.mirror.region_bytes = 4096;
+  generated.mirror.max_copy_ops = 2;
   generated.source.faults_end_us = 5;
   // Keys written only when they differ from the default.
   generated.source.io_model = sim::IoModel::kSplit;
@@ -435,11 +441,28 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   s.faults = {FaultSpec{}};
   s.swarm = SwarmOptions{};
   const std::string plain = write_scenario(s);
-  for (const char* key :
-       {"io_model", "completion_delay_us", "reorder", "write_cache", "torn", "flush_every",
-        "split_io", "late_completions", "torn_faults", "guest_flush", "power_loss", "start_us",
-        "prefill", "time_scale", "start_offset_us", "loop", "offset_shift_bytes",
-        "scale_from_bytes", "wrap"}) {
+  for (const char* key : {"io_model",
+                          "completion_delay_us",
+                          "reorder",
+                          "write_cache",
+                          "torn",
+                          "flush_every",
+                          "split_io",
+                          "late_completions",
+                          "torn_faults",
+                          "guest_flush",
+                          "power_loss",
+                          "start_us",
+                          "prefill",
+                          "time_scale",
+                          "start_offset_us",
+                          "loop",
+                          "offset_shift_bytes",
+                          "scale_from_bytes",
+                          "wrap",
+                          "algorithm",
+                          "region_bytes",
+                          "max_copy_ops"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }
@@ -452,6 +475,8 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
   s.swarm->power_loss = true;
   EXPECT_EQ(plain.find("[[prefill]]"), std::string::npos) << plain;
   s.mirror.start_us = 5000;
+  s.mirror.algorithm = engine::Algorithm::kIoMirror;
+  s.mirror.region_bytes = 64 * 1024;
   s.prefill = {Prefill{}};
   s.prefill[0].length_bytes = 4096;
   const std::string text = write_scenario(s);
@@ -462,7 +487,9 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
                            "write_cache = true  # differs from default (false)",
                            "power_loss = true  # differs from default (false)",
                            "split_io = true  # differs from default (false)",
-                           "start_us = \"5ms\"  # differs from default (0)", "[[prefill]]"}) {
+                           "start_us = \"5ms\"  # differs from default (0)",
+                           "algorithm = \"io-mirror\"  # differs from default (\"qemu\")",
+                           "region_bytes = \"64KiB\"  # differs from default (0)", "[[prefill]]"}) {
     EXPECT_NE(text.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n"
                                                                              << text;
   }

@@ -1,0 +1,396 @@
+// io-mirror's own task: the pass (lock a region, wait for the guest writes
+// in flight to it, copy it, mark it passed), pauses, errors, READY and the
+// end. The guest's side is io_mirror_guest.cc; the commands and the
+// parameters are io_mirror_commands.cc.
+//
+// The pass: the job task takes the next region at issued_end_ (or a range
+// from the retry list), registers its copy op (from then on guest writes
+// that touch it wait), waits for the guest writes already in flight there,
+// and for sync=top skips a region the source's top layer does not allocate;
+// otherwise it spawns the copy, which reads the source, writes the target
+// and then marks the region passed. Copies may end out of order: the
+// cursor (copied_end_) moves over a run of passed regions at once.
+#include "engine/io_mirror_job.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "engine/invariant.h"
+#include "engine/io_mirror_filter.h"
+#include "engine/limits.h"
+
+namespace mirrorsim::engine {
+
+IoMirrorJob::IoMirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
+                         MirrorParams params, JobObserver* observer, PivotHook pivot)
+    : runtime_(runtime),
+      source_(source),
+      target_(target),
+      params_(std::move(params)),
+      observer_(observer),
+      pivot_(std::move(pivot)),
+      guest_(std::make_unique<Filter>(*this)),
+      op_done_(runtime, "io-mirror op completion"),
+      kick_(runtime, "io-mirror job idle (work or a command)"),
+      resumed_(runtime, "io-mirror job resume"),
+      guest_gate_(runtime, "io-mirror drain (guest I/O held off)"),
+      guest_quiet_(runtime, "guest requests to finish (drain)"),
+      ended_(runtime, "io-mirror job end") {}
+
+IoMirrorJob::~IoMirrorJob() = default;
+
+void IoMirrorJob::transition(JobState to) {
+  machine_.transition(to);
+  JobEvent event;
+  event.kind = JobEventKind::kStateChange;
+  emit(std::move(event));
+}
+
+void IoMirrorJob::emit(JobEvent event) {
+  event.time = runtime_.now();
+  event.state = machine_.state();
+  if (observer_ != nullptr) observer_->on_event(event);
+}
+
+void IoMirrorJob::kick() {
+  kick_.wake_all();
+}
+
+std::uint64_t IoMirrorJob::dirty_bytes() const {
+  std::uint64_t owed = resolved_.length_bytes - issued_end_;
+  for (const ByteSpan& r : retry_) owed += r.length_bytes;
+  return owed;
+}
+
+// ---- the job's task -----------------------------------------------------------
+
+void IoMirrorJob::run() {
+  transition(JobState::kRunning);
+  bool drained = false;
+  while (true) {
+    if (failure_) break;
+    if (!pause_point()) break;
+    if (commands_.force_cancel) break;
+    const bool work = issued_end_ < resolved_.length_bytes || !retry_.empty();
+    if (copies_in_flight_ >= resolved_.max_in_flight_ops || (!work && copies_in_flight_ > 0)) {
+      op_done_.wait();
+      continue;
+    }
+    if (work) {
+      issue_next_copy();
+      continue;
+    }
+    // The pass is over and nothing is in flight.
+    if (!ready_) {
+      if (!flush_target_or_handle_error()) continue;
+      if (failure_) break;
+      announce_ready();
+    }
+    if (commands_.complete_requested || commands_.cancel_requested) {
+      if (!in_sync_for_end(&drained)) continue;
+      break;  // in sync: leave the loop, still drained
+    }
+    if (!retry_.empty() || commands_.any_pending() || failure_) continue;
+    kick_.wait();
+  }
+  finish(drained);
+}
+
+bool IoMirrorJob::pass_over() const {
+  return issued_end_ == resolved_.length_bytes && retry_.empty() && copies_in_flight_ == 0;
+}
+
+bool IoMirrorJob::in_sync_for_end(bool* drained) {
+  drain_begin();
+  const bool in_sync = pass_over() && flush_target_or_handle_error() && pass_over();
+  if (!in_sync) {
+    drain_end();
+    return false;
+  }
+  *drained = true;
+  return true;
+}
+
+void IoMirrorJob::announce_ready() {
+  ready_ = true;
+  outcome_.ever_ready = true;
+  metrics_.time_to_ready_ns = runtime_.now() - start_time_;
+  transition(JobState::kReady);
+  JobEvent event;
+  event.kind = JobEventKind::kReady;
+  emit(std::move(event));
+}
+
+bool IoMirrorJob::pause_point() {
+  if (commands_.pause_count == 0) return true;
+  op_done_.wait_until([this] { return copies_in_flight_ == 0; });  // the job's own I/O
+  if (failure_ || commands_.force_cancel) return false;
+  if (commands_.pause_count == 0) return true;
+  const bool was_ready = ready_;
+  transition(was_ready ? JobState::kStandby : JobState::kPaused);
+  resumed_.wait_until([this] { return commands_.pause_count == 0 || commands_.force_cancel; });
+  transition(was_ready ? JobState::kReady : JobState::kRunning);
+  return !commands_.force_cancel;
+}
+
+// Locks the next region (or a range to retry), waits for the guest writes
+// in flight to it, and copies it unless sync=top finds nothing to copy.
+void IoMirrorJob::issue_next_copy() {
+  const bool retry = !retry_.empty();
+  const std::uint64_t region_bytes = resolved_.granularity_bytes;
+  ByteSpan region;
+  if (retry) {
+    // At most the part in one region: a copy never holds more than a region.
+    ByteSpan& first = retry_.front();
+    const std::uint64_t region_end =
+        first.offset_bytes / region_bytes * region_bytes + region_bytes;
+    region.offset_bytes = first.offset_bytes;
+    region.length_bytes = std::min(first.end_bytes(), region_end) - first.offset_bytes;
+    first = ByteSpan{region.end_bytes(), first.end_bytes() - region.end_bytes()};
+    if (first.length_bytes == 0) retry_.erase(retry_.begin());
+  } else {
+    region.offset_bytes = issued_end_;
+    region.length_bytes = std::min(region_bytes, resolved_.length_bytes - issued_end_);
+    issued_end_ = region.end_bytes();
+  }
+  ++metrics_.iterations;
+  const std::uint64_t id = add_op(region, /*copy=*/true);
+  // Region locking: guest writes admitted before the lock land first, and
+  // so does an older copy of the same bytes (a retry may overlap one).
+  op_done_.wait_until([&] {
+    return std::none_of(ops_.begin(), ops_.end(),
+                        [&](const Op& o) { return o.id != id && overlaps(o.span, region); });
+  });
+  if (!retry && params_.sync == SyncMode::kTop) {
+    const BlockStatus status = source_.block_status(region.offset_bytes, region.length_bytes);
+    if (!status.allocated && status.length >= region.length_bytes) {
+      region_passed(region);  // the target shares the source's backing here
+      retire_op(id, 0, /*report=*/false);
+      return;
+    }
+  }
+  const Op& copy = op(id);
+  metrics_.peak_in_flight = std::max(metrics_.peak_in_flight, copies_in_flight_);
+  metrics_.peak_buffer_bytes = std::max(metrics_.peak_buffer_bytes, copy_bytes_in_flight());
+  if (observer_ != nullptr) observer_->on_op_start(op_info(copy));
+  runtime_.spawn("io-mirror-copy", [this, id, retry] { run_copy(id, retry); });
+  throttle_after_dispatch(region.length_bytes);
+}
+
+void IoMirrorJob::run_copy(std::uint64_t id, bool retry) {
+  const ByteSpan region = op(id).span;
+  PayloadPtr data;
+  Side failed_side = Side::kSource;
+  IoStatus status = source_.read(region.offset_bytes, region.length_bytes, data);
+  if (status.ok()) {
+    metrics_.bytes_read += region.length_bytes;
+    op(id).read_done = true;
+    // Not io-mirror's rule (docs/bugs.md): the region is taken as copied once
+    // its data is in hand, so guest writes to it are mirrored, and no longer
+    // wait, while the old data is still on its way to the target.
+    if (params_.bugs.has(Bug::kIoPassedAtRead) && !retry) {
+      region_passed(region);
+      op(id).locks = false;
+    }
+    op_done_.wake_all();  // writes that wait only for the read (io-lock-until-read)
+    failed_side = Side::kTarget;
+    status = target_.write(region.offset_bytes, region.length_bytes, *data);
+  }
+  if (status.ok()) {
+    metrics_.bytes_written += region.length_bytes;
+    ++metrics_.copy_ops;
+    if (!retry && !params_.bugs.has(Bug::kIoPassedAtRead)) region_passed(region);
+  } else {
+    // Copied again later; guest writes meanwhile are mirrored, which the
+    // copy again then covers (it reads after them).
+    if (!retry && !params_.bugs.has(Bug::kIoPassedAtRead)) region_passed(region);
+    retry_.push_back(region);
+    handle_error(failed_side, status.error);
+  }
+  retire_op(id, status.error, /*report=*/true);
+  kick();
+}
+
+void IoMirrorJob::region_passed(ByteSpan region) {
+  if (region.offset_bytes != copied_end_) {
+    passed_beyond_.push_back(region);
+    return;
+  }
+  copied_end_ = region.end_bytes();
+  // Absorb the regions that ended before this one, now contiguous.
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    for (auto it = passed_beyond_.begin(); it != passed_beyond_.end(); ++it) {
+      if (it->offset_bytes == copied_end_) {
+        copied_end_ = it->end_bytes();
+        passed_beyond_.erase(it);
+        moved = true;
+        break;
+      }
+    }
+  }
+  MIRRORSIM_ASSERT(copied_end_ <= issued_end_, "the cursor passed a region never issued");
+}
+
+bool IoMirrorJob::flush_target_or_handle_error() {
+  const IoStatus status = target_.flush();
+  if (status.ok()) return true;
+  handle_error(Side::kTarget, status.error);
+  if (!failure_ && commands_.pause_count == 0) runtime_.sleep_for(kSliceNs);  // ignore: retry later
+  return false;
+}
+
+void IoMirrorJob::handle_error(Side side, int error) {
+  ++metrics_.errors;
+  const ErrorPolicy policy =
+      side == Side::kSource ? params_.on_source_error : params_.on_target_error;
+  ErrorPolicy action = policy;
+  if (policy == ErrorPolicy::kEnospc) {
+    action = error == ENOSPC ? ErrorPolicy::kStop : ErrorPolicy::kReport;
+  }
+  JobEvent event;
+  event.kind = JobEventKind::kError;
+  event.operation = side == Side::kSource ? "read" : "write";
+  event.action = std::string(error_policy_name(action));
+  event.error = error;
+  emit(std::move(event));
+  switch (action) {
+    case ErrorPolicy::kReport:
+      if (!failure_) {
+        failure_ = std::string(side == Side::kSource ? "source read" : "target write") +
+                   " failed: " + errno_name(error);
+        failure_errno_ = error;
+      }
+      break;
+    case ErrorPolicy::kIgnore:
+      break;
+    case ErrorPolicy::kStop:
+      io_status_ = error == ENOSPC ? IoStatusKind::kNoSpace : IoStatusKind::kFailed;
+      if (!commands_.user_paused) {  // several failures pause the job once
+        ++commands_.pause_count;
+        commands_.user_paused = true;
+      }
+      break;
+    case ErrorPolicy::kEnospc:
+      MIRRORSIM_ASSERT(false, "enospc resolves to stop or report");
+  }
+  kick();
+}
+
+void IoMirrorJob::throttle_after_dispatch(std::uint64_t bytes) {
+  const TimeNs delay = rate_.delay_after(runtime_.now(), bytes);
+  if (observer_ != nullptr) observer_->on_rate_dispatch(runtime_.now(), bytes, rate_.speed());
+  if (delay > 0) throttle(delay);
+}
+
+// As the QEMU job's: short steps, so a cancel, a pause or a new speed takes
+// effect soon; a pause is taken here and the sleep goes on to its deadline.
+void IoMirrorJob::throttle(TimeNs delay) {
+  const std::uint64_t speed = rate_.speed();
+  const TimeNs deadline = runtime_.now() + delay;
+  while (runtime_.now() < deadline) {
+    runtime_.sleep_for(std::min(deadline - runtime_.now(), kThrottlePollNs));
+    if (commands_.force_cancel || rate_.speed() != speed || failure_) return;
+    if (commands_.pause_count > 0 && !pause_point()) return;
+  }
+}
+
+// ---- ops ------------------------------------------------------------------------
+
+std::uint64_t IoMirrorJob::add_op(ByteSpan span, bool copy) {
+  Op o;
+  o.id = next_op_id_++;
+  o.span = span;
+  o.copy = copy;
+  ops_.push_back(o);
+  if (copy) {
+    ++copies_in_flight_;
+    MIRRORSIM_ASSERT(copies_in_flight_ <= resolved_.max_in_flight_ops,
+                     "more copy ops in flight than max_copy_ops");
+  }
+  return o.id;
+}
+
+IoMirrorJob::Op& IoMirrorJob::op(std::uint64_t id) {
+  const auto it = std::find_if(ops_.begin(), ops_.end(), [id](const Op& o) { return o.id == id; });
+  MIRRORSIM_ASSERT(it != ops_.end(), "no op with this id in flight");
+  return *it;
+}
+
+OpInfo IoMirrorJob::op_info(const Op& o) const {
+  return OpInfo{o.id,
+                o.copy ? OpKind::kCopy : OpKind::kActiveWrite,
+                o.span.offset_bytes,
+                o.span.length_bytes,
+                copy_bytes_in_flight(),
+                copies_in_flight_};
+}
+
+std::uint64_t IoMirrorJob::copy_bytes_in_flight() const {
+  std::uint64_t bytes = 0;
+  for (const Op& o : ops_) {
+    if (o.copy) bytes += o.span.length_bytes;
+  }
+  return bytes;
+}
+
+void IoMirrorJob::retire_op(std::uint64_t id, int error, bool report) {
+  const Op o = op(id);
+  if (report && observer_ != nullptr) observer_->on_op_end(op_info(o), error);
+  std::erase_if(ops_, [id](const Op& x) { return x.id == id; });
+  if (o.copy) --copies_in_flight_;
+  op_done_.wake_all();
+}
+
+// ---- the end ----------------------------------------------------------------------
+
+void IoMirrorJob::finish(bool drained) {
+  // As the QEMU job: guest I/O is held off while the job ends, so mirrored
+  // writes in flight land (and report their errors) before the end.
+  if (!drained) {
+    drain_begin();
+    drained = true;
+  }
+  job_done_ = true;
+  op_done_.wait_until([this] { return copies_in_flight_ == 0; });
+  if (state() == JobState::kPaused) transition(JobState::kRunning);
+  if (state() == JobState::kStandby) transition(JobState::kReady);
+
+  JobEvent end;
+  if (failure_ || commands_.force_cancel) {
+    transition(JobState::kAborting);
+    drain_end();
+    transition(JobState::kConcluded);
+    if (failure_) {
+      end.kind = JobEventKind::kCompleted;
+      end.message = *failure_;
+      end.error = failure_errno_;
+      outcome_.error = *failure_;
+    } else {
+      end.kind = JobEventKind::kCancelled;
+      outcome_.cancelled = true;
+    }
+  } else {
+    transition(JobState::kWaiting);
+    transition(JobState::kPending);
+    if (commands_.complete_requested && !commands_.cancel_requested) {
+      if (pivot_) pivot_();  // still drained: nothing slips in between
+      pivoted_ = true;
+    }
+    drain_end();
+    transition(JobState::kConcluded);
+    end.kind = JobEventKind::kCompleted;
+    end.pivoted = pivoted_;
+    outcome_.success = true;
+  }
+  outcome_.pivoted = pivoted_;
+  metrics_.time_to_end_ns = runtime_.now() - start_time_;
+  emit(std::move(end));
+  transition(JobState::kNull);
+  outcome_.ended = true;
+  ended_.wake_all();
+}
+
+}  // namespace mirrorsim::engine
