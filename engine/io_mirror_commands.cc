@@ -70,65 +70,36 @@ void IoMirrorJob::start() {
     copied_end_ = resolved_.length_bytes;
     issued_end_ = resolved_.length_bytes;
   }
-  drain_begin();  // no guest write may straddle the moment mirroring starts
+  guest_drain_.begin();  // no guest write may straddle the moment mirroring starts
   intercepting_ = true;
-  drain_end();
+  guest_drain_.end();
   start_time_ = runtime_.now();
   task_ = runtime_.spawn("io-mirror-job", [this] { run(); });
 }
 
 void IoMirrorJob::complete() {
-  const JobState s = state();
-  if (s != JobState::kReady && s != JobState::kStandby) {
-    throw JobCommandError("complete: the job is " + std::string(state_name(s)) +
-                          "; complete needs ready or standby");
-  }
-  commands_.complete_requested = true;
+  commands_.request_complete(state());
   kick();
 }
 
 void IoMirrorJob::cancel(bool force) {
-  const JobState s = state();
-  if (s == JobState::kConcluded || s == JobState::kNull || s == JobState::kAborting ||
-      outcome_.ended) {
-    throw JobCommandError("cancel: the job is " + std::string(state_name(s)));
-  }
-  commands_.cancel_requested = true;
-  if (force || !ready_) commands_.force_cancel = true;
-  if (commands_.user_paused) {
-    commands_.user_paused = false;
-    commands_.pause_count = 0;
-  }
+  commands_.request_cancel(state(), outcome_.ended, force, ready_);
   resumed_.wake_all();
   kick();
 }
 
 void IoMirrorJob::pause() {
-  const JobState s = state();
-  if (s != JobState::kRunning && s != JobState::kReady && s != JobState::kCreated &&
-      s != JobState::kPaused && s != JobState::kStandby) {
-    throw JobCommandError("pause: the job is " + std::string(state_name(s)));
-  }
-  if (commands_.user_paused) throw JobCommandError("pause: the job is paused already");
-  commands_.user_paused = true;
-  ++commands_.pause_count;
+  commands_.request_pause(state());
   kick();
 }
 
 void IoMirrorJob::resume() {
-  if (!commands_.user_paused) throw JobCommandError("resume: the job is not paused");
-  commands_.user_paused = false;
-  --commands_.pause_count;
-  if (commands_.pause_count == 0) io_status_ = IoStatusKind::kOk;
+  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
   resumed_.wake_all();
 }
 
 void IoMirrorJob::set_speed(std::int64_t bytes_per_s) {
-  if (bytes_per_s < 0) {
-    throw JobCommandError("set-speed: " + std::to_string(bytes_per_s) +
-                          " is negative; allowed: 0 (unlimited) or bytes per second");
-  }
-  if (outcome_.ended) throw JobCommandError("set-speed: the job has ended");
+  check_set_speed(bytes_per_s, outcome_.ended);
   rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
 }
 

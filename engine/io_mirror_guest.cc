@@ -9,55 +9,17 @@
 // registers itself, so a copy that locks its region later waits for it.
 #include <algorithm>
 
+#include "engine/guest_filter.h"
 #include "engine/invariant.h"
-#include "engine/io_mirror_filter.h"
 #include "engine/io_mirror_job.h"
 
 namespace mirrorsim::engine {
-namespace {
-
-IoStatus write_as(BlockDevice& device, OpKind kind, std::uint64_t offset, std::uint64_t length,
-                  const Payload* data, bool may_unmap) {
-  switch (kind) {
-    case OpKind::kZero:
-      return device.write_zeroes(offset, length, may_unmap);
-    case OpKind::kDiscard:
-      return device.discard(offset, length);
-    default:
-      return device.write(offset, length, *data);
-  }
-}
-
-}  // namespace
-
 BlockDevice& IoMirrorJob::guest_device() {
   return *guest_;
 }
 
 BlockDevice& IoMirrorJob::guest_backend() {
   return pivoted_ ? target_ : source_;
-}
-
-void IoMirrorJob::guest_enter() {
-  guest_gate_.wait_until([this] { return !drained_; });
-  ++guest_in_flight_;
-}
-
-void IoMirrorJob::guest_leave() {
-  MIRRORSIM_ASSERT(guest_in_flight_ > 0, "guest request count underflow");
-  if (--guest_in_flight_ == 0) guest_quiet_.wake_all();
-}
-
-void IoMirrorJob::drain_begin() {
-  MIRRORSIM_ASSERT(!drained_, "nested drain");
-  drained_ = true;
-  guest_quiet_.wait_until([this] { return guest_in_flight_ == 0; });
-}
-
-void IoMirrorJob::drain_end() {
-  MIRRORSIM_ASSERT(drained_, "drain_end without drain_begin");
-  drained_ = false;
-  guest_gate_.wake_all();
 }
 
 // True when the write touches a region the pass has copied.

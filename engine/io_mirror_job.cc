@@ -16,8 +16,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "engine/guest_filter.h"
 #include "engine/invariant.h"
-#include "engine/io_mirror_filter.h"
 #include "engine/limits.h"
 
 namespace mirrorsim::engine {
@@ -30,12 +30,11 @@ IoMirrorJob::IoMirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& tar
       params_(std::move(params)),
       observer_(observer),
       pivot_(std::move(pivot)),
-      guest_(std::make_unique<Filter>(*this)),
+      guest_(std::make_unique<GuestFilter<IoMirrorJob>>(*this)),
       op_done_(runtime, "io-mirror op completion"),
       kick_(runtime, "io-mirror job idle (work or a command)"),
       resumed_(runtime, "io-mirror job resume"),
-      guest_gate_(runtime, "io-mirror drain (guest I/O held off)"),
-      guest_quiet_(runtime, "guest requests to finish (drain)"),
+      guest_drain_(runtime, "io-mirror drain (guest I/O held off)"),
       ended_(runtime, "io-mirror job end") {}
 
 IoMirrorJob::~IoMirrorJob() = default;
@@ -102,10 +101,10 @@ bool IoMirrorJob::pass_over() const {
 }
 
 bool IoMirrorJob::in_sync_for_end(bool* drained) {
-  drain_begin();
+  guest_drain_.begin();
   const bool in_sync = pass_over() && flush_target_or_handle_error() && pass_over();
   if (!in_sync) {
-    drain_end();
+    guest_drain_.end();
     return false;
   }
   *drained = true;
@@ -350,7 +349,7 @@ void IoMirrorJob::finish(bool drained) {
   // As the QEMU job: guest I/O is held off while the job ends, so mirrored
   // writes in flight land (and report their errors) before the end.
   if (!drained) {
-    drain_begin();
+    guest_drain_.begin();
     drained = true;
   }
   job_done_ = true;
@@ -361,7 +360,7 @@ void IoMirrorJob::finish(bool drained) {
   JobEvent end;
   if (failure_ || commands_.force_cancel) {
     transition(JobState::kAborting);
-    drain_end();
+    guest_drain_.end();
     transition(JobState::kConcluded);
     if (failure_) {
       end.kind = JobEventKind::kCompleted;
@@ -379,7 +378,7 @@ void IoMirrorJob::finish(bool drained) {
       if (pivot_) pivot_();  // still drained: nothing slips in between
       pivoted_ = true;
     }
-    drain_end();
+    guest_drain_.end();
     transition(JobState::kConcluded);
     end.kind = JobEventKind::kCompleted;
     end.pivoted = pivoted_;

@@ -34,10 +34,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/block_device.h"
 #include "engine/byte_span.h"
+#include "engine/guest_drain.h"
 #include "engine/job_commands.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
@@ -95,7 +97,9 @@ class IoMirrorJob final : public MirrorAlgorithm {
   std::uint64_t cursor_bytes() const { return copied_end_; }
 
  private:
-  class Filter;  // engine/io_mirror_filter.h
+  template <class>
+  friend class GuestFilter;  // engine/guest_filter.h
+  static constexpr std::string_view kFilterName = "io-mirror-filter";
   enum class Side : std::uint8_t { kSource, kTarget };
   // A copy op (it locks its region) or a guest write in flight.
   struct Op {
@@ -136,10 +140,6 @@ class IoMirrorJob final : public MirrorAlgorithm {
   bool passed(ByteSpan span) const;
   ByteSpan lock_span(ByteSpan span) const;
   bool must_wait(ByteSpan locked) const;
-  void guest_enter();
-  void guest_leave();
-  void drain_begin();
-  void drain_end();
   BlockDevice& guest_backend();
   bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
 
@@ -153,7 +153,7 @@ class IoMirrorJob final : public MirrorAlgorithm {
   MirrorParams params_;
   JobObserver* observer_;
   PivotHook pivot_;
-  std::unique_ptr<Filter> guest_;
+  std::unique_ptr<BlockDevice> guest_;  // a GuestFilter<IoMirrorJob>
 
   JobStateMachine machine_;
   ResolvedParams resolved_;
@@ -181,14 +181,10 @@ class IoMirrorJob final : public MirrorAlgorithm {
   int failure_errno_ = 0;
   TimeNs start_time_ = 0;
 
-  std::uint32_t guest_in_flight_ = 0;
-  bool drained_ = false;
-
-  WaitQueue op_done_;      // a copy or a guest write ended
-  WaitQueue kick_;         // the idle job waits here
-  WaitQueue resumed_;      // a paused job waits here
-  WaitQueue guest_gate_;   // guest requests wait here while drained
-  WaitQueue guest_quiet_;  // a drain waits here for guest requests to end
+  WaitQueue op_done_;       // a copy or a guest write ended
+  WaitQueue kick_;          // the idle job waits here
+  WaitQueue resumed_;       // a paused job waits here
+  GuestDrain guest_drain_;  // holds guest I/O off while drained
   WaitQueue ended_;
 
   JobMetrics metrics_;

@@ -14,12 +14,25 @@
 // A cancel undoes a pause taken by pause() or a stop (user_paused), so a
 // paused job can end.
 //
-// A value: the job holds one, and a test may build one.
+// A value: the job holds one, and a test may build one. Its request_*
+// functions are the verbs' rules every algorithm shares (QEMU's job verb
+// table): each throws JobCommandError when the job's state forbids the
+// command, else records it; the job then wakes what must act on it.
 #pragma once
 
+#include <cstdint>
+#include <stdexcept>
+
+#include "engine/job_state.h"
 #include "engine/mirror_params.h"
 
 namespace mirrorsim::engine {
+
+// A command that the job's state does not allow (QEMU would refuse it too).
+class JobCommandError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct JobCommands {
   bool complete_requested = false;
@@ -31,6 +44,18 @@ struct JobCommands {
 
   // True when the job must leave the idle wait: it has a command to act on.
   bool any_pending() const { return pause_count > 0 || complete_requested || cancel_requested; }
+
+  void request_complete(JobState state);
+  // `ended`: the job has ended; `ready`: it has been READY (a cancel before
+  // that is forced). Undoes a user pause, so a paused job can end.
+  void request_cancel(JobState state, bool ended, bool force, bool ready);
+  void request_pause(JobState state);
+  // True when no pause is left (the job's I/O status is then OK again).
+  bool request_resume();
 };
+
+// set-speed's rule: a speed is 0 (unlimited) or positive, and the job has
+// not ended. Throws JobCommandError.
+void check_set_speed(std::int64_t bytes_per_s, bool ended);
 
 }  // namespace mirrorsim::engine

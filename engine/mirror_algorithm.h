@@ -23,18 +23,13 @@
 
 #include "engine/algorithm.h"
 #include "engine/block_device.h"
+#include "engine/job_commands.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/mirror_params.h"
 #include "engine/runtime.h"
 
 namespace mirrorsim::engine {
-
-// A command that the job's state does not allow (QEMU would refuse it too).
-class JobCommandError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct JobOutcome {
   bool ended = false;

@@ -23,12 +23,11 @@ MirrorJob::MirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target,
       params_(std::move(params)),
       observer_(observer),
       pivot_(std::move(pivot)),
-      guest_(std::make_unique<GuestFilter>(*this)),
+      guest_(std::make_unique<GuestFilter<MirrorJob>>(*this)),
       op_done_(runtime, "mirror op completion"),
       kick_(runtime, "mirror job idle (work or a command)"),
       resumed_(runtime, "mirror job resume"),
-      guest_gate_(runtime, "mirror drain (guest I/O held off)"),
-      guest_quiet_(runtime, "guest requests to finish (drain)"),
+      guest_drain_(runtime, "mirror drain (guest I/O held off)"),
       background_write_done_(runtime, "overlapping background-mode guest writes to return"),
       ended_(runtime, "mirror job end") {
   params_.bugs.add_all(profile_literals(params_.profile));
@@ -149,11 +148,11 @@ void MirrorJob::run() {
 bool MirrorJob::in_sync_for_end(bool* drained) {
   // Fixed by 176c3699 / 9a0cec66: the check is made while drained.
   const bool drain = !params_.bugs.has(Bug::kPivotRace);
-  if (drain) drain_begin();
+  if (drain) guest_drain_.begin();
   const bool in_sync = dirty_->count() == 0 && ops_.background_count() == 0 &&
                        flush_target_or_handle_error() && dirty_->count() == 0;
   if (!in_sync) {
-    if (drain) drain_end();
+    if (drain) guest_drain_.end();
     return false;
   }
   *drained = drain;
@@ -448,7 +447,7 @@ void MirrorJob::finish(bool drained) {
   // writes in flight land (and report their errors) before the end, and no
   // guest write is half tracked.
   if (!drained) {
-    drain_begin();
+    guest_drain_.begin();
     drained = true;
   }
   job_done_ = true;
@@ -463,7 +462,7 @@ void MirrorJob::finish(bool drained) {
   JobEvent end;
   if (failure_ || commands_.force_cancel) {
     transition(JobState::kAborting);
-    if (drained) drain_end();
+    if (drained) guest_drain_.end();
     transition(JobState::kConcluded);
     if (failure_) {
       end.kind = JobEventKind::kCompleted;
@@ -482,7 +481,7 @@ void MirrorJob::finish(bool drained) {
       if (pivot_) pivot_();
       pivoted_ = true;
     }
-    if (drained) drain_end();
+    if (drained) guest_drain_.end();
     transition(JobState::kConcluded);
     end.kind = JobEventKind::kCompleted;
     end.pivoted = pivoted_;

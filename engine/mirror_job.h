@@ -41,12 +41,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/block_device.h"
 #include "engine/buffer_pool.h"
 #include "engine/cow_span.h"
 #include "engine/dirty_bitmap.h"
+#include "engine/guest_drain.h"
 #include "engine/inflight_ops.h"
 #include "engine/job_commands.h"
 #include "engine/job_observer.h"
@@ -109,7 +111,9 @@ class MirrorJob final : public MirrorAlgorithm {
   std::uint64_t bytes_awaiting_buffer() const override;
 
  private:
-  class GuestFilter;  // engine/guest_filter.h
+  template <class>
+  friend class GuestFilter;  // engine/guest_filter.h
+  static constexpr std::string_view kFilterName = "mirror-filter";
   enum class Side : std::uint8_t { kSource, kTarget };
 
   // The job's task (mirror_job.cc; the commands are in mirror_job_commands.cc).
@@ -173,10 +177,6 @@ class MirrorJob final : public MirrorAlgorithm {
   // True when a chunk it cleared was dirty: the write then carries that
   // chunk's copy, work the background owed.
   bool clear_covered_chunks(ByteSpan op_span);
-  void guest_enter();
-  void guest_leave();
-  void drain_begin();
-  void drain_end();
   BlockDevice& guest_backend();
   // Guest writes are tracked from start() until the job ends or pivots.
   bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
@@ -195,7 +195,7 @@ class MirrorJob final : public MirrorAlgorithm {
   MirrorParams params_;
   JobObserver* observer_;
   PivotHook pivot_;
-  std::unique_ptr<GuestFilter> guest_;
+  std::unique_ptr<BlockDevice> guest_;  // a GuestFilter<MirrorJob>
 
   JobStateMachine machine_;
   ResolvedParams resolved_;
@@ -225,9 +225,6 @@ class MirrorJob final : public MirrorAlgorithm {
   int failure_errno_ = 0;
   TimeNs start_time_ = 0;
 
-  // Guest drain.
-  std::uint32_t guest_in_flight_ = 0;
-  bool drained_ = false;
   // Guest writes sent to the source in background mode that have not
   // returned: each marks the dirty bitmap only when it returns. An active
   // write waits for those it overlaps (see active_write).
@@ -236,8 +233,7 @@ class MirrorJob final : public MirrorAlgorithm {
   WaitQueue op_done_;                // any op ended
   WaitQueue kick_;                   // the idle job waits here for work or a command
   WaitQueue resumed_;                // a paused job waits here
-  WaitQueue guest_gate_;             // guest requests wait here while drained
-  WaitQueue guest_quiet_;            // a drain waits here for guest requests to end
+  GuestDrain guest_drain_;           // holds guest I/O off while drained
   WaitQueue background_write_done_;  // active writes wait here for background ones
   WaitQueue ended_;
 

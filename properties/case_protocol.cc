@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,6 +168,7 @@ CaseOutcome run_isolated(std::uint64_t index, const std::function<CaseOutcome()>
   }
   if (pid == 0) {
     ::close(pipe_fds[0]);
+    ::prctl(PR_SET_NAME, "mirrorsim-alone");  // one case run alone (a re-run, a shrink step)
     prepare_worker_signals(parent);
     ::alarm(kCaseWallLimitSeconds);
     CaseOutcome o = run();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +82,8 @@ void WorkerPool::start(Worker& w) {
     for (Worker& other : workers_) close_fds(other);
     ::close(to[1]);
     ::close(from[0]);
+    // Named by role, so `ps` (and a test that kills workers) can tell.
+    ::prctl(PR_SET_NAME, "mirrorsim-work");
     prepare_worker_signals(parent);
     worker_main(to[0], from[1]);
   }
