@@ -28,8 +28,8 @@ namespace fs = std::filesystem;
 // its range, not the op).
 std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
   std::vector<reports::SimCopyOp> ops;
-  constexpr std::uint32_t kSourceDisk = 1;  // properties/world.cc
-  constexpr std::uint32_t kTargetDisk = 2;
+  constexpr std::uint32_t kSourceDisk = properties::kSourceDiskId;
+  constexpr std::uint32_t kTargetDisk = properties::kTargetDiskId;
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   for (const sim::LogRecord& r : report.log) {
     // A piece of a copy's read moved: the op still reading that covers it.
@@ -96,7 +96,7 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
 // where pieces are logged, else the end of its request to the source.
 std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
                                           std::span<const sim::GuestRequest> requests) {
-  constexpr std::uint32_t kSourceDisk = 1;  // properties/world.cc
+  constexpr std::uint32_t kSourceDisk = properties::kSourceDiskId;
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   std::vector<engine::TimeNs> landed;
   for (const sim::GuestRequest& q : requests) {

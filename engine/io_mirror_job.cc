@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "engine/error_action.h"
 #include "engine/guest_filter.h"
 #include "engine/invariant.h"
 #include "engine/limits.h"
@@ -245,21 +246,12 @@ void IoMirrorJob::handle_error(Side side, int error) {
   ++metrics_.errors;
   const ErrorPolicy policy =
       side == Side::kSource ? params_.on_source_error : params_.on_target_error;
-  ErrorPolicy action = policy;
-  if (policy == ErrorPolicy::kEnospc) {
-    action = error == ENOSPC ? ErrorPolicy::kStop : ErrorPolicy::kReport;
-  }
-  JobEvent event;
-  event.kind = JobEventKind::kError;
-  event.operation = side == Side::kSource ? "read" : "write";
-  event.action = std::string(error_policy_name(action));
-  event.error = error;
-  emit(std::move(event));
+  const ErrorPolicy action = error_action(policy, error);
+  emit(error_event(side == Side::kSource, action, error));
   switch (action) {
     case ErrorPolicy::kReport:
       if (!failure_) {
-        failure_ = std::string(side == Side::kSource ? "source read" : "target write") +
-                   " failed: " + errno_name(error);
+        failure_ = error_failure_text(side == Side::kSource, error);
         failure_errno_ = error;
       }
       break;

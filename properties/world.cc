@@ -28,9 +28,6 @@ using scenarios::Backing;
 using scenarios::CommandKind;
 using scenarios::CommandTrigger;
 
-constexpr std::uint32_t kSourceDiskId = 1;
-constexpr std::uint32_t kTargetDiskId = 2;
-
 // Reorders `values` (a selection, not a sort: millions of latencies in a
 // long run).
 TimeNs percentile(std::vector<TimeNs>& values, double p) {

@@ -72,6 +72,11 @@
 
 namespace mirrorsim::properties {
 
+// The disks' ids in the event log (a record's subject): what a reader of the
+// log (`export qemu`) matches disk requests by.
+inline constexpr std::uint32_t kSourceDiskId = 1;
+inline constexpr std::uint32_t kTargetDiskId = 2;
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;    // overrides the scenario's seed
   std::vector<std::string> extra_bugs;  // engine bug switches to add (--bug)

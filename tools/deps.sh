@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libboost-dev libboost-context-dev libfccp-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
-  gnuplot-nox parallel qemu-system-x86 qemu-utils
+  gnuplot-nox parallel qemu-system-x86 qemu-utils python3
 )
 
 missing=()
