@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <set>
 #include <vector>
 
 #include <fmt/core.h>
@@ -92,6 +93,23 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
   return ops;
 }
 
+// The source request a guest request becomes.
+sim::DiskOp source_op(sim::GuestOp op) {
+  switch (op) {
+    case sim::GuestOp::kWriteZeroes:
+      return sim::DiskOp::kWriteZeroes;
+    case sim::GuestOp::kDiscard:
+      return sim::DiskOp::kDiscard;
+    case sim::GuestOp::kRead:
+      return sim::DiskOp::kRead;
+    case sim::GuestOp::kFlush:
+      return sim::DiskOp::kFlush;
+    case sim::GuestOp::kWrite:
+      break;
+  }
+  return sim::DiskOp::kWrite;
+}
+
 // When each guest request's data landed on the source: its last piece
 // where pieces are logged, else the end of its request to the source.
 std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
@@ -99,11 +117,14 @@ std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
   constexpr std::uint32_t kSourceDisk = properties::kSourceDiskId;
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   std::vector<engine::TimeNs> landed;
+  // Requests of the same range end in turn: each end record names one.
+  std::set<std::size_t> taken;
   for (const sim::GuestRequest& q : requests) {
     engine::TimeNs piece = 0;
     engine::TimeNs end = q.time;
-    for (const sim::LogRecord& r : report.log) {
-      if (r.time < q.time || r.subject != kSourceDisk) continue;
+    for (std::size_t i = 0; i < report.log.size(); ++i) {
+      const sim::LogRecord& r = report.log[i];
+      if (r.time < q.time || r.subject != kSourceDisk || taken.count(i) != 0) continue;
       if (r.kind != sim::EventKind::kDiskDataMoved && r.kind != sim::EventKind::kDiskRequestEnd) {
         continue;
       }
@@ -114,8 +135,9 @@ std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
           r.a + length <= q.offset + q.length) {
         piece = std::max(piece, r.time);
       } else if (r.kind == sim::EventKind::kDiskRequestEnd && r.a == q.offset &&
-                 length == q.length) {
+                 length == q.length && op == source_op(q.op)) {
         end = r.time;
+        taken.insert(i);
         break;
       }
     }

@@ -316,11 +316,11 @@ void CampaignRun::run_replays() {
                      bad == 1 ? "fails" : "fail"));
   };
   if (!options_.corpus.empty()) {
-    result_.corpus = replay_files(options_.corpus, options_.bugs);
+    result_.corpus = replay_files(options_.corpus, options_.bugs, options_.set_aside);
     report(result_.corpus, "failure database", "STILL FAILS");
   }
   if (options_.run_library && !interrupted()) {
-    result_.library = replay_files(scenarios::library_files(), options_.bugs);
+    result_.library = replay_files(scenarios::library_files(), options_.bugs, options_.set_aside);
     report(result_.library, "library", "VIOLATED");
     for (const ReplayResult& r : result_.library) {
       if (r.passed) continue;
@@ -535,25 +535,13 @@ void check_set_aside(std::span<const std::string> names) {
   }
 }
 
-namespace {
-
-void set_aside_verdicts(RunReport& report, std::span<const std::string> set_aside) {
-  for (Verdict& v : report.verdicts) {
-    if (v.violated() &&
-        std::find(set_aside.begin(), set_aside.end(), v.property) != set_aside.end()) {
-      v.status = VerdictStatus::kNotApplicable;
-      v.message = "set aside (--skip-property): " + v.message;
-    }
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
                           const std::vector<std::string>& bugs, bool check_determinism,
                           OracleLimits limits, std::span<const std::string> set_aside) {
   RunReport report = run_case(c, bugs, limits);
-  set_aside_verdicts(report, set_aside);
+  properties::set_aside(report.verdicts, set_aside);
   CaseOutcome o = outcome_of(report, index);
   if (!o.passed || !check_determinism) return o;
   o.determinism_checked = true;

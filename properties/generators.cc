@@ -443,6 +443,37 @@ void draw_algorithm(Scenario& s, std::optional<engine::Algorithm> forced) {
   s.mirror.max_copy_ops = ops;
 }
 
+// State before the job ([[prefill]]): a few writes, zero writes or discards
+// on the source or its backing, placed like guest requests, so that a job
+// starts on a disk that already holds data (with sync top, dirty chunks the
+// job finds at once). Drawn after everything else, every value whether or
+// not the switch is on (see draw_unkind).
+void draw_prefill(GeneratedCase& c, SwarmOptions& o, std::span<const std::string> swarm_off,
+                  const Geometry& g) {
+  Scenario& s = c.scenario;
+  o.prefill = feature(25);
+  scenarios::switch_off(o, swarm_off);
+  std::vector<scenarios::Prefill> fills;
+  for (const GuestRequest& r : requests(g.length, g.granularity, g.cluster, false)) {
+    if (r.op == GuestOp::kRead) continue;
+    scenarios::Prefill p;
+    // Sync none copies only what the guest writes during the job: data on
+    // the source's own layer before it would never reach the target.
+    const bool fits_base = s.base && r.offset + r.length <= s.base->length_bytes;
+    const bool on_base = fits_base && (feature(25) || o.sync == scenarios::SyncMode::kNone);
+    if (!on_base && o.sync == scenarios::SyncMode::kNone) continue;
+    p.disk = on_base ? scenarios::PrefillDisk::kBase : scenarios::PrefillDisk::kSource;
+    p.offset_bytes = r.offset;
+    p.length_bytes = r.length;
+    p.op = r.op == GuestOp::kWriteZeroes ? scenarios::PrefillOp::kWriteZeroes
+           : r.op == GuestOp::kDiscard   ? scenarios::PrefillOp::kDiscard
+                                         : scenarios::PrefillOp::kWrite;
+    fills.push_back(p);
+  }
+  o.prefill = o.prefill && !fills.empty();
+  if (o.prefill) s.prefill = std::move(fills);
+}
+
 }  // namespace
 
 rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off,
@@ -466,6 +497,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off,
     draw_unkind(s, *s.swarm, swarm_off);
     draw_durability(c, *s.swarm, swarm_off);
     draw_algorithm(s, algorithm);
+    draw_prefill(c, *s.swarm, swarm_off, g);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

@@ -19,7 +19,8 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-ReplayResult replay_one(const std::filesystem::path& file, const std::vector<std::string>& bugs) {
+ReplayResult replay_one(const std::filesystem::path& file, const std::vector<std::string>& bugs,
+                        std::span<const std::string> set_aside) {
   ReplayResult r;
   r.file = file;
   r.name = file.filename().string();
@@ -40,7 +41,9 @@ ReplayResult replay_one(const std::filesystem::path& file, const std::vector<std
   const CaseOutcome o = run_isolated(0, [&] {
     RunOptions options;
     options.extra_bugs = bugs;
-    return outcome_of(run_scenario(s, options), 0);
+    RunReport report = run_scenario(s, options);
+    properties::set_aside(report.verdicts, set_aside);
+    return outcome_of(report, 0);
   });
   r.passed = o.passed;
   r.verdicts = o.verdicts;
@@ -59,11 +62,12 @@ std::string bug_flag_text(const std::vector<std::string>& bugs) {
 
 std::vector<ReplayResult> replay_files(const std::vector<std::filesystem::path>& files,
                                        const std::vector<std::string>& bugs,
+                                       std::span<const std::string> set_aside,
                                        const std::function<void(const ReplayResult&)>& each) {
   std::vector<ReplayResult> results;
   for (const std::filesystem::path& file : files) {
     if (interrupted()) break;
-    results.push_back(replay_one(file, bugs));
+    results.push_back(replay_one(file, bugs, set_aside));
     if (interrupted()) {
       results.pop_back();  // cut short by the interrupt: not a result
       break;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct ReplayResult {
 // the campaign is interrupted.
 std::vector<ReplayResult> replay_files(const std::vector<std::filesystem::path>& files,
                                        const std::vector<std::string>& bugs,
+                                       std::span<const std::string> set_aside = {},
                                        const std::function<void(const ReplayResult&)>& each = {});
 
 // The saved failures in `dir`, sorted: <id>.toml, or <id>.unshrunk.toml

@@ -1,5 +1,6 @@
 #include "properties/verdict.h"
 
+#include <algorithm>
 #include <array>
 
 namespace mirrorsim::properties {
@@ -82,6 +83,15 @@ std::optional<FailureKind> failure_kind(const std::vector<Verdict>& verdicts) {
     kind = kind ? most_severe(*kind, k) : k;
   }
   return kind;
+}
+
+void set_aside(std::vector<Verdict>& verdicts, std::span<const std::string> names) {
+  for (Verdict& v : verdicts) {
+    if (v.violated() && std::find(names.begin(), names.end(), v.property) != names.end()) {
+      v.status = VerdictStatus::kNotApplicable;
+      v.message = "set aside (--skip-property): " + v.message;
+    }
+  }
 }
 
 }  // namespace mirrorsim::properties

@@ -50,6 +50,10 @@ std::span<const PropertyInfo> property_list();
 
 const Verdict* first_violation(const std::vector<Verdict>& verdicts);
 
+// `check --skip-property`: each violation of a property in `names` becomes
+// not applicable, its message kept after "set aside (--skip-property): ".
+void set_aside(std::vector<Verdict>& verdicts, std::span<const std::string> names);
+
 // What kind of failure a failed property is. Each kind has its own exit
 // code (cli/exit_codes.h). In order of severity, least severe first: when
 // several properties failed, the most severe kind names the run or the

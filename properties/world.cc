@@ -173,6 +173,8 @@ void World::apply_prefill() {
                                               scenarios::name_of(p.disk)));
     }
   }
+  // The host flushed what it wrote before the job: a power loss keeps it.
+  if (!scenario_.prefill.empty()) source_->adopt_image_as_durable();
 }
 
 void World::write_fresh(DiskRole role, std::uint64_t offset, std::uint64_t length) {

@@ -9,6 +9,8 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "reports/qemu_sibling_chain.h"
+
 namespace mirrorsim::reports {
 namespace {
 
@@ -135,21 +137,66 @@ class Qmp:
             self.receive_until(lambda m: "event" in m and m["event"].startswith(name), name)
 
 
-def trace_done_count(offset, length):
+def trace_count(pattern):
     try:
         with open("trace.log") as f:
             text = f.read()
     except OSError:
         return 0
-    return len(re.findall(r"mirror_iteration_done .*offset %d bytes %d " % (offset, length), text))
+    return len(re.findall(pattern, text))
+
+
+def wait_trace(pattern, count, qmp, why):
+    deadline = time.monotonic() + TIMEOUT
+    while trace_count(pattern) < count:
+        if time.monotonic() > deadline:
+            cannot_judge(why)
+        qmp.receive_one()
+
+
+def wait_copies_ended(qmp):
+    # Every copy QEMU started (mirror_one_iteration) has ended.
+    def started_and_ended():
+        try:
+            with open("trace.log") as f:
+                text = f.read()
+        except OSError:
+            return [], []
+        pattern = r"%s .*offset (\d+) bytes (\d+)"
+        return (sorted(re.findall(pattern % "mirror_one_iteration", text)),
+                sorted(re.findall(pattern % "mirror_iteration_done", text)))
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        started, ended = started_and_ended()
+        if all(ended.count(op) >= started.count(op) for op in set(started)):
+            return
+        if time.monotonic() > deadline:
+            cannot_judge("QEMU's copies did not end")
+        qmp.receive_one()
+
+
+def wait_covering_ended(cover, qmp):
+    # As many copies covering the range have ended as in the simulation.
+    def covering():
+        try:
+            with open("trace.log") as f:
+                text = f.read()
+        except OSError:
+            return 0
+        ends = re.findall(r"mirror_iteration_done .*offset (\d+) bytes (\d+)", text)
+        return sum(1 for o, n in ends if int(o) <= cover["offset"] and
+                   cover["offset"] + cover["length"] <= int(o) + int(n))
+    deadline = time.monotonic() + TIMEOUT
+    while covering() < cover["count"]:
+        if time.monotonic() > deadline:
+            cannot_judge("no copy of [%d, +%d) ended in QEMU as in the simulation"
+                         % (cover["offset"], cover["length"]))
+        qmp.receive_one()
 
 
 def wait_done(offset, length, count, qmp):
-    deadline = time.monotonic() + TIMEOUT
-    while trace_done_count(offset, length) < count:
-        if time.monotonic() > deadline:
-            cannot_judge("copy op [%d, +%d) did not end in QEMU as it did in the simulation" % (offset, length))
-        qmp.receive_one()
+    wait_trace(r"mirror_iteration_done .*offset %d bytes %d " % (offset, length), count, qmp,
+               "copy op [%d, +%d) did not end in QEMU as it did in the simulation" % (offset, length))
 
 
 def byte_at(fmt, path, offset):
@@ -209,6 +256,7 @@ def main():
     args = [QEMU, "-machine", "none", "-nodefaults", "-display", "none",
             "-qmp", "unix:qmp.sock,server=on,wait=off",
             "-trace", "enable=mirror_one_iteration", "-trace", "enable=mirror_iteration_done",
+            "-trace", "enable=qcow2_writev_start_req",
             "-D", "trace.log"]
     if CASE["base_node"]:
         args += ["-blockdev", json.dumps(CASE["base_node"])]
@@ -241,6 +289,8 @@ def main():
     qmp.command({"execute": "blockdev-mirror", "arguments": CASE["mirror"], "id": "mirror"})
     for step in CASE["steps"]:
         kind = step["kind"]
+        if UNDO and step.get("skip_undo"):
+            continue
         if kind == "wait_event":
             qmp.wait_event(step["event"])
         elif kind == "qmp":
@@ -275,6 +325,8 @@ def main():
         elif kind == "release":
             for want in step["after"]:
                 wait_done(want["offset"], want["length"], want["count"], qmp)
+            if "cover" in step:
+                wait_covering_ended(step["cover"], qmp)
             if not UNDO:
                 qmp.hmp('qemu-io %s "resume %s"' % (step["device"], step["tag"]))
         elif kind == "finish":
@@ -285,6 +337,20 @@ def main():
                 cannot_judge("QEMU did not quit")
             if status < 0:
                 verdict(6, "QEMU crashed (signal %d): %s" % (-status, last_line("qemu.err")))
+        elif kind == "kick":
+            # The job sleeps after each dirty run at 1 byte/s; a higher
+            # speed wakes it for one more (0: no limit).
+            qmp.command({"execute": "block-job-set-speed",
+                         "arguments": {"device": "mirror", "speed": step["speed"]}})
+        elif kind == "wait_writes":
+            # The copies have read: their writes reached the target's qcow2.
+            wait_trace(r"qcow2_writev_start_req .*offset 0x%x bytes %d\b"
+                       % (step["offset"], step["length"]), step["count"], qmp,
+                       "the job's copies of [%d, +%d) did not reach the target"
+                       % (step["offset"], step["length"]))
+        elif kind == "settle":
+            if UNDO:
+                wait_copies_ended(qmp)
         elif kind == "compare":
             compare()
         elif kind == "cannot_judge":
@@ -299,10 +365,6 @@ if __name__ == "__main__":
 bool writes_data(sim::GuestOp op) {
   return op == sim::GuestOp::kWrite || op == sim::GuestOp::kWriteZeroes ||
          op == sim::GuestOp::kDiscard;
-}
-
-bool overlaps(std::uint64_t a, std::uint64_t a_len, std::uint64_t b, std::uint64_t b_len) {
-  return a < b + b_len && b < a + a_len;
 }
 
 // One read task of QEMU's qcow2 driver: a run of clusters of one kind, and
@@ -481,18 +543,6 @@ ReadTask first_write_task(const Scenario& s, const SimCopyOp& op) {
   const std::uint64_t c = std::max<std::uint64_t>(s.target.cluster_bytes, 1);
   const std::uint64_t end = std::min(op.offset + op.length, (op.offset / c + 1) * c);
   return {op.offset, end - op.offset, "write_aio"};
-}
-
-// Whether the simulation's op took the data of the request's range before
-// the request's data landed (`landed`).
-bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs landed) {
-  bool any = false;
-  for (const SampledPiece& p : op.pieces) {
-    if (!overlaps(p.offset, p.length, q.offset, q.length)) continue;
-    if (p.time > landed) return false;
-    any = true;
-  }
-  return any || op.read_end <= landed;
 }
 
 // Whether a write held on the target lets the ops that must end before it
@@ -790,6 +840,77 @@ json arm_step(const HoldPlan& holds, std::size_t before, std::span<const SimCopy
   return {{"kind", "arm"}, {"tags", tags}, {"after", op_counts(wait_for, ops)}, {"resume", resume}};
 }
 
+// The step that does what `a` says (null for a comment).
+json action_step(const ReplayAction& a) {
+  switch (a.kind) {
+    case ReplayAction::Kind::kComment:
+      return nullptr;
+    case ReplayAction::Kind::kWaitEvent:
+      return {{"kind", "wait_event"}, {"event", a.text}};
+    case ReplayAction::Kind::kQmp:
+      return {{"kind", "qmp"}, {"qmp", a.qmp}};
+    case ReplayAction::Kind::kGuestIo:
+      return {{"kind", "guest"}, {"io", a.text}, {"request", a.request}};
+    case ReplayAction::Kind::kFinish:
+      return {{"kind", "finish"}};
+    case ReplayAction::Kind::kCompare:
+      return {{"kind", "compare"}};
+    case ReplayAction::Kind::kCannotJudge:
+      return {{"kind", "cannot_judge"}, {"why", a.text}};
+  }
+  return nullptr;
+}
+
+// The steps of a sibling chain (qemu_sibling_chain.h): the job takes one
+// dirty run per kick; P's write is held, S is issued and reads, the
+// request goes, S is held behind P's allocation, F copies, S lands last.
+json chain_steps(const ReplayPlan& plan, const SiblingChain& chain,
+                 std::span<const SimCopyOp> ops) {
+  const SimCopyOp& p = ops[chain.first];
+  const json op1 = {{"device", kTargetDevice}, {"tag", "op1"}, {"event", "write_aio"}};
+  const json op2 = {{"device", kTargetDevice}, {"tag", "op2"}, {"event", "write_aio"}};
+  json steps = json::array();
+  for (const ReplayAction& a : plan.actions) {
+    const bool at_request =
+        a.kind == ReplayAction::Kind::kGuestIo && a.request == chain.request + 1;
+    if (at_request) {
+      steps.push_back({{"kind", "held"}, {"holds", {op1}}});
+      steps.push_back({{"kind", "kick"}, {"speed", 2}});
+      // (--undo: P ended before S started, so S was not widened.)
+      steps.push_back({{"kind", "wait_writes"},
+                       {"offset", p.offset},
+                       {"length", p.length},
+                       {"count", 2},
+                       {"skip_undo", true}});
+      steps.push_back({{"kind", "settle"}});
+    }
+    if (json step = action_step(a); !step.is_null()) steps.push_back(step);
+    if (at_request) {
+      steps.push_back({{"kind", "arm"},
+                       {"tags", {"op2"}},
+                       {"after", json::array()},
+                       {"resume", false},
+                       {"skip_undo", true}});
+      steps.push_back({{"kind", "release"},
+                       {"device", kTargetDevice},
+                       {"tag", "op1"},
+                       {"after", json::array()}});
+      steps.push_back({{"kind", "held"}, {"holds", {op2}}, {"skip_undo", true}});
+      steps.push_back({{"kind", "kick"}, {"speed", 3}});
+      steps.push_back({{"kind", "release"},
+                       {"device", kTargetDevice},
+                       {"tag", "op2"},
+                       {"after", json::array()},
+                       {"cover",
+                        {{"offset", chain.lost_offset},
+                         {"length", chain.lost_length},
+                         {"count", chain.covering_before_stale}}}});
+      steps.push_back({{"kind", "kick"}, {"speed", 0}});
+    }
+  }
+  return steps;
+}
+
 json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const SimCopyOp> ops) {
   json steps = json::array();
   for (const ReplayAction& a : plan.actions) {
@@ -812,28 +933,7 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
       }
       if (!waits.empty()) steps.push_back({{"kind", "held"}, {"holds", waits}});
     }
-    switch (a.kind) {
-      case ReplayAction::Kind::kComment:
-        break;
-      case ReplayAction::Kind::kWaitEvent:
-        steps.push_back({{"kind", "wait_event"}, {"event", a.text}});
-        break;
-      case ReplayAction::Kind::kQmp:
-        steps.push_back({{"kind", "qmp"}, {"qmp", a.qmp}});
-        break;
-      case ReplayAction::Kind::kGuestIo:
-        steps.push_back({{"kind", "guest"}, {"io", a.text}, {"request", a.request}});
-        break;
-      case ReplayAction::Kind::kFinish:
-        steps.push_back({{"kind", "finish"}});
-        break;
-      case ReplayAction::Kind::kCompare:
-        steps.push_back({{"kind", "compare"}});
-        break;
-      case ReplayAction::Kind::kCannotJudge:
-        steps.push_back({{"kind", "cannot_judge"}, {"why", a.text}});
-        break;
-    }
+    if (json step = action_step(a); !step.is_null()) steps.push_back(step);
     if (held_here) {
       std::vector<QemuHold> order = holds.holds;
       std::stable_sort(order.begin(), order.end(),
@@ -851,12 +951,49 @@ json case_steps(const ReplayPlan& plan, const HoldPlan& holds, std::span<const S
 
 }  // namespace
 
+bool overlaps(std::uint64_t a, std::uint64_t a_len, std::uint64_t b, std::uint64_t b_len) {
+  return a < b + b_len && b < a + a_len;
+}
+
+// Whether the simulation's op took the data of the request's range before
+// the request's data landed (`landed`).
+bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs landed) {
+  bool any = false;
+  for (const SampledPiece& p : op.pieces) {
+    if (!overlaps(p.offset, p.length, q.offset, q.length)) continue;
+    if (p.time > landed) return false;
+    any = true;
+  }
+  return any || op.read_end <= landed;
+}
+
 QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
                        std::span<const sim::GuestRequest> requests, std::span<const SimCopyOp> ops,
                        std::span<const engine::TimeNs> landed,
                        const std::optional<LostWrite>& lost) {
   const ReplayPlan plan = plan_replay(s, timeline, requests);
-  const HoldPlan holds = plan_holds(s, plan.requests, landed, ops, lost);
+  HoldPlan holds = plan_holds(s, plan.requests, landed, ops, lost);
+  // Where the ops the holds would need come at one instant, the shape QEMU
+  // 7.2's sibling copies make can still be imposed, one dirty run at a time.
+  std::optional<SiblingChain> chain;
+  if (holds.holds.empty()) {
+    chain = find_sibling_chain(s, plan.requests, landed, ops, lost, timeline.ready);
+  }
+  json mirror = plan.mirror;
+  if (chain) {
+    const SimCopyOp& stale = ops[chain->stale];
+    holds.holds = {{std::string(kTargetDevice), "write_aio", "op1", ops[chain->first]},
+                   {std::string(kTargetDevice), "write_aio", "op2", stale}};
+    holds.why = fmt::format(
+        "the job's first two copies both cover [{}, +{}) and read it before guest request #{} "
+        "landed; the job runs one dirty run per speed kick, the first copy's write (which "
+        "allocates the cluster) is held at the target's write_aio while the second reads and "
+        "the request goes, then the second is held behind it until the copy of the request's "
+        "data ([{}, +{})) has ended",
+        stale.offset, stale.length, chain->request + 1, ops[chain->fresh].offset,
+        ops[chain->fresh].length);
+    mirror["speed"] = 1;  // one dirty run, then a sleep until the next kick
+  }
   QemuExport e;
   e.notes = plan.notes;
   e.holds = holds.holds;
@@ -885,11 +1022,13 @@ QemuExport qemu_export(const Scenario& s, const SimulatedTimeline& timeline,
       {"base_node", plan.base_node},
       {"source_node", plan.source_node},
       {"target_node", plan.target_node},
-      {"mirror", plan.mirror},
+      {"mirror", mirror},
       {"holds", hold_list},
-      {"arm_at_start", holds.holds.empty() ? json::array() : arm_step(holds, 0, ops)["tags"]},
+      {"arm_at_start", chain                 ? json::array({"op1"})
+                       : holds.holds.empty() ? json::array()
+                                             : arm_step(holds, 0, ops)["tags"]},
       {"holds_why", holds.why},
-      {"steps", case_steps(plan, holds, ops)},
+      {"steps", chain ? chain_steps(plan, *chain, ops) : case_steps(plan, holds, ops)},
       {"compare",
        {{"source", plan.source_file},
         {"target", plan.target_file},

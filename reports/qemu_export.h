@@ -87,6 +87,12 @@ struct QemuExport {
   std::uint64_t replayed_requests = 0;
 };
 
+// Whether [a, a + a_len) and [b, b + b_len) share a byte.
+bool overlaps(std::uint64_t a, std::uint64_t a_len, std::uint64_t b, std::uint64_t b_len);
+// Whether the simulation's op took the data of the request's range before
+// the request's data landed (`landed`).
+bool read_before(const SimCopyOp& op, const sim::GuestRequest& q, engine::TimeNs landed);
+
 // `ops`: the simulated run's copy ops, in start order. `landed[n]`: when
 // request n's data landed on the source in the simulation (its issue time
 // where not given). `lost`: what the simulated target lost, when the run

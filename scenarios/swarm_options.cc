@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSyncPrefix = "sync=";
 
-constexpr std::array<SwarmSwitch, 24> kSwitches = {{
+constexpr std::array<SwarmSwitch, 25> kSwitches = {{
     {"cow", &SwarmOptions::cow, "the target's clusters are larger than the granularity (COW)"},
     {"faults", &SwarmOptions::faults, "fault rules on the source and the target"},
     {"faults_end", &SwarmOptions::faults_end,
@@ -44,6 +44,8 @@ constexpr std::array<SwarmSwitch, 24> kSwitches = {{
      "the guest flushes after every 1 to 5 writes, zero writes or discards", false},
     {"power_loss", &SwarmOptions::power_loss,
      "a power_loss command (host crash) at a drawn time or after READY", false},
+    {"prefill", &SwarmOptions::prefill,
+     "[[prefill]]: data written to the source or its backing before the job starts", false},
 }};
 
 }  // namespace

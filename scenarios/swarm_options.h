@@ -51,6 +51,8 @@ struct SwarmOptions {
   bool write_cache = false;  // a volatile write cache on the target, the source or both
   bool guest_flush = false;  // the guest flushes after every few writes
   bool power_loss = false;   // a power_loss command at a drawn time
+  // State before the job: drawn last of all, for the same reason.
+  bool prefill = false;  // [[prefill]] writes to the source or its backing
   engine::SyncMode sync = engine::SyncMode::kFull;
 
   bool operator==(const SwarmOptions&) const = default;

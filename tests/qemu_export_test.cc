@@ -99,5 +99,72 @@ TEST(QemuExport, OpsThatTheTwoReadEventsCannotSeparateAreNotHeld) {
   EXPECT_NE(e.holds_why.find("cannot hold"), std::string::npos) << e.holds_why;
 }
 
+// QEMU 7.2's sibling copies (qemu_sibling_chain.h): the job's first two
+// copies, both widened to the one target cluster, read the range before the
+// request landed; the first ends, a copy of the request's data follows and
+// ends, the second lands last. All of them issued at one instant, so no
+// breakpoint can be armed between them: the script runs the job one dirty
+// run per speed kick and holds the two target writes in turn.
+Scenario siblings_case() {
+  return scenarios::load_scenario(scenarios::regressions_dir() / "qemu-7.2" /
+                                  "sibling-copies-lose-guest-write.toml");
+}
+
+constexpr std::uint64_t kCluster = 512 * 1024;
+const std::vector<sim::GuestRequest> kSiblingRequests = {{0, sim::GuestOp::kWrite, 0, 512, true},
+                                                         {0, sim::GuestOp::kWrite, 0, 512, true}};
+const std::vector<engine::TimeNs> kSiblingLanded = {10 * kNsPerMs, 11 * kNsPerMs};
+const std::vector<SimCopyOp> kSiblingOps = {
+    {0, kCluster, 0, 5 * kNsPerMs, 5 * kNsPerMs, 31 * kNsPerMs, {}},
+    {0, kCluster, 0, 10 * kNsPerMs, 10 * kNsPerMs, 37 * kNsPerMs, {}},
+    {0, 65536, 31 * kNsPerMs, 32 * kNsPerMs, 32 * kNsPerMs, 35 * kNsPerMs, {}}};
+const LostWrite kSiblingLost{1, 0, 512};
+
+TEST(QemuExport, SiblingCopiesAreImposedOneDirtyRunPerKick) {
+  const QemuExport e = qemu_export(siblings_case(), {50 * kNsPerMs, 60 * kNsPerMs},
+                                   kSiblingRequests, kSiblingOps, kSiblingLanded, kSiblingLost);
+  ASSERT_EQ(e.holds.size(), 2u) << e.holds_why;
+  for (const QemuHold& h : e.holds) {
+    EXPECT_EQ(h.device, "target-hook");
+    EXPECT_EQ(h.event, "write_aio");
+  }
+  EXPECT_NE(e.script.find(R"("speed": 1)"), std::string::npos);
+  // The second copy's write is awaited before the request, the second
+  // breakpoint is armed after it, and the second copy is resumed once two
+  // copies covering the lost range have ended (the first and the fresh one).
+  const std::size_t writes = e.script.find(R"("kind": "wait_writes")");
+  const std::size_t guest = e.script.find(R"("request": 2)");
+  const std::size_t arm = e.script.find(R"("kind": "arm")", guest);
+  const std::size_t cover = e.script.find(R"("cover")", arm);
+  ASSERT_NE(writes, std::string::npos);
+  ASSERT_NE(guest, std::string::npos);
+  EXPECT_LT(writes, guest);
+  ASSERT_NE(arm, std::string::npos);
+  ASSERT_NE(cover, std::string::npos);
+  EXPECT_NE(e.script.find(R"("count": 2)", cover), std::string::npos);
+}
+
+TEST(QemuExport, SiblingCopiesNeedTheSimulationsOrder) {
+  // A request after the lost one, before the second copy landed: the script
+  // could not place it.
+  std::vector<sim::GuestRequest> later = kSiblingRequests;
+  later.push_back({36 * kNsPerMs, sim::GuestOp::kWrite, 65536, 512, true});
+  std::vector<engine::TimeNs> landed = kSiblingLanded;
+  landed.push_back(36 * kNsPerMs);
+  EXPECT_TRUE(qemu_export(siblings_case(), {50 * kNsPerMs, 60 * kNsPerMs}, later, kSiblingOps,
+                          landed, kSiblingLost)
+                  .holds.empty());
+  // The second copy read the range after the request landed: nothing lost.
+  std::vector<SimCopyOp> fresh_second = kSiblingOps;
+  fresh_second[1].read_end = 12 * kNsPerMs;
+  EXPECT_TRUE(qemu_export(siblings_case(), {50 * kNsPerMs, 60 * kNsPerMs}, kSiblingRequests,
+                          fresh_second, kSiblingLanded, kSiblingLost)
+                  .holds.empty());
+  // READY before the second copy ended: the job would not wait for it.
+  EXPECT_TRUE(qemu_export(siblings_case(), {30 * kNsPerMs, 60 * kNsPerMs}, kSiblingRequests,
+                          kSiblingOps, kSiblingLanded, kSiblingLost)
+                  .holds.empty());
+}
+
 }  // namespace
 }  // namespace mirrorsim::reports

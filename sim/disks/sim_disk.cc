@@ -545,6 +545,13 @@ std::size_t SimDisk::volatile_pieces() const {
                                                 [](const Landing& l) { return !l.durable; }));
 }
 
+void SimDisk::adopt_image_as_durable() {
+  MIRRORSIM_ASSERT(volatile_.empty(), "disk '" + name() + "': data landed before the prefill");
+  if (cache_image_ == nullptr) return;  // without a cache everything is durable
+  base_->restore(cache_image_->save());
+  durable_.reset();
+}
+
 PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
   PowerLossResult result;
   result.requests_failed = unfinished_;

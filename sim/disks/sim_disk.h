@@ -237,6 +237,10 @@ class SimDisk final : public engine::BlockDevice {
   GuestView durable_snapshot() const;
   // Landed pieces not yet durable (0 without a write cache).
   std::size_t volatile_pieces() const;
+  // Takes what the image holds now as durable: for data put straight into
+  // the image before anything ran (the world's [[prefill]], state the host
+  // flushed before the job). REQUIRES: no piece has landed yet.
+  void adopt_image_as_durable();
 
   // A power loss now: see the header comment. Draws from `stream` (the
   // caller's, so the disk's own streams stay unshifted). Logged as
