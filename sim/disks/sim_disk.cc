@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <functional>
 #include <map>
@@ -430,46 +431,48 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
                                  : std::max(kIoPieceUnitBytes, o.cluster_bytes);
   const std::uint64_t stop = request.offset + request.length;
   // Boundaries first * unit ... last * unit lie strictly inside the range.
-  const std::uint64_t first = request.offset / unit + 1;
-  const std::uint64_t last = (stop - 1) / unit;
+  // The unit is a power of two (a page, or a validated cluster size): shifts.
+  const int shift = std::countr_zero(unit);
+  const std::uint64_t first = (request.offset >> shift) + 1;
+  const std::uint64_t last = (stop - 1) >> shift;
   const std::uint64_t inside = last >= first ? last - first + 1 : 0;
   const std::uint64_t count =
       io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
-  // count - 1 <= inside distinct cuts, kept sorted: a handful of draws.
-  boost::container::static_vector<std::uint64_t, kMaxIoPieces> cuts;
-  while (cuts.size() + 1 < count) {
-    const std::uint64_t cut = (first + io_stream_.below(inside)) * unit;
-    const auto at = std::lower_bound(cuts.begin(), cuts.end(), cut);
-    if (at == cuts.end() || *at != cut) cuts.insert(at, cut);
+  // Piece k is [bounds[k], bounds[k + 1]); the count - 1 <= inside distinct
+  // cuts in between are kept sorted as they are drawn.
+  std::array<std::uint64_t, kMaxIoPieces + 1> bounds;
+  bounds[0] = request.offset;
+  std::size_t cuts = 0;
+  while (cuts + 1 < count) {
+    const std::uint64_t cut = (first + io_stream_.below(inside)) << shift;
+    std::uint64_t* const begin = bounds.data() + 1;
+    std::uint64_t* const at = std::lower_bound(begin, begin + cuts, cut);
+    if (at != begin + cuts && *at == cut) continue;
+    std::copy_backward(at, begin + cuts, begin + cuts + 1);
+    *at = cut;
+    ++cuts;
   }
-  std::uint64_t from = request.offset;
-  for (const std::uint64_t cut : cuts) {
-    pieces.push_back({from, cut - from, end, true});
-    from = cut;
+  bounds[count] = stop;
+  // Drawn in piece (offset) order: the instants, then the torn subset.
+  std::array<engine::TimeNs, kMaxIoPieces> at_ns;
+  std::array<bool, kMaxIoPieces> lands;
+  for (std::size_t k = 0; k < count; ++k) {
+    at_ns[k] = split ? start + static_cast<engine::TimeNs>(
+                                   io_stream_.between(0, static_cast<std::uint64_t>(end - start)))
+                     : end;
   }
-  pieces.push_back({from, stop - from, end, true});
-  if (split) {
-    for (Piece& piece : pieces) {
-      piece.at_ns = start + static_cast<engine::TimeNs>(
-                                io_stream_.between(0, static_cast<std::uint64_t>(end - start)));
-    }
+  for (std::size_t k = 0; k < count; ++k) lands[k] = torn ? io_stream_.chance(0.5) : true;
+  // Moved in (instant, offset) order: a stable insertion sort of indices,
+  // then each piece written once.
+  std::array<std::size_t, kMaxIoPieces> order;
+  for (std::size_t k = 0; k < count; ++k) {
+    std::size_t to = k;
+    for (; to > 0 && at_ns[order[to - 1]] > at_ns[k]; --to) order[to] = order[to - 1];
+    order[to] = k;
   }
-  if (torn) {
-    for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
-  }
-  if (split) {
-    // A stable insertion sort of (instant, index) keys, then one gather: a
-    // handful of pieces, no buffer to allocate, no 32-byte pieces shuffled.
-    // (One returned variable: a second one would be copied out, not elided.)
-    std::array<std::pair<engine::TimeNs, std::size_t>, kMaxIoPieces> order;
-    std::array<Piece, kMaxIoPieces> drawn;
-    for (std::size_t i = 0; i < pieces.size(); ++i) {
-      drawn[i] = pieces[i];
-      std::size_t to = i;
-      for (; to > 0 && order[to - 1].first > pieces[i].at_ns; --to) order[to] = order[to - 1];
-      order[to] = {pieces[i].at_ns, i};
-    }
-    for (std::size_t i = 0; i < pieces.size(); ++i) pieces[i] = drawn[order[i].second];
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t k = order[i];
+    pieces.push_back({bounds[k], bounds[k + 1] - bounds[k], at_ns[k], lands[k]});
   }
   return pieces;
 }
