@@ -15,6 +15,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -843,7 +844,9 @@ struct Model : DiskObserver {
 };
 
 // Four tasks of random writes, zero writes, discards and flushes.
-void random_traffic(World& w, std::uint64_t seed, int ops_per_task) {
+// W: World or OwnImageWorld (anything with `sim` and `disk`).
+template <typename W>
+void random_traffic(W& w, std::uint64_t seed, int ops_per_task) {
   for (int t = 0; t < 4; ++t) {
     w.sim.spawn("task" + std::to_string(t), [&w, seed, t, ops_per_task] {
       RandomStream r(seed * 100 + static_cast<std::uint64_t>(t));
@@ -929,6 +932,117 @@ TEST(AgainstTheModel, DurableContentAndPowerLossMatchAReplay) {
       }
     }
   }
+}
+
+// --- Lazy moves: a disk nobody observes moves the same pieces, without events ---
+
+// A disk over an image of its own (nobody else holds it), with a do-nothing
+// observer or without: observed, it moves each piece in an event at its
+// instant; unobserved, lazily, when something could see it.
+struct OwnImageWorld {
+  struct Nothing final : DiskObserver {};
+  Simulation sim;
+  ContentSource content;
+  Nothing nothing;
+  SimDisk disk;
+  OwnImageWorld(DiskOptions o, std::uint64_t seed, bool observed)
+      : sim(SimulationOptions{.seed = seed, .retain_log = true}),
+        disk(sim, content, OneDiskWorld::kDiskId, std::move(o)) {
+    if (observed) disk.add_observer(nothing);
+  }
+};
+
+// What a run of random traffic, a watcher and a power loss showed.
+struct Seen {
+  std::vector<LogRecord> moves;  // kDiskDataMoved, by (time, offset, request)
+  std::vector<LogRecord> ends;   // kDiskRequestEnd, by (time, offset, length, errno)
+  std::vector<GuestView> snapshots;
+  std::vector<GuestView> durable;
+  std::vector<std::size_t> volatile_counts;
+  PowerLossResult power;
+  DiskStats stats;
+  std::uint64_t events = 0;
+};
+
+Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed) {
+  OwnImageWorld w(o, seed, observed);
+  w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
+  random_traffic(w, seed, 30);
+  Seen seen;
+  // Looks at the disk between moves: at odd instants, so never at a piece's.
+  w.sim.spawn("watcher", [&] {
+    for (int i = 0; i < 40; ++i) {
+      w.sim.sleep_for(37 * kNsPerUs + 1);
+      seen.snapshots.push_back(w.disk.snapshot());
+      seen.durable.push_back(w.disk.durable_snapshot());
+      seen.volatile_counts.push_back(w.disk.volatile_pieces());
+    }
+  });
+  w.sim.spawn_after(400 * kNsPerUs + 3, "power", [&] {
+    RandomStream stream(seed);
+    seen.power = w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+  });
+  const RunOutcome outcome = w.sim.run();
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
+  seen.events = outcome.events;
+  seen.snapshots.push_back(w.disk.snapshot());
+  seen.durable.push_back(w.disk.durable_snapshot());
+  seen.stats = w.disk.stats();
+  const auto key = [](const LogRecord& r) { return std::tuple(r.time, r.a, r.c, r.b); };
+  for (const LogRecord& r : w.sim.log().records()) {
+    if (r.kind == EventKind::kDiskDataMoved) seen.moves.push_back(r);
+    if (r.kind == EventKind::kDiskRequestEnd) seen.ends.push_back(r);
+  }
+  const auto by_key = [&](const LogRecord& x, const LogRecord& y) { return key(x) < key(y); };
+  std::sort(seen.moves.begin(), seen.moves.end(), by_key);
+  std::sort(seen.ends.begin(), seen.ends.end(), by_key);
+  return seen;
+}
+
+bool same_records(const std::vector<LogRecord>& x, const std::vector<LogRecord>& y) {
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(),
+                    [](const LogRecord& a, const LogRecord& b) {
+                      return a.time == b.time && a.kind == b.kind && a.subject == b.subject &&
+                             a.a == b.a && a.b == b.b && a.c == b.c;
+                    });
+}
+
+TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      const DiskOptions o = everything_on(cluster);
+      const Seen eager = watch_traffic(o, seed, true);
+      const Seen lazy = watch_traffic(o, seed, false);
+      SCOPED_TRACE("cluster " + std::to_string(cluster) + " seed " + std::to_string(seed));
+      ASSERT_FALSE(eager.moves.empty());
+      EXPECT_TRUE(same_records(eager.moves, lazy.moves));
+      EXPECT_TRUE(same_records(eager.ends, lazy.ends));
+      ASSERT_EQ(eager.snapshots.size(), lazy.snapshots.size());
+      for (std::size_t i = 0; i < eager.snapshots.size(); ++i) {
+        EXPECT_EQ(first_difference(eager.snapshots[i], lazy.snapshots[i]), std::nullopt) << i;
+        EXPECT_EQ(first_difference(eager.durable[i], lazy.durable[i]), std::nullopt) << i;
+      }
+      EXPECT_EQ(eager.volatile_counts, lazy.volatile_counts);
+      EXPECT_EQ(eager.power.pieces_kept, lazy.power.pieces_kept);
+      EXPECT_EQ(eager.power.pieces_dropped, lazy.power.pieces_dropped);
+      EXPECT_EQ(eager.power.dropped_requests, lazy.power.dropped_requests);
+      EXPECT_EQ(eager.power.requests_failed, lazy.power.requests_failed);
+      EXPECT_EQ(eager.stats.errors, lazy.stats.errors);
+      EXPECT_EQ(eager.stats.bytes_read, lazy.stats.bytes_read);
+      EXPECT_EQ(eager.stats.bytes_written, lazy.stats.bytes_written);
+      // The point of it: no scheduler event per piece.
+      EXPECT_LT(lazy.events, eager.events);
+    }
+  }
+}
+
+TEST(LazyMoves, AnObserverCannotJoinWhilePiecesWait) {
+  OwnImageWorld w(everything_on(0), 1, false);
+  OwnImageWorld::Nothing late;
+  w.sim.spawn("writer", [&] { (void)w.disk.write_fresh(0, 64 * kKiB); });
+  w.sim.spawn_after(kNsPerUs, "joiner",
+                    [&] { EXPECT_THROW(w.disk.add_observer(late), InvariantViolation); });
+  ASSERT_TRUE(w.sim.run().ok());
 }
 
 // --- Determinism and the default path ---

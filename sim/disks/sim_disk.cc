@@ -8,10 +8,13 @@
 //   serve_unkind  plans the pieces and the completion delay, moves each
 //             piece at its instant (unless a power loss came in between)
 //             and wakes the task at the completion (service end + delay).
-//             The pieces move in plain scheduler events (PieceMover) while
-//             the task stays blocked, and the slot's end is settled when the
-//             in-flight count is next read: a switch into the task per piece
-//             and at the service end cost more than the moves themselves.
+//             With observers, the pieces move in plain scheduler events
+//             (PieceMover) while the task stays blocked; without, they wait
+//             in the disk's lazy queue (lazy_) and move when something could
+//             see them (settle): no event per piece at all. The slot's end is
+//             settled when the in-flight count is next read: a switch into
+//             the task per piece and at the service end cost more than the
+//             moves themselves.
 //   finish    counts the request, stamps its landed pieces as completed and
 //             lets a flush make pieces durable (write cache), logs the end
 //             and tells observers.
@@ -29,9 +32,12 @@
 #include "sim/disks/sim_disk.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <functional>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <utility>
 
@@ -92,7 +98,16 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
                  DiskOptions options)
     : SimDisk(simulation, content, id, std::make_shared<DiskImage>(std::move(options))) {}
 
+SimDisk::~SimDisk() {
+  // Tasks still blocked in a lazy request unwind after the disk is gone.
+  for (const DuePiece& due : lazy_) due.mover->disk = nullptr;
+}
+
 void SimDisk::add_observer(DiskObserver& observer) {
+  settle();
+  MIRRORSIM_ASSERT(lazy_.empty(), "disk '" + name() +
+                                      "': an observer added while pieces wait to move lazily "
+                                      "would miss them");
   observers_.push_back(&observer);
 }
 
@@ -101,6 +116,7 @@ void SimDisk::remove_observer(DiskObserver& observer) {
 }
 
 void SimDisk::attach_backing(std::shared_ptr<DiskModel> backing) {
+  settle();
   image_->attach_backing(std::move(backing));
   if (cache_image_ != nullptr && attach_seq_ == UINT64_MAX) attach_seq_ = next_seq_;
 }
@@ -248,8 +264,9 @@ int SimDisk::serve_atomic(Request& r, int fault) {
   if (epoch_ != epoch) return EIO;
   if (fault != 0) return fault;
   if (request.op == DiskOp::kFlush) return 0;
+  settle_due();  // a torn request's lazy pieces due by now move first
   const int error = move_piece(r, request.offset, request.length);
-  if (error == 0) moved(r, request.offset, request.length, false);
+  if (error == 0) moved(r, request.offset, request.length, simulation_.now(), false);
   return error;
 }
 
@@ -277,7 +294,12 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   // The task wakes once: at the completion (the service end plus the delay).
   mover.wake = end + delay;
   const bool moves = fault == 0 || torn;
-  if (moves) {
+  // Nobody to show a move to at its instant: the pieces wait in the lazy
+  // queue, and the wake's settle below moves them (and every other due one).
+  const bool lazy = observers_.empty() && image_.use_count() == 1;
+  if (moves && lazy) {
+    queue_lazily(mover);
+  } else if (moves) {
     move_due_pieces(mover);
     if (mover.next < pieces.size() && pieces[mover.next].at_ns < mover.wake) {
       // The pieces before the wake move as events; the mover wakes this
@@ -288,7 +310,13 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
     }
   }
   sleep_until(mover.wake);
-  if (moves) move_due_pieces(mover);
+  if (moves && lazy) {
+    settle_due();
+    MIRRORSIM_ASSERT(!mover.queued,
+                     "disk '" + name() + "': a request completed with pieces unmoved");
+  } else if (moves) {
+    move_due_pieces(mover);
+  }
   if (epoch_ != epoch) return EIO;
   return fault != 0 ? fault : mover.error;
 }
@@ -302,19 +330,91 @@ void SimDisk::PieceMover::fire() {
   }
 }
 
-void SimDisk::move_due_pieces(PieceMover& mover) {
-  const Pieces& pieces = *mover.pieces;
-  const engine::TimeNs now = simulation_.now();
-  for (; mover.next < pieces.size(); ++mover.next) {
-    const Piece& piece = pieces[mover.next];
-    if (!piece.lands) continue;
-    if (piece.at_ns > now) return;
-    if (epoch_ != mover.epoch) break;
-    mover.error = move_piece(*mover.request, piece.offset, piece.length);
-    if (mover.error != 0) break;  // ENOSPC: this piece and those after it do not land
-    moved(*mover.request, piece.offset, piece.length, true);
+SimDisk::PieceMover::~PieceMover() {
+  if (queued && disk != nullptr) disk->forget(*this);
+}
+
+bool SimDisk::PieceMover::skip_to_landing() {
+  while (next < pieces->size() && !(*pieces)[next].lands) ++next;
+  return next < pieces->size();
+}
+
+void SimDisk::move_next_piece(PieceMover& mover) {
+  const Piece& piece = (*mover.pieces)[mover.next];
+  if (epoch_ != mover.epoch) {
+    mover.next = mover.pieces->size();
+    return;
   }
-  mover.next = pieces.size();
+  mover.error = move_piece(*mover.request, piece.offset, piece.length);
+  if (mover.error != 0) {
+    mover.next = mover.pieces->size();  // ENOSPC: this piece and those after it do not land
+    return;
+  }
+  moved(*mover.request, piece.offset, piece.length, piece.at_ns, true);
+  ++mover.next;
+}
+
+void SimDisk::move_due_pieces(PieceMover& mover) {
+  settle_due();  // lazy pieces of requests started before observers were gone
+  const engine::TimeNs now = simulation_.now();
+  while (mover.skip_to_landing() && (*mover.pieces)[mover.next].at_ns <= now) {
+    move_next_piece(mover);
+  }
+}
+
+void SimDisk::queue_lazily(PieceMover& mover) {
+  if (!mover.skip_to_landing()) return;
+  const Piece& piece = (*mover.pieces)[mover.next];
+  lazy_.push_back({piece.at_ns, piece.offset, mover.request->seen.id, &mover});
+  std::push_heap(lazy_.begin(), lazy_.end(), MovesLater{});
+  mover.queued = true;
+}
+
+void SimDisk::settle() const {
+  // The content at now is the same whether or not due pieces have moved:
+  // moving them is bookkeeping that a const reader may trigger.
+  const_cast<SimDisk*>(this)->settle_due();
+}
+
+void SimDisk::settle_due() {
+  const engine::TimeNs now = simulation_.now();
+  while (!lazy_.empty() && lazy_.front().at_ns <= now) {
+    PieceMover& mover = *lazy_.front().mover;
+    move_next_piece(mover);
+    if (mover.skip_to_landing()) {
+      // The mover's next piece takes its place: one sift down, no pop and push.
+      const Piece& piece = (*mover.pieces)[mover.next];
+      lazy_.front() = {piece.at_ns, piece.offset, mover.request->seen.id, &mover};
+      sift_down_front();
+    } else {
+      std::pop_heap(lazy_.begin(), lazy_.end(), MovesLater{});
+      lazy_.pop_back();
+      mover.queued = false;
+    }
+  }
+}
+
+void SimDisk::sift_down_front() {
+  const MovesLater later;
+  const std::size_t size = lazy_.size();
+  const DuePiece moving = lazy_.front();
+  std::size_t at = 0;
+  while (true) {
+    std::size_t child = 2 * at + 1;
+    if (child >= size) break;
+    if (child + 1 < size && later(lazy_[child], lazy_[child + 1])) ++child;
+    if (!later(moving, lazy_[child])) break;
+    lazy_[at] = lazy_[child];
+    at = child;
+  }
+  lazy_[at] = moving;
+}
+
+void SimDisk::forget(const PieceMover& mover) {
+  lazy_.erase(std::remove_if(lazy_.begin(), lazy_.end(),
+                             [&mover](const DuePiece& due) { return due.mover == &mover; }),
+              lazy_.end());
+  std::make_heap(lazy_.begin(), lazy_.end(), MovesLater{});
 }
 
 SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,
@@ -331,41 +431,48 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
                                  : std::max(kIoPieceUnitBytes, o.cluster_bytes);
   const std::uint64_t stop = request.offset + request.length;
   // Boundaries first * unit ... last * unit lie strictly inside the range.
-  const std::uint64_t first = request.offset / unit + 1;
-  const std::uint64_t last = (stop - 1) / unit;
+  // The unit is a power of two (a page, or a validated cluster size): shifts.
+  const int shift = std::countr_zero(unit);
+  const std::uint64_t first = (request.offset >> shift) + 1;
+  const std::uint64_t last = (stop - 1) >> shift;
   const std::uint64_t inside = last >= first ? last - first + 1 : 0;
   const std::uint64_t count =
       io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
-  // count - 1 <= inside distinct cuts, kept sorted: a handful of draws.
-  boost::container::small_vector<std::uint64_t, kMaxIoPieces> cuts;
-  while (cuts.size() + 1 < count) {
-    const std::uint64_t cut = (first + io_stream_.below(inside)) * unit;
-    const auto at = std::lower_bound(cuts.begin(), cuts.end(), cut);
-    if (at == cuts.end() || *at != cut) cuts.insert(at, cut);
+  // Piece k is [bounds[k], bounds[k + 1]); the count - 1 <= inside distinct
+  // cuts in between are kept sorted as they are drawn.
+  std::array<std::uint64_t, kMaxIoPieces + 1> bounds;
+  bounds[0] = request.offset;
+  std::size_t cuts = 0;
+  while (cuts + 1 < count) {
+    const std::uint64_t cut = (first + io_stream_.below(inside)) << shift;
+    std::uint64_t* const begin = bounds.data() + 1;
+    std::uint64_t* const at = std::lower_bound(begin, begin + cuts, cut);
+    if (at != begin + cuts && *at == cut) continue;
+    std::copy_backward(at, begin + cuts, begin + cuts + 1);
+    *at = cut;
+    ++cuts;
   }
-  std::uint64_t from = request.offset;
-  for (const std::uint64_t cut : cuts) {
-    pieces.push_back({from, cut - from, end, true});
-    from = cut;
+  bounds[count] = stop;
+  // Drawn in piece (offset) order: the instants, then the torn subset.
+  std::array<engine::TimeNs, kMaxIoPieces> at_ns;
+  std::array<bool, kMaxIoPieces> lands;
+  for (std::size_t k = 0; k < count; ++k) {
+    at_ns[k] = split ? start + static_cast<engine::TimeNs>(
+                                   io_stream_.between(0, static_cast<std::uint64_t>(end - start)))
+                     : end;
   }
-  pieces.push_back({from, stop - from, end, true});
-  if (split) {
-    for (Piece& piece : pieces) {
-      piece.at_ns = start + static_cast<engine::TimeNs>(
-                                io_stream_.between(0, static_cast<std::uint64_t>(end - start)));
-    }
+  for (std::size_t k = 0; k < count; ++k) lands[k] = torn ? io_stream_.chance(0.5) : true;
+  // Moved in (instant, offset) order: a stable insertion sort of indices,
+  // then each piece written once.
+  std::array<std::size_t, kMaxIoPieces> order;
+  for (std::size_t k = 0; k < count; ++k) {
+    std::size_t to = k;
+    for (; to > 0 && at_ns[order[to - 1]] > at_ns[k]; --to) order[to] = order[to - 1];
+    order[to] = k;
   }
-  if (torn) {
-    for (Piece& piece : pieces) piece.lands = io_stream_.chance(0.5);
-  }
-  if (split) {
-    // A stable insertion sort: a handful of pieces, and no buffer to allocate.
-    for (auto it = pieces.begin() + 1; it < pieces.end(); ++it) {
-      const Piece piece = *it;
-      auto to = it;
-      for (; to > pieces.begin() && (to - 1)->at_ns > piece.at_ns; --to) *to = *(to - 1);
-      *to = piece;
-    }
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t k = order[i];
+    pieces.push_back({bounds[k], bounds[k + 1] - bounds[k], at_ns[k], lands[k]});
   }
   return pieces;
 }
@@ -392,10 +499,11 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) 
                             "a flush has no data to move");
 }
 
-void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, bool log_it) {
+void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
+                    bool log_it) {
   const DiskRequest& request = r.seen;
   if (log_it) {
-    simulation_.log().append(simulation_.now(), EventKind::kDiskDataMoved, id_, offset,
+    simulation_.log().append(at, EventKind::kDiskDataMoved, id_, offset,
                              pack_length_op(length, request.op), request.id);
   }
   if (cache_image_ != nullptr && changes_content(request.op)) {
@@ -537,10 +645,12 @@ const DiskImage::LayerState& SimDisk::durable_state() const {
 }
 
 GuestView SimDisk::durable_snapshot() const {
+  settle();
   return cache_image_ != nullptr ? cache_image_->view_of(durable_state()) : image_->guest_view();
 }
 
 std::size_t SimDisk::volatile_pieces() const {
+  settle();
   return static_cast<std::size_t>(std::count_if(volatile_.begin(), volatile_.end(),
                                                 [](const Landing& l) { return !l.durable; }));
 }
@@ -553,6 +663,7 @@ void SimDisk::adopt_image_as_durable() {
 }
 
 PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
+  settle();  // what was due by now landed before the power went
   PowerLossResult result;
   result.requests_failed = unfinished_;
   ++epoch_;  // requests in flight move no more data and fail
@@ -615,12 +726,21 @@ engine::IoStatus SimDisk::read(std::uint64_t offset, std::uint64_t length,
     out = std::make_unique<ContentPayload>(std::move(captures.front().second));
     return status;
   }
-  std::sort(captures.begin(), captures.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<ContentPayload> parts;
-  parts.reserve(captures.size());
-  for (auto& capture : captures) parts.push_back(std::move(capture.second));
-  out = std::make_unique<ContentPayload>(ContentPayload::concat(parts));
+  // Put together in offset order: an insertion sort of a handful of indices.
+  std::array<std::size_t, kMaxIoPieces> order;
+  for (std::size_t i = 0; i < captures.size(); ++i) {
+    std::size_t to = i;
+    for (; to > 0 && captures[order[to - 1]].first > captures[i].first; --to) {
+      order[to] = order[to - 1];
+    }
+    order[to] = i;
+  }
+  std::array<ContentPayload, kMaxIoPieces> parts;  // no allocation
+  for (std::size_t i = 0; i < captures.size(); ++i) {
+    parts[i] = std::move(captures[order[i]].second);
+  }
+  out = std::make_unique<ContentPayload>(
+      ContentPayload::concat(std::span<const ContentPayload>(parts.data(), captures.size())));
   return status;
 }
 
@@ -679,6 +799,7 @@ engine::BlockStatus SimDisk::block_status(std::uint64_t offset, std::uint64_t le
   const std::uint64_t clamped =
       std::min(length / kSectorSize * kSectorSize, image_->length() - offset);
   MIRRORSIM_ASSERT(clamped > 0, "block_status of less than a sector");
+  settle();
   return image_->block_status(offset, clamped);
 }
 

@@ -90,6 +90,25 @@
 // Each disk draws from its own streams "latency/<id>", "faults/<id>" and
 // "io/<id>", so one disk's draws never shift another's.
 //
+// Lazy moves. A disk with no observer whose image nobody else holds (no
+// other shared_ptr to it when a request starts) has nobody to show a move
+// to at its instant, so it moves that request's pieces lazily rather than
+// in a scheduler event each: due pieces (instant <= now) move, in
+// (instant, offset, request) order across the disk's requests, before
+// anything can see or change the disk's content: a request's completion,
+// image(), shared_image(), snapshot(), durable_snapshot(),
+// volatile_pieces(), block_status(), attach_backing() and power_loss().
+// The same pieces move at the same instants as with eager moves, and the
+// calls above see the same content; pieces of two requests at one instant
+// go by (offset, request) here, by event order when eager. Each
+// kDiskDataMoved record carries its piece's instant but is appended when
+// the piece moves (so after records of other disks and tasks with later
+// times). A reference to the image kept from before a request started
+// does not settle the pieces due since: read through the calls above. A
+// lazy read captures its pieces through the backing chain when they move,
+// so a backing must not change while the disk has reads in flight
+// (backings are read-only images in every use here).
+//
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
 // outlive the disk. With write_cache, content changes go through the SimDisk
@@ -105,7 +124,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/container/small_vector.hpp>
+#include <boost/container/static_vector.hpp>
 
 #include "engine/block_device.h"
 #include "sim/disks/content.h"
@@ -166,6 +185,8 @@ struct DiskRequest {
 // the requesting task, except the moves of an unkind request's pieces
 // before its completion: those run in a scheduler event on the blocked
 // task's behalf. They must not block and must not add or remove observers.
+// REQUIRES: observers are added while no unkind request is in flight (a
+// disk without observers moves pieces lazily, see SimDisk).
 class DiskObserver {
  public:
   virtual ~DiskObserver() = default;
@@ -210,13 +231,24 @@ class SimDisk final : public engine::BlockDevice {
   SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t id, DiskOptions options);
   SimDisk(const SimDisk&) = delete;
   SimDisk& operator=(const SimDisk&) = delete;
+  ~SimDisk() override;
 
   std::uint32_t id() const { return id_; }
   const std::string& name() const { return image_->name(); }
   const DiskOptions& options() const { return image_->options(); }
-  DiskModel& image() { return *image_; }
-  const DiskModel& image() const { return *image_; }
-  const std::shared_ptr<DiskModel>& shared_image() const { return image_; }
+  // These three settle the pieces due by now first (see lazy moves above).
+  DiskModel& image() {
+    settle();
+    return *image_;
+  }
+  const DiskModel& image() const {
+    settle();
+    return *image_;
+  }
+  const std::shared_ptr<DiskModel>& shared_image() const {
+    settle();
+    return image_;
+  }
 
   void set_fault_plan(FaultPlan plan) { faults_ = std::move(plan); }
   FaultPlan& fault_plan() { return faults_; }
@@ -231,7 +263,10 @@ class SimDisk final : public engine::BlockDevice {
   void attach_backing(std::shared_ptr<DiskModel> backing);
 
   // What the guest reads now, through the backing chain: a cheap snapshot.
-  GuestView snapshot() const { return image_->guest_view(); }
+  GuestView snapshot() const {
+    settle();
+    return image_->guest_view();
+  }
   // What the guest would read after a power loss that dropped every
   // volatile piece: snapshot() without a write cache. As cheap.
   GuestView durable_snapshot() const;
@@ -280,10 +315,11 @@ class SimDisk final : public engine::BlockDevice {
     engine::TimeNs at_ns = 0;
     bool lands = true;  // false: a torn write leaves it out
   };
-  using Pieces = boost::container::small_vector<Piece, kMaxIoPieces>;
+  // Fixed capacity: no growth path to call out of line.
+  using Pieces = boost::container::static_vector<Piece, kMaxIoPieces>;
   // A read's captures, by offset (one per piece: no allocation).
   using Captures =
-      boost::container::small_vector<std::pair<std::uint64_t, ContentPayload>, kMaxIoPieces>;
+      boost::container::static_vector<std::pair<std::uint64_t, ContentPayload>, kMaxIoPieces>;
   // What a request asks for.
   struct Request {
     DiskRequest seen;                      // as observers see it
@@ -294,7 +330,7 @@ class SimDisk final : public engine::BlockDevice {
     // Flush: the completion stamps handed out when it started.
     std::uint64_t flush_stamp = 0;
     // Write cache: the sequence numbers of the pieces it landed.
-    boost::container::small_vector<std::uint64_t, kMaxIoPieces> landed;
+    boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, while a write cache holds it.
   struct Landing {
@@ -321,8 +357,31 @@ class SimDisk final : public engine::BlockDevice {
     std::uint64_t epoch = 0;
     engine::TimeNs wake = 0;  // when the task resumes: the completion
     engine::TaskId task = engine::kNoTask;
-    int error = 0;  // ENOSPC from a piece: no later piece moves
+    int error = 0;        // ENOSPC from a piece: no later piece moves
+    bool queued = false;  // in the disk's lazy queue (lazy_)
+    PieceMover() = default;
+    PieceMover(const PieceMover&) = delete;
+    PieceMover& operator=(const PieceMover&) = delete;
+    // A task unwound in the middle of a lazy request leaves the queue.
+    ~PieceMover();
     void fire() override;
+    // Steps past the pieces a torn write leaves out; false when none is left.
+    bool skip_to_landing();
+  };
+  // A lazily moving request's next piece: the queue's key and its mover.
+  struct DuePiece {
+    engine::TimeNs at_ns = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t request = 0;
+    PieceMover* mover = nullptr;
+  };
+  // Orders the lazy queue as a min-heap on (instant, offset, request).
+  struct MovesLater {
+    bool operator()(const DuePiece& x, const DuePiece& y) const {
+      if (x.at_ns != y.at_ns) return x.at_ns > y.at_ns;
+      if (x.offset != y.offset) return x.offset > y.offset;
+      return x.request > y.request;
+    }
   };
 
   static Request request_of(DiskOp op, std::uint64_t offset, std::uint64_t length);
@@ -337,10 +396,25 @@ class SimDisk final : public engine::BlockDevice {
   // Moves the landing pieces due by now, in order, until a power loss or
   // an error stops them; leaves mover.next at the first piece still to move.
   void move_due_pieces(PieceMover& mover);
+  // Moves the mover's next piece (it lands; it is due) unless a power loss
+  // or an earlier ENOSPC stopped the request, and steps past it.
+  void move_next_piece(PieceMover& mover);
+  // Lazy moves: queues the mover's first landing piece, if any.
+  void queue_lazily(PieceMover& mover);
+  // Moves every queued piece due by now, in order (see lazy moves above).
+  // Logically const: the content is what it is at now either way.
+  void settle() const;
+  void settle_due();
+  // Restores the lazy queue's heap order after its front entry changed.
+  void sift_down_front();
+  // Takes an unwound mover's pieces out of the lazy queue.
+  void forget(const PieceMover& mover);
   // Moves one piece's data: capture or land. Returns its errno (ENOSPC).
   int move_piece(Request& request, std::uint64_t offset, std::uint64_t length);
-  // After a piece moved: logs it (unkind), tells observers, remembers a landing.
-  void moved(Request& request, std::uint64_t offset, std::uint64_t length, bool log_it);
+  // After a piece moved at `at`: logs it (unkind), tells observers,
+  // remembers a landing.
+  void moved(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
+             bool log_it);
   void sleep_until(engine::TimeNs when);
   void finish(Request& request, int error);
 
@@ -400,6 +474,9 @@ class SimDisk final : public engine::BlockDevice {
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::vector<DiskObserver*> observers_;
+  // Lazy moves: each lazily moving request's next piece, as a min-heap
+  // (MovesLater). Never more entries than requests in flight.
+  std::vector<DuePiece> lazy_;
   DiskStats stats_;
   // Power losses so far: a request that sees it change fails with EIO.
   std::uint64_t epoch_ = 0;
