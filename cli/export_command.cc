@@ -131,7 +131,7 @@ std::vector<engine::TimeNs> landing_times(const properties::RunReport& report,
       const auto op = static_cast<sim::DiskOp>(r.b >> 56);
       if (op == sim::DiskOp::kRead || op == sim::DiskOp::kFlush) continue;
       const std::uint64_t length = r.b & kLengthBits;
-      if (r.kind == sim::EventKind::kDiskDataMoved && q.offset <= r.a &&
+      if (r.kind == sim::EventKind::kDiskDataMoved && op == source_op(q.op) && q.offset <= r.a &&
           r.a + length <= q.offset + q.length) {
         piece = std::max(piece, r.time);
       } else if (r.kind == sim::EventKind::kDiskRequestEnd && r.a == q.offset &&

@@ -535,8 +535,6 @@ void check_set_aside(std::span<const std::string> names) {
   }
 }
 
-namespace {}  // namespace
-
 CaseOutcome evaluate_case(const GeneratedCase& c, std::uint64_t index,
                           const std::vector<std::string>& bugs, bool check_determinism,
                           OracleLimits limits, std::span<const std::string> set_aside) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/limits.h"
+
 namespace mirrorsim::reports {
 
 std::optional<SiblingChain> find_sibling_chain(const scenarios::Scenario& s,
@@ -10,9 +12,17 @@ std::optional<SiblingChain> find_sibling_chain(const scenarios::Scenario& s,
                                                std::span<const SimCopyOp> ops,
                                                const std::optional<LostWrite>& lost,
                                                std::optional<engine::TimeNs> ready) {
-  // P must allocate the cluster (so S waits behind it in qcow2), and the
-  // speed and every command are the script's to give.
+  // QEMU widens when the target's cluster is larger than the granularity
+  // (by default the cluster, clamped to 4..64 KiB) and its backing is not
+  // attached yet; P must allocate the cluster (so S waits behind it in
+  // qcow2); the speed and every command are the script's to give.
+  const std::uint64_t cluster = s.target.cluster_bytes;
+  const std::uint64_t granularity = s.mirror.granularity_bytes != 0
+                                        ? s.mirror.granularity_bytes
+                                        : std::clamp(cluster, engine::kDefaultGranularityMinBytes,
+                                                     engine::kDefaultGranularityMaxBytes);
   const bool geometry = s.target.kind == scenarios::DiskKind::kCluster && !s.target.old_data &&
+                        s.target.backing == scenarios::Backing::kAtPivot && cluster > granularity &&
                         s.mirror.copy_mode == scenarios::CopyMode::kBackground &&
                         s.mirror.speed_bytes_per_s == 0;
   const bool only_complete = std::all_of(
@@ -22,15 +32,17 @@ std::optional<SiblingChain> find_sibling_chain(const scenarios::Scenario& s,
       lost->request >= requests.size()) {
     return std::nullopt;
   }
-  SiblingChain chain{0, 1, 0, lost->request, lost->offset, lost->length, 0};
+  SiblingChain chain{0, 1, 0, lost->request, lost->offset, lost->length};
   const SimCopyOp& p = ops[chain.first];
   const SimCopyOp& stale = ops[chain.stale];
   sim::GuestRequest q = requests[chain.request];
   q.offset = lost->offset;
   q.length = lost->length;
   const engine::TimeNs q_landed = chain.request < landed.size() ? landed[chain.request] : q.time;
+  // (Ops come in start order: P started first.)
   const bool siblings = p.offset == stale.offset && p.length == stale.length &&
-                        p.start <= stale.start && overlaps(p.offset, p.length, q.offset, q.length);
+                        p.offset % cluster == 0 && p.length == cluster &&
+                        overlaps(p.offset, p.length, q.offset, q.length);
   if (!siblings || !read_before(p, q, q_landed) || !read_before(stale, q, q_landed) ||
       stale.start > q.time || stale.end <= q.time || (ready && *ready <= stale.end)) {
     return std::nullopt;
@@ -47,11 +59,6 @@ std::optional<SiblingChain> find_sibling_chain(const scenarios::Scenario& s,
     if (overlaps(f.offset, f.length, q.offset, q.length) && !read_before(f, q, q_landed) &&
         f.start >= p.end && f.end < stale.end) {
       chain.fresh = k;
-      chain.covering_before_stale =
-          static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [&](const SimCopyOp& op) {
-            return op.end < stale.end && op.offset <= q.offset &&
-                   q.offset + q.length <= op.offset + op.length;
-          }));
       return chain;
     }
   }

@@ -3,12 +3,12 @@
 //
 // The simulated run: the job's first copy P and its second S were both
 // widened by mirror_cow_align() to the same target cluster and both read
-// the lost range before the guest's write w landed. P completed first, and
-// its mirror_iteration_done() cleared the in-flight bits and set the COW
-// bits over the whole cluster; the job, which waits on the first op in its
-// list, then copied the range w dirtied (op F, not widened, not made to
-// wait: no in-flight bit), and S, still in flight, landed its older data
-// after F. Nothing is dirty, READY, pivot: the target lacks w.
+// the lost range before the guest's write w landed; only P had marked that
+// range in flight. P completed and cleared its bits; the job, which waits
+// on the first op in its list, then copied the range w dirtied (op F, not
+// made to wait: mirror_wait_on_conflicts() looks at in-flight bits only),
+// and S, still in flight, landed its older data after F. Nothing is dirty,
+// READY, pivot: the target lacks w.
 //
 // On QEMU the script cannot rely on timing, so it makes the job take one
 // dirty run per kick (the job starts with `speed` 1 byte/s: after each
@@ -21,10 +21,11 @@
 //  4. A second breakpoint is armed; P is resumed. When P's allocation ends,
 //     S, woken behind it, is the next to reach `write_aio`: it is held.
 //  5. A kick issues F, which copies w's data (QEMU's F may cover more or
-//     less than the simulation's: it is counted among the copies covering
-//     the lost range); once F ended, S is resumed
+//     less than the simulation's: the script waits for a second copy that
+//     covers the lost range to end, P being the first); then S is resumed
 //     and lands the older data. Speed 0 lets the job reach READY.
-// With --undo, P and S end before w is sent: the images must then agree.
+// With --undo, the same steps run up to w, then P is resumed and every
+// copy ends before w is sent: the images must then agree.
 #pragma once
 
 #include <cstdint>
@@ -39,23 +40,21 @@
 namespace mirrorsim::reports {
 
 struct SiblingChain {
-  std::size_t first = 0;    // P, index into the ops
-  std::size_t stale = 0;    // S
-  std::size_t fresh = 0;    // F
-  std::size_t request = 0;  // w, index into the requests
-  // The lost range, and how many copies covering it the simulation ended
-  // before S (P and F among them): S is resumed once QEMU has ended as many.
-  std::uint64_t lost_offset = 0;
+  std::size_t first = 0;          // P, index into the ops
+  std::size_t stale = 0;          // S
+  std::size_t fresh = 0;          // F
+  std::size_t request = 0;        // w, index into the requests
+  std::uint64_t lost_offset = 0;  // the range of w the simulated target lost
   std::uint64_t lost_length = 0;
-  std::size_t covering_before_stale = 0;
 };
 
 // The chain in the simulated run, when it has that shape: a fresh qcow2
-// target with clusters larger than the granularity, background mode, no
-// command but complete, the job's first two copies of one range that both
-// read the lost range before the request landed, the second landing last,
-// after a later copy that read it after; no later request and no READY
-// before S ended.
+// target whose clusters are larger than the granularity and whose backing
+// is attached at the pivot (so QEMU widens), background mode, no speed and
+// no command but complete; the job's first two copies each exactly one
+// cluster, the same one, both read the lost range before the request
+// landed, the second landing last, after a later copy that read it after;
+// no later request and no READY before S ended.
 std::optional<SiblingChain> find_sibling_chain(const scenarios::Scenario& s,
                                                std::span<const sim::GuestRequest> requests,
                                                std::span<const engine::TimeNs> landed,

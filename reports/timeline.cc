@@ -14,8 +14,8 @@
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "sim/disks/disk_op.h"
-#include "sim/kernel/event_log.h"
 #include "sim/guest/workload_request.h"
+#include "sim/kernel/event_log.h"
 
 namespace mirrorsim::reports {
 namespace {

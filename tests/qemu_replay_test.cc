@@ -243,6 +243,36 @@ TEST(Qemu72Findings, PassInTheSimulator) {
   }
 }
 
+// The finding the hunt made still fails under the profile it was found with,
+// and its export holds the two sibling copies (no QEMU needed to see that).
+TEST(Qemu72Findings, HuntedFindingFailsUnderItsProfileAndExportsTwoHolds) {
+  const fs::path file =
+      scenarios::regressions_dir() / "qemu-7.2" / "sibling-copies-lose-guest-write.toml";
+  const scenarios::Scenario scenario = scenarios::load_scenario(file);
+  ASSERT_EQ(scenario.mirror.profile, engine::Profile::kQemu72);
+  const properties::RunReport r = properties::run_scenario(scenario);
+  const auto lost = std::find_if(r.verdicts.begin(), r.verdicts.end(), [](const auto& v) {
+    return v.property == properties::property::kCompletionEquality && v.violated();
+  });
+  ASSERT_NE(lost, r.verdicts.end());
+  EXPECT_NE(lost->message.find("at byte 0 "), std::string::npos) << lost->message;
+  EXPECT_NE(lost->message.find("the source holds guest request #4"), std::string::npos)
+      << lost->message;
+  const char* bin = std::getenv("MIRRORSIM_BIN");
+  if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "MIRRORSIM_BIN is not set";
+  const fs::path dir = fs::temp_directory_path() / ("qemu72_hunted_" + std::to_string(getpid()));
+  const fs::path out = dir.string() + ".out";
+  const std::string command = std::string("'") + bin + "' export qemu '" + file.string() +
+                              "' -o '" + dir.string() + "' >'" + out.string() + "' 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  const std::string text = testing_support::read_text(out);
+  EXPECT_NE(text.find("2 hold(s)"), std::string::npos) << text;
+  EXPECT_NE(text.find("one dirty run per speed kick"), std::string::npos) << text;
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  fs::remove(out, ignored);
+}
+
 // And they still go wrong on the QEMU this machine has.
 TEST(Qemu72Findings, StillGoWrongOnQemu) {
   if (!qemu_installed()) GTEST_SKIP() << "QEMU is not installed";
