@@ -86,6 +86,7 @@ IoStatus IoMirrorJob::guest_write(std::uint64_t offset, std::uint64_t length, co
 IoStatus IoMirrorJob::mirror_to_target(ByteSpan span, ByteSpan locked, const Payload* data,
                                        OpKind kind, bool may_unmap, bool source_ok) {
   const bool from_source = kind == OpKind::kDiscard || !source_ok || locked != span;
+  if (locked.end_bytes() > issued_end_) written_ahead_.push_back(locked);
   IoStatus status;
   Side side = Side::kTarget;
   if (from_source) {

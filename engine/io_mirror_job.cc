@@ -164,7 +164,9 @@ void IoMirrorJob::issue_next_copy() {
   });
   if (!retry && params_.sync == SyncMode::kTop) {
     const BlockStatus status = source_.block_status(region.offset_bytes, region.length_bytes);
-    if (!status.allocated && status.length >= region.length_bytes) {
+    const bool written = std::any_of(written_ahead_.begin(), written_ahead_.end(),
+                                     [&](const ByteSpan& w) { return overlaps(w, region); });
+    if (!status.allocated && status.length >= region.length_bytes && !written) {
       region_passed(region);  // the target shares the source's backing here
       retire_op(id, 0, /*report=*/false);
       return;

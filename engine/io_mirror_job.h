@@ -168,6 +168,11 @@ class IoMirrorJob final : public MirrorAlgorithm {
   std::uint64_t issued_end_ = 0;
   std::vector<ByteSpan> passed_beyond_;
   std::vector<ByteSpan> retry_;  // passed ranges to copy again after an error
+  // Target writes of mirrored guest writes that reached regions the pass
+  // had not issued yet (a write straddling the cursor): sync=top must copy
+  // those regions even where the source's top layer allocates nothing,
+  // since the target no longer reads its backing there.
+  std::vector<ByteSpan> written_ahead_;
 
   std::vector<Op> ops_;  // in id order
   std::uint64_t next_op_id_ = 1;

@@ -68,8 +68,9 @@ std::string human_size(std::uint64_t bytes) {
   return fmt::format("{} {}", n, kUnits[unit]);
 }
 
-void ContentProvenance::record_fill(std::uint64_t value, std::string what, std::string note) {
-  fills_.push_back({value, std::move(what), std::move(note)});
+void ContentProvenance::record_fill(std::uint64_t value, std::string what, std::string note,
+                                    std::uint64_t offset) {
+  fills_.push_back({value, std::move(what), std::move(note), offset});
 }
 
 void ContentProvenance::record_guest_write(std::uint64_t value, std::uint64_t number,
@@ -88,7 +89,7 @@ std::string ContentProvenance::describe(const sim::SectorContent& content, std::
   for (const Fill& fill : fills_) {
     if (fill.value == content.value) {
       return fill.what + " (" + (fill.note.empty() ? "" : fill.note + ", ") +
-             sector_of_it(content.index, content.index * kSectorSize, byte) + ")";
+             sector_of_it(content.index, fill.offset + content.index * kSectorSize, byte) + ")";
     }
   }
   if (!guest_numbers_.empty() && content.value >= first_guest_value_ &&

@@ -46,8 +46,10 @@ class ContentProvenance {
  public:
   // `value` filled a whole disk before the run began; `what` names that data
   // and `note` adds to it: "the target's old data (stale, there before the
-  // job, sector 8 of it)". Sector i of it belongs at byte 512 * i of that disk.
-  void record_fill(std::uint64_t value, std::string what, std::string note = "");
+  // job, sector 8 of it)". Sector i of it belongs at byte `offset` + 512 * i
+  // of that disk (a [[prefill]] write starts at its own offset).
+  void record_fill(std::uint64_t value, std::string what, std::string note = "",
+                   std::uint64_t offset = 0);
   // Guest request `number` wrote fresh content `value`; `after_pivot` when
   // the guest issued it after the pivot. REQUIRES: values of successive
   // calls increase (ContentSource hands them out in order); a value skipped
@@ -85,6 +87,7 @@ class ContentProvenance {
     std::uint64_t value = 0;
     std::string what;
     std::string note;
+    std::uint64_t offset = 0;  // where its sector 0 belongs
   };
   std::vector<Fill> fills_;
   // Entry v - first_guest_value_: the number of the guest request that took

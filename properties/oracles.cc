@@ -44,6 +44,17 @@ Verdict judge_limit(const RunFacts& f) {
       "over the last {:.3f} s ({:.3f} s to {:.3f} s) {} copied ({}), left to copy {} -> {}",
       w.length_ns() / 1e9, w.start_ns / 1e9, w.end_ns / 1e9, amount_text(w.copied_bytes),
       rate_text(w.copy_rate()), amount_text(w.left_at_start), amount_text(w.left_at_end));
+  // Told to complete, nothing left to copy, and guest writes still landing:
+  // the completion drain is waiting for the guest writes already in flight,
+  // which finish (in write-blocking mode each carries its copy to the
+  // target, and a slow target makes that take long): slow, not stuck.
+  if (f.complete_accepted && w.left_at_end == 0 && w.guest_wrote) {
+    return inconclusive(property::kLiveness,
+                        "still draining at the limit (" + limit + "): " + over +
+                            "; the guest writes in flight when the job was told to complete "
+                            "are still landing; " +
+                            m);
+  }
   switch (classify_limit(w, f.copy_mode == engine::CopyMode::kBackground)) {
     case LimitProgress::kProgressing: {
       std::string message = "still progressing at the limit (" + limit + "): " + over + "; " +

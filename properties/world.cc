@@ -155,7 +155,8 @@ void World::apply_prefill() {
     switch (p.op) {
       case scenarios::PrefillOp::kWrite: {
         const std::uint64_t value = content_.next();
-        provenance_.record_fill(value, fmt::format("prefill[{}]", i), "written before the job");
+        provenance_.record_fill(value, fmt::format("prefill[{}]", i), "written before the job",
+                                p.offset_bytes);
         status = image.write(p.offset_bytes, sim::ContentPayload::fresh(value, p.length_bytes));
         break;
       }

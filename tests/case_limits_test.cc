@@ -462,6 +462,30 @@ TEST_F(JudgeAtTheLimit, NothingCopiedIsViolatedEvenWithANewLow) {
   EXPECT_NE(v.message.find("0 B copied (0 B/s)"), std::string::npos) << v.message;
 }
 
+TEST_F(JudgeAtTheLimit, ACompletionDrainWhoseGuestWritesLandIsInconclusive) {
+  // Told to complete with nothing left: the job waits for the guest writes in
+  // flight (write-blocking ones each carry a copy, slow on a slow target).
+  properties::RunFacts f = facts();
+  f.copy_mode = engine::CopyMode::kWriteBlocking;
+  f.progress->copied_bytes = 0;
+  f.progress->left_at_start = 0;
+  f.progress->left_at_end = 0;
+  f.progress->new_low = false;
+  f.progress->guest_wrote = true;
+  EXPECT_TRUE(properties::check_liveness(f).violated());  // not told to complete: stuck
+  f.complete_accepted = true;
+  properties::Verdict v = properties::check_liveness(f);
+  EXPECT_EQ(v.status, VerdictStatus::kInconclusive) << v.message;
+  EXPECT_EQ(v.message.rfind("still draining at the limit", 0), 0u) << v.message;
+  // No guest write landed: the drain is stuck.
+  f.progress->guest_wrote = false;
+  EXPECT_TRUE(properties::check_liveness(f).violated());
+  // Something left to copy: not a drain.
+  f.progress->guest_wrote = true;
+  f.progress->left_at_end = 4096;
+  EXPECT_TRUE(properties::check_liveness(f).violated());
+}
+
 // ---- generated cases ---------------------------------------------------------------
 
 std::string describe(const properties::GeneratedCase& c, const WorkEstimate& e) {
