@@ -24,6 +24,19 @@ constexpr std::uint64_t kDefaultCases = 2000;
 // A campaign budget beyond a week is a typo.
 constexpr double kMaxTimeBudgetS = 7 * 24 * 3600;
 
+// Whether `check` (which throws std::invalid_argument naming the bad one)
+// accepts the names given to `flag`; prints why not.
+bool valid_names(std::string_view flag, void (*check)(std::span<const std::string>),
+                 const std::vector<std::string>& names) {
+  try {
+    check(names);
+    return true;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "mirrorsim check: {}: {}\n", flag, e.what());
+    return false;
+  }
+}
+
 // Reads the flags into campaign options; prints why and returns nothing on bad input.
 std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOptions& o) {
   properties::CampaignOptions c;
@@ -37,19 +50,11 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
   const std::optional<engine::Profile> profile = parse_profile_flag("mirrorsim check", o.profile);
   if (!profile) return std::nullopt;
   c.profile = *profile;
-  try {
-    properties::check_set_aside(o.skip_properties);
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "mirrorsim check: --skip-property: {}\n", e.what());
+  if (!valid_names("--skip-property", properties::check_set_aside, o.skip_properties) ||
+      !valid_names("--without", properties::check_without, o.without)) {
     return std::nullopt;
   }
   c.set_aside = o.skip_properties;
-  try {
-    properties::check_without(o.without);
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "mirrorsim check: --without: {}\n", e.what());
-    return std::nullopt;
-  }
   c.without = o.without;
   if (!o.algorithm.empty()) {
     c.algorithm = engine::parse_algorithm(o.algorithm);

@@ -1,5 +1,6 @@
 #include "cli/export_command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -32,61 +33,50 @@ std::vector<reports::SimCopyOp> copy_ops(const properties::RunReport& report) {
   constexpr std::uint32_t kSourceDisk = properties::kSourceDiskId;
   constexpr std::uint32_t kTargetDisk = properties::kTargetDiskId;
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
+  const engine::TimeNs open = report.sim.end_time_ns;  // not reached (yet)
+  // The first op, in start order, that the record belongs to.
+  auto first_op = [&](auto belongs) -> reports::SimCopyOp* {
+    const auto it = std::find_if(ops.begin(), ops.end(), belongs);
+    return it == ops.end() ? nullptr : &*it;
+  };
   for (const sim::LogRecord& r : report.log) {
-    // A piece of a copy's read moved: the op still reading that covers it.
+    const auto disk_op = static_cast<sim::DiskOp>(r.b >> 56);
+    const std::uint64_t length = r.b & kLengthBits;
+    const auto same_range = [&](const reports::SimCopyOp& op) {
+      return op.offset == r.a && op.length == length;
+    };
     if (r.kind == sim::EventKind::kDiskDataMoved && r.subject == kSourceDisk &&
-        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kRead) {
-      const std::uint64_t length = r.b & kLengthBits;
-      for (reports::SimCopyOp& op : ops) {
-        if (op.read_end == report.sim.end_time_ns && op.offset <= r.a &&
-            r.a + length <= op.offset + op.length) {
-          op.pieces.push_back({r.a, length, r.time});
-          break;
-        }
+        disk_op == sim::DiskOp::kRead) {
+      // A piece of a copy's read moved: the op still reading that covers it.
+      if (auto* op = first_op([&](const reports::SimCopyOp& o) {
+            return o.read_end == open && o.offset <= r.a && r.a + length <= o.offset + o.length;
+          })) {
+        op->pieces.push_back({r.a, length, r.time});
       }
-      continue;
-    }
-    // A copy's write: the first write of its range after its read.
-    if (r.kind == sim::EventKind::kDiskRequestStart && r.subject == kTargetDisk &&
-        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kWrite) {
-      for (reports::SimCopyOp& op : ops) {
-        if (op.offset == r.a && op.length == (r.b & kLengthBits) &&
-            op.read_end != report.sim.end_time_ns && op.write_start == report.sim.end_time_ns) {
-          op.write_start = r.time;
-          break;
-        }
+    } else if (r.kind == sim::EventKind::kDiskRequestStart && r.subject == kTargetDisk &&
+               disk_op == sim::DiskOp::kWrite) {
+      // A copy's write: the first write of its range after its read.
+      if (auto* op = first_op([&](const reports::SimCopyOp& o) {
+            return same_range(o) && o.read_end != open && o.write_start == open;
+          })) {
+        op->write_start = r.time;
       }
-      continue;
-    }
-    // A copy's read: the first read of its range to end after it started.
-    if (r.kind == sim::EventKind::kDiskRequestEnd && r.subject == kSourceDisk &&
-        static_cast<sim::DiskOp>(r.b >> 56) == sim::DiskOp::kRead) {
-      for (reports::SimCopyOp& op : ops) {
-        if (op.offset == r.a && op.length == (r.b & kLengthBits) &&
-            op.read_end == report.sim.end_time_ns) {
-          op.read_end = r.time;
-          break;
-        }
+    } else if (r.kind == sim::EventKind::kDiskRequestEnd && r.subject == kSourceDisk &&
+               disk_op == sim::DiskOp::kRead) {
+      // A copy's read: the first read of its range to end after it started.
+      if (auto* op = first_op(
+              [&](const reports::SimCopyOp& o) { return same_range(o) && o.read_end == open; })) {
+        op->read_end = r.time;
       }
-      continue;
-    }
-    if (r.kind != sim::EventKind::kMirrorOpStart && r.kind != sim::EventKind::kMirrorOpEnd)
-      continue;
-    if (static_cast<engine::OpKind>(r.subject) != engine::OpKind::kCopy) continue;
-    if (r.kind == sim::EventKind::kMirrorOpStart) {
-      ops.push_back({r.a,
-                     r.b,
-                     r.time,
-                     report.sim.end_time_ns,
-                     report.sim.end_time_ns,
-                     report.sim.end_time_ns,
-                     {}});
-    } else if (r.kind == sim::EventKind::kMirrorOpEnd) {
-      for (reports::SimCopyOp& op : ops) {
-        if (op.offset == r.a && op.length == r.b && op.end == report.sim.end_time_ns) {
-          op.end = r.time;
-          break;
-        }
+    } else if ((r.kind == sim::EventKind::kMirrorOpStart ||
+                r.kind == sim::EventKind::kMirrorOpEnd) &&
+               static_cast<engine::OpKind>(r.subject) == engine::OpKind::kCopy) {
+      if (r.kind == sim::EventKind::kMirrorOpStart) {
+        ops.push_back({r.a, r.b, r.time, open, open, open, {}});
+      } else if (auto* op = first_op([&](const reports::SimCopyOp& o) {
+                   return o.offset == r.a && o.length == r.b && o.end == open;
+                 })) {
+        op->end = r.time;
       }
     }
   }
