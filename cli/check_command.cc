@@ -61,7 +61,7 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
     if (!c.algorithm) {
       fmt::print(stderr,
                  "mirrorsim check: --algorithm: '{}' is not an algorithm; known algorithms: qemu, "
-                 "io-mirror\n",
+                 "io-mirror, snapshot, precopy\n",
                  o.algorithm);
       return std::nullopt;
     }
@@ -202,7 +202,8 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
                 "switch a capability off in every case (repeatable), as `mutants --without` does: "
                 "a swarm switch (`mirrorsim list swarm`) or 'spec'");
   c->add_option("--algorithm", o.algorithm,
-                "every generated case runs this algorithm: \"qemu\" or \"io-mirror\" "
+                "every generated case runs this algorithm: \"qemu\", \"io-mirror\", \"snapshot\" "
+                "or \"precopy\" "
                 "(default: drawn per case, mostly qemu)");
   c->add_option("--out", o.out, "folder for failures/ and summary.json")->capture_default_str();
   c->add_option("--junit", o.junit, "also write a JUnit XML report to this file");

@@ -7,7 +7,9 @@
 namespace mirrorsim::engine {
 
 GuestDrain::GuestDrain(Runtime& runtime, std::string gate_name)
-    : gate_(runtime, std::move(gate_name)), quiet_(runtime, "guest requests to finish (drain)") {}
+    : runtime_(runtime),
+      gate_(runtime, std::move(gate_name)),
+      quiet_(runtime, "guest requests to finish (drain)") {}
 
 void GuestDrain::enter() {
   gate_.wait_until([this] { return !drained_; });
@@ -22,6 +24,7 @@ void GuestDrain::leave() {
 void GuestDrain::begin() {
   MIRRORSIM_ASSERT(!drained_, "nested drain");
   drained_ = true;
+  closed_at_ = runtime_.now();
   quiet_.wait_until([this] { return in_flight_ == 0; });
 }
 

@@ -22,7 +22,12 @@ class GuestDrain {
   void begin();  // closes the gate and waits for the requests in flight
   void end();    // opens it again
 
+  // When the gate last closed: a job's downtime at the pivot runs from here.
+  TimeNs closed_at() const { return closed_at_; }
+
  private:
+  Runtime& runtime_;
+  TimeNs closed_at_ = 0;
   std::uint32_t in_flight_ = 0;
   bool drained_ = false;
   WaitQueue gate_;   // guest requests wait here while drained

@@ -369,6 +369,7 @@ void IoMirrorJob::finish(bool drained) {
     transition(JobState::kWaiting);
     transition(JobState::kPending);
     if (commands_.complete_requested && !commands_.cancel_requested) {
+      metrics_.downtime_ns = runtime_.now() - guest_drain_.closed_at();
       if (pivot_) pivot_();  // still drained: nothing slips in between
       pivoted_ = true;
     }

@@ -63,6 +63,10 @@ struct JobMetrics {
   std::uint64_t bitmap_passes = 0;  // times the dirty scan wrapped to the start
   TimeNs time_to_ready_ns = -1;
   TimeNs time_to_end_ns = -1;
+  // Time the guest's I/O was held off for the switch-over: from the hold to
+  // the pivot; 0 without a pivot. The QEMU job and io-mirror only drain
+  // there; snapshot and pre-copy pause the guest and copy the rest.
+  TimeNs downtime_ns = 0;
   std::uint64_t peak_buffer_bytes = 0;
   std::uint32_t peak_in_flight = 0;
 };

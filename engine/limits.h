@@ -49,6 +49,9 @@ constexpr std::uint64_t kIoMirrorDefaultRegionBytes = 1 * kMiB;
 constexpr std::uint32_t kIoMirrorMaxCopyOpsLimit = 64;
 constexpr std::uint32_t kIoMirrorDefaultCopyOps = 4;
 
+// Snapshot and pre-copy: a cap on the passes a scenario may ask for.
+constexpr std::uint32_t kMaxPassesLimit = 1000;
+
 static_assert(kIoMirrorRegionMinBytes <= kIoMirrorDefaultRegionBytes);
 static_assert(kIoMirrorDefaultRegionBytes <= kIoMirrorRegionMaxBytes);
 static_assert(kIoMirrorDefaultCopyOps >= 1 && kIoMirrorDefaultCopyOps <= kIoMirrorMaxCopyOpsLimit);

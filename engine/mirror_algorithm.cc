@@ -15,6 +15,10 @@ std::unique_ptr<MirrorAlgorithm> make_mirror_algorithm(Runtime& runtime, BlockDe
     case Algorithm::kIoMirror:
       return std::make_unique<IoMirrorJob>(runtime, source, target, std::move(params), observer,
                                            std::move(pivot));
+    case Algorithm::kSnapshot:
+    case Algorithm::kPrecopy:
+      throw MirrorConfigError(
+          "algorithm: not built yet");  // BASE BRANCH ONLY: replaced by the helpers
     case Algorithm::kQemu:
       break;
   }

@@ -470,6 +470,7 @@ void MirrorJob::finish(bool drained) {
     transition(JobState::kPending);
     if (commands_.complete_requested && !commands_.cancel_requested) {
       // Still drained: no guest write can slip in between check and pivot.
+      metrics_.downtime_ns = runtime_.now() - guest_drain_.closed_at();
       if (pivot_) pivot_();
       pivoted_ = true;
     }

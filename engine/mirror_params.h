@@ -40,11 +40,21 @@ struct MirrorParams {
   BugSet bugs;
   Profile profile = Profile::kDefault;  // adds profile_literals(profile) to bugs
   // Which algorithm runs (engine/mirror_algorithm.h). The parameters above
-  // are the QEMU job's; io-mirror reads sync, speed, the error policies,
-  // unmap and bugs, and these two (0: the default, docs/algorithms.md):
+  // are the QEMU job's; the other algorithms read sync, speed, the error
+  // policies, unmap and bugs, and these (0: the default, docs/algorithms.md):
   Algorithm algorithm = Algorithm::kQemu;
-  std::uint64_t region_bytes = 0;  // io-mirror: bytes one copy op moves
-  std::uint32_t max_copy_ops = 0;  // io-mirror: copy ops in flight at once
+  // The copy unit: io-mirror's region, pre-copy's dirty block, snapshot's
+  // delta block.
+  std::uint64_t region_bytes = 0;
+  std::uint32_t max_copy_ops = 0;  // copy ops in flight at once
+  // Pre-copy and snapshot: switch over (pause the guest, copy the rest) once
+  // what is left is at most switch_bytes, or after max_passes passes.
+  std::uint64_t switch_bytes = 0;
+  std::uint32_t max_passes = 0;
+  // Pre-copy: the longest downtime it may plan for (0: no limit), and what it
+  // does when its passes end with more left than that.
+  std::int64_t max_downtime_ns = 0;
+  DowntimeAction on_downtime_limit = DowntimeAction::kForce;
 
   friend bool operator==(const MirrorParams&, const MirrorParams&) = default;
 };

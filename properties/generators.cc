@@ -443,6 +443,42 @@ void draw_algorithm(Scenario& s, std::optional<engine::Algorithm> forced) {
   s.mirror.max_copy_ops = ops;
 }
 
+// The algorithms that copy in passes and switch over with the guest paused
+// (snapshot, pre-copy) and their switch-over parameters. Drawn last, every
+// value whether or not it is used, for the reason draw_algorithm gives; a
+// case already io-mirror stays so.
+void draw_pass_algorithm(Scenario& s, std::optional<engine::Algorithm> forced) {
+  const bool precopy = feature(8);
+  const bool snapshot = feature(8);
+  const std::uint64_t region = pow2_bytes(9, 21);
+  const auto ops = uniform<std::uint32_t>(1, 9);
+  const bool default_switch = feature(30);
+  const std::uint64_t switch_bytes = pow2_bytes(9, 22);
+  const auto passes = uniform<std::uint32_t>(0, 7);
+  const bool downtime_limit = feature(30);
+  const auto downtime_us = uniform<std::uint64_t>(100, 200'000);
+  const bool abort = feature(50);
+  engine::Algorithm algorithm = s.mirror.algorithm;
+  if (forced) {
+    algorithm = *forced;
+  } else if (algorithm == engine::Algorithm::kQemu && (precopy || snapshot)) {
+    algorithm = precopy ? engine::Algorithm::kPrecopy : engine::Algorithm::kSnapshot;
+    s.mirror.region_bytes = region;
+    s.mirror.max_copy_ops = ops;
+  }
+  if (algorithm != engine::Algorithm::kPrecopy && algorithm != engine::Algorithm::kSnapshot) {
+    return;
+  }
+  s.mirror.algorithm = algorithm;
+  s.mirror.switch_bytes = default_switch ? 0 : switch_bytes;
+  s.mirror.max_passes = passes;
+  if (algorithm == engine::Algorithm::kPrecopy && downtime_limit) {
+    s.mirror.max_downtime_us = downtime_us;
+    s.mirror.on_downtime_limit =
+        abort ? engine::DowntimeAction::kAbort : engine::DowntimeAction::kForce;
+  }
+}
+
 // State before the job ([[prefill]]): a few writes, zero writes or discards
 // on the source or its backing, placed like guest requests, so that a job
 // starts on a disk that already holds data (with sync top, dirty chunks the
@@ -498,6 +534,7 @@ rc::Gen<GeneratedCase> gen_case(std::vector<std::string> swarm_off,
     draw_durability(c, *s.swarm, swarm_off);
     draw_algorithm(s, algorithm);
     draw_prefill(c, *s.swarm, swarm_off, g);
+    draw_pass_algorithm(s, algorithm);
     // Limits from the case's own work (a shrunk case gets its own again).
     s.limits = limits_for(estimate_work(s, c.requests));
     return c;

@@ -65,6 +65,10 @@ engine::MirrorParams mirror_params(const scenarios::MirrorSpec& spec,
   p.algorithm = spec.algorithm;
   p.region_bytes = spec.region_bytes;
   p.max_copy_ops = spec.max_copy_ops;
+  p.switch_bytes = spec.switch_bytes;
+  p.max_passes = spec.max_passes;
+  p.max_downtime_ns = static_cast<std::int64_t>(spec.max_downtime_us) * 1000;
+  p.on_downtime_limit = spec.on_downtime_limit;
   std::vector<std::string> names = spec.bugs;
   names.insert(names.end(), extra_bugs.begin(), extra_bugs.end());
   p.bugs = engine::BugSet::parse(names);

@@ -174,8 +174,8 @@ std::string describe_report(const properties::RunReport& r) {
       "{} errors\n",
       m.copy_ops, m.zero_ops, m.discard_ops, m.active_writes, m.iterations, m.bitmap_passes,
       m.errors);
-  out += fmt::format("  peak buffer {}, peak ops in flight {}\n", bytes_text(m.peak_buffer_bytes),
-                     m.peak_in_flight);
+  out += fmt::format("  peak buffer {}, peak ops in flight {}; downtime {}\n",
+                     bytes_text(m.peak_buffer_bytes), m.peak_in_flight, time_text(m.downtime_ns));
   out += fmt::format(
       "  guest: {} requests, {} errors, write latency p50 {} us, p99 {} us; faults injected {}\n",
       r.guest_requests, r.guest_errors, r.guest_write_p50_ns / 1000, r.guest_write_p99_ns / 1000,
@@ -266,6 +266,7 @@ nlohmann::json report_json(const properties::RunReport& r) {
                   {"errors", m.errors},
                   {"peak_buffer_bytes", m.peak_buffer_bytes},
                   {"peak_in_flight", m.peak_in_flight},
+                  {"downtime_ns", m.downtime_ns},
                   {"guest_requests", r.guest_requests},
                   {"guest_errors", r.guest_errors},
                   {"guest_write_p50_ns", r.guest_write_p50_ns},

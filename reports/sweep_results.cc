@@ -175,6 +175,7 @@ Row sweep_row(const properties::RunReport& report, const scenarios::SweepSpec& s
   row["errors"] = m.errors;
   row["peak_buffer_bytes"] = m.peak_buffer_bytes;
   row["peak_in_flight"] = m.peak_in_flight;
+  row["downtime_ms"] = static_cast<double>(m.downtime_ns) / 1e6;
   row["guest_requests"] = report.guest_requests;
   row["guest_errors"] = report.guest_errors;
   row["guest_write_p50_us"] = static_cast<double>(report.guest_write_p50_ns) / 1e3;

@@ -99,6 +99,7 @@ struct DiskSpec {
 // files: "full", "top", "none"; "background", "write-blocking"; "report",
 // "ignore", "stop", "enospc".
 using engine::Algorithm;
+using engine::DowntimeAction;
 using engine::CopyMode;
 using engine::ErrorPolicy;
 using engine::Profile;
@@ -123,8 +124,14 @@ struct MirrorSpec {
   // its defaults); the keys above are the QEMU job's, save sync, speed, the
   // error policies, unmap and bugs, which io-mirror reads too.
   Algorithm algorithm = Algorithm::kQemu;
-  std::uint64_t region_bytes = 0;
+  std::uint64_t region_bytes = 0;  // the copy unit (engine/mirror_params.h)
   std::uint32_t max_copy_ops = 0;
+  // Pre-copy and snapshot: when to switch over (0: the default).
+  std::uint64_t switch_bytes = 0;
+  std::uint32_t max_passes = 0;
+  // Pre-copy: the downtime limit (0: none) and what exceeding it does.
+  std::uint64_t max_downtime_us = 0;
+  DowntimeAction on_downtime_limit = DowntimeAction::kForce;
 
   bool operator==(const MirrorSpec&) const = default;
 };
@@ -330,6 +337,8 @@ template <>
 std::span<const std::string_view> enum_names<Profile>();
 template <>
 std::span<const std::string_view> enum_names<Algorithm>();
+template <>
+std::span<const std::string_view> enum_names<DowntimeAction>();
 template <>
 std::span<const std::string_view> enum_names<FaultDisk>();
 template <>

@@ -173,6 +173,16 @@ Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
     return problem("mirror.max_copy_ops", fmt::format("{} is out of range", mirror.max_copy_ops),
                    fmt::format("0 (default) or 1 to {}", engine::kIoMirrorMaxCopyOpsLimit));
   }
+  if (mirror.switch_bytes % engine::kSectorSize != 0) {
+    return problem("mirror.switch_bytes",
+                   fmt::format("{} is not a multiple of 512 bytes", mirror.switch_bytes),
+                   "0 (default) or a multiple of 512 bytes");
+  }
+  if (mirror.max_passes > engine::kMaxPassesLimit) {
+    return problem("mirror.max_passes", fmt::format("{} is out of range", mirror.max_passes),
+                   fmt::format("0 (default) or 1 to {}", engine::kMaxPassesLimit));
+  }
+  if (auto p = check_time("mirror.max_downtime_us", mirror.max_downtime_us)) return p;
   return std::nullopt;
 }
 

@@ -183,17 +183,36 @@ std::vector<KeyInfo> build() {
       {T::kMirror, "algorithm", "choice", "", toml_name(m.algorithm), "", quoted_names<Algorithm>(),
        "the mirror algorithm (docs/algorithms.md): \"qemu\" is QEMU's mirror job, "
        "\"io-mirror\" single-pass IO mirroring (a copy cursor, region locking, writes behind "
-       "the cursor mirrored synchronously); io-mirror ignores copy_mode, granularity_bytes, "
-       "buf_size_bytes, target_is_zero and profile"},
+       "the cursor mirrored synchronously), \"snapshot\" snapshot-based migration (copy a "
+       "frozen image, then the blocks written meanwhile, round after round; the last round with "
+       "the guest paused), \"precopy\" iterative pre-copy (a full pass, then passes over the "
+       "blocks dirtied meanwhile; the rest with the guest paused); the three ignore copy_mode, "
+       "granularity_bytes, buf_size_bytes, target_is_zero and profile"},
       {T::kMirror, "region_bytes", "size", "bytes", toml_size(m.region_bytes),
-       "0 = io-mirror's default, 1MiB",
+       "0 = the algorithm's default, 1MiB",
        fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kIoMirrorRegionMinBytes),
                    bytes_text(engine::kIoMirrorRegionMaxBytes)),
-       "io-mirror: the bytes one copy op moves and locks (raised to one target cluster when the "
-       "target's backing is attached only at the pivot)"},
+       "io-mirror, snapshot, precopy: the copy unit (io-mirror's locked region, snapshot's "
+       "delta block, pre-copy's dirty block), raised to one target cluster when the target's "
+       "backing is attached only at the pivot"},
       {T::kMirror, "max_copy_ops", "integer", "", toml_count(m.max_copy_ops),
-       "0 = io-mirror's default, 4", fmt::format("0 to {}", engine::kIoMirrorMaxCopyOpsLimit),
-       "io-mirror: copy ops in flight at once"},
+       "0 = the algorithm's default, 4", fmt::format("0 to {}", engine::kIoMirrorMaxCopyOpsLimit),
+       "io-mirror, snapshot, precopy: copy ops in flight at once"},
+      {T::kMirror, "switch_bytes", "size", "bytes", toml_size(m.switch_bytes),
+       "0 = the algorithm's default", "0 or a multiple of 512 bytes",
+       "snapshot, precopy: switch over (pause the guest and copy the rest) once what is left "
+       "to copy is at most this"},
+      {T::kMirror, "max_passes", "integer", "", toml_count(m.max_passes),
+       "0 = the algorithm's default", fmt::format("0 to {}", engine::kMaxPassesLimit),
+       "snapshot, precopy: switch over after this many passes (rounds) whatever is left"},
+      {T::kMirror, "max_downtime_us", "time", "us", toml_time(m.max_downtime_us), "0 = no limit",
+       kTimeRange,
+       "precopy: the longest downtime the switch-over may need, estimated from what is left and "
+       "the copy rate measured in the last pass"},
+      {T::kMirror, "on_downtime_limit", "choice", "", toml_name(m.on_downtime_limit), "",
+       quoted_names<DowntimeAction>(),
+       "precopy: when the passes end with more left than max_downtime_us allows, \"force\" "
+       "switches over anyway and \"abort\" fails the job without a pivot"},
 
       // [workload]
       {T::kWorkload, "kind", "choice", "", "",

@@ -97,6 +97,10 @@ MirrorSpec read_mirror(TomlContext& ctx, const toml::table* table) {
   in.choice("algorithm", mirror.algorithm);
   in.size("region_bytes", mirror.region_bytes);
   in.count("max_copy_ops", mirror.max_copy_ops);
+  in.size("switch_bytes", mirror.switch_bytes);
+  in.count("max_passes", mirror.max_passes);
+  in.time_us("max_downtime_us", mirror.max_downtime_us);
+  in.choice("on_downtime_limit", mirror.on_downtime_limit);
   return mirror;
 }
 

@@ -118,6 +118,19 @@ void write_mirror(Writer& w, const MirrorSpec& mirror) {
   if (mirror.max_copy_ops != def.max_copy_ops) {
     w.line("max_copy_ops", toml_count(mirror.max_copy_ops), toml_count(def.max_copy_ops));
   }
+  if (mirror.switch_bytes != def.switch_bytes) {
+    w.line("switch_bytes", toml_size(mirror.switch_bytes), toml_size(def.switch_bytes));
+  }
+  if (mirror.max_passes != def.max_passes) {
+    w.line("max_passes", toml_count(mirror.max_passes), toml_count(def.max_passes));
+  }
+  if (mirror.max_downtime_us != def.max_downtime_us) {
+    w.line("max_downtime_us", toml_time(mirror.max_downtime_us), toml_time(def.max_downtime_us));
+  }
+  if (mirror.on_downtime_limit != def.on_downtime_limit) {
+    w.line("on_downtime_limit", toml_name(mirror.on_downtime_limit),
+           toml_name(def.on_downtime_limit));
+  }
 }
 
 std::string size_distribution(const sim::SizeDistribution& distribution) {
