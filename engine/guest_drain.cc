@@ -21,10 +21,14 @@ void GuestDrain::leave() {
   if (--in_flight_ == 0) quiet_.wake_all();
 }
 
-void GuestDrain::begin() {
+void GuestDrain::close() {
   MIRRORSIM_ASSERT(!drained_, "nested drain");
   drained_ = true;
   closed_at_ = runtime_.now();
+}
+
+void GuestDrain::begin() {
+  close();
   quiet_.wait_until([this] { return in_flight_ == 0; });
 }
 

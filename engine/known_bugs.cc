@@ -60,6 +60,15 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
     {Bug::kIoLockUntilRead, "io-lock-until-read", "none (io-mirror, docs/algorithms.md)",
      "io-mirror: a guest write to a region being copied waits only for the copy's read, not "
      "for its write"},
+    {Bug::kPrecopyClearAfterRead, "precopy-clear-after-read", "none (precopy, docs/algorithms.md)",
+     "precopy: a copy clears its block's dirty bit when its read of the source returns, so a "
+     "guest write that landed during the read is forgotten"},
+    {Bug::kPrecopySwitchNoWait, "precopy-switch-no-wait", "none (precopy, docs/algorithms.md)",
+     "precopy: the switch-over copies the dirty blocks and pivots without waiting for the copies "
+     "already in flight"},
+    {Bug::kPrecopyPauseNoDrain, "precopy-pause-no-drain", "none (precopy, docs/algorithms.md)",
+     "precopy: the guest pause at the switch-over holds new guest writes off but does not wait "
+     "for those in flight"},
 }};
 
 }  // namespace
@@ -78,6 +87,10 @@ Algorithm bug_algorithm(Bug bug) {
     case Bug::kIoPassedAtRead:
     case Bug::kIoLockUntilRead:
       return Algorithm::kIoMirror;
+    case Bug::kPrecopyClearAfterRead:
+    case Bug::kPrecopySwitchNoWait:
+    case Bug::kPrecopyPauseNoDrain:
+      return Algorithm::kPrecopy;
     default:
       return Algorithm::kQemu;
   }

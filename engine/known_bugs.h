@@ -45,6 +45,10 @@ enum class Bug : unsigned {
   kIoStraddleAhead,
   kIoPassedAtRead,
   kIoLockUntilRead,
+  // pre-copy's own slips (docs/bugs.md): caught on precopy runs.
+  kPrecopyClearAfterRead,
+  kPrecopySwitchNoWait,
+  kPrecopyPauseNoDrain,
   kCount,
 };
 

@@ -6,8 +6,9 @@
 // same job states (engine/job_state.h) and emits the same events, so the
 // same properties judge them all; what differs is stated in promises().
 //
-// Implementations: MirrorJob (QEMU's job, engine/mirror_job*.cc) and
-// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc). Each
+// Implementations: MirrorJob (QEMU's job, engine/mirror_job*.cc),
+// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc) and
+// PrecopyJob (iterative pre-copy, engine/precopy_*.cc). Each
 // depends only on Runtime and BlockDevice, like the job it sits beside.
 //
 // Threading and ownership: as MirrorJob's (engine/mirror_job.h): commands
@@ -50,7 +51,7 @@ struct AlgorithmPromises {
   // from converging, an outcome, not a violation.
   bool converges_under_any_write_rate = false;
   // The guest is paused for a while at the switch-over (snapshot and pre-copy
-  // algorithms). Neither algorithm here pauses it: the pivot only drains.
+  // algorithms). QEMU's job and io-mirror do not: their pivot only drains.
   bool pauses_guest_at_switch = false;
   // A soft cancel after READY leaves the target a point-in-time copy.
   bool point_in_time_cancel = true;

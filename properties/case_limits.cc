@@ -6,6 +6,7 @@
 
 #include "properties/io_mirror_spec.h"
 #include "properties/mirror_spec.h"
+#include "properties/precopy_spec.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {
@@ -113,6 +114,17 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     const std::uint32_t ops = spec::io_mirror::max_copy_ops(s.mirror.max_copy_ops);
     cow = at_start.cluster_bytes != 0 && at_start.backing_named && !at_start.backing_attached;
     buffer = spec::io_mirror::buffer_bytes(g, ops);
+    op = g;
+    e.in_flight = ops;
+  }
+  // precopy (docs/algorithms.md): one block per op, max_copy_ops of them;
+  // the guest's writes go to the source only and are copied again in later
+  // passes, as the QEMU job's background mode copies them.
+  if (s.mirror.algorithm == engine::Algorithm::kPrecopy) {
+    g = spec::precopy::block_bytes(s.mirror.region_bytes, at_start);
+    const std::uint32_t ops = spec::precopy::max_copy_ops(s.mirror.max_copy_ops);
+    cow = false;  // a block already covers whole clusters; guest writes never reach the target
+    buffer = spec::precopy::buffer_bytes(g, ops);
     op = g;
     e.in_flight = ops;
   }

@@ -4,6 +4,8 @@
 
 #include <fmt/core.h>
 
+#include "properties/precopy_spec.h"
+
 namespace mirrorsim::properties {
 namespace {
 
@@ -209,6 +211,14 @@ Verdict check_error_policy(const RunFacts& f) {
     }
   }
   if (report == nullptr && !f.job.error.empty()) {
+    // docs/algorithms.md, precopy rule 5: the one failure without an I/O
+    // error, before READY and without a pivot, where the scenario asks for it.
+    const bool ready = std::any_of(f.events.begin(), f.events.end(),
+                                   [](const auto& e) { return e.kind == JobEventKind::kReady; });
+    if (f.downtime_abort_allowed && !ready && !f.job.pivoted &&
+        f.job.error.starts_with(spec::precopy::kDowntimeAbortPrefix)) {
+      return holds(property::kErrorPolicy, "aborted at the downtime limit: " + f.job.error);
+    }
     return violated(property::kErrorPolicy,
                     "the job failed (" + f.job.error + ") without an error of policy report");
   }

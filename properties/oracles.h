@@ -44,6 +44,9 @@ struct RunFacts {
   std::optional<DifferenceSides> point_in_time_sides;
   std::size_t snapshots = 0;
   std::vector<std::string> bound_violations;
+  // The scenario allows a failure without an I/O error: pre-copy's abort at
+  // its downtime limit (docs/algorithms.md "precopy", rule 5).
+  bool downtime_abort_allowed = false;
   // When the run hit its time or event limit: what the job got done in the
   // last part of the run, and the copy mode it was in at the end.
   std::optional<ProgressWindow> progress;

@@ -15,6 +15,7 @@
 #include <fmt/core.h>
 
 #include "properties/io_mirror_spec.h"
+#include "properties/precopy_spec.h"
 #include "properties/mirror_spec.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
@@ -292,9 +293,10 @@ void World::on_event(const engine::JobEvent& event) {
                static_cast<std::uint64_t>(event.error), event.pivoted ? 1 : 0);
   }
   if (event.kind == engine::JobEventKind::kReady) {
+    passes_at_ready_ = job_->metrics().bitmap_passes;
     if (target_cache_) {
       flush_protocol_.on_ready(event.time);
-      compare_durable("READY");
+      if (ready_means_in_sync()) compare_durable("READY");
     }
     ready_or_end_->wake_all();
   }
@@ -414,6 +416,11 @@ std::uint64_t World::spec_buf_size_bytes() const {
         spec::io_mirror::region_bytes(scenario_.mirror.region_bytes, target),
         spec_max_in_flight_ops());
   }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
+    return spec::precopy::buffer_bytes(
+        spec::precopy::block_bytes(scenario_.mirror.region_bytes, target),
+        spec_max_in_flight_ops());
+  }
   const std::uint64_t granularity =
       spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
@@ -422,6 +429,9 @@ std::uint64_t World::spec_buf_size_bytes() const {
 std::uint32_t World::spec_max_in_flight_ops() const {
   if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
     return spec::io_mirror::max_copy_ops(scenario_.mirror.max_copy_ops);
+  }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
+    return spec::precopy::max_copy_ops(scenario_.mirror.max_copy_ops);
   }
   return spec::kMaxInFlightOps;
 }
@@ -616,6 +626,10 @@ void World::finish_checks(RunReport& report) {
   facts.flush_protocol.judged = flush_protocol_.judged();
   facts.flush_protocol.violation = flush_protocol_.violation();
   facts.crash.checks = crash_checks_;
+  facts.downtime_abort_allowed = downtime_abort_allowed();
+  if (std::optional<std::string> v = pass_bound_violation(report)) {
+    facts.bound_violations.push_back(*v);
+  }
   report.verdicts = check_all(facts);
 }
 

@@ -263,6 +263,13 @@ class World final : public engine::JobObserver {
   std::uint32_t spec_max_in_flight_ops() const;
   // Durable completion's comparison at READY or at the pivot.
   void compare_durable(const char* moment);
+  // Per-algorithm rules of docs/algorithms.md the oracles need
+  // (world_algorithm_rules.cc): whether READY claims the target in sync,
+  // whether a failure without an I/O error may be pre-copy's downtime
+  // abort, and pre-copy's bound on the passes before READY.
+  bool ready_means_in_sync() const;
+  bool downtime_abort_allowed() const;
+  std::optional<std::string> pass_bound_violation(const RunReport& report) const;
   void guest_write_started(std::uint64_t number, const sim::GuestRequest& request);
   void guest_write_ended(std::uint64_t number);
 
@@ -296,6 +303,7 @@ class World final : public engine::JobObserver {
   bool complete_accepted_ = false;
   bool cancel_accepted_ = false;
   bool soft_cancel_after_ready_ = false;
+  std::optional<std::uint64_t> passes_at_ready_;  // the job's passes when it said READY
   bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
   std::vector<sim::GuestView> snapshots_;
   std::uint32_t guest_in_flight_ = 0;

@@ -189,7 +189,7 @@ std::vector<KeyInfo> build() {
        "blocks dirtied meanwhile; the rest with the guest paused); the three ignore copy_mode, "
        "granularity_bytes, buf_size_bytes, target_is_zero and profile"},
       {T::kMirror, "region_bytes", "size", "bytes", toml_size(m.region_bytes),
-       "0 = the algorithm's default, 1MiB",
+       "0 = the algorithm's default, 1MiB (precopy: 64KiB)",
        fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kIoMirrorRegionMinBytes),
                    bytes_text(engine::kIoMirrorRegionMaxBytes)),
        "io-mirror, snapshot, precopy: the copy unit (io-mirror's locked region, snapshot's "
@@ -199,11 +199,11 @@ std::vector<KeyInfo> build() {
        "0 = the algorithm's default, 4", fmt::format("0 to {}", engine::kIoMirrorMaxCopyOpsLimit),
        "io-mirror, snapshot, precopy: copy ops in flight at once"},
       {T::kMirror, "switch_bytes", "size", "bytes", toml_size(m.switch_bytes),
-       "0 = the algorithm's default", "0 or a multiple of 512 bytes",
+       "0 = the algorithm's default (precopy: 16 blocks' worth)", "0 or a multiple of 512 bytes",
        "snapshot, precopy: switch over (pause the guest and copy the rest) once what is left "
        "to copy is at most this"},
       {T::kMirror, "max_passes", "integer", "", toml_count(m.max_passes),
-       "0 = the algorithm's default", fmt::format("0 to {}", engine::kMaxPassesLimit),
+       "0 = the algorithm's default (precopy: 8)", fmt::format("0 to {}", engine::kMaxPassesLimit),
        "snapshot, precopy: switch over after this many passes (rounds) whatever is left"},
       {T::kMirror, "max_downtime_us", "time", "us", toml_time(m.max_downtime_us), "0 = no limit",
        kTimeRange,
