@@ -20,10 +20,10 @@ class GuestDrain {
   void enter();  // a guest request begins: waits while drained
   void leave();  // it has returned
   void begin();  // closes the gate and waits for the requests in flight
+  void end();    // opens it again
   // Closes the gate without waiting: only a catalogued bug's pause
   // (precopy-pause-no-drain) stops here; everything else calls begin().
   void close();
-  void end();    // opens it again
 
   // When the gate last closed: a job's downtime at the pivot runs from here.
   TimeNs closed_at() const { return closed_at_; }

@@ -84,8 +84,7 @@ AlgorithmPromises PrecopyJob::promises() const {
 
 void PrecopyJob::start() {
   if (state() != JobState::kCreated) throw JobCommandError("start: the job was started already");
-  resolved_ =
-      resolve_precopy_params(params_, source_.info(), target_.info(), &source_ == &target_);
+  resolved_ = resolve_precopy_params(params_, source_.info(), target_.info(), &source_ == &target_);
   switch_ = resolve_precopy_switch(params_, resolved_.granularity_bytes);
   dirty_.emplace(resolved_.length_bytes, resolved_.granularity_bytes);
   rate_.set_speed(static_cast<std::uint64_t>(params_.speed_bytes_per_s));

@@ -147,9 +147,8 @@ void PrecopyJob::end_pass() {
         break;
       case Decision::kAbort: {
         const std::optional<TimeNs> estimate = downtime_estimate_ns();
-        failure_ = "precopy: the downtime limit: after " + std::to_string(pass_) +
-                   " passes " + std::to_string(dirty_->dirty_bytes()) +
-                   " bytes are left, which would take " +
+        failure_ = "precopy: the downtime limit: after " + std::to_string(pass_) + " passes " +
+                   std::to_string(dirty_->dirty_bytes()) + " bytes are left, which would take " +
                    (estimate ? "about " + std::to_string(*estimate / 1000) + " us"
                              : std::string("an unknown time (no copy rate measured)")) +
                    " with the guest paused, above max_downtime " +
@@ -189,8 +188,8 @@ std::optional<TimeNs> PrecopyJob::downtime_estimate_ns() const {
   if (left == 0) return 0;
   const TimeNs took = runtime_.now() - pass_start_ns_;
   if (pass_copied_bytes_ == 0 || took <= 0) return std::nullopt;
-  const unsigned __int128 ns = static_cast<unsigned __int128>(left) *
-                               static_cast<std::uint64_t>(took) / pass_copied_bytes_;
+  const unsigned __int128 ns =
+      static_cast<unsigned __int128>(left) * static_cast<std::uint64_t>(took) / pass_copied_bytes_;
   const auto cap = static_cast<unsigned __int128>(INT64_MAX);
   return static_cast<TimeNs>(ns > cap ? cap : ns);
 }

@@ -15,9 +15,9 @@
 #include <fmt/core.h>
 
 #include "properties/io_mirror_spec.h"
-#include "properties/precopy_spec.h"
 #include "properties/mirror_spec.h"
 #include "properties/oracles.h"
+#include "properties/precopy_spec.h"
 #include "properties/scenario_build.h"
 #include "sim/disks/disk_image.h"
 

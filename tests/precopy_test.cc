@@ -113,11 +113,11 @@ TEST(Precopy, ResolvesItsParametersAsTheSpecSays) {
     bool named;
     bool attached;
   };
-  for (const Case& c : {Case{0, 0, 0, 0, 0, false, false},
-                        Case{4 * kKiB, 3, 0, 2, 64 * kKiB, true, false},
-                        Case{4 * kKiB, 3, 1 * kMiB, 1, 64 * kKiB, true, true},
-                        Case{2 * kMiB, 64, 512, 1000, 64 * kKiB, true, false},
-                        Case{512, 1, 0, 0, 0, false, false}}) {
+  for (const Case& c :
+       {Case{0, 0, 0, 0, 0, false, false}, Case{4 * kKiB, 3, 0, 2, 64 * kKiB, true, false},
+        Case{4 * kKiB, 3, 1 * kMiB, 1, 64 * kKiB, true, true},
+        Case{2 * kMiB, 64, 512, 1000, 64 * kKiB, true, false},
+        Case{512, 1, 0, 0, 0, false, false}}) {
     engine::MirrorParams p;
     p.algorithm = engine::Algorithm::kPrecopy;
     p.region_bytes = c.block;
@@ -151,20 +151,16 @@ TEST(Precopy, RefusesBadParametersAtStart) {
   source.length = kLength;
   engine::DeviceInfo target = source;
   p.region_bytes = 3 * kKiB;
-  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false),
-               engine::MirrorConfigError);
+  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false), engine::MirrorConfigError);
   p.region_bytes = 0;
   p.max_copy_ops = 65;
-  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false),
-               engine::MirrorConfigError);
+  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false), engine::MirrorConfigError);
   p.max_copy_ops = 0;
   p.max_passes = 1001;
-  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false),
-               engine::MirrorConfigError);
+  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false), engine::MirrorConfigError);
   p.max_passes = 0;
   target.length = kLength + 512;
-  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false),
-               engine::MirrorConfigError);
+  EXPECT_THROW(engine::resolve_precopy_params(p, source, target, false), engine::MirrorConfigError);
 }
 
 // Writes only during pass 1: pass 2 copies the blocks they dirtied behind
@@ -272,11 +268,11 @@ TEST(Precopy, TheSwitchOverHoldsGuestWritesOffUntilThePivot) {
   late.op = sim::GuestOp::kWrite;
   late.offset = kLength - 64 * kKiB;
   late.length = 64 * kKiB;
-  world.guest_request_now(late,
-                          [&](const properties::GuestResult&) { pivoted_when_returned = world.pivoted(); });
-  ASSERT_TRUE(world.run_until([&] { return pivoted_when_returned.has_value(); },
-                              engine::kNsPerSecond)
-                  .reached());
+  world.guest_request_now(
+      late, [&](const properties::GuestResult&) { pivoted_when_returned = world.pivoted(); });
+  ASSERT_TRUE(
+      world.run_until([&] { return pivoted_when_returned.has_value(); }, engine::kNsPerSecond)
+          .reached());
   EXPECT_TRUE(*pivoted_when_returned);
   EXPECT_EQ(world.disk(DiskRole::kTarget).image().read(late.offset, late.length),
             world.disk(DiskRole::kSource).image().read(late.offset, late.length));
@@ -304,8 +300,7 @@ TEST(Precopy, ASoftCancelAfterReadyLeavesAPointInTimeCopy) {
 TEST(Precopy, TheLibraryScenarioFileRunsPassesAndSwitchesOver) {
   scenarios::LoadOptions load;
   load.known_bugs = properties::known_bug_names();
-  const Scenario s =
-      scenarios::load_scenario(scenarios::library_dir() / "precopy.toml", load);
+  const Scenario s = scenarios::load_scenario(scenarios::library_dir() / "precopy.toml", load);
   ASSERT_EQ(s.mirror.algorithm, engine::Algorithm::kPrecopy);
   const RunReport r = properties::run_scenario(s);
   expect_all_hold(r);
