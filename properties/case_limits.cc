@@ -141,6 +141,15 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     e.copy_bytes += len;
     e.ops += ceil_div(len, buffer_d) * ceil_div(buffer_d, op_d);
   }
+  // precopy: each later pass before READY, and the switch-over with the
+  // guest paused, may copy the whole disk again (docs/algorithms.md,
+  // precopy rules 4 and 7): a guest that wrote everywhere left it all dirty.
+  if (s.mirror.algorithm == engine::Algorithm::kPrecopy && length > 0) {
+    const double len = static_cast<double>(length);
+    const double passes = spec::precopy::max_passes(s.mirror.max_passes);
+    e.copy_bytes += passes * len;
+    e.ops += passes * ceil_div(len, op_d);
+  }
 
   // The guest: what it dirties is copied again, in chunks (whole clusters
   // under the COW rule); its requests compete for the disks. A guest

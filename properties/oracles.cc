@@ -57,6 +57,15 @@ Verdict judge_limit(const RunFacts& f) {
                             "are still landing; " +
                             m);
   }
+  // An algorithm that pauses the guest for its switch-over (docs/
+  // algorithms.md, precopy rule 7) copies with nothing re-dirtying: bytes
+  // left falling over the window is progress, whatever lower count the job
+  // had reached before the pause, while the guest still ran.
+  if (f.guest_paused_for_switch && w.copied_bytes > 0 && !w.guest_wrote &&
+      w.left_at_end < w.left_at_start) {
+    return inconclusive(property::kLiveness, "still switching over at the limit (" + limit +
+                                                 "), the guest paused: " + over + "; " + m);
+  }
   switch (classify_limit(w, f.copy_mode == engine::CopyMode::kBackground)) {
     case LimitProgress::kProgressing: {
       std::string message = "still progressing at the limit (" + limit + "): " + over + "; " +

@@ -51,6 +51,9 @@ struct RunFacts {
   // last part of the run, and the copy mode it was in at the end.
   std::optional<ProgressWindow> progress;
   engine::CopyMode copy_mode = engine::CopyMode::kBackground;
+  // The algorithm pauses the guest at its switch-over and was told to
+  // switch over (complete, or a soft cancel after READY).
+  bool guest_paused_for_switch = false;
   // Durability (write caches and power losses).
   DurableCompletionFacts durable;
   FlushProtocolFacts flush_protocol;

@@ -581,6 +581,8 @@ void World::finish_checks(RunReport& report) {
     facts.copy_mode = job_->promises().converges_under_any_write_rate
                           ? engine::CopyMode::kWriteBlocking
                           : engine::CopyMode::kBackground;
+    facts.guest_paused_for_switch =
+        job_->promises().pauses_guest_at_switch && (complete_accepted_ || soft_cancel_after_ready_);
   }
   const bool clean_end = report.sim.status == sim::RunOutcome::Status::kCompleted;
   // After a power loss the disks are judged as they were just before it.

@@ -86,6 +86,10 @@ const std::map<Key, std::string>& examples() {
       {{T::kMirror, "algorithm"}, "\"io-mirror\""},
       {{T::kMirror, "region_bytes"}, "\"64KiB\""},
       {{T::kMirror, "max_copy_ops"}, "8"},
+      {{T::kMirror, "switch_bytes"}, "\"1MiB\""},
+      {{T::kMirror, "max_passes"}, "3"},
+      {{T::kMirror, "max_downtime_us"}, "\"20ms\""},
+      {{T::kMirror, "on_downtime_limit"}, "\"abort\""},
       {{T::kWorkload, "kind"}, "\"none\""},
       {{T::kWorkload, "max_outstanding"}, "8"},
       {{T::kGenerator, "rate_iops"}, "5.0"},
@@ -331,6 +335,10 @@ TEST(ScenarioKeys, TheWriterWritesExactlyTheTablesKeys) {
   generated.mirror.algorithm = engine::Algorithm::kIoMirror;
   generated.mirror.region_bytes = 4096;
   generated.mirror.max_copy_ops = 2;
+  generated.mirror.switch_bytes = 1024;
+  generated.mirror.max_passes = 3;
+  generated.mirror.max_downtime_us = 20;
+  generated.mirror.on_downtime_limit = engine::DowntimeAction::kAbort;
   generated.source.faults_end_us = 5;
   // Keys written only when they differ from the default.
   generated.source.io_model = sim::IoModel::kSplit;
@@ -462,7 +470,11 @@ TEST(ScenarioKeys, TheWriterLeavesOutNewKeysAtTheirDefaults) {
                           "wrap",
                           "algorithm",
                           "region_bytes",
-                          "max_copy_ops"}) {
+                          "max_copy_ops",
+                          "switch_bytes",
+                          "max_passes",
+                          "max_downtime_us",
+                          "on_downtime_limit"}) {
     EXPECT_EQ(plain.find(std::string("\n") + key + " = "), std::string::npos) << key << "\n"
                                                                               << plain;
   }
