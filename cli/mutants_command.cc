@@ -68,10 +68,10 @@ int mutants_command(const MutantsCommandOptions& o) {
     c.time_budget_s = *budget;
     c.jobs = *jobs;
     c.bugs = {std::string(info.name)};
-    // A bug in another algorithm's code shows only on that algorithm's runs.
-    if (engine::bug_algorithm(bug) != engine::Algorithm::kQemu) {
-      c.algorithm = engine::bug_algorithm(bug);
-    }
+    // A bug in an algorithm's code shows only on that algorithm's runs: a
+    // QEMU bug's campaign runs QEMU cases only, not the share of cases the
+    // swarm gives the other algorithms.
+    c.algorithm = engine::bug_algorithm(bug);
     c.without = o.without;
     c.out_dir = o.out;
     c.shrink_budget_s = 15;
