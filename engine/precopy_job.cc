@@ -11,7 +11,6 @@
 #include "engine/precopy_job.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <string>
 #include <utility>
 
@@ -137,7 +136,6 @@ void PrecopyJob::start_pass() {
 
 void PrecopyJob::end_pass() {
   if (!ready_) {
-    ++passes_before_ready_;
     ++metrics_.bitmap_passes;
     switch (decide()) {
       case Decision::kAnotherPass:

@@ -114,9 +114,6 @@ class PrecopyJob final : public MirrorAlgorithm {
   std::uint64_t dirty_bytes() const override;
   std::uint32_t background_in_flight() const override { return copies_in_flight_; }
 
-  // Passes ended before READY (or before the job failed or was cancelled).
-  std::uint32_t passes_before_ready() const { return passes_before_ready_; }
-
  private:
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
@@ -184,7 +181,6 @@ class PrecopyJob final : public MirrorAlgorithm {
   TimeNs pass_start_ns_ = 0;
   std::uint64_t pass_start_dirty_bytes_ = 0;
   std::uint64_t pass_copied_bytes_ = 0;
-  std::uint32_t passes_before_ready_ = 0;
   bool converged_ = false;  // decided: flush and announce READY when idle
 
   std::vector<Copy> copies_;  // in flight, in id order
