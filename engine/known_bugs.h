@@ -45,6 +45,11 @@ enum class Bug : unsigned {
   kIoStraddleAhead,
   kIoPassedAtRead,
   kIoLockUntilRead,
+  // snapshot's own slips (docs/bugs.md): caught on snapshot runs.
+  kSnapSwitchMissesInflight,
+  kSnapFinalSkipsRunning,
+  kSnapPendingNotRecorded,
+  kSnapTopEveryRound,
   kCount,
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/io_mirror_job.h"
 #include "engine/mirror_job.h"
+#include "engine/snapshot_job.h"
 
 namespace mirrorsim::engine {
 
@@ -16,6 +17,8 @@ std::unique_ptr<MirrorAlgorithm> make_mirror_algorithm(Runtime& runtime, BlockDe
       return std::make_unique<IoMirrorJob>(runtime, source, target, std::move(params), observer,
                                            std::move(pivot));
     case Algorithm::kSnapshot:
+      return std::make_unique<SnapshotJob>(runtime, source, target, std::move(params), observer,
+                                           std::move(pivot));
     case Algorithm::kPrecopy:
       throw MirrorConfigError(
           "algorithm: not built yet");  // BASE BRANCH ONLY: replaced by the helpers

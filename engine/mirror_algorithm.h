@@ -7,7 +7,8 @@
 // same properties judge them all; what differs is stated in promises().
 //
 // Implementations: MirrorJob (QEMU's job, engine/mirror_job*.cc) and
-// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc). Each
+// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc) and
+// SnapshotJob (snapshot-based migration, engine/snapshot_*.cc). Each
 // depends only on Runtime and BlockDevice, like the job it sits beside.
 //
 // Threading and ownership: as MirrorJob's (engine/mirror_job.h): commands
@@ -50,7 +51,8 @@ struct AlgorithmPromises {
   // from converging, an outcome, not a violation.
   bool converges_under_any_write_rate = false;
   // The guest is paused for a while at the switch-over (snapshot and pre-copy
-  // algorithms). Neither algorithm here pauses it: the pivot only drains.
+  // algorithms); such an algorithm promises the durable copy at the pivot,
+  // not at READY. The QEMU job and io-mirror only drain at the pivot.
   bool pauses_guest_at_switch = false;
   // A soft cancel after READY leaves the target a point-in-time copy.
   bool point_in_time_cancel = true;

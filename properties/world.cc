@@ -18,6 +18,7 @@
 #include "properties/mirror_spec.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
+#include "properties/snapshot_spec.h"
 #include "sim/disks/disk_image.h"
 
 namespace mirrorsim::properties {
@@ -292,7 +293,10 @@ void World::on_event(const engine::JobEvent& event) {
                static_cast<std::uint64_t>(event.error), event.pivoted ? 1 : 0);
   }
   if (event.kind == engine::JobEventKind::kReady) {
-    if (target_cache_) {
+    // An algorithm that pauses the guest at the switch-over still owes the
+    // target its last written set at READY (docs/algorithms.md): it promises
+    // the durable copy at the pivot only.
+    if (target_cache_ && !job_->promises().pauses_guest_at_switch) {
       flush_protocol_.on_ready(event.time);
       compare_durable("READY");
     }
@@ -414,6 +418,11 @@ std::uint64_t World::spec_buf_size_bytes() const {
         spec::io_mirror::region_bytes(scenario_.mirror.region_bytes, target),
         spec_max_in_flight_ops());
   }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
+    return spec::snapshot::buffer_bytes(
+        spec::snapshot::block_bytes(scenario_.mirror.region_bytes, target),
+        spec_max_in_flight_ops());
+  }
   const std::uint64_t granularity =
       spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
@@ -422,6 +431,9 @@ std::uint64_t World::spec_buf_size_bytes() const {
 std::uint32_t World::spec_max_in_flight_ops() const {
   if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
     return spec::io_mirror::max_copy_ops(scenario_.mirror.max_copy_ops);
+  }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
+    return spec::snapshot::max_copy_ops(scenario_.mirror.max_copy_ops);
   }
   return spec::kMaxInFlightOps;
 }
