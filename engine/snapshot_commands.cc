@@ -9,6 +9,11 @@
 
 namespace mirrorsim::engine {
 
+ResolvedParams resolve_snapshot_params(const MirrorParams& params, const DeviceInfo& source,
+                                       const DeviceInfo& target, bool same_device) {
+  return resolve_io_mirror_params(params, source, target, same_device);
+}
+
 SnapshotSwitch resolve_snapshot_switch(const MirrorParams& params, std::uint64_t block_bytes) {
   if (params.switch_bytes % kSectorSize != 0) {
     throw MirrorConfigError("switch_bytes " + std::to_string(params.switch_bytes) +
@@ -40,10 +45,8 @@ AlgorithmPromises SnapshotJob::promises() const {
 
 void SnapshotJob::start() {
   if (state() != JobState::kCreated) throw JobCommandError("start: the job was started already");
-  // The block: io-mirror's region rules (a power of two, raised to a target
-  // cluster when the target zero-fills fresh clusters), and its copy ops.
   resolved_ =
-      resolve_io_mirror_params(params_, source_.info(), target_.info(), &source_ == &target_);
+      resolve_snapshot_params(params_, source_.info(), target_.info(), &source_ == &target_);
   switch_ = resolve_snapshot_switch(params_, resolved_.granularity_bytes);
   rate_.set_speed(static_cast<std::uint64_t>(params_.speed_bytes_per_s));
   const std::uint64_t block = resolved_.granularity_bytes;

@@ -67,7 +67,11 @@ struct SnapshotSwitch {
 };
 
 // snapshot's start-time rules (docs/algorithms.md): io-mirror's for the
-// lengths, the block (region_bytes) and the copy ops; switch_bytes a
+// lengths, the block (region_bytes, the COW-raised granularity_bytes) and
+// the copy ops. Throws MirrorConfigError.
+ResolvedParams resolve_snapshot_params(const MirrorParams& params, const DeviceInfo& source,
+                                       const DeviceInfo& target, bool same_device);
+// And for the end of the rounds: switch_bytes a
 // multiple of 512 (0: kSnapshotDefaultSwitchBlocks blocks); max_passes up to
 // kMaxPassesLimit (0: kSnapshotDefaultMaxPasses). Throws MirrorConfigError.
 SnapshotSwitch resolve_snapshot_switch(const MirrorParams& params, std::uint64_t block_bytes);
@@ -116,6 +120,9 @@ class SnapshotJob final : public MirrorAlgorithm {
   std::uint64_t written_bytes() const;
   // Bytes of old data held aside for the running round.
   std::uint64_t store_bytes() const;
+  // The guest is paused for the switch-over (after complete, or a soft
+  // cancel after READY), until the job ends.
+  bool switching_over() const { return switching_; }
 
  private:
   template <class>
