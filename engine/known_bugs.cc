@@ -69,6 +69,20 @@ constexpr std::array<BugInfo, static_cast<std::size_t>(Bug::kCount)> kBugs{{
     {Bug::kPrecopyPauseNoDrain, "precopy-pause-no-drain", "none (precopy, docs/algorithms.md)",
      "precopy: the guest pause at the switch-over holds new guest writes off but does not wait "
      "for those in flight"},
+    {Bug::kSnapSwitchMissesInflight, "snap-switch-misses-inflight",
+     "none (snapshot, docs/algorithms.md)",
+     "snapshot: a round switch does not hold guest writes off, so a write recorded in the old "
+     "round's set can land after the new round copied its block"},
+    {Bug::kSnapFinalSkipsRunning, "snap-final-skips-running", "none (snapshot, docs/algorithms.md)",
+     "snapshot: the switch-over copies the last written set but abandons the blocks the running "
+     "round had not copied yet"},
+    {Bug::kSnapPendingNotRecorded, "snap-pending-not-recorded",
+     "none (snapshot, docs/algorithms.md)",
+     "snapshot: a guest write to a block the running round has still to copy is not recorded "
+     "for the next round, though the round copies the block's frozen (old) data"},
+    {Bug::kSnapTopEveryRound, "snap-top-every-round", "none (snapshot, docs/algorithms.md)",
+     "snapshot: sync=top's skip of blocks the source's top layer does not allocate applies to "
+     "every round, so a block the guest discarded keeps its old data on the target"},
 }};
 
 }  // namespace
@@ -91,6 +105,11 @@ Algorithm bug_algorithm(Bug bug) {
     case Bug::kPrecopySwitchNoWait:
     case Bug::kPrecopyPauseNoDrain:
       return Algorithm::kPrecopy;
+    case Bug::kSnapSwitchMissesInflight:
+    case Bug::kSnapFinalSkipsRunning:
+    case Bug::kSnapPendingNotRecorded:
+    case Bug::kSnapTopEveryRound:
+      return Algorithm::kSnapshot;
     default:
       return Algorithm::kQemu;
   }

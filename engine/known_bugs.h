@@ -49,6 +49,11 @@ enum class Bug : unsigned {
   kPrecopyClearAfterRead,
   kPrecopySwitchNoWait,
   kPrecopyPauseNoDrain,
+  // snapshot's own slips (docs/bugs.md): caught on snapshot runs.
+  kSnapSwitchMissesInflight,
+  kSnapFinalSkipsRunning,
+  kSnapPendingNotRecorded,
+  kSnapTopEveryRound,
   kCount,
 };
 

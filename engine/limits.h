@@ -52,9 +52,16 @@ constexpr std::uint32_t kIoMirrorDefaultCopyOps = 4;
 // Snapshot and pre-copy: a cap on the passes a scenario may ask for.
 constexpr std::uint32_t kMaxPassesLimit = 1000;
 
+// Snapshot-based migration (docs/algorithms.md): with switch_bytes 0 the
+// rounds stop once a round's written set is at most this many blocks; with
+// max_passes 0 after this many rounds.
+constexpr std::uint64_t kSnapshotDefaultSwitchBlocks = 16;
+constexpr std::uint32_t kSnapshotDefaultMaxPasses = 8;
+
 static_assert(kIoMirrorRegionMinBytes <= kIoMirrorDefaultRegionBytes);
 static_assert(kIoMirrorDefaultRegionBytes <= kIoMirrorRegionMaxBytes);
 static_assert(kIoMirrorDefaultCopyOps >= 1 && kIoMirrorDefaultCopyOps <= kIoMirrorMaxCopyOpsLimit);
+static_assert(kSnapshotDefaultMaxPasses >= 1 && kSnapshotDefaultMaxPasses <= kMaxPassesLimit);
 static_assert(kThrottlePollNs > 0 && kSliceNs % kThrottlePollNs == 0);
 static_assert((kGranularityMinBytes & (kGranularityMinBytes - 1)) == 0);
 static_assert((kGranularityMaxBytes & (kGranularityMaxBytes - 1)) == 0);

@@ -5,6 +5,7 @@
 #include "engine/io_mirror_job.h"
 #include "engine/mirror_job.h"
 #include "engine/precopy_job.h"
+#include "engine/snapshot_job.h"
 
 namespace mirrorsim::engine {
 
@@ -16,12 +17,12 @@ std::unique_ptr<MirrorAlgorithm> make_mirror_algorithm(Runtime& runtime, BlockDe
     case Algorithm::kIoMirror:
       return std::make_unique<IoMirrorJob>(runtime, source, target, std::move(params), observer,
                                            std::move(pivot));
+    case Algorithm::kSnapshot:
+      return std::make_unique<SnapshotJob>(runtime, source, target, std::move(params), observer,
+                                           std::move(pivot));
     case Algorithm::kPrecopy:
       return std::make_unique<PrecopyJob>(runtime, source, target, std::move(params), observer,
                                           std::move(pivot));
-    case Algorithm::kSnapshot:
-      throw MirrorConfigError(
-          "algorithm: not built yet");  // BASE BRANCH ONLY: replaced by the helpers
     case Algorithm::kQemu:
       break;
   }

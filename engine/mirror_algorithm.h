@@ -7,7 +7,8 @@
 // same properties judge them all; what differs is stated in promises().
 //
 // Implementations: MirrorJob (QEMU's job, engine/mirror_job*.cc),
-// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc) and
+// IoMirrorJob (single-pass IO mirroring, engine/io_mirror_*.cc),
+// SnapshotJob (snapshot-based migration, engine/snapshot_*.cc) and
 // PrecopyJob (iterative pre-copy, engine/precopy_*.cc). Each
 // depends only on Runtime and BlockDevice, like the job it sits beside.
 //

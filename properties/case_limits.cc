@@ -7,6 +7,7 @@
 #include "properties/io_mirror_spec.h"
 #include "properties/mirror_spec.h"
 #include "properties/precopy_spec.h"
+#include "properties/snapshot_spec.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {
@@ -128,6 +129,16 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     op = g;
     e.in_flight = ops;
   }
+  // snapshot (docs/algorithms.md): one block per op, max_copy_ops of them.
+  const bool snapshot = s.mirror.algorithm == engine::Algorithm::kSnapshot;
+  if (snapshot) {
+    g = spec::snapshot::block_bytes(s.mirror.region_bytes, at_start);
+    const std::uint32_t ops = spec::snapshot::max_copy_ops(s.mirror.max_copy_ops);
+    cow = at_start.cluster_bytes != 0 && at_start.backing_named && !at_start.backing_attached;
+    buffer = spec::snapshot::buffer_bytes(g, ops);
+    op = g;
+    e.in_flight = ops;
+  }
   e.granularity_bytes = g;
   e.buffer_bytes = buffer;
   e.op_bytes = op;
@@ -172,6 +183,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
       const auto c = static_cast<double>(cluster);
       t += request_seconds(source, c, queued) + request_seconds(target, c, queued);
     }
+    // snapshot's copy-before-write: a write may first read a whole block aside.
+    if (snapshot) t += request_seconds(source, static_cast<double>(g), queued);
     return t;
   };
   double guest_queue = 0;
@@ -201,6 +214,15 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     }
     e.guest_requests = static_cast<double>(trace.size());
     if (active_cow && !trace.empty()) guest_bytes = static_cast<double>(cluster);
+  }
+
+  // snapshot before READY: up to max_passes rounds, each at most the whole
+  // disk when a steady guest keeps rewriting it (docs/algorithms.md, its cost).
+  if (snapshot && std::holds_alternative<sim::WorkloadParams>(s.workload) && length > 0) {
+    const double rounds = spec::snapshot::max_passes(s.mirror.max_passes) - 1.0;
+    const double len = static_cast<double>(length);
+    e.copy_bytes += rounds * len;
+    e.ops += rounds * ceil_div(len, op_d);
   }
 
   // Faults: each failed op or write-blocking write dirties its range again

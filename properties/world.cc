@@ -19,6 +19,7 @@
 #include "properties/oracles.h"
 #include "properties/precopy_spec.h"
 #include "properties/scenario_build.h"
+#include "properties/snapshot_spec.h"
 #include "sim/disks/disk_image.h"
 
 namespace mirrorsim::properties {
@@ -421,6 +422,11 @@ std::uint64_t World::spec_buf_size_bytes() const {
         spec::precopy::block_bytes(scenario_.mirror.region_bytes, target),
         spec_max_in_flight_ops());
   }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
+    return spec::snapshot::buffer_bytes(
+        spec::snapshot::block_bytes(scenario_.mirror.region_bytes, target),
+        spec_max_in_flight_ops());
+  }
   const std::uint64_t granularity =
       spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
   return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
@@ -432,6 +438,9 @@ std::uint32_t World::spec_max_in_flight_ops() const {
   }
   if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
     return spec::precopy::max_copy_ops(scenario_.mirror.max_copy_ops);
+  }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
+    return spec::snapshot::max_copy_ops(scenario_.mirror.max_copy_ops);
   }
   return spec::kMaxInFlightOps;
 }

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "properties/precopy_spec.h"
+#include "properties/snapshot_spec.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {
@@ -11,6 +12,9 @@ namespace mirrorsim::properties {
 bool World::ready_means_in_sync() const {
   if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
     return spec::precopy::kReadyMeansInSync;
+  }
+  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
+    return spec::snapshot::kReadyMeansInSync;
   }
   return true;
 }

@@ -47,6 +47,7 @@ const std::vector<std::string> kRequired = {
     "write-blocking-unaligned",
     "throttled-source-becomes-fast",
     "sync-none",
+    "snapshot",
 };
 
 std::string violations(const properties::RunReport& report) {
