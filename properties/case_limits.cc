@@ -216,10 +216,12 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
     if (active_cow && !trace.empty()) guest_bytes = static_cast<double>(cluster);
   }
 
-  // snapshot before READY: up to max_passes rounds, each at most the whole
-  // disk when a steady guest keeps rewriting it (docs/algorithms.md, its cost).
+  // snapshot: the rounds after round 0 before READY (max_passes - 1 of
+  // them), then at the switch-over the rest of the running round and the
+  // last written set; each at most the whole disk when a steady guest keeps
+  // rewriting it (docs/algorithms.md, its cost).
   if (snapshot && std::holds_alternative<sim::WorkloadParams>(s.workload) && length > 0) {
-    const double rounds = spec::snapshot::max_passes(s.mirror.max_passes) - 1.0;
+    const double rounds = spec::snapshot::max_passes(s.mirror.max_passes) + 1.0;
     const double len = static_cast<double>(length);
     e.copy_bytes += rounds * len;
     e.ops += rounds * ceil_div(len, op_d);
