@@ -1,0 +1,11 @@
+set terminal pngcairo size 1000,700 noenhanced font ",10"
+set output '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.png'
+set title "time_to_completion_s: mean and 95% interval over seeds, where workload.locality = uniform"
+set xlabel "workload.rate_iops"
+set ylabel "time_to_completion_s"
+set key outside right
+set grid
+plot '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.dat' index 0 using 1:2:3 with yerrorlines title "mirror.algorithm = qemu", '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.dat' index 1 using 1:2:3 with yerrorlines title "mirror.algorithm = snapshot", '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.dat' index 2 using 1:2:3 with yerrorlines title "mirror.algorithm = precopy", '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.dat' index 3 using 1:2:3 with yerrorlines title "mirror.algorithm = io-mirror"
+set terminal svg size 1000,700 noenhanced
+set output '1-time_to_completion_s-by-workload_rate_iops-and-mirror_algorithm.svg'
+replot
