@@ -224,7 +224,11 @@ Verdict check_error_policy(const RunFacts& f) {
     // error, before READY and without a pivot, where the scenario asks for it.
     const bool ready = std::any_of(f.events.begin(), f.events.end(),
                                    [](const auto& e) { return e.kind == JobEventKind::kReady; });
-    if (f.downtime_abort_allowed && !ready && !f.job.pivoted &&
+    // ...and without an errno: an I/O failure dressed as the abort is not it.
+    const bool errno_free = std::none_of(f.events.begin(), f.events.end(), [](const auto& e) {
+      return e.kind == JobEventKind::kCompleted && e.error != 0;
+    });
+    if (f.downtime_abort_allowed && !ready && errno_free && !f.job.pivoted &&
         f.job.error.starts_with(spec::precopy::kDowntimeAbortPrefix)) {
       return holds(property::kErrorPolicy, "aborted at the downtime limit: " + f.job.error);
     }

@@ -19,7 +19,8 @@ inline constexpr std::uint32_t kDefaultCopyOps = 4;
 // "switch_bytes: 0 (16 blocks)"; "max_passes: 0 (8) or 1 to 1000".
 inline constexpr std::uint64_t kDefaultSwitchBlocks = 16;
 inline constexpr std::uint32_t kDefaultMaxPasses = 8;
-// "READY: the rounds have stopped; the last written set is still owed":
+// "READY: the written set is small enough to switch over (rounds go on
+// until complete); the last written set is still owed":
 // the target is in sync only at the pivot, so the durable comparison is
 // made there, not at READY (the flush before READY is still owed).
 inline constexpr bool kReadyMeansInSync = false;

@@ -26,16 +26,20 @@ bool World::downtime_abort_allowed() const {
 }
 
 // Pre-copy (rule 4): READY, or the downtime abort, comes after at most
-// max_passes passes; a job that keeps passing is neither converging nor
-// outrun, it ignores its stop rule.
+// max_passes passes; snapshot (its Limits): READY after at most max_passes
+// rounds. A job that keeps passing is neither converging nor outrun, it
+// ignores its stop rule.
 std::optional<std::string> World::pass_bound_violation(const RunReport& report) const {
-  if (scenario_.mirror.algorithm != engine::Algorithm::kPrecopy || !report.job_started) {
+  const engine::Algorithm algorithm = scenario_.mirror.algorithm;
+  const bool precopy = algorithm == engine::Algorithm::kPrecopy;
+  if ((!precopy && algorithm != engine::Algorithm::kSnapshot) || !report.job_started) {
     return std::nullopt;
   }
   const std::uint64_t passes = passes_at_ready_.value_or(report.metrics.bitmap_passes);
-  const std::uint32_t limit = spec::precopy::max_passes(scenario_.mirror.max_passes);
+  const std::uint32_t limit = precopy ? spec::precopy::max_passes(scenario_.mirror.max_passes)
+                                      : spec::snapshot::max_passes(scenario_.mirror.max_passes);
   if (passes <= limit) return std::nullopt;
-  return fmt::format("{} passes ended {}, above max_passes {}", passes,
+  return fmt::format("{} {} ended {}, above max_passes {}", passes, precopy ? "passes" : "rounds",
                      passes_at_ready_ ? "before READY" : "without READY", limit);
 }
 
