@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/io_mirror_job.h"
+#include "engine/job_control.h"
 #include "engine/limits.h"
 
 namespace mirrorsim::engine {
@@ -83,24 +84,19 @@ void IoMirrorJob::complete() {
 }
 
 void IoMirrorJob::cancel(bool force) {
-  commands_.request_cancel(state(), outcome_.ended, force, ready_);
-  resumed_.wake_all();
-  kick();
+  JobControl::cancel(*this, force);
 }
 
 void IoMirrorJob::pause() {
-  commands_.request_pause(state());
-  kick();
+  JobControl::pause(*this);
 }
 
 void IoMirrorJob::resume() {
-  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
-  resumed_.wake_all();
+  JobControl::resume(*this);
 }
 
 void IoMirrorJob::set_speed(std::int64_t bytes_per_s) {
-  check_set_speed(bytes_per_s, outcome_.ended);
-  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
+  JobControl::set_speed(*this, bytes_per_s);
 }
 
 void IoMirrorJob::switch_to_write_blocking() {
@@ -110,7 +106,7 @@ void IoMirrorJob::switch_to_write_blocking() {
 }
 
 void IoMirrorJob::wait_until_ended() {
-  ended_.wait_until([this] { return outcome_.ended; });
+  JobControl::wait_until_ended(*this);
 }
 
 }  // namespace mirrorsim::engine

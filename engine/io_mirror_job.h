@@ -97,6 +97,7 @@ class IoMirrorJob final : public MirrorAlgorithm {
   std::uint64_t cursor_bytes() const { return copied_end_; }
 
  private:
+  friend struct JobControl;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "io-mirror-filter";

@@ -3,6 +3,7 @@
 // request in commands_ (engine/job_commands.h) for the job's task.
 #include <string>
 
+#include "engine/job_control.h"
 #include "engine/precopy_job.h"
 
 namespace mirrorsim::engine {
@@ -102,24 +103,19 @@ void PrecopyJob::complete() {
 }
 
 void PrecopyJob::cancel(bool force) {
-  commands_.request_cancel(state(), outcome_.ended, force, ready_);
-  resumed_.wake_all();
-  kick();
+  JobControl::cancel(*this, force);
 }
 
 void PrecopyJob::pause() {
-  commands_.request_pause(state());
-  kick();
+  JobControl::pause(*this);
 }
 
 void PrecopyJob::resume() {
-  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
-  resumed_.wake_all();
+  JobControl::resume(*this);
 }
 
 void PrecopyJob::set_speed(std::int64_t bytes_per_s) {
-  check_set_speed(bytes_per_s, outcome_.ended);
-  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
+  JobControl::set_speed(*this, bytes_per_s);
 }
 
 void PrecopyJob::switch_to_write_blocking() {
@@ -129,7 +125,7 @@ void PrecopyJob::switch_to_write_blocking() {
 }
 
 void PrecopyJob::wait_until_ended() {
-  ended_.wait_until([this] { return outcome_.ended; });
+  JobControl::wait_until_ended(*this);
 }
 
 }  // namespace mirrorsim::engine

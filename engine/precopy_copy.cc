@@ -6,6 +6,7 @@
 
 #include "engine/error_action.h"
 #include "engine/invariant.h"
+#include "engine/job_control.h"
 #include "engine/precopy_job.h"
 
 namespace mirrorsim::engine {
@@ -96,57 +97,19 @@ OpInfo PrecopyJob::op_info(const Copy& copy) const {
 }
 
 bool PrecopyJob::flush_target_or_handle_error() {
-  const IoStatus status = target_.flush();
-  if (status.ok()) return true;
-  handle_error(Side::kTarget, status.error);
-  if (!failure_ && commands_.pause_count == 0) runtime_.sleep_for(kSliceNs);  // ignore: retry later
-  return false;
+  return JobControl::flush_target_or_handle_error(*this);
 }
 
 void PrecopyJob::handle_error(Side side, int error) {
-  ++metrics_.errors;
-  const ErrorPolicy policy =
-      side == Side::kSource ? params_.on_source_error : params_.on_target_error;
-  const ErrorPolicy action = error_action(policy, error);
-  emit(error_event(side == Side::kSource, action, error));
-  switch (action) {
-    case ErrorPolicy::kReport:
-      if (!failure_) {
-        failure_ = error_failure_text(side == Side::kSource, error);
-        failure_errno_ = error;
-      }
-      break;
-    case ErrorPolicy::kIgnore:
-      break;
-    case ErrorPolicy::kStop:
-      io_status_ = error == ENOSPC ? IoStatusKind::kNoSpace : IoStatusKind::kFailed;
-      if (!commands_.user_paused) {  // several failures pause the job once
-        ++commands_.pause_count;
-        commands_.user_paused = true;
-      }
-      break;
-    case ErrorPolicy::kEnospc:
-      MIRRORSIM_ASSERT(false, "enospc resolves to stop or report");
-  }
-  kick();
+  JobControl::handle_error(*this, side, error);
 }
 
 void PrecopyJob::throttle_after_dispatch(std::uint64_t bytes) {
-  const TimeNs delay = rate_.delay_after(runtime_.now(), bytes);
-  if (observer_ != nullptr) observer_->on_rate_dispatch(runtime_.now(), bytes, rate_.speed());
-  if (delay > 0) throttle(delay);
+  JobControl::throttle_after_dispatch(*this, bytes);
 }
 
-// As the QEMU job's: short steps, so a cancel, a pause or a new speed takes
-// effect soon; a pause is taken here and the sleep goes on to its deadline.
 void PrecopyJob::throttle(TimeNs delay) {
-  const std::uint64_t speed = rate_.speed();
-  const TimeNs deadline = runtime_.now() + delay;
-  while (runtime_.now() < deadline) {
-    runtime_.sleep_for(std::min(deadline - runtime_.now(), kThrottlePollNs));
-    if (commands_.force_cancel || rate_.speed() != speed || failure_) return;
-    if (commands_.pause_count > 0 && !pause_point()) return;
-  }
+  JobControl::throttle(*this, delay);
 }
 
 }  // namespace mirrorsim::engine

@@ -115,6 +115,7 @@ class PrecopyJob final : public MirrorAlgorithm {
   std::uint32_t background_in_flight() const override { return copies_in_flight_; }
 
  private:
+  friend struct JobControl;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "precopy-filter";

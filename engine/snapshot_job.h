@@ -125,6 +125,7 @@ class SnapshotJob final : public MirrorAlgorithm {
   bool switching_over() const { return switching_; }
 
  private:
+  friend struct JobControl;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "snapshot-filter";
