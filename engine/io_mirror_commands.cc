@@ -4,7 +4,6 @@
 #include <string>
 
 #include "engine/io_mirror_job.h"
-#include "engine/job_control.h"
 #include "engine/limits.h"
 
 namespace mirrorsim::engine {
@@ -83,30 +82,10 @@ void IoMirrorJob::complete() {
   kick();
 }
 
-void IoMirrorJob::cancel(bool force) {
-  JobControl::cancel(*this, force);
-}
-
-void IoMirrorJob::pause() {
-  JobControl::pause(*this);
-}
-
-void IoMirrorJob::resume() {
-  JobControl::resume(*this);
-}
-
-void IoMirrorJob::set_speed(std::int64_t bytes_per_s) {
-  JobControl::set_speed(*this, bytes_per_s);
-}
-
 void IoMirrorJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: io-mirror has no background mode; every write behind its cursor is "
       "mirrored already");
-}
-
-void IoMirrorJob::wait_until_ended() {
-  JobControl::wait_until_ended(*this);
 }
 
 }  // namespace mirrorsim::engine

@@ -19,7 +19,6 @@
 #include "engine/error_action.h"
 #include "engine/guest_filter.h"
 #include "engine/invariant.h"
-#include "engine/job_control.h"
 #include "engine/limits.h"
 
 namespace mirrorsim::engine {
@@ -40,18 +39,6 @@ IoMirrorJob::IoMirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& tar
       ended_(runtime, "io-mirror job end") {}
 
 IoMirrorJob::~IoMirrorJob() = default;
-
-void IoMirrorJob::transition(JobState to) {
-  JobControl::transition(*this, to);
-}
-
-void IoMirrorJob::emit(JobEvent event) {
-  JobControl::emit(*this, std::move(event));
-}
-
-void IoMirrorJob::kick() {
-  kick_.wake_all();
-}
 
 std::uint64_t IoMirrorJob::dirty_bytes() const {
   std::uint64_t owed = resolved_.length_bytes - issued_end_;
@@ -106,14 +93,6 @@ bool IoMirrorJob::in_sync_for_end(bool* drained) {
   }
   *drained = true;
   return true;
-}
-
-void IoMirrorJob::announce_ready() {
-  JobControl::announce_ready(*this);
-}
-
-bool IoMirrorJob::pause_point() {
-  return JobControl::pause_point(*this);
 }
 
 // Locks the next region (or a range to retry), waits for the guest writes
@@ -218,22 +197,6 @@ void IoMirrorJob::region_passed(ByteSpan region) {
   MIRRORSIM_ASSERT(copied_end_ <= issued_end_, "the cursor passed a region never issued");
 }
 
-bool IoMirrorJob::flush_target_or_handle_error() {
-  return JobControl::flush_target_or_handle_error(*this);
-}
-
-void IoMirrorJob::handle_error(Side side, int error) {
-  JobControl::handle_error(*this, side, error);
-}
-
-void IoMirrorJob::throttle_after_dispatch(std::uint64_t bytes) {
-  JobControl::throttle_after_dispatch(*this, bytes);
-}
-
-void IoMirrorJob::throttle(TimeNs delay) {
-  JobControl::throttle(*this, delay);
-}
-
 // ---- ops ------------------------------------------------------------------------
 
 std::uint64_t IoMirrorJob::add_op(ByteSpan span, bool copy) {
@@ -292,7 +255,7 @@ void IoMirrorJob::finish(bool drained) {
   }
   job_done_ = true;
   op_done_.wait_until([this] { return copies_in_flight_ == 0; });
-  JobControl::end(*this);
+  conclude();
 }
 
 }  // namespace mirrorsim::engine

@@ -1,14 +1,16 @@
 // Job control that io-mirror, snapshot and precopy share word for word
-// (QEMU's MirrorJob keeps its own, with its catalogued bugs): state changes
-// and events, READY, pauses, the error policy, the target flush, the rate
-// limit, and the end (transitions, pivot, downtime, outcome).
+// (QEMU's MirrorJob keeps its own, with its catalogued bugs): the
+// MirrorAlgorithm commands and getters, state changes and events, READY,
+// pauses, the error policy, the target flush, the rate limit, and the end
+// (transitions, pivot, downtime, outcome).
 //
-// Templates over the job, which befriends JobControl, rather than a base
-// class or a component the jobs own: each job keeps its own members, their
-// construction order and its wait queues as they were, so moving the code
-// here cannot move an event, a task or a random draw. A job provides the
-// members used below (runtime_, machine_, observer_, commands_, rate_,
-// failure_, ...) and keeps one-line members that forward here.
+// A CRTP base (class IoMirrorJob final : public JobControl<IoMirrorJob>)
+// that holds no state, rather than a base or a component holding the
+// shared members: each job keeps its own members, their construction order
+// and its wait queues as they were, so moving the code here cannot move an
+// event, a task or a random draw. A job befriends its JobControl and
+// provides the members used below (runtime_, machine_, observer_,
+// commands_, rate_, failure_, op_done_, copies_in_flight_, ...).
 #pragma once
 
 #include <algorithm>
@@ -43,24 +45,71 @@ struct JobErrorState {
 // ignore changes nothing.
 void apply_error_action(ErrorPolicy action, bool source, int error, JobErrorState job);
 
-struct JobControl {
-  template <class Job>
-  static void transition(Job& job, JobState to) {
+template <class Job>
+class JobControl : public MirrorAlgorithm {
+ public:
+  // The commands but complete (precopy's also wakes a job waiting for a
+  // copy slot): JobCommands has the rules; here is what each wakes.
+  void cancel(bool force) override {
+    Job& job = self();
+    job.commands_.request_cancel(job.state(), job.outcome_.ended, force, job.ready_);
+    job.resumed_.wake_all();
+    job.kick();
+  }
+
+  void pause() override {
+    Job& job = self();
+    job.commands_.request_pause(job.state());
+    job.kick();
+  }
+
+  void resume() override {
+    Job& job = self();
+    if (job.commands_.request_resume()) job.io_status_ = IoStatusKind::kOk;
+    job.resumed_.wake_all();
+  }
+
+  void set_speed(std::int64_t bytes_per_s) override {
+    Job& job = self();
+    check_set_speed(bytes_per_s, job.outcome_.ended);
+    job.rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
+  }
+
+  void wait_until_ended() override {
+    Job& job = self();
+    job.ended_.wait_until([&job] { return job.outcome_.ended; });
+  }
+
+  JobState state() const override { return self().machine_.state(); }
+  bool ready_seen() const override { return self().outcome_.ever_ready; }
+  bool ended() const override { return self().outcome_.ended; }
+  const JobOutcome& outcome() const override { return self().outcome_; }
+  IoStatusKind io_status() const override { return self().io_status_; }
+  const MirrorParams& params() const override { return self().params_; }
+  const ResolvedParams& resolved() const override { return self().resolved_; }
+  const JobMetrics& metrics() const override { return self().metrics_; }
+  std::uint32_t background_in_flight() const override { return self().copies_in_flight_; }
+
+ protected:
+  enum class Side : std::uint8_t { kSource, kTarget };
+
+  void transition(JobState to) {
+    Job& job = self();
     job.machine_.transition(to);
     JobEvent event;
     event.kind = JobEventKind::kStateChange;
     job.emit(std::move(event));
   }
 
-  template <class Job>
-  static void emit(Job& job, JobEvent event) {
+  void emit(JobEvent event) {
+    Job& job = self();
     event.time = job.runtime_.now();
     event.state = job.machine_.state();
     if (job.observer_ != nullptr) job.observer_->on_event(event);
   }
 
-  template <class Job>
-  static void announce_ready(Job& job) {
+  void announce_ready() {
+    Job& job = self();
     job.ready_ = true;
     job.outcome_.ever_ready = true;
     job.metrics_.time_to_ready_ns = job.runtime_.now() - job.start_time_;
@@ -72,8 +121,8 @@ struct JobControl {
 
   // Takes a pause once the job's own I/O has ended; false when the job
   // must stop instead (a failure or a forced cancel).
-  template <class Job>
-  static bool pause_point(Job& job) {
+  bool pause_point() {
+    Job& job = self();
     if (job.commands_.pause_count == 0) return true;
     job.op_done_.wait_until([&job] { return job.copies_in_flight_ == 0; });  // the job's own I/O
     if (job.failure_ || job.commands_.force_cancel) return false;
@@ -86,21 +135,21 @@ struct JobControl {
     return !job.commands_.force_cancel;
   }
 
-  template <class Job>
-  static bool flush_target_or_handle_error(Job& job) {
+  bool flush_target_or_handle_error() {
+    Job& job = self();
     const IoStatus status = job.target_.flush();
     if (status.ok()) return true;
-    job.handle_error(Job::Side::kTarget, status.error);
+    job.handle_error(Side::kTarget, status.error);
     if (!job.failure_ && job.commands_.pause_count == 0) {
       job.runtime_.sleep_for(kSliceNs);  // ignore: retry later
     }
     return false;
   }
 
-  template <class Job>
-  static void handle_error(Job& job, typename Job::Side side, int error) {
+  void handle_error(Side side, int error) {
+    Job& job = self();
     ++job.metrics_.errors;
-    const bool source = side == Job::Side::kSource;
+    const bool source = side == Side::kSource;
     const ErrorPolicy policy = source ? job.params_.on_source_error : job.params_.on_target_error;
     const ErrorPolicy action = error_action(policy, error);
     job.emit(error_event(source, action, error));
@@ -109,8 +158,8 @@ struct JobControl {
     job.kick();
   }
 
-  template <class Job>
-  static void throttle_after_dispatch(Job& job, std::uint64_t bytes) {
+  void throttle_after_dispatch(std::uint64_t bytes) {
+    Job& job = self();
     const TimeNs delay = job.rate_.delay_after(job.runtime_.now(), bytes);
     if (job.observer_ != nullptr) {
       job.observer_->on_rate_dispatch(job.runtime_.now(), bytes, job.rate_.speed());
@@ -121,8 +170,8 @@ struct JobControl {
   // As the QEMU job's: short steps, so a cancel, a pause or a new speed
   // takes effect soon; a pause is taken here and the sleep goes on to its
   // deadline.
-  template <class Job>
-  static void throttle(Job& job, TimeNs delay) {
+  void throttle(TimeNs delay) {
+    Job& job = self();
     const std::uint64_t speed = job.rate_.speed();
     const TimeNs deadline = job.runtime_.now() + delay;
     while (job.runtime_.now() < deadline) {
@@ -132,44 +181,12 @@ struct JobControl {
     }
   }
 
-  // The commands (complete differs: precopy also wakes a job waiting for
-  // a copy slot). The rules are JobCommands'; here is what each wakes.
-  template <class Job>
-  static void cancel(Job& job, bool force) {
-    job.commands_.request_cancel(job.state(), job.outcome_.ended, force, job.ready_);
-    job.resumed_.wake_all();
-    job.kick();
-  }
-
-  template <class Job>
-  static void pause(Job& job) {
-    job.commands_.request_pause(job.state());
-    job.kick();
-  }
-
-  template <class Job>
-  static void resume(Job& job) {
-    if (job.commands_.request_resume()) job.io_status_ = IoStatusKind::kOk;
-    job.resumed_.wake_all();
-  }
-
-  template <class Job>
-  static void set_speed(Job& job, std::int64_t bytes_per_s) {
-    check_set_speed(bytes_per_s, job.outcome_.ended);
-    job.rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
-  }
-
-  template <class Job>
-  static void wait_until_ended(Job& job) {
-    job.ended_.wait_until([&job] { return job.outcome_.ended; });
-  }
-
   // The end, once the job's task has drained the guest and waited for its
   // copies (as each job needs): leave a pause, then abort (failure or
   // forced cancel) or complete, pivoting when complete was asked for; then
   // the end event, the outcome and the wake-up of wait_until_ended.
-  template <class Job>
-  static void end(Job& job) {
+  void conclude() {
+    Job& job = self();
     if (job.state() == JobState::kPaused) job.transition(JobState::kRunning);
     if (job.state() == JobState::kStandby) job.transition(JobState::kReady);
 
@@ -211,6 +228,12 @@ struct JobControl {
     job.outcome_.ended = true;
     job.ended_.wake_all();
   }
+
+  void kick() { self().kick_.wake_all(); }
+
+ private:
+  Job& self() { return static_cast<Job&>(*this); }
+  const Job& self() const { return static_cast<const Job&>(*this); }
 };
 
 }  // namespace mirrorsim::engine

@@ -3,7 +3,6 @@
 // request in commands_ (engine/job_commands.h) for the job's task.
 #include <string>
 
-#include "engine/job_control.h"
 #include "engine/precopy_job.h"
 
 namespace mirrorsim::engine {
@@ -102,30 +101,10 @@ void PrecopyJob::complete() {
   op_done_.wake_all();  // a job waiting for a copy slot starts the switch-over at once
 }
 
-void PrecopyJob::cancel(bool force) {
-  JobControl::cancel(*this, force);
-}
-
-void PrecopyJob::pause() {
-  JobControl::pause(*this);
-}
-
-void PrecopyJob::resume() {
-  JobControl::resume(*this);
-}
-
-void PrecopyJob::set_speed(std::int64_t bytes_per_s) {
-  JobControl::set_speed(*this, bytes_per_s);
-}
-
 void PrecopyJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: precopy has no write-blocking mode; it copies dirty blocks in passes "
       "and pauses the guest at the switch-over instead");
-}
-
-void PrecopyJob::wait_until_ended() {
-  JobControl::wait_until_ended(*this);
 }
 
 }  // namespace mirrorsim::engine

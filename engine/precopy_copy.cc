@@ -6,7 +6,6 @@
 
 #include "engine/error_action.h"
 #include "engine/invariant.h"
-#include "engine/job_control.h"
 #include "engine/precopy_job.h"
 
 namespace mirrorsim::engine {
@@ -94,22 +93,6 @@ OpInfo PrecopyJob::op_info(const Copy& copy) const {
                 copy.span.length_bytes,
                 copy_bytes_in_flight(),
                 copies_in_flight_};
-}
-
-bool PrecopyJob::flush_target_or_handle_error() {
-  return JobControl::flush_target_or_handle_error(*this);
-}
-
-void PrecopyJob::handle_error(Side side, int error) {
-  JobControl::handle_error(*this, side, error);
-}
-
-void PrecopyJob::throttle_after_dispatch(std::uint64_t bytes) {
-  JobControl::throttle_after_dispatch(*this, bytes);
-}
-
-void PrecopyJob::throttle(TimeNs delay) {
-  JobControl::throttle(*this, delay);
 }
 
 }  // namespace mirrorsim::engine

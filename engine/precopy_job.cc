@@ -16,7 +16,6 @@
 
 #include "engine/guest_filter.h"
 #include "engine/invariant.h"
-#include "engine/job_control.h"
 
 namespace mirrorsim::engine {
 
@@ -36,18 +35,6 @@ PrecopyJob::PrecopyJob(Runtime& runtime, BlockDevice& source, BlockDevice& targe
       ended_(runtime, "precopy job end") {}
 
 PrecopyJob::~PrecopyJob() = default;
-
-void PrecopyJob::transition(JobState to) {
-  JobControl::transition(*this, to);
-}
-
-void PrecopyJob::emit(JobEvent event) {
-  JobControl::emit(*this, std::move(event));
-}
-
-void PrecopyJob::kick() {
-  kick_.wake_all();
-}
 
 std::uint64_t PrecopyJob::dirty_bytes() const {
   return dirty_ ? dirty_->dirty_bytes() : 0;
@@ -188,14 +175,6 @@ std::optional<TimeNs> PrecopyJob::downtime_estimate_ns() const {
   return static_cast<TimeNs>(ns > cap ? cap : ns);
 }
 
-void PrecopyJob::announce_ready() {
-  JobControl::announce_ready(*this);
-}
-
-bool PrecopyJob::pause_point() {
-  return JobControl::pause_point(*this);
-}
-
 // complete or a soft cancel in READY: pause the guest (wait for its writes
 // in flight), wait for the copies in flight, copy every dirty block, flush
 // the target. Returns with the guest still paused; finish() pivots (or not)
@@ -244,7 +223,7 @@ void PrecopyJob::finish(bool drained) {
   if (pivot_waits || failure_ || commands_.force_cancel) {
     op_done_.wait_until([this] { return copies_in_flight_ == 0; });
   }
-  JobControl::end(*this);
+  conclude();
 }
 
 }  // namespace mirrorsim::engine

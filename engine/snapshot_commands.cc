@@ -4,7 +4,6 @@
 #include <string>
 
 #include "engine/io_mirror_job.h"
-#include "engine/job_control.h"
 #include "engine/limits.h"
 #include "engine/snapshot_job.h"
 
@@ -75,30 +74,10 @@ void SnapshotJob::complete() {
   kick();
 }
 
-void SnapshotJob::cancel(bool force) {
-  JobControl::cancel(*this, force);
-}
-
-void SnapshotJob::pause() {
-  JobControl::pause(*this);
-}
-
-void SnapshotJob::resume() {
-  JobControl::resume(*this);
-}
-
-void SnapshotJob::set_speed(std::int64_t bytes_per_s) {
-  JobControl::set_speed(*this, bytes_per_s);
-}
-
 void SnapshotJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: snapshot has no write-blocking mode; it copies in rounds and pauses "
       "the guest for the last one");
-}
-
-void SnapshotJob::wait_until_ended() {
-  JobControl::wait_until_ended(*this);
 }
 
 }  // namespace mirrorsim::engine

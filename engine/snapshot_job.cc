@@ -10,7 +10,6 @@
 #include "engine/error_action.h"
 #include "engine/guest_filter.h"
 #include "engine/invariant.h"
-#include "engine/job_control.h"
 #include "engine/limits.h"
 #include "engine/snapshot_job.h"
 
@@ -32,18 +31,6 @@ SnapshotJob::SnapshotJob(Runtime& runtime, BlockDevice& source, BlockDevice& tar
       ended_(runtime, "snapshot job end") {}
 
 SnapshotJob::~SnapshotJob() = default;
-
-void SnapshotJob::transition(JobState to) {
-  JobControl::transition(*this, to);
-}
-
-void SnapshotJob::emit(JobEvent event) {
-  JobControl::emit(*this, std::move(event));
-}
-
-void SnapshotJob::kick() {
-  kick_.wake_all();
-}
 
 // ---- the job's task -----------------------------------------------------------
 
@@ -149,30 +136,6 @@ void SnapshotJob::begin_switch_over() {
   }
 }
 
-void SnapshotJob::announce_ready() {
-  JobControl::announce_ready(*this);
-}
-
-bool SnapshotJob::pause_point() {
-  return JobControl::pause_point(*this);
-}
-
-bool SnapshotJob::flush_target_or_handle_error() {
-  return JobControl::flush_target_or_handle_error(*this);
-}
-
-void SnapshotJob::handle_error(Side side, int error) {
-  JobControl::handle_error(*this, side, error);
-}
-
-void SnapshotJob::throttle_after_dispatch(std::uint64_t bytes) {
-  JobControl::throttle_after_dispatch(*this, bytes);
-}
-
-void SnapshotJob::throttle(TimeNs delay) {
-  JobControl::throttle(*this, delay);
-}
-
 // ---- the end ----------------------------------------------------------------------
 
 void SnapshotJob::finish(bool drained) {
@@ -182,7 +145,7 @@ void SnapshotJob::finish(bool drained) {
   job_done_ = true;
   op_done_.wait_until([this] { return copies_in_flight_ == 0; });
   store_.clear();
-  JobControl::end(*this);
+  conclude();
 }
 
 }  // namespace mirrorsim::engine
