@@ -82,35 +82,10 @@ void IoMirrorJob::complete() {
   kick();
 }
 
-void IoMirrorJob::cancel(bool force) {
-  commands_.request_cancel(state(), outcome_.ended, force, ready_);
-  resumed_.wake_all();
-  kick();
-}
-
-void IoMirrorJob::pause() {
-  commands_.request_pause(state());
-  kick();
-}
-
-void IoMirrorJob::resume() {
-  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
-  resumed_.wake_all();
-}
-
-void IoMirrorJob::set_speed(std::int64_t bytes_per_s) {
-  check_set_speed(bytes_per_s, outcome_.ended);
-  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
-}
-
 void IoMirrorJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: io-mirror has no background mode; every write behind its cursor is "
       "mirrored already");
-}
-
-void IoMirrorJob::wait_until_ended() {
-  ended_.wait_until([this] { return outcome_.ended; });
 }
 
 }  // namespace mirrorsim::engine

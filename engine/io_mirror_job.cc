@@ -40,23 +40,6 @@ IoMirrorJob::IoMirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& tar
 
 IoMirrorJob::~IoMirrorJob() = default;
 
-void IoMirrorJob::transition(JobState to) {
-  machine_.transition(to);
-  JobEvent event;
-  event.kind = JobEventKind::kStateChange;
-  emit(std::move(event));
-}
-
-void IoMirrorJob::emit(JobEvent event) {
-  event.time = runtime_.now();
-  event.state = machine_.state();
-  if (observer_ != nullptr) observer_->on_event(event);
-}
-
-void IoMirrorJob::kick() {
-  kick_.wake_all();
-}
-
 std::uint64_t IoMirrorJob::dirty_bytes() const {
   std::uint64_t owed = resolved_.length_bytes - issued_end_;
   for (const ByteSpan& r : retry_) owed += r.length_bytes;
@@ -110,28 +93,6 @@ bool IoMirrorJob::in_sync_for_end(bool* drained) {
   }
   *drained = true;
   return true;
-}
-
-void IoMirrorJob::announce_ready() {
-  ready_ = true;
-  outcome_.ever_ready = true;
-  metrics_.time_to_ready_ns = runtime_.now() - start_time_;
-  transition(JobState::kReady);
-  JobEvent event;
-  event.kind = JobEventKind::kReady;
-  emit(std::move(event));
-}
-
-bool IoMirrorJob::pause_point() {
-  if (commands_.pause_count == 0) return true;
-  op_done_.wait_until([this] { return copies_in_flight_ == 0; });  // the job's own I/O
-  if (failure_ || commands_.force_cancel) return false;
-  if (commands_.pause_count == 0) return true;
-  const bool was_ready = ready_;
-  transition(was_ready ? JobState::kStandby : JobState::kPaused);
-  resumed_.wait_until([this] { return commands_.pause_count == 0 || commands_.force_cancel; });
-  transition(was_ready ? JobState::kReady : JobState::kRunning);
-  return !commands_.force_cancel;
 }
 
 // Locks the next region (or a range to retry), waits for the guest writes
@@ -236,60 +197,6 @@ void IoMirrorJob::region_passed(ByteSpan region) {
   MIRRORSIM_ASSERT(copied_end_ <= issued_end_, "the cursor passed a region never issued");
 }
 
-bool IoMirrorJob::flush_target_or_handle_error() {
-  const IoStatus status = target_.flush();
-  if (status.ok()) return true;
-  handle_error(Side::kTarget, status.error);
-  if (!failure_ && commands_.pause_count == 0) runtime_.sleep_for(kSliceNs);  // ignore: retry later
-  return false;
-}
-
-void IoMirrorJob::handle_error(Side side, int error) {
-  ++metrics_.errors;
-  const ErrorPolicy policy =
-      side == Side::kSource ? params_.on_source_error : params_.on_target_error;
-  const ErrorPolicy action = error_action(policy, error);
-  emit(error_event(side == Side::kSource, action, error));
-  switch (action) {
-    case ErrorPolicy::kReport:
-      if (!failure_) {
-        failure_ = error_failure_text(side == Side::kSource, error);
-        failure_errno_ = error;
-      }
-      break;
-    case ErrorPolicy::kIgnore:
-      break;
-    case ErrorPolicy::kStop:
-      io_status_ = error == ENOSPC ? IoStatusKind::kNoSpace : IoStatusKind::kFailed;
-      if (!commands_.user_paused) {  // several failures pause the job once
-        ++commands_.pause_count;
-        commands_.user_paused = true;
-      }
-      break;
-    case ErrorPolicy::kEnospc:
-      MIRRORSIM_ASSERT(false, "enospc resolves to stop or report");
-  }
-  kick();
-}
-
-void IoMirrorJob::throttle_after_dispatch(std::uint64_t bytes) {
-  const TimeNs delay = rate_.delay_after(runtime_.now(), bytes);
-  if (observer_ != nullptr) observer_->on_rate_dispatch(runtime_.now(), bytes, rate_.speed());
-  if (delay > 0) throttle(delay);
-}
-
-// As the QEMU job's: short steps, so a cancel, a pause or a new speed takes
-// effect soon; a pause is taken here and the sleep goes on to its deadline.
-void IoMirrorJob::throttle(TimeNs delay) {
-  const std::uint64_t speed = rate_.speed();
-  const TimeNs deadline = runtime_.now() + delay;
-  while (runtime_.now() < deadline) {
-    runtime_.sleep_for(std::min(deadline - runtime_.now(), kThrottlePollNs));
-    if (commands_.force_cancel || rate_.speed() != speed || failure_) return;
-    if (commands_.pause_count > 0 && !pause_point()) return;
-  }
-}
-
 // ---- ops ------------------------------------------------------------------------
 
 std::uint64_t IoMirrorJob::add_op(ByteSpan span, bool copy) {
@@ -348,43 +255,7 @@ void IoMirrorJob::finish(bool drained) {
   }
   job_done_ = true;
   op_done_.wait_until([this] { return copies_in_flight_ == 0; });
-  if (state() == JobState::kPaused) transition(JobState::kRunning);
-  if (state() == JobState::kStandby) transition(JobState::kReady);
-
-  JobEvent end;
-  if (failure_ || commands_.force_cancel) {
-    transition(JobState::kAborting);
-    guest_drain_.end();
-    transition(JobState::kConcluded);
-    if (failure_) {
-      end.kind = JobEventKind::kCompleted;
-      end.message = *failure_;
-      end.error = failure_errno_;
-      outcome_.error = *failure_;
-    } else {
-      end.kind = JobEventKind::kCancelled;
-      outcome_.cancelled = true;
-    }
-  } else {
-    transition(JobState::kWaiting);
-    transition(JobState::kPending);
-    if (commands_.complete_requested && !commands_.cancel_requested) {
-      metrics_.downtime_ns = runtime_.now() - guest_drain_.closed_at();
-      if (pivot_) pivot_();  // still drained: nothing slips in between
-      pivoted_ = true;
-    }
-    guest_drain_.end();
-    transition(JobState::kConcluded);
-    end.kind = JobEventKind::kCompleted;
-    end.pivoted = pivoted_;
-    outcome_.success = true;
-  }
-  outcome_.pivoted = pivoted_;
-  metrics_.time_to_end_ns = runtime_.now() - start_time_;
-  emit(std::move(end));
-  transition(JobState::kNull);
-  outcome_.ended = true;
-  ended_.wake_all();
+  conclude();
 }
 
 }  // namespace mirrorsim::engine

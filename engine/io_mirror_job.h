@@ -41,6 +41,7 @@
 #include "engine/byte_span.h"
 #include "engine/guest_drain.h"
 #include "engine/job_commands.h"
+#include "engine/job_control.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/mirror_algorithm.h"
@@ -57,7 +58,7 @@ namespace mirrorsim::engine {
 ResolvedParams resolve_io_mirror_params(const MirrorParams& params, const DeviceInfo& source,
                                         const DeviceInfo& target, bool same_device);
 
-class IoMirrorJob final : public MirrorAlgorithm {
+class IoMirrorJob final : public JobControl<IoMirrorJob> {
  public:
   IoMirrorJob(Runtime& runtime, BlockDevice& source, BlockDevice& target, MirrorParams params,
               JobObserver* observer = nullptr, PivotHook pivot = {});
@@ -71,36 +72,23 @@ class IoMirrorJob final : public MirrorAlgorithm {
   void start() override;
   BlockDevice& guest_device() override;
   void complete() override;
-  void cancel(bool force) override;
-  void pause() override;
-  void resume() override;
-  void set_speed(std::int64_t bytes_per_s) override;
+  // cancel, pause, resume, set_speed, the state and outcome getters and
+  // wait_until_ended come from JobControl.
   // Refused: every write behind the cursor is mirrored already.
   void switch_to_write_blocking() override;
 
-  JobState state() const override { return machine_.state(); }
-  bool ready_seen() const override { return outcome_.ever_ready; }
-  bool ended() const override { return outcome_.ended; }
-  const JobOutcome& outcome() const override { return outcome_; }
-  IoStatusKind io_status() const override { return io_status_; }
-  void wait_until_ended() override;
-
-  const MirrorParams& params() const override { return params_; }
-  const ResolvedParams& resolved() const override { return resolved_; }
-  const JobMetrics& metrics() const override { return metrics_; }
   // Writes behind the cursor block on the target: write-blocking in effect.
   CopyMode copy_mode() const override { return CopyMode::kWriteBlocking; }
   std::uint64_t dirty_bytes() const override;
-  std::uint32_t background_in_flight() const override { return copies_in_flight_; }
 
   // Every region below this offset has been copied.
   std::uint64_t cursor_bytes() const { return copied_end_; }
 
  private:
+  friend class JobControl<IoMirrorJob>;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "io-mirror-filter";
-  enum class Side : std::uint8_t { kSource, kTarget };
   // A copy op (it locks its region) or a guest write in flight.
   struct Op {
     std::uint64_t id = 0;
@@ -113,16 +101,10 @@ class IoMirrorJob final : public MirrorAlgorithm {
   // The job's task (io_mirror_job.cc).
   void run();
   bool pass_over() const;
-  bool pause_point();
-  void announce_ready();
   bool in_sync_for_end(bool* drained);
   void issue_next_copy();
   void run_copy(std::uint64_t id, bool retry);
   void region_passed(ByteSpan region);
-  bool flush_target_or_handle_error();
-  void handle_error(Side side, int error);
-  void throttle_after_dispatch(std::uint64_t bytes);
-  void throttle(TimeNs delay);
   void finish(bool drained);
 
   // Ops.
@@ -142,10 +124,6 @@ class IoMirrorJob final : public MirrorAlgorithm {
   bool must_wait(ByteSpan locked) const;
   BlockDevice& guest_backend();
   bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
-
-  void transition(JobState to);
-  void emit(JobEvent event);
-  void kick();
 
   Runtime& runtime_;
   BlockDevice& source_;

@@ -101,35 +101,10 @@ void PrecopyJob::complete() {
   op_done_.wake_all();  // a job waiting for a copy slot starts the switch-over at once
 }
 
-void PrecopyJob::cancel(bool force) {
-  commands_.request_cancel(state(), outcome_.ended, force, ready_);
-  resumed_.wake_all();
-  kick();
-}
-
-void PrecopyJob::pause() {
-  commands_.request_pause(state());
-  kick();
-}
-
-void PrecopyJob::resume() {
-  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
-  resumed_.wake_all();
-}
-
-void PrecopyJob::set_speed(std::int64_t bytes_per_s) {
-  check_set_speed(bytes_per_s, outcome_.ended);
-  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
-}
-
 void PrecopyJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: precopy has no write-blocking mode; it copies dirty blocks in passes "
       "and pauses the guest at the switch-over instead");
-}
-
-void PrecopyJob::wait_until_ended() {
-  ended_.wait_until([this] { return outcome_.ended; });
 }
 
 }  // namespace mirrorsim::engine

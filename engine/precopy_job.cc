@@ -36,23 +36,6 @@ PrecopyJob::PrecopyJob(Runtime& runtime, BlockDevice& source, BlockDevice& targe
 
 PrecopyJob::~PrecopyJob() = default;
 
-void PrecopyJob::transition(JobState to) {
-  machine_.transition(to);
-  JobEvent event;
-  event.kind = JobEventKind::kStateChange;
-  emit(std::move(event));
-}
-
-void PrecopyJob::emit(JobEvent event) {
-  event.time = runtime_.now();
-  event.state = machine_.state();
-  if (observer_ != nullptr) observer_->on_event(event);
-}
-
-void PrecopyJob::kick() {
-  kick_.wake_all();
-}
-
 std::uint64_t PrecopyJob::dirty_bytes() const {
   return dirty_ ? dirty_->dirty_bytes() : 0;
 }
@@ -192,28 +175,6 @@ std::optional<TimeNs> PrecopyJob::downtime_estimate_ns() const {
   return static_cast<TimeNs>(ns > cap ? cap : ns);
 }
 
-void PrecopyJob::announce_ready() {
-  ready_ = true;
-  outcome_.ever_ready = true;
-  metrics_.time_to_ready_ns = runtime_.now() - start_time_;
-  transition(JobState::kReady);
-  JobEvent event;
-  event.kind = JobEventKind::kReady;
-  emit(std::move(event));
-}
-
-bool PrecopyJob::pause_point() {
-  if (commands_.pause_count == 0) return true;
-  op_done_.wait_until([this] { return copies_in_flight_ == 0; });  // the job's own I/O
-  if (failure_ || commands_.force_cancel) return false;
-  if (commands_.pause_count == 0) return true;
-  const bool was_ready = ready_;
-  transition(was_ready ? JobState::kStandby : JobState::kPaused);
-  resumed_.wait_until([this] { return commands_.pause_count == 0 || commands_.force_cancel; });
-  transition(was_ready ? JobState::kReady : JobState::kRunning);
-  return !commands_.force_cancel;
-}
-
 // complete or a soft cancel in READY: pause the guest (wait for its writes
 // in flight), wait for the copies in flight, copy every dirty block, flush
 // the target. Returns with the guest still paused; finish() pivots (or not)
@@ -262,45 +223,7 @@ void PrecopyJob::finish(bool drained) {
   if (pivot_waits || failure_ || commands_.force_cancel) {
     op_done_.wait_until([this] { return copies_in_flight_ == 0; });
   }
-  if (state() == JobState::kPaused) transition(JobState::kRunning);
-  if (state() == JobState::kStandby) transition(JobState::kReady);
-
-  JobEvent end;
-  if (failure_ || commands_.force_cancel) {
-    transition(JobState::kAborting);
-    guest_drain_.end();
-    transition(JobState::kConcluded);
-    if (failure_) {
-      end.kind = JobEventKind::kCompleted;
-      end.message = *failure_;
-      end.error = failure_errno_;
-      outcome_.error = *failure_;
-    } else {
-      end.kind = JobEventKind::kCancelled;
-      outcome_.cancelled = true;
-    }
-  } else {
-    transition(JobState::kWaiting);
-    transition(JobState::kPending);
-    if (commands_.complete_requested && !commands_.cancel_requested) {
-      metrics_.downtime_ns = runtime_.now() - guest_drain_.closed_at();
-      if (pivot_) pivot_();  // still paused: nothing slips in between
-      pivoted_ = true;
-    }
-    guest_drain_.end();
-    // Only under precopy-switch-no-wait are copies still in flight here.
-    op_done_.wait_until([this] { return copies_in_flight_ == 0; });
-    transition(JobState::kConcluded);
-    end.kind = JobEventKind::kCompleted;
-    end.pivoted = pivoted_;
-    outcome_.success = true;
-  }
-  outcome_.pivoted = pivoted_;
-  metrics_.time_to_end_ns = runtime_.now() - start_time_;
-  emit(std::move(end));
-  transition(JobState::kNull);
-  outcome_.ended = true;
-  ended_.wake_all();
+  conclude();
 }
 
 }  // namespace mirrorsim::engine

@@ -42,6 +42,7 @@
 #include "engine/dirty_bitmap.h"
 #include "engine/guest_drain.h"
 #include "engine/job_commands.h"
+#include "engine/job_control.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/limits.h"
@@ -78,7 +79,7 @@ ResolvedParams resolve_precopy_params(const MirrorParams& params, const DeviceIn
 // switch_bytes and max_passes with their defaults (the block as resolved).
 PrecopyResolved resolve_precopy_switch(const MirrorParams& params, std::uint64_t block_bytes);
 
-class PrecopyJob final : public MirrorAlgorithm {
+class PrecopyJob final : public JobControl<PrecopyJob> {
  public:
   PrecopyJob(Runtime& runtime, BlockDevice& source, BlockDevice& target, MirrorParams params,
              JobObserver* observer = nullptr, PivotHook pivot = {});
@@ -92,33 +93,20 @@ class PrecopyJob final : public MirrorAlgorithm {
   void start() override;
   BlockDevice& guest_device() override;
   void complete() override;
-  void cancel(bool force) override;
-  void pause() override;
-  void resume() override;
-  void set_speed(std::int64_t bytes_per_s) override;
+  // cancel, pause, resume, set_speed, the state and outcome getters and
+  // wait_until_ended come from JobControl.
   // Refused: pre-copy never writes the target on the guest's behalf.
   void switch_to_write_blocking() override;
 
-  JobState state() const override { return machine_.state(); }
-  bool ready_seen() const override { return outcome_.ever_ready; }
-  bool ended() const override { return outcome_.ended; }
-  const JobOutcome& outcome() const override { return outcome_; }
-  IoStatusKind io_status() const override { return io_status_; }
-  void wait_until_ended() override;
-
-  const MirrorParams& params() const override { return params_; }
-  const ResolvedParams& resolved() const override { return resolved_; }
   const PrecopyResolved& switch_params() const { return switch_; }
-  const JobMetrics& metrics() const override { return metrics_; }
   CopyMode copy_mode() const override { return CopyMode::kBackground; }
   std::uint64_t dirty_bytes() const override;
-  std::uint32_t background_in_flight() const override { return copies_in_flight_; }
 
  private:
+  friend class JobControl<PrecopyJob>;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "precopy-filter";
-  enum class Side : std::uint8_t { kSource, kTarget };
   enum class Decision : std::uint8_t { kAnotherPass, kConverged, kAbort };
   struct Copy {
     std::uint64_t id = 0;
@@ -128,12 +116,10 @@ class PrecopyJob final : public MirrorAlgorithm {
   // The passes (precopy_job.cc).
   void run();
   void mark_first_pass();
-  bool pause_point();
   void start_pass();
   void end_pass();
   Decision decide() const;
   std::optional<TimeNs> downtime_estimate_ns() const;
-  void announce_ready();
   bool switch_over();
 
   // Copies (precopy_copy.cc).
@@ -142,10 +128,6 @@ class PrecopyJob final : public MirrorAlgorithm {
   bool copy_in_flight_over(ByteSpan span) const;
   std::uint64_t copy_bytes_in_flight() const;
   OpInfo op_info(const Copy& copy) const;
-  bool flush_target_or_handle_error();
-  void handle_error(Side side, int error);
-  void throttle_after_dispatch(std::uint64_t bytes);
-  void throttle(TimeNs delay);
   void finish(bool drained);
 
   // The guest's side (precopy_guest.cc).
@@ -153,10 +135,6 @@ class PrecopyJob final : public MirrorAlgorithm {
                        bool may_unmap);
   BlockDevice& guest_backend();
   bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
-
-  void transition(JobState to);
-  void emit(JobEvent event);
-  void kick();
 
   Runtime& runtime_;
   BlockDevice& source_;

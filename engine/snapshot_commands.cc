@@ -74,35 +74,10 @@ void SnapshotJob::complete() {
   kick();
 }
 
-void SnapshotJob::cancel(bool force) {
-  commands_.request_cancel(state(), outcome_.ended, force, ready_);
-  resumed_.wake_all();
-  kick();
-}
-
-void SnapshotJob::pause() {
-  commands_.request_pause(state());
-  kick();
-}
-
-void SnapshotJob::resume() {
-  if (commands_.request_resume()) io_status_ = IoStatusKind::kOk;
-  resumed_.wake_all();
-}
-
-void SnapshotJob::set_speed(std::int64_t bytes_per_s) {
-  check_set_speed(bytes_per_s, outcome_.ended);
-  rate_.set_speed(static_cast<std::uint64_t>(bytes_per_s));
-}
-
 void SnapshotJob::switch_to_write_blocking() {
   throw JobCommandError(
       "change copy-mode: snapshot has no write-blocking mode; it copies in rounds and pauses "
       "the guest for the last one");
-}
-
-void SnapshotJob::wait_until_ended() {
-  ended_.wait_until([this] { return outcome_.ended; });
 }
 
 }  // namespace mirrorsim::engine

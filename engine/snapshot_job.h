@@ -49,6 +49,7 @@
 #include "engine/byte_span.h"
 #include "engine/guest_drain.h"
 #include "engine/job_commands.h"
+#include "engine/job_control.h"
 #include "engine/job_observer.h"
 #include "engine/job_state.h"
 #include "engine/mirror_algorithm.h"
@@ -76,7 +77,7 @@ ResolvedParams resolve_snapshot_params(const MirrorParams& params, const DeviceI
 // kMaxPassesLimit (0: kSnapshotDefaultMaxPasses). Throws MirrorConfigError.
 SnapshotSwitch resolve_snapshot_switch(const MirrorParams& params, std::uint64_t block_bytes);
 
-class SnapshotJob final : public MirrorAlgorithm {
+class SnapshotJob final : public JobControl<SnapshotJob> {
  public:
   SnapshotJob(Runtime& runtime, BlockDevice& source, BlockDevice& target, MirrorParams params,
               JobObserver* observer = nullptr, PivotHook pivot = {});
@@ -90,28 +91,15 @@ class SnapshotJob final : public MirrorAlgorithm {
   void start() override;
   BlockDevice& guest_device() override;
   void complete() override;
-  void cancel(bool force) override;
-  void pause() override;
-  void resume() override;
-  void set_speed(std::int64_t bytes_per_s) override;
+  // cancel, pause, resume, set_speed, the state and outcome getters and
+  // wait_until_ended come from JobControl.
   // Refused: the algorithm has no mirrored writes to switch to.
   void switch_to_write_blocking() override;
 
-  JobState state() const override { return machine_.state(); }
-  bool ready_seen() const override { return outcome_.ever_ready; }
-  bool ended() const override { return outcome_.ended; }
-  const JobOutcome& outcome() const override { return outcome_; }
-  IoStatusKind io_status() const override { return io_status_; }
-  void wait_until_ended() override;
-
-  const MirrorParams& params() const override { return params_; }
-  const ResolvedParams& resolved() const override { return resolved_; }
-  const JobMetrics& metrics() const override { return metrics_; }
   CopyMode copy_mode() const override { return CopyMode::kBackground; }
   // The blocks the running round has not issued, and those written since it
   // began (counted once), in bytes.
   std::uint64_t dirty_bytes() const override;
-  std::uint32_t background_in_flight() const override { return copies_in_flight_; }
 
   const SnapshotSwitch& switch_rule() const { return switch_; }
   // Rounds begun so far (round 0 is the first).
@@ -125,10 +113,10 @@ class SnapshotJob final : public MirrorAlgorithm {
   bool switching_over() const { return switching_; }
 
  private:
+  friend class JobControl<SnapshotJob>;  // engine/job_control.h
   template <class>
   friend class GuestFilter;  // engine/guest_filter.h
   static constexpr std::string_view kFilterName = "snapshot-filter";
-  enum class Side : std::uint8_t { kSource, kTarget };
   // A block's place in the running round.
   enum class Block : std::uint8_t {
     kOut,         // not in the copy set, or copied
@@ -145,12 +133,6 @@ class SnapshotJob final : public MirrorAlgorithm {
   void round_ended();
   void begin_round(bool hold_guest);
   void begin_switch_over();
-  bool pause_point();
-  void announce_ready();
-  bool flush_target_or_handle_error();
-  void handle_error(Side side, int error);
-  void throttle_after_dispatch(std::uint64_t bytes);
-  void throttle(TimeNs delay);
   void finish(bool drained);
 
   // The copies (snapshot_copy.cc).
@@ -168,10 +150,6 @@ class SnapshotJob final : public MirrorAlgorithm {
   void preserve(std::uint64_t block);
   BlockDevice& guest_backend();
   bool tracking_guest_writes() const { return intercepting_ && !job_done_ && !pivoted_; }
-
-  void transition(JobState to);
-  void emit(JobEvent event);
-  void kick();
 
   Runtime& runtime_;
   BlockDevice& source_;

@@ -21,86 +21,16 @@
 #include "scenarios/library.h"
 #include "scenarios/scenario.h"
 #include "scenarios/scenario_loader.h"
+#include "tests/algorithm_rig.h"
 
 namespace mirrorsim {
 namespace {
 
-using properties::DiskRole;
-using properties::RunReport;
-using properties::VerdictStatus;
-using properties::World;
-using scenarios::Command;
-using scenarios::CommandKind;
-using scenarios::CommandTrigger;
-using scenarios::kKiB;
-using scenarios::kMiB;
-using scenarios::Scenario;
-namespace property = properties::property;
+using namespace algorithm_rig;  // tests/algorithm_rig.h
 namespace pc_spec = properties::spec::precopy;
 
-constexpr std::uint64_t kLength = 8 * kMiB;
-constexpr std::uint64_t kBlock = 256 * kKiB;
-
-std::string all_verdicts(const RunReport& r) {
-  std::string out;
-  for (const properties::Verdict& v : r.verdicts) {
-    out += v.property + ": " + std::string(properties::verdict_status_name(v.status)) + " " +
-           v.message + "\n";
-  }
-  return out;
-}
-
-// Nothing violated, nothing inconclusive.
-void expect_all_hold(const RunReport& r) {
-  for (const properties::Verdict& v : r.verdicts) {
-    EXPECT_TRUE(v.status == VerdictStatus::kHolds || v.status == VerdictStatus::kNotApplicable)
-        << all_verdicts(r);
-  }
-}
-
-VerdictStatus status_of(const RunReport& r, std::string_view name) {
-  for (const properties::Verdict& v : r.verdicts) {
-    if (v.property == name) return v.status;
-  }
-  return VerdictStatus::kNotApplicable;
-}
-
-Command command(CommandKind kind, CommandTrigger trigger, std::uint64_t time_us) {
-  Command c;
-  c.kind = kind;
-  c.trigger = trigger;
-  c.time_us = time_us;
-  return c;
-}
-
-// sync=full of an 8 MiB source full of old data, 256 KiB blocks, two copy
-// ops, onto a target whose requests take 2 ms: pass 1 (32 blocks) takes
-// about 32 ms.
 Scenario precopy_copy() {
-  Scenario s;
-  s.name = "precopy-copy";
-  s.source.length_bytes = kLength;
-  s.source.zero_init = false;
-  s.source.old_data = true;
-  s.target.length_bytes = kLength;
-  s.target.latency_us = 2000;
-  s.mirror.sync = scenarios::SyncMode::kFull;
-  s.mirror.algorithm = engine::Algorithm::kPrecopy;
-  s.mirror.region_bytes = kBlock;
-  s.mirror.max_copy_ops = 2;
-  return s;
-}
-
-sim::WorkloadParams writes(double rate_iops, std::uint64_t stop_us) {
-  sim::WorkloadParams w;
-  w.rate_iops = rate_iops;
-  w.size = sim::ChoiceSize{{4 * kKiB, 64 * kKiB}};
-  w.stop_us = stop_us;
-  return w;
-}
-
-RunReport run(const Scenario& s) {
-  return World(s, properties::RunOptions{}).run();
+  return full_copy("precopy-copy", engine::Algorithm::kPrecopy);
 }
 
 TEST(Precopy, ResolvesItsParametersAsTheSpecSays) {

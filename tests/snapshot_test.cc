@@ -18,78 +18,16 @@
 #include "properties/verdict.h"
 #include "properties/world.h"
 #include "scenarios/scenario.h"
+#include "tests/algorithm_rig.h"
 
 namespace mirrorsim {
 namespace {
 
-using properties::DiskRole;
-using properties::RunReport;
-using properties::VerdictStatus;
-using properties::World;
-using scenarios::Command;
-using scenarios::CommandKind;
-using scenarios::CommandTrigger;
-using scenarios::kKiB;
-using scenarios::kMiB;
-using scenarios::Scenario;
-namespace property = properties::property;
+using namespace algorithm_rig;  // tests/algorithm_rig.h
 namespace snap_spec = properties::spec::snapshot;
 
-constexpr std::uint64_t kLength = 8 * kMiB;
-constexpr std::uint64_t kBlock = 256 * kKiB;
-
-std::string all_verdicts(const RunReport& r) {
-  std::string out;
-  for (const properties::Verdict& v : r.verdicts) {
-    out += v.property + ": " + std::string(properties::verdict_status_name(v.status)) + " " +
-           v.message + "\n";
-  }
-  return out;
-}
-
-void expect_all_hold(const RunReport& r) {
-  for (const properties::Verdict& v : r.verdicts) {
-    EXPECT_TRUE(v.status == VerdictStatus::kHolds || v.status == VerdictStatus::kNotApplicable)
-        << all_verdicts(r);
-  }
-}
-
-Command command(CommandKind kind, CommandTrigger trigger, std::uint64_t time_us) {
-  Command c;
-  c.kind = kind;
-  c.trigger = trigger;
-  c.time_us = time_us;
-  return c;
-}
-
-// sync=full of an 8 MiB source full of old data, 256 KiB blocks, two copy
-// ops, onto a target whose requests take 2 ms: round 0 (32 blocks) takes
-// about 32 ms.
 Scenario snap_copy() {
-  Scenario s;
-  s.name = "snap-copy";
-  s.source.length_bytes = kLength;
-  s.source.zero_init = false;
-  s.source.old_data = true;
-  s.target.length_bytes = kLength;
-  s.target.latency_us = 2000;
-  s.mirror.sync = scenarios::SyncMode::kFull;
-  s.mirror.algorithm = engine::Algorithm::kSnapshot;
-  s.mirror.region_bytes = kBlock;
-  s.mirror.max_copy_ops = 2;
-  return s;
-}
-
-sim::WorkloadParams writes(double rate_iops, std::uint64_t stop_us) {
-  sim::WorkloadParams w;
-  w.rate_iops = rate_iops;
-  w.size = sim::ChoiceSize{{4 * kKiB, 64 * kKiB}};
-  w.stop_us = stop_us;
-  return w;
-}
-
-RunReport run(const Scenario& s) {
-  return World(s, properties::RunOptions{}).run();
+  return full_copy("snap-copy", engine::Algorithm::kSnapshot);
 }
 
 TEST(Snapshot, ResolvesItsParametersAsTheSpecSays) {
