@@ -15,7 +15,8 @@ constexpr std::array<std::string_view, 3> kSyncModes = {"full", "top", "none"};
 constexpr std::array<std::string_view, 2> kCopyModes = {"background", "write-blocking"};
 constexpr std::array<std::string_view, 4> kErrorPolicies = {"report", "ignore", "stop", "enospc"};
 constexpr std::array<std::string_view, 2> kProfiles = {"default", "qemu-7.2"};
-constexpr std::array<std::string_view, 4> kAlgorithms = {"qemu", "io-mirror", "snapshot", "precopy"};
+constexpr std::array<std::string_view, 4> kAlgorithms = {"qemu", "io-mirror", "snapshot",
+                                                         "precopy"};
 constexpr std::array<std::string_view, 2> kDowntimeActions = {"force", "abort"};
 constexpr std::array<std::string_view, 3> kFaultDisks = {"source", "target", "base"};
 constexpr std::array<NamedValue<int>, 3> kFaultErrnos = {{

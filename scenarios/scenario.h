@@ -99,8 +99,8 @@ struct DiskSpec {
 // files: "full", "top", "none"; "background", "write-blocking"; "report",
 // "ignore", "stop", "enospc".
 using engine::Algorithm;
-using engine::DowntimeAction;
 using engine::CopyMode;
+using engine::DowntimeAction;
 using engine::ErrorPolicy;
 using engine::Profile;
 using engine::SyncMode;

@@ -352,8 +352,8 @@ const std::vector<std::string>& sweep_metric_names() {
       "converged", "ready_reached", "outrun", "passed", "time_to_ready_s", "time_to_end_s",
       "time_to_completion_s", "virtual_time_s", "read_bytes", "written_bytes", "zeroed_bytes",
       "discarded_bytes", "cow_extra_bytes", "copy_ops", "iterations", "bitmap_passes", "errors",
-      "peak_buffer_bytes", "peak_in_flight", "downtime_ms", "guest_requests", "guest_errors", "guest_write_p50_us",
-      "guest_write_p99_us", "events",
+      "peak_buffer_bytes", "peak_in_flight", "downtime_ms", "guest_requests", "guest_errors",
+      "guest_write_p50_us", "guest_write_p99_us", "events",
       // properties/run_metrics.h
       "guest_iops", "guest_bytes_per_s", "guest_write_during_p50_us", "guest_write_during_p99_us",
       "guest_write_during_p999_us", "guest_write_before_p50_us", "guest_write_before_p99_us",
