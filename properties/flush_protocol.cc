@@ -20,32 +20,44 @@ void FlushProtocolMonitor::on_target_request_end(const sim::DiskRequest& r) {
   }
   if (!sim::changes_content(r.op) || r.end_ns < last_write_end_ns_) return;
   last_write_end_ns_ = r.end_ns;
-  last_write_ = fmt::format("the target {} [{}, +{}) that completed {}", sim::disk_op_name(r.op),
-                            r.offset, r.length, at(r.end_ns));
+  last_write_ = r;
 }
 
 void FlushProtocolMonitor::on_background_op_end(engine::TimeNs now, const engine::OpInfo& op) {
   last_op_end_ns_ = now;
-  last_op_ = fmt::format("the {} op [{}, +{}) that ended {}", engine::op_kind_name(op.kind),
-                         op.offset, op.length, at(now));
+  last_op_ = op;
 }
 
 void FlushProtocolMonitor::on_ready(engine::TimeNs now) {
-  check(now, "READY", last_op_end_ns_, last_op_);
+  check(now, "READY", last_op_end_ns_, &FlushProtocolMonitor::describe_last_op);
 }
 
 void FlushProtocolMonitor::on_pivot(engine::TimeNs now) {
-  check(now, "the pivot", last_write_end_ns_, last_write_);
+  check(now, "the pivot", last_write_end_ns_, &FlushProtocolMonitor::describe_last_target_write);
 }
 
-void FlushProtocolMonitor::check(engine::TimeNs now, const char* moment,
-                                 engine::TimeNs last_write_end_ns, const std::string& last_write) {
+const std::string& FlushProtocolMonitor::describe_last_target_write() {
+  words_ =
+      fmt::format("the target {} [{}, +{}) that completed {}", sim::disk_op_name(last_write_.op),
+                  last_write_.offset, last_write_.length, at(last_write_.end_ns));
+  return words_;
+}
+
+const std::string& FlushProtocolMonitor::describe_last_op() {
+  words_ = fmt::format("the {} op [{}, +{}) that ended {}", engine::op_kind_name(last_op_.kind),
+                       last_op_.offset, last_op_.length, at(last_op_end_ns_));
+  return words_;
+}
+
+void FlushProtocolMonitor::check(
+    engine::TimeNs now, const char* moment, engine::TimeNs last_write_end_ns,
+    const std::string& (FlushProtocolMonitor::*describe_last_write)()) {
   judged_ = true;
   if (!violation_.empty()) return;
   if (!last_ok_flush_) {
     if (last_write_end_ns >= 0) {
       violation_ = fmt::format("{} {} with no successful target flush before it, after {}", moment,
-                               at(now), last_write);
+                               at(now), (this->*describe_last_write)());
     }
     return;
   }
@@ -53,7 +65,8 @@ void FlushProtocolMonitor::check(engine::TimeNs now, const char* moment,
     violation_ = fmt::format(
         "{} {}: the last successful target flush ({} to {}) started before {}, so it did "
         "not cover it",
-        moment, at(now), at(last_ok_flush_->start_ns), at(last_ok_flush_->end_ns), last_write);
+        moment, at(now), at(last_ok_flush_->start_ns), at(last_ok_flush_->end_ns),
+        (this->*describe_last_write)());
   }
 }
 

@@ -45,14 +45,19 @@ class FlushProtocolMonitor {
     engine::TimeNs start_ns = 0;
     engine::TimeNs end_ns = 0;
   };
+  // The words for the last write are made only for a breach: this runs
+  // for every target request of every cached run.
   void check(engine::TimeNs now, const char* moment, engine::TimeNs last_write_end_ns,
-             const std::string& last_write);
+             const std::string& (FlushProtocolMonitor::*describe_last_write)());
+  const std::string& describe_last_target_write();
+  const std::string& describe_last_op();
 
   std::optional<Flush> last_ok_flush_;
   engine::TimeNs last_op_end_ns_ = -1;
-  std::string last_op_;
+  engine::OpInfo last_op_;
   engine::TimeNs last_write_end_ns_ = -1;
-  std::string last_write_;
+  sim::DiskRequest last_write_;
+  std::string words_;
   bool judged_ = false;
   std::string violation_;
 };

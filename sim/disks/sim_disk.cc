@@ -520,6 +520,7 @@ void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engi
     }
     r.landed.push_back(landing.seq);
     volatile_.push_back(std::move(landing));
+    ++not_durable_;
   }
   for (DiskObserver* observer : observers_) observer->on_data_moved(request, offset, length);
 }
@@ -573,21 +574,24 @@ void SimDisk::stamp_landings(const Request& r) {
     MIRRORSIM_ASSERT(landing.seq == seq && landing.completed == 0,
                      "disk '" + name() + "': landing " + std::to_string(seq) + " stamped twice");
     landing.completed = stamp;
+    completed_volatile_.emplace_back(stamp, seq);
   }
 }
 
 void SimDisk::make_durable(std::uint64_t stamp) {
   std::uint64_t made = 0;
-  for (Landing& landing : volatile_) {
-    if (!landing.durable && landing.completed != 0 && landing.completed <= stamp) {
-      landing.durable = true;
-      ++made;
-    }
+  const std::uint64_t first = base_seq();
+  while (!completed_volatile_.empty() && completed_volatile_.front().first <= stamp) {
+    Landing& landing = volatile_[completed_volatile_.front().second - first];
+    completed_volatile_.pop_front();
+    landing.durable = true;
+    ++made;
   }
-  std::size_t prefix = 0;
-  while (prefix < volatile_.size() && volatile_[prefix].durable) ++prefix;
-  for (std::size_t i = 0; i < prefix; ++i) fold_into_base(volatile_[i]);
-  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(prefix));
+  not_durable_ -= made;
+  while (!volatile_.empty() && volatile_.front().durable) {
+    fold_into_base(volatile_.front());
+    volatile_.pop_front();
+  }
   if (made > 0) durable_.reset();
   simulation_.log().append(simulation_.now(), EventKind::kDiskDurable, id_, made,
                            volatile_pieces());
@@ -651,8 +655,7 @@ GuestView SimDisk::durable_snapshot() const {
 
 std::size_t SimDisk::volatile_pieces() const {
   settle();
-  return static_cast<std::size_t>(std::count_if(volatile_.begin(), volatile_.end(),
-                                                [](const Landing& l) { return !l.durable; }));
+  return not_durable_;
 }
 
 void SimDisk::adopt_image_as_durable() {
@@ -706,6 +709,8 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     base_->restore(std::move(kept));
     durable_.reset();
     volatile_.clear();
+    completed_volatile_.clear();
+    not_durable_ = 0;
   }
   simulation_.log().append(simulation_.now(), EventKind::kPowerLoss, id_, result.pieces_kept,
                            result.pieces_dropped, static_cast<std::uint64_t>(mode));

@@ -491,9 +491,15 @@ class SimDisk final : public engine::BlockDevice {
   // base_ with the durable landings replayed, made when asked for and
   // dropped when a flush or a power loss changes what is durable.
   mutable std::optional<DiskImage::LayerState> durable_;
-  // Landings since base_, in landing order. A vector: a flush drops its
-  // durable prefix with one move of the rest, and the storage stays.
-  std::vector<Landing> volatile_;
+  // Landings since base_, in landing order. A deque: a flush drops its
+  // durable prefix from the front, and growth moves no landing (a source
+  // whose guest never flushes collects landings for the whole run).
+  std::deque<Landing> volatile_;
+  // The landings in volatile_ that completed and are not durable yet, as
+  // (completion stamp, seq) in stamp order: a flush makes a prefix of them
+  // durable without scanning volatile_.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> completed_volatile_;
+  std::size_t not_durable_ = 0;  // landings in volatile_ not durable yet
   std::uint64_t next_seq_ = 0;
   std::uint64_t completions_ = 0;  // completion stamps handed out
   // The first landing applied with the backing attached (UINT64_MAX: not
