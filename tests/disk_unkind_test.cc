@@ -959,6 +959,8 @@ struct Seen {
   std::vector<GuestView> snapshots;
   std::vector<GuestView> durable;
   std::vector<std::size_t> volatile_counts;
+  // What each read of the reader took (empty when it failed), in its order.
+  std::vector<std::optional<ContentPayload>> reads;
   PowerLossResult power;
   DiskStats stats;
   std::uint64_t events = 0;
@@ -969,6 +971,20 @@ Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed) {
   w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
   random_traffic(w, seed, 30);
   Seen seen;
+  // Reads among the writes: a lazy read takes its pieces only when a
+  // landing over it, a look at the disk or its completion needs them.
+  w.sim.spawn("reader", [&w, &seen, seed] {
+    RandomStream r(seed * 100 + 9);
+    for (int i = 0; i < 30; ++i) {
+      const std::uint64_t offset = r.below((1 << 20) / 512 - 256) * 512;
+      const std::uint64_t length = (1 + r.below(256)) * 512;
+      engine::PayloadPtr out;
+      const engine::IoStatus status = w.disk.read(offset, length, out);
+      seen.reads.push_back(status.ok() ? std::optional(static_cast<const ContentPayload&>(*out))
+                                       : std::nullopt);
+      w.sim.sleep_for(static_cast<TimeNs>(r.below(20 * kNsPerUs)));
+    }
+  });
   // Looks at the disk between moves: at odd instants, so never at a piece's.
   w.sim.spawn("watcher", [&] {
     for (int i = 0; i < 40; ++i) {
@@ -1023,6 +1039,10 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
         EXPECT_EQ(first_difference(eager.durable[i], lazy.durable[i]), std::nullopt) << i;
       }
       EXPECT_EQ(eager.volatile_counts, lazy.volatile_counts);
+      ASSERT_EQ(eager.reads.size(), lazy.reads.size());
+      for (std::size_t i = 0; i < eager.reads.size(); ++i) {
+        EXPECT_EQ(eager.reads[i], lazy.reads[i]) << "read " << i;
+      }
       EXPECT_EQ(eager.power.pieces_kept, lazy.power.pieces_kept);
       EXPECT_EQ(eager.power.pieces_dropped, lazy.power.pieces_dropped);
       EXPECT_EQ(eager.power.dropped_requests, lazy.power.dropped_requests);

@@ -101,13 +101,15 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
 SimDisk::~SimDisk() {
   // Tasks still blocked in a lazy request unwind after the disk is gone.
   for (const DuePiece& due : lazy_) due.mover->disk = nullptr;
+  for (PieceMover* read : deferred_reads_) read->disk = nullptr;
 }
 
 void SimDisk::add_observer(DiskObserver& observer) {
-  settle();
-  MIRRORSIM_ASSERT(lazy_.empty(), "disk '" + name() +
-                                      "': an observer added while pieces wait to move lazily "
-                                      "would miss them");
+  settle_before_change();
+  MIRRORSIM_ASSERT(lazy_.empty() && deferred_reads_.empty(),
+                   "disk '" + name() +
+                       "': an observer added while pieces wait to move lazily "
+                       "would miss them");
   observers_.push_back(&observer);
 }
 
@@ -116,7 +118,7 @@ void SimDisk::remove_observer(DiskObserver& observer) {
 }
 
 void SimDisk::attach_backing(std::shared_ptr<DiskModel> backing) {
-  settle();
+  settle_before_change();
   image_->attach_backing(std::move(backing));
   if (cache_image_ != nullptr && attach_seq_ == UINT64_MAX) attach_seq_ = next_seq_;
 }
@@ -265,7 +267,7 @@ int SimDisk::serve_atomic(Request& r, int fault) {
   if (fault != 0) return fault;
   if (request.op == DiskOp::kFlush) return 0;
   settle_due();  // a torn request's lazy pieces due by now move first
-  const int error = move_piece(r, request.offset, request.length);
+  const int error = move_piece(r, request.offset, request.length, simulation_.now());
   if (error == 0) moved(r, request.offset, request.length, simulation_.now(), false);
   return error;
 }
@@ -297,7 +299,11 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   // Nobody to show a move to at its instant: the pieces wait in the lazy
   // queue, and the wake's settle below moves them (and every other due one).
   const bool lazy = observers_.empty() && image_.use_count() == 1;
-  if (moves && lazy) {
+  const bool deferred = moves && lazy && request.op == DiskOp::kRead;
+  if (deferred) {
+    mover.deferred = true;
+    deferred_reads_.push_back(&mover);
+  } else if (moves && lazy) {
     queue_lazily(mover);
   } else if (moves) {
     move_due_pieces(mover);
@@ -310,7 +316,10 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
     }
   }
   sleep_until(mover.wake);
-  if (moves && lazy) {
+  if (deferred) {
+    settle_due();
+    finish_deferred_read(mover);
+  } else if (moves && lazy) {
     settle_due();
     MIRRORSIM_ASSERT(!mover.queued,
                      "disk '" + name() + "': a request completed with pieces unmoved");
@@ -332,6 +341,7 @@ void SimDisk::PieceMover::fire() {
 
 SimDisk::PieceMover::~PieceMover() {
   if (queued && disk != nullptr) disk->forget(*this);
+  if (deferred && disk != nullptr) std::erase(disk->deferred_reads_, this);
 }
 
 bool SimDisk::PieceMover::skip_to_landing() {
@@ -345,7 +355,7 @@ void SimDisk::move_next_piece(PieceMover& mover) {
     mover.next = mover.pieces->size();
     return;
   }
-  mover.error = move_piece(*mover.request, piece.offset, piece.length);
+  mover.error = move_piece(*mover.request, piece.offset, piece.length, piece.at_ns);
   if (mover.error != 0) {
     mover.next = mover.pieces->size();  // ENOSPC: this piece and those after it do not land
     return;
@@ -370,10 +380,60 @@ void SimDisk::queue_lazily(PieceMover& mover) {
   mover.queued = true;
 }
 
+void SimDisk::capture_deferred_before(PieceMover& read, engine::TimeNs at, std::uint64_t offset,
+                                      std::uint64_t request) {
+  const Pieces& pieces = *read.pieces;
+  const std::uint64_t id = read.request->seen.id;
+  while (read.next < pieces.size()) {
+    const Piece& piece = pieces[read.next];
+    const bool before = piece.at_ns != at        ? piece.at_ns < at
+                        : piece.offset != offset ? piece.offset < offset
+                                                 : id < request;
+    if (!before) break;
+    move_next_piece(read);
+  }
+}
+
+void SimDisk::capture_deferred_under(engine::TimeNs at, std::uint64_t offset, std::uint64_t length,
+                                     std::uint64_t request) {
+  for (PieceMover* read : deferred_reads_) {
+    const DiskRequest& seen = read->request->seen;
+    if (seen.offset < offset + length && offset < seen.offset + seen.length) {
+      capture_deferred_before(*read, at, offset, request);
+    }
+  }
+}
+
+void SimDisk::finish_deferred_read(PieceMover& read) {
+  std::erase(deferred_reads_, &read);
+  read.deferred = false;
+  if (epoch_ != read.epoch) return;  // a power loss: the read fails
+  const Pieces& pieces = *read.pieces;
+  Request& r = *read.request;
+  if (read.next == 0 && pieces.size() > 1) {
+    // Nothing that overlaps it landed while it ran: one capture is every
+    // piece's capture put together.
+    r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
+    for (const Piece& piece : pieces) moved(r, piece.offset, piece.length, piece.at_ns, true);
+    read.next = pieces.size();
+    return;
+  }
+  while (read.next < pieces.size()) move_next_piece(read);
+}
+
 void SimDisk::settle() const {
   // The content at now is the same whether or not due pieces have moved:
   // moving them is bookkeeping that a const reader may trigger.
   const_cast<SimDisk*>(this)->settle_due();
+}
+
+void SimDisk::settle_before_change() const {
+  SimDisk& self = *const_cast<SimDisk*>(this);
+  self.settle_due();
+  const engine::TimeNs now = simulation_.now();
+  for (PieceMover* read : self.deferred_reads_) {
+    self.capture_deferred_before(*read, now, UINT64_MAX, UINT64_MAX);
+  }
 }
 
 void SimDisk::settle_due() {
@@ -477,8 +537,11 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   return pieces;
 }
 
-int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length) {
+int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at) {
   const DiskRequest& request = r.seen;
+  if (!deferred_reads_.empty() && changes_content(request.op)) {
+    capture_deferred_under(at, offset, length, request.id);
+  }
   const bool whole = offset == request.offset && length == request.length;
   switch (request.op) {
     case DiskOp::kRead:
@@ -666,7 +729,7 @@ void SimDisk::adopt_image_as_durable() {
 }
 
 PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
-  settle();  // what was due by now landed before the power went
+  settle_before_change();  // what was due by now moved before the power went
   PowerLossResult result;
   result.requests_failed = unfinished_;
   ++epoch_;  // requests in flight move no more data and fail

@@ -108,6 +108,14 @@
 // lazy read captures its pieces through the backing chain when they move,
 // so a backing must not change while the disk has reads in flight
 // (backings are read-only images in every use here).
+// A lazy read goes further: what it captures is its own until it
+// completes, so its pieces stay out of the queue (deferred) and move only
+// when something could change what they would have taken: just before a
+// landing that overlaps the read (the pieces ordered before the landing),
+// at the calls above that can lead to a change (image(), shared_image(),
+// attach_backing(), power_loss()), and at its completion, where a read none of whose
+// pieces had to move captures its whole range at once. It logs the same
+// kDiskDataMoved records, with the same instants.
 //
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
@@ -238,7 +246,7 @@ class SimDisk final : public engine::BlockDevice {
   const DiskOptions& options() const { return image_->options(); }
   // These three settle the pieces due by now first (see lazy moves above).
   DiskModel& image() {
-    settle();
+    settle_before_change();
     return *image_;
   }
   const DiskModel& image() const {
@@ -246,7 +254,7 @@ class SimDisk final : public engine::BlockDevice {
     return *image_;
   }
   const std::shared_ptr<DiskModel>& shared_image() const {
-    settle();
+    settle_before_change();
     return image_;
   }
 
@@ -357,8 +365,9 @@ class SimDisk final : public engine::BlockDevice {
     std::uint64_t epoch = 0;
     engine::TimeNs wake = 0;  // when the task resumes: the completion
     engine::TaskId task = engine::kNoTask;
-    int error = 0;        // ENOSPC from a piece: no later piece moves
-    bool queued = false;  // in the disk's lazy queue (lazy_)
+    int error = 0;          // ENOSPC from a piece: no later piece moves
+    bool queued = false;    // in the disk's lazy queue (lazy_)
+    bool deferred = false;  // a lazy read in deferred_reads_
     PieceMover() = default;
     PieceMover(const PieceMover&) = delete;
     PieceMover& operator=(const PieceMover&) = delete;
@@ -401,16 +410,31 @@ class SimDisk final : public engine::BlockDevice {
   void move_next_piece(PieceMover& mover);
   // Lazy moves: queues the mover's first landing piece, if any.
   void queue_lazily(PieceMover& mover);
+  // Deferred reads (see lazy moves above): captures the read's pieces that
+  // move before (at, offset, request), in order.
+  void capture_deferred_before(PieceMover& read, engine::TimeNs at, std::uint64_t offset,
+                               std::uint64_t request);
+  // Before a landing at `at` of [offset, offset + length) by `request`: the
+  // deferred reads it overlaps capture what they took before it.
+  void capture_deferred_under(engine::TimeNs at, std::uint64_t offset, std::uint64_t length,
+                              std::uint64_t request);
+  // At a deferred read's completion: its pieces not captured yet move now,
+  // in one capture of the whole range when none has moved.
+  void finish_deferred_read(PieceMover& read);
   // Moves every queued piece due by now, in order (see lazy moves above).
   // Logically const: the content is what it is at now either way.
   void settle() const;
   void settle_due();
+  // settle(), and deferred reads take their due pieces: for the calls after
+  // which the content may change other than through a request.
+  void settle_before_change() const;
   // Restores the lazy queue's heap order after its front entry changed.
   void sift_down_front();
   // Takes an unwound mover's pieces out of the lazy queue.
   void forget(const PieceMover& mover);
-  // Moves one piece's data: capture or land. Returns its errno (ENOSPC).
-  int move_piece(Request& request, std::uint64_t offset, std::uint64_t length);
+  // Moves one piece's data, due at `at`: capture or land. Returns its
+  // errno (ENOSPC).
+  int move_piece(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at);
   // After a piece moved at `at`: logs it (unkind), tells observers,
   // remembers a landing.
   void moved(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
@@ -477,6 +501,9 @@ class SimDisk final : public engine::BlockDevice {
   // Lazy moves: each lazily moving request's next piece, as a min-heap
   // (MovesLater). Never more entries than requests in flight.
   std::vector<DuePiece> lazy_;
+  // Lazy reads in flight, none of whose pieces needs to move yet: nothing
+  // that overlaps them has landed since they started (by start order).
+  std::vector<PieceMover*> deferred_reads_;
   DiskStats stats_;
   // Power losses so far: a request that sees it change fails with EIO.
   std::uint64_t epoch_ = 0;

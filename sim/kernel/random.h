@@ -15,6 +15,8 @@
 
 #include <boost/random/mersenne_twister.hpp>
 
+#include "engine/invariant.h"
+
 namespace mirrorsim::sim {
 
 // Names of the streams the simulation derives from a run seed.
@@ -42,14 +44,36 @@ class RandomStream {
 
   std::uint64_t next_u64() { return engine_(); }
 
+  // The draws are inline: a split request draws about five of them.
   // Uniform in [0, bound). REQUIRES: bound > 0.
-  std::uint64_t below(std::uint64_t bound);
+  std::uint64_t below(std::uint64_t bound) {
+    MIRRORSIM_ASSERT(bound > 0, "RandomStream::below needs a positive bound");
+    // Lemire's multiply-and-shift with rejection: unbiased, usually one draw.
+    unsigned __int128 product = static_cast<unsigned __int128>(next_u64()) * bound;
+    auto low = static_cast<std::uint64_t>(product);
+    if (low < bound) {
+      const std::uint64_t threshold = (0 - bound) % bound;
+      while (low < threshold) {
+        product = static_cast<unsigned __int128>(next_u64()) * bound;
+        low = static_cast<std::uint64_t>(product);
+      }
+    }
+    return static_cast<std::uint64_t>(product >> 64);
+  }
   // Uniform in [low, high], inclusive. REQUIRES: low <= high.
-  std::uint64_t between(std::uint64_t low, std::uint64_t high);
+  std::uint64_t between(std::uint64_t low, std::uint64_t high) {
+    MIRRORSIM_ASSERT(low <= high, "RandomStream::between needs low <= high");
+    if (low == 0 && high == UINT64_MAX) return next_u64();
+    return low + below(high - low + 1);
+  }
   // Uniform in [0, 1), 53 bits of precision.
-  double unit();
+  double unit() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   // True with probability p (p <= 0 never, p >= 1 always).
-  bool chance(double p);
+  bool chance(double p) {
+    if (p <= 0.0) return false;
+    if (p >= 1.0) return true;
+    return unit() < p;
+  }
 
  private:
   boost::random::mt19937_64 engine_;
