@@ -29,74 +29,63 @@ AlgorithmSpec qemu_spec(const scenarios::MirrorSpec& mirror, const spec::TargetA
   return a;
 }
 
-// The three algorithms with a copy unit, max_copy_ops and one unit per op.
-void set_unit_and_ops(AlgorithmSpec& a, std::uint64_t unit_bytes, std::uint32_t ops,
-                      std::uint64_t buffer_bytes) {
-  a.copy_unit_bytes = unit_bytes;
-  a.max_op_bytes = unit_bytes;
-  a.max_in_flight_ops = ops;
-  a.buffer_bytes = buffer_bytes;
-}
+// The three algorithms with a copy unit: its size, max_copy_ops of them in
+// flight, one unit per op; each states its own rule for each.
+struct UnitRules {
+  std::uint64_t (*unit_bytes)(std::uint64_t requested_bytes, const spec::TargetAtStart& target);
+  std::uint32_t (*max_copy_ops)(std::uint32_t requested);
+  std::uint64_t (*buffer_bytes)(std::uint64_t unit_bytes, std::uint32_t max_copy_ops);
+};
 
-AlgorithmSpec io_mirror_spec(const scenarios::MirrorSpec& mirror,
-                             const spec::TargetAtStart& target) {
-  namespace io = spec::io_mirror;
+AlgorithmSpec unit_spec(const UnitRules& rules, const scenarios::MirrorSpec& mirror,
+                        const spec::TargetAtStart& target) {
   AlgorithmSpec a;
-  const std::uint64_t region = io::region_bytes(mirror.region_bytes, target);
-  const std::uint32_t ops = io::max_copy_ops(mirror.max_copy_ops);
-  set_unit_and_ops(a, region, ops, io::buffer_bytes(region, ops));
-  a.whole_clusters = fills_fresh_clusters_with_zeroes(target);
-  a.mirrors_guest_writes = io::kMirrorsGuestWrites;
-  a.pauses_guest_at_switch = io::kPausesGuestAtSwitch;
-  return a;
-}
-
-AlgorithmSpec snapshot_spec(const scenarios::MirrorSpec& mirror,
-                            const spec::TargetAtStart& target) {
-  namespace snap = spec::snapshot;
-  AlgorithmSpec a;
-  const std::uint64_t block = snap::block_bytes(mirror.region_bytes, target);
-  const std::uint32_t ops = snap::max_copy_ops(mirror.max_copy_ops);
-  set_unit_and_ops(a, block, ops, snap::buffer_bytes(block, ops));
-  a.whole_clusters = fills_fresh_clusters_with_zeroes(target);
-  a.reads_block_aside_before_write = snap::kReadsBlockAsideBeforeWrite;
-  a.ready_means_in_sync = snap::kReadyMeansInSync;
-  a.pauses_guest_at_switch = snap::kPausesGuestAtSwitch;
-  a.max_passes = snap::max_passes(mirror.max_passes);
-  a.pass_name = "rounds";
-  a.steady_guest_whole_disk_recopies = *a.max_passes + 1;
-  return a;
-}
-
-AlgorithmSpec precopy_spec(const scenarios::MirrorSpec& mirror, const spec::TargetAtStart& target) {
-  namespace pre = spec::precopy;
-  AlgorithmSpec a;
-  const std::uint64_t block = pre::block_bytes(mirror.region_bytes, target);
-  const std::uint32_t ops = pre::max_copy_ops(mirror.max_copy_ops);
-  set_unit_and_ops(a, block, ops, pre::buffer_bytes(block, ops));
-  a.ready_means_in_sync = pre::kReadyMeansInSync;
-  a.pauses_guest_at_switch = pre::kPausesGuestAtSwitch;
-  a.max_passes = pre::max_passes(mirror.max_passes);
-  a.pass_name = "passes";
-  a.whole_disk_recopies = *a.max_passes;
-  a.downtime_abort_allowed =
-      mirror.max_downtime_us > 0 && mirror.on_downtime_limit == engine::DowntimeAction::kAbort;
+  a.copy_unit_bytes = rules.unit_bytes(mirror.region_bytes, target);
+  a.max_op_bytes = a.copy_unit_bytes;
+  a.max_in_flight_ops = rules.max_copy_ops(mirror.max_copy_ops);
+  a.buffer_bytes = rules.buffer_bytes(a.copy_unit_bytes, a.max_in_flight_ops);
   return a;
 }
 
 }  // namespace
 
+// The table: one case per algorithm, each from its own spec header.
 AlgorithmSpec algorithm_spec(const scenarios::MirrorSpec& mirror,
                              const spec::TargetAtStart& target) {
+  namespace io = spec::io_mirror;
+  namespace snap = spec::snapshot;
+  namespace pre = spec::precopy;
+  const bool zero_fills = fills_fresh_clusters_with_zeroes(target);
+  AlgorithmSpec a;
   switch (mirror.algorithm) {
     case engine::Algorithm::kQemu:
       return qemu_spec(mirror, target);
     case engine::Algorithm::kIoMirror:
-      return io_mirror_spec(mirror, target);
+      a = unit_spec({io::region_bytes, io::max_copy_ops, io::buffer_bytes}, mirror, target);
+      a.mirrors_guest_writes = io::kMirrorsGuestWrites;
+      a.pauses_guest_at_switch = io::kPausesGuestAtSwitch;
+      a.whole_clusters = zero_fills;
+      return a;
     case engine::Algorithm::kSnapshot:
-      return snapshot_spec(mirror, target);
+      a = unit_spec({snap::block_bytes, snap::max_copy_ops, snap::buffer_bytes}, mirror, target);
+      a.max_passes = snap::max_passes(mirror.max_passes);
+      a.pass_name = "rounds";
+      a.steady_guest_whole_disk_recopies = *a.max_passes + 1;
+      a.whole_clusters = zero_fills;
+      a.reads_block_aside_before_write = snap::kReadsBlockAsideBeforeWrite;
+      a.ready_means_in_sync = snap::kReadyMeansInSync;
+      a.pauses_guest_at_switch = snap::kPausesGuestAtSwitch;
+      return a;
     case engine::Algorithm::kPrecopy:
-      return precopy_spec(mirror, target);
+      // A block already covers whole clusters; guest writes never reach the target.
+      a = unit_spec({pre::block_bytes, pre::max_copy_ops, pre::buffer_bytes}, mirror, target);
+      a.max_passes = pre::max_passes(mirror.max_passes);
+      a.whole_disk_recopies = *a.max_passes;
+      a.downtime_abort_allowed =
+          mirror.max_downtime_us > 0 && mirror.on_downtime_limit == engine::DowntimeAction::kAbort;
+      a.ready_means_in_sync = pre::kReadyMeansInSync;
+      a.pauses_guest_at_switch = pre::kPausesGuestAtSwitch;
+      return a;
   }
   return qemu_spec(mirror, target);  // not reached: every Algorithm is a case above
 }

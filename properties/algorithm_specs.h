@@ -15,6 +15,13 @@
 
 namespace mirrorsim::properties {
 
+struct AlgorithmSpec;
+
+// The spec of the job `mirror` asks for, on a target that is `target` when
+// the job starts.
+AlgorithmSpec algorithm_spec(const scenarios::MirrorSpec& mirror,
+                             const spec::TargetAtStart& target);
+
 // A value type: the spec of one job, as its scenario asks for it.
 struct AlgorithmSpec {
   // The copy unit: QEMU's granularity, io-mirror's region, snapshot's and
@@ -57,10 +64,5 @@ struct AlgorithmSpec {
   // rule 5, when the scenario sets a downtime limit that aborts).
   bool downtime_abort_allowed = false;
 };
-
-// The spec of the job `mirror` asks for, on a target that is `target` when
-// the job starts.
-AlgorithmSpec algorithm_spec(const scenarios::MirrorSpec& mirror,
-                             const spec::TargetAtStart& target);
 
 }  // namespace mirrorsim::properties

@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include "properties/algorithm_specs.h"
 #include "properties/oracles.h"
 #include "properties/scenario_build.h"
 #include "sim/disks/disk_image.h"

@@ -52,7 +52,6 @@
 #include "engine/job_observer.h"
 #include "engine/mirror_algorithm.h"
 #include "engine/wait_queue.h"
-#include "properties/algorithm_specs.h"
 #include "properties/bounds_monitor.h"
 #include "properties/content_provenance.h"
 #include "properties/crash_safety.h"
@@ -72,6 +71,8 @@
 #include "sim/kernel/simulation.h"
 
 namespace mirrorsim::properties {
+
+struct AlgorithmSpec;  // properties/algorithm_specs.h
 
 // The disks' ids in the event log (a record's subject): what a reader of the
 // log (`export qemu`) matches disk requests by.

@@ -2,6 +2,7 @@
 // (properties/algorithm_specs.h, never engine/), for the oracles.
 #include <fmt/core.h>
 
+#include "properties/algorithm_specs.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {

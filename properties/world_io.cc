@@ -3,6 +3,7 @@
 // (from the scenario, or from a test), each recorded as it was answered.
 #include <fmt/core.h>
 
+#include "properties/algorithm_specs.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {

@@ -51,6 +51,13 @@ struct Resolved {
   std::optional<std::uint32_t> max_passes;
 };
 
+// Snapshot's and precopy's switch-over values (each resolver has its own type).
+template <typename Switch>
+void take_switch(const Switch& resolved, Resolved& out) {
+  out.switch_bytes = resolved.switch_bytes;
+  out.max_passes = resolved.max_passes;
+}
+
 Resolved engine_resolves(const ResolveCase& c) {
   engine::MirrorParams p;
   p.algorithm = c.algorithm;
@@ -69,25 +76,19 @@ Resolved engine_resolves(const ResolveCase& c) {
   engine::ResolvedParams r;
   Resolved out;
   switch (c.algorithm) {
+    case engine::Algorithm::kQemu:
+      ADD_FAILURE() << "QEMU's job is pinned by tests/mirror_spec_test.cc";
+      break;
     case engine::Algorithm::kIoMirror:
       r = engine::resolve_io_mirror_params(p, source, target, false);
       break;
-    case engine::Algorithm::kSnapshot: {
+    case engine::Algorithm::kSnapshot:
       r = engine::resolve_snapshot_params(p, source, target, false);
-      const engine::SnapshotSwitch sw = engine::resolve_snapshot_switch(p, r.granularity_bytes);
-      out.switch_bytes = sw.switch_bytes;
-      out.max_passes = sw.max_passes;
+      take_switch(engine::resolve_snapshot_switch(p, r.granularity_bytes), out);
       break;
-    }
-    case engine::Algorithm::kPrecopy: {
+    case engine::Algorithm::kPrecopy:
       r = engine::resolve_precopy_params(p, source, target, false);
-      const engine::PrecopyResolved sw = engine::resolve_precopy_switch(p, r.granularity_bytes);
-      out.switch_bytes = sw.switch_bytes;
-      out.max_passes = sw.max_passes;
-      break;
-    }
-    case engine::Algorithm::kQemu:
-      ADD_FAILURE() << "QEMU's job is pinned by tests/mirror_spec_test.cc";
+      take_switch(engine::resolve_precopy_switch(p, r.granularity_bytes), out);
       break;
   }
   out.unit_bytes = r.granularity_bytes;
@@ -96,32 +97,41 @@ Resolved engine_resolves(const ResolveCase& c) {
   return out;
 }
 
-Resolved spec_says(const ResolveCase& c) {
-  const properties::spec::TargetAtStart at_start{c.cluster, c.named, c.attached};
-  Resolved out;
-  switch (c.algorithm) {
-    case engine::Algorithm::kIoMirror:
-      out.unit_bytes = io_spec::region_bytes(c.unit_bytes, at_start);
-      out.ops = io_spec::max_copy_ops(c.ops);
-      out.buffer_bytes = io_spec::buffer_bytes(out.unit_bytes, out.ops);
-      break;
+// Each algorithm's rules as its spec states them (properties/*_spec.h).
+struct SpecRules {
+  std::uint64_t (*unit_bytes)(std::uint64_t requested_bytes,
+                              const properties::spec::TargetAtStart& target);
+  std::uint32_t (*max_copy_ops)(std::uint32_t requested);
+  std::uint64_t (*buffer_bytes)(std::uint64_t unit_bytes, std::uint32_t max_copy_ops);
+  // nullptr: io-mirror has no switch-over threshold and no passes.
+  std::uint64_t (*switch_bytes)(std::uint64_t requested_bytes, std::uint64_t unit_bytes) = nullptr;
+  std::uint32_t (*max_passes)(std::uint32_t requested) = nullptr;
+};
+
+SpecRules spec_rules(engine::Algorithm algorithm) {
+  switch (algorithm) {
     case engine::Algorithm::kSnapshot:
-      out.unit_bytes = snap_spec::block_bytes(c.unit_bytes, at_start);
-      out.ops = snap_spec::max_copy_ops(c.ops);
-      out.buffer_bytes = snap_spec::buffer_bytes(out.unit_bytes, out.ops);
-      out.switch_bytes = snap_spec::switch_bytes(c.switch_bytes, out.unit_bytes);
-      out.max_passes = snap_spec::max_passes(c.passes);
-      break;
+      return {snap_spec::block_bytes, snap_spec::max_copy_ops, snap_spec::buffer_bytes,
+              snap_spec::switch_bytes, snap_spec::max_passes};
     case engine::Algorithm::kPrecopy:
-      out.unit_bytes = pc_spec::block_bytes(c.unit_bytes, at_start);
-      out.ops = pc_spec::max_copy_ops(c.ops);
-      out.buffer_bytes = pc_spec::buffer_bytes(out.unit_bytes, out.ops);
-      out.switch_bytes = pc_spec::switch_bytes(c.switch_bytes, out.unit_bytes);
-      out.max_passes = pc_spec::max_passes(c.passes);
-      break;
-    case engine::Algorithm::kQemu:
+      return {pc_spec::block_bytes, pc_spec::max_copy_ops, pc_spec::buffer_bytes,
+              pc_spec::switch_bytes, pc_spec::max_passes};
+    case engine::Algorithm::kIoMirror:
+    case engine::Algorithm::kQemu:  // refused by engine_resolves()
       break;
   }
+  return {io_spec::region_bytes, io_spec::max_copy_ops, io_spec::buffer_bytes};
+}
+
+Resolved spec_says(const ResolveCase& c) {
+  const properties::spec::TargetAtStart at_start{c.cluster, c.named, c.attached};
+  const SpecRules rules = spec_rules(c.algorithm);
+  Resolved out;
+  out.unit_bytes = rules.unit_bytes(c.unit_bytes, at_start);
+  out.ops = rules.max_copy_ops(c.ops);
+  out.buffer_bytes = rules.buffer_bytes(out.unit_bytes, out.ops);
+  if (rules.switch_bytes) out.switch_bytes = rules.switch_bytes(c.switch_bytes, out.unit_bytes);
+  if (rules.max_passes) out.max_passes = rules.max_passes(c.passes);
   return out;
 }
 
