@@ -6,6 +6,7 @@
 // case for each algorithm, so the verdicts are judged (not "n/a").
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "engine/algorithm.h"
@@ -14,6 +15,12 @@
 #include "tests/algorithm_rig.h"
 
 namespace mirrorsim {
+namespace engine {
+// Test names and listings show the algorithm's name, not a byte dump.
+void PrintTo(Algorithm algorithm, std::ostream* os) {
+  *os << algorithm_name(algorithm);
+}
+}  // namespace engine
 namespace {
 
 using namespace algorithm_rig;  // tests/algorithm_rig.h

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -105,13 +104,3 @@ inline properties::RunReport run(const scenarios::Scenario& s) {
 }
 
 }  // namespace mirrorsim::algorithm_rig
-
-namespace mirrorsim::engine {
-
-// An algorithm as a test parameter prints as its name, not as a byte dump
-// (STYLE.md, Tests; found by argument-dependent lookup, so it lives here).
-inline void PrintTo(Algorithm algorithm, std::ostream* os) {
-  *os << algorithm_name(algorithm);
-}
-
-}  // namespace mirrorsim::engine
