@@ -21,15 +21,11 @@ void GuestDrain::leave() {
   if (--in_flight_ == 0) quiet_.wake_all();
 }
 
-void GuestDrain::close() {
+void GuestDrain::begin(InFlight in_flight) {
   MIRRORSIM_ASSERT(!drained_, "nested drain");
   drained_ = true;
   closed_at_ = runtime_.now();
-}
-
-void GuestDrain::begin() {
-  close();
-  quiet_.wait_until([this] { return in_flight_ == 0; });
+  if (in_flight == InFlight::kWait) quiet_.wait_until([this] { return in_flight_ == 0; });
 }
 
 void GuestDrain::end() {

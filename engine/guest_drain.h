@@ -17,13 +17,17 @@ class GuestDrain {
   // `gate_name` is what a stall report shows for requests held off.
   GuestDrain(Runtime& runtime, std::string gate_name);
 
+  // What a drain does with the guest requests already past the gate: waits
+  // until they have returned (every algorithm's rule), or leaves them
+  // running and only holds new ones off (today only a catalogued bug asks
+  // for that: precopy-pause-no-drain).
+  enum class InFlight : std::uint8_t { kWait, kLeaveRunning };
+
   void enter();  // a guest request begins: waits while drained
   void leave();  // it has returned
-  void begin();  // closes the gate and waits for the requests in flight
-  void end();    // opens it again
-  // Closes the gate without waiting: only a catalogued bug's pause
-  // (precopy-pause-no-drain) stops here; everything else calls begin().
-  void close();
+  // Closes the gate and, with kWait, waits for the requests in flight.
+  void begin(InFlight in_flight = InFlight::kWait);
+  void end();  // opens it again
 
   // When the gate last closed: a job's downtime at the pivot runs from here.
   TimeNs closed_at() const { return closed_at_; }

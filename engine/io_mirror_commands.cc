@@ -24,19 +24,18 @@ ResolvedParams resolve_io_mirror_params(const MirrorParams& params, const Device
   }
   const std::uint64_t region =
       params.region_bytes == 0 ? kIoMirrorDefaultRegionBytes : params.region_bytes;
-  if ((region & (region - 1)) != 0 || region < kIoMirrorRegionMinBytes ||
-      region > kIoMirrorRegionMaxBytes) {
+  if ((region & (region - 1)) != 0 || region < kCopyUnitMinBytes || region > kCopyUnitMaxBytes) {
     throw MirrorConfigError("region_bytes " + std::to_string(region) +
                             " is not allowed; allowed: 0 (default) or a power of two from " +
-                            std::to_string(kIoMirrorRegionMinBytes) + " to " +
-                            std::to_string(kIoMirrorRegionMaxBytes));
+                            std::to_string(kCopyUnitMinBytes) + " to " +
+                            std::to_string(kCopyUnitMaxBytes));
   }
   const std::uint32_t ops =
       params.max_copy_ops == 0 ? kIoMirrorDefaultCopyOps : params.max_copy_ops;
-  if (ops > kIoMirrorMaxCopyOpsLimit) {
+  if (ops > kMaxCopyOpsLimit) {
     throw MirrorConfigError("max_copy_ops " + std::to_string(ops) +
                             " is not allowed; allowed: 0 (default) or 1 to " +
-                            std::to_string(kIoMirrorMaxCopyOpsLimit));
+                            std::to_string(kMaxCopyOpsLimit));
   }
   ResolvedParams r;
   r.length_bytes = source.length;

@@ -41,12 +41,16 @@ constexpr TimeNs kSliceNs = 100 * kNsPerMs;
 // A job sleeping off its rate limit looks for commands this often.
 constexpr TimeNs kThrottlePollNs = kSliceNs / 10;
 
-// Single-pass IO mirroring (docs/algorithms.md): the copy unit (a region,
-// locked while it is copied) and the copy ops in flight at once.
-constexpr std::uint64_t kIoMirrorRegionMinBytes = kSectorSize;
-constexpr std::uint64_t kIoMirrorRegionMaxBytes = 64 * kMiB;
+// io-mirror, snapshot and pre-copy (docs/algorithms.md): the copy unit a
+// job may ask for (region_bytes: io-mirror's locked region, snapshot's and
+// pre-copy's block) and a cap on its copy ops in flight (max_copy_ops).
+constexpr std::uint64_t kCopyUnitMinBytes = kSectorSize;
+constexpr std::uint64_t kCopyUnitMaxBytes = 64 * kMiB;
+constexpr std::uint32_t kMaxCopyOpsLimit = 64;
+
+// Single-pass IO mirroring's defaults (snapshot's too): the region and the
+// copy ops in flight at once.
 constexpr std::uint64_t kIoMirrorDefaultRegionBytes = 1 * kMiB;
-constexpr std::uint32_t kIoMirrorMaxCopyOpsLimit = 64;
 constexpr std::uint32_t kIoMirrorDefaultCopyOps = 4;
 
 // Snapshot and pre-copy: a cap on the passes a scenario may ask for.
@@ -58,9 +62,9 @@ constexpr std::uint32_t kMaxPassesLimit = 1000;
 constexpr std::uint64_t kSnapshotDefaultSwitchBlocks = 16;
 constexpr std::uint32_t kSnapshotDefaultMaxPasses = 8;
 
-static_assert(kIoMirrorRegionMinBytes <= kIoMirrorDefaultRegionBytes);
-static_assert(kIoMirrorDefaultRegionBytes <= kIoMirrorRegionMaxBytes);
-static_assert(kIoMirrorDefaultCopyOps >= 1 && kIoMirrorDefaultCopyOps <= kIoMirrorMaxCopyOpsLimit);
+static_assert(kCopyUnitMinBytes <= kIoMirrorDefaultRegionBytes);
+static_assert(kIoMirrorDefaultRegionBytes <= kCopyUnitMaxBytes);
+static_assert(kIoMirrorDefaultCopyOps >= 1 && kIoMirrorDefaultCopyOps <= kMaxCopyOpsLimit);
 static_assert(kSnapshotDefaultMaxPasses >= 1 && kSnapshotDefaultMaxPasses <= kMaxPassesLimit);
 static_assert(kThrottlePollNs > 0 && kSliceNs % kThrottlePollNs == 0);
 static_assert((kGranularityMinBytes & (kGranularityMinBytes - 1)) == 0);

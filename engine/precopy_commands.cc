@@ -23,18 +23,17 @@ ResolvedParams resolve_precopy_params(const MirrorParams& params, const DeviceIn
   }
   const std::uint64_t block =
       params.region_bytes == 0 ? kPrecopyDefaultBlockBytes : params.region_bytes;
-  if ((block & (block - 1)) != 0 || block < kPrecopyBlockMinBytes ||
-      block > kPrecopyBlockMaxBytes) {
+  if ((block & (block - 1)) != 0 || block < kCopyUnitMinBytes || block > kCopyUnitMaxBytes) {
     throw MirrorConfigError("region_bytes " + std::to_string(block) +
                             " is not allowed; allowed: 0 (default) or a power of two from " +
-                            std::to_string(kPrecopyBlockMinBytes) + " to " +
-                            std::to_string(kPrecopyBlockMaxBytes));
+                            std::to_string(kCopyUnitMinBytes) + " to " +
+                            std::to_string(kCopyUnitMaxBytes));
   }
   const std::uint32_t ops = params.max_copy_ops == 0 ? kPrecopyDefaultCopyOps : params.max_copy_ops;
-  if (ops > kPrecopyMaxCopyOpsLimit) {
+  if (ops > kMaxCopyOpsLimit) {
     throw MirrorConfigError("max_copy_ops " + std::to_string(ops) +
                             " is not allowed; allowed: 0 (default) or 1 to " +
-                            std::to_string(kPrecopyMaxCopyOpsLimit));
+                            std::to_string(kMaxCopyOpsLimit));
   }
   if (params.max_passes > kMaxPassesLimit) {
     throw MirrorConfigError("max_passes " + std::to_string(params.max_passes) +

@@ -180,15 +180,13 @@ std::optional<TimeNs> PrecopyJob::downtime_estimate_ns() const {
 // the target. Returns with the guest still paused; finish() pivots (or not)
 // and resumes it. A failure, a forced cancel or a stop ends the loop early.
 bool PrecopyJob::switch_over() {
-  const bool drain_guest = !params_.bugs.has(Bug::kPrecopyPauseNoDrain);
   const bool wait_copies = !params_.bugs.has(Bug::kPrecopySwitchNoWait);
-  if (drain_guest) {
-    guest_drain_.begin();
-  } else {
-    // Not pre-copy's rule (docs/bugs.md): new guest writes are held off,
-    // but those already in flight may land after the rest has been copied.
-    guest_drain_.close();
-  }
+  // Not pre-copy's rule (docs/bugs.md) with the bug: new guest writes are
+  // held off, but those already in flight may land after the rest has been
+  // copied.
+  guest_drain_.begin(params_.bugs.has(Bug::kPrecopyPauseNoDrain)
+                         ? GuestDrain::InFlight::kLeaveRunning
+                         : GuestDrain::InFlight::kWait);
   while (true) {
     if (failure_ || commands_.force_cancel) break;
     if (!pause_point()) break;  // a stop on error: the guest stays paused

@@ -54,15 +54,16 @@
 
 namespace mirrorsim::engine {
 
-// Pre-copy's defaults and ranges (docs/algorithms.md "precopy").
-constexpr std::uint64_t kPrecopyBlockMinBytes = kSectorSize;
-constexpr std::uint64_t kPrecopyBlockMaxBytes = 64 * kMiB;
+// Pre-copy's defaults (docs/algorithms.md "precopy"); its block and copy
+// ops are in the ranges of engine/limits.h, as every algorithm's are.
 constexpr std::uint64_t kPrecopyDefaultBlockBytes = 64 * kKiB;
-constexpr std::uint32_t kPrecopyMaxCopyOpsLimit = 64;
 constexpr std::uint32_t kPrecopyDefaultCopyOps = 4;
 // switch_bytes 0: this many blocks' worth.
 constexpr std::uint64_t kPrecopyDefaultSwitchBlocks = 16;
 constexpr std::uint32_t kPrecopyDefaultMaxPasses = 8;
+static_assert(kCopyUnitMinBytes <= kPrecopyDefaultBlockBytes &&
+              kPrecopyDefaultBlockBytes <= kCopyUnitMaxBytes);
+static_assert(kPrecopyDefaultCopyOps >= 1 && kPrecopyDefaultCopyOps <= kMaxCopyOpsLimit);
 
 // The values a pre-copy job runs with besides ResolvedParams.
 struct PrecopyResolved {

@@ -4,10 +4,8 @@
 #include <cmath>
 #include <variant>
 
-#include "properties/io_mirror_spec.h"
+#include "properties/algorithm_specs.h"
 #include "properties/mirror_spec.h"
-#include "properties/precopy_spec.h"
-#include "properties/snapshot_spec.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {
@@ -19,7 +17,6 @@ using scenarios::DiskSpec;
 
 // MIRROR.md, "Vocabulary" (properties/mirror_spec.h), and the world's own
 // pace (properties/world.h).
-constexpr double kOpsInFlight = spec::kMaxInFlightOps;
 constexpr double kSliceSeconds = static_cast<double>(spec::kRateSliceNs) / 1e9;
 constexpr double kOperatorResumeSeconds = static_cast<double>(World::kOperatorResumeDelayNs) / 1e9;
 // Flushes a job makes on its way to the end (before READY, at the pivot),
@@ -99,46 +96,17 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // Geometry (MIRROR.md "Vocabulary" and "Start" 3).
   const spec::TargetAtStart at_start{cluster, target.backing != scenarios::Backing::kNone,
                                      target.backing == scenarios::Backing::kAttached};
-  std::uint64_t g = spec::granularity_bytes(s.mirror.granularity_bytes, at_start);
-  bool cow = spec::cow(g, at_start);
-  std::uint64_t buffer = spec::buf_size_bytes(s.mirror.buf_size_bytes, g, at_start);
-  std::uint64_t op = std::min(spec::max_op_bytes(buffer, g), buffer);
-  if (cow) op = std::max(op, cluster);  // widened to whole clusters (buffer >= cluster)
+  // The copy unit, the buffer and the largest op as the algorithm's spec
+  // gives them; as many ops in flight as the buffer holds of the largest,
+  // at most the spec's limit (io-mirror, snapshot, precopy: one unit per
+  // op, max_copy_ops of them).
+  const AlgorithmSpec rules = algorithm_spec(s.mirror, at_start);
+  const std::uint64_t g = rules.copy_unit_bytes;
+  const bool cow = rules.whole_clusters;
+  const std::uint64_t buffer = rules.buffer_bytes;
+  const std::uint64_t op = rules.max_op_bytes;
   e.in_flight = std::clamp(std::floor(static_cast<double>(buffer) / static_cast<double>(op)), 1.0,
-                           kOpsInFlight);
-  // io-mirror (docs/algorithms.md): one region per op, max_copy_ops of them,
-  // and every guest write behind the cursor mirrored (widened to clusters
-  // when the target zero-fills them).
-  const bool io_mirror = s.mirror.algorithm == engine::Algorithm::kIoMirror;
-  if (io_mirror) {
-    g = spec::io_mirror::region_bytes(s.mirror.region_bytes, at_start);
-    const std::uint32_t ops = spec::io_mirror::max_copy_ops(s.mirror.max_copy_ops);
-    cow = at_start.cluster_bytes != 0 && at_start.backing_named && !at_start.backing_attached;
-    buffer = spec::io_mirror::buffer_bytes(g, ops);
-    op = g;
-    e.in_flight = ops;
-  }
-  // precopy (docs/algorithms.md): one block per op, max_copy_ops of them;
-  // the guest's writes go to the source only and are copied again in later
-  // passes, as the QEMU job's background mode copies them.
-  if (s.mirror.algorithm == engine::Algorithm::kPrecopy) {
-    g = spec::precopy::block_bytes(s.mirror.region_bytes, at_start);
-    const std::uint32_t ops = spec::precopy::max_copy_ops(s.mirror.max_copy_ops);
-    cow = false;  // a block already covers whole clusters; guest writes never reach the target
-    buffer = spec::precopy::buffer_bytes(g, ops);
-    op = g;
-    e.in_flight = ops;
-  }
-  // snapshot (docs/algorithms.md): one block per op, max_copy_ops of them.
-  const bool snapshot = s.mirror.algorithm == engine::Algorithm::kSnapshot;
-  if (snapshot) {
-    g = spec::snapshot::block_bytes(s.mirror.region_bytes, at_start);
-    const std::uint32_t ops = spec::snapshot::max_copy_ops(s.mirror.max_copy_ops);
-    cow = at_start.cluster_bytes != 0 && at_start.backing_named && !at_start.backing_attached;
-    buffer = spec::snapshot::buffer_bytes(g, ops);
-    op = g;
-    e.in_flight = ops;
-  }
+                           static_cast<double>(rules.max_in_flight_ops));
   e.granularity_bytes = g;
   e.buffer_bytes = buffer;
   e.op_bytes = op;
@@ -155,9 +123,9 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // precopy: each later pass before READY, and the switch-over with the
   // guest paused, may copy the whole disk again (docs/algorithms.md,
   // precopy rules 4 and 7): a guest that wrote everywhere left it all dirty.
-  if (s.mirror.algorithm == engine::Algorithm::kPrecopy && length > 0) {
+  if (rules.whole_disk_recopies > 0 && length > 0) {
     const double len = static_cast<double>(length);
-    const double passes = spec::precopy::max_passes(s.mirror.max_passes);
+    const double passes = rules.whole_disk_recopies;
     e.copy_bytes += passes * len;
     e.ops += passes * ceil_div(len, op_d);
   }
@@ -171,7 +139,7 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // set of ops.
   const std::uint64_t unit = cow ? cluster : g;
   const bool write_blocking =
-      io_mirror || s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking ||
+      rules.mirrors_guest_writes || s.mirror.copy_mode == scenarios::CopyMode::kWriteBlocking ||
       std::any_of(s.commands.begin(), s.commands.end(), [](const scenarios::Command& c) {
         return c.kind == CommandKind::kWriteBlocking;
       });
@@ -184,7 +152,8 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
       t += request_seconds(source, c, queued) + request_seconds(target, c, queued);
     }
     // snapshot's copy-before-write: a write may first read a whole block aside.
-    if (snapshot) t += request_seconds(source, static_cast<double>(g), queued);
+    if (rules.reads_block_aside_before_write)
+      t += request_seconds(source, static_cast<double>(g), queued);
     return t;
   };
   double guest_queue = 0;
@@ -220,8 +189,9 @@ WorkEstimate estimate_work(const scenarios::Scenario& s, std::span<const sim::Gu
   // them), then at the switch-over the rest of the running round and the
   // last written set; each at most the whole disk when a steady guest keeps
   // rewriting it (docs/algorithms.md, its cost).
-  if (snapshot && std::holds_alternative<sim::WorkloadParams>(s.workload) && length > 0) {
-    const double rounds = spec::snapshot::max_passes(s.mirror.max_passes) + 1.0;
+  if (rules.steady_guest_whole_disk_recopies > 0 &&
+      std::holds_alternative<sim::WorkloadParams>(s.workload) && length > 0) {
+    const double rounds = rules.steady_guest_whole_disk_recopies;
     const double len = static_cast<double>(length);
     e.copy_bytes += rounds * len;
     e.ops += rounds * ceil_div(len, op_d);

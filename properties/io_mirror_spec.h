@@ -15,6 +15,11 @@ namespace mirrorsim::properties::spec::io_mirror {
 inline constexpr std::uint64_t kDefaultRegionBytes = 1 * kMiB;
 // "max_copy_ops: 0 (4) or 1 to 64".
 inline constexpr std::uint32_t kDefaultCopyOps = 4;
+// "a write ahead of the cursor adds no work, and one behind it is
+// mirrored": every guest write behind the cursor reaches the target too.
+inline constexpr bool kMirrorsGuestWrites = true;
+// "No guest pause at the switch-over".
+inline constexpr bool kPausesGuestAtSwitch = false;
 
 // The region a job copies and locks: `requested` (0: the default), raised
 // to one target cluster when the target zero-fills fresh clusters (its

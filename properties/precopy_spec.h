@@ -28,6 +28,8 @@ inline constexpr std::string_view kDowntimeAbortPrefix = "precopy: the downtime 
 // when forced, are still dirty): the target equals the source only at the
 // pivot or at the end of a soft cancel.
 inline constexpr bool kReadyMeansInSync = false;
+// Rule 7: complete pauses the guest for the switch-over.
+inline constexpr bool kPausesGuestAtSwitch = true;
 
 // The dirty block: `requested` (0: the default), raised to one target
 // cluster when the target zero-fills fresh clusters (its backing is named

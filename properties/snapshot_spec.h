@@ -24,6 +24,11 @@ inline constexpr std::uint32_t kDefaultMaxPasses = 8;
 // the target is in sync only at the pivot, so the durable comparison is
 // made there, not at READY (the flush before READY is still owed).
 inline constexpr bool kReadyMeansInSync = false;
+// "The guest is paused at the switch-over".
+inline constexpr bool kPausesGuestAtSwitch = true;
+// Rule 2: a guest write to a block the round has still to copy first
+// reads that block's old data aside (copy-before-write).
+inline constexpr bool kReadsBlockAsideBeforeWrite = true;
 
 // The block a job copies: `requested` (0: the default), raised to one target
 // cluster when the target zero-fills fresh clusters.

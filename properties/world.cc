@@ -14,12 +14,9 @@
 
 #include <fmt/core.h>
 
-#include "properties/io_mirror_spec.h"
-#include "properties/mirror_spec.h"
+#include "properties/algorithm_specs.h"
 #include "properties/oracles.h"
-#include "properties/precopy_spec.h"
 #include "properties/scenario_build.h"
-#include "properties/snapshot_spec.h"
 #include "sim/disks/disk_image.h"
 
 namespace mirrorsim::properties {
@@ -297,7 +294,7 @@ void World::on_event(const engine::JobEvent& event) {
     passes_at_ready_ = job_->metrics().bitmap_passes;
     if (target_cache_) {
       flush_protocol_.on_ready(event.time);
-      if (ready_means_in_sync()) compare_durable("READY");
+      if (spec().ready_means_in_sync) compare_durable("READY");
     }
     ready_or_end_->wake_all();
   }
@@ -407,42 +404,6 @@ sim::RunOutcome World::run_to_end() {
 RunReport World::run() {
   start();
   return report(run_to_end());
-}
-
-std::uint64_t World::spec_buf_size_bytes() const {
-  const engine::DeviceInfo info = target_->info();
-  const spec::TargetAtStart target{info.cluster_bytes, info.backing_named, info.backing_attached};
-  if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
-    return spec::io_mirror::buffer_bytes(
-        spec::io_mirror::region_bytes(scenario_.mirror.region_bytes, target),
-        spec_max_in_flight_ops());
-  }
-  if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
-    return spec::precopy::buffer_bytes(
-        spec::precopy::block_bytes(scenario_.mirror.region_bytes, target),
-        spec_max_in_flight_ops());
-  }
-  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
-    return spec::snapshot::buffer_bytes(
-        spec::snapshot::block_bytes(scenario_.mirror.region_bytes, target),
-        spec_max_in_flight_ops());
-  }
-  const std::uint64_t granularity =
-      spec::granularity_bytes(scenario_.mirror.granularity_bytes, target);
-  return spec::buf_size_bytes(scenario_.mirror.buf_size_bytes, granularity, target);
-}
-
-std::uint32_t World::spec_max_in_flight_ops() const {
-  if (scenario_.mirror.algorithm == engine::Algorithm::kIoMirror) {
-    return spec::io_mirror::max_copy_ops(scenario_.mirror.max_copy_ops);
-  }
-  if (scenario_.mirror.algorithm == engine::Algorithm::kPrecopy) {
-    return spec::precopy::max_copy_ops(scenario_.mirror.max_copy_ops);
-  }
-  if (scenario_.mirror.algorithm == engine::Algorithm::kSnapshot) {
-    return spec::snapshot::max_copy_ops(scenario_.mirror.max_copy_ops);
-  }
-  return spec::kMaxInFlightOps;
 }
 
 RunFacts World::facts_so_far() const {
@@ -591,7 +552,7 @@ void World::finish_checks(RunReport& report) {
                           ? engine::CopyMode::kWriteBlocking
                           : engine::CopyMode::kBackground;
     facts.guest_paused_for_switch =
-        job_->promises().pauses_guest_at_switch && (complete_accepted_ || soft_cancel_after_ready_);
+        spec().pauses_guest_at_switch && (complete_accepted_ || soft_cancel_after_ready_);
   }
   const bool clean_end = report.sim.status == sim::RunOutcome::Status::kCompleted;
   // After a power loss the disks are judged as they were just before it.
@@ -637,7 +598,7 @@ void World::finish_checks(RunReport& report) {
   facts.flush_protocol.judged = flush_protocol_.judged();
   facts.flush_protocol.violation = flush_protocol_.violation();
   facts.crash.checks = crash_checks_;
-  facts.downtime_abort_allowed = downtime_abort_allowed();
+  facts.downtime_abort_allowed = spec().downtime_abort_allowed;
   if (std::optional<std::string> v = pass_bound_violation(report)) {
     facts.bound_violations.push_back(*v);
   }

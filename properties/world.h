@@ -72,6 +72,8 @@
 
 namespace mirrorsim::properties {
 
+struct AlgorithmSpec;  // properties/algorithm_specs.h
+
 // The disks' ids in the event log (a record's subject): what a reader of the
 // log (`export qemu`) matches disk requests by.
 inline constexpr std::uint32_t kSourceDiskId = 1;
@@ -255,20 +257,16 @@ class World final : public engine::JobObserver {
   void finish_checks(RunReport& report);
   // What the oracles need, as the run stands (no content comparisons).
   RunFacts facts_so_far() const;
-  // The buffer and the ops in flight the specification gives this job (the
-  // bounds oracle's limits): MIRROR.md's, or docs/algorithms.md's.
-  std::uint64_t spec_buf_size_bytes() const;
   // Bytes the job has still to copy: dirty, in flight or waiting to start.
   std::uint64_t bytes_left() const;
-  std::uint32_t spec_max_in_flight_ops() const;
   // Durable completion's comparison at READY or at the pivot.
   void compare_durable(const char* moment);
-  // Per-algorithm rules of docs/algorithms.md the oracles need
-  // (world_algorithm_rules.cc): whether READY claims the target in sync,
-  // whether a failure without an I/O error may be pre-copy's downtime
-  // abort, and pre-copy's bound on the passes before READY.
-  bool ready_means_in_sync() const;
-  bool downtime_abort_allowed() const;
+  // What the specification says of this job (world_algorithm_rules.cc):
+  // the bounds oracle's limits, whether READY claims the target in sync,
+  // and the algorithm's own rules. Its sizes depend on the target as it is
+  // when called: read them when the job starts (a pivot attaches backing).
+  AlgorithmSpec spec() const;
+  // Pre-copy's bound on the passes before READY, snapshot's on the rounds.
   std::optional<std::string> pass_bound_violation(const RunReport& report) const;
   void guest_write_started(std::uint64_t number, const sim::GuestRequest& request);
   void guest_write_ended(std::uint64_t number);

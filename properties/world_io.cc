@@ -3,6 +3,7 @@
 // (from the scenario, or from a test), each recorded as it was answered.
 #include <fmt/core.h>
 
+#include "properties/algorithm_specs.h"
 #include "properties/world.h"
 
 namespace mirrorsim::properties {
@@ -35,7 +36,8 @@ void World::drive() {
   if (options_.oracle_limits == OracleLimits::kEngine) {
     bounds_.set_limits(job_->resolved().buf_size_bytes, job_->resolved().max_in_flight_ops);
   } else {
-    bounds_.set_limits(spec_buf_size_bytes(), spec_max_in_flight_ops());
+    const AlgorithmSpec limits = spec();
+    bounds_.set_limits(limits.buffer_bytes, limits.max_in_flight_ops);
   }
   if (!guest_first) schedule_next_guest();
   // Commands are given once the job exists: one timed before start_us waits for it.

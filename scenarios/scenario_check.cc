@@ -161,17 +161,17 @@ Problem check_mirror(const MirrorSpec& mirror, const LoadOptions& options) {
   }
   if (auto p = check_time("mirror.start_us", mirror.start_us)) return p;
   const std::uint64_t region = mirror.region_bytes;
-  if (region != 0 && (!is_power_of_two(region) || region < engine::kIoMirrorRegionMinBytes ||
-                      region > engine::kIoMirrorRegionMaxBytes)) {
+  if (region != 0 && (!is_power_of_two(region) || region < engine::kCopyUnitMinBytes ||
+                      region > engine::kCopyUnitMaxBytes)) {
     return problem("mirror.region_bytes",
                    is_power_of_two(region)
                        ? fmt::format("{} is out of range", bytes_text(region))
                        : fmt::format("{} is not a power of two", bytes_text(region)),
                    "0 (default) or a power of two from 512 bytes to 64MiB");
   }
-  if (mirror.max_copy_ops > engine::kIoMirrorMaxCopyOpsLimit) {
+  if (mirror.max_copy_ops > engine::kMaxCopyOpsLimit) {
     return problem("mirror.max_copy_ops", fmt::format("{} is out of range", mirror.max_copy_ops),
-                   fmt::format("0 (default) or 1 to {}", engine::kIoMirrorMaxCopyOpsLimit));
+                   fmt::format("0 (default) or 1 to {}", engine::kMaxCopyOpsLimit));
   }
   if (mirror.switch_bytes % engine::kSectorSize != 0) {
     return problem("mirror.switch_bytes",

@@ -190,13 +190,13 @@ std::vector<KeyInfo> build() {
        "granularity_bytes, buf_size_bytes, target_is_zero and profile"},
       {T::kMirror, "region_bytes", "size", "bytes", toml_size(m.region_bytes),
        "0 = the algorithm's default, 1MiB (precopy: 64KiB)",
-       fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kIoMirrorRegionMinBytes),
-                   bytes_text(engine::kIoMirrorRegionMaxBytes)),
+       fmt::format("0 or a power of two, {} to {}", bytes_text(engine::kCopyUnitMinBytes),
+                   bytes_text(engine::kCopyUnitMaxBytes)),
        "io-mirror, snapshot, precopy: the copy unit (io-mirror's locked region, snapshot's "
        "delta block, pre-copy's dirty block), raised to one target cluster when the target's "
        "backing is attached only at the pivot"},
       {T::kMirror, "max_copy_ops", "integer", "", toml_count(m.max_copy_ops),
-       "0 = the algorithm's default, 4", fmt::format("0 to {}", engine::kIoMirrorMaxCopyOpsLimit),
+       "0 = the algorithm's default, 4", fmt::format("0 to {}", engine::kMaxCopyOpsLimit),
        "io-mirror, snapshot, precopy: copy ops in flight at once"},
       {T::kMirror, "switch_bytes", "size", "bytes", toml_size(m.switch_bytes),
        "0 = the algorithm's default (precopy: 16 blocks' worth)", "0 or a multiple of 512 bytes",

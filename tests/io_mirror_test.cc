@@ -1,6 +1,6 @@
-// io-mirror (docs/algorithms.md) on whole runs and stepped worlds: its
-// parameters resolve as the spec says, it copies each region once and
-// pivots with every property holding, a write behind the cursor is on the
+// io-mirror (docs/algorithms.md) on whole runs and stepped worlds (its
+// parameters: tests/algorithm_params_test.cc): it refuses bad ones, copies
+// each region once and pivots with every property holding, a write behind the cursor is on the
 // target when it returns and one ahead of it is not, a guest writing faster
 // than the disks cannot keep it from READY, and a soft cancel after READY
 // leaves a point-in-time copy.
@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "engine/io_mirror_job.h"
-#include "properties/io_mirror_spec.h"
 #include "properties/run_report.h"
 #include "properties/verdict.h"
 #include "properties/world.h"
@@ -24,45 +23,11 @@ namespace mirrorsim {
 namespace {
 
 using namespace algorithm_rig;  // tests/algorithm_rig.h
-namespace io_spec = properties::spec::io_mirror;
 
 constexpr std::uint64_t kRegion = kBlock;
 
 Scenario io_copy() {
   return full_copy("io-copy", engine::Algorithm::kIoMirror);
-}
-
-TEST(IoMirror, ResolvesItsParametersAsTheSpecSays) {
-  struct Case {
-    std::uint64_t region;
-    std::uint32_t ops;
-    std::uint64_t cluster;
-    bool named;
-    bool attached;
-  };
-  for (const Case& c :
-       {Case{0, 0, 0, false, false}, Case{4 * kKiB, 3, 64 * kKiB, true, false},
-        Case{4 * kKiB, 3, 64 * kKiB, true, true}, Case{2 * kMiB, 64, 64 * kKiB, true, false},
-        Case{512, 1, 0, false, false}}) {
-    engine::MirrorParams p;
-    p.algorithm = engine::Algorithm::kIoMirror;
-    p.region_bytes = c.region;
-    p.max_copy_ops = c.ops;
-    engine::DeviceInfo source;
-    source.name = "source";
-    source.length = kLength;
-    engine::DeviceInfo target = source;
-    target.name = "target";
-    target.cluster_bytes = c.cluster;
-    target.backing_named = c.named;
-    target.backing_attached = c.attached;
-    const engine::ResolvedParams r = engine::resolve_io_mirror_params(p, source, target, false);
-    const properties::spec::TargetAtStart at_start{c.cluster, c.named, c.attached};
-    const std::uint64_t region = io_spec::region_bytes(c.region, at_start);
-    EXPECT_EQ(r.granularity_bytes, region) << c.region << " " << c.cluster;
-    EXPECT_EQ(r.max_in_flight_ops, io_spec::max_copy_ops(c.ops));
-    EXPECT_EQ(r.buf_size_bytes, io_spec::buffer_bytes(region, io_spec::max_copy_ops(c.ops)));
-  }
 }
 
 TEST(IoMirror, RefusesBadParametersAtStart) {

@@ -1,10 +1,10 @@
-// precopy (docs/algorithms.md "precopy") on whole runs and stepped worlds:
-// its parameters resolve as the spec says; a run whose guest stops early
-// converges in two passes and pivots with every property holding; a guest
-// that dirties as fast as the job copies ends the passes, and then force
-// goes to READY and pivots with a downtime above the limit while abort
-// fails the job with no pivot; the switch-over holds guest writes off
-// until the pivot; the library's scenario file runs.
+// precopy (docs/algorithms.md "precopy") on whole runs and stepped worlds
+// (its parameters: tests/algorithm_params_test.cc): a run whose guest
+// stops early converges in two passes and pivots with every property
+// holding; a guest that dirties as fast as the job copies ends the
+// passes, and then force goes to READY and pivots with a downtime above
+// the limit while abort fails the job with no pivot; the switch-over holds
+// guest writes off until the pivot; the library's scenario file runs.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -31,47 +31,6 @@ namespace pc_spec = properties::spec::precopy;
 
 Scenario precopy_copy() {
   return full_copy("precopy-copy", engine::Algorithm::kPrecopy);
-}
-
-TEST(Precopy, ResolvesItsParametersAsTheSpecSays) {
-  struct Case {
-    std::uint64_t block;
-    std::uint32_t ops;
-    std::uint64_t switch_bytes;
-    std::uint32_t passes;
-    std::uint64_t cluster;
-    bool named;
-    bool attached;
-  };
-  for (const Case& c :
-       {Case{0, 0, 0, 0, 0, false, false}, Case{4 * kKiB, 3, 0, 2, 64 * kKiB, true, false},
-        Case{4 * kKiB, 3, 1 * kMiB, 1, 64 * kKiB, true, true},
-        Case{2 * kMiB, 64, 512, 1000, 64 * kKiB, true, false},
-        Case{512, 1, 0, 0, 0, false, false}}) {
-    engine::MirrorParams p;
-    p.algorithm = engine::Algorithm::kPrecopy;
-    p.region_bytes = c.block;
-    p.max_copy_ops = c.ops;
-    p.switch_bytes = c.switch_bytes;
-    p.max_passes = c.passes;
-    engine::DeviceInfo source;
-    source.name = "source";
-    source.length = kLength;
-    engine::DeviceInfo target = source;
-    target.name = "target";
-    target.cluster_bytes = c.cluster;
-    target.backing_named = c.named;
-    target.backing_attached = c.attached;
-    const engine::ResolvedParams r = engine::resolve_precopy_params(p, source, target, false);
-    const engine::PrecopyResolved sw = engine::resolve_precopy_switch(p, r.granularity_bytes);
-    const properties::spec::TargetAtStart at_start{c.cluster, c.named, c.attached};
-    const std::uint64_t block = pc_spec::block_bytes(c.block, at_start);
-    EXPECT_EQ(r.granularity_bytes, block) << c.block << " " << c.cluster;
-    EXPECT_EQ(r.max_in_flight_ops, pc_spec::max_copy_ops(c.ops));
-    EXPECT_EQ(r.buf_size_bytes, pc_spec::buffer_bytes(block, pc_spec::max_copy_ops(c.ops)));
-    EXPECT_EQ(sw.switch_bytes, pc_spec::switch_bytes(c.switch_bytes, block));
-    EXPECT_EQ(sw.max_passes, pc_spec::max_passes(c.passes));
-  }
 }
 
 TEST(Precopy, RefusesBadParametersAtStart) {

@@ -88,6 +88,13 @@ std::vector<BadCase> bad_cases() {
        7, "base.cluster_bytes", "3MiB is not a power of two", "512 bytes to 2MiB"},
       {"Cluster4MiB", kDisks + "[base]\nkind = \"cluster\"\ncluster_bytes = \"4MiB\"\n" + kMirror,
        7, "base.cluster_bytes", "4MiB is out of range", "512 bytes to 2MiB"},
+      // io-mirror, snapshot and precopy share the ranges of the copy unit
+      // and the copy ops.
+      {"PrecopyRegionOutOfRange",
+       kDisks + kMirror + "algorithm = \"precopy\"\nregion_bytes = \"128MiB\"\n", 8,
+       "mirror.region_bytes", "128MiB is out of range", "power of two from 512 bytes to 64MiB"},
+      {"SnapshotTooManyCopyOps", kDisks + kMirror + "algorithm = \"snapshot\"\nmax_copy_ops = 65\n",
+       8, "mirror.max_copy_ops", "65 is out of range", "0 (default) or 1 to 64"},
       {"RawWithCluster", "[source]\ncluster_bytes = \"64KiB\"\n" + kMirror, 2,
        "source.cluster_bytes", "a raw disk has no clusters", "kind = \"cluster\""},
       {"LengthNotSectorMultiple",

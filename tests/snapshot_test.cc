@@ -1,5 +1,5 @@
-// snapshot (docs/algorithms.md) on whole runs and stepped worlds: its
-// parameters resolve as the spec says; its rounds shrink and end in READY,
+// snapshot (docs/algorithms.md) on whole runs and stepped worlds (its
+// parameters: tests/algorithm_params_test.cc): its rounds shrink and end in READY,
 // and it pivots with every property holding and a measured downtime; a
 // round copies the image frozen when it began, and a write during round k
 // reaches the target in round k+1; complete holds the guest's writes off
@@ -14,7 +14,6 @@
 
 #include "engine/snapshot_job.h"
 #include "properties/run_report.h"
-#include "properties/snapshot_spec.h"
 #include "properties/verdict.h"
 #include "properties/world.h"
 #include "scenarios/scenario.h"
@@ -24,50 +23,9 @@ namespace mirrorsim {
 namespace {
 
 using namespace algorithm_rig;  // tests/algorithm_rig.h
-namespace snap_spec = properties::spec::snapshot;
 
 Scenario snap_copy() {
   return full_copy("snap-copy", engine::Algorithm::kSnapshot);
-}
-
-TEST(Snapshot, ResolvesItsParametersAsTheSpecSays) {
-  struct Case {
-    std::uint64_t block;
-    std::uint32_t ops;
-    std::uint64_t cluster;
-    bool named;
-    bool attached;
-    std::uint64_t switch_bytes;
-    std::uint32_t passes;
-  };
-  for (const Case& c :
-       {Case{0, 0, 0, false, false, 0, 0}, Case{4 * kKiB, 3, 64 * kKiB, true, false, 512, 1},
-        Case{4 * kKiB, 3, 64 * kKiB, true, true, 0, 1000},
-        Case{2 * kMiB, 64, 64 * kKiB, true, false, 3 * kMiB, 7}}) {
-    engine::MirrorParams p;
-    p.algorithm = engine::Algorithm::kSnapshot;
-    p.region_bytes = c.block;
-    p.max_copy_ops = c.ops;
-    p.switch_bytes = c.switch_bytes;
-    p.max_passes = c.passes;
-    engine::DeviceInfo source;
-    source.name = "source";
-    source.length = kLength;
-    engine::DeviceInfo target = source;
-    target.name = "target";
-    target.cluster_bytes = c.cluster;
-    target.backing_named = c.named;
-    target.backing_attached = c.attached;
-    const engine::ResolvedParams r = engine::resolve_snapshot_params(p, source, target, false);
-    const engine::SnapshotSwitch sw = engine::resolve_snapshot_switch(p, r.granularity_bytes);
-    const properties::spec::TargetAtStart at_start{c.cluster, c.named, c.attached};
-    const std::uint64_t block = snap_spec::block_bytes(c.block, at_start);
-    EXPECT_EQ(r.granularity_bytes, block) << c.block << " " << c.cluster;
-    EXPECT_EQ(r.max_in_flight_ops, snap_spec::max_copy_ops(c.ops));
-    EXPECT_EQ(r.buf_size_bytes, snap_spec::buffer_bytes(block, snap_spec::max_copy_ops(c.ops)));
-    EXPECT_EQ(sw.switch_bytes, snap_spec::switch_bytes(c.switch_bytes, block));
-    EXPECT_EQ(sw.max_passes, snap_spec::max_passes(c.passes));
-  }
 }
 
 TEST(Snapshot, RefusesBadSwitchParametersAtStart) {
