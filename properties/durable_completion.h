@@ -3,6 +3,11 @@
 // dropped, as a power loss at that instant could) must equal what the
 // source reads then, except where writes are still in flight through the
 // job. A job that tells its user "in sync" must be in sync after a crash.
+// A cancel after READY ends like a completion without the pivot (MIRROR.md,
+// flush included): at its end the durable target must equal the source at
+// some instant since the cancel, as point-in-time-copy asks of what the
+// target reads (not judged after a power loss, whose disks are judged as
+// they were before it).
 //
 // Left out of each comparison (a RangeMask):
 //  - the whole span of every job op in flight (background copies and

@@ -224,6 +224,29 @@ void World::compare_durable(const char* moment) {
   durable_comparisons_.push_back(std::move(c));
 }
 
+void World::compare_durable_at_cancel_end() {
+  sim::GuestView target = target_->durable_snapshot();
+  if (scenario_.target.backing == Backing::kAtPivot && target_->image().backing() == nullptr) {
+    target = stacked(target, base_image_->guest_view());
+  }
+  DurableComparison c;
+  c.moment = "the end of the cancel after READY, against the source at each instant since it";
+  c.time = simulation_->now();
+  for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
+    std::optional<sim::Difference> d = sim::first_difference(target, *it);
+    if (!d) {
+      c.difference.reset();
+      c.sides.reset();
+      break;
+    }
+    if (it == snapshots_.rbegin()) {
+      c.difference = d;
+      c.sides = describe_sides(*d, target, *it);
+    }
+  }
+  durable_comparisons_.push_back(std::move(c));
+}
+
 void World::guest_write_started(std::uint64_t number, const sim::GuestRequest& request) {
   if (target_cache_) guest_writes_in_flight_.push_back({number, request.offset, request.length});
   if (durability_) durability_->write_started(number, request.offset, request.length);
@@ -571,6 +594,9 @@ void World::finish_checks(RunReport& report) {
   }
   if (clean_end && facts.job.ended && soft_cancel_after_ready_ && facts.job.success &&
       !facts.job.pivoted) {
+    // A cancel after READY ends like a completion without the pivot
+    // (MIRROR.md), flush included: the copy must survive a power loss.
+    if (target_cache_ && !before_power_loss_) compare_durable_at_cancel_end();
     // Read the target as it would be opened later: with its backing.
     sim::GuestView target = end_target;
     if (scenario_.target.backing == Backing::kAtPivot && target_->image().backing() == nullptr) {

@@ -261,6 +261,9 @@ class World final : public engine::JobObserver {
   std::uint64_t bytes_left() const;
   // Durable completion's comparison at READY or at the pivot.
   void compare_durable(const char* moment);
+  // At the end of a cancel after READY: the durable target must be one of
+  // the source's contents since the cancel (the point-in-time copy).
+  void compare_durable_at_cancel_end();
   // What the specification says of this job (world_algorithm_rules.cc):
   // the bounds oracle's limits, whether READY claims the target in sync,
   // and the algorithm's own rules. Its sizes depend on the target as it is

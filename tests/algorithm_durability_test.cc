@@ -46,6 +46,25 @@ TEST_P(AlgorithmDurability, AFlushedTargetHoldsTheSourceAtThePivot) {
   expect_all_hold(r);
 }
 
+// A cancel after READY ends like a completion without the pivot, flush
+// included: the copy it leaves must survive a power loss at the end.
+TEST_P(AlgorithmDurability, ACancelAfterReadyLeavesADurablePointInTimeCopy) {
+  scenarios::Scenario s =
+      full_copy(std::string(engine::algorithm_name(GetParam())) + "-cancelled", GetParam());
+  s.target.write_cache = true;
+  s.workload = writes(2000, 20'000);
+  s.commands = {
+      command(scenarios::CommandKind::kCancel, scenarios::CommandTrigger::kOnReady, 2'000)};
+  const properties::RunReport r = run(s);
+  ASSERT_TRUE(r.job_started) << all_verdicts(r);
+  EXPECT_FALSE(r.job.pivoted) << all_verdicts(r);
+  EXPECT_EQ(status_of(r, properties::property::kPointInTimeCopy), VerdictStatus::kHolds)
+      << all_verdicts(r);
+  EXPECT_EQ(status_of(r, properties::property::kDurableCompletion), VerdictStatus::kHolds)
+      << all_verdicts(r);
+  expect_all_hold(r);
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryAlgorithm, AlgorithmDurability,
                          ::testing::Values(engine::Algorithm::kQemu, engine::Algorithm::kIoMirror,
                                            engine::Algorithm::kSnapshot,
