@@ -36,6 +36,11 @@ void FlushProtocolMonitor::on_pivot(engine::TimeNs now) {
   check(now, "the pivot", last_write_end_ns_, &FlushProtocolMonitor::describe_last_target_write);
 }
 
+void FlushProtocolMonitor::on_cancel_end(engine::TimeNs now) {
+  check(now, "the end of the cancel after READY", last_write_end_ns_,
+        &FlushProtocolMonitor::describe_last_target_write);
+}
+
 const std::string& FlushProtocolMonitor::describe_last_target_write() {
   words_ =
       fmt::format("the target {} [{}, +{}) that completed {}", sim::disk_op_name(last_write_.op),

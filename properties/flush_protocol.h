@@ -9,7 +9,9 @@
 //    relied on: they come after the instant READY speaks of.
 //  - pivot: every target write, zero write or discard that completed
 //    before the pivot completed before that flush started (the guest is
-//    held off, so nothing the job wrote may be left uncovered).
+//    held off, so nothing the job wrote may be left uncovered). The same at
+//    the end of a cancel after READY, which ends like a completion without
+//    the pivot (MIRROR.md).
 // Without a write cache on the target every completed write is durable and
 // there is nothing to protect: the property is then not judged.
 #pragma once
@@ -34,6 +36,9 @@ class FlushProtocolMonitor {
   void on_background_op_end(engine::TimeNs now, const engine::OpInfo& op);
   void on_ready(engine::TimeNs now);
   void on_pivot(engine::TimeNs now);
+  // A cancel after READY ends like a completion without the pivot: the
+  // pivot's rule applies at its end.
+  void on_cancel_end(engine::TimeNs now);
 
   // READY or the pivot was seen: there was something to judge.
   bool judged() const { return judged_; }

@@ -306,6 +306,10 @@ void World::on_event(const engine::JobEvent& event) {
       event.kind == engine::JobEventKind::kCancelled) {
     metrics_.job_running_until(event.time);
   }
+  if (event.kind == engine::JobEventKind::kCompleted && target_cache_ && soft_cancel_after_ready_ &&
+      !event.pivoted && event.error == 0) {
+    flush_protocol_.on_cancel_end(event.time);
+  }
   sim::EventLog& log = simulation_->log();
   if (event.kind == engine::JobEventKind::kStateChange) {
     log.append(event.time, sim::EventKind::kJobState, static_cast<std::uint32_t>(event.state));
