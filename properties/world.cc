@@ -231,7 +231,7 @@ void World::compare_durable_at_cancel_end() {
   }
   DurableComparison c;
   c.moment = "the end of the cancel after READY, against the source at each instant since it";
-  c.time = simulation_->now();
+  c.time = cancel_end_ns_.value_or(simulation_->now());
   for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
     std::optional<sim::Difference> d = sim::first_difference(target, *it);
     if (!d) {
@@ -306,9 +306,10 @@ void World::on_event(const engine::JobEvent& event) {
       event.kind == engine::JobEventKind::kCancelled) {
     metrics_.job_running_until(event.time);
   }
-  if (event.kind == engine::JobEventKind::kCompleted && target_cache_ && soft_cancel_after_ready_ &&
+  if (event.kind == engine::JobEventKind::kCompleted && soft_cancel_after_ready_ &&
       !event.pivoted && event.error == 0) {
-    flush_protocol_.on_cancel_end(event.time);
+    cancel_end_ns_ = event.time;
+    if (target_cache_) flush_protocol_.on_cancel_end(event.time);
   }
   sim::EventLog& log = simulation_->log();
   if (event.kind == engine::JobEventKind::kStateChange) {

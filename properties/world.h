@@ -304,6 +304,7 @@ class World final : public engine::JobObserver {
   bool complete_accepted_ = false;
   bool cancel_accepted_ = false;
   bool soft_cancel_after_ready_ = false;
+  std::optional<engine::TimeNs> cancel_end_ns_;   // when that cancel's job ended cleanly
   std::optional<std::uint64_t> passes_at_ready_;  // the job's passes when it said READY
   bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
   std::vector<sim::GuestView> snapshots_;

@@ -1023,6 +1023,27 @@ bool same_records(const std::vector<LogRecord>& x, const std::vector<LogRecord>&
                     });
 }
 
+// A lazy read whose pieces have all moved only waits for its completion:
+// an observer may be added then (it has nothing left to miss).
+TEST(LazyMoves, AnObserverMayComeWhileAReadWaitsOnlyForItsCompletion) {
+  DiskOptions o = options();
+  o.io_model = IoModel::kSplit;
+  o.completion_delay_ns = 1000 * kNsPerUs;  // service ends at 100 us, completion at 1.1 ms
+  OwnImageWorld w(o, 1, false);
+  w.sim.spawn("reader", [&w] {
+    engine::PayloadPtr out;
+    EXPECT_TRUE(w.disk.read(0, 64 * kKiB, out).ok());
+  });
+  bool added = false;
+  w.sim.spawn_after(500 * kNsPerUs, "adder", [&] {
+    w.disk.add_observer(w.nothing);
+    added = true;
+  });
+  const RunOutcome outcome = w.sim.run();
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
+  EXPECT_TRUE(added);
+}
+
 TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
   for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
