@@ -959,6 +959,8 @@ struct Seen {
   std::vector<GuestView> snapshots;
   std::vector<GuestView> durable;
   std::vector<std::size_t> volatile_counts;
+  // Block status of a few ranges, asked before anything else at an instant.
+  std::vector<std::tuple<bool, bool, std::uint64_t>> statuses;
   // What each read of the reader took (empty when it failed), in its order.
   std::vector<std::optional<ContentPayload>> reads;
   PowerLossResult power;
@@ -966,7 +968,8 @@ struct Seen {
   std::uint64_t events = 0;
 };
 
-Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed) {
+Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed,
+                   PowerLossMode mode = PowerLossMode::kAnySubset) {
   OwnImageWorld w(o, seed, observed);
   w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
   random_traffic(w, seed, 30);
@@ -987,8 +990,15 @@ Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed) {
   });
   // Looks at the disk between moves: at odd instants, so never at a piece's.
   w.sim.spawn("watcher", [&] {
+    RandomStream r(seed * 100 + 11);
     for (int i = 0; i < 40; ++i) {
       w.sim.sleep_for(37 * kNsPerUs + 1);
+      // Block status first: a lazy disk settles only what it asks about.
+      for (int k = 0; k < 3; ++k) {
+        const engine::BlockStatus status =
+            w.disk.block_status(r.below((1 << 20) / 512) * 512, (1 + r.below(64)) * 512);
+        seen.statuses.emplace_back(status.allocated, status.reads_zero, status.length);
+      }
       seen.snapshots.push_back(w.disk.snapshot());
       seen.durable.push_back(w.disk.durable_snapshot());
       seen.volatile_counts.push_back(w.disk.volatile_pieces());
@@ -996,7 +1006,7 @@ Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed) {
   });
   w.sim.spawn_after(400 * kNsPerUs + 3, "power", [&] {
     RandomStream stream(seed);
-    seen.power = w.disk.power_loss(PowerLossMode::kAnySubset, stream);
+    seen.power = w.disk.power_loss(mode, stream);
   });
   const RunOutcome outcome = w.sim.run();
   EXPECT_TRUE(outcome.ok()) << outcome.message;
@@ -1044,13 +1054,30 @@ TEST(LazyMoves, AnObserverMayComeWhileAReadWaitsOnlyForItsCompletion) {
   EXPECT_TRUE(added);
 }
 
+// Lazily, changes wait for what needs them too (deferred); on a thin image
+// they move in order instead (which piece runs out of space depends on it).
 TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
+  struct Case {
+    std::uint64_t cluster;
+    std::uint64_t capacity;
+    PowerLossMode mode;
+  };
+  std::vector<Case> cases;
   for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
+    for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+      cases.push_back({cluster, 0, mode});
+    }
+    cases.push_back({cluster, 512 * kKiB, PowerLossMode::kInOrderPrefix});
+  }
+  for (const Case& c : cases) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
-      const DiskOptions o = everything_on(cluster);
-      const Seen eager = watch_traffic(o, seed, true);
-      const Seen lazy = watch_traffic(o, seed, false);
-      SCOPED_TRACE("cluster " + std::to_string(cluster) + " seed " + std::to_string(seed));
+      DiskOptions o = everything_on(c.cluster);
+      o.capacity_bytes = c.capacity;
+      const Seen eager = watch_traffic(o, seed, true, c.mode);
+      const Seen lazy = watch_traffic(o, seed, false, c.mode);
+      SCOPED_TRACE("cluster " + std::to_string(c.cluster) + " capacity " +
+                   std::to_string(c.capacity) + " " + std::string(power_loss_mode_name(c.mode)) +
+                   " seed " + std::to_string(seed));
       ASSERT_FALSE(eager.moves.empty());
       EXPECT_TRUE(same_records(eager.moves, lazy.moves));
       EXPECT_TRUE(same_records(eager.ends, lazy.ends));
@@ -1060,6 +1087,7 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
         EXPECT_EQ(first_difference(eager.durable[i], lazy.durable[i]), std::nullopt) << i;
       }
       EXPECT_EQ(eager.volatile_counts, lazy.volatile_counts);
+      EXPECT_EQ(eager.statuses, lazy.statuses);
       ASSERT_EQ(eager.reads.size(), lazy.reads.size());
       for (std::size_t i = 0; i < eager.reads.size(); ++i) {
         EXPECT_EQ(eager.reads[i], lazy.reads[i]) << "read " << i;

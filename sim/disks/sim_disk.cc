@@ -37,6 +37,7 @@
 #include <cerrno>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -83,6 +84,7 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
   o.validate();
   if (o.start_with_old_data) image_->fill_with_old_data(content_.next());
   unkind_ = o.io_model != IoModel::kAtomic || o.completion_delay_ns > 0 || o.write_cache;
+  defer_changes_ = o.capacity_bytes == 0;
   if (o.write_cache) {
     cache_image_ = dynamic_cast<DiskImage*>(image_.get());
     if (cache_image_ == nullptr) {
@@ -102,17 +104,19 @@ SimDisk::~SimDisk() {
   // Tasks still blocked in a lazy request unwind after the disk is gone.
   for (const DuePiece& due : lazy_) due.mover->disk = nullptr;
   for (PieceMover* read : deferred_reads_) read->disk = nullptr;
+  for (PieceMover* change : deferred_changes_) change->disk = nullptr;
 }
 
 void SimDisk::add_observer(DiskObserver& observer) {
   settle_before_change();
-  // A deferred read whose pieces have all moved (or that a power loss
+  // A deferred request whose pieces have all moved (or that a power loss
   // stopped) only waits for its completion: it has nothing left to show.
-  const bool reads_done =
-      std::all_of(deferred_reads_.begin(), deferred_reads_.end(), [this](const PieceMover* read) {
-        return read->next >= read->pieces->size() || read->epoch != epoch_;
-      });
-  MIRRORSIM_ASSERT(lazy_.empty() && reads_done,
+  const auto done = [this](PieceMover* mover) {
+    return !mover->skip_to_landing() || mover->epoch != epoch_;
+  };
+  const bool deferred_done = std::all_of(deferred_reads_.begin(), deferred_reads_.end(), done) &&
+                             std::all_of(deferred_changes_.begin(), deferred_changes_.end(), done);
+  MIRRORSIM_ASSERT(lazy_.empty() && deferred_done,
                    "disk '" + name() +
                        "': an observer added while pieces wait to move lazily "
                        "would miss them");
@@ -305,10 +309,11 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   // Nobody to show a move to at its instant: the pieces wait in the lazy
   // queue, and the wake's settle below moves them (and every other due one).
   const bool lazy = observers_.empty() && image_.use_count() == 1;
-  const bool deferred = moves && lazy && request.op == DiskOp::kRead;
+  const bool read = request.op == DiskOp::kRead;
+  const bool deferred = moves && lazy && (read || defer_changes_);
   if (deferred) {
     mover.deferred = true;
-    deferred_reads_.push_back(&mover);
+    (read ? deferred_reads_ : deferred_changes_).push_back(&mover);
   } else if (moves && lazy) {
     queue_lazily(mover);
   } else if (moves) {
@@ -324,7 +329,7 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   sleep_until(mover.wake);
   if (deferred) {
     settle_due();
-    finish_deferred_read(mover);
+    finish_deferred(mover);
   } else if (moves && lazy) {
     settle_due();
     MIRRORSIM_ASSERT(!mover.queued,
@@ -347,7 +352,10 @@ void SimDisk::PieceMover::fire() {
 
 SimDisk::PieceMover::~PieceMover() {
   if (queued && disk != nullptr) disk->forget(*this);
-  if (deferred && disk != nullptr) std::erase(disk->deferred_reads_, this);
+  if (deferred && disk != nullptr) {
+    std::erase(disk->deferred_reads_, this);
+    std::erase(disk->deferred_changes_, this);
+  }
 }
 
 bool SimDisk::PieceMover::skip_to_landing() {
@@ -386,59 +394,111 @@ void SimDisk::queue_lazily(PieceMover& mover) {
   mover.queued = true;
 }
 
-void SimDisk::capture_deferred_before(PieceMover& read, engine::TimeNs at, std::uint64_t offset,
-                                      std::uint64_t request) {
-  const Pieces& pieces = *read.pieces;
-  const std::uint64_t id = read.request->seen.id;
-  while (read.next < pieces.size()) {
-    const Piece& piece = pieces[read.next];
-    const bool before = piece.at_ns != at        ? piece.at_ns < at
-                        : piece.offset != offset ? piece.offset < offset
-                                                 : id < request;
-    if (!before) break;
-    move_next_piece(read);
+void SimDisk::move_deferred_before(PieceMover& mover, const MoveKey& key) {
+  const Pieces& pieces = *mover.pieces;
+  const std::uint64_t id = mover.request->seen.id;
+  while (mover.skip_to_landing()) {
+    const Piece& piece = pieces[mover.next];
+    if (!(MoveKey{piece.at_ns, piece.offset, id} < key)) break;
+    move_next_piece(mover);
   }
 }
 
-void SimDisk::capture_deferred_under(engine::TimeNs at, std::uint64_t offset, std::uint64_t length,
-                                     std::uint64_t request) {
-  for (PieceMover* read : deferred_reads_) {
-    const DiskRequest& seen = read->request->seen;
-    if (seen.offset < offset + length && offset < seen.offset + seen.length) {
-      capture_deferred_before(*read, at, offset, request);
+std::pair<std::uint64_t, std::uint64_t> SimDisk::cluster_span(std::uint64_t offset,
+                                                              std::uint64_t length) const {
+  const std::uint64_t cluster = image_->options().cluster_bytes;
+  if (cluster == 0) return {offset, offset + length};
+  return {offset / cluster * cluster, (offset + length + cluster - 1) / cluster * cluster};
+}
+
+void SimDisk::move_deferred_under(const MoveKey& key, std::uint64_t offset, std::uint64_t length,
+                                  bool change, const PieceMover* self) {
+  // Whole clusters: a change can fill the rest of a cluster it touches (the
+  // COW rule), so two changes in one cluster need not commute.
+  const auto [lo, hi] = cluster_span(offset, length);
+  const auto touches = [lo, hi](const PieceMover* mover) {
+    const DiskRequest& seen = mover->request->seen;
+    return seen.offset < hi && lo < seen.offset + seen.length;
+  };
+  // By index: a move below may move other deferred pieces, never add or
+  // remove a deferred request.
+  if (change) {
+    for (std::size_t i = 0; i < deferred_reads_.size(); ++i) {
+      PieceMover* read = deferred_reads_[i];
+      if (read != self && touches(read)) move_deferred_before(*read, key);
     }
   }
+  for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
+    PieceMover* other = deferred_changes_[i];
+    if (other != self && touches(other)) move_deferred_before(*other, key);
+  }
 }
 
-void SimDisk::finish_deferred_read(PieceMover& read) {
-  std::erase(deferred_reads_, &read);
-  read.deferred = false;
-  if (epoch_ != read.epoch) return;  // a power loss: the read fails
-  const Pieces& pieces = *read.pieces;
-  Request& r = *read.request;
-  if (read.next == 0 && pieces.size() > 1) {
-    // Nothing that overlaps it landed while it ran: one capture is every
-    // piece's capture put together.
-    r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
-    for (const Piece& piece : pieces) moved(r, piece.offset, piece.length, piece.at_ns, true);
-    read.next = pieces.size();
-    return;
+void SimDisk::finish_deferred(PieceMover& mover) {
+  Request& r = *mover.request;
+  const Pieces& pieces = *mover.pieces;
+  const bool change = r.seen.op != DiskOp::kRead;
+  if (epoch_ == mover.epoch && mover.skip_to_landing()) {
+    const bool untouched =
+        mover.next == 0 && pieces.size() > 1 &&
+        std::all_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.lands; });
+    // The deferred pieces ordered before our last one move first. One of
+    // them that comes after our first piece moves ours before it (a piece
+    // that moves makes those it must follow move), and then ours go one by
+    // one; otherwise nothing comes between them and ours move as one.
+    const Piece& last = pieces.back();  // all land when untouched
+    move_deferred_under({last.at_ns, last.offset, r.seen.id}, r.seen.offset, r.seen.length, change,
+                        &mover);
+    if (untouched && mover.next == 0 && epoch_ == mover.epoch) {
+      if (change) {
+        mover.error =
+            apply_change(*image_, r.seen.op, r.seen.offset, r.seen.length, r.data, r.may_unmap)
+                .error;
+        MIRRORSIM_ASSERT(mover.error == 0,
+                         "disk '" + name() + "': a change without a capacity failed");
+      } else {
+        r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
+      }
+      for (const Piece& piece : pieces) {
+        if (change && cache_image_ != nullptr && r.seen.op == DiskOp::kWrite) {
+          r.piece_data = r.data->slice(piece.offset - r.seen.offset, piece.length);
+        }
+        moved(r, piece.offset, piece.length, piece.at_ns, true);
+      }
+      mover.next = pieces.size();
+    } else {
+      while (mover.skip_to_landing()) move_next_piece(mover);
+    }
   }
-  while (read.next < pieces.size()) move_next_piece(read);
+  std::erase(change ? deferred_changes_ : deferred_reads_, &mover);
+  mover.deferred = false;
+}
+
+void SimDisk::land_deferred_due(std::uint64_t offset, std::uint64_t length) {
+  if (deferred_changes_.empty()) return;
+  const auto [lo, hi] = cluster_span(offset, length);
+  const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
+  for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
+    PieceMover* change = deferred_changes_[i];
+    const DiskRequest& seen = change->request->seen;
+    if (seen.offset < hi && lo < seen.offset + seen.length) move_deferred_before(*change, due);
+  }
 }
 
 void SimDisk::settle() const {
   // The content at now is the same whether or not due pieces have moved:
   // moving them is bookkeeping that a const reader may trigger.
-  const_cast<SimDisk*>(this)->settle_due();
+  SimDisk& self = *const_cast<SimDisk*>(this);
+  self.settle_due();
+  self.land_deferred_due(0, image_->length());
 }
 
 void SimDisk::settle_before_change() const {
+  settle();
   SimDisk& self = *const_cast<SimDisk*>(this);
-  self.settle_due();
-  const engine::TimeNs now = simulation_.now();
-  for (PieceMover* read : self.deferred_reads_) {
-    self.capture_deferred_before(*read, now, UINT64_MAX, UINT64_MAX);
+  const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
+  for (std::size_t i = 0; i < self.deferred_reads_.size(); ++i) {
+    self.move_deferred_before(*self.deferred_reads_[i], due);
   }
 }
 
@@ -545,8 +605,11 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
 
 int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at) {
   const DiskRequest& request = r.seen;
-  if (!deferred_reads_.empty() && changes_content(request.op)) {
-    capture_deferred_under(at, offset, length, request.id);
+  if (!deferred_reads_.empty() || !deferred_changes_.empty()) {
+    // The mover of this piece, when deferred, is left out by its range:
+    // its own earlier pieces have moved already.
+    move_deferred_under({at, offset, request.id}, offset, length, changes_content(request.op),
+                        nullptr);
   }
   const bool whole = offset == request.offset && length == request.length;
   switch (request.op) {
@@ -583,6 +646,7 @@ void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engi
     landing.offset = offset;
     landing.length = length;
     landing.may_unmap = r.may_unmap;
+    landing.at_ns = at;
     if (request.op == DiskOp::kWrite) {
       landing.data =
           offset == request.offset && length == request.length ? *r.data : std::move(r.piece_data);
@@ -741,10 +805,18 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
   ++epoch_;  // requests in flight move no more data and fail
   if (cache_image_ != nullptr) {
     std::vector<bool> keep(volatile_.size(), true);
+    // Landing order is instant order: a deferred change lands after pieces
+    // with later instants than its own (none it overlaps), so its seq comes
+    // later. Eager and queued moves land in instant order: no change there.
+    std::vector<std::size_t> order(volatile_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [this](std::size_t x, std::size_t y) {
+      return volatile_[x].at_ns < volatile_[y].at_ns;
+    });
     if (mode == PowerLossMode::kAnySubset) {
       // One draw per request, at its first piece in landing order.
       std::map<std::uint64_t, bool> kept_request;
-      for (std::size_t i = 0; i < volatile_.size(); ++i) {
+      for (const std::size_t i : order) {
         if (volatile_[i].durable) continue;
         auto [it, fresh] = kept_request.try_emplace(volatile_[i].request, false);
         if (fresh) it->second = stream.chance(0.5);
@@ -753,7 +825,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     } else {
       const std::uint64_t n = volatile_pieces();
       std::uint64_t survive = stream.between(0, n);
-      for (std::size_t i = 0; i < volatile_.size(); ++i) {
+      for (const std::size_t i : order) {
         if (volatile_[i].durable) continue;
         keep[i] = survive > 0;
         if (survive > 0) --survive;
@@ -873,7 +945,8 @@ engine::BlockStatus SimDisk::block_status(std::uint64_t offset, std::uint64_t le
   const std::uint64_t clamped =
       std::min(length / kSectorSize * kSectorSize, image_->length() - offset);
   MIRRORSIM_ASSERT(clamped > 0, "block_status of less than a sector");
-  settle();
+  settle_due();
+  land_deferred_due(offset, clamped);  // only what the answer can show
   return image_->block_status(offset, clamped);
 }
 

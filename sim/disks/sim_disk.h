@@ -108,14 +108,23 @@
 // lazy read captures its pieces through the backing chain when they move,
 // so a backing must not change while the disk has reads in flight
 // (backings are read-only images in every use here).
-// A lazy read goes further: what it captures is its own until it
-// completes, so its pieces stay out of the queue (deferred) and move only
-// when something could change what they would have taken: just before a
-// landing that overlaps the read (the pieces ordered before the landing),
-// at the calls above that can lead to a change (image(), shared_image(),
-// attach_backing(), power_loss()), and at its completion, where a read none of whose
-// pieces had to move captures its whole range at once. It logs the same
-// kDiskDataMoved records, with the same instants.
+// Requests go further: their pieces stay out of the queue (deferred) and
+// move only when something could tell: a read's captures are its own
+// until it completes, and a change's landings matter only to what touches
+// its clusters. A deferred piece moves when a piece it must precede is
+// about to move (a landing over a read, a capture or a landing in the
+// clusters of a change: the deferred pieces ordered before it move first,
+// by (instant, offset, request)); when block_status() asks about its
+// clusters, or a call above looks at the whole disk (then its pieces due
+// by now); and at its completion. There a request none of whose pieces had
+// to move, and between whose first and last pieces no deferred piece
+// comes, moves as one capture or one landing of its whole range. Every
+// piece still logs its kDiskDataMoved record with its instant, and a write
+// cache still holds each landed piece. Changes on a thin image (capacity
+// set) are not deferred: which piece runs out of space depends on the order
+// pieces land in, so they wait in the queue. A deferred change lands later
+// than pieces with later instants that it does not touch, so landing order
+// (for power_loss()) is taken as instant order.
 //
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
@@ -351,6 +360,10 @@ class SimDisk final : public engine::BlockDevice {
     ContentPayload data;          // write: the piece's content
     std::uint64_t completed = 0;  // its request's completion stamp; 0 in flight
     bool durable = false;
+    // Its piece's instant: a deferred change lands after landings with later
+    // instants (nothing it overlaps), so a power loss takes landings in
+    // instant order, not in seq order.
+    engine::TimeNs at_ns = 0;
   };
 
   // Moves a request's pieces at their instants before the task's wake (its
@@ -367,7 +380,7 @@ class SimDisk final : public engine::BlockDevice {
     engine::TaskId task = engine::kNoTask;
     int error = 0;          // ENOSPC from a piece: no later piece moves
     bool queued = false;    // in the disk's lazy queue (lazy_)
-    bool deferred = false;  // a lazy read in deferred_reads_
+    bool deferred = false;  // in deferred_reads_ or deferred_changes_
     PieceMover() = default;
     PieceMover(const PieceMover&) = delete;
     PieceMover& operator=(const PieceMover&) = delete;
@@ -410,17 +423,32 @@ class SimDisk final : public engine::BlockDevice {
   void move_next_piece(PieceMover& mover);
   // Lazy moves: queues the mover's first landing piece, if any.
   void queue_lazily(PieceMover& mover);
-  // Deferred reads (see lazy moves above): captures the read's pieces that
-  // move before (at, offset, request), in order.
-  void capture_deferred_before(PieceMover& read, engine::TimeNs at, std::uint64_t offset,
-                               std::uint64_t request);
-  // Before a landing at `at` of [offset, offset + length) by `request`: the
-  // deferred reads it overlaps capture what they took before it.
-  void capture_deferred_under(engine::TimeNs at, std::uint64_t offset, std::uint64_t length,
-                              std::uint64_t request);
-  // At a deferred read's completion: its pieces not captured yet move now,
-  // in one capture of the whole range when none has moved.
-  void finish_deferred_read(PieceMover& read);
+  // Where a piece comes in the order pieces move: (instant, offset, request).
+  struct MoveKey {
+    engine::TimeNs at_ns = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t request = 0;
+    auto operator<=>(const MoveKey&) const = default;
+  };
+  // Deferred requests (see lazy moves above): moves the mover's pieces
+  // ordered before `key`, in order.
+  void move_deferred_before(PieceMover& mover, const MoveKey& key);
+  // Before the piece `key` over [offset, offset + length) moves: the
+  // deferred pieces it must follow move first. A change follows the
+  // deferred reads and changes that touch its clusters, a read the deferred
+  // changes. `self` (the mover whose piece it is) is left out.
+  void move_deferred_under(const MoveKey& key, std::uint64_t offset, std::uint64_t length,
+                           bool change, const PieceMover* self);
+  // At a deferred request's completion: its pieces not moved yet move now,
+  // as one capture or one landing of the whole range when none has had to
+  // move and nothing deferred comes between its first and last pieces.
+  void finish_deferred(PieceMover& mover);
+  // Deferred changes touching the clusters of [offset, offset + length)
+  // land their pieces due by now (what block status and snapshots show).
+  void land_deferred_due(std::uint64_t offset, std::uint64_t length);
+  // [offset, end) rounded out to whole clusters (raw: as it is).
+  std::pair<std::uint64_t, std::uint64_t> cluster_span(std::uint64_t offset,
+                                                       std::uint64_t length) const;
   // Moves every queued piece due by now, in order (see lazy moves above).
   // Logically const: the content is what it is at now either way.
   void settle() const;
@@ -501,9 +529,14 @@ class SimDisk final : public engine::BlockDevice {
   // Lazy moves: each lazily moving request's next piece, as a min-heap
   // (MovesLater). Never more entries than requests in flight.
   std::vector<DuePiece> lazy_;
-  // Lazy reads in flight, none of whose pieces needs to move yet: nothing
-  // that overlaps them has landed since they started (by start order).
+  // Lazy reads in flight whose pieces wait until something needs them, in
+  // start order.
   std::vector<PieceMover*> deferred_reads_;
+  // Lazy content changes in flight whose pieces wait the same way (only on
+  // an image without a capacity: which piece runs out of space depends on
+  // the order in which pieces land, so a thin image's pieces land in order).
+  std::vector<PieceMover*> deferred_changes_;
+  bool defer_changes_ = false;
   DiskStats stats_;
   // Power losses so far: a request that sees it change fails with EIO.
   std::uint64_t epoch_ = 0;
