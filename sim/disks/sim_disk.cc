@@ -103,16 +103,16 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
 SimDisk::~SimDisk() {
   // Tasks still blocked in a lazy request unwind after the disk is gone.
   for (const DuePiece& due : lazy_) due.mover->disk = nullptr;
-  for (PieceMover* read : deferred_reads_) read->disk = nullptr;
-  for (PieceMover* change : deferred_changes_) change->disk = nullptr;
+  for (const Deferred& read : deferred_reads_) read.mover->disk = nullptr;
+  for (const Deferred& change : deferred_changes_) change.mover->disk = nullptr;
 }
 
 void SimDisk::add_observer(DiskObserver& observer) {
   settle_before_change();
   // A deferred request whose pieces have all moved (or that a power loss
   // stopped) only waits for its completion: it has nothing left to show.
-  const auto done = [this](PieceMover* mover) {
-    return !mover->skip_to_landing() || mover->epoch != epoch_;
+  const auto done = [this](const Deferred& d) {
+    return !d.mover->skip_to_landing() || d.mover->epoch != epoch_;
   };
   const bool deferred_done = std::all_of(deferred_reads_.begin(), deferred_reads_.end(), done) &&
                              std::all_of(deferred_changes_.begin(), deferred_changes_.end(), done);
@@ -313,7 +313,8 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   const bool deferred = moves && lazy && (read || defer_changes_);
   if (deferred) {
     mover.deferred = true;
-    (read ? deferred_reads_ : deferred_changes_).push_back(&mover);
+    (read ? deferred_reads_ : deferred_changes_)
+        .push_back({request.offset, request.offset + request.length, &mover});
   } else if (moves && lazy) {
     queue_lazily(mover);
   } else if (moves) {
@@ -353,8 +354,9 @@ void SimDisk::PieceMover::fire() {
 SimDisk::PieceMover::~PieceMover() {
   if (queued && disk != nullptr) disk->forget(*this);
   if (deferred && disk != nullptr) {
-    std::erase(disk->deferred_reads_, this);
-    std::erase(disk->deferred_changes_, this);
+    const auto mine = [this](const Deferred& d) { return d.mover == this; };
+    std::erase_if(disk->deferred_reads_, mine);
+    std::erase_if(disk->deferred_changes_, mine);
   }
 }
 
@@ -416,21 +418,18 @@ void SimDisk::move_deferred_under(const MoveKey& key, std::uint64_t offset, std:
   // Whole clusters: a change can fill the rest of a cluster it touches (the
   // COW rule), so two changes in one cluster need not commute.
   const auto [lo, hi] = cluster_span(offset, length);
-  const auto touches = [lo, hi](const PieceMover* mover) {
-    const DiskRequest& seen = mover->request->seen;
-    return seen.offset < hi && lo < seen.offset + seen.length;
+  const auto touches = [lo, hi, self](const Deferred& d) {
+    return d.offset < hi && lo < d.end && d.mover != self;
   };
   // By index: a move below may move other deferred pieces, never add or
   // remove a deferred request.
   if (change) {
     for (std::size_t i = 0; i < deferred_reads_.size(); ++i) {
-      PieceMover* read = deferred_reads_[i];
-      if (read != self && touches(read)) move_deferred_before(*read, key);
+      if (touches(deferred_reads_[i])) move_deferred_before(*deferred_reads_[i].mover, key);
     }
   }
   for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
-    PieceMover* other = deferred_changes_[i];
-    if (other != self && touches(other)) move_deferred_before(*other, key);
+    if (touches(deferred_changes_[i])) move_deferred_before(*deferred_changes_[i].mover, key);
   }
 }
 
@@ -470,7 +469,8 @@ void SimDisk::finish_deferred(PieceMover& mover) {
       while (mover.skip_to_landing()) move_next_piece(mover);
     }
   }
-  std::erase(change ? deferred_changes_ : deferred_reads_, &mover);
+  std::erase_if(change ? deferred_changes_ : deferred_reads_,
+                [&mover](const Deferred& d) { return d.mover == &mover; });
   mover.deferred = false;
 }
 
@@ -479,9 +479,8 @@ void SimDisk::land_deferred_due(std::uint64_t offset, std::uint64_t length) {
   const auto [lo, hi] = cluster_span(offset, length);
   const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
   for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
-    PieceMover* change = deferred_changes_[i];
-    const DiskRequest& seen = change->request->seen;
-    if (seen.offset < hi && lo < seen.offset + seen.length) move_deferred_before(*change, due);
+    const Deferred& change = deferred_changes_[i];
+    if (change.offset < hi && lo < change.end) move_deferred_before(*change.mover, due);
   }
 }
 
@@ -498,7 +497,7 @@ void SimDisk::settle_before_change() const {
   SimDisk& self = *const_cast<SimDisk*>(this);
   const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
   for (std::size_t i = 0; i < self.deferred_reads_.size(); ++i) {
-    self.move_deferred_before(*self.deferred_reads_[i], due);
+    self.move_deferred_before(*self.deferred_reads_[i].mover, due);
   }
 }
 
