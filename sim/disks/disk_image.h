@@ -61,8 +61,8 @@ class DiskImage final : public DiskModel {
                                                         std::uint64_t length) const;
   // Makes pages [first_page, end_page) of this layer the very pages of
   // `from`'s layer (shared copy-on-write: no copy), allocated_bytes() kept
-  // exact. REQUIRES: `from` has these options and page size; the pages
-  // cover whole clusters (as pages_touched gives them).
+  // exact. REQUIRES: `from` has this image's length, cluster size and page
+  // size; the pages cover whole clusters (as pages_touched gives them).
   void take_pages(const DiskImage& from, std::uint64_t first_page, std::uint64_t end_page);
 
   // The state of this layer (content and allocation count), not of its
