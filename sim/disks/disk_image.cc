@@ -120,17 +120,25 @@ engine::IoStatus DiskImage::write(std::uint64_t offset, const ContentPayload& da
     // Whole clusters (or raw) and no capacity to check: nothing to fill,
     // and the store says how much of the range held data already.
     allocated_ += length - store_.assign(offset, data.extents());
+    ++changes_;
     return {};
   }
   const std::uint64_t grow = newly_allocated(offset, length);
   if (over_capacity(grow)) return {ENOSPC};
   write_data(offset, data.extents(), data.length(), grow);
+  ++changes_;
   return {};
 }
 
 engine::IoStatus DiskImage::write_zeroes(std::uint64_t offset, std::uint64_t length,
                                          bool may_unmap) {
   check_request(*this, "write_zeroes", offset, length);
+  const engine::IoStatus status = zero_range(offset, length, may_unmap);
+  if (status.ok()) ++changes_;
+  return status;
+}
+
+engine::IoStatus DiskImage::zero_range(std::uint64_t offset, std::uint64_t length, bool may_unmap) {
   const std::uint64_t end = offset + length;
   const Extent zero{0, length, kZeroValue, 0};
   if (!options_.clustered()) {
@@ -168,7 +176,12 @@ engine::IoStatus DiskImage::write_zeroes(std::uint64_t offset, std::uint64_t len
 
 engine::IoStatus DiskImage::discard(std::uint64_t offset, std::uint64_t length) {
   check_request(*this, "discard", offset, length);
-  if (options_.discard_reads_zero) return write_zeroes(offset, length, true);
+  if (options_.discard_reads_zero) {
+    const engine::IoStatus status = zero_range(offset, length, true);
+    if (status.ok()) ++changes_;
+    return status;
+  }
+  ++changes_;
   if (!options_.clustered()) return {};
   const auto [first, last] = whole_clusters(offset, offset + length);
   if (first < last) allocated_ -= store_.clear(first, last - first);
@@ -213,6 +226,7 @@ void DiskImage::fill_with_old_data(std::uint64_t value) {
   if (options_.length_bytes == 0) return;
   store_.assign(0, options_.length_bytes, value, 0);
   allocated_ = options_.length_bytes;
+  ++changes_;
 }
 
 GuestView DiskImage::guest_view() const {
@@ -236,6 +250,27 @@ void DiskImage::restore(LayerState state) {
                    "disk '" + name() + "': restore of more allocated bytes than the disk has");
   store_ = std::move(state.store);
   allocated_ = state.allocated_bytes;
+  ++changes_;
+}
+
+std::pair<std::uint64_t, std::uint64_t> DiskImage::pages_touched(std::uint64_t offset,
+                                                                 std::uint64_t length) const {
+  const std::uint64_t page = store_.page_bytes();
+  const std::uint64_t from = span_start(offset);
+  const std::uint64_t to = span_end(offset + length);
+  return {from / page, (to + page - 1) / page};
+}
+
+void DiskImage::take_pages(const DiskImage& from, std::uint64_t first_page,
+                           std::uint64_t end_page) {
+  MIRRORSIM_ASSERT(from.options_.cluster_bytes == options_.cluster_bytes,
+                   "disk '" + name() + "': pages taken from an image of another geometry");
+  const std::int64_t delta = store_.take_pages(from.store_, first_page, end_page);
+  MIRRORSIM_ASSERT(delta >= 0 || static_cast<std::uint64_t>(-delta) <= allocated_,
+                   "disk '" + name() + "': took pages holding less than nothing");
+  allocated_ += static_cast<std::uint64_t>(delta);  // modulo 2^64: adds a negative delta too
+  MIRRORSIM_ASSERT(allocated_ <= options_.length_bytes, "allocated more bytes than the disk has");
+  ++changes_;
 }
 
 GuestView DiskImage::view_of(const LayerState& state) const {

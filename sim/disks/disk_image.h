@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include <boost/container/small_vector.hpp>
 
@@ -50,6 +51,20 @@ class DiskImage final : public DiskModel {
   // The attached backing image, shared (null when none is attached).
   const std::shared_ptr<DiskImage>& shared_backing() const { return backing_; }
 
+  // Calls that changed this layer and succeeded (writes, zero writes,
+  // discards, old data, restores, taken pages): an owner that makes every
+  // change itself can tell whether anybody else made one.
+  std::uint64_t changes() const { return changes_; }
+  // [first, end) of the layer's pages that a change of [offset, offset +
+  // length) can touch: its clusters (raw: the range), rounded out to pages.
+  std::pair<std::uint64_t, std::uint64_t> pages_touched(std::uint64_t offset,
+                                                        std::uint64_t length) const;
+  // Makes pages [first_page, end_page) of this layer the very pages of
+  // `from`'s layer (shared copy-on-write: no copy), allocated_bytes() kept
+  // exact. REQUIRES: `from` has this image's length, cluster size and page
+  // size; the pages cover whole clusters (as pages_touched gives them).
+  void take_pages(const DiskImage& from, std::uint64_t first_page, std::uint64_t end_page);
+
   // The state of this layer (content and allocation count), not of its
   // backing: a value, and a cheap copy-on-write snapshot (see extent_store.h).
   struct LayerState {
@@ -66,6 +81,8 @@ class DiskImage final : public DiskModel {
   GuestView view_of(const LayerState& state) const;
 
  private:
+  // write_zeroes without the request check and the count (discard uses it).
+  engine::IoStatus zero_range(std::uint64_t offset, std::uint64_t length, bool may_unmap);
   // `top` over this image's backing chain.
   GuestView view_over(const ExtentStore& top) const;
   using Chain = boost::container::small_vector<const ExtentStore*, 4>;
@@ -91,6 +108,7 @@ class DiskImage final : public DiskModel {
   ExtentStore store_;
   std::shared_ptr<DiskImage> backing_;
   std::uint64_t allocated_ = 0;
+  std::uint64_t changes_ = 0;
 };
 
 }  // namespace mirrorsim::sim

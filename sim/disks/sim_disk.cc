@@ -24,10 +24,12 @@
 // first of them; the live image is base_ with all of them replayed in
 // order, the durable content is base_ with only the durable ones replayed
 // (made when asked for). A flush marks pieces durable and folds the durable
-// prefix of volatile_ into base_ by applying it there, so volatile_ starts
-// at the oldest piece that is not durable. base_ and replays attach the
-// backing before the first piece that landed with it attached, so the COW
-// rule fills as it did live. Replays run on a scratch image built from a
+// prefix of volatile_ into base_, so volatile_ starts at the oldest piece
+// that is not durable: base_ takes the live layer's pages where no piece
+// that stays touches them (the same content, shared), and the prefix is
+// applied to it elsewhere. base_ and replays attach the backing before the
+// first piece that landed with it attached, so the COW rule fills as it did
+// live. Replays run on a scratch image built from a
 // snapshot of base_ (copy-on-write: cheap).
 #include "sim/disks/sim_disk.h"
 
@@ -93,6 +95,7 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
     }
     base_ = scratch_image();
     base_->restore(cache_image_->save());
+    base_matches_live();
   }
 }
 
@@ -720,13 +723,86 @@ void SimDisk::make_durable(std::uint64_t stamp) {
     ++made;
   }
   not_durable_ -= made;
-  while (!volatile_.empty() && volatile_.front().durable) {
-    fold_into_base(volatile_.front());
-    volatile_.pop_front();
-  }
+  fold_durable_prefix();
   if (made > 0) durable_.reset();
   simulation_.log().append(simulation_.now(), EventKind::kDiskDurable, id_, made,
                            volatile_pieces());
+}
+
+void SimDisk::base_matches_live() {
+  live_changes_at_base_ = cache_image_->changes();
+  seq_at_base_ = next_seq_;
+}
+
+bool SimDisk::live_is_base_with_landings() const {
+  // Each landing is one change of the live image; any other change was
+  // written to it directly, which base_ must not take.
+  return cache_image_->changes() - live_changes_at_base_ == next_seq_ - seq_at_base_;
+}
+
+void SimDisk::fold_durable_prefix() {
+  std::size_t folded = 0;
+  while (folded < volatile_.size() && volatile_[folded].durable) ++folded;
+  if (folded == 0) return;
+  const std::size_t staying = volatile_.size() - folded;
+  if (staying > kMaxStayingToShare || !live_is_base_with_landings()) {
+    for (; folded > 0; --folded) {
+      fold_into_base(volatile_.front());
+      volatile_.pop_front();
+    }
+    return;
+  }
+  // Where no landing that stays touches, the live layer is base_ with the
+  // folded landings applied: base_ shares those pages instead of applying
+  // them. Landings that touch a staying one's pages are applied, in order;
+  // their effect on pages that are then shared is overwritten.
+  const std::vector<PageRange> staying_pages = merged(
+      touched_pages(volatile_.begin() + static_cast<std::ptrdiff_t>(folded), volatile_.end()));
+  std::vector<PageRange> shared;
+  for (std::size_t i = 0; i < folded; ++i) {
+    const Landing& l = volatile_[i];
+    const PageRange pages = cache_image_->pages_touched(l.offset, l.length);
+    if (overlaps(staying_pages, pages)) {
+      fold_into_base(l);
+    } else {
+      attach_backing_if_due(*base_, l.seq);
+      shared.push_back(pages);
+    }
+  }
+  for (const PageRange& pages : merged(std::move(shared))) {
+    base_->take_pages(*cache_image_, pages.first, pages.second);
+  }
+  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(folded));
+}
+
+std::vector<SimDisk::PageRange> SimDisk::touched_pages(
+    std::deque<Landing>::const_iterator begin, std::deque<Landing>::const_iterator end) const {
+  std::vector<PageRange> pages;
+  for (auto it = begin; it != end; ++it) {
+    pages.push_back(cache_image_->pages_touched(it->offset, it->length));
+  }
+  return pages;
+}
+
+std::vector<SimDisk::PageRange> SimDisk::merged(std::vector<PageRange> ranges) {
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<PageRange> out;
+  for (const PageRange& r : ranges) {
+    if (!out.empty() && r.first <= out.back().second) {
+      out.back().second = std::max(out.back().second, r.second);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+bool SimDisk::overlaps(const std::vector<PageRange>& sorted, PageRange pages) {
+  // The first range that ends after the pages start.
+  const auto it =
+      std::upper_bound(sorted.begin(), sorted.end(), pages.first,
+                       [](std::uint64_t page, const PageRange& r) { return page < r.second; });
+  return it != sorted.end() && it->first < pages.second;
 }
 
 std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
@@ -794,6 +870,7 @@ void SimDisk::adopt_image_as_durable() {
   MIRRORSIM_ASSERT(volatile_.empty(), "disk '" + name() + "': data landed before the prefill");
   if (cache_image_ == nullptr) return;  // without a cache everything is durable
   base_->restore(cache_image_->save());
+  base_matches_live();
   durable_.reset();
 }
 
@@ -847,6 +924,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     DiskImage::LayerState kept = replay([&](const Landing& l) { return keep[l.seq - first]; });
     cache_image_->restore(kept);
     base_->restore(std::move(kept));
+    base_matches_live();
     durable_.reset();
     volatile_.clear();
     completed_volatile_.clear();

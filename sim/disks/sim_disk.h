@@ -139,6 +139,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/container/static_vector.hpp>
@@ -482,6 +483,28 @@ class SimDisk final : public engine::BlockDevice {
   void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
   // Applies a durable landing to base_, which then starts after it.
   void fold_into_base(const Landing& landing);
+  // Folds the durable prefix of volatile_ into base_. Where no landing that
+  // stays touches (its clusters, rounded out to pages), the live layer is
+  // base_ with the prefix applied: base_ shares those pages of it (no copy)
+  // instead of applying the prefix again. The landings that touch a staying
+  // one's pages are applied, in landing order; what they do to pages that
+  // are then shared is overwritten. With more than kMaxStayingToShare
+  // landings staying (a bound on the work), or a live image changed other
+  // than by landings, every landing is applied.
+  void fold_durable_prefix();
+  static constexpr std::size_t kMaxStayingToShare = 64;
+  using PageRange = std::pair<std::uint64_t, std::uint64_t>;  // [first, end) of pages
+  std::vector<PageRange> touched_pages(std::deque<Landing>::const_iterator begin,
+                                       std::deque<Landing>::const_iterator end) const;
+  // Sorted, with overlapping and adjacent ranges joined.
+  static std::vector<PageRange> merged(std::vector<PageRange> ranges);
+  static bool overlaps(const std::vector<PageRange>& sorted, PageRange pages);
+  // base_ was just made the live layer: from here on each change of the
+  // live image should be a landing.
+  void base_matches_live();
+  // True unless the live image changed since other than by landings (a
+  // write straight to image()): only then is it base_ with the landings.
+  bool live_is_base_with_landings() const;
   // The layer base_ with the landings for which keep(landing) holds
   // replayed on it in landing order, the backing attached where it was.
   template <typename Keep>
@@ -551,10 +574,14 @@ class SimDisk final : public engine::BlockDevice {
   // --- Write cache (null images when off) ---
   DiskImage* cache_image_ = nullptr;
   // The layer before the first landing in volatile_: an image of its own
-  // that durable landings are applied to as flushes fold them in. (A
-  // snapshot of the live image would share its every page, and its next
-  // writes would copy them all again.)
+  // that flushes fold durable landings into (fold_durable_prefix), sharing
+  // the live layer's pages where no volatile landing touches them. (A
+  // snapshot of the whole live image would share its every page, and its
+  // next writes would copy them all again.)
   std::unique_ptr<DiskImage> base_;
+  // The live image's changes() and next_seq_ when base_ last matched it.
+  std::uint64_t live_changes_at_base_ = 0;
+  std::uint64_t seq_at_base_ = 0;
   // base_ with the durable landings replayed, made when asked for and
   // dropped when a flush or a power loss changes what is durable.
   mutable std::optional<DiskImage::LayerState> durable_;

@@ -1,0 +1,383 @@
+// A write cache folds its durable landings into its base by sharing the live
+// image's pages where no landing that stays volatile touches them
+// (SimDisk::fold_durable_prefix). Checked here against a plain replay: on
+// random concurrent traffic over small pages, raw and clustered images, a
+// backing attached midway, flushes and repeated power losses, the durable
+// content and what each power loss leaves must be what DenseDisk, the
+// reference model, gets by replaying the landings that should survive.
+// Also: DiskImage::take_pages itself, and that a write made straight to the
+// image (untracked) is still not made durable.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/disks/content.h"
+#include "sim/disks/dense_disk.h"
+#include "sim/disks/disk_image.h"
+#include "sim/disks/disk_view.h"
+#include "sim/disks/fault_plan.h"
+#include "sim/disks/sim_disk.h"
+#include "sim/kernel/random.h"
+#include "sim/kernel/simulation.h"
+
+namespace mirrorsim::sim {
+namespace {
+
+using engine::kNsPerUs;
+using engine::TimeNs;
+constexpr std::uint64_t kKiB = 1024;
+constexpr std::uint64_t kDiskBytes = 1 << 20;
+constexpr std::uint64_t kOldData = 1000;  // the backing's content value
+
+// Whether a zero write may unmap: drawn from its offset, so that the replay,
+// which sees requests but not this flag, knows it too.
+bool may_unmap(std::uint64_t request_offset) {
+  return request_offset / kSectorSize % 2 == 0;
+}
+
+DiskOptions disk_options(std::uint64_t cluster, bool discard_reads_zero) {
+  DiskOptions o;
+  o.name = "disk";
+  o.length_bytes = kDiskBytes;
+  o.cluster_bytes = cluster;
+  if (cluster > 0) o.backing_name = "base";  // attached midway (raw disks have none)
+  o.discard_reads_zero = discard_reads_zero;
+  o.latency_ns = 100 * kNsPerUs;
+  o.bandwidth_bytes_per_s = 0;
+  o.flush_latency_ns = 10 * kNsPerUs;
+  o.io_model = IoModel::kSplit;
+  o.completion_delay_ns = 80 * kNsPerUs;
+  o.reorder = true;
+  o.jitter_ns = 30 * kNsPerUs;
+  o.write_cache = true;
+  return o;
+}
+
+DiskOptions backing_options() {
+  DiskOptions o;
+  o.name = "base";
+  o.length_bytes = kDiskBytes;
+  o.cluster_bytes = 64 * kKiB;
+  o.zero_init = false;
+  return o;
+}
+
+// Records every landing as the disk reports it, which flush made it durable
+// and what each power loss kept, and replays any of it on DenseDisk.
+struct Replay : DiskObserver {
+  struct Landing {
+    std::uint64_t request = 0;
+    DiskOp op = DiskOp::kWrite;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    ContentPayload data;
+    bool may_unmap = false;
+    bool durable = false;
+    bool lost = false;  // dropped by a power loss
+  };
+  const DiskImage* image = nullptr;
+  std::vector<Landing> landings;
+  // Landings before this one were settled by a power loss: kept unless lost.
+  std::size_t first_open = 0;
+  // The backing came with the landing of this index (none: not attached).
+  std::optional<std::size_t> attach_at;
+  std::set<std::uint64_t> completed;
+  std::map<std::uint64_t, std::set<std::uint64_t>> completed_at_flush_start;
+
+  void on_request_start(const DiskRequest& r) override {
+    if (r.op == DiskOp::kFlush) completed_at_flush_start[r.id] = completed;
+  }
+  void on_data_moved(const DiskRequest& r, std::uint64_t offset, std::uint64_t length) override {
+    if (!changes_content(r.op)) return;
+    landings.push_back({r.id, r.op, offset, length,
+                        r.op == DiskOp::kWrite ? image->read(offset, length) : ContentPayload(),
+                        may_unmap(r.offset)});
+  }
+  void on_request_end(const DiskRequest& r) override {
+    completed.insert(r.id);
+    if (r.op != DiskOp::kFlush || r.error != 0) return;
+    const std::set<std::uint64_t>& before = completed_at_flush_start.at(r.id);
+    for (std::size_t i = first_open; i < landings.size(); ++i) {
+      if (before.count(landings[i].request) != 0) landings[i].durable = true;
+    }
+  }
+
+  // What survives a power loss: the open landings that `keep` keeps.
+  template <typename Keep>
+  std::unique_ptr<DenseDisk> replay(const DiskOptions& o, const std::shared_ptr<DenseDisk>& backing,
+                                    Keep keep) const {
+    auto dense = std::make_unique<DenseDisk>(o);
+    for (std::size_t i = 0; i < landings.size(); ++i) {
+      const Landing& l = landings[i];
+      if (i < first_open ? l.lost : !keep(l)) continue;
+      if (attach_at && i >= *attach_at && dense->backing() == nullptr) {
+        dense->attach_backing(backing);
+      }
+      EXPECT_TRUE(apply_change(*dense, l.op, l.offset, l.length, &l.data, l.may_unmap).ok());
+    }
+    if (attach_at && dense->backing() == nullptr) dense->attach_backing(backing);
+    return dense;
+  }
+  std::unique_ptr<DenseDisk> durable(const DiskOptions& o,
+                                     const std::shared_ptr<DenseDisk>& backing) const {
+    return replay(o, backing, [](const Landing& l) { return l.durable; });
+  }
+
+  // Marks what a power loss drawn from (a copy of) `stream` drops, as
+  // SimDisk documents it.
+  void power_loss(PowerLossMode mode, RandomStream stream) {
+    std::size_t open = 0;
+    for (std::size_t i = first_open; i < landings.size(); ++i) open += landings[i].durable ? 0 : 1;
+    std::map<std::uint64_t, bool> kept_request;
+    std::uint64_t survive = mode == PowerLossMode::kInOrderPrefix ? stream.between(0, open) : 0;
+    for (std::size_t i = first_open; i < landings.size(); ++i) {
+      Landing& l = landings[i];
+      if (l.durable) continue;
+      if (mode == PowerLossMode::kAnySubset) {
+        auto [it, fresh] = kept_request.try_emplace(l.request, false);
+        if (fresh) it->second = stream.chance(0.5);
+        l.lost = !it->second;
+      } else {
+        l.lost = survive == 0;
+        if (survive > 0) --survive;
+      }
+    }
+    first_open = landings.size();
+  }
+};
+
+struct Config {
+  std::uint64_t cluster = 0;
+  std::uint64_t page_bytes = 0;
+  int tasks = 4;
+  PowerLossMode mode = PowerLossMode::kAnySubset;
+};
+
+std::string describe(const Config& c, std::uint64_t seed) {
+  return "cluster " + std::to_string(c.cluster) + " page " + std::to_string(c.page_bytes) +
+         " tasks " + std::to_string(c.tasks) + " " + std::string(power_loss_mode_name(c.mode)) +
+         " seed " + std::to_string(seed);
+}
+
+// Random traffic with checks all along; returns how many checks ran.
+int run_against_replay(const Config& c, std::uint64_t seed) {
+  const DiskOptions o = disk_options(c.cluster, seed % 2 == 0);
+  auto backing = std::make_shared<DiskImage>(backing_options());
+  backing->fill_with_old_data(kOldData);
+  auto dense_backing = std::make_shared<DenseDisk>(backing_options());
+  dense_backing->fill_with_old_data(kOldData);
+
+  Simulation sim(SimulationOptions{.seed = seed});
+  ContentSource content;
+  DiskOptions with_depth = o;
+  with_depth.queue_depth = 128;  // many tasks: many landings in flight at a flush
+  auto image = std::make_shared<DiskImage>(with_depth, c.page_bytes);
+  SimDisk disk(sim, content, 9, image);
+  disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
+  Replay model;
+  model.image = image.get();
+  disk.add_observer(model);
+  const std::string what = describe(c, seed);
+  int checks = 0;
+
+  for (int t = 0; t < c.tasks; ++t) {
+    sim.spawn("task" + std::to_string(t), [&, t] {
+      RandomStream r(seed * 1000 + static_cast<std::uint64_t>(t));
+      const std::uint64_t sectors = kDiskBytes / kSectorSize;
+      for (int i = 0; i < 24; ++i) {
+        // Mostly small changes, now and then one over a large part of the disk.
+        const std::uint64_t length =
+            (r.below(10) == 0 ? 1 + r.below(sectors) : 1 + r.below(64)) * kSectorSize;
+        const std::uint64_t offset = r.below(sectors - length / kSectorSize + 1) * kSectorSize;
+        switch (r.below(10)) {
+          case 0:
+          case 1:
+            (void)disk.flush();
+            break;
+          case 2:
+            (void)disk.write_zeroes(offset, length, may_unmap(offset));
+            break;
+          case 3:
+            (void)disk.discard(offset, length);
+            break;
+          default:
+            (void)disk.write_fresh(offset, length);
+            break;
+        }
+        sim.sleep_for(static_cast<TimeNs>(r.below(40 * kNsPerUs)));
+      }
+    });
+  }
+  if (c.cluster > 0) {
+    sim.spawn_after(300 * kNsPerUs + 7, "attach", [&] {
+      model.attach_at = model.landings.size();
+      disk.attach_backing(backing);
+    });
+  }
+  // Looks at the durable content between moves (odd instants).
+  sim.spawn("watcher", [&] {
+    for (int i = 0; i < 60; ++i) {
+      sim.sleep_for(41 * kNsPerUs + 1);
+      EXPECT_EQ(
+          first_difference(disk.durable_snapshot(), model.durable(o, dense_backing)->guest_view()),
+          std::nullopt)
+          << what << " at " << sim.now();
+      ++checks;
+    }
+  });
+  // Power losses in the middle of the traffic, each checked at once.
+  sim.spawn("power", [&] {
+    for (std::uint64_t k = 0; k < 3; ++k) {
+      sim.sleep_for(600 * kNsPerUs + 13);
+      RandomStream stream(seed * 10 + k);
+      model.power_loss(c.mode, stream);
+      (void)disk.power_loss(c.mode, stream);
+      const auto expected = model.replay(o, dense_backing, [](const Replay::Landing&) {
+        return false;  // every open landing was settled just now
+      });
+      EXPECT_EQ(first_difference(disk.snapshot(), expected->guest_view()), std::nullopt)
+          << what << " power loss " << k;
+      EXPECT_EQ(image->allocated_bytes(), expected->allocated_bytes())
+          << what << " power loss " << k;
+      EXPECT_EQ(first_difference(disk.durable_snapshot(), disk.snapshot()), std::nullopt) << what;
+      ++checks;
+    }
+  });
+  const RunOutcome outcome = sim.run();
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
+  // At the end: the durable content, then a last power loss.
+  EXPECT_EQ(
+      first_difference(disk.durable_snapshot(), model.durable(o, dense_backing)->guest_view()),
+      std::nullopt)
+      << what << " at the end";
+  RandomStream stream(seed * 10 + 9);
+  model.power_loss(c.mode, stream);
+  (void)disk.power_loss(c.mode, stream);
+  const auto expected =
+      model.replay(o, dense_backing, [](const Replay::Landing&) { return false; });
+  EXPECT_EQ(first_difference(disk.snapshot(), expected->guest_view()), std::nullopt)
+      << what << " last power loss";
+  EXPECT_EQ(image->allocated_bytes(), expected->allocated_bytes()) << what << " last power loss";
+  return checks + 2;
+}
+
+TEST(FoldSharing, DurableContentAndPowerLossesMatchAPlainReplay) {
+  int checks = 0;
+  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
+    for (std::uint64_t page : {std::uint64_t{512}, 8 * kKiB, 64 * kKiB}) {
+      for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
+        for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+          checks += run_against_replay({cluster, page, 4, mode}, seed);
+        }
+      }
+    }
+  }
+  EXPECT_GT(checks, 1000);
+}
+
+// So many tasks that more than 64 landings can stay volatile at a flush:
+// the fold applies them all then (and must get the same content).
+TEST(FoldSharing, ManyLandingsStayingMatchAPlainReplayToo) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      run_against_replay({cluster, 4 * kKiB, 100, PowerLossMode::kAnySubset}, seed);
+    }
+  }
+}
+
+// The header's contract: what is written to the image directly is not
+// tracked and a power loss loses it. Sharing pages must not make it durable.
+TEST(FoldSharing, AWriteStraightToTheImageIsNotMadeDurable) {
+  DiskOptions o = disk_options(0, false);
+  o.io_model = IoModel::kAtomic;
+  o.completion_delay_ns = 0;
+  o.reorder = false;
+  o.jitter_ns = 0;
+  Simulation sim(SimulationOptions{.seed = 1});
+  ContentSource content;
+  auto image = std::make_shared<DiskImage>(o, 64 * kKiB);
+  SimDisk disk(sim, content, 9, image);
+  sim.spawn("io", [&] {
+    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // the same page
+    ASSERT_TRUE(disk.flush().ok());
+  });
+  ASSERT_TRUE(sim.run().ok());
+  EXPECT_EQ(disk.snapshot().at(8 * kKiB), (SectorContent{77, 0}));
+  EXPECT_EQ(disk.durable_snapshot().at(8 * kKiB), SectorContent{});
+  EXPECT_EQ(disk.durable_snapshot().at(0), (SectorContent{1, 0}));
+  RandomStream stream(1);
+  (void)disk.power_loss(PowerLossMode::kAnySubset, stream);
+  EXPECT_EQ(disk.snapshot().at(8 * kKiB), SectorContent{});
+  EXPECT_EQ(disk.snapshot().at(0), (SectorContent{1, 0}));
+}
+
+// DiskImage::take_pages: the taken pages hold the other image's extents, the
+// rest what they held; the allocation count stays exact; later writes to
+// either image leave the other alone (the pages are shared copy-on-write).
+TEST(TakePages, TakenPagesHoldTheSourcesExtentsAndStayApart) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB}) {
+    for (std::uint64_t page : {std::uint64_t{512}, 4 * kKiB, 64 * kKiB}) {
+      for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        DiskOptions o = disk_options(cluster, false);
+        o.write_cache = false;
+        o.backing_name.clear();
+        DiskImage into(o, page);
+        DiskImage from(o, page);
+        RandomStream r(seed);
+        std::uint64_t value = 1;
+        const auto scribble = [&](DiskImage& image, int n) {
+          for (int i = 0; i < n; ++i) {
+            const std::uint64_t sectors = 1 + (r.below(8) == 0 ? r.below(1024) : r.below(16));
+            const std::uint64_t offset =
+                r.below(kDiskBytes / kSectorSize - sectors + 1) * kSectorSize;
+            const std::uint64_t length = sectors * kSectorSize;
+            const ContentPayload data = ContentPayload::fresh(value++, length);
+            const DiskOp op = r.below(4) == 0 ? DiskOp::kWriteZeroes : DiskOp::kWrite;
+            ASSERT_TRUE(apply_change(image, op, offset, length, &data, r.chance(0.5)).ok());
+          }
+        };
+        scribble(into, 30);
+        scribble(from, 30);
+        // Whole clusters, as a write cache takes them.
+        const std::uint64_t unit = std::max(page, cluster);
+        const std::uint64_t units = kDiskBytes / unit;
+        const std::uint64_t first = r.below(units);
+        const std::uint64_t end = first + 1 + r.below(units - first);
+        const std::uint64_t offset = first * unit;
+        const std::uint64_t length = (end - first) * unit;
+        const DiskImage::LayerState before = into.save();
+        into.take_pages(from, offset / page, (offset + length) / page);
+        EXPECT_EQ(into.layer().extents(0, offset), before.store.extents(0, offset));
+        EXPECT_EQ(into.layer().extents(offset, length), from.layer().extents(offset, length));
+        EXPECT_EQ(into.layer().extents(offset + length, kDiskBytes - offset - length),
+                  before.store.extents(offset + length, kDiskBytes - offset - length));
+        const auto data_bytes = [](const DiskImage& image) {
+          return image.layer().bytes_where(0, kDiskBytes,
+                                           [](std::uint64_t v) { return v != kZeroClusterValue; });
+        };
+        EXPECT_EQ(into.allocated_bytes(), data_bytes(into)) << "seed " << seed;
+        // Copy-on-write both ways.
+        const GuestView from_before = from.guest_view();
+        scribble(into, 20);
+        EXPECT_EQ(first_difference(from.guest_view(), from_before), std::nullopt);
+        const GuestView into_before = into.guest_view();
+        scribble(from, 20);
+        EXPECT_EQ(first_difference(into.guest_view(), into_before), std::nullopt);
+        EXPECT_EQ(into.allocated_bytes(), data_bytes(into)) << "seed " << seed;
+        EXPECT_EQ(from.allocated_bytes(), data_bytes(from)) << "seed " << seed;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mirrorsim::sim
