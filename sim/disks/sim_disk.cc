@@ -456,6 +456,7 @@ void SimDisk::finish_deferred(PieceMover& mover) {
         mover.error =
             apply_change(*image_, r.seen.op, r.seen.offset, r.seen.length, r.data, r.may_unmap)
                 .error;
+        ++own_changes_;
         MIRRORSIM_ASSERT(mover.error == 0,
                          "disk '" + name() + "': a change without a capacity failed");
       } else {
@@ -613,24 +614,23 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, 
     move_deferred_under({at, offset, request.id}, offset, length, changes_content(request.op),
                         nullptr);
   }
-  const bool whole = offset == request.offset && length == request.length;
-  switch (request.op) {
-    case DiskOp::kRead:
-      r.captures->emplace_back(offset, image_->read(offset, length));
-      return 0;
-    case DiskOp::kWrite:
-      if (whole) return image_->write(offset, *r.data).error;
+  if (request.op == DiskOp::kRead) {
+    r.captures->emplace_back(offset, image_->read(offset, length));
+    return 0;
+  }
+  const ContentPayload* data = nullptr;
+  if (request.op == DiskOp::kWrite) {
+    if (offset == request.offset && length == request.length) {
+      data = r.data;
+    } else {
       // Kept for moved(): a write cache holds the same slice.
       r.piece_data = r.data->slice(offset - request.offset, length);
-      return image_->write(offset, r.piece_data).error;
-    case DiskOp::kWriteZeroes:
-    case DiskOp::kDiscard:
-      return apply_change(*image_, request.op, offset, length, nullptr, r.may_unmap).error;
-    case DiskOp::kFlush:
-      break;
+      data = &r.piece_data;
+    }
   }
-  throw_invariant_violation(__FILE__, __LINE__, "request.op != DiskOp::kFlush",
-                            "a flush has no data to move");
+  const int error = apply_change(*image_, request.op, offset, length, data, r.may_unmap).error;
+  if (error == 0) ++own_changes_;
+  return error;
 }
 
 void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
@@ -731,13 +731,14 @@ void SimDisk::make_durable(std::uint64_t stamp) {
 
 void SimDisk::base_matches_live() {
   live_changes_at_base_ = cache_image_->changes();
-  seq_at_base_ = next_seq_;
+  own_changes_at_base_ = own_changes_;
 }
 
 bool SimDisk::live_is_base_with_landings() const {
-  // Each landing is one change of the live image; any other change was
-  // written to it directly, which base_ must not take.
-  return cache_image_->changes() - live_changes_at_base_ == next_seq_ - seq_at_base_;
+  // Every change this disk's requests made landed (a deferred change that
+  // lands whole is one change and several landings); any other change was
+  // written to the image directly, which base_ must not take.
+  return cache_image_->changes() - live_changes_at_base_ == own_changes_ - own_changes_at_base_;
 }
 
 void SimDisk::fold_durable_prefix() {

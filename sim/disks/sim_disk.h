@@ -579,9 +579,11 @@ class SimDisk final : public engine::BlockDevice {
   // snapshot of the whole live image would share its every page, and its
   // next writes would copy them all again.)
   std::unique_ptr<DiskImage> base_;
-  // The live image's changes() and next_seq_ when base_ last matched it.
+  // Changes this disk's requests made to the image, and that count and the
+  // live image's changes() when base_ last matched it.
+  std::uint64_t own_changes_ = 0;
+  std::uint64_t own_changes_at_base_ = 0;
   std::uint64_t live_changes_at_base_ = 0;
-  std::uint64_t seq_at_base_ = 0;
   // base_ with the durable landings replayed, made when asked for and
   // dropped when a flush or a power loss changes what is durable.
   mutable std::optional<DiskImage::LayerState> durable_;
