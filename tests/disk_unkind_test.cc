@@ -25,6 +25,7 @@
 #include "sim/disks/disk_image.h"
 #include "sim/disks/disk_view.h"
 #include "sim/disks/fault_plan.h"
+#include "sim/disks/range_list.h"
 #include "sim/disks/sim_disk.h"
 #include "sim/kernel/simulation.h"
 #include "tests/one_disk_world.h"
@@ -1102,6 +1103,40 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
       // The point of it: no scheduler event per piece.
       EXPECT_LT(lazy.events, eager.events);
     }
+  }
+}
+
+// The index of deferred requests answers "who touches [lo, hi)" like a
+// scan of them all, through inserts and erases in any order.
+TEST(LazyMoves, RangeListFindsWhatAScanFinds) {
+  struct Item {
+    std::uint64_t offset;
+    std::uint64_t end;
+  };
+  RandomStream r(7);
+  std::vector<std::unique_ptr<Item>> items;
+  RangeList<Item> list;
+  for (int step = 0; step < 3000; ++step) {
+    if (items.empty() || r.below(3) != 0) {
+      const std::uint64_t offset = r.below(1000);
+      // Mostly short, now and then long: the search must reach back far.
+      const std::uint64_t length = 1 + (r.below(20) == 0 ? r.below(500) : r.below(10));
+      items.push_back(std::make_unique<Item>(Item{offset, offset + length}));
+      list.insert(offset, offset + length, items.back().get());
+    } else {
+      const std::size_t k = r.below(items.size());
+      list.erase(items[k].get());
+      items.erase(items.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    const std::uint64_t lo = r.below(1000);
+    const std::uint64_t hi = lo + 1 + r.below(30);
+    std::set<const Item*> found;
+    list.for_each_touching(lo, hi, [&](Item* item) { EXPECT_TRUE(found.insert(item).second); });
+    std::set<const Item*> expected;
+    for (const auto& item : items) {
+      if (item->offset < hi && lo < item->end) expected.insert(item.get());
+    }
+    ASSERT_EQ(found, expected) << "step " << step;
   }
 }
 

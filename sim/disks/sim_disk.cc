@@ -106,19 +106,20 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
 SimDisk::~SimDisk() {
   // Tasks still blocked in a lazy request unwind after the disk is gone.
   for (const DuePiece& due : lazy_) due.mover->disk = nullptr;
-  for (const Deferred& read : deferred_reads_) read.mover->disk = nullptr;
-  for (const Deferred& change : deferred_changes_) change.mover->disk = nullptr;
+  for (const auto& read : deferred_reads_.entries()) read.item->disk = nullptr;
+  for (const auto& change : deferred_changes_.entries()) change.item->disk = nullptr;
 }
 
 void SimDisk::add_observer(DiskObserver& observer) {
   settle_before_change();
   // A deferred request whose pieces have all moved (or that a power loss
   // stopped) only waits for its completion: it has nothing left to show.
-  const auto done = [this](const Deferred& d) {
-    return !d.mover->skip_to_landing() || d.mover->epoch != epoch_;
+  const auto done = [this](const RangeList<PieceMover>::Entry& d) {
+    return !d.item->skip_to_landing() || d.item->epoch != epoch_;
   };
-  const bool deferred_done = std::all_of(deferred_reads_.begin(), deferred_reads_.end(), done) &&
-                             std::all_of(deferred_changes_.begin(), deferred_changes_.end(), done);
+  const bool deferred_done =
+      std::all_of(deferred_reads_.entries().begin(), deferred_reads_.entries().end(), done) &&
+      std::all_of(deferred_changes_.entries().begin(), deferred_changes_.entries().end(), done);
   MIRRORSIM_ASSERT(lazy_.empty() && deferred_done,
                    "disk '" + name() +
                        "': an observer added while pieces wait to move lazily "
@@ -317,7 +318,7 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   if (deferred) {
     mover.deferred = true;
     (read ? deferred_reads_ : deferred_changes_)
-        .push_back({request.offset, request.offset + request.length, &mover});
+        .insert(request.offset, request.offset + request.length, &mover);
   } else if (moves && lazy) {
     queue_lazily(mover);
   } else if (moves) {
@@ -357,9 +358,8 @@ void SimDisk::PieceMover::fire() {
 SimDisk::PieceMover::~PieceMover() {
   if (queued && disk != nullptr) disk->forget(*this);
   if (deferred && disk != nullptr) {
-    const auto mine = [this](const Deferred& d) { return d.mover == this; };
-    std::erase_if(disk->deferred_reads_, mine);
-    std::erase_if(disk->deferred_changes_, mine);
+    disk->deferred_reads_.erase(this);
+    disk->deferred_changes_.erase(this);
   }
 }
 
@@ -421,19 +421,11 @@ void SimDisk::move_deferred_under(const MoveKey& key, std::uint64_t offset, std:
   // Whole clusters: a change can fill the rest of a cluster it touches (the
   // COW rule), so two changes in one cluster need not commute.
   const auto [lo, hi] = cluster_span(offset, length);
-  const auto touches = [lo, hi, self](const Deferred& d) {
-    return d.offset < hi && lo < d.end && d.mover != self;
+  const auto follow = [this, self, &key](PieceMover* mover) {
+    if (mover != self) move_deferred_before(*mover, key);
   };
-  // By index: a move below may move other deferred pieces, never add or
-  // remove a deferred request.
-  if (change) {
-    for (std::size_t i = 0; i < deferred_reads_.size(); ++i) {
-      if (touches(deferred_reads_[i])) move_deferred_before(*deferred_reads_[i].mover, key);
-    }
-  }
-  for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
-    if (touches(deferred_changes_[i])) move_deferred_before(*deferred_changes_[i].mover, key);
-  }
+  if (change) deferred_reads_.for_each_touching(lo, hi, follow);
+  deferred_changes_.for_each_touching(lo, hi, follow);
 }
 
 void SimDisk::finish_deferred(PieceMover& mover) {
@@ -441,9 +433,8 @@ void SimDisk::finish_deferred(PieceMover& mover) {
   const Pieces& pieces = *mover.pieces;
   const bool change = r.seen.op != DiskOp::kRead;
   if (epoch_ == mover.epoch && mover.skip_to_landing()) {
-    const bool untouched =
-        mover.next == 0 && pieces.size() > 1 &&
-        std::all_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.lands; });
+    const bool untouched = mover.next == 0 && std::all_of(pieces.begin(), pieces.end(),
+                                                          [](const Piece& p) { return p.lands; });
     // The deferred pieces ordered before our last one move first. One of
     // them that comes after our first piece moves ours before it (a piece
     // that moves makes those it must follow move), and then ours go one by
@@ -463,7 +454,8 @@ void SimDisk::finish_deferred(PieceMover& mover) {
         r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
       }
       for (const Piece& piece : pieces) {
-        if (change && cache_image_ != nullptr && r.seen.op == DiskOp::kWrite) {
+        if (change && cache_image_ != nullptr && r.seen.op == DiskOp::kWrite &&
+            piece.length != r.seen.length) {
           r.piece_data = r.data->slice(piece.offset - r.seen.offset, piece.length);
         }
         moved(r, piece.offset, piece.length, piece.at_ns, true);
@@ -473,8 +465,7 @@ void SimDisk::finish_deferred(PieceMover& mover) {
       while (mover.skip_to_landing()) move_next_piece(mover);
     }
   }
-  std::erase_if(change ? deferred_changes_ : deferred_reads_,
-                [&mover](const Deferred& d) { return d.mover == &mover; });
+  (change ? deferred_changes_ : deferred_reads_).erase(&mover);
   mover.deferred = false;
 }
 
@@ -482,10 +473,8 @@ void SimDisk::land_deferred_due(std::uint64_t offset, std::uint64_t length) {
   if (deferred_changes_.empty()) return;
   const auto [lo, hi] = cluster_span(offset, length);
   const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
-  for (std::size_t i = 0; i < deferred_changes_.size(); ++i) {
-    const Deferred& change = deferred_changes_[i];
-    if (change.offset < hi && lo < change.end) move_deferred_before(*change.mover, due);
-  }
+  deferred_changes_.for_each_touching(
+      lo, hi, [this, &due](PieceMover* change) { move_deferred_before(*change, due); });
 }
 
 void SimDisk::settle() const {
@@ -500,9 +489,8 @@ void SimDisk::settle_before_change() const {
   settle();
   SimDisk& self = *const_cast<SimDisk*>(this);
   const MoveKey due{simulation_.now(), UINT64_MAX, UINT64_MAX};
-  for (std::size_t i = 0; i < self.deferred_reads_.size(); ++i) {
-    self.move_deferred_before(*self.deferred_reads_[i].mover, due);
-  }
+  for (const auto& read : self.deferred_reads_.entries())
+    self.move_deferred_before(*read.item, due);
 }
 
 void SimDisk::settle_due() {

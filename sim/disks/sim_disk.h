@@ -151,6 +151,7 @@
 #include "sim/disks/disk_op.h"
 #include "sim/disks/disk_view.h"
 #include "sim/disks/fault_plan.h"
+#include "sim/disks/range_list.h"
 #include "sim/kernel/random.h"
 #include "sim/kernel/simulation.h"
 
@@ -552,20 +553,13 @@ class SimDisk final : public engine::BlockDevice {
   // Lazy moves: each lazily moving request's next piece, as a min-heap
   // (MovesLater). Never more entries than requests in flight.
   std::vector<DuePiece> lazy_;
-  // Lazy reads in flight whose pieces wait until something needs them, in
-  // start order.
-  // A deferred request's range kept beside its mover: scans read only this
-  // array, not each mover (on its task's stack, a cache miss apiece).
-  struct Deferred {
-    std::uint64_t offset = 0;
-    std::uint64_t end = 0;
-    PieceMover* mover = nullptr;
-  };
-  std::vector<Deferred> deferred_reads_;
+  // Lazy reads in flight whose pieces wait until something needs them, by
+  // their ranges.
+  RangeList<PieceMover> deferred_reads_;
   // Lazy content changes in flight whose pieces wait the same way (only on
   // an image without a capacity: which piece runs out of space depends on
   // the order in which pieces land, so a thin image's pieces land in order).
-  std::vector<Deferred> deferred_changes_;
+  RangeList<PieceMover> deferred_changes_;
   bool defer_changes_ = false;
   DiskStats stats_;
   // Power losses so far: a request that sees it change fails with EIO.

@@ -1,0 +1,55 @@
+// Items in flight with the byte range each covers, kept sorted by offset,
+// for the question "which of them touch [lo, hi)?" asked far more often
+// than items come and go (a lazy disk's deferred requests: each landing
+// asks, and a few dozen are in flight). The answer costs a binary search
+// and the items near the range, not a scan of them all.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace mirrorsim::sim {
+
+template <typename T>
+class RangeList {
+ public:
+  struct Entry {
+    std::uint64_t offset = 0;
+    std::uint64_t end = 0;
+    T* item = nullptr;
+  };
+
+  void insert(std::uint64_t offset, std::uint64_t end, T* item) {
+    const auto at = std::upper_bound(entries_.begin(), entries_.end(), offset,
+                                     [](std::uint64_t x, const Entry& e) { return x < e.offset; });
+    entries_.insert(at, Entry{offset, end, item});
+    longest_ = std::max(longest_, end - offset);
+  }
+  void erase(const T* item) {
+    std::erase_if(entries_, [item](const Entry& e) { return e.item == item; });
+    if (entries_.empty()) longest_ = 0;  // otherwise an upper bound still
+  }
+
+  bool empty() const { return entries_.empty(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  // Calls fn(item) for each item whose range meets [lo, hi), by offset.
+  // fn may change the items, not add or remove any.
+  template <typename Fn>
+  void for_each_touching(std::uint64_t lo, std::uint64_t hi, Fn fn) const {
+    // No entry longer than longest_ starts before lo - longest_ and reaches lo.
+    const std::uint64_t from = lo > longest_ ? lo - longest_ : 0;
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), from,
+                               [](const Entry& e, std::uint64_t x) { return e.offset < x; });
+    for (; it != entries_.end() && it->offset < hi; ++it) {
+      if (lo < it->end) fn(it->item);
+    }
+  }
+
+ private:
+  std::vector<Entry> entries_;
+  std::uint64_t longest_ = 0;  // no entry is longer
+};
+
+}  // namespace mirrorsim::sim
