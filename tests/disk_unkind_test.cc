@@ -28,6 +28,7 @@
 #include "sim/disks/range_list.h"
 #include "sim/disks/sim_disk.h"
 #include "sim/kernel/simulation.h"
+#include "tests/landing_replay.h"
 #include "tests/one_disk_world.h"
 
 namespace mirrorsim::sim {
@@ -800,50 +801,6 @@ TEST(PowerLoss, RequestsInFlightFailAndStopMoving) {
 
 // --- Against a model: random concurrent traffic, everything on ---
 
-// Records what the disk reports, and replays it on DenseDisk: the durable
-// content is the initial one with the pieces of requests that completed
-// before a successful flush started replayed in landing order.
-struct Model : DiskObserver {
-  struct Landing {
-    std::uint64_t request;
-    DiskOp op;
-    std::uint64_t offset;
-    std::uint64_t length;
-    ContentPayload data;
-    bool durable = false;
-  };
-  DiskImage* image = nullptr;
-  std::vector<Landing> landings;
-  std::set<std::uint64_t> completed;
-  std::map<std::uint64_t, std::set<std::uint64_t>> completed_at_flush_start;
-
-  void on_request_start(const DiskRequest& r) override {
-    if (r.op == DiskOp::kFlush) completed_at_flush_start[r.id] = completed;
-  }
-  void on_data_moved(const DiskRequest& r, std::uint64_t offset, std::uint64_t length) override {
-    if (!changes_content(r.op)) return;
-    landings.push_back({r.id, r.op, offset, length,
-                        r.op == DiskOp::kWrite ? image->read(offset, length) : ContentPayload()});
-  }
-  void on_request_end(const DiskRequest& r) override {
-    completed.insert(r.id);
-    if (r.op != DiskOp::kFlush || r.error != 0) return;
-    const std::set<std::uint64_t>& before = completed_at_flush_start.at(r.id);
-    for (Landing& l : landings) {
-      if (before.count(l.request) != 0) l.durable = true;
-    }
-  }
-  template <typename Keep>
-  std::unique_ptr<DenseDisk> replay(const DiskOptions& o, Keep keep) const {
-    auto dense = std::make_unique<DenseDisk>(o);
-    for (const Landing& l : landings) {
-      if (!keep(l)) continue;
-      EXPECT_TRUE(apply_change(*dense, l.op, l.offset, l.length, &l.data, true).ok());
-    }
-    return dense;
-  }
-};
-
 // Four tasks of random writes, zero writes, discards and flushes.
 // W: World or OwnImageWorld (anything with `sim` and `disk`).
 template <typename W>
@@ -892,40 +849,22 @@ TEST(AgainstTheModel, DurableContentAndPowerLossMatchAReplay) {
         const DiskOptions o = everything_on(cluster);
         World w(o, seed);
         w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
-        Model model;
+        Replay model;
         model.image = w.image.get();
         w.disk.add_observer(model);
         random_traffic(w, seed, 40);
         w.run();
         ASSERT_EQ(w.disk.stats().errors, w.disk.stats().faults_injected);
-        const auto durable = model.replay(o, [](const Model::Landing& l) { return l.durable; });
+        const auto durable = model.durable(o, nullptr);
         EXPECT_EQ(first_difference(w.disk.durable_snapshot(), durable->guest_view()), std::nullopt)
             << "cluster " << cluster << " seed " << seed;
-        // Predict the power loss from a copy of its stream.
-        RandomStream stream(seed);
-        RandomStream predict = stream;
-        std::vector<bool> keep(model.landings.size(), true);
         std::size_t volatile_count = 0;
         for (const auto& l : model.landings) volatile_count += l.durable ? 0 : 1;
         EXPECT_EQ(w.disk.volatile_pieces(), volatile_count);
-        if (mode == PowerLossMode::kAnySubset) {
-          std::map<std::uint64_t, bool> decided;
-          for (std::size_t i = 0; i < keep.size(); ++i) {
-            if (model.landings[i].durable) continue;
-            auto [it, fresh] = decided.try_emplace(model.landings[i].request, false);
-            if (fresh) it->second = predict.chance(0.5);
-            keep[i] = it->second;
-          }
-        } else {
-          std::uint64_t k = predict.between(0, volatile_count);
-          for (std::size_t i = 0; i < keep.size(); ++i) {
-            if (model.landings[i].durable) continue;
-            keep[i] = k > 0;
-            if (k > 0) --k;
-          }
-        }
-        std::size_t index = 0;
-        const auto expected = model.replay(o, [&](const Model::Landing&) { return keep[index++]; });
+        // Predict the power loss from a copy of its stream.
+        RandomStream stream(seed);
+        model.power_loss(mode, stream);
+        const auto expected = model.replay(o, nullptr, [](const Replay::Landing&) { return true; });
         w.disk.power_loss(mode, stream);
         EXPECT_EQ(first_difference(w.disk.snapshot(), expected->guest_view()), std::nullopt)
             << "cluster " << cluster << " seed " << seed << " " << power_loss_mode_name(mode);

@@ -27,6 +27,7 @@
 #include "sim/disks/sim_disk.h"
 #include "sim/kernel/random.h"
 #include "sim/kernel/simulation.h"
+#include "tests/landing_replay.h"
 
 namespace mirrorsim::sim {
 namespace {
@@ -70,90 +71,6 @@ DiskOptions backing_options() {
   return o;
 }
 
-// Records every landing as the disk reports it, which flush made it durable
-// and what each power loss kept, and replays any of it on DenseDisk.
-struct Replay : DiskObserver {
-  struct Landing {
-    std::uint64_t request = 0;
-    DiskOp op = DiskOp::kWrite;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
-    ContentPayload data;
-    bool may_unmap = false;
-    bool durable = false;
-    bool lost = false;  // dropped by a power loss
-  };
-  const DiskImage* image = nullptr;
-  std::vector<Landing> landings;
-  // Landings before this one were settled by a power loss: kept unless lost.
-  std::size_t first_open = 0;
-  // The backing came with the landing of this index (none: not attached).
-  std::optional<std::size_t> attach_at;
-  std::set<std::uint64_t> completed;
-  std::map<std::uint64_t, std::set<std::uint64_t>> completed_at_flush_start;
-
-  void on_request_start(const DiskRequest& r) override {
-    if (r.op == DiskOp::kFlush) completed_at_flush_start[r.id] = completed;
-  }
-  void on_data_moved(const DiskRequest& r, std::uint64_t offset, std::uint64_t length) override {
-    if (!changes_content(r.op)) return;
-    landings.push_back({r.id, r.op, offset, length,
-                        r.op == DiskOp::kWrite ? image->read(offset, length) : ContentPayload(),
-                        may_unmap(r.offset)});
-  }
-  void on_request_end(const DiskRequest& r) override {
-    completed.insert(r.id);
-    if (r.op != DiskOp::kFlush || r.error != 0) return;
-    const std::set<std::uint64_t>& before = completed_at_flush_start.at(r.id);
-    for (std::size_t i = first_open; i < landings.size(); ++i) {
-      if (before.count(landings[i].request) != 0) landings[i].durable = true;
-    }
-  }
-
-  // What survives a power loss: the open landings that `keep` keeps.
-  template <typename Keep>
-  std::unique_ptr<DenseDisk> replay(const DiskOptions& o, const std::shared_ptr<DenseDisk>& backing,
-                                    Keep keep) const {
-    auto dense = std::make_unique<DenseDisk>(o);
-    for (std::size_t i = 0; i < landings.size(); ++i) {
-      const Landing& l = landings[i];
-      if (i < first_open ? l.lost : !keep(l)) continue;
-      if (attach_at && i >= *attach_at && dense->backing() == nullptr) {
-        dense->attach_backing(backing);
-      }
-      EXPECT_TRUE(apply_change(*dense, l.op, l.offset, l.length, &l.data, l.may_unmap).ok());
-    }
-    if (attach_at && dense->backing() == nullptr) dense->attach_backing(backing);
-    return dense;
-  }
-  std::unique_ptr<DenseDisk> durable(const DiskOptions& o,
-                                     const std::shared_ptr<DenseDisk>& backing) const {
-    return replay(o, backing, [](const Landing& l) { return l.durable; });
-  }
-
-  // Marks what a power loss drawn from (a copy of) `stream` drops, as
-  // SimDisk documents it.
-  void power_loss(PowerLossMode mode, RandomStream stream) {
-    std::size_t open = 0;
-    for (std::size_t i = first_open; i < landings.size(); ++i) open += landings[i].durable ? 0 : 1;
-    std::map<std::uint64_t, bool> kept_request;
-    std::uint64_t survive = mode == PowerLossMode::kInOrderPrefix ? stream.between(0, open) : 0;
-    for (std::size_t i = first_open; i < landings.size(); ++i) {
-      Landing& l = landings[i];
-      if (l.durable) continue;
-      if (mode == PowerLossMode::kAnySubset) {
-        auto [it, fresh] = kept_request.try_emplace(l.request, false);
-        if (fresh) it->second = stream.chance(0.5);
-        l.lost = !it->second;
-      } else {
-        l.lost = survive == 0;
-        if (survive > 0) --survive;
-      }
-    }
-    first_open = landings.size();
-  }
-};
-
 struct Config {
   std::uint64_t cluster = 0;
   std::uint64_t page_bytes = 0;
@@ -183,6 +100,7 @@ int run_against_replay(const Config& c, std::uint64_t seed) {
   SimDisk disk(sim, content, 9, image);
   disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
   Replay model;
+  model.may_unmap = may_unmap;
   model.image = image.get();
   disk.add_observer(model);
   const std::string what = describe(c, seed);
