@@ -9,9 +9,11 @@
 //             piece at its instant (unless a power loss came in between)
 //             and wakes the task at the completion (service end + delay).
 //             With observers, the pieces move in plain scheduler events
-//             (PieceMover) while the task stays blocked; without, they wait
-//             in the disk's lazy queue (lazy_) and move when something could
-//             see them (settle): no event per piece at all. The slot's end is
+//             (PieceMover) while the task stays blocked; without, they are
+//             deferred (deferred_reads_, deferred_changes_: a thin image's
+//             changes wait in the ordered queue lazy_ instead) and move when
+//             something needs them, often as one at the completion: no event
+//             per piece at all (finish_deferred). The slot's end is
 //             settled when the in-flight count is next read: a switch into
 //             the task per piece and at the service end cost more than the
 //             moves themselves.
