@@ -192,22 +192,20 @@ TEST(FoldSharing, DurableContentAndPowerLossesMatchAPlainReplay) {
   for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
     for (std::uint64_t page : {std::uint64_t{512}, 8 * kKiB, 64 * kKiB}) {
       for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
-        for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        for (std::uint64_t seed = 1; seed <= 2; ++seed) {
           checks += run_against_replay({cluster, page, 4, mode}, seed);
         }
       }
     }
   }
-  EXPECT_GT(checks, 1000);
+  EXPECT_GT(checks, 500);
 }
 
 // So many tasks that more than 64 landings can stay volatile at a flush:
 // the fold applies them all then (and must get the same content).
 TEST(FoldSharing, ManyLandingsStayingMatchAPlainReplayToo) {
   for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
-    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-      run_against_replay({cluster, 4 * kKiB, 100, PowerLossMode::kAnySubset}, seed);
-    }
+    run_against_replay({cluster, 4 * kKiB, 100, PowerLossMode::kAnySubset}, 1);
   }
 }
 
