@@ -52,15 +52,21 @@ def last_line(path):
 
 class Qmp:
     def __init__(self, path):
+        # QEMU binds the socket's file before it listens on it: a connect
+        # in between is refused, so try again until the deadline.
         deadline = time.monotonic() + 10
-        while not os.path.exists(path):
+        while True:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                self.sock.close()
             if qemu.poll() is not None:
                 qemu_died()
             if time.monotonic() > deadline:
                 cannot_run("QEMU opened no QMP socket")
             time.sleep(0.02)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
         self.sock.settimeout(0.2)
         self.buffer = b""
         self.events = []
