@@ -300,6 +300,13 @@ void World::data_moved(bool target, const sim::DiskRequest& r, std::uint64_t off
   if (snapshotting_) snapshots_.push_back(source_->snapshot());
 }
 
+bool World::wants_data_moves(bool target) const {
+  // The target: guest writes after the pivot. The source: snapshots after a
+  // soft cancel past READY, which must see every piece of a request in
+  // flight when it comes, so watch from the start when one may come.
+  return target ? pivoted_ : soft_cancel_may_come_;
+}
+
 void World::on_event(const engine::JobEvent& event) {
   events_.push_back(event);
   if (event.kind == engine::JobEventKind::kCompleted ||
@@ -430,6 +437,9 @@ sim::RunOutcome World::run_to_end() {
 }
 
 RunReport World::run() {
+  soft_cancel_may_come_ =
+      std::any_of(scenario_.commands.begin(), scenario_.commands.end(),
+                  [](const scenarios::Command& c) { return c.kind == CommandKind::kCancel; });
   start();
   return report(run_to_end());
 }

@@ -214,6 +214,7 @@ class World final : public engine::JobObserver {
       world->data_moved(target, r, offset, length);
     }
     void on_request_end(const sim::DiskRequest& r) override { world->request_end(target, r); }
+    bool wants_data_moves() const override { return world->wants_data_moves(target); }
   };
 
   void build_disks();
@@ -228,6 +229,9 @@ class World final : public engine::JobObserver {
   // succeeds; a split or torn one lands in pieces, and a torn one then fails).
   void data_moved(bool target, const sim::DiskRequest& r, std::uint64_t offset,
                   std::uint64_t length);
+  // Whether data_moved may do something for a request to that disk that
+  // starts now; where not, the disk may move its pieces lazily (faster).
+  bool wants_data_moves(bool target) const;
   void drive();  // the driver task: start the job, the guest, the commands
   // The guest (world_io.cc): an open-loop arrival process feeding a FIFO
   // in front of guest_queue_depth() slots.
@@ -307,6 +311,10 @@ class World final : public engine::JobObserver {
   std::optional<engine::TimeNs> cancel_end_ns_;   // when that cancel's job ended cleanly
   std::optional<std::uint64_t> passes_at_ready_;  // the job's passes when it said READY
   bool snapshotting_ = false;  // between a soft cancel past READY and the job's end
+  // Whether a soft cancel past READY may come: unless run() drives the
+  // world (then commands come from the scenario only, not from calls
+  // between steps) and the scenario has no cancel.
+  bool soft_cancel_may_come_ = true;
   std::vector<sim::GuestView> snapshots_;
   std::uint32_t guest_in_flight_ = 0;
   // Arrivals waiting for one of the guest_queue_depth() slots, oldest first.

@@ -314,7 +314,10 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   const bool moves = fault == 0 || torn;
   // Nobody to show a move to at its instant: the pieces wait in the lazy
   // queue, and the wake's settle below moves them (and every other due one).
-  const bool lazy = observers_.empty() && image_.use_count() == 1;
+  const bool lazy = image_.use_count() == 1 &&
+                    std::none_of(observers_.begin(), observers_.end(),
+                                 [](const DiskObserver* o) { return o->wants_data_moves(); });
+  r.lazy = lazy;
   const bool read = request.op == DiskOp::kRead;
   const bool deferred = moves && lazy && (read || defer_changes_);
   if (deferred) {
@@ -639,14 +642,19 @@ void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engi
     landing.length = length;
     landing.may_unmap = r.may_unmap;
     landing.at_ns = at;
+    landing.first_extent = extents_dropped_ + landed_extents_.size();
     if (request.op == DiskOp::kWrite) {
-      landing.data =
-          offset == request.offset && length == request.length ? *r.data : std::move(r.piece_data);
+      const std::span<const Extent> extents = offset == request.offset && length == request.length
+                                                  ? r.data->extents()
+                                                  : r.piece_data.extents();
+      landing.extent_count = static_cast<std::uint32_t>(extents.size());
+      landed_extents_.insert(landed_extents_.end(), extents.begin(), extents.end());
     }
     r.landed.push_back(landing.seq);
-    volatile_.push_back(std::move(landing));
+    volatile_.push_back(landing);
     ++not_durable_;
   }
+  if (r.lazy) return;
   for (DiskObserver* observer : observers_) observer->on_data_moved(request, offset, length);
 }
 
@@ -737,10 +745,8 @@ void SimDisk::fold_durable_prefix() {
   if (folded == 0) return;
   const std::size_t staying = volatile_.size() - folded;
   if (staying > kMaxStayingToShare || !live_is_base_with_landings()) {
-    for (; folded > 0; --folded) {
-      fold_into_base(volatile_.front());
-      volatile_.pop_front();
-    }
+    for (std::size_t i = 0; i < folded; ++i) fold_into_base(volatile_[i]);
+    drop_front_landings(folded);
     return;
   }
   // Where no landing that stays touches, the live layer is base_ with the
@@ -757,13 +763,43 @@ void SimDisk::fold_durable_prefix() {
       fold_into_base(l);
     } else {
       attach_backing_if_due(*base_, l.seq);
-      shared.push_back(pages);
+      // Landings of a copy mostly follow each other: joining them here
+      // leaves merged() little to sort.
+      if (!shared.empty() && pages.first <= shared.back().second &&
+          shared.back().first <= pages.second) {
+        shared.back() = {std::min(shared.back().first, pages.first),
+                         std::max(shared.back().second, pages.second)};
+      } else {
+        shared.push_back(pages);
+      }
     }
   }
   for (const PageRange& pages : merged(std::move(shared))) {
     base_->take_pages(*cache_image_, pages.first, pages.second);
   }
-  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(folded));
+  drop_front_landings(folded);
+}
+
+void SimDisk::drop_front_landings(std::size_t count) {
+  if (count == 0) return;
+  const std::uint64_t extents_end = count < volatile_.size()
+                                        ? volatile_[count].first_extent
+                                        : extents_dropped_ + landed_extents_.size();
+  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(count));
+  // Writes' extents follow landing order, so the folded ones are a prefix;
+  // a landing without content holds the position where its next would go.
+  const auto extents = static_cast<std::ptrdiff_t>(extents_end - extents_dropped_);
+  landed_extents_.erase(landed_extents_.begin(), landed_extents_.begin() + extents);
+  extents_dropped_ = extents_end;
+}
+
+engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) const {
+  if (l.op != DiskOp::kWrite)
+    return apply_change(image, l.op, l.offset, l.length, nullptr, l.may_unmap);
+  const auto first = static_cast<std::ptrdiff_t>(l.first_extent - extents_dropped_);
+  const ContentPayload data(
+      std::span<const Extent>(landed_extents_.data() + first, l.extent_count));
+  return apply_change(image, l.op, l.offset, l.length, &data, l.may_unmap);
 }
 
 std::vector<SimDisk::PageRange> SimDisk::touched_pages(
@@ -814,8 +850,7 @@ void SimDisk::attach_backing_if_due(DiskImage& image, std::uint64_t seq) const {
 
 void SimDisk::fold_into_base(const Landing& l) {
   attach_backing_if_due(*base_, l.seq);
-  const engine::IoStatus status =
-      apply_change(*base_, l.op, l.offset, l.length, &l.data, l.may_unmap);
+  const engine::IoStatus status = apply_landing(*base_, l);
   MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': folding landing " + std::to_string(l.seq) +
                                     " into the durable base failed");
 }
@@ -829,8 +864,7 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   for (const Landing& l : volatile_) {
     if (!keep(l)) continue;
     attach_backing_if_due(*scratch, l.seq);
-    const engine::IoStatus status =
-        apply_change(*scratch, l.op, l.offset, l.length, &l.data, l.may_unmap);
+    const engine::IoStatus status = apply_landing(*scratch, l);
     MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
                                       std::to_string(l.seq) + " failed");
   }
@@ -917,7 +951,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     base_->restore(std::move(kept));
     base_matches_live();
     durable_.reset();
-    volatile_.clear();
+    drop_front_landings(volatile_.size());
     completed_volatile_.clear();
     not_durable_ = 0;
   }

@@ -90,9 +90,10 @@
 // Each disk draws from its own streams "latency/<id>", "faults/<id>" and
 // "io/<id>", so one disk's draws never shift another's.
 //
-// Lazy moves. A disk with no observer whose image nobody else holds (no
-// other shared_ptr to it when a request starts) has nobody to show a move
-// to at its instant, so it moves that request's pieces lazily rather than
+// Lazy moves. A disk whose observers want no data moves (none, or each
+// answering wants_data_moves() false when a request starts) and whose image
+// nobody else holds (no other shared_ptr to it then) has nobody to show a
+// move to at its instant, so it moves that request's pieces lazily rather than
 // in a scheduler event each: due pieces (instant <= now) move, in
 // (instant, offset, request) order across the disk's requests, before
 // anything can see or change the disk's content: a request's completion,
@@ -139,6 +140,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -205,7 +207,8 @@ struct DiskRequest {
 // before its completion: those run in a scheduler event on the blocked
 // task's behalf. They must not block and must not add or remove observers.
 // REQUIRES: observers are added while no unkind request is in flight (a
-// disk without observers moves pieces lazily, see SimDisk).
+// disk without observers that want data moves moves pieces lazily, see
+// SimDisk).
 class DiskObserver {
  public:
   virtual ~DiskObserver() = default;
@@ -220,6 +223,10 @@ class DiskObserver {
     (void)length;
   }
   virtual void on_request_end(const DiskRequest& request) { (void)request; }
+  // Whether to call on_data_moved for the pieces of an unkind request that
+  // starts now (asked at its start). While no observer wants them, the disk
+  // may move pieces lazily (see SimDisk) and tells nobody of them.
+  virtual bool wants_data_moves() const { return true; }
 };
 
 struct DiskStats {
@@ -346,27 +353,35 @@ class SimDisk final : public engine::BlockDevice {
     ContentPayload piece_data;             // write: the slice of the piece moving now
     bool may_unmap = false;                // write_zeroes
     Captures* captures = nullptr;          // read
+    bool lazy = false;                     // its pieces move lazily: observers are not told
     // Flush: the completion stamps handed out when it started.
     std::uint64_t flush_stamp = 0;
     // Write cache: the sequence numbers of the pieces it landed.
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, while a write cache holds it.
+  // Trivially destructible and 64 bytes, its content kept apart in
+  // landed_extents_: a cache that is never flushed holds one per piece of
+  // every change of the run.
   struct Landing {
     std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
     std::uint64_t request = 0;
-    DiskOp op = DiskOp::kWrite;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
-    bool may_unmap = false;
-    ContentPayload data;          // write: the piece's content
     std::uint64_t completed = 0;  // its request's completion stamp; 0 in flight
-    bool durable = false;
     // Its piece's instant: a deferred change lands after landings with later
     // instants (nothing it overlaps), so a power loss takes landings in
     // instant order, not in seq order.
     engine::TimeNs at_ns = 0;
+    // Write: its content is landed_extents_[first_extent - extents_dropped_]
+    // and the extent_count - 1 after it. Others: where those would start.
+    std::uint64_t first_extent = 0;
+    std::uint32_t extent_count = 0;
+    DiskOp op = DiskOp::kWrite;
+    bool may_unmap = false;
+    bool durable = false;
   };
+  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 64);
 
   // Moves a request's pieces at their instants before the task's wake (its
   // completion), each as a plain scheduler event: the requesting task stays
@@ -484,6 +499,10 @@ class SimDisk final : public engine::BlockDevice {
   void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
   // Applies a durable landing to base_, which then starts after it.
   void fold_into_base(const Landing& landing);
+  // Applies a landing to `image`.
+  engine::IoStatus apply_landing(DiskImage& image, const Landing& landing) const;
+  // Drops the first `count` landings of volatile_ and their extents.
+  void drop_front_landings(std::size_t count);
   // Folds the durable prefix of volatile_ into base_. Where no landing that
   // stays touches (its clusters, rounded out to pages), the live layer is
   // base_ with the prefix applied: base_ shares those pages of it (no copy)
@@ -585,6 +604,10 @@ class SimDisk final : public engine::BlockDevice {
   // durable prefix from the front, and growth moves no landing (a source
   // whose guest never flushes collects landings for the whole run).
   std::deque<Landing> volatile_;
+  // The landings' write content, in landing order, and how many extents
+  // were dropped from its front with the landings folded into base_.
+  std::vector<Extent> landed_extents_;
+  std::uint64_t extents_dropped_ = 0;
   // The landings in volatile_ that completed and are not durable yet, as
   // (completion stamp, seq) in stamp order: a flush makes a prefix of them
   // durable without scanning volatile_.
