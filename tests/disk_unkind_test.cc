@@ -881,14 +881,24 @@ TEST(AgainstTheModel, DurableContentAndPowerLossMatchAReplay) {
 // instant; unobserved, lazily, when something could see it.
 struct OwnImageWorld {
   struct Nothing final : DiskObserver {};
+  // Sees requests start and end, and wants no data moves.
+  struct Quiet final : DiskObserver {
+    std::uint64_t starts = 0, moves = 0, ends = 0;
+    void on_request_start(const DiskRequest&) override { ++starts; }
+    void on_data_moved(const DiskRequest&, std::uint64_t, std::uint64_t) override { ++moves; }
+    void on_request_end(const DiskRequest&) override { ++ends; }
+    bool wants_data_moves() const override { return false; }
+  };
   Simulation sim;
   ContentSource content;
   Nothing nothing;
+  Quiet quiet;
   SimDisk disk;
-  OwnImageWorld(DiskOptions o, std::uint64_t seed, bool observed)
+  OwnImageWorld(DiskOptions o, std::uint64_t seed, bool observed, bool quietly = false)
       : sim(SimulationOptions{.seed = seed, .retain_log = true}),
         disk(sim, content, OneDiskWorld::kDiskId, std::move(o)) {
     if (observed) disk.add_observer(nothing);
+    if (quietly) disk.add_observer(quiet);
   }
 };
 
@@ -906,11 +916,12 @@ struct Seen {
   PowerLossResult power;
   DiskStats stats;
   std::uint64_t events = 0;
+  OwnImageWorld::Quiet quiet;  // what a quiet observer saw, when there was one
 };
 
 Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed,
-                   PowerLossMode mode = PowerLossMode::kAnySubset) {
-  OwnImageWorld w(o, seed, observed);
+                   PowerLossMode mode = PowerLossMode::kAnySubset, bool quietly = false) {
+  OwnImageWorld w(o, seed, observed, quietly);
   w.disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
   random_traffic(w, seed, 30);
   Seen seen;
@@ -954,6 +965,7 @@ Seen watch_traffic(const DiskOptions& o, std::uint64_t seed, bool observed,
   seen.snapshots.push_back(w.disk.snapshot());
   seen.durable.push_back(w.disk.durable_snapshot());
   seen.stats = w.disk.stats();
+  seen.quiet = w.quiet;
   const auto key = [](const LogRecord& r) { return std::tuple(r.time, r.a, r.c, r.b); };
   for (const LogRecord& r : w.sim.log().records()) {
     if (r.kind == EventKind::kDiskDataMoved) seen.moves.push_back(r);
@@ -1042,6 +1054,35 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
       // The point of it: no scheduler event per piece.
       EXPECT_LT(lazy.events, eager.events);
     }
+  }
+}
+
+// An observer that wants no data moves (the World's, mostly) leaves the
+// disk lazy: the run is the one without observers, event for event, and
+// the observer sees every request start and end but no move.
+TEST(LazyMoves, AnObserverThatWantsNoMovesKeepsTheDiskLazy) {
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const DiskOptions o = everything_on(64 * kKiB);
+    const Seen alone = watch_traffic(o, seed, false);
+    const Seen quiet = watch_traffic(o, seed, false, PowerLossMode::kAnySubset, true);
+    ASSERT_FALSE(alone.moves.empty());
+    EXPECT_EQ(quiet.events, alone.events);
+    EXPECT_TRUE(same_records(quiet.moves, alone.moves));
+    EXPECT_TRUE(same_records(quiet.ends, alone.ends));
+    ASSERT_EQ(quiet.snapshots.size(), alone.snapshots.size());
+    for (std::size_t i = 0; i < quiet.snapshots.size(); ++i) {
+      EXPECT_EQ(first_difference(quiet.snapshots[i], alone.snapshots[i]), std::nullopt) << i;
+      EXPECT_EQ(first_difference(quiet.durable[i], alone.durable[i]), std::nullopt) << i;
+    }
+    const DiskStats& st = quiet.stats;
+    const std::uint64_t requests = st.reads + st.writes + st.zero_writes + st.discards + st.flushes;
+    EXPECT_EQ(quiet.quiet.starts, requests);
+    EXPECT_EQ(quiet.quiet.ends, requests);
+    EXPECT_EQ(quiet.quiet.moves, 0u);
+    // And an observer that wants them makes the disk eager again.
+    const Seen both = watch_traffic(o, seed, true, PowerLossMode::kAnySubset, true);
+    EXPECT_GT(both.events, alone.events);
   }
 }
 

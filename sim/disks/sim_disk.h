@@ -105,7 +105,8 @@
 // kDiskDataMoved record carries its piece's instant but is appended when
 // the piece moves (so after records of other disks and tasks with later
 // times). A reference to the image kept from before a request started
-// does not settle the pieces due since: read through the calls above. A
+// does not settle the pieces due since: read through the calls above.
+// Observers get no on_data_moved for a lazy request's pieces. A
 // lazy read captures its pieces through the backing chain when they move,
 // so a backing must not change while the disk has reads in flight
 // (backings are read-only images in every use here).
