@@ -985,6 +985,18 @@ bool same_records(const std::vector<LogRecord>& x, const std::vector<LogRecord>&
                     });
 }
 
+// The same piece moves and request ends, and the same content and durable
+// content at each look.
+void expect_same_moves_and_content(const Seen& x, const Seen& y) {
+  EXPECT_TRUE(same_records(x.moves, y.moves));
+  EXPECT_TRUE(same_records(x.ends, y.ends));
+  ASSERT_EQ(x.snapshots.size(), y.snapshots.size());
+  for (std::size_t i = 0; i < x.snapshots.size(); ++i) {
+    EXPECT_EQ(first_difference(x.snapshots[i], y.snapshots[i]), std::nullopt) << i;
+    EXPECT_EQ(first_difference(x.durable[i], y.durable[i]), std::nullopt) << i;
+  }
+}
+
 // A lazy read whose pieces have all moved only waits for its completion:
 // an observer may be added then (it has nothing left to miss).
 TEST(LazyMoves, AnObserverMayComeWhileAReadWaitsOnlyForItsCompletion) {
@@ -1031,13 +1043,7 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
                    std::to_string(c.capacity) + " " + std::string(power_loss_mode_name(c.mode)) +
                    " seed " + std::to_string(seed));
       ASSERT_FALSE(eager.moves.empty());
-      EXPECT_TRUE(same_records(eager.moves, lazy.moves));
-      EXPECT_TRUE(same_records(eager.ends, lazy.ends));
-      ASSERT_EQ(eager.snapshots.size(), lazy.snapshots.size());
-      for (std::size_t i = 0; i < eager.snapshots.size(); ++i) {
-        EXPECT_EQ(first_difference(eager.snapshots[i], lazy.snapshots[i]), std::nullopt) << i;
-        EXPECT_EQ(first_difference(eager.durable[i], lazy.durable[i]), std::nullopt) << i;
-      }
+      expect_same_moves_and_content(eager, lazy);
       EXPECT_EQ(eager.volatile_counts, lazy.volatile_counts);
       EXPECT_EQ(eager.statuses, lazy.statuses);
       ASSERT_EQ(eager.reads.size(), lazy.reads.size());
@@ -1068,13 +1074,7 @@ TEST(LazyMoves, AnObserverThatWantsNoMovesKeepsTheDiskLazy) {
     const Seen quiet = watch_traffic(o, seed, false, PowerLossMode::kAnySubset, true);
     ASSERT_FALSE(alone.moves.empty());
     EXPECT_EQ(quiet.events, alone.events);
-    EXPECT_TRUE(same_records(quiet.moves, alone.moves));
-    EXPECT_TRUE(same_records(quiet.ends, alone.ends));
-    ASSERT_EQ(quiet.snapshots.size(), alone.snapshots.size());
-    for (std::size_t i = 0; i < quiet.snapshots.size(); ++i) {
-      EXPECT_EQ(first_difference(quiet.snapshots[i], alone.snapshots[i]), std::nullopt) << i;
-      EXPECT_EQ(first_difference(quiet.durable[i], alone.durable[i]), std::nullopt) << i;
-    }
+    expect_same_moves_and_content(quiet, alone);
     const DiskStats& st = quiet.stats;
     const std::uint64_t requests = st.reads + st.writes + st.zero_writes + st.discards + st.flushes;
     EXPECT_EQ(quiet.quiet.starts, requests);
