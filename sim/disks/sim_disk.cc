@@ -786,11 +786,16 @@ void SimDisk::drop_front_landings(std::size_t count) {
                                         ? volatile_[count].first_extent
                                         : extents_dropped_ + landed_extents_.size();
   volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(count));
-  // Writes' extents follow landing order, so the folded ones are a prefix;
-  // a landing without content holds the position where its next would go.
-  const auto extents = static_cast<std::ptrdiff_t>(extents_end - extents_dropped_);
-  landed_extents_.erase(landed_extents_.begin(), landed_extents_.begin() + extents);
-  extents_dropped_ = extents_end;
+  // Writes' extents follow landing order, so the dropped ones are a prefix
+  // (a landing without content holds the position where its next would
+  // go). It is erased once it is half the vector: a fold of a few landings
+  // before many that stay does not move them all.
+  const std::uint64_t dead = extents_end - extents_dropped_;
+  if (2 * dead >= landed_extents_.size()) {
+    landed_extents_.erase(landed_extents_.begin(),
+                          landed_extents_.begin() + static_cast<std::ptrdiff_t>(dead));
+    extents_dropped_ = extents_end;
+  }
 }
 
 engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) const {

@@ -605,8 +605,9 @@ class SimDisk final : public engine::BlockDevice {
   // durable prefix from the front, and growth moves no landing (a source
   // whose guest never flushes collects landings for the whole run).
   std::deque<Landing> volatile_;
-  // The landings' write content, in landing order, and how many extents
-  // were dropped from its front with the landings folded into base_.
+  // The landings' write content, in landing order (with a prefix of the
+  // dropped landings' extents not erased yet), and how many extents were
+  // erased from its front.
   std::vector<Extent> landed_extents_;
   std::uint64_t extents_dropped_ = 0;
   // The landings in volatile_ that completed and are not durable yet, as
