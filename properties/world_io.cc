@@ -3,6 +3,7 @@
 // (from the scenario, or from a test), each recorded as it was answered.
 #include <fmt/core.h>
 
+#include "engine/invariant.h"
 #include "properties/algorithm_specs.h"
 #include "properties/world.h"
 
@@ -209,6 +210,10 @@ CommandRecord World::cancel(bool force) {
     cancel_accepted_ = true;
     user_paused_ = false;  // a cancel undoes every pause
     if (!force && was_ready && !soft_cancel_after_ready_) {
+      // The source's requests in flight must have shown their pieces.
+      MIRRORSIM_ASSERT(soft_cancel_may_come_,
+                       "a soft cancel came that the world did not expect: the source's "
+                       "pieces were not watched");
       soft_cancel_after_ready_ = true;
       snapshotting_ = true;
       snapshots_.push_back(source_->snapshot());
