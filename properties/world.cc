@@ -265,6 +265,9 @@ void World::guest_write_ended(std::uint64_t number) {
 }
 
 void World::request_start(bool target, const sim::DiskRequest& r) {
+  if (target && pivoted_ && !first_target_request_after_pivot_) {
+    first_target_request_after_pivot_ = r.id;
+  }
   const sim::SimDisk& disk = target ? *target_ : *source_;
   bounds_.on_request_validity(target ? "target" : "source", disk.options().length_bytes, r);
   if (target && !pivoted_ && !job_->ended()) {
@@ -290,8 +293,9 @@ void World::data_moved(bool target, const sim::DiskRequest& r, std::uint64_t off
   if (!sim::changes_content(r.op)) return;
   if (target) {
     // A guest write after the pivot: make the source (the guest's expected
-    // disk) read what the target now reads there.
-    if (pivoted_ && r.start_ns >= pivot_time_) {
+    // disk) read what the target now reads there. Not a request that
+    // started at the pivot's instant before it (a stale copy of the job's).
+    if (first_target_request_after_pivot_ && r.id >= *first_target_request_after_pivot_) {
       sim::ContentPayload now = target_->image().read(offset, length);
       (void)source_->image().write(offset, now);
     }

@@ -304,6 +304,10 @@ class World final : public engine::JobObserver {
   std::string start_error_;
   bool pivoted_ = false;
   engine::TimeNs pivot_time_ = 0;
+  // The first target request that started after the pivot (ids grow in
+  // start order): data_moved follows it and those after it, the same ones
+  // whose pieces the target's watch asked to see.
+  std::optional<std::uint64_t> first_target_request_after_pivot_;
   bool user_paused_ = false;  // a pause the user asked for and has not resumed
   bool complete_accepted_ = false;
   bool cancel_accepted_ = false;
