@@ -765,13 +765,7 @@ void SimDisk::fold_durable_prefix() {
       attach_backing_if_due(*base_, l.seq);
       // Landings of a copy mostly follow each other: joining them here
       // leaves merged() little to sort.
-      if (!shared.empty() && pages.first <= shared.back().second &&
-          shared.back().first <= pages.second) {
-        shared.back() = {std::min(shared.back().first, pages.first),
-                         std::max(shared.back().second, pages.second)};
-      } else {
-        shared.push_back(pages);
-      }
+      join_or_append(shared, pages);
     }
   }
   for (const PageRange& pages : merged(std::move(shared))) {
@@ -819,14 +813,18 @@ std::vector<SimDisk::PageRange> SimDisk::touched_pages(
 std::vector<SimDisk::PageRange> SimDisk::merged(std::vector<PageRange> ranges) {
   std::sort(ranges.begin(), ranges.end());
   std::vector<PageRange> out;
-  for (const PageRange& r : ranges) {
-    if (!out.empty() && r.first <= out.back().second) {
-      out.back().second = std::max(out.back().second, r.second);
-    } else {
-      out.push_back(r);
-    }
-  }
+  for (const PageRange& r : ranges) join_or_append(out, r);
   return out;
+}
+
+void SimDisk::join_or_append(std::vector<PageRange>& ranges, PageRange pages) {
+  if (!ranges.empty() && pages.first <= ranges.back().second &&
+      ranges.back().first <= pages.second) {
+    ranges.back() = {std::min(ranges.back().first, pages.first),
+                     std::max(ranges.back().second, pages.second)};
+  } else {
+    ranges.push_back(pages);
+  }
 }
 
 bool SimDisk::overlaps(const std::vector<PageRange>& sorted, PageRange pages) {

@@ -519,6 +519,9 @@ class SimDisk final : public engine::BlockDevice {
                                        std::deque<Landing>::const_iterator end) const;
   // Sorted, with overlapping and adjacent ranges joined.
   static std::vector<PageRange> merged(std::vector<PageRange> ranges);
+  // Joins `pages` to the last range when the two overlap or adjoin, else
+  // appends it.
+  static void join_or_append(std::vector<PageRange>& ranges, PageRange pages);
   static bool overlaps(const std::vector<PageRange>& sorted, PageRange pages);
   // base_ was just made the live layer: from here on each change of the
   // live image should be a landing.
