@@ -373,8 +373,8 @@ std::vector<KeyInfo> build() {
        quoted_names<sim::PowerLossMode>() + "; power_loss only",
        "which volatile writes survive a power loss: \"any_subset\": each request's landed "
        "pieces kept or dropped together, a seeded coin per request (as CrashMonkey explores); "
-       "\"in_order_prefix\": the first k landed pieces, k seeded (a cache that writes back in "
-       "order)"},
+       "\"in_order_prefix\": the first k requests in the order of their first landed piece, "
+       "k seeded (a cache that writes back in order)"},
 
   };
   // [swarm]

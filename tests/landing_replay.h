@@ -92,21 +92,23 @@ struct Replay : DiskObserver {
   // Marks what a power loss drawn from (a copy of) `stream` drops, as
   // SimDisk documents it.
   void power_loss(PowerLossMode mode, RandomStream stream) {
-    std::size_t open = 0;
-    for (std::size_t i = first_open; i < landings.size(); ++i) open += landings[i].durable ? 0 : 1;
+    std::set<std::uint64_t> open;  // requests with a volatile landing
+    for (std::size_t i = first_open; i < landings.size(); ++i) {
+      if (!landings[i].durable) open.insert(landings[i].request);
+    }
     std::map<std::uint64_t, bool> kept_request;
-    std::uint64_t survive = mode == PowerLossMode::kInOrderPrefix ? stream.between(0, open) : 0;
+    std::uint64_t survive =
+        mode == PowerLossMode::kInOrderPrefix ? stream.between(0, open.size()) : 0;
     for (std::size_t i = first_open; i < landings.size(); ++i) {
       Landing& l = landings[i];
       if (l.durable) continue;
-      if (mode == PowerLossMode::kAnySubset) {
-        auto [it, fresh] = kept_request.try_emplace(l.request, false);
-        if (fresh) it->second = stream.chance(0.5);
-        l.lost = !it->second;
-      } else {
-        l.lost = survive == 0;
-        if (survive > 0) --survive;
+      auto [it, fresh] = kept_request.try_emplace(l.request, false);
+      if (fresh && mode == PowerLossMode::kAnySubset) it->second = stream.chance(0.5);
+      if (fresh && mode == PowerLossMode::kInOrderPrefix && survive > 0) {
+        it->second = true;
+        --survive;
       }
+      l.lost = !it->second;
     }
     first_open = landings.size();
   }

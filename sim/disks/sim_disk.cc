@@ -42,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -458,13 +459,13 @@ void SimDisk::finish_deferred(PieceMover& mover) {
       } else {
         r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
       }
-      for (const Piece& piece : pieces) {
-        if (change && cache_image_ != nullptr && r.seen.op == DiskOp::kWrite &&
-            piece.length != r.seen.length) {
-          r.piece_data = r.data->slice(piece.offset - r.seen.offset, piece.length);
-        }
-        moved(r, piece.offset, piece.length, piece.at_ns, true);
+      // A write cache holds what landed as one change: one landing, at the
+      // first piece's instant (landing order is instant order).
+      if (change) {
+        land(r, r.seen.offset, r.seen.length, pieces.front().at_ns,
+             static_cast<std::uint8_t>(pieces.size()));
       }
+      for (const Piece& piece : pieces) log_move(r, piece.offset, piece.length, piece.at_ns);
       mover.next = pieces.size();
     } else {
       while (mover.skip_to_landing()) move_next_piece(mover);
@@ -628,34 +629,42 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, 
 
 void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
                     bool log_it) {
-  const DiskRequest& request = r.seen;
-  if (log_it) {
-    simulation_.log().append(at, EventKind::kDiskDataMoved, id_, offset,
-                             pack_length_op(length, request.op), request.id);
-  }
-  if (cache_image_ != nullptr && changes_content(request.op)) {
-    Landing landing;
-    landing.seq = next_seq_++;
-    landing.request = request.id;
-    landing.op = request.op;
-    landing.offset = offset;
-    landing.length = length;
-    landing.may_unmap = r.may_unmap;
-    landing.at_ns = at;
-    landing.first_extent = extents_dropped_ + landed_extents_.size();
-    if (request.op == DiskOp::kWrite) {
-      const std::span<const Extent> extents = offset == request.offset && length == request.length
-                                                  ? r.data->extents()
-                                                  : r.piece_data.extents();
-      landing.extent_count = static_cast<std::uint32_t>(extents.size());
-      landed_extents_.insert(landed_extents_.end(), extents.begin(), extents.end());
-    }
-    r.landed.push_back(landing.seq);
-    volatile_.push_back(landing);
-    ++not_durable_;
-  }
+  if (log_it) log_move(r, offset, length, at);
+  if (changes_content(r.seen.op)) land(r, offset, length, at);
   if (r.lazy) return;
-  for (DiskObserver* observer : observers_) observer->on_data_moved(request, offset, length);
+  for (DiskObserver* observer : observers_) observer->on_data_moved(r.seen, offset, length);
+}
+
+void SimDisk::log_move(const Request& r, std::uint64_t offset, std::uint64_t length,
+                       engine::TimeNs at) {
+  simulation_.log().append(at, EventKind::kDiskDataMoved, id_, offset,
+                           pack_length_op(length, r.seen.op), r.seen.id);
+}
+
+void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
+                   std::uint8_t pieces) {
+  if (cache_image_ == nullptr) return;
+  const DiskRequest& request = r.seen;
+  Landing landing;
+  landing.seq = next_seq_++;
+  landing.request = request.id;
+  landing.op = request.op;
+  landing.offset = offset;
+  landing.length = length;
+  landing.may_unmap = r.may_unmap;
+  landing.at_ns = at;
+  landing.first_extent = extents_dropped_ + landed_extents_.size();
+  if (request.op == DiskOp::kWrite) {
+    const std::span<const Extent> extents = offset == request.offset && length == request.length
+                                                ? r.data->extents()
+                                                : r.piece_data.extents();
+    landing.extent_count = static_cast<std::uint32_t>(extents.size());
+    landed_extents_.insert(landed_extents_.end(), extents.begin(), extents.end());
+  }
+  landing.pieces = pieces;
+  r.landed.push_back(landing.seq);
+  volatile_.push_back(landing);
+  not_durable_ += pieces;
 }
 
 void SimDisk::finish(Request& r, int error) {
@@ -718,7 +727,7 @@ void SimDisk::make_durable(std::uint64_t stamp) {
     Landing& landing = volatile_[completed_volatile_.front().second - first];
     completed_volatile_.pop_front();
     landing.durable = true;
-    ++made;
+    made += landing.pieces;
   }
   not_durable_ -= made;
   fold_durable_prefix();
@@ -917,30 +926,31 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     std::stable_sort(order.begin(), order.end(), [this](std::size_t x, std::size_t y) {
       return volatile_[x].at_ns < volatile_[y].at_ns;
     });
-    if (mode == PowerLossMode::kAnySubset) {
-      // One draw per request, at its first piece in landing order.
-      std::map<std::uint64_t, bool> kept_request;
-      for (const std::size_t i : order) {
-        if (volatile_[i].durable) continue;
-        auto [it, fresh] = kept_request.try_emplace(volatile_[i].request, false);
-        if (fresh) it->second = stream.chance(0.5);
-        keep[i] = it->second;
+    // A request's pieces are kept or dropped together, decided at its first
+    // piece in landing order: one draw each, or one prefix of them all.
+    std::set<std::uint64_t> volatile_requests;
+    for (const Landing& l : volatile_) {
+      if (!l.durable) volatile_requests.insert(l.request);
+    }
+    std::uint64_t survive =
+        mode == PowerLossMode::kInOrderPrefix ? stream.between(0, volatile_requests.size()) : 0;
+    std::map<std::uint64_t, bool> kept_request;
+    for (const std::size_t i : order) {
+      if (volatile_[i].durable) continue;
+      auto [it, fresh] = kept_request.try_emplace(volatile_[i].request, false);
+      if (fresh && mode == PowerLossMode::kAnySubset) it->second = stream.chance(0.5);
+      if (fresh && mode == PowerLossMode::kInOrderPrefix && survive > 0) {
+        it->second = true;
+        --survive;
       }
-    } else {
-      const std::uint64_t n = volatile_pieces();
-      std::uint64_t survive = stream.between(0, n);
-      for (const std::size_t i : order) {
-        if (volatile_[i].durable) continue;
-        keep[i] = survive > 0;
-        if (survive > 0) --survive;
-      }
+      keep[i] = it->second;
     }
     for (std::size_t i = 0; i < volatile_.size(); ++i) {
       if (volatile_[i].durable) continue;
       if (keep[i]) {
-        ++result.pieces_kept;
+        result.pieces_kept += volatile_[i].pieces;
       } else {
-        ++result.pieces_dropped;
+        result.pieces_dropped += volatile_[i].pieces;
         result.dropped_requests.push_back(volatile_[i].request);
       }
     }

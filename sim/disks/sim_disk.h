@@ -121,8 +121,9 @@
 // by now); and at its completion. There a request none of whose pieces had
 // to move, and between whose first and last pieces no deferred piece
 // comes, moves as one capture or one landing of its whole range. Every
-// piece still logs its kDiskDataMoved record with its instant, and a write
-// cache still holds each landed piece. Changes on a thin image (capacity
+// piece still logs its kDiskDataMoved record with its instant; a write
+// cache holds such a change as one landing at its first piece's instant
+// (for power_loss() it is one write, kept or dropped whole). Changes on a thin image (capacity
 // set) are not deferred: which piece runs out of space depends on the order
 // pieces land in, so they wait in the queue. A deferred change lands later
 // than pieces with later instants that it does not touch, so landing order
@@ -173,8 +174,9 @@ enum class PowerLossMode : std::uint8_t {
   // one draw per request in the order of their first landed piece (the
   // subsets CrashMonkey explores).
   kAnySubset,
-  // The first k volatile pieces in landing order are kept, k uniform in
-  // [0, volatile pieces] (a cache that writes back in order).
+  // The volatile requests are kept in the order of their first landed
+  // piece up to k of them, k uniform in [0, volatile requests] (a cache
+  // that writes back in order; a request's pieces go together, as above).
   kInOrderPrefix,
 };
 // "any_subset", "in_order_prefix".
@@ -381,6 +383,7 @@ class SimDisk final : public engine::BlockDevice {
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
     bool durable = false;
+    std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
   static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 64);
 
@@ -485,6 +488,12 @@ class SimDisk final : public engine::BlockDevice {
   // remembers a landing.
   void moved(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
              bool log_it);
+  void log_move(const Request& request, std::uint64_t offset, std::uint64_t length,
+                engine::TimeNs at);
+  // With a write cache: a volatile landing of [offset, offset + length) of
+  // the request's change (a write's data is the request's, or the piece's).
+  void land(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
+            std::uint8_t pieces = 1);
   void sleep_until(engine::TimeNs when);
   void finish(Request& request, int error);
 
@@ -617,7 +626,7 @@ class SimDisk final : public engine::BlockDevice {
   // (completion stamp, seq) in stamp order: a flush makes a prefix of them
   // durable without scanning volatile_.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> completed_volatile_;
-  std::size_t not_durable_ = 0;  // landings in volatile_ not durable yet
+  std::size_t not_durable_ = 0;  // pieces in volatile_ not durable yet
   std::uint64_t next_seq_ = 0;
   std::uint64_t completions_ = 0;  // completion stamps handed out
   // The first landing applied with the backing attached (UINT64_MAX: not
