@@ -653,13 +653,13 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   landing.length = length;
   landing.may_unmap = r.may_unmap;
   landing.at_ns = at;
-  landing.first_extent = extents_dropped_ + landed_extents_.size();
+  landing.first_extent = landed_extents_.end();
   if (request.op == DiskOp::kWrite) {
     const std::span<const Extent> extents = offset == request.offset && length == request.length
                                                 ? r.data->extents()
                                                 : r.piece_data.extents();
     landing.extent_count = static_cast<std::uint32_t>(extents.size());
-    landed_extents_.insert(landed_extents_.end(), extents.begin(), extents.end());
+    landing.first_extent = landed_extents_.append(extents);
   }
   landing.pieces = pieces;
   r.landed.push_back(landing.seq);
@@ -785,28 +785,20 @@ void SimDisk::fold_durable_prefix() {
 
 void SimDisk::drop_front_landings(std::size_t count) {
   if (count == 0) return;
-  const std::uint64_t extents_end = count < volatile_.size()
-                                        ? volatile_[count].first_extent
-                                        : extents_dropped_ + landed_extents_.size();
-  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(count));
-  // Writes' extents follow landing order, so the dropped ones are a prefix
-  // (a landing without content holds the position where its next would
-  // go). It is erased once it is half the vector: a fold of a few landings
-  // before many that stay does not move them all.
-  const std::uint64_t dead = extents_end - extents_dropped_;
-  if (2 * dead >= landed_extents_.size()) {
-    landed_extents_.erase(landed_extents_.begin(),
-                          landed_extents_.begin() + static_cast<std::ptrdiff_t>(dead));
-    extents_dropped_ = extents_end;
+  // Writes' extents follow landing order, so the dropped ones come first
+  // (a landing without content holds the position where its next would go).
+  if (count < volatile_.size()) {
+    landed_extents_.drop_before(volatile_[count].first_extent);
+  } else {
+    landed_extents_.clear();
   }
+  volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(count));
 }
 
 engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) const {
   if (l.op != DiskOp::kWrite)
     return apply_change(image, l.op, l.offset, l.length, nullptr, l.may_unmap);
-  const auto first = static_cast<std::ptrdiff_t>(l.first_extent - extents_dropped_);
-  const ContentPayload data(
-      std::span<const Extent>(landed_extents_.data() + first, l.extent_count));
+  const ContentPayload data(landed_extents_.at(l.first_extent, l.extent_count));
   return apply_change(image, l.op, l.offset, l.length, &data, l.may_unmap);
 }
 

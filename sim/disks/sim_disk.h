@@ -154,6 +154,7 @@
 #include "sim/disks/disk_model.h"
 #include "sim/disks/disk_op.h"
 #include "sim/disks/disk_view.h"
+#include "sim/disks/extent_log.h"
 #include "sim/disks/fault_plan.h"
 #include "sim/disks/range_list.h"
 #include "sim/kernel/random.h"
@@ -376,9 +377,9 @@ class SimDisk final : public engine::BlockDevice {
     // instants (nothing it overlaps), so a power loss takes landings in
     // instant order, not in seq order.
     engine::TimeNs at_ns = 0;
-    // Write: its content is landed_extents_[first_extent - extents_dropped_]
-    // and the extent_count - 1 after it. Others: where those would start.
-    std::uint64_t first_extent = 0;
+    // Write: its content, extent_count extents at first_extent in
+    // landed_extents_. Others: where those would start.
+    ExtentLog::Position first_extent = 0;
     std::uint32_t extent_count = 0;
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
@@ -617,11 +618,8 @@ class SimDisk final : public engine::BlockDevice {
   // durable prefix from the front, and growth moves no landing (a source
   // whose guest never flushes collects landings for the whole run).
   std::deque<Landing> volatile_;
-  // The landings' write content, in landing order (with a prefix of the
-  // dropped landings' extents not erased yet), and how many extents were
-  // erased from its front.
-  std::vector<Extent> landed_extents_;
-  std::uint64_t extents_dropped_ = 0;
+  // The landings' write content, in landing order.
+  ExtentLog landed_extents_;
   // The landings in volatile_ that completed and are not durable yet, as
   // (completion stamp, seq) in stamp order: a flush makes a prefix of them
   // durable without scanning volatile_.
