@@ -66,5 +66,28 @@ TEST(ExtentLog, AppendsComeBackWholeAcrossChunksAndDrops) {
   expect_equal(log.at(at, 3), e);
 }
 
+// A log emptied and refilled again and again (a cache flushed often)
+// reuses a freed chunk and keeps every append intact.
+TEST(ExtentLog, RefillsAfterDropsAndClearsKeepTheirContent) {
+  ExtentLog log;
+  std::uint64_t value = 1;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::pair<ExtentLog::Position, std::vector<Extent>>> live;
+    for (std::size_t n : {300, 7000, 5000, 9000}) {
+      std::vector<Extent> e = extents(value, n);
+      value += n;
+      live.emplace_back(log.append(e), std::move(e));
+    }
+    for (const auto& [at, e] : live) expect_equal(log.at(at, e.size()), e);
+    if (round % 2 == 0) {
+      log.drop_before(live.back().first);
+      expect_equal(log.at(live.back().first, live.back().second.size()), live.back().second);
+    } else {
+      log.clear();
+    }
+  }
+  EXPECT_EQ(log.at(log.end(), 0).size(), 0u);
+}
+
 }  // namespace
 }  // namespace mirrorsim::sim

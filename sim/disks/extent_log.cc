@@ -7,9 +7,15 @@
 namespace mirrorsim::sim {
 
 ExtentLog::Position ExtentLog::append(std::span<const Extent> extents) {
+  MIRRORSIM_ASSERT(extents.size() <= UINT32_MAX, "extent log: an append past a 32-bit index");
   if (chunks_.empty() || chunks_.back().size() + extents.size() > chunks_.back().capacity()) {
     // The last chunk's room, if any, stays unused: an append is one span.
-    chunks_.emplace_back().reserve(std::max(kChunkExtents, extents.size()));
+    // A spare chunk's memory, touched already, is used again if it fits.
+    std::vector<Extent> chunk;
+    if (spare_.capacity() >= extents.size()) chunk.swap(spare_);
+    chunk.clear();
+    chunk.reserve(std::max(kChunkExtents, extents.size()));
+    chunks_.push_back(std::move(chunk));
   }
   const Position at = end();
   std::vector<Extent>& chunk = chunks_.back();
@@ -18,6 +24,7 @@ ExtentLog::Position ExtentLog::append(std::span<const Extent> extents) {
 }
 
 std::span<const Extent> ExtentLog::at(Position at, std::size_t count) const {
+  if (count == 0) return {};
   const std::uint64_t number = at >> 32;
   const std::size_t index = at & 0xffffffffu;
   MIRRORSIM_ASSERT(number >= first_chunk_ && number - first_chunk_ < chunks_.size(),
@@ -35,6 +42,7 @@ ExtentLog::Position ExtentLog::end() const {
 void ExtentLog::drop_before(Position at) {
   const std::uint64_t number = at >> 32;
   while (!chunks_.empty() && first_chunk_ < number) {
+    keep_as_spare(chunks_.front());
     chunks_.pop_front();
     ++first_chunk_;
   }
@@ -42,7 +50,12 @@ void ExtentLog::drop_before(Position at) {
 
 void ExtentLog::clear() {
   first_chunk_ += chunks_.size();
+  for (std::vector<Extent>& chunk : chunks_) keep_as_spare(chunk);
   chunks_.clear();
+}
+
+void ExtentLog::keep_as_spare(std::vector<Extent>& chunk) {
+  if (chunk.capacity() > spare_.capacity()) spare_.swap(chunk);
 }
 
 }  // namespace mirrorsim::sim

@@ -5,7 +5,7 @@
 // run (millions). A vector doubling to that size touches about twice that
 // memory, and fresh memory is what costs most (each first touch is a page
 // fault); this log grows by fixed chunks instead, never moves an extent,
-// and frees whole chunks from the front as landings leave.
+// and frees whole chunks from the front as landings leave (keeping one).
 //
 // Each append is contiguous (a span), within one chunk: an append that does
 // not fit in the last chunk's room starts a new chunk. A position names a
@@ -42,7 +42,13 @@ class ExtentLog {
 
  private:
   static Position position(std::uint64_t chunk, std::size_t index) { return chunk << 32 | index; }
+  // Keeps the larger of `chunk` and spare_ as spare_.
+  void keep_as_spare(std::vector<Extent>& chunk);
+
   std::deque<std::vector<Extent>> chunks_;
+  // One freed chunk kept for the next: a cache flushed often would
+  // otherwise free a chunk and first-touch a new one at every flush.
+  std::vector<Extent> spare_;
   std::uint64_t first_chunk_ = 0;  // the number of chunks_.front()
 };
 

@@ -21,8 +21,9 @@
 //             lets a flush make pieces durable (write cache), logs the end
 //             and tells observers.
 //
-// Write cache bookkeeping: volatile_ lists the landed pieces of content
-// changes in landing order since base_, an image of the layer before the
+// Write cache bookkeeping: volatile_ lists the landings of content changes
+// (a landed piece, or a deferred change that landed whole) in landing order
+// since base_, an image of the layer before the
 // first of them; the live image is base_ with all of them replayed in
 // order, the durable content is base_ with only the durable ones replayed
 // (made when asked for). A flush marks pieces durable and folds the durable
@@ -742,8 +743,8 @@ void SimDisk::base_matches_live() {
 }
 
 bool SimDisk::live_is_base_with_landings() const {
-  // Every change this disk's requests made landed (a deferred change that
-  // lands whole is one change and several landings); any other change was
+  // Every change this disk's requests made landed (one landing per piece,
+  // or one for a deferred change that lands whole); any other change was
   // written to the image directly, which base_ must not take.
   return cache_image_->changes() - live_changes_at_base_ == own_changes_ - own_changes_at_base_;
 }
@@ -920,12 +921,14 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     });
     // A request's pieces are kept or dropped together, decided at its first
     // piece in landing order: one draw each, or one prefix of them all.
-    std::set<std::uint64_t> volatile_requests;
-    for (const Landing& l : volatile_) {
-      if (!l.durable) volatile_requests.insert(l.request);
+    std::uint64_t survive = 0;
+    if (mode == PowerLossMode::kInOrderPrefix) {
+      std::set<std::uint64_t> volatile_requests;
+      for (const Landing& l : volatile_) {
+        if (!l.durable) volatile_requests.insert(l.request);
+      }
+      survive = stream.between(0, volatile_requests.size());
     }
-    std::uint64_t survive =
-        mode == PowerLossMode::kInOrderPrefix ? stream.between(0, volatile_requests.size()) : 0;
     std::map<std::uint64_t, bool> kept_request;
     for (const std::size_t i : order) {
       if (volatile_[i].durable) continue;

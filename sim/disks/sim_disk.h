@@ -122,12 +122,11 @@
 // to move, and between whose first and last pieces no deferred piece
 // comes, moves as one capture or one landing of its whole range. Every
 // piece still logs its kDiskDataMoved record with its instant; a write
-// cache holds such a change as one landing at its first piece's instant
-// (for power_loss() it is one write, kept or dropped whole). Changes on a thin image (capacity
-// set) are not deferred: which piece runs out of space depends on the order
-// pieces land in, so they wait in the queue. A deferred change lands later
-// than pieces with later instants that it does not touch, so landing order
-// (for power_loss()) is taken as instant order.
+// cache holds such a change as one landing at its first piece's instant.
+// Changes on a thin image (capacity set) are not deferred: which piece runs out of space depends on
+// the order pieces land in, so they wait in the queue. A deferred change lands later than pieces
+// with later instants that it does not touch, so landing order (for power_loss()) is taken as
+// instant order.
 //
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
@@ -360,20 +359,20 @@ class SimDisk final : public engine::BlockDevice {
     bool lazy = false;                     // its pieces move lazily: observers are not told
     // Flush: the completion stamps handed out when it started.
     std::uint64_t flush_stamp = 0;
-    // Write cache: the sequence numbers of the pieces it landed.
+    // Write cache: the sequence numbers of its landings.
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
-  // A landed piece of a content change, while a write cache holds it.
-  // Trivially destructible and 64 bytes, its content kept apart in
-  // landed_extents_: a cache that is never flushed holds one per piece of
-  // every change of the run.
+  // A landed piece of a content change, or a deferred change that landed
+  // whole, while a write cache holds it. Trivially destructible and 64
+  // bytes, its content kept apart in landed_extents_: a cache that is never
+  // flushed holds one per piece or whole change of the run.
   struct Landing {
     std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
     std::uint64_t request = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
     std::uint64_t completed = 0;  // its request's completion stamp; 0 in flight
-    // Its piece's instant: a deferred change lands after landings with later
+    // Its (first) piece's instant: a deferred change lands after landings with later
     // instants (nothing it overlaps), so a power loss takes landings in
     // instant order, not in seq order.
     engine::TimeNs at_ns = 0;
