@@ -707,13 +707,23 @@ TEST(PowerLoss, ClusterImagesKeepTheCowRule) {
   }
 }
 
-TEST(PowerLoss, CowFillsFromTheBackingAsItDidLive) {
-  DiskOptions base_options = options(64 * kKiB);
-  base_options.name = "base";
-  base_options.zero_init = false;
-  auto base = std::make_shared<DiskImage>(base_options);
+// The backing "base" (64 KiB clusters) and an image of it holding old
+// data, value 1000 (name it in a disk's backing_name).
+DiskOptions base_image_options() {
+  DiskOptions o = options(64 * kKiB);
+  o.name = "base";
+  o.zero_init = false;
+  return o;
+}
+std::shared_ptr<DiskImage> old_data_base() {
+  auto base = std::make_shared<DiskImage>(base_image_options());
   base->fill_with_old_data(1000);
-  auto dense_base = std::make_shared<DenseDisk>(base_options);
+  return base;
+}
+
+TEST(PowerLoss, CowFillsFromTheBackingAsItDidLive) {
+  const std::shared_ptr<DiskImage> base = old_data_base();
+  auto dense_base = std::make_shared<DenseDisk>(base_image_options());
   dense_base->fill_with_old_data(1000);
   DiskOptions o = cached_options(64 * kKiB);
   o.backing_name = "base";
@@ -725,11 +735,7 @@ TEST(PowerLoss, CowFillsFromTheBackingAsItDidLive) {
 // A backing attached between two volatile writes: the replay fills the first
 // with zeroes and the second from the backing, as it happened.
 TEST(PowerLoss, BackingAttachedMidwayIsReplayedInItsPlace) {
-  DiskOptions base_options = options(64 * kKiB);
-  base_options.name = "base";
-  base_options.zero_init = false;
-  auto base = std::make_shared<DiskImage>(base_options);
-  base->fill_with_old_data(1000);
+  const std::shared_ptr<DiskImage> base = old_data_base();
   DiskOptions o = cached_options(64 * kKiB);
   o.backing_name = "base";
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
@@ -1080,11 +1086,7 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
 // A backing attached midway: whole-change landings (lazy) and per-piece
 // ones (eager) replay with the COW rule as the image filled live.
 TEST(LazyMoves, SameContentAndPowerLossWithABackingAttachedMidway) {
-  DiskOptions base_options = options(64 * kKiB);
-  base_options.name = "base";
-  base_options.zero_init = false;
-  auto base = std::make_shared<DiskImage>(base_options);
-  base->fill_with_old_data(1000);
+  const std::shared_ptr<DiskImage> base = old_data_base();
   for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
       DiskOptions o = everything_on(64 * kKiB);
