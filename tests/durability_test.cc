@@ -136,9 +136,8 @@ TEST(CrashSafety, HoldsOnTheCorrectEngineBeforeAndAfterThePivot) {
 
 // The guest writes, flushes (acknowledged), and a power loss follows. With
 // `lying_disk` the source's image takes new content behind its cache's
-// back before the flush (what the guest then reads, and what the flush
-// acknowledges), which the power loss then loses: a disk that says
-// "durable" for what it is not.
+// back after the flush, which the power loss then shows: a disk that does
+// not give back after a crash what it said was durable.
 RunReport write_flush_lose(bool lying_disk) {
   Scenario s = cached_full_copy(false, true);
   s.workload = scenarios::NoWorkload{};
@@ -157,12 +156,12 @@ RunReport write_flush_lose(bool lying_disk) {
     EXPECT_TRUE(ok);
   };
   request(sim::GuestOp::kWrite, 64 * kKiB, 64 * kKiB);
+  request(sim::GuestOp::kFlush, 0, 0);
   if (lying_disk) {
     (void)world.disk(DiskRole::kSource)
         .image()
         .write(64 * kKiB, sim::ContentPayload::fresh(424242, 4 * kKiB));
   }
-  request(sim::GuestOp::kFlush, 0, 0);
   world.power_loss(sim::PowerLossMode::kAnySubset);
   return world.report(world.run_to_end());
 }

@@ -253,23 +253,27 @@ void DiskImage::restore(LayerState state) {
   ++changes_;
 }
 
-std::pair<std::uint64_t, std::uint64_t> DiskImage::pages_touched(std::uint64_t offset,
-                                                                 std::uint64_t length) const {
-  const std::uint64_t page = store_.page_bytes();
+void DiskImage::append_runs_a_change_alters(std::uint64_t offset, std::uint64_t length,
+                                            std::vector<Extent>& out) const {
   const std::uint64_t from = span_start(offset);
-  const std::uint64_t to = span_end(offset + length);
-  return {from / page, (to + page - 1) / page};
+  ExtentStore::Cursor cursor(store_, from, span_end(offset + length) - from);
+  ExtentStore::Run run;
+  while (cursor.next(run)) {
+    out.push_back(run.hole ? Extent{run.offset, run.length, kHoleRunValue, 0} : run.extent());
+  }
 }
 
-void DiskImage::take_pages(const DiskImage& from, std::uint64_t first_page,
-                           std::uint64_t end_page) {
-  MIRRORSIM_ASSERT(from.options_.cluster_bytes == options_.cluster_bytes,
-                   "disk '" + name() + "': pages taken from an image of another geometry");
-  const std::int64_t delta = store_.take_pages(from.store_, first_page, end_page);
-  MIRRORSIM_ASSERT(delta >= 0 || static_cast<std::uint64_t>(-delta) <= allocated_,
-                   "disk '" + name() + "': took pages holding less than nothing");
-  allocated_ += static_cast<std::uint64_t>(delta);  // modulo 2^64: adds a negative delta too
-  MIRRORSIM_ASSERT(allocated_ <= options_.length_bytes, "allocated more bytes than the disk has");
+void DiskImage::put_back_runs(std::span<const Extent> runs) {
+  for (const Extent& run : runs) {
+    if (run.value == kHoleRunValue) {
+      allocated_ -= store_.clear(run.offset, run.length);
+      continue;
+    }
+    allocated_ -= store_.assign(run.offset, run.length, run.value, run.base);
+    if (holds_data(run.value)) allocated_ += run.length;
+  }
+  MIRRORSIM_ASSERT(allocated_ <= options_.length_bytes,
+                   "disk '" + name() + "': runs put back allocate more than the disk has");
   ++changes_;
 }
 

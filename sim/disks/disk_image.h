@@ -14,7 +14,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include <boost/container/small_vector.hpp>
 
@@ -22,6 +24,10 @@
 #include "sim/disks/extent_store.h"
 
 namespace mirrorsim::sim {
+
+// A hole among the runs of an undo record (no content value is this large;
+// kZeroClusterValue is the one above it).
+inline constexpr std::uint64_t kHoleRunValue = kZeroClusterValue - 1;
 
 class DiskImage final : public DiskModel {
  public:
@@ -52,18 +58,19 @@ class DiskImage final : public DiskModel {
   const std::shared_ptr<DiskImage>& shared_backing() const { return backing_; }
 
   // Calls that changed this layer and succeeded (writes, zero writes,
-  // discards, old data, restores, taken pages): an owner that makes every
+  // discards, old data, restores, runs put back): an owner that makes every
   // change itself can tell whether anybody else made one.
   std::uint64_t changes() const { return changes_; }
-  // [first, end) of the layer's pages that a change of [offset, offset +
-  // length) can touch: its clusters (raw: the range), rounded out to pages.
-  std::pair<std::uint64_t, std::uint64_t> pages_touched(std::uint64_t offset,
-                                                        std::uint64_t length) const;
-  // Makes pages [first_page, end_page) of this layer the very pages of
-  // `from`'s layer (shared copy-on-write: no copy), allocated_bytes() kept
-  // exact. REQUIRES: `from` has this image's length, cluster size and page
-  // size; the pages cover whole clusters (as pages_touched gives them).
-  void take_pages(const DiskImage& from, std::uint64_t first_page, std::uint64_t end_page);
+
+  // Undo records (a write cache's, see SimDisk): appends to `out` the runs
+  // of this layer that a change of [offset, offset + length) can alter, its
+  // clusters (raw: the range), as extents with absolute offsets, a hole as
+  // one of value kHoleRunValue.
+  void append_runs_a_change_alters(std::uint64_t offset, std::uint64_t length,
+                                   std::vector<Extent>& out) const;
+  // Makes this layer hold `runs` (taken as above) again, allocated_bytes()
+  // kept exact: undoes the changes made since, newest first.
+  void put_back_runs(std::span<const Extent> runs);
 
   // The state of this layer (content and allocation count), not of its
   // backing: a value, and a cheap copy-on-write snapshot (see extent_store.h).

@@ -6,20 +6,23 @@
 
 namespace mirrorsim::sim {
 
-ExtentLog::Position ExtentLog::append(std::span<const Extent> extents) {
-  MIRRORSIM_ASSERT(extents.size() <= UINT32_MAX, "extent log: an append past a 32-bit index");
-  if (chunks_.empty() || chunks_.back().size() + extents.size() > chunks_.back().capacity()) {
+ExtentLog::Position ExtentLog::append(std::span<const Extent> extents,
+                                      std::span<const Extent> more) {
+  const std::size_t count = extents.size() + more.size();
+  MIRRORSIM_ASSERT(count <= UINT32_MAX, "extent log: an append past a 32-bit index");
+  if (chunks_.empty() || chunks_.back().size() + count > chunks_.back().capacity()) {
     // The last chunk's room, if any, stays unused: an append is one span.
     // A spare chunk's memory, touched already, is used again if it fits.
     std::vector<Extent> chunk;
-    if (spare_.capacity() >= extents.size()) chunk.swap(spare_);
+    if (spare_.capacity() >= count) chunk.swap(spare_);
     chunk.clear();
-    chunk.reserve(std::max(kChunkExtents, extents.size()));
+    chunk.reserve(std::max(kChunkExtents, count));
     chunks_.push_back(std::move(chunk));
   }
   const Position at = end();
   std::vector<Extent>& chunk = chunks_.back();
   chunk.insert(chunk.end(), extents.begin(), extents.end());
+  chunk.insert(chunk.end(), more.begin(), more.end());
   return at;
 }
 

@@ -313,53 +313,6 @@ std::uint64_t ExtentStore::set_whole_pages(std::uint64_t first_page, std::uint64
   return replaced;
 }
 
-std::int64_t ExtentStore::take_pages(const ExtentStore& from, std::uint64_t first_page,
-                                     std::uint64_t end_page) {
-  MIRRORSIM_ASSERT(&from != this && from.length_ == length_ && from.page_bytes_ == page_bytes_,
-                   "take_pages from a store of another shape (or from itself)");
-  MIRRORSIM_ASSERT(first_page <= end_page && end_page <= page_count_, "take_pages past the end");
-  static const Page kHole;
-  const auto bytes = [](std::uint64_t data) { return static_cast<std::int64_t>(data); };
-  std::int64_t delta = 0;
-  std::uint64_t p = first_page;
-  while (p < end_page) {
-    const std::uint64_t g = p / kPagesPerGroup;
-    const std::uint64_t group_first = g * kPagesPerGroup;
-    const std::uint64_t group_last = std::min(group_first + kPagesPerGroup, page_count_);
-    const std::uint64_t stop = std::min(group_last, end_page);
-    const std::shared_ptr<Group>& theirs = from.groups_[g];
-    std::shared_ptr<Group>& mine = groups_[g];
-    if (mine == theirs) {
-      p = stop;  // the same pages already (or holes in both)
-      continue;
-    }
-    if (p == group_first && stop == group_last) {
-      // The whole group: share it, as a copy of the store would.
-      delta += bytes(theirs ? data_bytes(*theirs) : 0) - bytes(mine ? data_bytes(*mine) : 0);
-      stored_extents_ = stored_extents_ - (mine ? mine->stored_extents : 0) +
-                        (theirs ? theirs->stored_extents : 0);
-      mine = theirs;
-      owned_[g] = 0;
-      from.owned_[g] = 0;  // its next write clones the group
-      p = stop;
-      continue;
-    }
-    Group& group = mutable_group(g);
-    for (; p < stop; ++p) {
-      const std::size_t k = p % kPagesPerGroup;
-      Page& slot = group.pages[k];
-      const Page& page = theirs ? theirs->pages[k] : kHole;
-      if (slot.block() == page.block()) continue;
-      delta += bytes(std::uint64_t{page.data_sectors()} * kSectorSize) -
-               bytes(std::uint64_t{slot.data_sectors()} * kSectorSize);
-      group.stored_extents = group.stored_extents - slot.size() + page.size();
-      stored_extents_ = stored_extents_ - slot.size() + page.size();
-      slot = page;  // a reference: both stores now clone it before changing it
-    }
-  }
-  return delta;
-}
-
 std::uint64_t ExtentStore::assign(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
                                   std::uint64_t base) {
   check_range(offset, length);

@@ -118,14 +118,6 @@ class ExtentStore {
   // Makes [offset, offset + length) a hole.
   std::uint64_t clear(std::uint64_t offset, std::uint64_t length);
 
-  // Makes pages [first_page, end_page) reference the very pages of `from`
-  // (a reference count each, no copy; whole groups are shared whole), so
-  // both read the same there and each clones a page before changing it.
-  // Returns the change in bytes holding data (see assign): new minus old.
-  // REQUIRES: `from` is another store of the same length and page size.
-  std::int64_t take_pages(const ExtentStore& from, std::uint64_t first_page,
-                          std::uint64_t end_page);
-
   // The stored extents of a range, merged and clipped to it (holes left out).
   std::vector<Extent> extents(std::uint64_t offset, std::uint64_t length) const;
   std::vector<Extent> extents() const { return extents(0, length_); }

@@ -23,17 +23,19 @@
 //
 // Write cache bookkeeping: volatile_ lists the landings of content changes
 // (a landed piece, or a deferred change that landed whole) in landing order
-// since base_, an image of the layer before the
-// first of them; the live image is base_ with all of them replayed in
-// order, the durable content is base_ with only the durable ones replayed
-// (made when asked for). A flush marks pieces durable and folds the durable
-// prefix of volatile_ into base_, so volatile_ starts at the oldest piece
-// that is not durable: base_ takes the live layer's pages where no piece
-// that stays touches them (the same content, shared), and the prefix is
-// applied to it elsewhere. base_ and replays attach the backing before the
-// first piece that landed with it attached, so the COW rule fills as it did
-// live. Replays run on a scratch image built from a
-// snapshot of base_ (copy-on-write: cheap).
+// since the base, the layer as it was before the first of them. Each keeps
+// an undo record: the runs of the layer it could alter (its clusters), as
+// they were just before it landed. The live image is the base with all of
+// them applied in order; the base is the live layer with all of them undone,
+// newest first; the durable content is the base with only the durable ones
+// applied again (made when asked for: at a durable snapshot or a power
+// loss, both rare). A flush marks pieces durable and drops the durable
+// prefix of volatile_, whose landings the base then holds: nothing is
+// copied or applied, and the live image's pages are never shared, so a
+// guest write after a flush changes its page in place. Replays attach the
+// backing before the first landing that landed with it attached, so the
+// COW rule fills as it did live; they run on a scratch image built from a
+// snapshot of the live layer (copy-on-write: cheap).
 #include "sim/disks/sim_disk.h"
 
 #include <algorithm>
@@ -97,9 +99,6 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
       throw std::invalid_argument("disk '" + o.name +
                                   "': write_cache needs an extent image (DiskImage)");
     }
-    base_ = scratch_image();
-    base_->restore(cache_image_->save());
-    base_matches_live();
   }
 }
 
@@ -451,10 +450,7 @@ void SimDisk::finish_deferred(PieceMover& mover) {
                         &mover);
     if (untouched && mover.next == 0 && epoch_ == mover.epoch) {
       if (change) {
-        mover.error =
-            apply_change(*image_, r.seen.op, r.seen.offset, r.seen.length, r.data, r.may_unmap)
-                .error;
-        ++own_changes_;
+        mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
         MIRRORSIM_ASSERT(mover.error == 0,
                          "disk '" + name() + "': a change without a capacity failed");
       } else {
@@ -623,7 +619,23 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, 
       data = &r.piece_data;
     }
   }
-  const int error = apply_change(*image_, request.op, offset, length, data, r.may_unmap).error;
+  return change_image(r, offset, length, data);
+}
+
+int SimDisk::change_image(const Request& r, std::uint64_t offset, std::uint64_t length,
+                          const ContentPayload* data) {
+  if (cache_image_ != nullptr) {
+    if (volatile_.empty()) {
+      // Whatever was written straight to the image since is the base now.
+      live_changes_at_base_ = cache_image_->changes();
+      own_changes_at_base_ = own_changes_;
+      durable_.reset();
+    }
+    check_changed_only_by_landings();
+    undo_runs_.clear();
+    cache_image_->append_runs_a_change_alters(offset, length, undo_runs_);
+  }
+  const int error = apply_change(*image_, r.seen.op, offset, length, data, r.may_unmap).error;
   if (error == 0) ++own_changes_;
   return error;
 }
@@ -654,14 +666,14 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   landing.length = length;
   landing.may_unmap = r.may_unmap;
   landing.at_ns = at;
-  landing.first_extent = landed_extents_.end();
+  std::span<const Extent> extents;
   if (request.op == DiskOp::kWrite) {
-    const std::span<const Extent> extents = offset == request.offset && length == request.length
-                                                ? r.data->extents()
-                                                : r.piece_data.extents();
-    landing.extent_count = static_cast<std::uint32_t>(extents.size());
-    landing.first_extent = landed_extents_.append(extents);
+    extents = offset == request.offset && length == request.length ? r.data->extents()
+                                                                   : r.piece_data.extents();
   }
+  landing.extent_count = static_cast<std::uint32_t>(extents.size());
+  landing.undo_count = static_cast<std::uint32_t>(undo_runs_.size());
+  landing.first_extent = landed_extents_.append(extents, undo_runs_);
   landing.pieces = pieces;
   r.landed.push_back(landing.seq);
   volatile_.push_back(landing);
@@ -731,57 +743,28 @@ void SimDisk::make_durable(std::uint64_t stamp) {
     made += landing.pieces;
   }
   not_durable_ -= made;
-  fold_durable_prefix();
+  drop_durable_prefix();
   if (made > 0) durable_.reset();
   simulation_.log().append(simulation_.now(), EventKind::kDiskDurable, id_, made,
                            volatile_pieces());
 }
 
-void SimDisk::base_matches_live() {
-  live_changes_at_base_ = cache_image_->changes();
-  own_changes_at_base_ = own_changes_;
-}
-
-bool SimDisk::live_is_base_with_landings() const {
+void SimDisk::check_changed_only_by_landings() const {
   // Every change this disk's requests made landed (one landing per piece,
   // or one for a deferred change that lands whole); any other change was
-  // written to the image directly, which base_ must not take.
-  return cache_image_->changes() - live_changes_at_base_ == own_changes_ - own_changes_at_base_;
+  // written to the image directly, which the undo records know nothing of.
+  MIRRORSIM_ASSERT(
+      volatile_.empty() ||
+          cache_image_->changes() - live_changes_at_base_ == own_changes_ - own_changes_at_base_,
+      "disk '" + name() +
+          "': its image was changed other than through the disk while its write cache held "
+          "volatile data");
 }
 
-void SimDisk::fold_durable_prefix() {
-  std::size_t folded = 0;
-  while (folded < volatile_.size() && volatile_[folded].durable) ++folded;
-  if (folded == 0) return;
-  const std::size_t staying = volatile_.size() - folded;
-  if (staying > kMaxStayingToShare || !live_is_base_with_landings()) {
-    for (std::size_t i = 0; i < folded; ++i) fold_into_base(volatile_[i]);
-    drop_front_landings(folded);
-    return;
-  }
-  // Where no landing that stays touches, the live layer is base_ with the
-  // folded landings applied: base_ shares those pages instead of applying
-  // them. Landings that touch a staying one's pages are applied, in order;
-  // their effect on pages that are then shared is overwritten.
-  const std::vector<PageRange> staying_pages = merged(
-      touched_pages(volatile_.begin() + static_cast<std::ptrdiff_t>(folded), volatile_.end()));
-  std::vector<PageRange> shared;
-  for (std::size_t i = 0; i < folded; ++i) {
-    const Landing& l = volatile_[i];
-    const PageRange pages = cache_image_->pages_touched(l.offset, l.length);
-    if (overlaps(staying_pages, pages)) {
-      fold_into_base(l);
-    } else {
-      attach_backing_if_due(*base_, l.seq);
-      // Landings of a copy mostly follow each other: joining them here
-      // leaves merged() little to sort.
-      join_or_append(shared, pages);
-    }
-  }
-  for (const PageRange& pages : merged(std::move(shared))) {
-    base_->take_pages(*cache_image_, pages.first, pages.second);
-  }
-  drop_front_landings(folded);
+void SimDisk::drop_durable_prefix() {
+  std::size_t durable = 0;
+  while (durable < volatile_.size() && volatile_[durable].durable) ++durable;
+  drop_front_landings(durable);
 }
 
 void SimDisk::drop_front_landings(std::size_t count) {
@@ -803,38 +786,9 @@ engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) cons
   return apply_change(image, l.op, l.offset, l.length, &data, l.may_unmap);
 }
 
-std::vector<SimDisk::PageRange> SimDisk::touched_pages(
-    std::deque<Landing>::const_iterator begin, std::deque<Landing>::const_iterator end) const {
-  std::vector<PageRange> pages;
-  for (auto it = begin; it != end; ++it) {
-    pages.push_back(cache_image_->pages_touched(it->offset, it->length));
-  }
-  return pages;
-}
-
-std::vector<SimDisk::PageRange> SimDisk::merged(std::vector<PageRange> ranges) {
-  std::sort(ranges.begin(), ranges.end());
-  std::vector<PageRange> out;
-  for (const PageRange& r : ranges) join_or_append(out, r);
-  return out;
-}
-
-void SimDisk::join_or_append(std::vector<PageRange>& ranges, PageRange pages) {
-  if (!ranges.empty() && pages.first <= ranges.back().second &&
-      ranges.back().first <= pages.second) {
-    ranges.back() = {std::min(ranges.back().first, pages.first),
-                     std::max(ranges.back().second, pages.second)};
-  } else {
-    ranges.push_back(pages);
-  }
-}
-
-bool SimDisk::overlaps(const std::vector<PageRange>& sorted, PageRange pages) {
-  // The first range that ends after the pages start.
-  const auto it =
-      std::upper_bound(sorted.begin(), sorted.end(), pages.first,
-                       [](std::uint64_t page, const PageRange& r) { return page < r.second; });
-  return it != sorted.end() && it->first < pages.second;
+std::span<const Extent> SimDisk::undo_runs(const Landing& l) const {
+  return landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
+      .subspan(l.extent_count);
 }
 
 std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
@@ -853,18 +807,14 @@ void SimDisk::attach_backing_if_due(DiskImage& image, std::uint64_t seq) const {
   }
 }
 
-void SimDisk::fold_into_base(const Landing& l) {
-  attach_backing_if_due(*base_, l.seq);
-  const engine::IoStatus status = apply_landing(*base_, l);
-  MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': folding landing " + std::to_string(l.seq) +
-                                    " into the durable base failed");
-}
-
 template <typename Keep>
 DiskImage::LayerState SimDisk::replay(Keep keep) const {
+  check_changed_only_by_landings();
   const std::unique_ptr<DiskImage> scratch = scratch_image();
-  scratch->restore(base_->save());
-  if (base_->backing() != nullptr) scratch->attach_backing(base_->shared_backing());
+  scratch->restore(cache_image_->save());
+  for (auto it = volatile_.rbegin(); it != volatile_.rend(); ++it) {
+    scratch->put_back_runs(undo_runs(*it));
+  }
   attach_backing_if_due(*scratch, base_seq());
   for (const Landing& l : volatile_) {
     if (!keep(l)) continue;
@@ -877,11 +827,11 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
 }
 
 const DiskImage::LayerState& SimDisk::durable_state() const {
-  if (!durable_) {
-    const bool durable_landings =
-        std::any_of(volatile_.begin(), volatile_.end(), [](const Landing& l) { return l.durable; });
-    durable_ =
-        durable_landings ? replay([](const Landing& l) { return l.durable; }) : base_->save();
+  if (volatile_.empty()) {
+    // Not kept: a write straight to the image is durable now.
+    durable_ = cache_image_->save();
+  } else if (!durable_) {
+    durable_ = replay([](const Landing& l) { return l.durable; });
   }
   return *durable_;
 }
@@ -898,9 +848,7 @@ std::size_t SimDisk::volatile_pieces() const {
 
 void SimDisk::adopt_image_as_durable() {
   MIRRORSIM_ASSERT(volatile_.empty(), "disk '" + name() + "': data landed before the prefill");
-  if (cache_image_ == nullptr) return;  // without a cache everything is durable
-  base_->restore(cache_image_->save());
-  base_matches_live();
+  // With nothing volatile, the image is the base already.
   durable_.reset();
 }
 
@@ -909,7 +857,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
   PowerLossResult result;
   result.requests_failed = unfinished_;
   ++epoch_;  // requests in flight move no more data and fail
-  if (cache_image_ != nullptr) {
+  if (cache_image_ != nullptr && !volatile_.empty()) {
     std::vector<bool> keep(volatile_.size(), true);
     // Landing order is instant order: a deferred change lands after pieces
     // with later instants than its own (none it overlaps), so its seq comes
@@ -954,10 +902,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
         std::unique(result.dropped_requests.begin(), result.dropped_requests.end()),
         result.dropped_requests.end());
     const std::uint64_t first = base_seq();
-    DiskImage::LayerState kept = replay([&](const Landing& l) { return keep[l.seq - first]; });
-    cache_image_->restore(kept);
-    base_->restore(std::move(kept));
-    base_matches_live();
+    cache_image_->restore(replay([&](const Landing& l) { return keep[l.seq - first]; }));
     durable_.reset();
     drop_front_landings(volatile_.size());
     completed_volatile_.clear();

@@ -131,8 +131,10 @@
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
 // outlive the disk. With write_cache, content changes go through the SimDisk
-// (and a backing image is attached through it): what is written to the
-// image directly is not tracked and a power loss loses it.
+// (and a backing image is attached through it). What is written to the
+// image directly while no landing is volatile counts as durable at once, as
+// a prefill does; while landings are volatile it is an engine bug
+// (InvariantViolation at the next landing, durable snapshot or power loss).
 #pragma once
 
 #include <cstdint>
@@ -303,7 +305,7 @@ class SimDisk final : public engine::BlockDevice {
   std::size_t volatile_pieces() const;
   // Takes what the image holds now as durable: for data put straight into
   // the image before anything ran (the world's [[prefill]], state the host
-  // flushed before the job). REQUIRES: no piece has landed yet.
+  // flushed before the job). REQUIRES: no piece is volatile.
   void adopt_image_as_durable();
 
   // A power loss now: see the header comment. Draws from `stream` (the
@@ -363,8 +365,8 @@ class SimDisk final : public engine::BlockDevice {
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, or a deferred change that landed
-  // whole, while a write cache holds it. Trivially destructible and 64
-  // bytes, its content kept apart in landed_extents_: a cache that is never
+  // whole, while a write cache holds it. Trivially destructible and 72
+  // bytes, its extents kept apart in landed_extents_: a cache that is never
   // flushed holds one per piece or whole change of the run.
   struct Landing {
     std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
@@ -376,16 +378,18 @@ class SimDisk final : public engine::BlockDevice {
     // instants (nothing it overlaps), so a power loss takes landings in
     // instant order, not in seq order.
     engine::TimeNs at_ns = 0;
-    // Write: its content, extent_count extents at first_extent in
-    // landed_extents_. Others: where those would start.
+    // At first_extent in landed_extents_: a write's content (extent_count
+    // extents; none for other changes), then its undo record (undo_count
+    // runs): the layer's runs it could alter, as they were before it landed.
     ExtentLog::Position first_extent = 0;
     std::uint32_t extent_count = 0;
+    std::uint32_t undo_count = 0;
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
     bool durable = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
-  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 64);
+  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 72);
 
   // Moves a request's pieces at their instants before the task's wake (its
   // completion), each as a plain scheduler event: the requesting task stays
@@ -484,6 +488,11 @@ class SimDisk final : public engine::BlockDevice {
   // Moves one piece's data, due at `at`: capture or land. Returns its
   // errno (ENOSPC).
   int move_piece(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at);
+  // Applies a change of the request's to the image (`data`: a write's).
+  // With a write cache, first takes its undo record into undo_runs_.
+  // Returns its errno (ENOSPC).
+  int change_image(const Request& request, std::uint64_t offset, std::uint64_t length,
+                   const ContentPayload* data);
   // After a piece moved at `at`: logs it (unkind), tells observers,
   // remembers a landing.
   void moved(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
@@ -504,46 +513,29 @@ class SimDisk final : public engine::BlockDevice {
   // An empty image of the cached image's geometry that never runs out of
   // space (what the cache held fitted once).
   std::unique_ptr<DiskImage> scratch_image() const;
-  // Attaches the backing to `image` (the base or a replay's scratch) before
-  // it applies the landing `seq`, if that landed with the backing attached.
+  // Attaches the backing to `image` (a replay's scratch) before it applies
+  // the landing `seq`, if that landed with the backing attached.
   void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
-  // Applies a durable landing to base_, which then starts after it.
-  void fold_into_base(const Landing& landing);
   // Applies a landing to `image`.
   engine::IoStatus apply_landing(DiskImage& image, const Landing& landing) const;
+  // A landing's undo record (see Landing).
+  std::span<const Extent> undo_runs(const Landing& landing) const;
   // Drops the first `count` landings of volatile_ and their extents.
   void drop_front_landings(std::size_t count);
-  // Folds the durable prefix of volatile_ into base_. Where no landing that
-  // stays touches (its clusters, rounded out to pages), the live layer is
-  // base_ with the prefix applied: base_ shares those pages of it (no copy)
-  // instead of applying the prefix again. The landings that touch a staying
-  // one's pages are applied, in landing order; what they do to pages that
-  // are then shared is overwritten. With more than kMaxStayingToShare
-  // landings staying (a bound on the work), or a live image changed other
-  // than by landings, every landing is applied.
-  void fold_durable_prefix();
-  static constexpr std::size_t kMaxStayingToShare = 64;
-  using PageRange = std::pair<std::uint64_t, std::uint64_t>;  // [first, end) of pages
-  std::vector<PageRange> touched_pages(std::deque<Landing>::const_iterator begin,
-                                       std::deque<Landing>::const_iterator end) const;
-  // Sorted, with overlapping and adjacent ranges joined.
-  static std::vector<PageRange> merged(std::vector<PageRange> ranges);
-  // Joins `pages` to the last range when the two overlap or adjoin, else
-  // appends it.
-  static void join_or_append(std::vector<PageRange>& ranges, PageRange pages);
-  static bool overlaps(const std::vector<PageRange>& sorted, PageRange pages);
-  // base_ was just made the live layer: from here on each change of the
-  // live image should be a landing.
-  void base_matches_live();
-  // True unless the live image changed since other than by landings (a
-  // write straight to image()): only then is it base_ with the landings.
-  bool live_is_base_with_landings() const;
-  // The layer base_ with the landings for which keep(landing) holds
-  // replayed on it in landing order, the backing attached where it was.
+  // Drops the durable prefix of volatile_: the base (the live layer with
+  // every volatile landing undone) then holds it, at no cost.
+  void drop_durable_prefix();
+  // Asserts that the live image changed only through this disk's landings
+  // since volatile_ was last empty (else undoing them cannot give the base).
+  void check_changed_only_by_landings() const;
+  // The base (the live layer with every volatile landing undone, newest
+  // first) with the landings for which keep(landing) holds replayed on it
+  // in landing order, the backing attached where it was.
   template <typename Keep>
   DiskImage::LayerState replay(Keep keep) const;
-  // base_ with the durable landings replayed: what survives losing the rest.
+  // The base with the durable landings replayed: what survives losing the rest.
   const DiskImage::LayerState& durable_state() const;
+  // The seq of the first landing in volatile_ (the next one when empty).
   std::uint64_t base_seq() const;
 
   bool valid_range(std::uint64_t offset, std::uint64_t length) const;
@@ -599,21 +591,17 @@ class SimDisk final : public engine::BlockDevice {
 
   // --- Write cache (null images when off) ---
   DiskImage* cache_image_ = nullptr;
-  // The layer before the first landing in volatile_: an image of its own
-  // that flushes fold durable landings into (fold_durable_prefix), sharing
-  // the live layer's pages where no volatile landing touches them. (A
-  // snapshot of the whole live image would share its every page, and its
-  // next writes would copy them all again.)
-  std::unique_ptr<DiskImage> base_;
   // Changes this disk's requests made to the image, and that count and the
-  // live image's changes() when base_ last matched it.
+  // live image's changes() when volatile_ was last empty.
   std::uint64_t own_changes_ = 0;
   std::uint64_t own_changes_at_base_ = 0;
   std::uint64_t live_changes_at_base_ = 0;
-  // base_ with the durable landings replayed, made when asked for and
+  // The undo record of the change being applied, until it lands.
+  std::vector<Extent> undo_runs_;
+  // The base with the durable landings replayed, made when asked for and
   // dropped when a flush or a power loss changes what is durable.
   mutable std::optional<DiskImage::LayerState> durable_;
-  // Landings since base_, in landing order. A deque: a flush drops its
+  // Landings since the base, in landing order. A deque: a flush drops its
   // durable prefix from the front, and growth moves no landing (a source
   // whose guest never flushes collects landings for the whole run).
   std::deque<Landing> volatile_;

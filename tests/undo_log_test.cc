@@ -1,12 +1,13 @@
-// A write cache folds its durable landings into its base by sharing the live
-// image's pages where no landing that stays volatile touches them
-// (SimDisk::fold_durable_prefix). Checked here against a plain replay: on
-// random concurrent traffic over small pages, raw and clustered images, a
-// backing attached midway, flushes and repeated power losses, the durable
-// content and what each power loss leaves must be what DenseDisk, the
-// reference model, gets by replaying the landings that should survive.
-// Also: DiskImage::take_pages itself, and that a write made straight to the
-// image (untracked) is still not made durable.
+// A write cache keeps no second copy of the disk: each volatile landing
+// keeps an undo record (the runs it could alter, as they were), and the
+// durable content and a power loss's outcome are the live layer with every
+// volatile landing undone, then the surviving ones applied again. Checked
+// here against a plain replay: on random concurrent traffic over small
+// pages, raw and clustered images, a backing attached midway, torn writes,
+// flushes and repeated power losses, the durable content and what each power
+// loss leaves must be what DenseDisk, the reference model, gets by
+// replaying the landings that should survive. Also: DiskImage's undo
+// records themselves, and writes made straight to the image.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/invariant.h"
 #include "sim/disks/content.h"
 #include "sim/disks/dense_disk.h"
 #include "sim/disks/disk_image.h"
@@ -187,7 +189,7 @@ int run_against_replay(const Config& c, std::uint64_t seed) {
   return checks + 2;
 }
 
-TEST(FoldSharing, DurableContentAndPowerLossesMatchAPlainReplay) {
+TEST(UndoLog, DurableContentAndPowerLossesMatchAPlainReplay) {
   int checks = 0;
   for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
     for (std::uint64_t page : {std::uint64_t{512}, 8 * kKiB, 64 * kKiB}) {
@@ -201,95 +203,105 @@ TEST(FoldSharing, DurableContentAndPowerLossesMatchAPlainReplay) {
   EXPECT_GT(checks, 500);
 }
 
-// So many tasks that more than 64 landings can stay volatile at a flush:
-// the fold applies them all then (and must get the same content).
-TEST(FoldSharing, ManyLandingsStayingMatchAPlainReplayToo) {
+// So many tasks that hundreds of landings are volatile at once, many of
+// them over each other: undone newest first, they must give the base.
+TEST(UndoLog, ManyLandingsInFlightMatchAPlainReplayToo) {
   for (std::uint64_t cluster : {std::uint64_t{0}, 64 * kKiB}) {
     run_against_replay({cluster, 4 * kKiB, 100, PowerLossMode::kAnySubset}, 1);
   }
 }
 
-// The header's contract: what is written to the image directly is not
-// tracked and a power loss loses it. Sharing pages must not make it durable.
-TEST(FoldSharing, AWriteStraightToTheImageIsNotMadeDurable) {
+DiskOptions quiet_cached_disk() {
   DiskOptions o = disk_options(0, false);
   o.io_model = IoModel::kAtomic;
   o.completion_delay_ns = 0;
   o.reorder = false;
   o.jitter_ns = 0;
-  Simulation sim(SimulationOptions{.seed = 1});
-  ContentSource content;
-  auto image = std::make_shared<DiskImage>(o, 64 * kKiB);
-  SimDisk disk(sim, content, 9, image);
-  sim.spawn("io", [&] {
-    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
-    ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // the same page
-    ASSERT_TRUE(disk.flush().ok());
-  });
-  ASSERT_TRUE(sim.run().ok());
-  EXPECT_EQ(disk.snapshot().at(8 * kKiB), (SectorContent{77, 0}));
-  EXPECT_EQ(disk.durable_snapshot().at(8 * kKiB), SectorContent{});
-  EXPECT_EQ(disk.durable_snapshot().at(0), (SectorContent{1, 0}));
-  RandomStream stream(1);
-  (void)disk.power_loss(PowerLossMode::kAnySubset, stream);
-  EXPECT_EQ(disk.snapshot().at(8 * kKiB), SectorContent{});
-  EXPECT_EQ(disk.snapshot().at(0), (SectorContent{1, 0}));
+  return o;
 }
 
-// DiskImage::take_pages: the taken pages hold the other image's extents, the
-// rest what they held; the allocation count stays exact; later writes to
-// either image leave the other alone (the pages are shared copy-on-write).
-TEST(TakePages, TakenPagesHoldTheSourcesExtentsAndStayApart) {
-  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB}) {
+// The header's contract: what is written to the image directly while no
+// landing is volatile is durable at once (as a prefill is).
+TEST(UndoLog, AWriteStraightToTheImageWithNothingVolatileIsDurable) {
+  Simulation sim(SimulationOptions{.seed = 1});
+  ContentSource content;
+  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
+  SimDisk disk(sim, content, 9, image);
+  sim.spawn("io", [&] {
+    ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());
+    ASSERT_TRUE(disk.flush().ok());
+    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(disk.write_fresh(12 * kKiB, 4 * kKiB).ok());  // the same page, volatile
+  });
+  ASSERT_TRUE(sim.run().ok());
+  EXPECT_EQ(disk.durable_snapshot().at(8 * kKiB), (SectorContent{77, 0}));
+  EXPECT_EQ(disk.durable_snapshot().at(12 * kKiB), SectorContent{});
+  RandomStream stream(1);
+  (void)disk.power_loss(PowerLossMode::kInOrderPrefix, stream);
+  EXPECT_EQ(disk.snapshot().at(0), (SectorContent{1, 0}));
+  EXPECT_EQ(disk.snapshot().at(8 * kKiB), (SectorContent{77, 0}));
+}
+
+// ... and one made while landings are volatile cannot be told from theirs
+// by undoing them: the disk reports it instead of losing track.
+TEST(UndoLog, AWriteStraightToTheImageWhileLandingsAreVolatileIsReported) {
+  Simulation sim(SimulationOptions{.seed = 1});
+  ContentSource content;
+  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
+  SimDisk disk(sim, content, 9, image);
+  sim.spawn("io", [&] {
+    ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // volatile
+    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+  });
+  ASSERT_TRUE(sim.run().ok());
+  EXPECT_THROW((void)disk.durable_snapshot(), InvariantViolation);
+  RandomStream stream(1);
+  EXPECT_THROW((void)disk.power_loss(PowerLossMode::kAnySubset, stream), InvariantViolation);
+}
+
+// DiskImage's undo records: the runs a change can alter, taken before each
+// of a series of random changes and put back newest first, give every
+// earlier state again, content and allocation count.
+TEST(UndoLog, RunsPutBackUndoEachChange) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
     for (std::uint64_t page : {std::uint64_t{512}, 4 * kKiB, 64 * kKiB}) {
-      for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-        DiskOptions o = disk_options(cluster, false);
+      for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+        DiskOptions o = disk_options(cluster, seed % 2 == 0);
         o.write_cache = false;
-        o.backing_name.clear();
-        DiskImage into(o, page);
-        DiskImage from(o, page);
+        DiskImage image(o, page);
+        if (cluster > 0) {
+          auto backing = std::make_shared<DiskImage>(backing_options());
+          backing->fill_with_old_data(kOldData);
+          image.attach_backing(backing);  // the COW rule fills from it
+        }
         RandomStream r(seed);
-        std::uint64_t value = 1;
-        const auto scribble = [&](DiskImage& image, int n) {
-          for (int i = 0; i < n; ++i) {
-            const std::uint64_t sectors = 1 + (r.below(8) == 0 ? r.below(1024) : r.below(16));
-            const std::uint64_t offset =
-                r.below(kDiskBytes / kSectorSize - sectors + 1) * kSectorSize;
-            const std::uint64_t length = sectors * kSectorSize;
-            const ContentPayload data = ContentPayload::fresh(value++, length);
-            const DiskOp op = r.below(4) == 0 ? DiskOp::kWriteZeroes : DiskOp::kWrite;
-            ASSERT_TRUE(apply_change(image, op, offset, length, &data, r.chance(0.5)).ok());
-          }
-        };
-        scribble(into, 30);
-        scribble(from, 30);
-        // Whole clusters, as a write cache takes them.
-        const std::uint64_t unit = std::max(page, cluster);
-        const std::uint64_t units = kDiskBytes / unit;
-        const std::uint64_t first = r.below(units);
-        const std::uint64_t end = first + 1 + r.below(units - first);
-        const std::uint64_t offset = first * unit;
-        const std::uint64_t length = (end - first) * unit;
-        const DiskImage::LayerState before = into.save();
-        into.take_pages(from, offset / page, (offset + length) / page);
-        EXPECT_EQ(into.layer().extents(0, offset), before.store.extents(0, offset));
-        EXPECT_EQ(into.layer().extents(offset, length), from.layer().extents(offset, length));
-        EXPECT_EQ(into.layer().extents(offset + length, kDiskBytes - offset - length),
-                  before.store.extents(offset + length, kDiskBytes - offset - length));
-        const auto data_bytes = [](const DiskImage& image) {
-          return image.layer().bytes_where(0, kDiskBytes,
-                                           [](std::uint64_t v) { return v != kZeroClusterValue; });
-        };
-        EXPECT_EQ(into.allocated_bytes(), data_bytes(into)) << "seed " << seed;
-        // Copy-on-write both ways.
-        const GuestView from_before = from.guest_view();
-        scribble(into, 20);
-        EXPECT_EQ(first_difference(from.guest_view(), from_before), std::nullopt);
-        const GuestView into_before = into.guest_view();
-        scribble(from, 20);
-        EXPECT_EQ(first_difference(into.guest_view(), into_before), std::nullopt);
-        EXPECT_EQ(into.allocated_bytes(), data_bytes(into)) << "seed " << seed;
-        EXPECT_EQ(from.allocated_bytes(), data_bytes(from)) << "seed " << seed;
+        std::vector<DiskImage::LayerState> states;
+        std::vector<std::vector<Extent>> undo;
+        for (std::uint64_t value = 1; value <= 40; ++value) {
+          const std::uint64_t sectors = 1 + (r.below(8) == 0 ? r.below(1024) : r.below(16));
+          const std::uint64_t offset =
+              r.below(kDiskBytes / kSectorSize - sectors + 1) * kSectorSize;
+          const std::uint64_t length = sectors * kSectorSize;
+          const ContentPayload data = ContentPayload::fresh(value, length);
+          const DiskOp ops[] = {DiskOp::kWrite, DiskOp::kWrite, DiskOp::kWriteZeroes,
+                                DiskOp::kDiscard};
+          const DiskOp op = ops[r.below(4)];
+          states.push_back(image.save());
+          undo.emplace_back();
+          image.append_runs_a_change_alters(offset, length, undo.back());
+          ASSERT_TRUE(apply_change(image, op, offset, length, &data, r.chance(0.5)).ok());
+        }
+        while (!states.empty()) {
+          image.put_back_runs(undo.back());
+          EXPECT_EQ(DiskImage::LayerState(image.save()).store, states.back().store)
+              << "cluster " << cluster << " page " << page << " seed " << seed << " step "
+              << states.size();
+          EXPECT_EQ(image.allocated_bytes(), states.back().allocated_bytes)
+              << "cluster " << cluster << " page " << page << " seed " << seed << " step "
+              << states.size();
+          states.pop_back();
+          undo.pop_back();
+        }
       }
     }
   }
