@@ -255,8 +255,8 @@ void DiskImage::restore(LayerState state) {
 
 void DiskImage::append_runs_a_change_alters(std::uint64_t offset, std::uint64_t length,
                                             std::vector<Extent>& out) const {
-  const std::uint64_t from = span_start(offset);
-  ExtentStore::Cursor cursor(store_, from, span_end(offset + length) - from);
+  const auto [from, to] = span_of_change(offset, length);
+  ExtentStore::Cursor cursor(store_, from, to - from);
   ExtentStore::Run run;
   while (cursor.next(run)) {
     out.push_back(run.hole ? Extent{run.offset, run.length, kHoleRunValue, 0} : run.extent());

@@ -62,10 +62,15 @@ class DiskImage final : public DiskModel {
   // change itself can tell whether anybody else made one.
   std::uint64_t changes() const { return changes_; }
 
+  // [start, end) of what a change of [offset, offset + length) can alter:
+  // its clusters, clamped to the disk (raw: the range).
+  std::pair<std::uint64_t, std::uint64_t> span_of_change(std::uint64_t offset,
+                                                         std::uint64_t length) const {
+    return {span_start(offset), span_end(offset + length)};
+  }
   // Undo records (a write cache's, see SimDisk): appends to `out` the runs
-  // of this layer that a change of [offset, offset + length) can alter, its
-  // clusters (raw: the range), as extents with absolute offsets, a hole as
-  // one of value kHoleRunValue.
+  // of this layer over span_of_change(offset, length), as extents with
+  // absolute offsets, a hole as one of value kHoleRunValue.
   void append_runs_a_change_alters(std::uint64_t offset, std::uint64_t length,
                                    std::vector<Extent>& out) const;
   // Makes this layer hold `runs` (taken as above) again, allocated_bytes()

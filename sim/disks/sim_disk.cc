@@ -671,9 +671,13 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
     extents = offset == request.offset && length == request.length ? r.data->extents()
                                                                    : r.piece_data.extents();
   }
+  // A first write over a hole (every copy to a fresh target) keeps no runs.
+  landing.undo_is_hole = undo_runs_.size() == 1 && undo_runs_.front().value == kHoleRunValue;
+  const std::span<const Extent> undo =
+      landing.undo_is_hole ? std::span<const Extent>() : std::span<const Extent>(undo_runs_);
   landing.extent_count = static_cast<std::uint32_t>(extents.size());
-  landing.undo_count = static_cast<std::uint32_t>(undo_runs_.size());
-  landing.first_extent = landed_extents_.append(extents, undo_runs_);
+  landing.undo_count = static_cast<std::uint32_t>(undo.size());
+  landing.first_extent = landed_extents_.append(extents, undo);
   landing.pieces = pieces;
   r.landed.push_back(landing.seq);
   volatile_.push_back(landing);
@@ -786,9 +790,16 @@ engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) cons
   return apply_change(image, l.op, l.offset, l.length, &data, l.may_unmap);
 }
 
-std::span<const Extent> SimDisk::undo_runs(const Landing& l) const {
-  return landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
-      .subspan(l.extent_count);
+void SimDisk::undo_landing(DiskImage& image, const Landing& l) const {
+  if (l.undo_is_hole) {
+    const auto [from, to] = image.span_of_change(l.offset, l.length);
+    const Extent hole{from, to - from, kHoleRunValue, 0};
+    image.put_back_runs(std::span<const Extent>(&hole, 1));
+    return;
+  }
+  image.put_back_runs(
+      landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
+          .subspan(l.extent_count));
 }
 
 std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
@@ -813,7 +824,7 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   const std::unique_ptr<DiskImage> scratch = scratch_image();
   scratch->restore(cache_image_->save());
   for (auto it = volatile_.rbegin(); it != volatile_.rend(); ++it) {
-    scratch->put_back_runs(undo_runs(*it));
+    undo_landing(*scratch, *it);
   }
   attach_backing_if_due(*scratch, base_seq());
   for (const Landing& l : volatile_) {

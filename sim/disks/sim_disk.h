@@ -381,12 +381,15 @@ class SimDisk final : public engine::BlockDevice {
     // At first_extent in landed_extents_: a write's content (extent_count
     // extents; none for other changes), then its undo record (undo_count
     // runs): the layer's runs it could alter, as they were before it landed.
+    // A record that is one hole (a first write there) is not stored:
+    // undo_is_hole says so.
     ExtentLog::Position first_extent = 0;
     std::uint32_t extent_count = 0;
     std::uint32_t undo_count = 0;
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
     bool durable = false;
+    bool undo_is_hole = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
   static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 72);
@@ -518,8 +521,8 @@ class SimDisk final : public engine::BlockDevice {
   void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
   // Applies a landing to `image`.
   engine::IoStatus apply_landing(DiskImage& image, const Landing& landing) const;
-  // A landing's undo record (see Landing).
-  std::span<const Extent> undo_runs(const Landing& landing) const;
+  // Puts back what a landing altered on `image` (its undo record).
+  void undo_landing(DiskImage& image, const Landing& landing) const;
   // Drops the first `count` landings of volatile_ and their extents.
   void drop_front_landings(std::size_t count);
   // Drops the durable prefix of volatile_: the base (the live layer with
