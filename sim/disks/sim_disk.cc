@@ -797,9 +797,8 @@ void SimDisk::undo_landing(DiskImage& image, const Landing& l) const {
     image.put_back_runs(std::span<const Extent>(&hole, 1));
     return;
   }
-  image.put_back_runs(
-      landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
-          .subspan(l.extent_count));
+  image.put_back_runs(landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
+                          .subspan(l.extent_count));
 }
 
 std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
