@@ -837,18 +837,16 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
 }
 
 const DiskImage::LayerState& SimDisk::durable_state() const {
-  if (volatile_.empty()) {
-    // Not kept: a write straight to the image is durable now.
-    durable_ = cache_image_->save();
-  } else if (!durable_) {
-    durable_ = replay([](const Landing& l) { return l.durable; });
-  }
+  if (!durable_) durable_ = replay([](const Landing& l) { return l.durable; });
   return *durable_;
 }
 
 GuestView SimDisk::durable_snapshot() const {
   settle();
-  return cache_image_ != nullptr ? cache_image_->view_of(durable_state()) : image_->guest_view();
+  // With nothing volatile the live image is durable (and no copy of it is
+  // kept, which would make its next writes copy the pages they change).
+  if (cache_image_ == nullptr || volatile_.empty()) return image_->guest_view();
+  return cache_image_->view_of(durable_state());
 }
 
 std::size_t SimDisk::volatile_pieces() const {

@@ -536,7 +536,8 @@ class SimDisk final : public engine::BlockDevice {
   // in landing order, the backing attached where it was.
   template <typename Keep>
   DiskImage::LayerState replay(Keep keep) const;
-  // The base with the durable landings replayed: what survives losing the rest.
+  // The base with the durable landings replayed: what survives losing the
+  // rest. REQUIRES: volatile_ is not empty.
   const DiskImage::LayerState& durable_state() const;
   // The seq of the first landing in volatile_ (the next one when empty).
   std::uint64_t base_seq() const;
