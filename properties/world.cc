@@ -195,6 +195,10 @@ sim::SimDisk& World::disk(DiskRole role) {
 }
 
 void World::pivot() {
+  // From here the source is the record of what the guest expects, which
+  // the World writes straight into (data_moved, power_loss): no longer a
+  // device whose cache a power loss could empty.
+  source_->end_write_cache();
   if (scenario_.target.backing == Backing::kAtPivot) target_->attach_backing(base_image_);
   pivoted_ = true;
   pivot_time_ = simulation_->now();

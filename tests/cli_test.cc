@@ -369,6 +369,20 @@ TEST_F(CliTest, RunEndingWithGuestIoInFlightReportsInsteadOfAborting) {
   EXPECT_NE(r.out.find("VIOLATED  liveness"), std::string::npos) << r.out;
 }
 
+// A guest write landing on the source after the pivot (the bug
+// precopy-pause-no-drain) while the source's write cache still held
+// volatile writes and the World had written post-pivot content straight
+// into it crashed the run; the source's cache ends at the pivot now
+// (tests/data/found_late_source_write_after_pivot.toml).
+TEST_F(CliTest, ALateSourceWriteAfterThePivotIsJudgedNotACrash) {
+  const fs::path file =
+      fs::path(__FILE__).parent_path() / "data" / "found_late_source_write_after_pivot.toml";
+  const CliResult r = run({"run", file.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // a correctness failure
+  EXPECT_NE(r.out.find("holds     no-crash"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("VIOLATED  completion-equality"), std::string::npos) << r.out;
+}
+
 // ---- exit codes: one per kind of failure -----------------------------------------
 
 // A violated correctness property exits 1, a liveness failure 5; --json

@@ -136,8 +136,8 @@ TEST(CrashSafety, HoldsOnTheCorrectEngineBeforeAndAfterThePivot) {
 
 // The guest writes, flushes (acknowledged), and a power loss follows. With
 // `lying_disk` the source's image takes new content behind its cache's
-// back after the flush, which the power loss then shows: a disk that does
-// not give back after a crash what it said was durable.
+// back after the flush: after the power loss the disk does not give back
+// what it said was durable, and the check made there must say so.
 RunReport write_flush_lose(bool lying_disk) {
   Scenario s = cached_full_copy(false, true);
   s.workload = scenarios::NoWorkload{};

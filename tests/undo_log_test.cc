@@ -38,6 +38,8 @@ using engine::kNsPerUs;
 using engine::TimeNs;
 constexpr std::uint64_t kKiB = 1024;
 constexpr std::uint64_t kDiskBytes = 1 << 20;
+// Not a whole number of clusters: the last cluster is short.
+constexpr std::uint64_t kOddDiskBytes = kDiskBytes + 5 * kSectorSize;
 constexpr std::uint64_t kOldData = 1000;  // the backing's content value
 
 // Whether a zero write may unmap: drawn from its offset, so that the replay,
@@ -46,10 +48,11 @@ bool may_unmap(std::uint64_t request_offset) {
   return request_offset / kSectorSize % 2 == 0;
 }
 
-DiskOptions disk_options(std::uint64_t cluster, bool discard_reads_zero) {
+DiskOptions disk_options(std::uint64_t cluster, bool discard_reads_zero,
+                         std::uint64_t length = kDiskBytes) {
   DiskOptions o;
   o.name = "disk";
-  o.length_bytes = kDiskBytes;
+  o.length_bytes = length;
   o.cluster_bytes = cluster;
   if (cluster > 0) o.backing_name = "base";  // attached midway (raw disks have none)
   o.discard_reads_zero = discard_reads_zero;
@@ -64,10 +67,10 @@ DiskOptions disk_options(std::uint64_t cluster, bool discard_reads_zero) {
   return o;
 }
 
-DiskOptions backing_options() {
+DiskOptions backing_options(std::uint64_t length = kDiskBytes) {
   DiskOptions o;
   o.name = "base";
-  o.length_bytes = kDiskBytes;
+  o.length_bytes = length;
   o.cluster_bytes = 64 * kKiB;
   o.zero_init = false;
   return o;
@@ -78,26 +81,32 @@ struct Config {
   std::uint64_t page_bytes = 0;
   int tasks = 4;
   PowerLossMode mode = PowerLossMode::kAnySubset;
+  std::uint64_t length = kDiskBytes;
+  std::uint64_t capacity = 0;  // thin: some changes fail with ENOSPC, some pieces land
 };
 
 std::string describe(const Config& c, std::uint64_t seed) {
   return "cluster " + std::to_string(c.cluster) + " page " + std::to_string(c.page_bytes) +
          " tasks " + std::to_string(c.tasks) + " " + std::string(power_loss_mode_name(c.mode)) +
+         " length " + std::to_string(c.length) + " capacity " + std::to_string(c.capacity) +
          " seed " + std::to_string(seed);
 }
 
 // Random traffic with checks all along; returns how many checks ran.
 int run_against_replay(const Config& c, std::uint64_t seed) {
-  const DiskOptions o = disk_options(c.cluster, seed % 2 == 0);
-  auto backing = std::make_shared<DiskImage>(backing_options());
+  const DiskOptions o = disk_options(c.cluster, seed % 2 == 0, c.length);
+  auto backing = std::make_shared<DiskImage>(backing_options(c.length));
   backing->fill_with_old_data(kOldData);
-  auto dense_backing = std::make_shared<DenseDisk>(backing_options());
+  auto dense_backing = std::make_shared<DenseDisk>(backing_options(c.length));
   dense_backing->fill_with_old_data(kOldData);
 
   Simulation sim(SimulationOptions{.seed = seed});
   ContentSource content;
   DiskOptions with_depth = o;
   with_depth.queue_depth = 128;  // many tasks: many landings in flight at a flush
+  // The replays (the disk's and the model's, from `o`) have no capacity:
+  // a durable subset may need more room than the run ever did.
+  with_depth.capacity_bytes = c.capacity;
   auto image = std::make_shared<DiskImage>(with_depth, c.page_bytes);
   SimDisk disk(sim, content, 9, image);
   disk.set_fault_plan(FaultPlan({FaultRule{.probability = 0.1, .torn = true}}));
@@ -111,7 +120,7 @@ int run_against_replay(const Config& c, std::uint64_t seed) {
   for (int t = 0; t < c.tasks; ++t) {
     sim.spawn("task" + std::to_string(t), [&, t] {
       RandomStream r(seed * 1000 + static_cast<std::uint64_t>(t));
-      const std::uint64_t sectors = kDiskBytes / kSectorSize;
+      const std::uint64_t sectors = c.length / kSectorSize;
       for (int i = 0; i < 24; ++i) {
         // Mostly small changes, now and then one over a large part of the disk.
         const std::uint64_t length =
@@ -203,6 +212,19 @@ TEST(UndoLog, DurableContentAndPowerLossesMatchAPlainReplay) {
   EXPECT_GT(checks, 500);
 }
 
+// A thin disk whose last cluster is short: changes that fail with ENOSPC
+// (or land only their first pieces) and undo records clamped at the end.
+TEST(UndoLog, ThinDiskWithAShortLastClusterMatchesAPlainReplay) {
+  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      run_against_replay(
+          {cluster, 8 * kKiB, 6, PowerLossMode::kAnySubset, kOddDiskBytes, 700 * kKiB}, seed);
+      run_against_replay(
+          {cluster, 512, 6, PowerLossMode::kInOrderPrefix, kOddDiskBytes, 700 * kKiB}, seed);
+    }
+  }
+}
+
 // So many tasks that hundreds of landings are volatile at once, many of
 // them over each other: undone newest first, they must give the base.
 TEST(UndoLog, ManyLandingsInFlightMatchAPlainReplayToo) {
@@ -251,6 +273,7 @@ TEST(UndoLog, AWriteStraightToTheImageWhileLandingsAreVolatileIsReported) {
   SimDisk disk(sim, content, 9, image);
   sim.spawn("io", [&] {
     ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // volatile
+    (void)disk.durable_snapshot();                    // the durable state is kept from here
     ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
   });
   ASSERT_TRUE(sim.run().ok());
@@ -259,48 +282,89 @@ TEST(UndoLog, AWriteStraightToTheImageWhileLandingsAreVolatileIsReported) {
   EXPECT_THROW((void)disk.power_loss(PowerLossMode::kAnySubset, stream), InvariantViolation);
 }
 
+// A disk written straight into for good (the World's source after the
+// pivot) ends its write cache first: what was volatile then and every
+// later change survive a power loss.
+TEST(UndoLog, AnEndedWriteCacheKeepsEverything) {
+  Simulation sim(SimulationOptions{.seed = 1});
+  ContentSource content;
+  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
+  SimDisk disk(sim, content, 9, image);
+  sim.spawn("io", [&] {
+    ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // volatile
+    EXPECT_EQ(disk.volatile_pieces(), 1u);
+    disk.end_write_cache();
+    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(disk.write_fresh(16 * kKiB, 4 * kKiB).ok());
+  });
+  ASSERT_TRUE(sim.run().ok());
+  EXPECT_EQ(disk.volatile_pieces(), 0u);
+  EXPECT_EQ(first_difference(disk.durable_snapshot(), disk.snapshot()), std::nullopt);
+  RandomStream stream(1);
+  (void)disk.power_loss(PowerLossMode::kAnySubset, stream);
+  EXPECT_EQ(disk.snapshot().at(0), (SectorContent{1, 0}));
+  EXPECT_EQ(disk.snapshot().at(8 * kKiB), (SectorContent{77, 0}));
+  EXPECT_EQ(disk.snapshot().at(16 * kKiB), (SectorContent{2, 0}));
+}
+
 // DiskImage's undo records: the runs a change can alter, taken before each
 // of a series of random changes and put back newest first, give every
-// earlier state again, content and allocation count.
+// earlier state again, content and allocation count; on a disk whose last
+// cluster is short too (a third of the changes reach its end), and on a
+// thin one, where a change that fails changes nothing.
 TEST(UndoLog, RunsPutBackUndoEachChange) {
-  for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
-    for (std::uint64_t page : {std::uint64_t{512}, 4 * kKiB, 64 * kKiB}) {
-      for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-        DiskOptions o = disk_options(cluster, seed % 2 == 0);
-        o.write_cache = false;
-        DiskImage image(o, page);
-        if (cluster > 0) {
-          auto backing = std::make_shared<DiskImage>(backing_options());
-          backing->fill_with_old_data(kOldData);
-          image.attach_backing(backing);  // the COW rule fills from it
-        }
-        RandomStream r(seed);
-        std::vector<DiskImage::LayerState> states;
-        std::vector<std::vector<Extent>> undo;
-        for (std::uint64_t value = 1; value <= 40; ++value) {
-          const std::uint64_t sectors = 1 + (r.below(8) == 0 ? r.below(1024) : r.below(16));
-          const std::uint64_t offset =
-              r.below(kDiskBytes / kSectorSize - sectors + 1) * kSectorSize;
-          const std::uint64_t length = sectors * kSectorSize;
-          const ContentPayload data = ContentPayload::fresh(value, length);
-          const DiskOp ops[] = {DiskOp::kWrite, DiskOp::kWrite, DiskOp::kWriteZeroes,
-                                DiskOp::kDiscard};
-          const DiskOp op = ops[r.below(4)];
-          states.push_back(image.save());
-          undo.emplace_back();
-          image.append_runs_a_change_alters(offset, length, undo.back());
-          ASSERT_TRUE(apply_change(image, op, offset, length, &data, r.chance(0.5)).ok());
-        }
-        while (!states.empty()) {
-          image.put_back_runs(undo.back());
-          EXPECT_EQ(DiskImage::LayerState(image.save()).store, states.back().store)
-              << "cluster " << cluster << " page " << page << " seed " << seed << " step "
-              << states.size();
-          EXPECT_EQ(image.allocated_bytes(), states.back().allocated_bytes)
-              << "cluster " << cluster << " page " << page << " seed " << seed << " step "
-              << states.size();
-          states.pop_back();
-          undo.pop_back();
+  for (std::uint64_t length : {kDiskBytes, kOddDiskBytes}) {
+    for (std::uint64_t capacity : {std::uint64_t{0}, 600 * kKiB}) {
+      for (std::uint64_t cluster : {std::uint64_t{0}, 4 * kKiB, 64 * kKiB}) {
+        for (std::uint64_t page : {std::uint64_t{512}, 4 * kKiB, 64 * kKiB}) {
+          for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+            const std::string what = "length " + std::to_string(length) + " capacity " +
+                                     std::to_string(capacity) + " cluster " +
+                                     std::to_string(cluster) + " page " + std::to_string(page) +
+                                     " seed " + std::to_string(seed);
+            DiskOptions o = disk_options(cluster, seed % 2 == 0, length);
+            o.write_cache = false;
+            o.capacity_bytes = capacity;
+            DiskImage image(o, page);
+            if (cluster > 0) {
+              auto backing = std::make_shared<DiskImage>(backing_options(length));
+              backing->fill_with_old_data(kOldData);
+              image.attach_backing(backing);  // the COW rule fills from it
+            }
+            RandomStream r(seed);
+            std::vector<DiskImage::LayerState> states;
+            std::vector<std::vector<Extent>> undo;
+            for (std::uint64_t value = 1; value <= 60; ++value) {
+              std::uint64_t sectors = 1 + (r.below(8) == 0 ? r.below(1024) : r.below(16));
+              const std::uint64_t offset =
+                  r.below(3) == 0 ? length - sectors * kSectorSize
+                                  : r.below(length / kSectorSize - sectors + 1) * kSectorSize;
+              const std::uint64_t bytes = sectors * kSectorSize;
+              const ContentPayload data = ContentPayload::fresh(value, bytes);
+              const DiskOp ops[] = {DiskOp::kWrite, DiskOp::kWrite, DiskOp::kWriteZeroes,
+                                    DiskOp::kDiscard};
+              const DiskOp op = ops[r.below(4)];
+              const DiskImage::LayerState before = image.save();
+              std::vector<Extent> runs;
+              image.append_runs_a_change_alters(offset, bytes, runs);
+              if (!apply_change(image, op, offset, bytes, &data, r.chance(0.5)).ok()) {
+                EXPECT_EQ(image.save().store, before.store) << what;
+                EXPECT_EQ(image.allocated_bytes(), before.allocated_bytes) << what;
+                continue;
+              }
+              states.push_back(before);
+              undo.push_back(std::move(runs));
+            }
+            while (!states.empty()) {
+              image.put_back_runs(undo.back());
+              EXPECT_EQ(image.save().store, states.back().store)
+                  << what << " step " << states.size();
+              EXPECT_EQ(image.allocated_bytes(), states.back().allocated_bytes)
+                  << what << " step " << states.size();
+              states.pop_back();
+              undo.pop_back();
+            }
+          }
         }
       }
     }

@@ -846,12 +846,23 @@ GuestView SimDisk::durable_snapshot() const {
   // With nothing volatile the live image is durable (and no copy of it is
   // kept, which would make its next writes copy the pages they change).
   if (cache_image_ == nullptr || volatile_.empty()) return image_->guest_view();
+  check_changed_only_by_landings();  // durable_ may be from before such a change
   return cache_image_->view_of(durable_state());
 }
 
 std::size_t SimDisk::volatile_pieces() const {
   settle();
   return not_durable_;
+}
+
+void SimDisk::end_write_cache() {
+  settle_before_change();
+  cache_image_ = nullptr;
+  volatile_.clear();
+  landed_extents_.clear();
+  completed_volatile_.clear();
+  not_durable_ = 0;
+  durable_.reset();
 }
 
 void SimDisk::adopt_image_as_durable() {

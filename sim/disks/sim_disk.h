@@ -133,8 +133,10 @@
 // outlive the disk. With write_cache, content changes go through the SimDisk
 // (and a backing image is attached through it). What is written to the
 // image directly while no landing is volatile counts as durable at once, as
-// a prefill does; while landings are volatile it is an engine bug
-// (InvariantViolation at the next landing, durable snapshot or power loss).
+// a prefill does; while landings are volatile it cannot be told from their
+// changes, and the next landing, durable snapshot or power loss throws
+// InvariantViolation (a disk written straight into for good calls
+// end_write_cache() first).
 #pragma once
 
 #include <cstdint>
@@ -307,6 +309,11 @@ class SimDisk final : public engine::BlockDevice {
   // the image before anything ran (the world's [[prefill]], state the host
   // flushed before the job). REQUIRES: no piece is volatile.
   void adopt_image_as_durable();
+  // Stops modelling the write cache, for a disk that has become a record
+  // rather than a device (the World's source after the pivot, which it
+  // writes straight into): what is volatile now counts as durable, later
+  // changes are durable at once, and nothing more is logged for it.
+  void end_write_cache();
 
   // A power loss now: see the header comment. Draws from `stream` (the
   // caller's, so the disk's own streams stay unshifted). Logged as
