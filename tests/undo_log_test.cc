@@ -233,29 +233,42 @@ TEST(UndoLog, ManyLandingsInFlightMatchAPlainReplayToo) {
   }
 }
 
-DiskOptions quiet_cached_disk() {
-  DiskOptions o = disk_options(0, false);
-  o.io_model = IoModel::kAtomic;
-  o.completion_delay_ns = 0;
-  o.reorder = false;
-  o.jitter_ns = 0;
-  return o;
-}
+// A raw disk with a write cache and nothing else unkind, and its image to
+// write straight into.
+struct QuietCachedDisk {
+  static DiskOptions options() {
+    DiskOptions o = disk_options(0, false);
+    o.io_model = IoModel::kAtomic;
+    o.completion_delay_ns = 0;
+    o.reorder = false;
+    o.jitter_ns = 0;
+    return o;
+  }
+  // Runs `io` as the one task, to its end.
+  template <typename Io>
+  void run(Io io) {
+    sim.spawn("io", io);
+    ASSERT_TRUE(sim.run().ok());
+  }
+
+  Simulation sim{SimulationOptions{.seed = 1}};
+  ContentSource content;
+  std::shared_ptr<DiskImage> image = std::make_shared<DiskImage>(options(), 64 * kKiB);
+  SimDisk disk{sim, content, 9, image};
+};
 
 // The header's contract: what is written to the image directly while no
 // landing is volatile is durable at once (as a prefill is).
 TEST(UndoLog, AWriteStraightToTheImageWithNothingVolatileIsDurable) {
-  Simulation sim(SimulationOptions{.seed = 1});
-  ContentSource content;
-  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
-  SimDisk disk(sim, content, 9, image);
-  sim.spawn("io", [&] {
+  QuietCachedDisk q;
+  SimDisk& disk = q.disk;
+  DiskImage& image = *q.image;
+  q.run([&] {
     ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());
     ASSERT_TRUE(disk.flush().ok());
-    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(image.write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
     ASSERT_TRUE(disk.write_fresh(12 * kKiB, 4 * kKiB).ok());  // the same page, volatile
   });
-  ASSERT_TRUE(sim.run().ok());
   EXPECT_EQ(disk.durable_snapshot().at(8 * kKiB), (SectorContent{77, 0}));
   EXPECT_EQ(disk.durable_snapshot().at(12 * kKiB), SectorContent{});
   RandomStream stream(1);
@@ -267,16 +280,14 @@ TEST(UndoLog, AWriteStraightToTheImageWithNothingVolatileIsDurable) {
 // ... and one made while landings are volatile cannot be told from theirs
 // by undoing them: the disk reports it instead of losing track.
 TEST(UndoLog, AWriteStraightToTheImageWhileLandingsAreVolatileIsReported) {
-  Simulation sim(SimulationOptions{.seed = 1});
-  ContentSource content;
-  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
-  SimDisk disk(sim, content, 9, image);
-  sim.spawn("io", [&] {
+  QuietCachedDisk q;
+  SimDisk& disk = q.disk;
+  DiskImage& image = *q.image;
+  q.run([&] {
     ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // volatile
     (void)disk.durable_snapshot();                    // the durable state is kept from here
-    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(image.write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
   });
-  ASSERT_TRUE(sim.run().ok());
   EXPECT_THROW((void)disk.durable_snapshot(), InvariantViolation);
   RandomStream stream(1);
   EXPECT_THROW((void)disk.power_loss(PowerLossMode::kAnySubset, stream), InvariantViolation);
@@ -286,18 +297,16 @@ TEST(UndoLog, AWriteStraightToTheImageWhileLandingsAreVolatileIsReported) {
 // pivot) ends its write cache first: what was volatile then and every
 // later change survive a power loss.
 TEST(UndoLog, AnEndedWriteCacheKeepsEverything) {
-  Simulation sim(SimulationOptions{.seed = 1});
-  ContentSource content;
-  auto image = std::make_shared<DiskImage>(quiet_cached_disk(), 64 * kKiB);
-  SimDisk disk(sim, content, 9, image);
-  sim.spawn("io", [&] {
+  QuietCachedDisk q;
+  SimDisk& disk = q.disk;
+  DiskImage& image = *q.image;
+  q.run([&] {
     ASSERT_TRUE(disk.write_fresh(0, 4 * kKiB).ok());  // volatile
     EXPECT_EQ(disk.volatile_pieces(), 1u);
     disk.end_write_cache();
-    ASSERT_TRUE(image->write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
+    ASSERT_TRUE(image.write(8 * kKiB, ContentPayload::fresh(77, 4 * kKiB)).ok());
     ASSERT_TRUE(disk.write_fresh(16 * kKiB, 4 * kKiB).ok());
   });
-  ASSERT_TRUE(sim.run().ok());
   EXPECT_EQ(disk.volatile_pieces(), 0u);
   EXPECT_EQ(first_difference(disk.durable_snapshot(), disk.snapshot()), std::nullopt);
   RandomStream stream(1);
