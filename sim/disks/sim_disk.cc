@@ -672,9 +672,9 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
                                                                    : r.piece_data.extents();
   }
   // A first write over a hole (every copy to a fresh target) keeps no runs.
-  landing.undo_is_hole = undo_runs_.size() == 1 && undo_runs_.front().value == kHoleRunValue;
+  const bool one_hole = undo_runs_.size() == 1 && undo_runs_.front().value == kHoleRunValue;
   const std::span<const Extent> undo =
-      landing.undo_is_hole ? std::span<const Extent>() : std::span<const Extent>(undo_runs_);
+      one_hole ? std::span<const Extent>() : std::span<const Extent>(undo_runs_);
   landing.extent_count = static_cast<std::uint32_t>(extents.size());
   landing.undo_count = static_cast<std::uint32_t>(undo.size());
   landing.first_extent = landed_extents_.append(extents, undo);
@@ -791,7 +791,7 @@ engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) cons
 }
 
 void SimDisk::undo_landing(DiskImage& image, const Landing& l) const {
-  if (l.undo_is_hole) {
+  if (l.undo_count == 0) {  // one hole over its span
     const auto [from, to] = image.span_of_change(l.offset, l.length);
     const Extent hole{from, to - from, kHoleRunValue, 0};
     image.put_back_runs(std::span<const Extent>(&hole, 1));

@@ -388,15 +388,14 @@ class SimDisk final : public engine::BlockDevice {
     // At first_extent in landed_extents_: a write's content (extent_count
     // extents; none for other changes), then its undo record (undo_count
     // runs): the layer's runs it could alter, as they were before it landed.
-    // A record that is one hole (a first write there) is not stored:
-    // undo_is_hole says so.
+    // A record that is one hole (a first write there) is not stored: no
+    // record is that (any other has at least one run).
     ExtentLog::Position first_extent = 0;
     std::uint32_t extent_count = 0;
     std::uint32_t undo_count = 0;
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
     bool durable = false;
-    bool undo_is_hole = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
   static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 72);
