@@ -263,6 +263,19 @@ void DiskImage::append_runs_a_change_alters(std::uint64_t offset, std::uint64_t 
   }
 }
 
+void DiskImage::append_content(std::uint64_t offset, std::uint64_t length,
+                               std::vector<Extent>& out) const {
+  ExtentStore::Cursor cursor(store_, offset, length);
+  ExtentStore::Run run;
+  while (cursor.next(run)) {
+    MIRRORSIM_ASSERT(!run.hole && holds_data(run.value),
+                     "disk '" + name() + "': no data where a write landed");
+    Extent e = run.extent();
+    e.offset -= offset;
+    out.push_back(e);
+  }
+}
+
 void DiskImage::put_back_runs(std::span<const Extent> runs) {
   for (const Extent& run : runs) {
     if (run.value == kHoleRunValue) {

@@ -73,6 +73,10 @@ class DiskImage final : public DiskModel {
   // absolute offsets, a hole as one of value kHoleRunValue.
   void append_runs_a_change_alters(std::uint64_t offset, std::uint64_t length,
                                    std::vector<Extent>& out) const;
+  // Appends to `out` what this layer holds over [offset, offset + length)
+  // as payload extents (offsets from `offset`): what a write there left.
+  // REQUIRES: the layer holds data over all of the range.
+  void append_content(std::uint64_t offset, std::uint64_t length, std::vector<Extent>& out) const;
   // Makes this layer hold `runs` (taken as above) again, allocated_bytes()
   // kept exact: undoes the changes made since, newest first.
   void put_back_runs(std::span<const Extent> runs);

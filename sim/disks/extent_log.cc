@@ -6,9 +6,8 @@
 
 namespace mirrorsim::sim {
 
-ExtentLog::Position ExtentLog::append(std::span<const Extent> extents,
-                                      std::span<const Extent> more) {
-  const std::size_t count = extents.size() + more.size();
+ExtentLog::Position ExtentLog::append(std::span<const Extent> extents) {
+  const std::size_t count = extents.size();
   MIRRORSIM_ASSERT(count <= UINT32_MAX, "extent log: an append past a 32-bit index");
   if (chunks_.empty() || chunks_.back().size() + count > chunks_.back().capacity()) {
     // The last chunk's room, if any, stays unused: an append is one span.
@@ -22,7 +21,6 @@ ExtentLog::Position ExtentLog::append(std::span<const Extent> extents,
   const Position at = end();
   std::vector<Extent>& chunk = chunks_.back();
   chunk.insert(chunk.end(), extents.begin(), extents.end());
-  chunk.insert(chunk.end(), more.begin(), more.end());
   return at;
 }
 

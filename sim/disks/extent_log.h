@@ -1,9 +1,9 @@
 // An append-only log of extents, for a write cache's volatile landings.
 //
-// A landing keeps its write's extents and its undo record here until it is
-// durable or dropped: a cache flushed only at the job's READY holds those of
-// every copy of the run (millions). A vector doubling to that size touches about twice that
-// memory, and fresh memory is what costs most (each first touch is a page
+// A landing keeps its undo record here until it is durable or dropped: a
+// cache flushed only at the job's READY holds those of every copy of the
+// run (millions, though a copy to a fresh target's hole keeps none). A vector doubling to that size
+// touches about twice that memory, and fresh memory is what costs most (each first touch is a page
 // fault); this log grows by fixed chunks instead, never moves an extent,
 // and frees whole chunks from the front as landings leave (keeping one).
 //
@@ -29,8 +29,8 @@ class ExtentLog {
 
   using Position = std::uint64_t;  // chunk number << 32 | index in the chunk
 
-  // Stores `extents`, then `more`, contiguously; returns where they start.
-  Position append(std::span<const Extent> extents, std::span<const Extent> more = {});
+  // Stores `extents` contiguously; returns where they start.
+  Position append(std::span<const Extent> extents);
   // The `count` extents stored at `at` by one append.
   std::span<const Extent> at(Position at, std::size_t count) const;
   // Where the next append would start if it fit (never before any stored).

@@ -614,7 +614,6 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, 
     if (offset == request.offset && length == request.length) {
       data = r.data;
     } else {
-      // Kept for moved(): a write cache holds the same slice.
       r.piece_data = r.data->slice(offset - request.offset, length);
       data = &r.piece_data;
     }
@@ -666,18 +665,12 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   landing.length = length;
   landing.may_unmap = r.may_unmap;
   landing.at_ns = at;
-  std::span<const Extent> extents;
-  if (request.op == DiskOp::kWrite) {
-    extents = offset == request.offset && length == request.length ? r.data->extents()
-                                                                   : r.piece_data.extents();
-  }
   // A first write over a hole (every copy to a fresh target) keeps no runs.
   const bool one_hole = undo_runs_.size() == 1 && undo_runs_.front().value == kHoleRunValue;
   const std::span<const Extent> undo =
       one_hole ? std::span<const Extent>() : std::span<const Extent>(undo_runs_);
-  landing.extent_count = static_cast<std::uint32_t>(extents.size());
   landing.undo_count = static_cast<std::uint32_t>(undo.size());
-  landing.first_extent = landed_extents_.append(extents, undo);
+  landing.first_undo = undo_log_.append(undo);
   landing.pieces = pieces;
   r.landed.push_back(landing.seq);
   volatile_.push_back(landing);
@@ -773,20 +766,21 @@ void SimDisk::drop_durable_prefix() {
 
 void SimDisk::drop_front_landings(std::size_t count) {
   if (count == 0) return;
-  // Writes' extents follow landing order, so the dropped ones come first
-  // (a landing without content holds the position where its next would go).
+  // Undo records follow landing order, so the dropped ones come first (a
+  // landing without a record holds the position where its next would go).
   if (count < volatile_.size()) {
-    landed_extents_.drop_before(volatile_[count].first_extent);
+    undo_log_.drop_before(volatile_[count].first_undo);
   } else {
-    landed_extents_.clear();
+    undo_log_.clear();
   }
   volatile_.erase(volatile_.begin(), volatile_.begin() + static_cast<std::ptrdiff_t>(count));
 }
 
-engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l) const {
+engine::IoStatus SimDisk::apply_landing(DiskImage& image, const Landing& l,
+                                        std::span<const Extent> content) const {
   if (l.op != DiskOp::kWrite)
     return apply_change(image, l.op, l.offset, l.length, nullptr, l.may_unmap);
-  const ContentPayload data(landed_extents_.at(l.first_extent, l.extent_count));
+  const ContentPayload data(content);
   return apply_change(image, l.op, l.offset, l.length, &data, l.may_unmap);
 }
 
@@ -797,8 +791,7 @@ void SimDisk::undo_landing(DiskImage& image, const Landing& l) const {
     image.put_back_runs(std::span<const Extent>(&hole, 1));
     return;
   }
-  image.put_back_runs(landed_extents_.at(l.first_extent, std::size_t{l.extent_count} + l.undo_count)
-                          .subspan(l.extent_count));
+  image.put_back_runs(undo_log_.at(l.first_undo, l.undo_count));
 }
 
 std::unique_ptr<DiskImage> SimDisk::scratch_image() const {
@@ -822,14 +815,32 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   check_changed_only_by_landings();
   const std::unique_ptr<DiskImage> scratch = scratch_image();
   scratch->restore(cache_image_->save());
-  for (auto it = volatile_.rbegin(); it != volatile_.rend(); ++it) {
-    undo_landing(*scratch, *it);
+  // Walking back from the live layer, the scratch holds each landing's
+  // result until that landing is undone: a kept write's content is read
+  // there first (no landing keeps it, which would double what a cache
+  // that is never flushed holds).
+  struct Kept {
+    std::size_t index;  // in volatile_
+    std::size_t first;  // its content in `contents` (a write's)
+    std::size_t count;
+  };
+  std::vector<Kept> kept;  // newest first
+  std::vector<Extent> contents;
+  for (std::size_t i = volatile_.size(); i-- > 0;) {
+    const Landing& l = volatile_[i];
+    if (keep(l)) {
+      const std::size_t first = contents.size();
+      if (l.op == DiskOp::kWrite) scratch->append_content(l.offset, l.length, contents);
+      kept.push_back({i, first, contents.size() - first});
+    }
+    undo_landing(*scratch, l);
   }
   attach_backing_if_due(*scratch, base_seq());
-  for (const Landing& l : volatile_) {
-    if (!keep(l)) continue;
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+    const Landing& l = volatile_[it->index];
     attach_backing_if_due(*scratch, l.seq);
-    const engine::IoStatus status = apply_landing(*scratch, l);
+    const std::span<const Extent> content(contents.data() + it->first, it->count);
+    const engine::IoStatus status = apply_landing(*scratch, l, content);
     MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
                                       std::to_string(l.seq) + " failed");
   }
@@ -859,7 +870,7 @@ void SimDisk::end_write_cache() {
   settle_before_change();
   cache_image_ = nullptr;
   volatile_.clear();
-  landed_extents_.clear();
+  undo_log_.clear();
   completed_volatile_.clear();
   not_durable_ = 0;
   durable_.reset();

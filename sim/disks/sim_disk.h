@@ -372,8 +372,8 @@ class SimDisk final : public engine::BlockDevice {
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, or a deferred change that landed
-  // whole, while a write cache holds it. Trivially destructible and 72
-  // bytes, its extents kept apart in landed_extents_: a cache that is never
+  // whole, while a write cache holds it. Trivially destructible and 64
+  // bytes, its undo record kept apart in undo_log_: a cache that is never
   // flushed holds one per piece or whole change of the run.
   struct Landing {
     std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
@@ -385,20 +385,19 @@ class SimDisk final : public engine::BlockDevice {
     // instants (nothing it overlaps), so a power loss takes landings in
     // instant order, not in seq order.
     engine::TimeNs at_ns = 0;
-    // At first_extent in landed_extents_: a write's content (extent_count
-    // extents; none for other changes), then its undo record (undo_count
-    // runs): the layer's runs it could alter, as they were before it landed.
-    // A record that is one hole (a first write there) is not stored: no
-    // record is that (any other has at least one run).
-    ExtentLog::Position first_extent = 0;
-    std::uint32_t extent_count = 0;
+    // At first_undo in undo_log_: its undo record (undo_count runs), the
+    // layer's runs it could alter as they were before it landed. A record
+    // that is one hole (a first write there) is not stored: no record is
+    // that (any other has at least one run). A write's content is not kept:
+    // the live layer with the newer landings undone holds it (see replay).
+    ExtentLog::Position first_undo = 0;
     std::uint32_t undo_count = 0;
     DiskOp op = DiskOp::kWrite;
     bool may_unmap = false;
     bool durable = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
-  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 72);
+  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 64);
 
   // Moves a request's pieces at their instants before the task's wake (its
   // completion), each as a plain scheduler event: the requesting task stays
@@ -509,7 +508,7 @@ class SimDisk final : public engine::BlockDevice {
   void log_move(const Request& request, std::uint64_t offset, std::uint64_t length,
                 engine::TimeNs at);
   // With a write cache: a volatile landing of [offset, offset + length) of
-  // the request's change (a write's data is the request's, or the piece's).
+  // the request's change, with the undo record change_image took.
   void land(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
             std::uint8_t pieces = 1);
   void sleep_until(engine::TimeNs when);
@@ -525,11 +524,12 @@ class SimDisk final : public engine::BlockDevice {
   // Attaches the backing to `image` (a replay's scratch) before it applies
   // the landing `seq`, if that landed with the backing attached.
   void attach_backing_if_due(DiskImage& image, std::uint64_t seq) const;
-  // Applies a landing to `image`.
-  engine::IoStatus apply_landing(DiskImage& image, const Landing& landing) const;
+  // Applies a landing to `image`; `content` is a write's.
+  engine::IoStatus apply_landing(DiskImage& image, const Landing& landing,
+                                 std::span<const Extent> content) const;
   // Puts back what a landing altered on `image` (its undo record).
   void undo_landing(DiskImage& image, const Landing& landing) const;
-  // Drops the first `count` landings of volatile_ and their extents.
+  // Drops the first `count` landings of volatile_ and their undo records.
   void drop_front_landings(std::size_t count);
   // Drops the durable prefix of volatile_: the base (the live layer with
   // every volatile landing undone) then holds it, at no cost.
@@ -615,8 +615,8 @@ class SimDisk final : public engine::BlockDevice {
   // durable prefix from the front, and growth moves no landing (a source
   // whose guest never flushes collects landings for the whole run).
   std::deque<Landing> volatile_;
-  // The landings' write content, in landing order.
-  ExtentLog landed_extents_;
+  // The landings' undo records, in landing order.
+  ExtentLog undo_log_;
   // The landings in volatile_ that completed and are not durable yet, as
   // (completion stamp, seq) in stamp order: a flush makes a prefix of them
   // durable without scanning volatile_.
