@@ -116,21 +116,27 @@ std::optional<Difference> compare_window(const GuestView& a, const GuestView& b,
 
 }  // namespace
 
-std::optional<Difference> first_difference(const GuestView& a, const GuestView& b) {
+bool compares_by_pages(const GuestView& a, const GuestView& b) {
+  return a.depth() == 1 && b.depth() == 1 && a.length() == b.length() &&
+         a.layer(0).page_bytes() == b.layer(0).page_bytes();
+}
+
+std::optional<Difference> first_difference(const GuestView& a, const GuestView& b,
+                                           std::uint64_t from) {
   const std::uint64_t common = std::min(a.length(), b.length());
   // Two single layers of one shape: skip identical pages without reading them.
-  const bool by_pages = a.depth() == 1 && b.depth() == 1 && a.length() == b.length() &&
-                        a.layer(0).page_bytes() == b.layer(0).page_bytes();
+  const bool by_pages = compares_by_pages(a, b);
   const std::uint64_t window = by_pages ? a.layer(0).page_bytes() : kCompareWindowBytes;
   std::vector<Extent> xa;
   std::vector<Extent> xb;
-  std::uint64_t pos = 0;
+  std::uint64_t pos = from;
   while (pos < common) {
-    if (by_pages) {
+    // Windows stay aligned to multiples of their size whatever `from` is.
+    if (by_pages && pos % window == 0) {
       pos += a.layer(0).identical_prefix(b.layer(0), pos);
       if (pos >= common) break;
     }
-    const std::uint64_t end = std::min(common, pos + window);
+    const std::uint64_t end = std::min(common, (pos / window + 1) * window);
     if (by_pages || !a.shares_storage(b, pos, end - pos)) {
       if (auto found = compare_window(a, b, pos, end, xa, xb)) return found;
     }
