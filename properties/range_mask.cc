@@ -19,25 +19,25 @@ void RangeMask::clear() {
 
 void RangeMask::merge() const {
   if (added_.empty()) return;
-  std::sort(added_.begin(), added_.end(),
-            [](const Range& x, const Range& y) { return x.offset < y.offset; });
-  std::vector<Range> all;
-  all.reserve(merged_.size() + added_.size());
-  auto take = [&all](const Range& r) {
-    if (!all.empty() && r.offset <= all.back().end) {
-      all.back().end = std::max(all.back().end, r.end);
-    } else {
-      all.push_back(r);
-    }
-  };
-  std::size_t i = 0;
-  std::size_t j = 0;
-  while (i < merged_.size() || j < added_.size()) {
-    const bool from_merged =
-        j == added_.size() || (i < merged_.size() && merged_[i].offset <= added_[j].offset);
-    take(from_merged ? merged_[i++] : added_[j++]);
+  const auto by_offset = [](const Range& x, const Range& y) { return x.offset < y.offset; };
+  std::sort(added_.begin(), added_.end(), by_offset);
+  // Merged from the back into merged_'s own room (no second copy of
+  // millions of ranges), then touching ranges joined in one pass.
+  std::size_t i = merged_.size();
+  std::size_t j = added_.size();
+  merged_.resize(i + j);
+  for (std::size_t out = merged_.size(); j > 0;) {
+    merged_[--out] = i > 0 && by_offset(added_[j - 1], merged_[i - 1]) ? merged_[--i] : added_[--j];
   }
-  merged_ = std::move(all);
+  std::size_t kept = 0;
+  for (const Range& r : merged_) {
+    if (kept > 0 && r.offset <= merged_[kept - 1].end) {
+      merged_[kept - 1].end = std::max(merged_[kept - 1].end, r.end);
+    } else {
+      merged_[kept++] = r;
+    }
+  }
+  merged_.resize(kept);
   added_.clear();
 }
 
