@@ -48,13 +48,21 @@ std::uint64_t RangeMask::bytes() const {
   return total;
 }
 
-sim::GuestView RangeMask::over(const sim::GuestView& view) const {
+sim::ExtentStore RangeMask::top_layer() const {
   merge();
   sim::ExtentStore top(length_);
   for (const Range& r : merged_) (void)top.assign(r.offset, r.end - r.offset, sim::kZeroValue, 0);
-  std::vector<sim::ExtentStore> layers{std::move(top)};
+  return top;
+}
+
+sim::GuestView RangeMask::under(const sim::ExtentStore& top, const sim::GuestView& view) {
+  std::vector<sim::ExtentStore> layers{top};
   for (std::size_t i = 0; i < view.depth(); ++i) layers.push_back(view.layer(i));
   return sim::GuestView(std::move(layers));
+}
+
+sim::GuestView RangeMask::over(const sim::GuestView& view) const {
+  return under(top_layer(), view);
 }
 
 std::optional<std::uint64_t> RangeMask::first_left_in(std::uint64_t offset,
@@ -71,7 +79,10 @@ std::optional<std::uint64_t> RangeMask::first_left_in(std::uint64_t offset,
 std::optional<sim::Difference> RangeMask::difference(const sim::GuestView& a,
                                                      const sim::GuestView& b) const {
   if (empty()) return sim::first_difference(a, b);
-  if (!sim::compares_by_pages(a, b)) return sim::first_difference(over(a), over(b));
+  if (!sim::compares_by_pages(a, b)) {
+    const sim::ExtentStore top = top_layer();
+    return sim::first_difference(under(top, a), under(top, b));
+  }
   // Differences are few (a correct job leaves only masked ones): find each
   // by pages, and read through the mask only from the first byte of one
   // that the mask leaves in. Nothing before that byte differs outside the
@@ -80,7 +91,8 @@ std::optional<sim::Difference> RangeMask::difference(const sim::GuestView& a,
   std::uint64_t pos = 0;
   while (std::optional<sim::Difference> d = sim::first_difference(a, b, pos)) {
     if (const std::optional<std::uint64_t> left = first_left_in(d->offset, d->offset + d->length)) {
-      return sim::first_difference(over(a), over(b), *left);
+      const sim::ExtentStore top = top_layer();
+      return sim::first_difference(under(top, a), under(top, b), *left);
     }
     pos = d->offset + d->length;
   }

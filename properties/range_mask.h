@@ -46,6 +46,10 @@ class RangeMask {
   };
   // Sorts added_ into merged_ (disjoint, not touching, in order).
   void merge() const;
+  // The top layer: zero over every range. Both views of a comparison get
+  // the same one (copies share storage, so equal windows are skipped).
+  sim::ExtentStore top_layer() const;
+  static sim::GuestView under(const sim::ExtentStore& top, const sim::GuestView& view);
   // The first byte of [offset, end) the mask leaves in, if any.
   std::optional<std::uint64_t> first_left_in(std::uint64_t offset, std::uint64_t end) const;
 

@@ -123,6 +123,7 @@ bool compares_by_pages(const GuestView& a, const GuestView& b) {
 
 std::optional<Difference> first_difference(const GuestView& a, const GuestView& b,
                                            std::uint64_t from) {
+  MIRRORSIM_ASSERT(from % kSectorSize == 0, "first_difference from an unaligned offset");
   const std::uint64_t common = std::min(a.length(), b.length());
   // Two single layers of one shape: skip identical pages without reading them.
   const bool by_pages = compares_by_pages(a, b);

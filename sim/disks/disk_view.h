@@ -69,9 +69,10 @@ struct Difference {
   bool operator==(const Difference&) const = default;
 };
 
-// The first range at or after `from` where a and b read differently, or
-// nullopt when they read the same there and have the same length.
-// REQUIRES: `from` sector-aligned.
+// The first range at or after `from` where a and b read differently (or,
+// when their lengths differ and they read the same up to the shorter's end,
+// the range past it, wherever `from` is), or nullopt when they read the
+// same there and have the same length. REQUIRES: `from` sector-aligned.
 std::optional<Difference> first_difference(const GuestView& a, const GuestView& b,
                                            std::uint64_t from = 0);
 // True when first_difference skips pages whose stored extents are

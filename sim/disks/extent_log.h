@@ -23,8 +23,8 @@ namespace mirrorsim::sim {
 
 class ExtentLog {
  public:
-  // 16 Ki extents (512 KiB): one chunk holds the extents of dozens of 1 MiB
-  // copies, and the tail an append leaves unused stays small.
+  // 16 Ki extents (512 KiB): one chunk holds the undo records of thousands
+  // of landings, and the tail an append leaves unused stays small.
   static constexpr std::size_t kChunkExtents = std::size_t{1} << 14;
 
   using Position = std::uint64_t;  // chunk number << 32 | index in the chunk

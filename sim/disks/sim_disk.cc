@@ -818,7 +818,7 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   // Walking back from the live layer, the scratch holds each landing's
   // result until that landing is undone: a kept write's content is read
   // there first (no landing keeps it, which would double what a cache
-  // that is never flushed holds).
+  // that is never flushed holds; a replay holds the kept ones' for a moment).
   struct Kept {
     std::size_t index;  // in volatile_
     std::size_t first;  // its content in `contents` (a write's)
