@@ -338,6 +338,10 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
     }
   }
   sleep_until(mover.wake);
+  // Deferred changes land now, after a wait that evicted what the request's
+  // first prefetch brought in: fetched again, it arrives while due pieces
+  // and deferred neighbours settle.
+  if (deferred && !read) image_->prefetch(request.offset);
   if (deferred) {
     settle_due();
     finish_deferred(mover);
