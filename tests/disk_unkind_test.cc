@@ -1177,7 +1177,7 @@ TEST(LazyMoves, RangeListFindsWhatAScanFinds) {
       list.insert(offset, offset + length, items.back().get());
     } else {
       const std::size_t k = r.below(items.size());
-      list.erase(items[k].get());
+      list.erase(items[k]->offset, items[k].get());
       items.erase(items.begin() + static_cast<std::ptrdiff_t>(k));
     }
     const std::uint64_t lo = r.below(1000);

@@ -26,8 +26,13 @@ class RangeList {
     entries_.insert(at, Entry{offset, end, item});
     longest_ = std::max(longest_, end - offset);
   }
-  void erase(const T* item) {
-    std::erase_if(entries_, [item](const Entry& e) { return e.item == item; });
+  // Erases `item`, inserted at `offset` (if it is there).
+  void erase(std::uint64_t offset, const T* item) {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), offset,
+                               [](const Entry& e, std::uint64_t x) { return e.offset < x; });
+    while (it != entries_.end() && it->offset == offset && it->item != item) ++it;
+    if (it == entries_.end() || it->offset != offset) return;
+    entries_.erase(it);
     if (entries_.empty()) longest_ = 0;  // otherwise an upper bound still
   }
 

@@ -368,8 +368,8 @@ void SimDisk::PieceMover::fire() {
 SimDisk::PieceMover::~PieceMover() {
   if (queued && disk != nullptr) disk->forget(*this);
   if (deferred && disk != nullptr) {
-    disk->deferred_reads_.erase(this);
-    disk->deferred_changes_.erase(this);
+    disk->deferred_reads_.erase(request->seen.offset, this);
+    disk->deferred_changes_.erase(request->seen.offset, this);
   }
 }
 
@@ -472,7 +472,7 @@ void SimDisk::finish_deferred(PieceMover& mover) {
       while (mover.skip_to_landing()) move_next_piece(mover);
     }
   }
-  (change ? deferred_changes_ : deferred_reads_).erase(&mover);
+  (change ? deferred_changes_ : deferred_reads_).erase(r.seen.offset, &mover);
   mover.deferred = false;
 }
 
