@@ -320,7 +320,8 @@ TEST(UndoLog, AnEndedWriteCacheKeepsEverything) {
 // of a series of random changes and put back newest first, give every
 // earlier state again, content and allocation count; on a disk whose last
 // cluster is short too (a third of the changes reach its end), and on a
-// thin one, where a change that fails changes nothing.
+// thin one, where a change that fails changes nothing. A write that takes
+// its record as it changes the page (write_keeping_undo) takes the same one.
 TEST(UndoLog, RunsPutBackUndoEachChange) {
   for (std::uint64_t length : {kDiskBytes, kOddDiskBytes}) {
     for (std::uint64_t capacity : {std::uint64_t{0}, 600 * kKiB}) {
@@ -356,7 +357,16 @@ TEST(UndoLog, RunsPutBackUndoEachChange) {
               const DiskImage::LayerState before = image.save();
               std::vector<Extent> runs;
               image.append_runs_a_change_alters(offset, bytes, runs);
-              if (!apply_change(image, op, offset, bytes, &data, r.chance(0.5)).ok()) {
+              // A write takes its own record as it changes the page: the same one.
+              std::vector<Extent> taken;
+              const bool unmap = r.chance(0.5);
+              const bool ok = op == DiskOp::kWrite
+                                  ? image.write_keeping_undo(offset, data, taken).ok()
+                                  : apply_change(image, op, offset, bytes, &data, unmap).ok();
+              if (ok && op == DiskOp::kWrite) {
+                EXPECT_EQ(taken, runs) << what;
+              }
+              if (!ok) {
                 EXPECT_EQ(image.save().store, before.store) << what;
                 EXPECT_EQ(image.allocated_bytes(), before.allocated_bytes) << what;
                 continue;

@@ -130,6 +130,25 @@ engine::IoStatus DiskImage::write(std::uint64_t offset, const ContentPayload& da
   return {};
 }
 
+engine::IoStatus DiskImage::write_keeping_undo(std::uint64_t offset, const ContentPayload& data,
+                                               std::vector<Extent>& undo) {
+  const std::uint64_t length = data.length();
+  check_request(*this, "write", offset, length);
+  const std::span<const Extent> extents = data.extents();
+  if (options_.capacity_bytes == 0 && extents.size() == 1 && span_start(offset) == offset &&
+      span_end(offset + length) == offset + length &&
+      offset % store_.page_bytes() + length <= store_.page_bytes()) {
+    // A guest's small write: the undo record is read off the page as it changes.
+    const Extent& e = extents.front();
+    allocated_ +=
+        length - store_.assign_in_page(offset, length, e.value, e.base, undo, kHoleRunValue);
+    ++changes_;
+    return {};
+  }
+  append_runs_a_change_alters(offset, length, undo);
+  return write(offset, data);
+}
+
 engine::IoStatus DiskImage::write_zeroes(std::uint64_t offset, std::uint64_t length,
                                          bool may_unmap) {
   check_request(*this, "write_zeroes", offset, length);

@@ -77,6 +77,11 @@ class DiskImage final : public DiskModel {
   // as payload extents (offsets from `offset`): what a write there left.
   // REQUIRES: the layer holds data over all of the range.
   void append_content(std::uint64_t offset, std::uint64_t length, std::vector<Extent>& out) const;
+  // write(), also appending its undo record to `undo` as
+  // append_runs_a_change_alters() would, in the same visit of the page when
+  // the write is one extent of whole clusters inside one page.
+  engine::IoStatus write_keeping_undo(std::uint64_t offset, const ContentPayload& data,
+                                      std::vector<Extent>& undo);
   // Makes this layer hold `runs` (taken as above) again, allocated_bytes()
   // kept exact: undoes the changes made since, newest first.
   void put_back_runs(std::span<const Extent> runs);

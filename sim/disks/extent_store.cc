@@ -168,7 +168,8 @@ std::uint64_t ExtentStore::data_bytes(const Group& group) {
 }
 
 std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t start,
-                                           std::uint32_t end, std::span<const Stored> items) {
+                                           std::uint32_t end, std::span<const Stored> items,
+                                           Before before) {
   if (items.empty() && page_at(page) == nullptr) return 0;  // clearing a hole
   Group& group = mutable_group(page / kPagesPerGroup);
   Page& slot = group.pages[page % kPagesPerGroup];
@@ -182,6 +183,26 @@ std::uint64_t ExtentStore::replace_in_page(std::uint64_t page, std::uint32_t sta
       v.begin());
   std::size_t j = i;
   while (j < old_size && v[j].start() < end) ++j;
+  if (before.out != nullptr) {
+    const std::uint64_t origin = page_start(page);
+    auto hole = [&](std::uint32_t from, std::uint32_t to) {
+      if (from < to) {
+        before.out->push_back({origin + std::uint64_t{from} * kSectorSize,
+                               std::uint64_t{to - from} * kSectorSize, before.hole_value, 0});
+      }
+    };
+    std::uint32_t at = start;
+    for (std::size_t k = i; k < j; ++k) {
+      hole(at, std::max(at, v[k].start()));
+      const Extent whole = to_run(v[k], origin).extent();
+      const std::uint32_t to = std::min(end, v[k].end());
+      before.out->push_back(
+          whole.slice(origin + std::uint64_t{std::max(start, v[k].start())} * kSectorSize,
+                      origin + std::uint64_t{to} * kSectorSize));
+      at = to;
+    }
+    hole(at, end);
+  }
   std::uint64_t replaced = 0;  // data sectors of [start, end) before
   for (std::size_t k = i; k < j; ++k) {
     if (v[k].value() != kZeroClusterValue) {
@@ -352,6 +373,19 @@ std::uint64_t ExtentStore::assign(std::uint64_t offset, std::uint64_t length, st
         replace_in_page(whole_end, item.start(), item.end(), std::span<const Stored>(&item, 1));
   }
   return replaced;
+}
+
+std::uint64_t ExtentStore::assign_in_page(std::uint64_t offset, std::uint64_t length,
+                                          std::uint64_t value, std::uint64_t base,
+                                          std::vector<Extent>& before, std::uint64_t hole_value) {
+  check_range(offset, length);
+  MIRRORSIM_ASSERT(length > 0 && page_of(offset) == page_of(offset + length - 1),
+                   "assign_in_page of a range that is not inside one page");
+  const std::uint64_t p = page_of(offset);
+  const Extent extent{offset, length, value, is_uniform(value) ? 0 : base};
+  const Stored item = to_stored(extent, page_start(p));
+  return replace_in_page(p, item.start(), item.end(), std::span<const Stored>(&item, 1),
+                         Before{&before, hole_value});
 }
 
 std::uint64_t ExtentStore::assign(std::uint64_t offset, std::span<const Extent> extents) {

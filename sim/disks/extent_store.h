@@ -115,6 +115,14 @@ class ExtentStore {
   // Writes `extents`, whose offsets are relative to `offset`, at `offset`.
   // REQUIRES: extents contiguous from their first offset, lengths positive.
   std::uint64_t assign(std::uint64_t offset, std::span<const Extent> extents);
+  // The first assign() for a range inside one page that also appends to
+  // `before` the runs the range held, as extents with absolute offsets (a
+  // hole as one of value `hole_value`): read as the page is changed, one
+  // visit of it instead of a read and then a write.
+  // REQUIRES: [offset, offset + length) lies inside one page.
+  std::uint64_t assign_in_page(std::uint64_t offset, std::uint64_t length, std::uint64_t value,
+                               std::uint64_t base, std::vector<Extent>& before,
+                               std::uint64_t hole_value);
   // Makes [offset, offset + length) a hole.
   std::uint64_t clear(std::uint64_t offset, std::uint64_t length);
 
@@ -317,8 +325,13 @@ class ExtentStore {
   const Page* page_at(std::uint64_t page) const;
   // Replaces sectors [start, end) of a page with `items` (sorted, inside).
   // Returns the data bytes replaced (see assign).
+  // With `before`, first appends the runs [start, end) held (see assign_in_page).
+  struct Before {
+    std::vector<Extent>* out;
+    std::uint64_t hole_value;
+  };
   std::uint64_t replace_in_page(std::uint64_t page, std::uint32_t start, std::uint32_t end,
-                                std::span<const Stored> items);
+                                std::span<const Stored> items, Before before = {nullptr, 0});
   // A page that a write left holding one extent over all of it takes the
   // block of the last such page when their extents are equal, as whole-page
   // writes share one block: the pieces of a long write that land one after

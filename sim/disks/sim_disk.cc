@@ -636,6 +636,13 @@ int SimDisk::change_image(const Request& r, std::uint64_t offset, std::uint64_t 
     }
     check_changed_only_by_landings();
     undo_runs_.clear();
+    if (r.seen.op == DiskOp::kWrite) {
+      MIRRORSIM_ASSERT(data != nullptr && data->length() == length,
+                       "disk '" + name() + "': a write to apply needs its data");
+      const int error = cache_image_->write_keeping_undo(offset, *data, undo_runs_).error;
+      if (error == 0) ++own_changes_;
+      return error;
+    }
     cache_image_->append_runs_a_change_alters(offset, length, undo_runs_);
   }
   const int error = apply_change(*image_, r.seen.op, offset, length, data, r.may_unmap).error;
