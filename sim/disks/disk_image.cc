@@ -112,13 +112,16 @@ void DiskImage::write_data(std::uint64_t offset, std::span<const Extent> data, s
   MIRRORSIM_ASSERT(allocated_ <= options_.length_bytes, "allocated more bytes than the disk has");
 }
 
+bool DiskImage::writes_straight(std::uint64_t offset, std::uint64_t length) const {
+  return options_.capacity_bytes == 0 && span_start(offset) == offset &&
+         span_end(offset + length) == offset + length;
+}
+
 engine::IoStatus DiskImage::write(std::uint64_t offset, const ContentPayload& data) {
   const std::uint64_t length = data.length();
   check_request(*this, "write", offset, length);
-  if (options_.capacity_bytes == 0 && span_start(offset) == offset &&
-      span_end(offset + length) == offset + length) {
-    // Whole clusters (or raw) and no capacity to check: nothing to fill,
-    // and the store says how much of the range held data already.
+  if (writes_straight(offset, length)) {
+    // The store says how much of the range held data already.
     allocated_ += length - store_.assign(offset, data.extents());
     ++changes_;
     return {};
@@ -135,8 +138,7 @@ engine::IoStatus DiskImage::write_keeping_undo(std::uint64_t offset, const Conte
   const std::uint64_t length = data.length();
   check_request(*this, "write", offset, length);
   const std::span<const Extent> extents = data.extents();
-  if (options_.capacity_bytes == 0 && extents.size() == 1 && span_start(offset) == offset &&
-      span_end(offset + length) == offset + length &&
+  if (writes_straight(offset, length) && extents.size() == 1 &&
       offset % store_.page_bytes() + length <= store_.page_bytes()) {
     // A guest's small write: the undo record is read off the page as it changes.
     const Extent& e = extents.front();

@@ -113,6 +113,9 @@ class DiskImage final : public DiskModel {
   // covered clusters (clamped to the disk end), or the range itself when raw.
   std::uint64_t span_start(std::uint64_t offset) const;
   std::uint64_t span_end(std::uint64_t end) const;
+  // True when a data write of the range is whole clusters (or raw) with no
+  // capacity to check: nothing to fill, nothing to refuse.
+  bool writes_straight(std::uint64_t offset, std::uint64_t length) const;
   // Bytes a data write of the range would newly allocate.
   std::uint64_t newly_allocated(std::uint64_t offset, std::uint64_t length) const;
   bool over_capacity(std::uint64_t grow) const;

@@ -614,12 +614,13 @@ int SimDisk::move_piece(Request& r, std::uint64_t offset, std::uint64_t length, 
     return 0;
   }
   const ContentPayload* data = nullptr;
+  ContentPayload slice;  // a piece's part of the write
   if (request.op == DiskOp::kWrite) {
     if (offset == request.offset && length == request.length) {
       data = r.data;
     } else {
-      r.piece_data = r.data->slice(offset - request.offset, length);
-      data = &r.piece_data;
+      slice = r.data->slice(offset - request.offset, length);
+      data = &slice;
     }
   }
   return change_image(r, offset, length, data);

@@ -362,7 +362,6 @@ class SimDisk final : public engine::BlockDevice {
   struct Request {
     DiskRequest seen;                      // as observers see it
     const ContentPayload* data = nullptr;  // write
-    ContentPayload piece_data;             // write: the slice of the piece moving now
     bool may_unmap = false;                // write_zeroes
     Captures* captures = nullptr;          // read
     bool lazy = false;                     // its pieces move lazily: observers are not told
