@@ -19,4 +19,9 @@ void throw_invariant_violation(const char* file, int line, const char* condition
                            std::to_string(line) + ": " + condition + ": " + message);
 }
 
+void throw_invariant_violation(const char* file, int line, const char* condition,
+                               const char* message) {
+  throw_invariant_violation(file, line, condition, std::string(message));
+}
+
 }  // namespace mirrorsim

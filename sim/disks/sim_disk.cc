@@ -541,6 +541,15 @@ void SimDisk::forget(const PieceMover& mover) {
   std::make_heap(lazy_.begin(), lazy_.end(), MovesLater{});
 }
 
+namespace {
+// Puts the smaller of the two first (a compare-exchange; no branch).
+void order_pair(std::uint64_t& a, std::uint64_t& b) {
+  const std::uint64_t low = std::min(a, b);
+  b = std::max(a, b);
+  a = low;
+}
+}  // namespace
+
 SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,
                                      engine::TimeNs end, bool torn) {
   const DiskOptions& o = image_->options();
@@ -562,41 +571,52 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   const std::uint64_t inside = last >= first ? last - first + 1 : 0;
   const std::uint64_t count =
       io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
-  // Piece k is [bounds[k], bounds[k + 1]); the count - 1 <= inside distinct
-  // cuts in between are kept sorted as they are drawn.
-  std::array<std::uint64_t, kMaxIoPieces + 1> bounds;
-  bounds[0] = request.offset;
-  std::size_t cuts = 0;
-  while (cuts + 1 < count) {
-    const std::uint64_t cut = (first + io_stream_.below(inside)) << shift;
-    std::uint64_t* const begin = bounds.data() + 1;
-    std::uint64_t* const at = std::lower_bound(begin, begin + cuts, cut);
-    if (at != begin + cuts && *at == cut) continue;
-    std::copy_backward(at, begin + cuts, begin + cuts + 1);
-    *at = cut;
-    ++cuts;
+  // Piece k is [bounds[k], bounds[k + 1]). The count - 1 <= inside cuts in
+  // between are distinct (a repeat is drawn again), then sorted; unused
+  // slots hold UINT64_MAX and sort last. Fixed-size compare-exchanges, not
+  // loops whose trip counts are random: a plan per request is on the
+  // unkind world's hottest path.
+  static_assert(kMaxIoPieces == 4, "the sorting networks below are for four pieces");
+  std::array<std::uint64_t, kMaxIoPieces - 1> cut;
+  cut.fill(UINT64_MAX);
+  for (std::size_t c = 0; c + 1 < count; ++c) {
+    std::uint64_t drawn = 0;
+    do {
+      drawn = (first + io_stream_.below(inside)) << shift;
+    } while ((c > 0 && drawn == cut[0]) || (c > 1 && drawn == cut[1]));
+    cut[c] = drawn;
   }
+  order_pair(cut[0], cut[1]);
+  order_pair(cut[1], cut[2]);
+  order_pair(cut[0], cut[1]);
+  std::array<std::uint64_t, kMaxIoPieces + 1> bounds{request.offset, cut[0], cut[1], cut[2], 0};
   bounds[count] = stop;
-  // Drawn in piece (offset) order: the instants, then the torn subset.
-  std::array<engine::TimeNs, kMaxIoPieces> at_ns;
+  // Drawn in piece (offset) order: the instants, then the torn subset. An
+  // instant's key carries its piece's index in the low bits, so sorting the
+  // keys moves the pieces in (instant, offset) order.
+  MIRRORSIM_ASSERT(end >= 0 && end < (engine::TimeNs{1} << 61), "an instant too late to plan");
+  std::array<std::uint64_t, kMaxIoPieces> key;
+  key.fill(UINT64_MAX);
+  for (std::size_t k = 0; k < count; ++k) {
+    const engine::TimeNs at = split ? start + static_cast<engine::TimeNs>(io_stream_.between(
+                                                  0, static_cast<std::uint64_t>(end - start)))
+                                    : end;
+    key[k] = (static_cast<std::uint64_t>(at) << 2) | k;
+  }
   std::array<bool, kMaxIoPieces> lands;
-  for (std::size_t k = 0; k < count; ++k) {
-    at_ns[k] = split ? start + static_cast<engine::TimeNs>(
-                                   io_stream_.between(0, static_cast<std::uint64_t>(end - start)))
-                     : end;
+  lands.fill(true);
+  if (torn) {
+    for (std::size_t k = 0; k < count; ++k) lands[k] = io_stream_.chance(0.5);
   }
-  for (std::size_t k = 0; k < count; ++k) lands[k] = torn ? io_stream_.chance(0.5) : true;
-  // Moved in (instant, offset) order: a stable insertion sort of indices,
-  // then each piece written once.
-  std::array<std::size_t, kMaxIoPieces> order;
-  for (std::size_t k = 0; k < count; ++k) {
-    std::size_t to = k;
-    for (; to > 0 && at_ns[order[to - 1]] > at_ns[k]; --to) order[to] = order[to - 1];
-    order[to] = k;
-  }
+  order_pair(key[0], key[1]);
+  order_pair(key[2], key[3]);
+  order_pair(key[0], key[2]);
+  order_pair(key[1], key[3]);
+  order_pair(key[1], key[2]);
   for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t k = order[i];
-    pieces.push_back({bounds[k], bounds[k + 1] - bounds[k], at_ns[k], lands[k]});
+    const std::size_t k = key[i] & 3;
+    pieces.push_back(
+        {bounds[k], bounds[k + 1] - bounds[k], static_cast<engine::TimeNs>(key[i] >> 2), lands[k]});
   }
   return pieces;
 }
@@ -670,7 +690,6 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   if (cache_image_ == nullptr) return;
   const DiskRequest& request = r.seen;
   Landing landing;
-  landing.seq = next_seq_++;
   landing.request = request.id;
   landing.op = request.op;
   landing.offset = offset;
@@ -684,7 +703,7 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   landing.undo_count = static_cast<std::uint32_t>(undo.size());
   landing.first_undo = undo_log_.append(undo);
   landing.pieces = pieces;
-  r.landed.push_back(landing.seq);
+  r.landed.push_back(next_seq_++);
   volatile_.push_back(landing);
   not_durable_ += pieces;
 }
@@ -726,7 +745,7 @@ void SimDisk::finish(Request& r, int error) {
 }
 
 std::uint64_t SimDisk::base_seq() const {
-  return volatile_.empty() ? next_seq_ : volatile_.front().seq;
+  return next_seq_ - volatile_.size();
 }
 
 void SimDisk::stamp_landings(const Request& r) {
@@ -735,18 +754,19 @@ void SimDisk::stamp_landings(const Request& r) {
   for (const std::uint64_t seq : r.landed) {
     if (seq < first) continue;  // a power loss rebuilt the image since
     Landing& landing = volatile_.at(seq - first);
-    MIRRORSIM_ASSERT(landing.seq == seq && landing.completed == 0,
+    MIRRORSIM_ASSERT(landing.completed == 0,
                      "disk '" + name() + "': landing " + std::to_string(seq) + " stamped twice");
     landing.completed = stamp;
-    completed_volatile_.emplace_back(stamp, seq);
+    completed_volatile_.push_back(seq);
   }
 }
 
 void SimDisk::make_durable(std::uint64_t stamp) {
   std::uint64_t made = 0;
   const std::uint64_t first = base_seq();
-  while (!completed_volatile_.empty() && completed_volatile_.front().first <= stamp) {
-    Landing& landing = volatile_[completed_volatile_.front().second - first];
+  while (!completed_volatile_.empty()) {
+    Landing& landing = volatile_[completed_volatile_.front() - first];
+    if (landing.completed > stamp) break;
     completed_volatile_.pop_front();
     landing.durable = true;
     made += landing.pieces;
@@ -840,27 +860,29 @@ DiskImage::LayerState SimDisk::replay(Keep keep) const {
   std::vector<Extent> contents;
   for (std::size_t i = volatile_.size(); i-- > 0;) {
     const Landing& l = volatile_[i];
-    if (keep(l)) {
+    if (keep(i)) {
       const std::size_t first = contents.size();
       if (l.op == DiskOp::kWrite) scratch->append_content(l.offset, l.length, contents);
       kept.push_back({i, first, contents.size() - first});
     }
     undo_landing(*scratch, l);
   }
-  attach_backing_if_due(*scratch, base_seq());
+  const std::uint64_t base = base_seq();
+  attach_backing_if_due(*scratch, base);
   for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
     const Landing& l = volatile_[it->index];
-    attach_backing_if_due(*scratch, l.seq);
+    const std::uint64_t seq = base + it->index;
+    attach_backing_if_due(*scratch, seq);
     const std::span<const Extent> content(contents.data() + it->first, it->count);
     const engine::IoStatus status = apply_landing(*scratch, l, content);
-    MIRRORSIM_ASSERT(status.ok(), "disk '" + name() + "': replay of landing " +
-                                      std::to_string(l.seq) + " failed");
+    MIRRORSIM_ASSERT(status.ok(),
+                     "disk '" + name() + "': replay of landing " + std::to_string(seq) + " failed");
   }
   return scratch->save();
 }
 
 const DiskImage::LayerState& SimDisk::durable_state() const {
-  if (!durable_) durable_ = replay([](const Landing& l) { return l.durable; });
+  if (!durable_) durable_ = replay([this](std::size_t i) { return volatile_[i].durable; });
   return *durable_;
 }
 
@@ -943,8 +965,7 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
     result.dropped_requests.erase(
         std::unique(result.dropped_requests.begin(), result.dropped_requests.end()),
         result.dropped_requests.end());
-    const std::uint64_t first = base_seq();
-    cache_image_->restore(replay([&](const Landing& l) { return keep[l.seq - first]; }));
+    cache_image_->restore(replay([&keep](std::size_t i) { return keep[i]; }));
     durable_.reset();
     drop_front_landings(volatile_.size());
     completed_volatile_.clear();

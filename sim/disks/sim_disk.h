@@ -375,7 +375,8 @@ class SimDisk final : public engine::BlockDevice {
   // bytes, its undo record kept apart in undo_log_: a cache that is never
   // flushed holds one per piece or whole change of the run.
   struct Landing {
-    std::uint64_t seq = 0;  // landing order, from 0 for the disk's life
+    // Its seq (landing order, from 0 for the disk's life) is base_seq() plus
+    // its index in volatile_: landings leave from the front only.
     std::uint64_t request = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
@@ -396,7 +397,7 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
-  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 64);
+  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 56);
 
   // Moves a request's pieces at their instants before the task's wake (its
   // completion), each as a plain scheduler event: the requesting task stays
@@ -537,8 +538,8 @@ class SimDisk final : public engine::BlockDevice {
   // since volatile_ was last empty (else undoing them cannot give the base).
   void check_changed_only_by_landings() const;
   // The base (the live layer with every volatile landing undone, newest
-  // first) with the landings for which keep(landing) holds replayed on it
-  // in landing order, the backing attached where it was.
+  // first) with the landings for which keep(index in volatile_) holds
+  // replayed on it in landing order, the backing attached where it was.
   template <typename Keep>
   DiskImage::LayerState replay(Keep keep) const;
   // The base with the durable landings replayed: what survives losing the
@@ -617,9 +618,9 @@ class SimDisk final : public engine::BlockDevice {
   // The landings' undo records, in landing order.
   ExtentLog undo_log_;
   // The landings in volatile_ that completed and are not durable yet, as
-  // (completion stamp, seq) in stamp order: a flush makes a prefix of them
+  // seqs in completion (stamp) order: a flush makes a prefix of them
   // durable without scanning volatile_.
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> completed_volatile_;
+  std::deque<std::uint64_t> completed_volatile_;
   std::size_t not_durable_ = 0;  // pieces in volatile_ not durable yet
   std::uint64_t next_seq_ = 0;
   std::uint64_t completions_ = 0;  // completion stamps handed out
