@@ -46,7 +46,7 @@ class RandomStream {
 
   // The draws are inline: a split request draws about five of them.
   // Uniform in [0, bound). REQUIRES: bound > 0.
-  std::uint64_t below(std::uint64_t bound) {
+  [[gnu::always_inline]] std::uint64_t below(std::uint64_t bound) {
     MIRRORSIM_ASSERT(bound > 0, "RandomStream::below needs a positive bound");
     // Lemire's multiply-and-shift with rejection: unbiased, usually one draw.
     unsigned __int128 product = static_cast<unsigned __int128>(next_u64()) * bound;
@@ -61,7 +61,7 @@ class RandomStream {
     return static_cast<std::uint64_t>(product >> 64);
   }
   // Uniform in [low, high], inclusive. REQUIRES: low <= high.
-  std::uint64_t between(std::uint64_t low, std::uint64_t high) {
+  [[gnu::always_inline]] std::uint64_t between(std::uint64_t low, std::uint64_t high) {
     MIRRORSIM_ASSERT(low <= high, "RandomStream::between needs low <= high");
     if (low == 0 && high == UINT64_MAX) return next_u64();
     return low + below(high - low + 1);
