@@ -573,9 +573,9 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
       io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
   // Piece k is [bounds[k], bounds[k + 1]). The count - 1 <= inside cuts in
   // between are distinct (a repeat is drawn again), then sorted; unused
-  // slots hold UINT64_MAX and sort last. Fixed-size compare-exchanges, not
-  // loops whose trip counts are random: a plan per request is on the
-  // unkind world's hottest path.
+  // slots hold UINT64_MAX and sort last. The sorts are fixed-size
+  // compare-exchanges, not loops with random trip counts: a plan per
+  // request is on the unkind world's hottest path.
   static_assert(kMaxIoPieces == 4, "the sorting networks below are for four pieces");
   std::array<std::uint64_t, kMaxIoPieces - 1> cut;
   cut.fill(UINT64_MAX);
@@ -594,7 +594,8 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   // Drawn in piece (offset) order: the instants, then the torn subset. An
   // instant's key carries its piece's index in the low bits, so sorting the
   // keys moves the pieces in (instant, offset) order.
-  MIRRORSIM_ASSERT(end >= 0 && end < (engine::TimeNs{1} << 61), "an instant too late to plan");
+  MIRRORSIM_ASSERT(start >= 0 && end >= start && end < (engine::TimeNs{1} << 61),
+                   "a service time outside what a plan's keys can hold");
   std::array<std::uint64_t, kMaxIoPieces> key;
   key.fill(UINT64_MAX);
   for (std::size_t k = 0; k < count; ++k) {
@@ -765,7 +766,7 @@ void SimDisk::make_durable(std::uint64_t stamp) {
   std::uint64_t made = 0;
   const std::uint64_t first = base_seq();
   while (!completed_volatile_.empty()) {
-    Landing& landing = volatile_[completed_volatile_.front() - first];
+    Landing& landing = volatile_.at(completed_volatile_.front() - first);
     if (landing.completed > stamp) break;
     completed_volatile_.pop_front();
     landing.durable = true;

@@ -371,7 +371,7 @@ class SimDisk final : public engine::BlockDevice {
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, or a deferred change that landed
-  // whole, while a write cache holds it. Trivially destructible and 64
+  // whole, while a write cache holds it. Trivially destructible and 56
   // bytes, its undo record kept apart in undo_log_: a cache that is never
   // flushed holds one per piece or whole change of the run.
   struct Landing {

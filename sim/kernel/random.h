@@ -44,7 +44,8 @@ class RandomStream {
 
   std::uint64_t next_u64() { return engine_(); }
 
-  // The draws are inline: a split request draws about five of them.
+  // The draws are inline: a split request's plan makes up to nine of them
+  // (about six on average).
   // Uniform in [0, bound). REQUIRES: bound > 0.
   [[gnu::always_inline]] std::uint64_t below(std::uint64_t bound) {
     MIRRORSIM_ASSERT(bound > 0, "RandomStream::below needs a positive bound");
