@@ -90,7 +90,7 @@ struct Replay : DiskObserver {
   }
 
   // Marks what a power loss drawn from (a copy of) `stream` drops, as
-  // SimDisk documents it.
+  // SimDisk documents it: per request, in issue (id) order.
   void power_loss(PowerLossMode mode, RandomStream stream) {
     std::set<std::uint64_t> open;  // requests with a volatile landing
     for (std::size_t i = first_open; i < landings.size(); ++i) {
@@ -99,16 +99,18 @@ struct Replay : DiskObserver {
     std::map<std::uint64_t, bool> kept_request;
     std::uint64_t survive =
         mode == PowerLossMode::kInOrderPrefix ? stream.between(0, open.size()) : 0;
-    for (std::size_t i = first_open; i < landings.size(); ++i) {
-      Landing& l = landings[i];
-      if (l.durable) continue;
-      auto [it, fresh] = kept_request.try_emplace(l.request, false);
-      if (fresh && mode == PowerLossMode::kAnySubset) it->second = stream.chance(0.5);
-      if (fresh && mode == PowerLossMode::kInOrderPrefix && survive > 0) {
-        it->second = true;
+    for (const std::uint64_t request : open) {
+      bool keep = false;
+      if (mode == PowerLossMode::kAnySubset) keep = stream.chance(0.5);
+      if (mode == PowerLossMode::kInOrderPrefix && survive > 0) {
+        keep = true;
         --survive;
       }
-      l.lost = !it->second;
+      kept_request[request] = keep;
+    }
+    for (std::size_t i = first_open; i < landings.size(); ++i) {
+      Landing& l = landings[i];
+      if (!l.durable) l.lost = !kept_request.at(l.request);
     }
     first_open = landings.size();
   }

@@ -138,9 +138,11 @@ engine::IoStatus DiskImage::write_keeping_undo(std::uint64_t offset, const Conte
   const std::uint64_t length = data.length();
   check_request(*this, "write", offset, length);
   const std::span<const Extent> extents = data.extents();
-  if (writes_straight(offset, length) && extents.size() == 1 &&
+  if (writes_straight(offset, length) && extents.size() == 1 && length < store_.page_bytes() &&
       offset % store_.page_bytes() + length <= store_.page_bytes()) {
-    // A guest's small write: the undo record is read off the page as it changes.
+    // A guest's small write: the undo record is read off the page as it
+    // changes. (A whole page is not small: the store shares one block among
+    // the pages a write covers whole, as a plain write does.)
     const Extent& e = extents.front();
     allocated_ +=
         length - store_.assign_in_page(offset, length, e.value, e.base, undo, kHoleRunValue);

@@ -5,7 +5,8 @@
 //             sleep to the service end, where the data moves. This is the
 //             path every run took before the unkind world existed; it draws
 //             and logs nothing new.
-//   serve_unkind  plans the pieces and the completion delay, moves each
+//   serve_unkind  plans the pieces (a deferred request: when needed, if
+//             ever) and draws the completion delay, moves each
 //             piece at its instant (unless a power loss came in between)
 //             and wakes the task at the completion (service end + delay).
 //             With observers, the pieces move in plain scheduler events
@@ -86,7 +87,8 @@ SimDisk::SimDisk(Simulation& simulation, ContentSource& content, std::uint32_t i
       image_(std::move(image)),
       latency_stream_(simulation.stream(stream_name(streams::kLatency, id))),
       fault_stream_(simulation.stream(stream_name(streams::kFaults, id))),
-      io_stream_(simulation.stream(stream_name(streams::kIo, id))) {
+      io_stream_(simulation.stream(stream_name(streams::kIo, id))),
+      plan_key_(simulation.stream(stream_name(streams::kPlan, id)).next_u64()) {
   MIRRORSIM_ASSERT(image_ != nullptr, "a SimDisk needs an image");
   const DiskOptions& o = image_->options();
   o.validate();
@@ -299,19 +301,6 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   // The slot falls free at the end without waking this task there.
   unkind_ends_.push_back(end);
   std::push_heap(unkind_ends_.begin(), unkind_ends_.end(), std::greater<>{});
-  const Pieces pieces =
-      request.op == DiskOp::kFlush ? Pieces{} : plan_pieces(request, start, end, torn);
-  const engine::TimeNs delay = o.reorder
-                                   ? static_cast<engine::TimeNs>(io_stream_.between(
-                                         0, static_cast<std::uint64_t>(o.completion_delay_ns)))
-                                   : o.completion_delay_ns;
-  PieceMover mover;
-  mover.disk = this;
-  mover.request = &r;
-  mover.pieces = &pieces;
-  mover.epoch = epoch;
-  // The task wakes once: at the completion (the service end plus the delay).
-  mover.wake = end + delay;
   const bool moves = fault == 0 || torn;
   // Nobody to show a move to at its instant: the pieces wait in the lazy
   // queue, and the wake's settle below moves them (and every other due one).
@@ -321,6 +310,25 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   r.lazy = lazy;
   const bool read = request.op == DiskOp::kRead;
   const bool deferred = moves && lazy && (read || defer_changes_);
+  Pieces pieces;
+  // A deferred request's plan waits until something needs it.
+  const bool plan_now = moves && request.op != DiskOp::kFlush && (!deferred || torn);
+  if (plan_now) pieces = plan_pieces(request, start, end, torn);
+  const engine::TimeNs delay = o.reorder
+                                   ? static_cast<engine::TimeNs>(io_stream_.between(
+                                         0, static_cast<std::uint64_t>(o.completion_delay_ns)))
+                                   : o.completion_delay_ns;
+  PieceMover mover;
+  mover.disk = this;
+  mover.request = &r;
+  mover.pieces = &pieces;
+  mover.epoch = epoch;
+  // A deferred request's plan is drawn when needed; a flush's is empty.
+  mover.planned = !deferred || torn || request.op == DiskOp::kFlush;
+  mover.start_ns = start;
+  mover.end_ns = end;
+  // The task wakes once: at the completion (the service end plus the delay).
+  mover.wake = end + delay;
   if (deferred) {
     mover.deferred = true;
     (read ? deferred_reads_ : deferred_changes_)
@@ -374,6 +382,7 @@ SimDisk::PieceMover::~PieceMover() {
 }
 
 bool SimDisk::PieceMover::skip_to_landing() {
+  if (!planned) return true;  // untorn: every piece lands, none has moved
   while (next < pieces->size() && !(*pieces)[next].lands) ++next;
   return next < pieces->size();
 }
@@ -409,7 +418,17 @@ void SimDisk::queue_lazily(PieceMover& mover) {
   mover.queued = true;
 }
 
+void SimDisk::ensure_planned(PieceMover& mover) {
+  if (mover.planned) return;
+  *mover.pieces = plan_pieces(mover.request->seen, mover.start_ns, mover.end_ns, false);
+  mover.planned = true;
+}
+
 void SimDisk::move_deferred_before(PieceMover& mover, const MoveKey& key) {
+  // Every piece moves at or after the service start: before it nothing is
+  // due, and the plan can wait.
+  if (key.at_ns < mover.start_ns) return;
+  ensure_planned(mover);
   const Pieces& pieces = *mover.pieces;
   const std::uint64_t id = mover.request->seen.id;
   while (mover.skip_to_landing()) {
@@ -442,6 +461,34 @@ void SimDisk::finish_deferred(PieceMover& mover) {
   Request& r = *mover.request;
   const Pieces& pieces = *mover.pieces;
   const bool change = r.seen.op != DiskOp::kRead;
+  if (epoch_ == mover.epoch && !mover.planned) {
+    // Nothing has needed its plan. Unless another deferred request in its
+    // clusters could come between its pieces, nobody can tell its pieces
+    // from one move at its service end: it moves so, with no plan drawn.
+    const auto [lo, hi] = cluster_span(r.seen.offset, r.seen.length);
+    bool alone = true;
+    const auto other = [&mover, &alone](PieceMover* m) { alone = alone && m == &mover; };
+    if (change) deferred_reads_.for_each_touching(lo, hi, other);
+    deferred_changes_.for_each_touching(lo, hi, other);
+    if (alone) {
+      if (change) {
+        mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
+        MIRRORSIM_ASSERT(mover.error == 0, "a change without a capacity failed");
+        // A write cache counts the pieces its plan would have: the count
+        // is the plan's first draw.
+        ItemStream draws(plan_key_, r.seen.id);
+        land(r, r.seen.offset, r.seen.length,
+             static_cast<std::uint8_t>(piece_count(r.seen, false, draws)));
+      } else {
+        r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
+      }
+      log_move(r, r.seen.offset, r.seen.length, mover.end_ns);
+      (change ? deferred_changes_ : deferred_reads_).erase(r.seen.offset, &mover);
+      mover.deferred = false;
+      return;
+    }
+    ensure_planned(mover);
+  }
   if (epoch_ == mover.epoch && mover.skip_to_landing()) {
     const bool untouched = mover.next == 0 && std::all_of(pieces.begin(), pieces.end(),
                                                           [](const Piece& p) { return p.lands; });
@@ -460,11 +507,9 @@ void SimDisk::finish_deferred(PieceMover& mover) {
       } else {
         r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
       }
-      // A write cache holds what landed as one change: one landing, at the
-      // first piece's instant (landing order is instant order).
+      // A write cache holds what landed as one change: one landing.
       if (change) {
-        land(r, r.seen.offset, r.seen.length, pieces.front().at_ns,
-             static_cast<std::uint8_t>(pieces.size()));
+        land(r, r.seen.offset, r.seen.length, static_cast<std::uint8_t>(pieces.size()));
       }
       for (const Piece& piece : pieces) log_move(r, piece.offset, piece.length, piece.at_ns);
       mover.next = pieces.size();
@@ -550,6 +595,33 @@ void order_pair(std::uint64_t& a, std::uint64_t& b) {
 }
 }  // namespace
 
+namespace {
+// Where a request may be cut: boundaries first << shift ... last << shift lie
+// strictly inside it (inside of them).
+struct CutPoints {
+  int shift = 0;
+  std::uint64_t first = 0;
+  std::uint64_t inside = 0;
+};
+CutPoints cut_points(const DiskRequest& request, std::uint64_t cluster_bytes) {
+  const std::uint64_t unit = request.op == DiskOp::kRead || request.op == DiskOp::kWrite
+                                 ? kIoPieceUnitBytes
+                                 : std::max(kIoPieceUnitBytes, cluster_bytes);
+  // The unit is a power of two (a page, or a validated cluster size): shifts.
+  const int shift = std::countr_zero(unit);
+  const std::uint64_t first = (request.offset >> shift) + 1;
+  const std::uint64_t last = (request.offset + request.length - 1) >> shift;
+  return {shift, first, last >= first ? last - first + 1 : 0};
+}
+}  // namespace
+
+std::uint64_t SimDisk::piece_count(const DiskRequest& request, bool torn, ItemStream& draws) const {
+  const DiskOptions& o = image_->options();
+  if (o.io_model != IoModel::kSplit && !torn) return 1;
+  const CutPoints cuts = cut_points(request, o.cluster_bytes);
+  return draws.between(1, std::min<std::uint64_t>(kMaxIoPieces, cuts.inside + 1));
+}
+
 SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs start,
                                      engine::TimeNs end, bool torn) {
   const DiskOptions& o = image_->options();
@@ -559,18 +631,10 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
     pieces.push_back({request.offset, request.length, end, true});
     return pieces;
   }
-  const std::uint64_t unit = request.op == DiskOp::kRead || request.op == DiskOp::kWrite
-                                 ? kIoPieceUnitBytes
-                                 : std::max(kIoPieceUnitBytes, o.cluster_bytes);
+  ItemStream draws(plan_key_, request.id);
+  const std::uint64_t count = piece_count(request, torn, draws);
   const std::uint64_t stop = request.offset + request.length;
-  // Boundaries first * unit ... last * unit lie strictly inside the range.
-  // The unit is a power of two (a page, or a validated cluster size): shifts.
-  const int shift = std::countr_zero(unit);
-  const std::uint64_t first = (request.offset >> shift) + 1;
-  const std::uint64_t last = (stop - 1) >> shift;
-  const std::uint64_t inside = last >= first ? last - first + 1 : 0;
-  const std::uint64_t count =
-      io_stream_.between(1, std::min<std::uint64_t>(kMaxIoPieces, inside + 1));
+  const auto [shift, first, inside] = cut_points(request, o.cluster_bytes);
   // Piece k is [bounds[k], bounds[k + 1]). The count - 1 <= inside cuts in
   // between are distinct (a repeat is drawn again), then sorted; unused
   // slots hold UINT64_MAX and sort last. The sorts are fixed-size
@@ -582,7 +646,7 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   for (std::size_t c = 0; c + 1 < count; ++c) {
     std::uint64_t drawn = 0;
     do {
-      drawn = (first + io_stream_.below(inside)) << shift;
+      drawn = (first + draws.below(inside)) << shift;
     } while ((c > 0 && drawn == cut[0]) || (c > 1 && drawn == cut[1]));
     cut[c] = drawn;
   }
@@ -599,7 +663,7 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   std::array<std::uint64_t, kMaxIoPieces> key;
   key.fill(UINT64_MAX);
   for (std::size_t k = 0; k < count; ++k) {
-    const engine::TimeNs at = split ? start + static_cast<engine::TimeNs>(io_stream_.between(
+    const engine::TimeNs at = split ? start + static_cast<engine::TimeNs>(draws.between(
                                                   0, static_cast<std::uint64_t>(end - start)))
                                     : end;
     key[k] = (static_cast<std::uint64_t>(at) << 2) | k;
@@ -607,7 +671,7 @@ SimDisk::Pieces SimDisk::plan_pieces(const DiskRequest& request, engine::TimeNs 
   std::array<bool, kMaxIoPieces> lands;
   lands.fill(true);
   if (torn) {
-    for (std::size_t k = 0; k < count; ++k) lands[k] = io_stream_.chance(0.5);
+    for (std::size_t k = 0; k < count; ++k) lands[k] = draws.chance(0.5);
   }
   order_pair(key[0], key[1]);
   order_pair(key[2], key[3]);
@@ -675,7 +739,7 @@ int SimDisk::change_image(const Request& r, std::uint64_t offset, std::uint64_t 
 void SimDisk::moved(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
                     bool log_it) {
   if (log_it) log_move(r, offset, length, at);
-  if (changes_content(r.seen.op)) land(r, offset, length, at);
+  if (changes_content(r.seen.op)) land(r, offset, length);
   if (r.lazy) return;
   for (DiskObserver* observer : observers_) observer->on_data_moved(r.seen, offset, length);
 }
@@ -686,8 +750,7 @@ void SimDisk::log_move(const Request& r, std::uint64_t offset, std::uint64_t len
                            pack_length_op(length, r.seen.op), r.seen.id);
 }
 
-void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
-                   std::uint8_t pieces) {
+void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, std::uint8_t pieces) {
   if (cache_image_ == nullptr) return;
   const DiskRequest& request = r.seen;
   Landing landing;
@@ -696,7 +759,6 @@ void SimDisk::land(Request& r, std::uint64_t offset, std::uint64_t length, engin
   landing.offset = offset;
   landing.length = length;
   landing.may_unmap = r.may_unmap;
-  landing.at_ns = at;
   // A first write over a hole (every copy to a fresh target) keeps no runs.
   const bool one_hole = undo_runs_.size() == 1 && undo_runs_.front().value == kHoleRunValue;
   const std::span<const Extent> undo =
@@ -924,16 +986,16 @@ PowerLossResult SimDisk::power_loss(PowerLossMode mode, RandomStream& stream) {
   ++epoch_;  // requests in flight move no more data and fail
   if (cache_image_ != nullptr && !volatile_.empty()) {
     std::vector<bool> keep(volatile_.size(), true);
-    // Landing order is instant order: a deferred change lands after pieces
-    // with later instants than its own (none it overlaps), so its seq comes
-    // later. Eager and queued moves land in instant order: no change there.
+    // Requests in issue order (which is the order they started in): a
+    // deferred change lands after pieces of later requests, and eager and
+    // deferred moves of one run must decide alike.
     std::vector<std::size_t> order(volatile_.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [this](std::size_t x, std::size_t y) {
-      return volatile_[x].at_ns < volatile_[y].at_ns;
+      return volatile_[x].request < volatile_[y].request;
     });
-    // A request's pieces are kept or dropped together, decided at its first
-    // piece in landing order: one draw each, or one prefix of them all.
+    // A request's pieces are kept or dropped together: one draw each, or
+    // one prefix of them all.
     std::uint64_t survive = 0;
     if (mode == PowerLossMode::kInOrderPrefix) {
       std::set<std::uint64_t> volatile_requests;

@@ -30,8 +30,11 @@
 //
 // An unkind world: DiskOptions switches, all off by default (a disk with
 // the defaults draws and logs exactly what it did before they existed).
-// What a request does is drawn when it starts, from the disk's stream
-// "io/<id>" (in this order: pieces, instants, torn subset, completion delay).
+// A request's completion delay is drawn when it starts, from the disk's
+// stream "io/<id>". Its plan (pieces, then instants, then torn subset) comes
+// from a stream of its own, ItemStream(key of "plan/<id>", request id): the
+// same plan whenever it is drawn, at the start, or later for a deferred
+// request (see lazy moves), or never when nothing needs it.
 //  - Pieces. With io_model split, a read or write is cut at 4 KiB
 //    boundaries, a zero write or discard at cluster boundaries (raw: 4 KiB),
 //    counted from the disk start, into n pieces: n uniform in
@@ -82,7 +85,8 @@
 // kDiskRequestEnd (subject = disk id, a = offset, b = length | op << 56,
 // c = errno at the end) and kFaultInjected for each fault from the plan.
 // With any unkind switch on or a torn fault, kDiskDataMoved for each piece
-// that moves (a/b as above for the piece, c = request id), kDiskDurable at
+// that moves (a/b as above for the piece, c = request id; one for the whole
+// range of a request moved unplanned, see lazy plans), kDiskDurable at
 // each successful flush with a write cache and kPowerLoss at each power
 // loss. Observers see each request start and end and each piece's data
 // move; snapshot() takes the guest-visible content at any instant, cheaply.
@@ -120,13 +124,22 @@
 // clusters, or a call above looks at the whole disk (then its pieces due
 // by now); and at its completion. There a request none of whose pieces had
 // to move, and between whose first and last pieces no deferred piece
-// comes, moves as one capture or one landing of its whole range. Every
-// piece still logs its kDiskDataMoved record with its instant; a write
-// cache holds such a change as one landing at its first piece's instant.
-// Changes on a thin image (capacity set) are not deferred: which piece runs out of space depends on
-// the order pieces land in, so they wait in the queue. A deferred change lands later than pieces
-// with later instants that it does not touch, so landing order (for power_loss()) is taken as
-// instant order.
+// comes, moves as one capture or one landing of its whole range. Each of
+// its planned pieces still logs its kDiskDataMoved record and instant; a write
+// cache holds such a change as one landing. Lazy plans: a deferred request
+// (untorn) draws its plan only when a piece of it could have to move (a
+// move, look or settle as above at or after its service start); one that
+// completes without that, with no other deferred request in its clusters,
+// was seen by nobody in service, so it moves as one capture or landing at
+// its service end and logs one kDiskDataMoved record for its whole range
+// at that instant (a write cache still counts the pieces its plan would
+// have: the plan's first draw). Content, reads, block status and power
+// losses are the same as eager moves give; only such requests' move
+// records differ. Changes on a thin image (capacity set) are not
+// deferred: which piece runs out of space depends on the order pieces land
+// in, so they wait in the queue. A deferred change lands later than pieces
+// of other requests that it does not touch, so a power loss takes requests
+// in issue order, not in landing order.
 //
 // REQUIRES: I/O calls (not info, block_status, snapshots, power_loss) come
 // from inside a simulation task. The simulation and the content source
@@ -175,12 +188,11 @@ inline constexpr std::uint64_t kIoPieceUnitBytes = 4096;
 // Which volatile pieces survive a power loss.
 enum class PowerLossMode : std::uint8_t {
   // Each volatile request's pieces are kept together with probability 1/2,
-  // one draw per request in the order of their first landed piece (the
-  // subsets CrashMonkey explores).
+  // one draw per request in issue order (the subsets CrashMonkey explores).
   kAnySubset,
-  // The volatile requests are kept in the order of their first landed
-  // piece up to k of them, k uniform in [0, volatile requests] (a cache
-  // that writes back in order; a request's pieces go together, as above).
+  // The volatile requests are kept in issue order up to k of them, k
+  // uniform in [0, volatile requests] (a cache that writes back in the
+  // order requests reached it; a request's pieces go together, as above).
   kInOrderPrefix,
 };
 // "any_subset", "in_order_prefix".
@@ -371,7 +383,7 @@ class SimDisk final : public engine::BlockDevice {
     boost::container::static_vector<std::uint64_t, kMaxIoPieces> landed;
   };
   // A landed piece of a content change, or a deferred change that landed
-  // whole, while a write cache holds it. Trivially destructible and 56
+  // whole, while a write cache holds it. Trivially destructible and 48
   // bytes, its undo record kept apart in undo_log_: a cache that is never
   // flushed holds one per piece or whole change of the run.
   struct Landing {
@@ -381,10 +393,6 @@ class SimDisk final : public engine::BlockDevice {
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
     std::uint64_t completed = 0;  // its request's completion stamp; 0 in flight
-    // Its (first) piece's instant: a deferred change lands after landings with later
-    // instants (nothing it overlaps), so a power loss takes landings in
-    // instant order, not in seq order.
-    engine::TimeNs at_ns = 0;
     // At first_undo in undo_log_: its undo record (undo_count runs), the
     // layer's runs it could alter as they were before it landed. A record
     // that is one hole (a first write there) is not stored: no record is
@@ -397,7 +405,7 @@ class SimDisk final : public engine::BlockDevice {
     bool durable = false;
     std::uint8_t pieces = 1;  // how many of its request's pieces it stands for
   };
-  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 56);
+  static_assert(std::is_trivially_destructible_v<Landing> && sizeof(Landing) == 48);
 
   // Moves a request's pieces at their instants before the task's wake (its
   // completion), each as a plain scheduler event: the requesting task stays
@@ -406,7 +414,11 @@ class SimDisk final : public engine::BlockDevice {
   struct PieceMover final : Event {
     SimDisk* disk = nullptr;
     Request* request = nullptr;
-    const Pieces* pieces = nullptr;
+    Pieces* pieces = nullptr;
+    // A deferred request's plan is drawn when first needed (see lazy plans).
+    bool planned = true;
+    engine::TimeNs start_ns = 0;  // its service time: [start_ns, end_ns]
+    engine::TimeNs end_ns = 0;
     std::size_t next = 0;  // the first piece not yet moved or skipped
     std::uint64_t epoch = 0;
     engine::TimeNs wake = 0;  // when the task resumes: the completion
@@ -445,7 +457,12 @@ class SimDisk final : public engine::BlockDevice {
   int serve_atomic(Request& request, int fault);
   // Everything else (see the header comment).
   int serve_unkind(Request& request, int fault, bool torn);
-  // Cuts a request into pieces and draws their instants in [start, end].
+  // Draws a deferred mover's plan if it has none yet.
+  void ensure_planned(PieceMover& mover);
+  // How many pieces the request's plan cuts it into: its first draw.
+  std::uint64_t piece_count(const DiskRequest& request, bool torn, ItemStream& draws) const;
+  // Cuts a request into pieces and draws their instants in [start, end],
+  // from the request's own stream: the same plan whenever it is drawn.
   Pieces plan_pieces(const DiskRequest& request, engine::TimeNs start, engine::TimeNs end,
                      bool torn);
   // Moves the landing pieces due by now, in order, until a power loss or
@@ -509,8 +526,7 @@ class SimDisk final : public engine::BlockDevice {
                 engine::TimeNs at);
   // With a write cache: a volatile landing of [offset, offset + length) of
   // the request's change, with the undo record change_image took.
-  void land(Request& request, std::uint64_t offset, std::uint64_t length, engine::TimeNs at,
-            std::uint8_t pieces = 1);
+  void land(Request& request, std::uint64_t offset, std::uint64_t length, std::uint8_t pieces = 1);
   void sleep_until(engine::TimeNs when);
   void finish(Request& request, int error);
 
@@ -567,6 +583,7 @@ class SimDisk final : public engine::BlockDevice {
   RandomStream latency_stream_;
   RandomStream fault_stream_;
   RandomStream io_stream_;
+  std::uint64_t plan_key_ = 0;  // each request's plan: ItemStream(plan_key_, id)
   // Some switch of the unkind world is on (the default path is off limits).
   bool unkind_ = false;
   // When each busy slot falls free, as a min-heap; fewer entries than the
