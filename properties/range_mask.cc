@@ -1,6 +1,9 @@
 #include "properties/range_mask.h"
 
 #include <algorithm>
+#include <bit>
+#include <utility>
+#include <vector>
 
 namespace mirrorsim::properties {
 
@@ -17,10 +20,39 @@ void RangeMask::clear() {
   added_.clear();
 }
 
+namespace {
+
+// Sorts by offset (ties in any order: merging does not care). Millions of
+// ranges (a guest writing all over a big disk between target flushes) go
+// by radix, 16 bits a pass: std::sort's mispredicted compares cost several
+// times more there.
+template <typename Range>
+void sort_by_offset(std::vector<Range>& ranges, std::uint64_t length) {
+  constexpr std::size_t kRadixFrom = std::size_t{1} << 16;
+  if (ranges.size() < kRadixFrom) {
+    std::sort(ranges.begin(), ranges.end(),
+              [](const Range& x, const Range& y) { return x.offset < y.offset; });
+    return;
+  }
+  std::vector<Range> other(ranges.size());
+  std::vector<std::size_t> start(std::size_t{1} << 16);  // not on a task's small stack
+  const int bits = static_cast<int>(std::bit_width(length));
+  for (int shift = 0; shift < bits; shift += 16) {
+    std::fill(start.begin(), start.end(), 0);
+    for (const Range& r : ranges) ++start[(r.offset >> shift) & 0xffff];
+    std::size_t at = 0;
+    for (std::size_t& s : start) at += std::exchange(s, at);
+    for (const Range& r : ranges) other[start[(r.offset >> shift) & 0xffff]++] = r;
+    ranges.swap(other);
+  }
+}
+
+}  // namespace
+
 void RangeMask::merge() const {
   if (added_.empty()) return;
   const auto by_offset = [](const Range& x, const Range& y) { return x.offset < y.offset; };
-  std::sort(added_.begin(), added_.end(), by_offset);
+  sort_by_offset(added_, length_);
   // Merged from the back into merged_'s own room (no second copy of
   // millions of ranges), then touching ranges joined in one pass.
   std::size_t i = merged_.size();

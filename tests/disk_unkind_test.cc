@@ -1023,17 +1023,29 @@ std::map<std::uint64_t, std::vector<LogRecord>> moves_by_request(const Seen& see
   return by_request;
 }
 
+// What kinds of lazy moves a comparison saw.
+struct MoveKinds {
+  std::size_t whole_reads = 0;  // moved whole, unplanned
+  std::size_t whole_changes = 0;
+  std::size_t split_alike = 0;  // planned lazily, in more than one piece, as eagerly
+  MoveKinds& operator+=(const MoveKinds& o) {
+    whole_reads += o.whole_reads;
+    whole_changes += o.whole_changes;
+    split_alike += o.split_alike;
+    return *this;
+  }
+};
+
 // Eager pieces against lazy moves: a lazy request that nothing looked at
 // while in service moves as one at its service end, with no plan drawn; so
 // a request's lazy moves are its eager pieces, or one move of its whole
 // range no earlier than its last piece.
-// Returns how many requests moved whole lazily.
-std::size_t expect_same_or_whole_moves(const Seen& eager, const Seen& lazy) {
+MoveKinds expect_same_or_whole_moves(const Seen& eager, const Seen& lazy) {
   constexpr std::uint64_t kLengthBits = (std::uint64_t{1} << 56) - 1;
   const auto by_request_eager = moves_by_request(eager);
   const auto by_request_lazy = moves_by_request(lazy);
   EXPECT_EQ(by_request_eager.size(), by_request_lazy.size());
-  std::size_t whole = 0;
+  MoveKinds kinds;
   for (const auto& [id, pieces] : by_request_eager) {
     const auto it = by_request_lazy.find(id);
     if (it == by_request_lazy.end()) {
@@ -1041,8 +1053,12 @@ std::size_t expect_same_or_whole_moves(const Seen& eager, const Seen& lazy) {
       continue;
     }
     const std::vector<LogRecord>& moves = it->second;
-    if (same_records(pieces, moves)) continue;
-    ++whole;
+    if (same_records(pieces, moves)) {
+      if (pieces.size() > 1) ++kinds.split_alike;
+      continue;
+    }
+    const bool read = static_cast<DiskOp>(pieces.front().b >> 56) == DiskOp::kRead;
+    ++(read ? kinds.whole_reads : kinds.whole_changes);
     EXPECT_EQ(moves.size(), 1u) << "request " << id;
     std::vector<LogRecord> by_offset = pieces;
     std::sort(by_offset.begin(), by_offset.end(),
@@ -1060,15 +1076,15 @@ std::size_t expect_same_or_whole_moves(const Seen& eager, const Seen& lazy) {
     EXPECT_EQ(one.b >> 56, by_offset.front().b >> 56) << "request " << id;
     EXPECT_GE(one.time, last) << "request " << id;
   }
-  return whole;
+  return kinds;
 }
 
 // Eager (observed) and lazy runs: the same moves (or whole ones, see
 // above), content, counts, reads, power loss and stats, with fewer events
-// lazily. Returns how many requests moved whole lazily.
-std::size_t expect_same_outcomes(const Seen& eager, const Seen& lazy) {
+// lazily. Returns what kinds of lazy moves it saw.
+MoveKinds expect_same_outcomes(const Seen& eager, const Seen& lazy) {
   EXPECT_FALSE(eager.moves.empty());
-  const std::size_t whole = expect_same_or_whole_moves(eager, lazy);
+  const MoveKinds kinds = expect_same_or_whole_moves(eager, lazy);
   EXPECT_TRUE(same_records(eager.ends, lazy.ends));
   expect_same_content(eager, lazy);
   EXPECT_EQ(eager.volatile_counts, lazy.volatile_counts);
@@ -1086,7 +1102,7 @@ std::size_t expect_same_outcomes(const Seen& eager, const Seen& lazy) {
   EXPECT_EQ(eager.stats.bytes_written, lazy.stats.bytes_written);
   // The point of it: no scheduler event per piece.
   EXPECT_LT(lazy.events, eager.events);
-  return whole;
+  return kinds;
 }
 
 // A lazy read whose pieces have all moved only waits for its completion:
@@ -1125,7 +1141,7 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
     }
     cases.push_back({cluster, 512 * kKiB, PowerLossMode::kInOrderPrefix});
   }
-  std::size_t whole = 0;
+  MoveKinds kinds;
   for (const Case& c : cases) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
       DiskOptions o = everything_on(c.cluster);
@@ -1135,18 +1151,21 @@ TEST(LazyMoves, SameMovesContentAndOutcomesAsEager) {
       SCOPED_TRACE("cluster " + std::to_string(c.cluster) + " capacity " +
                    std::to_string(c.capacity) + " " + std::string(power_loss_mode_name(c.mode)) +
                    " seed " + std::to_string(seed));
-      whole += expect_same_outcomes(eager, lazy);
+      kinds += expect_same_outcomes(eager, lazy);
     }
   }
-  // Both kinds happen: requests looked at in service, and requests not.
-  EXPECT_GT(whole, 0u);
+  // Every kind happens: requests looked at in service (planned, in pieces
+  // as eagerly), and reads and changes nobody looked at (moved whole).
+  EXPECT_GT(kinds.split_alike, 0u);
+  EXPECT_GT(kinds.whole_reads, 0u);
+  EXPECT_GT(kinds.whole_changes, 0u);
 }
 
 // A backing attached midway: whole-change landings (lazy) and per-piece
 // ones (eager) replay with the COW rule as the image filled live.
 TEST(LazyMoves, SameContentAndPowerLossWithABackingAttachedMidway) {
   const std::shared_ptr<DiskImage> base = old_data_base();
-  std::size_t whole = 0;
+  MoveKinds kinds;
   for (PowerLossMode mode : {PowerLossMode::kAnySubset, PowerLossMode::kInOrderPrefix}) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
       DiskOptions o = everything_on(64 * kKiB);
@@ -1154,10 +1173,11 @@ TEST(LazyMoves, SameContentAndPowerLossWithABackingAttachedMidway) {
       const Seen eager = watch_traffic(o, seed, true, mode, false, base);
       const Seen lazy = watch_traffic(o, seed, false, mode, false, base);
       SCOPED_TRACE(std::string(power_loss_mode_name(mode)) + " seed " + std::to_string(seed));
-      whole += expect_same_outcomes(eager, lazy);
+      kinds += expect_same_outcomes(eager, lazy);
     }
   }
-  EXPECT_GT(whole, 0u);
+  EXPECT_GT(kinds.split_alike, 0u);
+  EXPECT_GT(kinds.whole_changes, 0u);
 }
 
 // Writes whose services overlap, each landing whole when lazy (and

@@ -227,8 +227,7 @@ std::uint32_t SimDisk::in_flight() const {
 void SimDisk::settle_ends() {
   const engine::TimeNs now = simulation_.now();
   while (!unkind_ends_.empty() && unkind_ends_.front() <= now) {
-    std::pop_heap(unkind_ends_.begin(), unkind_ends_.end(), std::greater<>{});
-    unkind_ends_.pop_back();
+    unkind_ends_.pop_front();
     --outstanding_;
   }
 }
@@ -299,8 +298,12 @@ int SimDisk::serve_unkind(Request& r, int fault, bool torn) {
   const engine::TimeNs end = start + service_time(request.op, request.length, start);
   occupy_slot(start, end);
   // The slot falls free at the end without waking this task there.
-  unkind_ends_.push_back(end);
-  std::push_heap(unkind_ends_.begin(), unkind_ends_.end(), std::greater<>{});
+  // Kept sorted: slots are taken in arrival order, so an end mostly goes
+  // last or near it (a step or two back, no heap's sift of mispredicted
+  // compares).
+  auto later = unkind_ends_.end();
+  while (later != unkind_ends_.begin() && *(later - 1) > end) --later;
+  unkind_ends_.insert(later, end);
   const bool moves = fault == 0 || torn;
   // Nobody to show a move to at its instant: the pieces wait in the lazy
   // queue, and the wake's settle below moves them (and every other due one).
@@ -382,7 +385,9 @@ SimDisk::PieceMover::~PieceMover() {
 }
 
 bool SimDisk::PieceMover::skip_to_landing() {
-  if (!planned) return true;  // untorn: every piece lands, none has moved
+  // Unplanned (deferred, untorn): every piece lands and none has moved, but
+  // there are no pieces to index yet: a caller that reads them plans first.
+  if (!planned) return true;
   while (next < pieces->size() && !(*pieces)[next].lands) ++next;
   return next < pieces->size();
 }

@@ -593,10 +593,10 @@ class SimDisk final : public engine::BlockDevice {
   // past now have started and are dropped at the next arrival.
   std::deque<engine::TimeNs> starts_;
   std::uint32_t outstanding_ = 0;  // requests with a slot claimed, not ended
-  // Service ends of unkind requests still counted in outstanding_, as a
-  // min-heap: their tasks do not wake at the end (only at the completion),
+  // Service ends of unkind requests still counted in outstanding_, in
+  // order: their tasks do not wake at the end (only at the completion),
   // so the ends are settled when the count is next read.
-  std::vector<engine::TimeNs> unkind_ends_;
+  std::deque<engine::TimeNs> unkind_ends_;
   std::uint32_t unfinished_ = 0;  // requests issued (valid), not completed
   engine::TimeNs channel_free_ns_ = 0;
   std::uint64_t next_request_id_ = 1;
