@@ -21,7 +21,10 @@ class RangeList {
   };
 
   void insert(std::uint64_t offset, std::uint64_t end, T* item) {
-    const auto at = entries_.begin() + static_cast<std::ptrdiff_t>(first_past(offset, true));
+    // A sequential copy's requests come in offset order: they go last.
+    const bool last = entries_.empty() || entries_.back().offset <= offset;
+    const auto at = last ? entries_.end()
+                         : entries_.begin() + static_cast<std::ptrdiff_t>(first_past(offset, true));
     entries_.insert(at, Entry{offset, end, item});
     longest_ = std::max(longest_, end - offset);
   }
