@@ -90,6 +90,19 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
     }
     c.time_budget_s = seconds;
   }
+  {
+    // Zero is allowed: the failure is saved as generated, unshrunk.
+    const scenarios::Quantity t = scenarios::parse_time_text(o.shrink_time);
+    const double seconds = static_cast<double>(t.value) / 1e6;
+    if (t.status != scenarios::Quantity::Status::kOk || seconds > kMaxTimeBudgetS) {
+      fmt::print(stderr,
+                 "mirrorsim check: --shrink-time: '{}' is not a duration such as 20s or 2m (at "
+                 "most 7 days; 0s: do not shrink)\n",
+                 o.shrink_time);
+      return std::nullopt;
+    }
+    c.shrink_budget_s = seconds;
+  }
   // --time alone runs until the time is up; --cases alone, or with --time,
   // runs at most that many.
   c.cases = kDefaultCases;
@@ -167,6 +180,11 @@ void print_failure(const properties::CampaignFailure& f) {
         "{}-byte disk\n",
         f.shrink_steps, f.shrink_s, f.shrunk ? "" : ", stopped early", f.guest_requests, f.faults,
         f.disk_bytes);
+  } else if (f.shrink_began) {
+    // An interrupt or the time budget came before the first smaller case:
+    // say so, or the saved case would pass for a shrunk one.
+    fmt::print("  not shrunk (stopped before its first step, {:.1f} s): saved as generated\n",
+               f.shrink_s);
   }
   if (!f.replay_command.empty()) fmt::print("  replay: {}\n", f.replay_command);
   if (!f.unshrunk_file.empty() && f.unshrunk_file != f.file) {
@@ -188,6 +206,10 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& o) {
   c->add_option("--cases", o.cases,
                 "generated cases in all (default 2000; with --shard, the total over all shards)");
   c->add_option("--time", o.time, "wall-clock budget, e.g. 60s or 5m (alone: run until then)");
+  c->add_option("--shrink-time", o.shrink_time,
+                "wall clock for shrinking the first failure, e.g. 20s or 2m (0s: save it "
+                "unshrunk)")
+      ->capture_default_str();
   c->add_option("--seed", o.seed, "campaign seed")->capture_default_str();
   c->add_option("--jobs", o.jobs, "worker processes (default: one per core)");
   c->add_option("--shard", o.shard, "K/N: run the cases i with i % N == K")->capture_default_str();

@@ -13,8 +13,9 @@ namespace mirrorsim::cli {
 
 // Numbers are kept as text and read strictly (number_flags.h).
 struct CheckCommandOptions {
-  std::string cases;  // "": 2000, or no count when --time is given
-  std::string time;   // "60s", "2m": a wall-clock budget
+  std::string cases;                // "": 2000, or no count when --time is given
+  std::string time;                 // "60s", "2m": a wall-clock budget
+  std::string shrink_time = "20s";  // wall clock for shrinking the first failure ("0s": none)
   std::string seed = "1";
   std::string jobs;  // "": one per core
   std::string shard = "0/1";

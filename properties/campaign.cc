@@ -399,6 +399,7 @@ void CampaignRun::shrink(CampaignFailure& f) {
     }
   };
   tell(fmt::format("shrinking case {} (up to {:.0f} s)", *f.case_index, so.budget_s));
+  f.shrink_began = true;
   const ShrinkResult r = shrink_case(
       with_profile(shrinkable_case(options_.seed, *f.case_index, swarm_off_, options_.algorithm),
                    options_.profile),

@@ -89,8 +89,9 @@ struct CampaignFailure {
   std::filesystem::path unshrunk_file;  // saved at once ("" when out_dir is empty)
   std::filesystem::path file;           // the smallest failing scenario saved
   std::string replay_command;
-  std::string digest;   // equal cases have equal digests (case_files.h)
-  bool shrunk = false;  // shrinking ran to its end
+  std::string digest;         // equal cases have equal digests (case_files.h)
+  bool shrink_began = false;  // only a campaign's first generated failure is shrunk
+  bool shrunk = false;        // shrinking ran to its end
   std::uint64_t shrink_steps = 0;
   double shrink_s = 0;
   // Size of the smallest reproduction.

@@ -203,6 +203,7 @@ TEST_F(CampaignCliTest, InterruptWhileShrinkingKeepsTheCounterexample) {
   // lands: then try the next campaign seed (its first failure shrinks anew).
   fs::path out;
   int code = -1;
+  std::string said;  // the last campaign's output
   for (int seed = 1; seed <= 8 && code != 130; ++seed) {
     out = dir_ / ("interrupt-" + std::to_string(seed));
     Child c(check({"--cases", "2000", "--jobs", "2", "--no-library", "--bug", "cow-no-round",
@@ -211,11 +212,17 @@ TEST_F(CampaignCliTest, InterruptWhileShrinkingKeepsTheCounterexample) {
     ASSERT_TRUE(c.wait_for_output("shrinking case", std::chrono::seconds(60))) << c.out();
     ::kill(c.pid(), SIGINT);
     code = c.wait();
+    said = c.out();
     if (code != 130) {
       EXPECT_EQ(code, 1) << c.out() << c.err();  // the shrink had ended
     }
   }
   ASSERT_EQ(code, 130) << "no shrink lasted long enough to be interrupted";
+  // The output says the saved case is not a finished shrink, however early
+  // the interrupt came.
+  EXPECT_TRUE(said.find("stopped early") != std::string::npos ||
+              said.find("not shrunk (stopped before its first step") != std::string::npos)
+      << said;
   const json s = read_json(out / "summary.json");
   EXPECT_TRUE(s.at("interrupted").get<bool>());
   ASSERT_EQ(s.at("failure_list").size(), 1u);
@@ -226,6 +233,37 @@ TEST_F(CampaignCliTest, InterruptWhileShrinkingKeepsTheCounterexample) {
   // The saved case replays and still fails.
   Child replay({bin_, "run", unshrunk.string()}, dir_, "replay");
   EXPECT_EQ(replay.wait(), 1) << replay.out() << replay.err();  // correctness
+}
+
+// --shrink-time 0s saves the first failure as it was generated, and the
+// output says so rather than pass it off as a shrunk case.
+TEST_F(CampaignCliTest, NoShrinkTimeSavesTheCaseAsGeneratedAndSaysSo) {
+  const fs::path out = dir_ / "unshrunk";
+  Child c(check({"--cases", "300", "--jobs", "1", "--no-library", "--bug", "cow-no-round",
+                 "--shrink-time", "0s", "--out", out.string()}),
+          dir_, "unshrunk");
+  ASSERT_EQ(c.wait(), 1) << c.out() << c.err();
+  EXPECT_NE(c.out().find("not shrunk (stopped before its first step"), std::string::npos)
+      << c.out();
+  EXPECT_EQ(c.out().find("shrunk in "), std::string::npos) << c.out();
+  const json s = read_json(out / "summary.json");
+  ASSERT_EQ(s.at("failure_list").size(), 1u);
+  const json& f = s.at("failure_list")[0];
+  EXPECT_FALSE(f.at("shrunk").get<bool>());
+  EXPECT_EQ(f.at("shrink_steps").get<std::uint64_t>(), 0u);
+  // The saved case is the generated one under the shrunk name.
+  const std::string id = f.at("id").get<std::string>();
+  std::string saved = read_text(out / "failures" / (id + ".toml"));
+  std::string unshrunk = read_text(out / "failures" / (id + ".unshrunk.toml"));
+  const auto without_names = [](std::string text) {
+    std::string kept;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("name = ", 0) != 0 && line.rfind("trace = ", 0) != 0) kept += line + "\n";
+    }
+    return kept;
+  };
+  EXPECT_EQ(without_names(saved), without_names(unshrunk));
 }
 
 TEST_F(CampaignCliTest, SigtermDuringCasesWritesATruthfulPartialSummary) {
@@ -309,6 +347,7 @@ INSTANTIATE_TEST_SUITE_P(
                     BadFlag{"HugeCases", {"check", "--cases", "99999999999999999"}, "--cases"},
                     BadFlag{"FractionalCases", {"check", "--cases", "1.5"}, "--cases"},
                     BadFlag{"BadTime", {"check", "--time", "soon"}, "--time"},
+                    BadFlag{"BadShrinkTime", {"check", "--shrink-time", "-1s"}, "--shrink-time"},
                     BadFlag{"BadShard", {"check", "--shard", "4/4"}, "--shard"},
                     BadFlag{"NegativeBudget", {"mutants", "--budget", "-1"}, "--budget"},
                     BadFlag{"MutantsSeed", {"mutants", "--seed", "-5"}, "--seed"}),
