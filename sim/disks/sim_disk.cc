@@ -476,17 +476,10 @@ void SimDisk::finish_deferred(PieceMover& mover) {
     if (change) deferred_reads_.for_each_touching(lo, hi, other);
     deferred_changes_.for_each_touching(lo, hi, other);
     if (alone) {
-      if (change) {
-        mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
-        MIRRORSIM_ASSERT(mover.error == 0, "a change without a capacity failed");
-        // A write cache counts the pieces its plan would have: the count
-        // is the plan's first draw.
-        ItemStream draws(plan_key_, r.seen.id);
-        land(r, r.seen.offset, r.seen.length,
-             static_cast<std::uint8_t>(piece_count(r.seen, false, draws)));
-      } else {
-        r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
-      }
+      // A write cache counts the pieces its plan would have: the count is
+      // the plan's first draw.
+      ItemStream draws(plan_key_, r.seen.id);
+      move_whole(mover, change ? piece_count(r.seen, false, draws) : 1);
       log_move(r, r.seen.offset, r.seen.length, mover.end_ns);
       (change ? deferred_changes_ : deferred_reads_).erase(r.seen.offset, &mover);
       mover.deferred = false;
@@ -505,17 +498,7 @@ void SimDisk::finish_deferred(PieceMover& mover) {
     move_deferred_under({last.at_ns, last.offset, r.seen.id}, r.seen.offset, r.seen.length, change,
                         &mover);
     if (untouched && mover.next == 0 && epoch_ == mover.epoch) {
-      if (change) {
-        mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
-        MIRRORSIM_ASSERT(mover.error == 0,
-                         "disk '" + name() + "': a change without a capacity failed");
-      } else {
-        r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
-      }
-      // A write cache holds what landed as one change: one landing.
-      if (change) {
-        land(r, r.seen.offset, r.seen.length, static_cast<std::uint8_t>(pieces.size()));
-      }
+      move_whole(mover, pieces.size());
       for (const Piece& piece : pieces) log_move(r, piece.offset, piece.length, piece.at_ns);
       mover.next = pieces.size();
     } else {
@@ -524,6 +507,18 @@ void SimDisk::finish_deferred(PieceMover& mover) {
   }
   (change ? deferred_changes_ : deferred_reads_).erase(r.seen.offset, &mover);
   mover.deferred = false;
+}
+
+void SimDisk::move_whole(PieceMover& mover, std::uint64_t pieces) {
+  Request& r = *mover.request;
+  if (r.seen.op == DiskOp::kRead) {
+    r.captures->emplace_back(r.seen.offset, image_->read(r.seen.offset, r.seen.length));
+    return;
+  }
+  mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
+  MIRRORSIM_ASSERT(mover.error == 0, "a change without a capacity failed");
+  // A write cache holds what landed as one change: one landing.
+  land(r, r.seen.offset, r.seen.length, static_cast<std::uint8_t>(pieces));
 }
 
 void SimDisk::land_deferred_due(std::uint64_t offset, std::uint64_t length) {
@@ -598,9 +593,7 @@ void order_pair(std::uint64_t& a, std::uint64_t& b) {
   b = std::max(a, b);
   a = low;
 }
-}  // namespace
 
-namespace {
 // Where a request may be cut: boundaries first << shift ... last << shift lie
 // strictly inside it (inside of them).
 struct CutPoints {

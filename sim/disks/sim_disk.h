@@ -493,6 +493,9 @@ class SimDisk final : public engine::BlockDevice {
   // as one capture or one landing of the whole range when none has had to
   // move and nothing deferred comes between its first and last pieces.
   void finish_deferred(PieceMover& mover);
+  // A deferred request's whole range moves at once: one capture, or one
+  // change and (write cache) one landing standing for `pieces` pieces.
+  void move_whole(PieceMover& mover, std::uint64_t pieces);
   // Deferred changes touching the clusters of [offset, offset + length)
   // land their pieces due by now (what block status and snapshots show).
   void land_deferred_due(std::uint64_t offset, std::uint64_t length);
