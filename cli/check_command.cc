@@ -24,6 +24,22 @@ constexpr std::uint64_t kDefaultCases = 2000;
 // A campaign budget beyond a week is a typo.
 constexpr double kMaxTimeBudgetS = 7 * 24 * 3600;
 
+// A wall-clock flag such as "60s" or "5m", in seconds, at most 7 days (and
+// above zero unless `zero_ok`); else prints the one-line error and gives none.
+std::optional<double> parse_duration_flag(std::string_view flag, const std::string& text,
+                                          std::string_view examples, bool zero_ok) {
+  const scenarios::Quantity t = scenarios::parse_time_text(text);
+  const double seconds = static_cast<double>(t.value) / 1e6;
+  if (t.status != scenarios::Quantity::Status::kOk || (t.value == 0 && !zero_ok) ||
+      seconds > kMaxTimeBudgetS) {
+    fmt::print(stderr,
+               "mirrorsim check: {}: '{}' is not a duration such as {} (at most 7 days{})\n", flag,
+               text, examples, zero_ok ? "; 0s: none" : "");
+    return std::nullopt;
+  }
+  return seconds;
+}
+
 // Whether `check` (which throws std::invalid_argument naming the bad one)
 // accepts the names given to `flag`; prints why not.
 bool valid_names(std::string_view flag, void (*check)(std::span<const std::string>),
@@ -79,30 +95,14 @@ std::optional<properties::CampaignOptions> campaign_options(const CheckCommandOp
   c.shard_index = k;
   c.shard_count = n;
   if (!o.time.empty()) {
-    const scenarios::Quantity t = scenarios::parse_time_text(o.time);
-    const double seconds = static_cast<double>(t.value) / 1e6;
-    if (t.status != scenarios::Quantity::Status::kOk || t.value == 0 || seconds > kMaxTimeBudgetS) {
-      fmt::print(stderr,
-                 "mirrorsim check: --time: '{}' is not a duration such as 60s or 5m (at most "
-                 "7 days)\n",
-                 o.time);
-      return std::nullopt;
-    }
-    c.time_budget_s = seconds;
+    const auto seconds = parse_duration_flag("--time", o.time, "60s or 5m", false);
+    if (!seconds) return std::nullopt;
+    c.time_budget_s = *seconds;
   }
-  {
-    // Zero is allowed: the failure is saved as generated, unshrunk.
-    const scenarios::Quantity t = scenarios::parse_time_text(o.shrink_time);
-    const double seconds = static_cast<double>(t.value) / 1e6;
-    if (t.status != scenarios::Quantity::Status::kOk || seconds > kMaxTimeBudgetS) {
-      fmt::print(stderr,
-                 "mirrorsim check: --shrink-time: '{}' is not a duration such as 20s or 2m (at "
-                 "most 7 days; 0s: do not shrink)\n",
-                 o.shrink_time);
-      return std::nullopt;
-    }
-    c.shrink_budget_s = seconds;
-  }
+  // Zero is allowed: the failure is saved as generated, unshrunk.
+  const auto shrink_s = parse_duration_flag("--shrink-time", o.shrink_time, "20s or 2m", true);
+  if (!shrink_s) return std::nullopt;
+  c.shrink_budget_s = *shrink_s;
   // --time alone runs until the time is up; --cases alone, or with --time,
   // runs at most that many.
   c.cases = kDefaultCases;

@@ -516,7 +516,7 @@ void SimDisk::move_whole(PieceMover& mover, std::uint64_t pieces) {
     return;
   }
   mover.error = change_image(r, r.seen.offset, r.seen.length, r.data);
-  MIRRORSIM_ASSERT(mover.error == 0, "a change without a capacity failed");
+  MIRRORSIM_ASSERT(mover.error == 0, "disk '" + name() + "': a change without a capacity failed");
   // A write cache holds what landed as one change: one landing.
   land(r, r.seen.offset, r.seen.length, static_cast<std::uint8_t>(pieces));
 }

@@ -96,10 +96,10 @@ class RandomStream : public UniformDraws<RandomStream> {
   boost::random::mt19937_64 engine_;
 };
 
-// A stream for one item of many, made where it is needed (SplitMix64: one
-// word of state, nothing to set up): what is drawn for the item is the same
-// whenever and in whatever order the items draw. Items' keys should be
-// distinct; their streams are unrelated then.
+// A stream for one item of many, made where it is needed (a counter run
+// through SplitMix64's finalizer: one word of state, nothing to set up): what is drawn for the item
+// is the same whenever and in whatever order the items draw. Items' keys should be distinct; their
+// streams are unrelated then.
 class ItemStream : public UniformDraws<ItemStream> {
  public:
   ItemStream(std::uint64_t stream_key, std::uint64_t item) : state_(mix64(stream_key ^ item)) {}
